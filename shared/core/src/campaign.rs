@@ -1,0 +1,325 @@
+//! The campaign's rules: who is called in which order, what each ending of a call means, and
+//! what happens after it.
+//!
+//! Attempts are numbered 0, 1, 2, … across the whole campaign: attempt `k` calls pool member
+//! `k % N` in round `k / N + 1`. One call at a time per shift; the next attempt follows the end
+//! of the previous one at once, or after the round pause when a new round begins.
+
+use serde::{Deserialize, Serialize};
+
+/// Pause between the last call of a round and the first of the next (seconds, before TIME_SCALE).
+pub const ROUND_PAUSE_SECS: u64 = 60;
+/// How long Twilio rings before giving up (seconds).
+pub const RING_TIMEOUT_SECS: u32 = 30;
+/// How long a carer has to press a key once the message has played (seconds).
+pub const GATHER_TIMEOUT_SECS: u32 = 15;
+
+/// The shape of one shift's campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub pool_size: u32,
+    pub max_rounds: u32,
+}
+
+/// Who attempt `k` calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// 1-based round.
+    pub round: u32,
+    /// 0-based index into the staff pool.
+    pub position: u32,
+}
+
+/// What the campaign does once an attempt has ended without anyone accepting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advance {
+    /// Place attempt `attempt` after `delay_secs` (0: at once).
+    Call { attempt: u32, delay_secs: u64 },
+    /// Every round is exhausted: the shift becomes UNFILLED_AFTER_CALLS.
+    Unfilled,
+}
+
+impl Plan {
+    pub fn total_attempts(&self) -> u32 {
+        self.pool_size.saturating_mul(self.max_rounds)
+    }
+
+    pub fn slot(&self, attempt: u32) -> Option<Slot> {
+        (self.pool_size > 0 && attempt < self.total_attempts()).then(|| Slot {
+            round: attempt / self.pool_size + 1,
+            position: attempt % self.pool_size,
+        })
+    }
+
+    /// What follows attempt `attempt` when it ended without an acceptance.
+    pub fn after(&self, attempt: u32) -> Advance {
+        let next = attempt.saturating_add(1);
+        if next >= self.total_attempts() {
+            return Advance::Unfilled;
+        }
+        let delay_secs = if next % self.pool_size == 0 {
+            ROUND_PAUSE_SECS
+        } else {
+            0
+        };
+        Advance::Call {
+            attempt: next,
+            delay_secs,
+        }
+    }
+}
+
+/// How a call ended, as the call log records it (SPEC §4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    Accepted,
+    Declined,
+    #[serde(rename = "No Answer")]
+    NoAnswer,
+    Busy,
+    Failed,
+    Voicemail,
+    Canceled,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Accepted,
+        Outcome::Declined,
+        Outcome::NoAnswer,
+        Outcome::Busy,
+        Outcome::Failed,
+        Outcome::Voicemail,
+        Outcome::Canceled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "Accepted",
+            Outcome::Declined => "Declined",
+            Outcome::NoAnswer => "No Answer",
+            Outcome::Busy => "Busy",
+            Outcome::Failed => "Failed",
+            Outcome::Voicemail => "Voicemail",
+            Outcome::Canceled => "Canceled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// Twilio's `CallStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStatus {
+    Queued,
+    Initiated,
+    Ringing,
+    InProgress,
+    Completed,
+    Busy,
+    NoAnswer,
+    Failed,
+    Canceled,
+}
+
+impl CallStatus {
+    pub fn parse(s: &str) -> Option<CallStatus> {
+        Some(match s {
+            "queued" => CallStatus::Queued,
+            "initiated" => CallStatus::Initiated,
+            "ringing" => CallStatus::Ringing,
+            "in-progress" | "answered" => CallStatus::InProgress,
+            "completed" => CallStatus::Completed,
+            "busy" => CallStatus::Busy,
+            "no-answer" => CallStatus::NoAnswer,
+            "failed" => CallStatus::Failed,
+            "canceled" => CallStatus::Canceled,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Queued => "queued",
+            CallStatus::Initiated => "initiated",
+            CallStatus::Ringing => "ringing",
+            CallStatus::InProgress => "in-progress",
+            CallStatus::Completed => "completed",
+            CallStatus::Busy => "busy",
+            CallStatus::NoAnswer => "no-answer",
+            CallStatus::Failed => "failed",
+            CallStatus::Canceled => "canceled",
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            CallStatus::Completed
+                | CallStatus::Busy
+                | CallStatus::NoAnswer
+                | CallStatus::Failed
+                | CallStatus::Canceled
+        )
+    }
+
+    /// Whether the far end picked up (a person or a machine).
+    pub fn is_answered(self) -> bool {
+        matches!(self, CallStatus::InProgress | CallStatus::Completed)
+    }
+}
+
+/// `AnsweredBy` from answering-machine detection: a machine or a fax, not a person.
+pub fn is_machine(answered_by: &str) -> bool {
+    answered_by.starts_with("machine") || answered_by == "fax"
+}
+
+/// The outcome a terminal status gives an attempt that has none yet (a key press or a timeout
+/// recorded earlier always wins). Non-terminal statuses give none.
+pub fn outcome_for_status(status: CallStatus, answered_by: Option<&str>) -> Option<Outcome> {
+    Some(match status {
+        CallStatus::Completed if answered_by.is_some_and(is_machine) => Outcome::Voicemail,
+        // Answered but no key: hung up during the message or said nothing.
+        CallStatus::Completed => Outcome::NoAnswer,
+        CallStatus::Busy => Outcome::Busy,
+        CallStatus::NoAnswer => Outcome::NoAnswer,
+        CallStatus::Failed => Outcome::Failed,
+        CallStatus::Canceled => Outcome::Canceled,
+        _ => return None,
+    })
+}
+
+/// What a key press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPress {
+    Accept,
+    Decline,
+    /// An unknown key the first time: play the offer once more.
+    Repeat,
+    /// An unknown key again: treat as no response.
+    GiveUp,
+}
+
+/// Interpret `Digits` from a `<Gather>`; `repeated` is true once the offer has been replayed.
+pub fn key_press(digits: &str, repeated: bool) -> KeyPress {
+    match digits.trim() {
+        "1" => KeyPress::Accept,
+        "2" => KeyPress::Decline,
+        _ if repeated => KeyPress::GiveUp,
+        _ => KeyPress::Repeat,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Play a whole campaign where nobody accepts; return (position, round, delay before).
+    fn exhaust(plan: Plan) -> (Vec<(u32, u32, u64)>, usize) {
+        let mut calls = vec![];
+        let mut next = Some((0, 0));
+        let mut unfilled = 0;
+        while let Some((k, delay)) = next {
+            let slot = plan.slot(k).expect("every placed attempt has a slot");
+            calls.push((slot.position, slot.round, delay));
+            next = match plan.after(k) {
+                Advance::Call {
+                    attempt,
+                    delay_secs,
+                } => Some((attempt, delay_secs)),
+                Advance::Unfilled => {
+                    unfilled += 1;
+                    None
+                }
+            };
+        }
+        (calls, unfilled)
+    }
+
+    #[test]
+    fn two_staff_two_rounds_call_a_b_a_b_then_unfilled() {
+        let (calls, unfilled) = exhaust(Plan {
+            pool_size: 2,
+            max_rounds: 2,
+        });
+        assert_eq!(calls, vec![(0, 1, 0), (1, 1, 0), (0, 2, 60), (1, 2, 0)]);
+        assert_eq!(unfilled, 1);
+    }
+
+    #[test]
+    fn four_staff_three_rounds_is_at_most_twelve_calls() {
+        let plan = Plan {
+            pool_size: 4,
+            max_rounds: 3,
+        };
+        assert_eq!(exhaust(plan).0.len(), 12);
+        assert_eq!(plan.slot(12), None);
+    }
+
+    #[test]
+    fn empty_pool_has_no_calls() {
+        let plan = Plan {
+            pool_size: 0,
+            max_rounds: 3,
+        };
+        assert_eq!(plan.slot(0), None);
+        assert_eq!(plan.after(0), Advance::Unfilled);
+    }
+
+    proptest! {
+        #[test]
+        fn every_campaign_calls_the_pool_in_order_each_round(n in 1u32..40, r in 1u32..=5) {
+            let (calls, unfilled) = exhaust(Plan { pool_size: n, max_rounds: r });
+            prop_assert_eq!(unfilled, 1);
+            prop_assert_eq!(calls.len() as u32, n * r);
+            for (i, (pos, round, delay)) in calls.iter().enumerate() {
+                let i = i as u32;
+                prop_assert_eq!(*pos, i % n);
+                prop_assert_eq!(*round, i / n + 1);
+                let pause = if i > 0 && i % n == 0 { ROUND_PAUSE_SECS } else { 0 };
+                prop_assert_eq!(*delay, pause);
+            }
+        }
+    }
+
+    #[test]
+    fn outcomes_from_status() {
+        use CallStatus::*;
+        assert_eq!(outcome_for_status(Busy, None), Some(Outcome::Busy));
+        assert_eq!(outcome_for_status(NoAnswer, None), Some(Outcome::NoAnswer));
+        assert_eq!(outcome_for_status(Failed, None), Some(Outcome::Failed));
+        assert_eq!(outcome_for_status(Canceled, None), Some(Outcome::Canceled));
+        assert_eq!(outcome_for_status(Completed, None), Some(Outcome::NoAnswer));
+        assert_eq!(outcome_for_status(Completed, Some("human")), Some(Outcome::NoAnswer));
+        for m in ["machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"] {
+            assert_eq!(outcome_for_status(Completed, Some(m)), Some(Outcome::Voicemail));
+        }
+        for s in [Queued, Initiated, Ringing, InProgress] {
+            assert_eq!(outcome_for_status(s, Some("machine_start")), None);
+            assert!(!s.is_terminal());
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"] {
+            assert_eq!(CallStatus::parse(s).unwrap().as_str(), s);
+        }
+        assert_eq!(CallStatus::parse("bogus"), None);
+        for o in Outcome::ALL {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+        }
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(key_press("1", false), KeyPress::Accept);
+        assert_eq!(key_press("2", true), KeyPress::Decline);
+        assert_eq!(key_press("9", false), KeyPress::Repeat);
+        assert_eq!(key_press("*", true), KeyPress::GiveUp);
+        assert_eq!(key_press("", false), KeyPress::Repeat);
+    }
+}

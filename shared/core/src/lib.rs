@@ -1,0 +1,18 @@
+//! The product's own rules and formats, with no I/O and no AWS types.
+//!
+//! Everything here is deterministic and tested exhaustively: who is called next, what an outcome
+//! means, when a shift is unfilled, how a message is rendered, how Twilio signs a webhook, how
+//! TwiML and µ-law WAV files are written.
+
+pub mod campaign;
+pub mod mask;
+pub mod model;
+pub mod settings;
+pub mod signature;
+pub mod template;
+pub mod twiml;
+pub mod wav;
+
+pub use campaign::{Advance, CallStatus, Outcome, Plan};
+pub use model::{Job, ShiftStatus, StaffMember, Wave3Completed};
+pub use settings::{Settings, SettingsPatch};

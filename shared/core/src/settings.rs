@@ -1,0 +1,166 @@
+//! A provider's outbound-calling settings (SPEC §4.5): defaults, ranges, and checking a change.
+
+use crate::template;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
+pub const MAX_ROUNDS: std::ops::RangeInclusive<u32> = 1..=5;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub enabled: bool,
+    pub wait_minutes: u32,
+    pub max_rounds: u32,
+    pub message_template: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enabled: false,
+            wait_minutes: 15,
+            max_rounds: 3,
+            message_template: template::DEFAULT_TEMPLATE.to_string(),
+        }
+    }
+}
+
+/// A checked partial update: only the fields the caller sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsPatch {
+    pub enabled: Option<bool>,
+    pub wait_minutes: Option<u32>,
+    pub max_rounds: Option<u32>,
+    pub message_template: Option<String>,
+}
+
+/// Per-field messages, keyed by the JSON field name, for a 400 response.
+pub type FieldErrors = BTreeMap<String, String>;
+
+fn int_in(v: &Value, range: &std::ops::RangeInclusive<u32>) -> Result<u32, String> {
+    let msg = || format!("must be a whole number from {} to {}", range.start(), range.end());
+    let n = v.as_u64().ok_or_else(msg)?;
+    u32::try_from(n)
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(msg)
+}
+
+impl SettingsPatch {
+    /// Check a PATCH body. Every problem is reported at once; an empty map means none.
+    pub fn from_json(body: &Value) -> Result<SettingsPatch, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let Some(obj) = body.as_object() else {
+            errors.insert("body".into(), "must be a JSON object".into());
+            return Err(errors);
+        };
+        let mut patch = SettingsPatch::default();
+        for (key, v) in obj {
+            match key.as_str() {
+                "enabled" => match v.as_bool() {
+                    Some(b) => patch.enabled = Some(b),
+                    None => {
+                        errors.insert(key.clone(), "must be true or false".into());
+                    }
+                },
+                "waitMinutes" => match int_in(v, &WAIT_MINUTES) {
+                    Ok(n) => patch.wait_minutes = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
+                "maxRounds" => match int_in(v, &MAX_ROUNDS) {
+                    Ok(n) => patch.max_rounds = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
+                "messageTemplate" => match v.as_str() {
+                    Some(t) => match template::validate(t) {
+                        Ok(()) => patch.message_template = Some(t.to_string()),
+                        Err(e) => {
+                            errors.insert(key.clone(), e.to_string());
+                        }
+                    },
+                    None => {
+                        errors.insert(key.clone(), "must be text".into());
+                    }
+                },
+                _ => {
+                    errors.insert(
+                        key.clone(),
+                        "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
+                            .into(),
+                    );
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn apply(&self, s: &Settings) -> Settings {
+        Settings {
+            enabled: self.enabled.unwrap_or(s.enabled),
+            wait_minutes: self.wait_minutes.unwrap_or(s.wait_minutes),
+            max_rounds: self.max_rounds.unwrap_or(s.max_rounds),
+            message_template: self
+                .message_template
+                .clone()
+                .unwrap_or_else(|| s.message_template.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults() {
+        let s = Settings::default();
+        assert!(!s.enabled);
+        assert_eq!((s.wait_minutes, s.max_rounds), (15, 3));
+        assert_eq!(s.message_template, template::DEFAULT_TEMPLATE);
+    }
+
+    #[test]
+    fn a_valid_patch_changes_only_what_it_names() {
+        let p = SettingsPatch::from_json(&json!({"enabled": true, "waitMinutes": 1})).unwrap();
+        let s = p.apply(&Settings::default());
+        assert!(s.enabled);
+        assert_eq!((s.wait_minutes, s.max_rounds), (1, 3));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let e = SettingsPatch::from_json(&json!({
+            "enabled": "yes", "waitMinutes": 0, "maxRounds": 6,
+            "messageTemplate": "Hi {nickname}", "colour": "red"
+        }))
+        .unwrap_err();
+        assert_eq!(e.len(), 5, "{e:?}");
+        assert_eq!(e["waitMinutes"], "must be a whole number from 1 to 120");
+        assert_eq!(e["maxRounds"], "must be a whole number from 1 to 5");
+        assert!(e["messageTemplate"].contains("{nickname}"));
+        assert!(SettingsPatch::from_json(&json!({"waitMinutes": 1.5})).is_err());
+        assert!(SettingsPatch::from_json(&json!({"waitMinutes": 121})).is_err());
+        assert!(SettingsPatch::from_json(&json!({"maxRounds": -1})).is_err());
+        assert!(SettingsPatch::from_json(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn range_edges_are_accepted() {
+        for (w, r) in [(1, 1), (120, 5)] {
+            let p = SettingsPatch::from_json(&json!({"waitMinutes": w, "maxRounds": r})).unwrap();
+            assert_eq!((p.wait_minutes, p.max_rounds), (Some(w), Some(r)));
+        }
+    }
+}

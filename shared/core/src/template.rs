@@ -1,0 +1,246 @@
+//! The spoken offer: the template a provider writes, its variables, and how it is rendered.
+
+use crate::model::Job;
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+
+pub const DEFAULT_TEMPLATE: &str = "Hi {employeeName}, we have an urgent shift for {patientName} on {date} at {time} in {suburb}. Press 1 to accept this shift, or press 2 to decline.";
+pub const MAX_TEMPLATE_CHARS: usize = 1000;
+
+/// Every variable a template may use, in the order the portal shows them.
+pub const VARIABLES: [&str; 7] = [
+    "employeeName",
+    "patientName",
+    "date",
+    "time",
+    "startTime",
+    "endTime",
+    "suburb",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece<'a> {
+    Text(&'a str),
+    Var(&'a str),
+}
+
+/// Why a template was refused, in words a coordinator can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {MAX_TEMPLATE_CHARS} characters (it has {0})")]
+    TooLong(usize),
+    #[error("unknown variable {{{0}}}; use one of {{employeeName}}, {{patientName}}, {{date}}, {{time}}, {{startTime}}, {{endTime}}, {{suburb}}")]
+    UnknownVariable(String),
+    #[error("has a '{{' without a closing '}}'")]
+    Unclosed,
+    #[error("has a '}}' without an opening '{{'")]
+    UnexpectedClose,
+}
+
+fn parse(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while !rest.is_empty() {
+        match (rest.find('{'), rest.find('}')) {
+            (_, Some(c)) if rest.find('{').is_none_or(|o| c < o) => {
+                return Err(TemplateError::UnexpectedClose)
+            }
+            (Some(o), _) => {
+                if o > 0 {
+                    pieces.push(Piece::Text(&rest[..o]));
+                }
+                let after = &rest[o + 1..];
+                let close = after.find('}').ok_or(TemplateError::Unclosed)?;
+                let name = &after[..close];
+                if !VARIABLES.contains(&name) {
+                    return Err(TemplateError::UnknownVariable(name.to_string()));
+                }
+                pieces.push(Piece::Var(name));
+                rest = &after[close + 1..];
+            }
+            (None, _) => {
+                pieces.push(Piece::Text(rest));
+                rest = "";
+            }
+        }
+    }
+    Ok(pieces)
+}
+
+/// Check a template as the provider API does before saving it.
+pub fn validate(template: &str) -> Result<(), TemplateError> {
+    if template.trim().is_empty() {
+        return Err(TemplateError::Empty);
+    }
+    let n = template.chars().count();
+    if n > MAX_TEMPLATE_CHARS {
+        return Err(TemplateError::TooLong(n));
+    }
+    parse(template).map(|_| ())
+}
+
+/// "Margaret Thompson" → "Margaret T.": first name and last initial, never the surname.
+pub fn privacy_safe_name(full: &str) -> String {
+    let words: Vec<&str> = full.split_whitespace().collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [first, .., last] => {
+            let initial: String = last.chars().take(1).flat_map(char::to_uppercase).collect();
+            format!("{first} {initial}.")
+        }
+    }
+}
+
+/// The values of every variable for one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Values {
+    pub employee_name: String,
+    pub patient_name: String,
+    pub date: String,
+    pub time: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub suburb: String,
+}
+
+fn local(t: &DateTime<FixedOffset>, tz: Option<Tz>) -> DateTime<FixedOffset> {
+    match tz {
+        Some(tz) => t.with_timezone(&tz).fixed_offset(),
+        None => *t,
+    }
+}
+
+impl Values {
+    /// Values for `employee_first_name` being offered `job`, in the shift's time zone
+    /// (the offset in the event is used when the zone is unknown).
+    pub fn for_job(employee_first_name: &str, job: &Job) -> Values {
+        let tz = job.time_zone.parse::<Tz>().ok();
+        let start = local(&job.starts_at, tz);
+        let end = local(&job.ends_at, tz);
+        Values {
+            employee_name: employee_first_name.trim().to_string(),
+            patient_name: privacy_safe_name(&job.patient_name),
+            date: start.format("%b %-d").to_string(),
+            time: start.format("%-I:%M %p").to_string(),
+            start_time: start.format("%H:%M").to_string(),
+            end_time: end.format("%H:%M").to_string(),
+            suburb: job.suburb.trim().to_string(),
+        }
+    }
+
+    fn get(&self, name: &str) -> &str {
+        match name {
+            "employeeName" => &self.employee_name,
+            "patientName" => &self.patient_name,
+            "date" => &self.date,
+            "time" => &self.time,
+            "startTime" => &self.start_time,
+            "endTime" => &self.end_time,
+            "suburb" => &self.suburb,
+            _ => "",
+        }
+    }
+}
+
+/// Render a template. A template that fails validation renders the default one instead, so a
+/// call never reads out braces (templates are validated before they are saved).
+pub fn render(template: &str, values: &Values) -> String {
+    let pieces = match validate(template).and_then(|_| parse(template)) {
+        Ok(p) => p,
+        Err(_) => parse(DEFAULT_TEMPLATE).expect("the default template is valid"),
+    };
+    pieces
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t,
+            Piece::Var(v) => values.get(v),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn job() -> Job {
+        serde_json::from_value(serde_json::json!({
+            "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+            "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
+            "suburb": "Parramatta"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn renders_the_default_template_as_the_guide_describes() {
+        let text = render(DEFAULT_TEMPLATE, &Values::for_job("Alice", &job()));
+        assert_eq!(
+            text,
+            "Hi Alice, we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline."
+        );
+    }
+
+    #[test]
+    fn times_are_in_the_shifts_zone_not_the_offset_given() {
+        let mut j = job();
+        // 22:00 UTC the day before is 09:00 the next morning in Sydney (summer, +11).
+        j.starts_at = "2026-01-22T22:00:00+00:00".parse().unwrap();
+        j.ends_at = "2026-01-23T02:30:00+00:00".parse().unwrap();
+        let v = Values::for_job("Bo", &j);
+        assert_eq!((v.date.as_str(), v.time.as_str()), ("Jan 23", "9:00 AM"));
+        assert_eq!((v.start_time.as_str(), v.end_time.as_str()), ("09:00", "13:30"));
+        j.time_zone = "America/New_York".into();
+        let v = Values::for_job("Bo", &j);
+        assert_eq!((v.date.as_str(), v.time.as_str()), ("Jan 22", "5:00 PM"));
+    }
+
+    #[test]
+    fn every_variable_renders() {
+        let t = "{employeeName}|{patientName}|{date}|{time}|{startTime}|{endTime}|{suburb}";
+        assert_eq!(
+            render(t, &Values::for_job("Alice", &job())),
+            "Alice|Margaret T.|Jan 23|9:00 AM|09:00|13:00|Parramatta"
+        );
+    }
+
+    #[test]
+    fn privacy_safe_names() {
+        assert_eq!(privacy_safe_name("Margaret Thompson"), "Margaret T.");
+        assert_eq!(privacy_safe_name("  mary anne o'brien "), "mary O.");
+        assert_eq!(privacy_safe_name("Cher"), "Cher");
+        assert_eq!(privacy_safe_name(""), "");
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        assert_eq!(validate(""), Err(TemplateError::Empty));
+        assert_eq!(validate("   "), Err(TemplateError::Empty));
+        assert_eq!(validate("Hi {name}"), Err(TemplateError::UnknownVariable("name".into())));
+        assert_eq!(validate("Hi {employeeName"), Err(TemplateError::Unclosed));
+        assert_eq!(validate("Hi employeeName}"), Err(TemplateError::UnexpectedClose));
+        assert_eq!(validate(&"a".repeat(1001)), Err(TemplateError::TooLong(1001)));
+        assert_eq!(validate(&"é".repeat(1000)), Ok(()));
+        assert_eq!(validate(DEFAULT_TEMPLATE), Ok(()));
+    }
+
+    proptest! {
+        #[test]
+        fn rendered_text_never_has_braces(t in ".{0,300}") {
+            // Valid templates have no stray braces and invalid ones fall back to the default,
+            // so a carer never hears "curly bracket".
+            let out = render(&t, &Values::for_job("Alice", &job()));
+            let has_brace = out.contains(['{', '}']);
+            prop_assert!(!has_brace, "rendered {:?}", out);
+        }
+
+        #[test]
+        fn text_without_braces_renders_as_itself(t in "[^{}]{1,200}") {
+            prop_assume!(!t.trim().is_empty());
+            prop_assert_eq!(render(&t, &Values::for_job("A", &job())), t);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! TwiML, the XML Twilio follows during a call. Every interpolated value is escaped.
+
+use quick_xml::escape::escape;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verb {
+    Say(String),
+    Play(String),
+    Pause(u32),
+    /// Collect one key while `nested` plays; on a key, POST `Digits` to `action`.
+    Gather {
+        action: String,
+        timeout_secs: u32,
+        nested: Vec<Verb>,
+    },
+    Redirect(String),
+    Hangup,
+}
+
+fn write(out: &mut String, verb: &Verb) {
+    match verb {
+        Verb::Say(text) => {
+            out.push_str("<Say>");
+            out.push_str(&escape(text.as_str()));
+            out.push_str("</Say>");
+        }
+        Verb::Play(url) => {
+            out.push_str("<Play>");
+            out.push_str(&escape(url.as_str()));
+            out.push_str("</Play>");
+        }
+        Verb::Pause(secs) => out.push_str(&format!("<Pause length=\"{secs}\"/>")),
+        Verb::Gather {
+            action,
+            timeout_secs,
+            nested,
+        } => {
+            out.push_str(&format!(
+                "<Gather numDigits=\"1\" timeout=\"{timeout_secs}\" action=\"{}\" method=\"POST\">",
+                escape(action.as_str())
+            ));
+            for v in nested {
+                write(out, v);
+            }
+            out.push_str("</Gather>");
+        }
+        Verb::Redirect(url) => {
+            out.push_str("<Redirect method=\"POST\">");
+            out.push_str(&escape(url.as_str()));
+            out.push_str("</Redirect>");
+        }
+        Verb::Hangup => out.push_str("<Hangup/>"),
+    }
+}
+
+/// A whole TwiML document.
+pub fn render(verbs: &[Verb]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
+    for v in verbs {
+        write(&mut out, v);
+    }
+    out.push_str("</Response>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn gather_wraps_the_message_then_falls_through() {
+        let xml = render(&[
+            Verb::Gather {
+                action: "https://x/api/outbound/response?occurrenceId=o&attempt=0".into(),
+                timeout_secs: 15,
+                nested: vec![Verb::Play("https://x/api/outbound/audio/o.0".into())],
+            },
+            Verb::Redirect("https://x/api/outbound/timeout?occurrenceId=o&attempt=0".into()),
+        ]);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Gather numDigits=\"1\" timeout=\"15\" action=\"https://x/api/outbound/response?occurrenceId=o&amp;attempt=0\" method=\"POST\"><Play>https://x/api/outbound/audio/o.0</Play></Gather><Redirect method=\"POST\">https://x/api/outbound/timeout?occurrenceId=o&amp;attempt=0</Redirect></Response>"
+        );
+    }
+
+    #[test]
+    fn values_with_xml_characters_are_escaped() {
+        let xml = render(&[Verb::Say("Tom & Jerry <3 \"quotes\" 'single'".into()), Verb::Hangup]);
+        assert!(xml.contains("<Say>Tom &amp; Jerry &lt;3 &quot;quotes&quot; &apos;single&apos;</Say><Hangup/>"));
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_stays_inside_its_element(t in ".{0,200}") {
+            let xml = render(&[Verb::Say(t.clone())]);
+            let inner = xml.strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>").unwrap();
+            let inner = inner.strip_suffix("</Say></Response>").unwrap();
+            prop_assert!(!inner.contains('<') && !inner.contains('>'));
+            prop_assert_eq!(quick_xml::escape::unescape(inner).unwrap(), t);
+        }
+    }
+}
