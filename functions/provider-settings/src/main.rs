@@ -1,1 +1,14 @@
-fn main() {}
+//! `provider-settings`: API Gateway → [`handlers::provider_settings`]. Clients are built once, at init.
+
+use callout_app::lambda_http::{run, service_fn, Error};
+use callout_app::{handlers, App};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let app = App::from_env().await?;
+    run(service_fn(|req| {
+        let app = app.clone();
+        async move { handlers::provider_settings(&app, req).await }
+    }))
+    .await
+}

@@ -1,0 +1,19 @@
+//! Everything the functions run: the adapters for the outside services, the campaign's steps
+//! that use them, and the handlers that translate HTTP and events into those steps.
+
+pub mod adapters;
+pub mod app;
+pub mod config;
+pub mod handlers;
+pub mod http;
+pub mod logging;
+pub mod records;
+pub mod service;
+pub mod urls;
+
+pub use app::App;
+pub use config::Config;
+
+pub use aws_lambda_events;
+pub use lambda_http;
+pub use lambda_runtime;

@@ -293,9 +293,21 @@ mod tests {
         assert_eq!(outcome_for_status(Failed, None), Some(Outcome::Failed));
         assert_eq!(outcome_for_status(Canceled, None), Some(Outcome::Canceled));
         assert_eq!(outcome_for_status(Completed, None), Some(Outcome::NoAnswer));
-        assert_eq!(outcome_for_status(Completed, Some("human")), Some(Outcome::NoAnswer));
-        for m in ["machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"] {
-            assert_eq!(outcome_for_status(Completed, Some(m)), Some(Outcome::Voicemail));
+        assert_eq!(
+            outcome_for_status(Completed, Some("human")),
+            Some(Outcome::NoAnswer)
+        );
+        for m in [
+            "machine_start",
+            "machine_end_beep",
+            "machine_end_silence",
+            "machine_end_other",
+            "fax",
+        ] {
+            assert_eq!(
+                outcome_for_status(Completed, Some(m)),
+                Some(Outcome::Voicemail)
+            );
         }
         for s in [Queued, Initiated, Ringing, InProgress] {
             assert_eq!(outcome_for_status(s, Some("machine_start")), None);
@@ -305,7 +317,17 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"] {
+        for s in [
+            "queued",
+            "initiated",
+            "ringing",
+            "in-progress",
+            "completed",
+            "busy",
+            "no-answer",
+            "failed",
+            "canceled",
+        ] {
             assert_eq!(CallStatus::parse(s).unwrap().as_str(), s);
         }
         assert_eq!(CallStatus::parse("bogus"), None);

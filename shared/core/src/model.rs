@@ -107,7 +107,10 @@ impl Wave3Completed {
             return Err(bad("providerId", "must be 1 to 128 characters"));
         }
         if self.job.time_zone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(bad("job.timeZone", "must be an IANA time zone such as Australia/Sydney"));
+            return Err(bad(
+                "job.timeZone",
+                "must be an IANA time zone such as Australia/Sydney",
+            ));
         }
         if self.job.ends_at <= self.job.starts_at {
             return Err(bad("job.endsAt", "must be after job.startsAt"));

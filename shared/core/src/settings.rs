@@ -41,7 +41,13 @@ pub struct SettingsPatch {
 pub type FieldErrors = BTreeMap<String, String>;
 
 fn int_in(v: &Value, range: &std::ops::RangeInclusive<u32>) -> Result<u32, String> {
-    let msg = || format!("must be a whole number from {} to {}", range.start(), range.end());
+    let msg = || {
+        format!(
+            "must be a whole number from {} to {}",
+            range.start(),
+            range.end()
+        )
+    };
     let n = v.as_u64().ok_or_else(msg)?;
     u32::try_from(n)
         .ok()

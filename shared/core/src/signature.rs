@@ -62,9 +62,17 @@ mod tests {
 
     #[test]
     fn twilios_published_example() {
-        assert_eq!(sign("12345", URL, &published_params()), "L/OH5YylLD5NRKLltdqwSvS0BnU=");
+        assert_eq!(
+            sign("12345", URL, &published_params()),
+            "L/OH5YylLD5NRKLltdqwSvS0BnU="
+        );
         let tokens = vec!["12345".to_string()];
-        assert!(is_valid(&tokens, URL, &published_params(), Some("L/OH5YylLD5NRKLltdqwSvS0BnU=")));
+        assert!(is_valid(
+            &tokens,
+            URL,
+            &published_params(),
+            Some("L/OH5YylLD5NRKLltdqwSvS0BnU=")
+        ));
     }
 
     #[test]
@@ -81,10 +89,25 @@ mod tests {
         assert!(!is_valid(&tokens, URL, &published_params(), None));
         assert!(!is_valid(&tokens, URL, &published_params(), Some("")));
         assert!(!is_valid(&[], URL, &published_params(), Some(good)));
-        assert!(!is_valid(&["".into()], URL, &published_params(), Some(good)));
-        assert!(!is_valid(&["54321".into()], URL, &published_params(), Some(good)));
+        assert!(!is_valid(
+            &["".into()],
+            URL,
+            &published_params(),
+            Some(good)
+        ));
+        assert!(!is_valid(
+            &["54321".into()],
+            URL,
+            &published_params(),
+            Some(good)
+        ));
         // Same parameters, another URL: a signature cannot be replayed elsewhere.
-        assert!(!is_valid(&tokens, "https://example.com/myapp.php?foo=1&bar=3", &published_params(), Some(good)));
+        assert!(!is_valid(
+            &tokens,
+            "https://example.com/myapp.php?foo=1&bar=3",
+            &published_params(),
+            Some(good)
+        ));
         let mut changed = published_params();
         changed[2].1 = "1".into();
         assert!(!is_valid(&tokens, URL, &changed, Some(good)));
@@ -93,7 +116,12 @@ mod tests {
     #[test]
     fn either_token_during_rotation() {
         let tokens = vec!["old-token".to_string(), "12345".to_string()];
-        assert!(is_valid(&tokens, URL, &published_params(), Some("L/OH5YylLD5NRKLltdqwSvS0BnU=")));
+        assert!(is_valid(
+            &tokens,
+            URL,
+            &published_params(),
+            Some("L/OH5YylLD5NRKLltdqwSvS0BnU=")
+        ));
     }
 
     proptest! {

@@ -192,7 +192,10 @@ mod tests {
         j.ends_at = "2026-01-23T02:30:00+00:00".parse().unwrap();
         let v = Values::for_job("Bo", &j);
         assert_eq!((v.date.as_str(), v.time.as_str()), ("Jan 23", "9:00 AM"));
-        assert_eq!((v.start_time.as_str(), v.end_time.as_str()), ("09:00", "13:30"));
+        assert_eq!(
+            (v.start_time.as_str(), v.end_time.as_str()),
+            ("09:00", "13:30")
+        );
         j.time_zone = "America/New_York".into();
         let v = Values::for_job("Bo", &j);
         assert_eq!((v.date.as_str(), v.time.as_str()), ("Jan 22", "5:00 PM"));
@@ -219,10 +222,19 @@ mod tests {
     fn validation_names_the_problem() {
         assert_eq!(validate(""), Err(TemplateError::Empty));
         assert_eq!(validate("   "), Err(TemplateError::Empty));
-        assert_eq!(validate("Hi {name}"), Err(TemplateError::UnknownVariable("name".into())));
+        assert_eq!(
+            validate("Hi {name}"),
+            Err(TemplateError::UnknownVariable("name".into()))
+        );
         assert_eq!(validate("Hi {employeeName"), Err(TemplateError::Unclosed));
-        assert_eq!(validate("Hi employeeName}"), Err(TemplateError::UnexpectedClose));
-        assert_eq!(validate(&"a".repeat(1001)), Err(TemplateError::TooLong(1001)));
+        assert_eq!(
+            validate("Hi employeeName}"),
+            Err(TemplateError::UnexpectedClose)
+        );
+        assert_eq!(
+            validate(&"a".repeat(1001)),
+            Err(TemplateError::TooLong(1001))
+        );
         assert_eq!(validate(&"é".repeat(1000)), Ok(()));
         assert_eq!(validate(DEFAULT_TEMPLATE), Ok(()));
     }

@@ -86,8 +86,13 @@ mod tests {
 
     #[test]
     fn values_with_xml_characters_are_escaped() {
-        let xml = render(&[Verb::Say("Tom & Jerry <3 \"quotes\" 'single'".into()), Verb::Hangup]);
-        assert!(xml.contains("<Say>Tom &amp; Jerry &lt;3 &quot;quotes&quot; &apos;single&apos;</Say><Hangup/>"));
+        let xml = render(&[
+            Verb::Say("Tom & Jerry <3 \"quotes\" 'single'".into()),
+            Verb::Hangup,
+        ]);
+        assert!(xml.contains(
+            "<Say>Tom &amp; Jerry &lt;3 &quot;quotes&quot; &apos;single&apos;</Say><Hangup/>"
+        ));
     }
 
     proptest! {

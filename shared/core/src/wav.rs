@@ -74,7 +74,10 @@ pub fn parse_ulaw(bytes: &[u8]) -> Result<WavInfo, String> {
         let size = u32_at(i + 4)? as usize;
         let body = i + 8;
         if body + size > bytes.len() {
-            return Err(format!("chunk {:?} runs past the end", String::from_utf8_lossy(id)));
+            return Err(format!(
+                "chunk {:?} runs past the end",
+                String::from_utf8_lossy(id)
+            ));
         }
         match id {
             b"fmt " => {
@@ -142,7 +145,10 @@ mod tests {
     fn header_is_exactly_as_specified() {
         let w = wrap_ulaw(&[0xFF; 8000]);
         assert_eq!(&w[0..4], b"RIFF");
-        assert_eq!(u32::from_le_bytes(w[4..8].try_into().unwrap()) as usize, w.len() - 8);
+        assert_eq!(
+            u32::from_le_bytes(w[4..8].try_into().unwrap()) as usize,
+            w.len() - 8
+        );
         assert_eq!(&w[12..16], b"fmt ");
         assert_eq!(u32::from_le_bytes(w[16..20].try_into().unwrap()), 18);
         assert_eq!(u16::from_le_bytes(w[20..22].try_into().unwrap()), 7);

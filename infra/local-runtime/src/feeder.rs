@@ -1,0 +1,104 @@
+//! The SQS event source mapping, emulated: long-polls the dial queue, hands batches to the
+//! dialer, deletes what succeeded and leaves failures to reappear after the visibility
+//! timeout (and reach the dead-letter queue after the redrive policy's receive count).
+
+use aws_sdk_sqs::types::MessageSystemAttributeName;
+use callout_app::lambda_runtime::{Context, LambdaEvent};
+use callout_app::{handlers, App};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+pub async fn run(
+    app: Arc<App>,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    queue_arn: String,
+    batch_size: i32,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let received = tokio::select! {
+            r = sqs.receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(batch_size)
+                .wait_time_seconds(1)
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send() => r,
+            _ = stop.changed() => return,
+        };
+        let messages = match received {
+            Ok(out) => out.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "local_feeder_receive_failed");
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                let attrs: serde_json::Map<String, Value> = m
+                    .attributes
+                    .as_ref()
+                    .map(|a| {
+                        a.iter()
+                            .map(|(k, v)| (k.as_str().to_string(), Value::String(v.clone())))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                json!({
+                    "messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
+                    "attributes": attrs, "messageAttributes": {}, "md5OfBody": m.md5_of_body,
+                    "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": "us-east-1",
+                })
+            })
+            .collect();
+        let event = match serde_json::from_value(json!({ "Records": records })) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(error = %e, "local_feeder_bad_event");
+                continue;
+            }
+        };
+        let failed: HashSet<String> =
+            match handlers::dialer(&app, LambdaEvent::new(event, Context::default())).await {
+                Ok(resp) => resp
+                    .batch_item_failures
+                    .into_iter()
+                    .map(|f| f.item_identifier)
+                    .collect(),
+                // A failed invocation retries the whole batch.
+                Err(e) => {
+                    tracing::error!(error = %e, "local_dialer_invocation_failed");
+                    messages
+                        .iter()
+                        .filter_map(|m| m.message_id.clone())
+                        .collect()
+                }
+            };
+        for m in &messages {
+            if m.message_id.as_ref().is_some_and(|id| failed.contains(id)) {
+                continue;
+            }
+            if let Some(handle) = &m.receipt_handle {
+                if let Err(e) = sqs
+                    .delete_message()
+                    .queue_url(&queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                {
+                    tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "local_feeder_delete_failed");
+                }
+            }
+        }
+    }
+}

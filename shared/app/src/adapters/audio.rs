@@ -1,0 +1,74 @@
+//! S3: the spoken offers as µ-law WAV files, keyed by a hash of (voice, model, text) so the
+//! same words are never paid for twice. The bucket expires objects after a day.
+
+use anyhow::{anyhow, Result};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use sha2::{Digest, Sha256};
+
+#[derive(Clone)]
+pub struct AudioStore {
+    client: Client,
+    bucket: String,
+}
+
+pub fn audio_key(voice: &str, model: &str, text: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [voice, model, text] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("audio/{}.wav", hex::encode(h.finalize()))
+}
+
+impl AudioStore {
+    pub fn new(client: Client, bucket: impl Into<String>) -> AudioStore {
+        AudioStore {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    pub async fn exists(&self, key: &str) -> Result<bool> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+            Err(e) => Err(anyhow!(aws_sdk_s3::error::DisplayErrorContext(e))),
+        }
+    }
+
+    pub async fn put_wav(&self, key: &str, wav: Vec<u8>) -> Result<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("audio/wav")
+            .body(ByteStream::from(wav))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out.body.collect().await?.into_bytes().to_vec())),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(anyhow!(aws_sdk_s3::error::DisplayErrorContext(e))),
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! One adapter per outside service.
+
+pub mod audio;
+pub mod events;
+pub mod queue;
+pub mod schedule;
+pub mod store;
+pub mod tts;
+pub mod twilio;

@@ -1,0 +1,36 @@
+//! SQS: the dial queue. Sending a task twice is harmless: the dialer's conditional attempt
+//! write lets only one of them place a call.
+
+use crate::records::DialTask;
+use anyhow::{anyhow, Result};
+use aws_sdk_sqs::Client;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct DialQueue {
+    client: Client,
+    url: String,
+}
+
+impl DialQueue {
+    pub fn new(client: Client, url: impl Into<String>) -> DialQueue {
+        DialQueue {
+            client,
+            url: url.into(),
+        }
+    }
+
+    /// Queue a dial task, delivered after `delay` (SQS allows up to 15 minutes).
+    pub async fn send(&self, task: &DialTask, delay: Duration) -> Result<()> {
+        let secs = delay.as_secs_f64().round().min(900.0) as i32;
+        self.client
+            .send_message()
+            .queue_url(&self.url)
+            .message_body(serde_json::to_string(task)?)
+            .delay_seconds(secs)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+}

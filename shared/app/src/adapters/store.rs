@@ -1,0 +1,586 @@
+//! DynamoDB: one table holding provider settings, shifts and call attempts. Every change that
+//! must happen once (accepting, an outcome, advancing) is a conditional write.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | settings | `PROVIDER#{providerId}` | `SETTINGS` |
+//! | shift | `SHIFT#{occurrenceId}` | `SHIFT` |
+//! | attempt | `SHIFT#{occurrenceId}` | `ATTEMPT#{attempt:05}` |
+
+use crate::records::{Attempt, Shift, PURPOSE};
+use anyhow::{anyhow, Context, Result};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::Client;
+use callout_core::campaign::Outcome;
+use callout_core::model::ShiftStatus;
+use callout_core::settings::Settings;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+fn get_s(item: &Item, k: &str) -> Option<String> {
+    item.get(k).and_then(|v| v.as_s().ok()).cloned()
+}
+fn get_n<T: std::str::FromStr>(item: &Item, k: &str) -> Option<T> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+fn get_time(item: &Item, k: &str) -> Option<DateTime<Utc>> {
+    get_s(item, k).and_then(|t| t.parse().ok())
+}
+fn shift_key(occ: &str) -> (AttributeValue, AttributeValue) {
+    (s(format!("SHIFT#{occ}")), s("SHIFT"))
+}
+fn attempt_key(occ: &str, k: u32) -> (AttributeValue, AttributeValue) {
+    (s(format!("SHIFT#{occ}")), s(format!("ATTEMPT#{k:05}")))
+}
+
+/// True when a write failed only because its condition did not hold.
+fn is_condition_failed<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(|se| se.code())
+        .is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
+/// Ok(true) when the conditional write happened, Ok(false) when its condition was false.
+fn conditional<T, E, R>(r: Result<T, SdkError<E, R>>) -> Result<bool>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_condition_failed(&e) => Ok(false),
+        Err(e) => Err(anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+    }
+}
+
+fn shift_from(item: &Item) -> Result<Shift> {
+    let event = serde_json::from_str(&get_s(item, "event").context("shift without event")?)?;
+    Ok(Shift {
+        event,
+        status: get_s(item, "status")
+            .and_then(|v| ShiftStatus::parse(&v))
+            .context("shift without status")?,
+        calling_enabled: item
+            .get("callingEnabled")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        max_rounds: get_n(item, "maxRounds").unwrap_or(1),
+        message_template: get_s(item, "messageTemplate").unwrap_or_default(),
+        created_at: get_time(item, "createdAt").unwrap_or_default(),
+        scheduled_at: get_time(item, "scheduledAt"),
+        assigned_to: get_s(item, "assignedTo"),
+        assigned_channel: get_s(item, "assignedChannel"),
+        assigned_at: get_time(item, "assignedAt"),
+        unfilled_at: get_time(item, "unfilledAt"),
+    })
+}
+
+fn attempt_from(item: &Item) -> Result<Attempt> {
+    Ok(Attempt {
+        occurrence_id: get_s(item, "occurrenceId").context("attempt without occurrenceId")?,
+        provider_id: get_s(item, "providerId").unwrap_or_default(),
+        attempt: get_n(item, "attempt").context("attempt without number")?,
+        round: get_n(item, "round").unwrap_or(1),
+        position: get_n(item, "position").unwrap_or(0),
+        employee_id: get_s(item, "employeeId").unwrap_or_default(),
+        first_name: get_s(item, "firstName").unwrap_or_default(),
+        phone: get_s(item, "phone").unwrap_or_default(),
+        purpose: get_s(item, "purpose").unwrap_or_else(|| PURPOSE.into()),
+        text: get_s(item, "text").unwrap_or_default(),
+        call_sid: get_s(item, "callSid"),
+        twilio_status: get_s(item, "twilioStatus"),
+        status_sequence: get_n(item, "statusSeq"),
+        duration_secs: get_n(item, "durationSecs"),
+        answered_by: get_s(item, "answeredBy"),
+        outcome: get_s(item, "outcome").and_then(|o| Outcome::parse(&o)),
+        digit: get_s(item, "digit"),
+        created_at: get_time(item, "createdAt").unwrap_or_default(),
+        ended_at: get_time(item, "endedAt"),
+        advanced: item.contains_key("advancedAt"),
+    })
+}
+
+/// How an acceptance ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptWrite {
+    /// This acceptance filled the shift.
+    Won,
+    /// The shift was already filled by `filled_by` (the same person when a request repeats).
+    Taken { filled_by: String },
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Store {
+        Store {
+            client,
+            table: table.into(),
+        }
+    }
+
+    // ---- settings ----
+
+    pub async fn get_settings(&self, provider_id: &str) -> Result<Settings> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("PROVIDER#{provider_id}")))
+            .key("sk", s("SETTINGS"))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let Some(item) = out.item else {
+            return Ok(Settings::default());
+        };
+        let d = Settings::default();
+        Ok(Settings {
+            enabled: item
+                .get("enabled")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(d.enabled),
+            wait_minutes: get_n(&item, "waitMinutes").unwrap_or(d.wait_minutes),
+            max_rounds: get_n(&item, "maxRounds").unwrap_or(d.max_rounds),
+            message_template: get_s(&item, "messageTemplate").unwrap_or(d.message_template),
+        })
+    }
+
+    pub async fn put_settings(&self, provider_id: &str, settings: &Settings) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("PROVIDER#{provider_id}")))
+            .item("sk", s("SETTINGS"))
+            .item("providerId", s(provider_id))
+            .item("enabled", AttributeValue::Bool(settings.enabled))
+            .item("waitMinutes", n(settings.wait_minutes))
+            .item("maxRounds", n(settings.max_rounds))
+            .item("messageTemplate", s(&settings.message_template))
+            .item("updatedAt", s(Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    // ---- shifts ----
+
+    /// Store a new shift; false when the occurrence is already known (a repeated start event).
+    pub async fn put_shift_if_new(&self, shift: &Shift) -> Result<bool> {
+        let (pk, sk) = shift_key(shift.occurrence_id());
+        conditional(
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", pk)
+                .item("sk", sk)
+                .item("occurrenceId", s(shift.occurrence_id()))
+                .item("providerId", s(&shift.event.provider_id))
+                .item("event", s(serde_json::to_string(&shift.event)?))
+                .item("status", s(shift.status.as_str()))
+                .item(
+                    "callingEnabled",
+                    AttributeValue::Bool(shift.calling_enabled),
+                )
+                .item("maxRounds", n(shift.max_rounds))
+                .item("messageTemplate", s(&shift.message_template))
+                .item("createdAt", s(shift.created_at.to_rfc3339()))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await,
+        )
+    }
+
+    pub async fn get_shift(&self, occ: &str) -> Result<Option<Shift>> {
+        let (pk, sk) = shift_key(occ);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        out.item.as_ref().map(shift_from).transpose()
+    }
+
+    /// The shift and one attempt in one request (the webhooks' critical path).
+    pub async fn get_shift_and_attempt(
+        &self,
+        occ: &str,
+        k: u32,
+    ) -> Result<(Option<Shift>, Option<Attempt>)> {
+        let (pk, sk) = shift_key(occ);
+        let (apk, ask) = attempt_key(occ, k);
+        let keys = KeysAndAttributes::builder()
+            .keys(HashMap::from([("pk".into(), pk), ("sk".into(), sk)]))
+            .keys(HashMap::from([("pk".into(), apk), ("sk".into(), ask)]))
+            .consistent_read(true)
+            .build()?;
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let mut shift = None;
+        let mut attempt = None;
+        for item in out
+            .responses
+            .and_then(|mut r| r.remove(&self.table))
+            .unwrap_or_default()
+        {
+            match get_s(&item, "sk").as_deref() {
+                Some("SHIFT") => shift = Some(shift_from(&item)?),
+                _ => attempt = Some(attempt_from(&item)?),
+            }
+        }
+        // Unprocessed keys are rare (throttling); fall back to single reads.
+        if out
+            .unprocessed_keys
+            .is_some_and(|u| u.values().any(|k| !k.keys().is_empty()))
+        {
+            return Ok((self.get_shift(occ).await?, self.get_attempt(occ, k).await?));
+        }
+        Ok((shift, attempt))
+    }
+
+    pub async fn mark_scheduled(&self, occ: &str, at: DateTime<Utc>) -> Result<()> {
+        let (pk, sk) = shift_key(occ);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression("SET scheduledAt = :t")
+            .expression_attribute_values(":t", s(at.to_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    /// The one rule every channel accepts through: the shift goes to `employee_id` only if
+    /// nobody has it yet.
+    pub async fn accept(&self, occ: &str, employee_id: &str, channel: &str) -> Result<AcceptWrite> {
+        let (pk, sk) = shift_key(occ);
+        let won = conditional(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .update_expression(
+                    "SET #st = :assigned, assignedTo = :e, assignedChannel = :c, assignedAt = :t",
+                )
+                .condition_expression("attribute_exists(pk) AND #st IN (:open, :unfilled)")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(":assigned", s(ShiftStatus::Assigned.as_str()))
+                .expression_attribute_values(":open", s(ShiftStatus::Open.as_str()))
+                .expression_attribute_values(
+                    ":unfilled",
+                    s(ShiftStatus::UnfilledAfterCalls.as_str()),
+                )
+                .expression_attribute_values(":e", s(employee_id))
+                .expression_attribute_values(":c", s(channel))
+                .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
+                .send()
+                .await,
+        )?;
+        if won {
+            return Ok(AcceptWrite::Won);
+        }
+        let shift = self.get_shift(occ).await?.context("shift vanished")?;
+        Ok(AcceptWrite::Taken {
+            filled_by: shift.assigned_to.unwrap_or_default(),
+        })
+    }
+
+    /// OPEN → UNFILLED_AFTER_CALLS; false when the shift was no longer open.
+    pub async fn mark_unfilled(&self, occ: &str) -> Result<bool> {
+        let (pk, sk) = shift_key(occ);
+        conditional(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .update_expression("SET #st = :unfilled, unfilledAt = :t")
+                .condition_expression("#st = :open")
+                .expression_attribute_names("#st", "status")
+                .expression_attribute_values(
+                    ":unfilled",
+                    s(ShiftStatus::UnfilledAfterCalls.as_str()),
+                )
+                .expression_attribute_values(":open", s(ShiftStatus::Open.as_str()))
+                .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
+                .send()
+                .await,
+        )
+    }
+
+    /// Claim a once-only side effect of a shift (a confirmation SMS, an event): true for the
+    /// one caller that should perform it.
+    pub async fn claim_once(&self, occ: &str, flag: &str) -> Result<bool> {
+        let (pk, sk) = shift_key(occ);
+        conditional(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .update_expression("SET #f = :t")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#f)")
+                .expression_attribute_names("#f", flag)
+                .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
+                .send()
+                .await,
+        )
+    }
+
+    /// Give a claim back when its side effect failed, so a retry performs it.
+    pub async fn release_once(&self, occ: &str, flag: &str) -> Result<()> {
+        let (pk, sk) = shift_key(occ);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression("REMOVE #f")
+            .expression_attribute_names("#f", flag)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    // ---- attempts ----
+
+    /// Record an attempt before its call is placed; false when it already exists (a
+    /// redelivered dial task), in which case no call must be placed.
+    pub async fn create_attempt(&self, a: &Attempt) -> Result<bool> {
+        let (pk, sk) = attempt_key(&a.occurrence_id, a.attempt);
+        conditional(
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", pk)
+                .item("sk", sk)
+                .item("occurrenceId", s(&a.occurrence_id))
+                .item("providerId", s(&a.provider_id))
+                .item("attempt", n(a.attempt))
+                .item("round", n(a.round))
+                .item("position", n(a.position))
+                .item("employeeId", s(&a.employee_id))
+                .item("firstName", s(&a.first_name))
+                .item("phone", s(&a.phone))
+                .item("purpose", s(&a.purpose))
+                .item("text", s(&a.text))
+                .item("createdAt", s(a.created_at.to_rfc3339()))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await,
+        )
+    }
+
+    /// Take back an attempt whose call Twilio refused with a temporary error, so the
+    /// redelivered task tries again. Never removes an attempt that has a call or an outcome.
+    pub async fn release_attempt(&self, occ: &str, k: u32) -> Result<bool> {
+        let (pk, sk) = attempt_key(occ, k);
+        conditional(
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .condition_expression(
+                    "attribute_not_exists(callSid) AND attribute_not_exists(outcome)",
+                )
+                .send()
+                .await,
+        )
+    }
+
+    pub async fn get_attempt(&self, occ: &str, k: u32) -> Result<Option<Attempt>> {
+        let (pk, sk) = attempt_key(occ, k);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        out.item.as_ref().map(attempt_from).transpose()
+    }
+
+    pub async fn list_attempts(&self, occ: &str) -> Result<Vec<Attempt>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
+                .expression_attribute_values(":pk", s(format!("SHIFT#{occ}")))
+                .expression_attribute_values(":a", s("ATTEMPT#"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            for item in out.items.unwrap_or_default() {
+                items.push(attempt_from(&item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// Store the CallSid; false when the attempt was given an outcome meanwhile (the shift was
+    /// filled while the call was being placed), so the call must be ended.
+    pub async fn set_call_sid(&self, occ: &str, k: u32, sid: &str) -> Result<bool> {
+        let (pk, sk) = attempt_key(occ, k);
+        conditional(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .update_expression("SET callSid = :sid")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(outcome)")
+                .expression_attribute_values(":sid", s(sid))
+                .send()
+                .await,
+        )
+    }
+
+    /// Record a status callback unless a later one (by SequenceNumber) is already recorded.
+    pub async fn record_status(
+        &self,
+        occ: &str,
+        k: u32,
+        sid: &str,
+        status: &str,
+        sequence: i64,
+        duration: Option<u32>,
+        terminal: bool,
+    ) -> Result<bool> {
+        let (pk, sk) = attempt_key(occ, k);
+        let mut expr =
+            "SET twilioStatus = :st, statusSeq = :seq, callSid = if_not_exists(callSid, :sid)"
+                .to_string();
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)",
+            )
+            .expression_attribute_values(":st", s(status))
+            .expression_attribute_values(":seq", n(sequence))
+            .expression_attribute_values(":sid", s(sid));
+        if let Some(d) = duration {
+            expr.push_str(", durationSecs = :d");
+            req = req.expression_attribute_values(":d", n(d));
+        }
+        if terminal {
+            expr.push_str(", endedAt = if_not_exists(endedAt, :t)");
+            req = req.expression_attribute_values(":t", s(Utc::now().to_rfc3339()));
+        }
+        conditional(req.update_expression(expr).send().await)
+    }
+
+    pub async fn set_answered_by(&self, occ: &str, k: u32, answered_by: &str) -> Result<()> {
+        let (pk, sk) = attempt_key(occ, k);
+        conditional(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .update_expression("SET answeredBy = :a")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":a", s(answered_by))
+                .send()
+                .await,
+        )?;
+        Ok(())
+    }
+
+    /// Give an attempt its outcome once; false when it already has one (the first wins).
+    pub async fn set_outcome(
+        &self,
+        occ: &str,
+        k: u32,
+        outcome: Outcome,
+        digit: Option<&str>,
+    ) -> Result<bool> {
+        let (pk, sk) = attempt_key(occ, k);
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(outcome)")
+            .expression_attribute_values(":o", s(outcome.as_str()));
+        let expr = match digit {
+            Some(d) => {
+                req = req.expression_attribute_values(":d", s(d));
+                "SET outcome = :o, digit = :d"
+            }
+            None => "SET outcome = :o",
+        };
+        conditional(req.update_expression(expr).send().await)
+    }
+
+    /// Mark that the campaign has moved on from this attempt; false when it already had.
+    pub async fn mark_advanced(&self, occ: &str, k: u32) -> Result<bool> {
+        let (pk, sk) = attempt_key(occ, k);
+        conditional(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk)
+                .key("sk", sk)
+                .update_expression("SET advancedAt = :t")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(advancedAt)")
+                .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
+                .send()
+                .await,
+        )
+    }
+}

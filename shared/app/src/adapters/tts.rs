@@ -1,0 +1,75 @@
+//! ElevenLabs text-to-speech: headerless µ-law 8 kHz (`ulaw_8000`) for Twilio.
+
+use anyhow::{bail, Context, Result};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Tts {
+    http: reqwest::Client,
+    base: String,
+    api_key: String,
+    pub voice_id: String,
+    pub model_id: String,
+    budget: Duration,
+}
+
+/// Less than a tenth of a second of audio is not a spoken offer.
+const MIN_BYTES: usize = 800;
+
+impl Tts {
+    pub fn new(
+        http: reqwest::Client,
+        base: &str,
+        api_key: &str,
+        voice_id: &str,
+        model_id: &str,
+        budget: Duration,
+    ) -> Tts {
+        Tts {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            api_key: api_key.into(),
+            voice_id: voice_id.into(),
+            model_id: model_id.into(),
+            budget,
+        }
+    }
+
+    /// µ-law bytes for `text`, or an error (the caller falls back to `<Say>`).
+    pub async fn synthesize(&self, text: &str) -> Result<Vec<u8>> {
+        if self.api_key.is_empty() {
+            bail!("ELEVENLABS_API_KEY is not set");
+        }
+        let url = format!(
+            "{}/v1/text-to-speech/{}?output_format=ulaw_8000",
+            self.base,
+            urlencoding::encode(&self.voice_id)
+        );
+        let resp = self
+            .http
+            .post(url)
+            .header("xi-api-key", &self.api_key)
+            .json(&serde_json::json!({ "text": text, "model_id": self.model_id }))
+            .timeout(self.budget)
+            .send()
+            .await
+            .map_err(|e| e.without_url())
+            .context("ElevenLabs request failed")?;
+        let status = resp.status();
+        if !status.is_success() {
+            bail!("ElevenLabs answered {status}");
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| e.without_url())
+            .context("ElevenLabs body")?;
+        if bytes.len() < MIN_BYTES || bytes.starts_with(b"RIFF") || bytes.starts_with(b"{") {
+            bail!(
+                "ElevenLabs returned {} bytes that are not µ-law speech",
+                bytes.len()
+            );
+        }
+        Ok(bytes.to_vec())
+    }
+}

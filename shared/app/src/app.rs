@@ -1,0 +1,75 @@
+//! The clients every handler uses, built once per process (at Lambda init).
+
+use crate::adapters::{
+    audio::AudioStore, events::Events, queue::DialQueue, schedule::Schedules, store::Store,
+    tts::Tts, twilio::Twilio,
+};
+use crate::config::Config;
+use std::sync::Arc;
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub queue: DialQueue,
+    pub schedules: Schedules,
+    pub audio: AudioStore,
+    pub events: Events,
+    pub twilio: Twilio,
+    pub tts: Tts,
+}
+
+impl App {
+    /// Build every client from `config` and an AWS SDK configuration.
+    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> App {
+        let http = reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(50))
+            .build()
+            .expect("an HTTP client with default TLS");
+        // A local AWS serves S3 on one host: address buckets by path there.
+        let s3_config = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(sdk.endpoint_url().is_some())
+            .build();
+        App {
+            store: Store::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
+            queue: DialQueue::new(aws_sdk_sqs::Client::new(sdk), &config.dial_queue_url),
+            schedules: Schedules::new(
+                aws_sdk_scheduler::Client::new(sdk),
+                &config.schedule_group,
+                &config.dial_queue_arn,
+                &config.scheduler_role_arn,
+            ),
+            audio: AudioStore::new(
+                aws_sdk_s3::Client::from_conf(s3_config),
+                &config.audio_bucket,
+            ),
+            events: Events::new(
+                aws_sdk_eventbridge::Client::new(sdk),
+                &config.event_bus_name,
+            ),
+            twilio: Twilio::new(
+                http.clone(),
+                &config.twilio_api_base,
+                &config.twilio_account_sid,
+                &config.twilio_auth_tokens[0],
+                &config.twilio_from_number,
+            ),
+            tts: Tts::new(
+                http,
+                &config.elevenlabs_api_base,
+                &config.elevenlabs_api_key,
+                &config.elevenlabs_voice_id,
+                &config.elevenlabs_model_id,
+                config.tts_budget,
+            ),
+            config,
+        }
+    }
+
+    /// What a function's `main` calls: logging, configuration and clients from the environment.
+    pub async fn from_env() -> Result<Arc<App>, lambda_runtime::Error> {
+        crate::logging::init();
+        let config = Config::from_env()?;
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Arc::new(App::new(config, &sdk)))
+    }
+}

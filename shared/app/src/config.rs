@@ -1,0 +1,98 @@
+//! Configuration, read once at start from the environment (README lists every variable).
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The public base URL Twilio calls (API Gateway's URL or a custom domain, with stage).
+    pub public_base_url: String,
+    pub twilio_account_sid: String,
+    /// The auth token first; during a rotation the previous one second (both verify webhooks).
+    pub twilio_auth_tokens: Vec<String>,
+    pub twilio_from_number: String,
+    pub twilio_api_base: String,
+    pub elevenlabs_api_key: String,
+    pub elevenlabs_voice_id: String,
+    pub elevenlabs_model_id: String,
+    pub elevenlabs_api_base: String,
+    /// Longest the dialer waits for ElevenLabs before falling back to `<Say>`.
+    pub tts_budget: Duration,
+    pub table_name: String,
+    pub dial_queue_url: String,
+    pub dial_queue_arn: String,
+    pub audio_bucket: String,
+    pub schedule_group: String,
+    pub scheduler_role_arn: String,
+    pub event_bus_name: String,
+    /// Divides every wait the system makes (wait minutes, round pause); 1 in production.
+    pub time_scale: f64,
+}
+
+/// A required variable that is missing or a value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn required(name: &str) -> Result<String, ConfigError> {
+    var(name).ok_or_else(|| ConfigError(format!("{name} is not set")))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let mut tokens = vec![required("TWILIO_AUTH_TOKEN")?];
+        tokens.extend(var("TWILIO_AUTH_TOKEN_PREVIOUS"));
+        let time_scale = match var("TIME_SCALE") {
+            None => 1.0,
+            Some(s) => s
+                .parse::<f64>()
+                .ok()
+                .filter(|f| *f >= 1.0 && f.is_finite())
+                .ok_or_else(|| {
+                    ConfigError(format!("TIME_SCALE must be a number >= 1, got {s:?}"))
+                })?,
+        };
+        Ok(Config {
+            public_base_url: required("PUBLIC_BASE_URL")?
+                .trim_end_matches('/')
+                .to_string(),
+            twilio_account_sid: required("TWILIO_ACCOUNT_SID")?,
+            twilio_auth_tokens: tokens,
+            twilio_from_number: required("TWILIO_FROM_NUMBER")?,
+            twilio_api_base: var("TWILIO_API_BASE")
+                .unwrap_or_else(|| "https://api.twilio.com".into())
+                .trim_end_matches('/')
+                .to_string(),
+            elevenlabs_api_key: var("ELEVENLABS_API_KEY").unwrap_or_default(),
+            elevenlabs_voice_id: var("ELEVENLABS_VOICE_ID")
+                .unwrap_or_else(|| "pNInz6obpgDQGcFmaJgB".into()),
+            elevenlabs_model_id: var("ELEVENLABS_MODEL_ID")
+                .unwrap_or_else(|| "eleven_multilingual_v2".into()),
+            elevenlabs_api_base: var("ELEVENLABS_API_BASE")
+                .unwrap_or_else(|| "https://api.elevenlabs.io".into())
+                .trim_end_matches('/')
+                .to_string(),
+            tts_budget: Duration::from_millis(
+                var("ELEVENLABS_BUDGET_MS")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(8000),
+            ),
+            table_name: required("TABLE_NAME")?,
+            dial_queue_url: required("DIAL_QUEUE_URL")?,
+            dial_queue_arn: var("DIAL_QUEUE_ARN").unwrap_or_default(),
+            audio_bucket: required("AUDIO_BUCKET")?,
+            schedule_group: var("SCHEDULE_GROUP").unwrap_or_else(|| "default".into()),
+            scheduler_role_arn: var("SCHEDULER_ROLE_ARN").unwrap_or_default(),
+            event_bus_name: var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
+            time_scale,
+        })
+    }
+
+    /// A wait of `secs` real seconds at this TIME_SCALE.
+    pub fn scaled(&self, secs: u64) -> Duration {
+        Duration::from_secs_f64(secs as f64 / self.time_scale)
+    }
+}

@@ -1,0 +1,468 @@
+//! One handler per function. Each translates its trigger (HTTP request, event, queue batch)
+//! into the campaign's steps and back; the rules themselves are in `callout_core` and
+//! `service`.
+
+use crate::app::App;
+use crate::http::{self, HttpResult, TwilioRequest};
+use crate::records::{parse_call_id, Attempt, DialTask};
+use crate::service::{self, Acceptance, StartError, Started};
+use crate::urls;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use callout_core::campaign::{self, CallStatus, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
+use callout_core::model::{ShiftStatus, Wave3Completed};
+use callout_core::settings::SettingsPatch;
+use callout_core::twiml::{self, Verb};
+use lambda_http::{Request, Response};
+use lambda_runtime::LambdaEvent;
+use serde_json::{json, Value};
+use tracing::{error, info, warn};
+
+// ---------------------------------------------------------------- what callers hear
+
+fn hang_up_with(text: String) -> HttpResult {
+    http::twiml(twiml::render(&[Verb::Say(text), Verb::Hangup]))
+}
+
+/// The offer: the message inside a one-key `<Gather>`, so a key pressed while it plays counts,
+/// then the timeout route when nothing is pressed.
+fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult {
+    let (occ, k) = (&a.occurrence_id, a.attempt);
+    let mut nested = Vec::new();
+    if repeated {
+        nested.push(Verb::Say(
+            "Sorry, that key is not an option. Here is the message again.".into(),
+        ));
+    }
+    nested.push(if has_audio {
+        Verb::Play(urls::audio(&app.config, occ, k))
+    } else {
+        Verb::Say(a.text.clone())
+    });
+    http::twiml(twiml::render(&[
+        Verb::Gather {
+            action: urls::response(&app.config, occ, k, has_audio, repeated),
+            timeout_secs: GATHER_TIMEOUT_SECS,
+            nested,
+        },
+        Verb::Redirect(urls::timeout(&app.config, occ, k)),
+    ]))
+}
+
+fn voicemail_message(first_name: &str) -> String {
+    format!("Hi {first_name}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
+}
+
+const NOT_FOUND_SAY: &str = "Sorry, we could not find this shift offer. Goodbye.";
+
+/// Verify, then find the attempt the URL names; `Err` is the response to return.
+async fn attempt_for(app: &App, req: &Request) -> Result<(TwilioRequest, Attempt), HttpResult> {
+    let tw = http::verify_twilio(&app.config, req)?;
+    let Some((occ, k)) = tw.attempt_ids() else {
+        return Err(hang_up_with(NOT_FOUND_SAY.into()));
+    };
+    match app.store.get_attempt(&occ, k).await {
+        Ok(Some(a)) => Ok((tw, a)),
+        Ok(None) => {
+            warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
+            Err(hang_up_with(NOT_FOUND_SAY.into()))
+        }
+        Err(e) => Err(Err(e.into())),
+    }
+}
+
+// ---------------------------------------------------------------- call-twiml
+
+/// `POST /api/outbound/twiml`: the call was answered.
+pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
+    let tw = match http::verify_twilio(&app.config, &req) {
+        Ok(tw) => tw,
+        Err(resp) => return resp,
+    };
+    let Some((occ, k)) = tw.attempt_ids() else {
+        return hang_up_with(NOT_FOUND_SAY.into());
+    };
+    let (shift, attempt) = app.store.get_shift_and_attempt(&occ, k).await?;
+    let (Some(shift), Some(a)) = (shift, attempt) else {
+        warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
+        return hang_up_with(NOT_FOUND_SAY.into());
+    };
+    if shift.status != ShiftStatus::Open || a.outcome == Some(Outcome::Canceled) {
+        if shift.assigned_to.as_deref() == Some(a.employee_id.as_str()) {
+            return hang_up_with(format!(
+                "Hi {}, this shift is already yours. Goodbye.",
+                a.first_name
+            ));
+        }
+        app.store
+            .set_outcome(&occ, k, Outcome::Canceled, None)
+            .await?;
+        return hang_up_with(format!(
+            "Hi {}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye.",
+            a.first_name
+        ));
+    }
+    if tw.param("AnsweredBy").is_some_and(campaign::is_machine) {
+        app.store
+            .set_outcome(&occ, k, Outcome::Voicemail, None)
+            .await?;
+        info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
+        return hang_up_with(voicemail_message(&a.first_name));
+    }
+    offer(app, &a, tw.query("audio") == Some("1"), false)
+}
+
+// ---------------------------------------------------------------- call-response
+
+/// `POST /api/outbound/response`: a key was pressed.
+pub async fn call_response(app: &App, req: Request) -> HttpResult {
+    let (tw, a) = match attempt_for(app, &req).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let (occ, k) = (a.occurrence_id.clone(), a.attempt);
+    let digits = tw.param("Digits").unwrap_or("").to_string();
+    let repeated = tw.query("repeat") == Some("1");
+    match campaign::key_press(&digits, repeated) {
+        KeyPress::Accept => match service::accept(app, &occ, &a.employee_id, "phone", Some(k)).await? {
+            Acceptance::Accepted => hang_up_with(format!(
+                "Thank you, {}. The shift is yours. We will send you a text message to confirm. Goodbye.",
+                a.first_name
+            )),
+            _ => hang_up_with(
+                "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye."
+                    .into(),
+            ),
+        },
+        KeyPress::Decline => {
+            info!(occurrence_id = %occ, attempt = k, employee_id = %a.employee_id, "job_decline_start");
+            app.store.set_outcome(&occ, k, Outcome::Declined, Some("2")).await?;
+            hang_up_with("No problem, thank you for letting us know. Goodbye.".into())
+        }
+        KeyPress::Repeat => {
+            info!(occurrence_id = %occ, attempt = k, "unknown_key_repeat");
+            offer(app, &a, tw.query("audio") == Some("1"), true)
+        }
+        KeyPress::GiveUp => {
+            info!(occurrence_id = %occ, attempt = k, "no_answer_start");
+            app.store.set_outcome(&occ, k, Outcome::NoAnswer, Some(&digits)).await?;
+            hang_up_with("Sorry, we did not get an answer we could use. We will offer the shift to someone else. Goodbye.".into())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- call-timeout
+
+/// `POST /api/outbound/timeout`: the message played and no key was pressed.
+pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
+    let (_, a) = match attempt_for(app, &req).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "no_answer_start");
+    app.store
+        .set_outcome(&a.occurrence_id, a.attempt, Outcome::NoAnswer, None)
+        .await?;
+    hang_up_with(
+        "We did not hear a response, so we will offer the shift to someone else. Goodbye.".into(),
+    )
+}
+
+// ---------------------------------------------------------------- call-status
+
+/// `POST /api/outbound/status`: call progress, and (with `amd=1`) answering-machine detection.
+pub async fn call_status(app: &App, req: Request) -> HttpResult {
+    let tw = match http::verify_twilio(&app.config, &req) {
+        Ok(tw) => tw,
+        Err(resp) => return resp,
+    };
+    let Some((occ, k)) = tw.attempt_ids() else {
+        return http::error(400, "the status URL must carry occurrenceId and attempt");
+    };
+    let sid = tw.param("CallSid").unwrap_or_default().to_string();
+    if tw.query("amd") == Some("1") {
+        let answered_by = tw.param("AnsweredBy").unwrap_or("unknown");
+        app.store.set_answered_by(&occ, k, answered_by).await?;
+        if campaign::is_machine(answered_by)
+            && app
+                .store
+                .set_outcome(&occ, k, Outcome::Voicemail, None)
+                .await?
+        {
+            info!(occurrence_id = %occ, attempt = k, answered_by, "voicemail_detected");
+            let first_name = app
+                .store
+                .get_attempt(&occ, k)
+                .await?
+                .map(|a| a.first_name)
+                .unwrap_or_default();
+            let xml = twiml::render(&[Verb::Say(voicemail_message(&first_name)), Verb::Hangup]);
+            if let Err(e) = app.twilio.redirect_call(&sid, &xml).await {
+                warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
+            }
+        }
+        return http::respond(204, "text/plain", "");
+    }
+    let Some(status) = tw.param("CallStatus").and_then(CallStatus::parse) else {
+        return http::error(400, "CallStatus is missing or unknown");
+    };
+    let sequence = tw
+        .param("SequenceNumber")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let duration = tw.param("CallDuration").and_then(|d| d.parse::<u32>().ok());
+    let recorded = app
+        .store
+        .record_status(
+            &occ,
+            k,
+            &sid,
+            status.as_str(),
+            sequence,
+            duration,
+            status.is_terminal(),
+        )
+        .await?;
+    info!(occurrence_id = %occ, attempt = k, call_status = status.as_str(), sequence, recorded, "call_status");
+    if status.is_terminal() {
+        let Some(mut a) = app.store.get_attempt(&occ, k).await? else {
+            return http::respond(204, "text/plain", "");
+        };
+        if a.outcome.is_none() {
+            if let Some(o) = campaign::outcome_for_status(status, a.answered_by.as_deref()) {
+                if app.store.set_outcome(&occ, k, o, None).await? {
+                    a.outcome = Some(o);
+                } else {
+                    a = app.store.get_attempt(&occ, k).await?.unwrap_or(a);
+                }
+            }
+        }
+        service::advance(app, &a).await?;
+    }
+    http::respond(204, "text/plain", "")
+}
+
+// ---------------------------------------------------------------- call-audio
+
+/// `GET /api/outbound/audio/{callId}`: the attempt's spoken offer as a µ-law WAV.
+pub async fn call_audio(app: &App, req: Request) -> HttpResult {
+    if let Err(resp) = http::verify_twilio(&app.config, &req) {
+        return resp;
+    }
+    let path = http::route_path(&req);
+    let raw = path.rsplit('/').next().unwrap_or_default();
+    let decoded = urlencoding::decode(raw)
+        .map(|c| c.into_owned())
+        .unwrap_or_default();
+    let Some((occ, k)) = parse_call_id(&decoded) else {
+        return http::error(404, "unknown call");
+    };
+    let Some(a) = app.store.get_attempt(&occ, k).await? else {
+        return http::error(404, "unknown call");
+    };
+    let key = crate::adapters::audio::audio_key(&app.tts.voice_id, &app.tts.model_id, &a.text);
+    match app.audio.get(&key).await? {
+        Some(wav) => Ok(Response::builder()
+            .status(200)
+            .header("content-type", "audio/wav")
+            .header("cache-control", "private, max-age=3600")
+            .body(lambda_http::Body::Binary(wav))?),
+        None => http::error(404, "no audio for this call"),
+    }
+}
+
+// ---------------------------------------------------------------- job-acceptance
+
+/// `POST /api/jobs/{occurrenceId}/acceptance`: another channel (SMS, a coordinator) accepts.
+pub async fn job_acceptance(app: &App, req: Request) -> HttpResult {
+    let path = http::route_path(&req);
+    let occ = path
+        .strip_prefix("/api/jobs/")
+        .and_then(|p| p.strip_suffix("/acceptance"))
+        .map(|o| {
+            urlencoding::decode(o)
+                .map(|c| c.into_owned())
+                .unwrap_or_default()
+        })
+        .filter(|o| !o.is_empty() && !o.contains('/'));
+    let Some(occ) = occ else {
+        return http::error(404, "no such route");
+    };
+    if req.method() != "POST" {
+        return http::error(405, "use POST");
+    }
+    let body: Value = match serde_json::from_slice(http::body_bytes(&req)) {
+        Ok(v) => v,
+        Err(e) => return http::error(400, &format!("body must be JSON: {e}")),
+    };
+    let Some(employee_id) = body
+        .get("employeeId")
+        .and_then(Value::as_str)
+        .filter(|e| !e.is_empty())
+    else {
+        return http::error(400, "employeeId is required");
+    };
+    let channel = match body.get("channel") {
+        None => "sms",
+        Some(Value::String(c)) if !c.is_empty() && c.len() <= 32 => c.as_str(),
+        Some(_) => return http::error(400, "channel must be a short text such as \"sms\""),
+    };
+    match service::accept(app, &occ, employee_id, channel, None).await? {
+        Acceptance::Accepted => http::json(200, json!({ "accepted": true })),
+        Acceptance::Taken { filled_by } => {
+            http::json(409, json!({ "accepted": false, "filledBy": filled_by }))
+        }
+        Acceptance::UnknownShift => http::error(404, "unknown occurrenceId"),
+        Acceptance::NotInPool => http::error(422, "employeeId is not in this shift's staff pool"),
+    }
+}
+
+// ---------------------------------------------------------------- provider-settings
+
+/// `/api/provider/outbound-calling` (GET, PATCH) and `/api/provider/jobs/{id}/calls` (GET).
+pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
+    let Some(provider) = http::provider_id(&req) else {
+        return http::error(401, "a token with the provider_id claim is required");
+    };
+    let path = http::route_path(&req).trim_end_matches('/').to_string();
+    let method = req.method().as_str().to_string();
+    if path == "/api/provider/outbound-calling" {
+        return match method.as_str() {
+            "GET" => http::json(
+                200,
+                serde_json::to_value(app.store.get_settings(&provider).await?)?,
+            ),
+            "PATCH" => {
+                let body: Value = match serde_json::from_slice(http::body_bytes(&req)) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return http::json(
+                            400,
+                            json!({ "errors": { "body": format!("must be JSON: {e}") } }),
+                        )
+                    }
+                };
+                match SettingsPatch::from_json(&body) {
+                    Ok(patch) => {
+                        let current = app.store.get_settings(&provider).await?;
+                        let next = patch.apply(&current);
+                        app.store.put_settings(&provider, &next).await?;
+                        info!(provider_id = %provider, enabled = next.enabled, wait_minutes = next.wait_minutes, max_rounds = next.max_rounds, "provider_settings_saved");
+                        http::json(200, serde_json::to_value(next)?)
+                    }
+                    Err(errors) => http::json(400, json!({ "errors": errors })),
+                }
+            }
+            _ => http::error(405, "use GET or PATCH"),
+        };
+    }
+    if let Some(occ) = path
+        .strip_prefix("/api/provider/jobs/")
+        .and_then(|p| p.strip_suffix("/calls"))
+    {
+        if method != "GET" {
+            return http::error(405, "use GET");
+        }
+        let occ = urlencoding::decode(occ)
+            .map(|c| c.into_owned())
+            .unwrap_or_default();
+        let shift = match app.store.get_shift(&occ).await? {
+            Some(s) if s.event.provider_id == provider => s,
+            _ => return http::error(404, "no such shift"),
+        };
+        let attempts = app.store.list_attempts(&occ).await?;
+        return http::json(
+            200,
+            json!({
+                "occurrenceId": occ,
+                "status": shift.status.as_str(),
+                "callingEnabled": shift.calling_enabled,
+                "maxRounds": shift.max_rounds,
+                "poolSize": shift.event.staff_pool.len(),
+                "scheduledAt": shift.scheduled_at.map(|t| t.to_rfc3339()),
+                "acceptedBy": shift.assigned_to.as_ref().map(|e| json!({
+                    "employeeId": e,
+                    "firstName": shift.staff(e).map(|s| s.first_name.clone()),
+                    "channel": shift.assigned_channel,
+                    "at": shift.assigned_at.map(|t| t.to_rfc3339()),
+                })),
+                "calls": attempts,
+            }),
+        );
+    }
+    http::error(404, "no such route")
+}
+
+// ---------------------------------------------------------------- start-calling
+
+/// `Wave3Completed`, as an EventBridge envelope or the bare detail.
+pub async fn start_calling(
+    app: &App,
+    event: LambdaEvent<Value>,
+) -> Result<Value, lambda_runtime::Error> {
+    let payload = event.payload;
+    let detail = match payload.get("detail-type") {
+        Some(t) if t != "Wave3Completed" => {
+            warn!(detail_type = %t, "start_calling_ignored_event");
+            return Ok(json!({ "status": "ignored" }));
+        }
+        Some(_) => payload.get("detail").cloned().unwrap_or(Value::Null),
+        None => payload,
+    };
+    let detail: Wave3Completed = match serde_json::from_value(detail) {
+        Ok(d) => d,
+        Err(e) => {
+            error!(error = %e, "start_calling_invalid_event");
+            return Ok(
+                json!({ "status": "rejected", "error": format!("invalid Wave3Completed detail: {e}") }),
+            );
+        }
+    };
+    match service::start(app, detail).await {
+        Ok(Started::Scheduled { at }) => {
+            Ok(json!({ "status": "scheduled", "at": at.to_rfc3339() }))
+        }
+        Ok(Started::Disabled) => Ok(json!({ "status": "disabled" })),
+        Ok(Started::Duplicate) => Ok(json!({ "status": "duplicate" })),
+        Err(StartError::Invalid(e)) => {
+            error!(error = %e, "start_calling_invalid_event");
+            Ok(json!({ "status": "rejected", "error": e.to_string() }))
+        }
+        Err(StartError::Failed(e)) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- dialer
+
+/// A batch from the dial queue; failed tasks are reported so only they are retried.
+pub async fn dialer(
+    app: &App,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    let mut failures = Vec::new();
+    for record in event.payload.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let body = record.body.as_deref().unwrap_or("");
+        let task: DialTask = match serde_json::from_str(body) {
+            Ok(t) => t,
+            Err(e) => {
+                error!(message_id = %id, error = %e, "dial_task_unreadable");
+                failures.push(id);
+                continue;
+            }
+        };
+        if let Err(e) = service::dial(app, &task).await {
+            error!(message_id = %id, occurrence_id = %task.occurrence_id, attempt = task.attempt, error = %e, "dial_task_failed");
+            failures.push(id);
+        }
+    }
+    let mut resp = SqsBatchResponse::default();
+    resp.batch_item_failures = failures
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    Ok(resp)
+}

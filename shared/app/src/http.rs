@@ -1,0 +1,147 @@
+//! HTTP plumbing shared by the API Gateway functions: Twilio's signature check, forms, JSON,
+//! TwiML responses, the caller's provider from the JWT authorizer.
+
+use crate::config::Config;
+use lambda_http::{Body, Request, RequestExt, Response};
+use std::collections::HashMap;
+
+pub type HttpResult = Result<Response<Body>, lambda_http::Error>;
+
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    }
+}
+
+pub fn respond(status: u16, content_type: &str, body: impl Into<Body>) -> HttpResult {
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(body.into())?)
+}
+
+pub fn json(status: u16, value: serde_json::Value) -> HttpResult {
+    respond(status, "application/json", value.to_string())
+}
+
+pub fn error(status: u16, message: &str) -> HttpResult {
+    json(status, serde_json::json!({ "error": message }))
+}
+
+pub fn twiml(xml: String) -> HttpResult {
+    respond(200, "text/xml; charset=utf-8", xml)
+}
+
+/// The URL Twilio signed: the configured public base URL and the request's path and query.
+/// A base URL with a path (an API stage or a custom domain mapping) is not repeated when API
+/// Gateway already includes it in the path.
+pub fn public_url(config: &Config, req: &Request) -> String {
+    let base = &config.public_base_url;
+    let path = req.uri().path();
+    let base_path = base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("");
+    let mut url = if !base_path.is_empty() && path.starts_with(base_path) {
+        format!("{}{path}", &base[..base.len() - base_path.len()])
+    } else {
+        format!("{base}{path}")
+    };
+    if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+/// The request's path without the API stage (a named stage prefixes it as `/{stage}/...`).
+pub fn route_path(req: &Request) -> String {
+    let path = req.uri().path();
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
+    {
+        if let Some(stage) = ctx.stage.as_deref().filter(|s| *s != "$default") {
+            if let Some(rest) = path.strip_prefix(&format!("/{stage}")) {
+                if rest.starts_with('/') {
+                    return rest.to_string();
+                }
+            }
+        }
+    }
+    path.to_string()
+}
+
+/// A webhook request whose Twilio signature checked out.
+pub struct TwilioRequest {
+    pub params: Vec<(String, String)>,
+    pub query: HashMap<String, String>,
+}
+
+impl TwilioRequest {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+
+    /// The attempt a webhook URL names (`occurrenceId`, `attempt`).
+    pub fn attempt_ids(&self) -> Option<(String, u32)> {
+        let occ = self.query("occurrenceId").filter(|o| !o.is_empty())?;
+        Some((occ.to_string(), self.query("attempt")?.parse().ok()?))
+    }
+}
+
+/// Check `X-Twilio-Signature` before anything else; `Err` is the 403 to return.
+pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, HttpResult> {
+    let is_form = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let params: Vec<(String, String)> = if is_form {
+        form_urlencoded::parse(body_bytes(req))
+            .into_owned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let signature = req
+        .headers()
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok());
+    let url = public_url(config, req);
+    if !callout_core::signature::is_valid(&config.twilio_auth_tokens, &url, &params, signature) {
+        tracing::warn!(path = %req.uri().path(), has_signature = signature.is_some(), "twilio_signature_rejected");
+        return Err(error(403, "invalid Twilio signature"));
+    }
+    let query = req
+        .uri()
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    Ok(TwilioRequest { params, query })
+}
+
+/// The provider the caller belongs to: the JWT claim `provider_id` passed by the authorizer.
+pub fn provider_id(req: &Request) -> Option<String> {
+    match req.request_context_ref()? {
+        lambda_http::request::RequestContext::ApiGatewayV2(ctx) => ctx
+            .authorizer
+            .as_ref()?
+            .jwt
+            .as_ref()?
+            .claims
+            .get("provider_id")
+            .filter(|p| !p.is_empty())
+            .cloned(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}

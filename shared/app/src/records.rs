@@ -1,0 +1,104 @@
+//! What is stored about a shift and each call attempt.
+
+use callout_core::campaign::{CallStatus, Outcome, Plan};
+use callout_core::model::{ShiftStatus, StaffMember, Wave3Completed};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub const PURPOSE: &str = "Outbound Job Offer";
+
+/// A shift being called about: the start event as checked, the settings it was started with,
+/// and where it is now.
+#[derive(Debug, Clone)]
+pub struct Shift {
+    pub event: Wave3Completed,
+    pub status: ShiftStatus,
+    pub calling_enabled: bool,
+    pub max_rounds: u32,
+    pub message_template: String,
+    pub created_at: DateTime<Utc>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub assigned_to: Option<String>,
+    pub assigned_channel: Option<String>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub unfilled_at: Option<DateTime<Utc>>,
+}
+
+impl Shift {
+    pub fn occurrence_id(&self) -> &str {
+        &self.event.occurrence_id
+    }
+
+    pub fn plan(&self) -> Plan {
+        Plan {
+            pool_size: self.event.staff_pool.len() as u32,
+            max_rounds: self.max_rounds,
+        }
+    }
+
+    pub fn staff(&self, employee_id: &str) -> Option<&StaffMember> {
+        self.event
+            .staff_pool
+            .iter()
+            .find(|s| s.employee_id == employee_id)
+    }
+}
+
+/// One call attempt: the call log record of SPEC §4.6.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub occurrence_id: String,
+    pub provider_id: String,
+    pub attempt: u32,
+    pub round: u32,
+    pub position: u32,
+    pub employee_id: String,
+    pub first_name: String,
+    #[serde(skip)]
+    pub phone: String,
+    pub purpose: String,
+    /// The words spoken to this person.
+    #[serde(skip)]
+    pub text: String,
+    pub call_sid: Option<String>,
+    pub twilio_status: Option<String>,
+    #[serde(skip)]
+    pub status_sequence: Option<i64>,
+    pub duration_secs: Option<u32>,
+    pub answered_by: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub digit: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    pub advanced: bool,
+}
+
+impl Attempt {
+    pub fn status(&self) -> Option<CallStatus> {
+        self.twilio_status.as_deref().and_then(CallStatus::parse)
+    }
+
+    /// The id used in the audio URL: `{occurrenceId}.{attempt}`.
+    pub fn call_id(&self) -> String {
+        call_id(&self.occurrence_id, self.attempt)
+    }
+}
+
+pub fn call_id(occurrence_id: &str, attempt: u32) -> String {
+    format!("{occurrence_id}.{attempt}")
+}
+
+pub fn parse_call_id(call_id: &str) -> Option<(String, u32)> {
+    let (occ, k) = call_id.rsplit_once('.')?;
+    Some((occ.to_string(), k.parse().ok()?)).filter(|(o, _)| !o.is_empty())
+}
+
+/// A dial task on the queue: place attempt `attempt` of a shift.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialTask {
+    pub occurrence_id: String,
+    pub attempt: u32,
+}

@@ -1,0 +1,413 @@
+//! The campaign's steps: each reads and writes through the adapters and asks the pure rules
+//! in `callout_core` what to do. Every step is safe to repeat.
+
+use crate::adapters::audio::audio_key;
+use crate::adapters::schedule::schedule_name;
+use crate::adapters::store::AcceptWrite;
+use crate::adapters::twilio::{CallRequest, TwilioError};
+use crate::app::App;
+use crate::records::{Attempt, DialTask, Shift, PURPOSE};
+use crate::urls;
+use anyhow::{Context, Result};
+use callout_core::campaign::{Advance, Outcome};
+use callout_core::mask;
+use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
+use callout_core::template::{self, Values};
+use callout_core::wav;
+use chrono::Utc;
+use serde_json::json;
+use tracing::{error, info, warn};
+
+// ---------------------------------------------------------------- start
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Started {
+    Scheduled { at: chrono::DateTime<Utc> },
+    Disabled,
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid Wave3Completed event: {0}")]
+    Invalid(#[from] InvalidEvent),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Wave 3 ended unfilled: store the shift and, if the provider calls, schedule the first call.
+pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartError> {
+    let checked = event.check()?;
+    let event = checked.event;
+    let occ = event.occurrence_id.clone();
+    for (employee, reason) in &checked.skipped {
+        warn!(occurrence_id = %occ, employee_id = %employee, reason, "staff_pool_entry_skipped");
+    }
+    let settings = app.store.get_settings(&event.provider_id).await?;
+    let shift = Shift {
+        status: ShiftStatus::Open,
+        calling_enabled: settings.enabled,
+        max_rounds: settings.max_rounds,
+        message_template: settings.message_template.clone(),
+        created_at: Utc::now(),
+        scheduled_at: None,
+        assigned_to: None,
+        assigned_channel: None,
+        assigned_at: None,
+        unfilled_at: None,
+        event,
+    };
+    let shift = if app.store.put_shift_if_new(&shift).await? {
+        shift
+    } else {
+        let existing = app.store.get_shift(&occ).await?.context("shift vanished")?;
+        // A repeat finishes a start that stopped before its schedule was made; otherwise nothing.
+        if !(existing.calling_enabled
+            && existing.scheduled_at.is_none()
+            && existing.status == ShiftStatus::Open)
+        {
+            info!(occurrence_id = %occ, "start_calling_duplicate");
+            return Ok(Started::Duplicate);
+        }
+        existing
+    };
+    if !shift.calling_enabled {
+        info!(occurrence_id = %occ, provider_id = %shift.event.provider_id, "outbound_calling_disabled");
+        return Ok(Started::Disabled);
+    }
+    let at = Utc::now() + app.config.scaled(u64::from(settings.wait_minutes) * 60);
+    app.schedules
+        .create_once(
+            &schedule_name(&occ),
+            at,
+            &DialTask {
+                occurrence_id: occ.clone(),
+                attempt: 0,
+            },
+        )
+        .await?;
+    app.store.mark_scheduled(&occ, at).await?;
+    info!(
+        occurrence_id = %occ,
+        provider_id = %shift.event.provider_id,
+        wait_minutes = settings.wait_minutes,
+        max_rounds = shift.max_rounds,
+        pool_size = shift.event.staff_pool.len(),
+        scheduled_for = %at.to_rfc3339(),
+        "outbound_call_scheduled"
+    );
+    Ok(Started::Scheduled { at })
+}
+
+// ---------------------------------------------------------------- dial
+
+/// Place the call a dial task asks for. An `Err` is temporary: the task is retried.
+pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
+    let occ = &task.occurrence_id;
+    let k = task.attempt;
+    info!(occurrence_id = %occ, attempt = k, "outbound_worker_processing");
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        error!(occurrence_id = %occ, attempt = k, "dial_task_for_unknown_shift");
+        return Ok(());
+    };
+    if shift.status != ShiftStatus::Open {
+        info!(occurrence_id = %occ, attempt = k, status = shift.status.as_str(), "dial_task_dropped_shift_not_open");
+        return Ok(());
+    }
+    let Some(slot) = shift.plan().slot(k) else {
+        warn!(occurrence_id = %occ, attempt = k, "dial_task_beyond_plan");
+        return Ok(());
+    };
+    let staff = &shift.event.staff_pool[slot.position as usize];
+    let text = template::render(
+        &shift.message_template,
+        &Values::for_job(&staff.first_name, &shift.event.job),
+    );
+    let attempt = Attempt {
+        occurrence_id: occ.clone(),
+        provider_id: shift.event.provider_id.clone(),
+        attempt: k,
+        round: slot.round,
+        position: slot.position,
+        employee_id: staff.employee_id.clone(),
+        first_name: staff.first_name.clone(),
+        phone: staff.phone.clone(),
+        purpose: PURPOSE.into(),
+        text,
+        call_sid: None,
+        twilio_status: None,
+        status_sequence: None,
+        duration_secs: None,
+        answered_by: None,
+        outcome: None,
+        digit: None,
+        created_at: Utc::now(),
+        ended_at: None,
+        advanced: false,
+    };
+    if !app.store.create_attempt(&attempt).await? {
+        info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
+        return Ok(());
+    }
+    info!(
+        occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
+        employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),
+        "outbound_call_processing"
+    );
+    let has_audio = prepare_audio(app, &attempt).await;
+    let req = CallRequest {
+        to: staff.phone.clone(),
+        twiml_url: urls::twiml(&app.config, occ, k, has_audio),
+        status_url: urls::status(&app.config, occ, k),
+        amd_url: urls::amd(&app.config, occ, k),
+    };
+    match app.twilio.create_call(&req).await {
+        Ok(sid) => {
+            if app.store.set_call_sid(occ, k, &sid).await? {
+                info!(occurrence_id = %occ, attempt = k, call_sid = %sid, audio = has_audio, "outbound_call_initiated");
+            } else {
+                // The shift was filled while this call was being placed.
+                info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
+                app.twilio.end_call(&sid).await.ok();
+            }
+            Ok(())
+        }
+        Err(TwilioError::Refused { code, message }) => {
+            error!(occurrence_id = %occ, attempt = k, code, error = %message, phone = %mask::phone(&staff.phone), "outbound_call_refused");
+            if app.store.set_outcome(occ, k, Outcome::Failed, None).await? {
+                let attempt = Attempt {
+                    outcome: Some(Outcome::Failed),
+                    ..attempt
+                };
+                advance(app, &attempt).await?;
+            }
+            Ok(())
+        }
+        Err(e @ TwilioError::Unavailable(_)) => {
+            warn!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_retry");
+            app.store.release_attempt(occ, k).await?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Make sure the attempt's audio is in S3; false means the call will use `<Say>` instead.
+async fn prepare_audio(app: &App, a: &Attempt) -> bool {
+    let key = audio_key(&app.tts.voice_id, &app.tts.model_id, &a.text);
+    match app.audio.exists(&key).await {
+        Ok(true) => {
+            info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "audio_cache_hit");
+            return true;
+        }
+        Ok(false) => {}
+        Err(e) => {
+            warn!(error = %e, "audio_cache_unavailable");
+            return false;
+        }
+    }
+    match app.tts.synthesize(&a.text).await {
+        Ok(ulaw) => match app.audio.put_wav(&key, wav::wrap_ulaw(&ulaw)).await {
+            Ok(()) => {
+                info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, characters = a.text.chars().count(), "audio_generated");
+                true
+            }
+            Err(e) => {
+                warn!(error = %e, "audio_store_failed_fallback_say");
+                false
+            }
+        },
+        Err(e) => {
+            warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "tts_failed_fallback_say");
+            false
+        }
+    }
+}
+
+// ---------------------------------------------------------------- after an attempt
+
+/// The attempt has ended without an acceptance: call the next person, or give the shift to a
+/// coordinator when every round is done. Once per attempt, however often it is asked.
+pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
+    if attempt.advanced || attempt.outcome == Some(Outcome::Accepted) {
+        return Ok(());
+    }
+    let occ = &attempt.occurrence_id;
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(());
+    };
+    if shift.status != ShiftStatus::Open {
+        return Ok(());
+    }
+    match shift.plan().after(attempt.attempt) {
+        Advance::Call {
+            attempt: next,
+            delay_secs,
+        } => {
+            // Queue first, then mark: a crash in between queues a duplicate task, which the
+            // dialer's conditional write absorbs; the reverse order could lose the campaign.
+            let delay = app.config.scaled(delay_secs);
+            app.queue
+                .send(
+                    &DialTask {
+                        occurrence_id: occ.clone(),
+                        attempt: next,
+                    },
+                    delay,
+                )
+                .await?;
+            if app.store.mark_advanced(occ, attempt.attempt).await? {
+                info!(occurrence_id = %occ, attempt = attempt.attempt, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_advanced");
+            }
+        }
+        Advance::Unfilled => {
+            if app.store.mark_unfilled(occ).await? {
+                info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+            }
+            app.store.mark_advanced(occ, attempt.attempt).await?;
+            once(app, occ, "unfilledEventAt", async {
+                app.events
+                    .put(
+                        "ShiftUnfilledAfterCalls",
+                        &json!({
+                            "occurrenceId": occ,
+                            "providerId": shift.event.provider_id,
+                            "attempts": shift.plan().total_attempts(),
+                        }),
+                    )
+                    .await
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Run a side effect of a shift at most once, even when the step is retried: claim it, do it,
+/// and give the claim back if it failed so a retry does it.
+async fn once<F>(app: &App, occ: &str, flag: &str, effect: F) -> Result<()>
+where
+    F: std::future::Future<Output = Result<()>>,
+{
+    if !app.store.claim_once(occ, flag).await? {
+        return Ok(());
+    }
+    if let Err(e) = effect.await {
+        error!(occurrence_id = %occ, effect = flag, error = %e, "side_effect_failed");
+        app.store.release_once(occ, flag).await?;
+        return Err(e);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- accepting
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptance {
+    /// This person has the shift (also when they had it already and the request repeated).
+    Accepted,
+    /// Somebody else has it.
+    Taken {
+        filled_by: String,
+    },
+    UnknownShift,
+    NotInPool,
+}
+
+/// The one way a shift is accepted, whatever the channel. `attempt` is the call the person
+/// pressed 1 on, if any.
+pub async fn accept(
+    app: &App,
+    occ: &str,
+    employee_id: &str,
+    channel: &str,
+    attempt: Option<u32>,
+) -> Result<Acceptance> {
+    info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_acceptance_start");
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(Acceptance::UnknownShift);
+    };
+    if shift.staff(employee_id).is_none() {
+        return Ok(Acceptance::NotInPool);
+    }
+    match app.store.accept(occ, employee_id, channel).await? {
+        AcceptWrite::Won => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_accepted");
+        }
+        AcceptWrite::Taken { filled_by } if filled_by != employee_id => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, filled_by = %filled_by, "job_acceptance_too_late");
+            if let Some(k) = attempt {
+                app.store
+                    .set_outcome(occ, k, Outcome::Canceled, Some("1"))
+                    .await?;
+            }
+            return Ok(Acceptance::Taken { filled_by });
+        }
+        AcceptWrite::Taken { .. } => {}
+    }
+    if let Some(k) = attempt {
+        app.store
+            .set_outcome(occ, k, Outcome::Accepted, Some("1"))
+            .await?;
+    }
+    // Re-read: the effects need who won and how (this may be a repeat of the winning request).
+    let shift = app.store.get_shift(occ).await?.context("shift vanished")?;
+    after_acceptance(app, &shift, attempt).await?;
+    Ok(Acceptance::Accepted)
+}
+
+/// Everything that follows an acceptance; each part idempotent, so a retry completes it.
+async fn after_acceptance(app: &App, shift: &Shift, winning_attempt: Option<u32>) -> Result<()> {
+    let occ = shift.occurrence_id();
+    let winner_id = shift.assigned_to.clone().unwrap_or_default();
+    app.schedules.delete(&schedule_name(occ)).await?;
+    let mut cancelled = 0;
+    for a in app.store.list_attempts(occ).await? {
+        if a.outcome.is_some() || Some(a.attempt) == winning_attempt {
+            continue;
+        }
+        if a.status().is_some_and(|s| s.is_terminal()) {
+            continue;
+        }
+        if app
+            .store
+            .set_outcome(occ, a.attempt, Outcome::Canceled, None)
+            .await?
+        {
+            cancelled += 1;
+            if let Some(sid) = &a.call_sid {
+                if let Err(e) = app.twilio.end_call(sid).await {
+                    warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+                }
+            }
+        }
+    }
+    info!(occurrence_id = %occ, live_calls_ended = cancelled, "outbound_calls_cancelled");
+    if let Some(winner) = shift.staff(&winner_id) {
+        let v = Values::for_job(&winner.first_name, &shift.event.job);
+        let body = format!(
+            "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
+            v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
+        );
+        once(app, occ, "confirmationSmsAt", async {
+            app.twilio.send_sms(&winner.phone, &body).await?;
+            info!(occurrence_id = %occ, employee_id = %winner.employee_id, phone = %mask::phone(&winner.phone), "confirmation_sms_sent");
+            Ok(())
+        })
+        .await?;
+    }
+    once(app, occ, "filledEventAt", async {
+        app.events
+            .put(
+                "ShiftFilled",
+                &json!({
+                    "occurrenceId": occ,
+                    "providerId": shift.event.provider_id,
+                    "employeeId": winner_id,
+                    "channel": shift.assigned_channel,
+                    "assignedAt": shift.assigned_at.map(|t| t.to_rfc3339()),
+                }),
+            )
+            .await
+    })
+    .await
+}

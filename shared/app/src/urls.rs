@@ -1,0 +1,49 @@
+//! The webhook URLs given to Twilio. They carry the ids each handler needs in the query
+//! string, so handlers are stateless.
+
+use crate::config::Config;
+use crate::records::call_id;
+
+fn with_ids(config: &Config, path: &str, occ: &str, k: u32, extra: &str) -> String {
+    format!(
+        "{}{path}?occurrenceId={}&attempt={k}{extra}",
+        config.public_base_url,
+        urlencoding::encode(occ)
+    )
+}
+
+pub fn twiml(c: &Config, occ: &str, k: u32, has_audio: bool) -> String {
+    with_ids(
+        c,
+        "/api/outbound/twiml",
+        occ,
+        k,
+        if has_audio { "&audio=1" } else { "" },
+    )
+}
+pub fn response(c: &Config, occ: &str, k: u32, has_audio: bool, repeated: bool) -> String {
+    let mut extra = String::new();
+    if has_audio {
+        extra.push_str("&audio=1");
+    }
+    if repeated {
+        extra.push_str("&repeat=1");
+    }
+    with_ids(c, "/api/outbound/response", occ, k, &extra)
+}
+pub fn timeout(c: &Config, occ: &str, k: u32) -> String {
+    with_ids(c, "/api/outbound/timeout", occ, k, "")
+}
+pub fn status(c: &Config, occ: &str, k: u32) -> String {
+    with_ids(c, "/api/outbound/status", occ, k, "")
+}
+pub fn amd(c: &Config, occ: &str, k: u32) -> String {
+    with_ids(c, "/api/outbound/status", occ, k, "&amd=1")
+}
+pub fn audio(c: &Config, occ: &str, k: u32) -> String {
+    format!(
+        "{}/api/outbound/audio/{}",
+        c.public_base_url,
+        urlencoding::encode(&call_id(occ, k))
+    )
+}
