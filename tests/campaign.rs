@@ -1,1 +1,698 @@
+//! Whole campaigns on the local AWS, driven by the simulated Twilio. Each test reads as what
+//! the staff hear and press, and what the shift and its call log show afterwards.
 
+use callout_sim::{Behaviour, CallEvent, HangupBy};
+use e2e::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn occ(name: &str) -> String {
+    format!(
+        "occ_{name}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+fn heard_everything(w: &World) -> String {
+    w.sim
+        .calls()
+        .iter()
+        .flat_map(|c| c.heard())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+// ------------------------------------------------------------------ the guide's five scenarios
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_flow_first_person_hears_their_personal_offer() {
+    let w = World::new().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = occ("basic");
+    let started = w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+    assert_eq!(started["result"]["status"], "scheduled", "{started}");
+
+    let log = w.finished(&occ).await;
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert_eq!(
+        alice.heard()[0],
+        default_offer("Alice"),
+        "Alice hears her own offer first"
+    );
+    assert_eq!(alice.keys(), "1");
+    assert!(alice.errors().is_empty(), "{:?}", alice.errors());
+    // The offer came as real µ-law audio through <Play>, not as <Say>.
+    assert!(alice.events.iter().any(|e| matches!(
+        e,
+        CallEvent::Heard {
+            via: callout_sim::Via::Play { .. },
+            ..
+        }
+    )));
+    assert_eq!(log["status"], "ASSIGNED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acceptance_assigns_confirms_by_sms_and_stops_everything() {
+    let w = World::new().await;
+    w.enable(1, 3).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = occ("accept");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED");
+    assert_eq!(log["acceptedBy"]["employeeId"], ALICE.employee_id);
+    assert_eq!(log["acceptedBy"]["channel"], "phone");
+    assert_eq!(outcomes(&log), ["Accepted"]);
+    assert_eq!(log["calls"][0]["digit"], "1");
+    assert_eq!(log["calls"][0]["purpose"], "Outbound Job Offer");
+    assert!(w.sim.calls_to(ALICE.phone)[0]
+        .heard()
+        .last()
+        .unwrap()
+        .starts_with("Thank you, Alice. The shift is yours."));
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        w.called(&[&ALICE, &BOB]),
+        ["Alice"],
+        "nobody else is called"
+    );
+    let sms = w.sim.messages();
+    assert_eq!(sms.len(), 1, "exactly one confirmation SMS");
+    assert_eq!(sms[0].to, ALICE.phone);
+    assert!(
+        sms[0].body.contains("Margaret T.") && !sms[0].body.contains("Thompson"),
+        "{}",
+        sms[0].body
+    );
+    let events = w.outbound_events().await;
+    let filled: Vec<_> = events
+        .iter()
+        .filter(|e| e["detail-type"] == "ShiftFilled")
+        .collect();
+    assert_eq!(filled.len(), 1, "{events:?}");
+    assert_eq!(filled[0]["detail"]["employeeId"], ALICE.employee_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decline_moves_to_the_next_person_at_once() {
+    let w = World::new().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("decline");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(w.called(&[&ALICE, &BOB, &CAROL]), ["Alice", "Bob"]);
+    assert_eq!(outcomes(&log), ["Declined", "Accepted"]);
+    assert_eq!(log["calls"][0]["digit"], "2");
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert_eq!(
+        alice.heard().last().unwrap(),
+        "No problem, thank you for letting us know. Goodbye."
+    );
+    // "At once": Bob's call is placed without the round pause.
+    let calls = w.sim.calls();
+    let gap = calls[1].created.duration_since(calls[0].created).unwrap();
+    assert!(gap < Duration::from_secs(5), "{gap:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_moves_to_the_next_person() {
+    let w = World::new().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("noanswer");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["No Answer", "Accepted"]);
+    assert_eq!(log["calls"][0]["twilioStatus"], "no-answer");
+    // The call was placed with a 30 s ring timeout and every status event.
+    let req = &w.sim.calls_to(ALICE.phone)[0].request;
+    let field = |k: &str| {
+        req.iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(field("Timeout"), ["30"]);
+    assert_eq!(
+        field("StatusCallbackEvent"),
+        ["initiated", "ringing", "answered", "completed"]
+    );
+    assert_eq!(field("AsyncAmd"), ["true"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_staff_two_rounds_all_decline_is_a_b_a_b_then_unfilled() {
+    let w = World::new().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Decline);
+    let occ = occ("roundrobin");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob", "Alice", "Bob"]);
+    assert_eq!(outcomes(&log), ["Declined"; 4]);
+    let rounds: Vec<_> = log["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["round"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rounds, [1, 1, 2, 2]);
+    assert!(log["acceptedBy"].is_null());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.sim.calls().len(), 4, "no fifth call");
+    let events = w.outbound_events().await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["detail-type"] == "ShiftUnfilledAfterCalls")
+            .count(),
+        1,
+        "{events:?}"
+    );
+    assert!(w.sim.messages().is_empty());
+}
+
+// ------------------------------------------------------------------ every way a call can end
+
+async fn first_call_ends_as(behaviour: Behaviour, outcome: &str) -> (World, Value) {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, behaviour);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("ending");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), [outcome, "Accepted"], "{}", w.transcript());
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob"]);
+    (w, log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_line_is_busy_and_the_next_person_is_called() {
+    let (_, log) = first_call_ends_as(Behaviour::Busy, "Busy").await;
+    assert_eq!(log["calls"][0]["twilioStatus"], "busy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_call_is_failed_and_the_next_person_is_called() {
+    let (_, log) = first_call_ends_as(Behaviour::Fail, "Failed").await;
+    assert_eq!(log["calls"][0]["twilioStatus"], "failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_after_the_message_is_no_answer() {
+    let (w, log) = first_call_ends_as(Behaviour::Silent, "No Answer").await;
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert!(alice.events.contains(&CallEvent::GatherTimedOut));
+    assert_eq!(
+        alice.heard().last().unwrap(),
+        "We did not hear a response, so we will offer the shift to someone else. Goodbye."
+    );
+    assert_eq!(log["calls"][0]["twilioStatus"], "completed");
+    assert!(
+        log["calls"][0]["durationSecs"].as_u64().unwrap() >= 15,
+        "the 15 s gather timeout counts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voicemail_gets_a_short_message_without_patient_details() {
+    let (w, log) = first_call_ends_as(Behaviour::Voicemail, "Voicemail").await;
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    let heard = alice.heard().join(" ");
+    assert!(
+        heard.starts_with("Hi Alice, we called about an urgent shift."),
+        "{heard}"
+    );
+    assert!(
+        !heard.contains("Margaret") && !heard.contains("Parramatta"),
+        "no patient details on a machine: {heard}"
+    );
+    assert_eq!(log["calls"][0]["answeredBy"], "machine_end_beep");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_key_hears_the_offer_again_then_presses_one() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::WrongKeyThen('1'));
+    let occ = occ("wrongkey");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert_eq!(alice.keys(), "91");
+    let heard = alice.heard();
+    assert_eq!(heard[0], default_offer("Alice"));
+    assert_eq!(
+        heard[1],
+        "Sorry, that key is not an option. Here is the message again."
+    );
+    assert_eq!(heard[2], default_offer("Alice"));
+    assert_eq!(outcomes(&log), ["Accepted"]);
+    assert_eq!(log["calls"][0]["digit"], "1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_pressed_during_the_message_counts() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::PressDuringMessage('1'));
+    let occ = occ("bargein");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    let log = w.finished(&occ).await;
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert!(
+        alice.events.iter().any(|e| matches!(
+            e,
+            CallEvent::Heard {
+                interrupted: true,
+                ..
+            }
+        )),
+        "{}",
+        w.transcript()
+    );
+    assert_eq!(outcomes(&log), ["Accepted"]);
+}
+
+// ------------------------------------------------------------------ other channels
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_acceptance_while_waiting_means_no_call_at_all() {
+    let w = World::new().await;
+    // 120 minutes at TIME_SCALE 600 is 12 s: long enough to accept first.
+    w.enable(120, 3).await;
+    let occ = occ("smswait");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    assert!(
+        w.schedule_exists(&occ).await,
+        "the start schedule is pending"
+    );
+
+    let (status, body) = w.accept_by_sms(&occ, &BOB).await;
+    assert_eq!((status, body.clone()), (200, json!({"accepted": true})));
+    assert!(
+        !w.schedule_exists(&occ).await,
+        "the pending schedule is deleted"
+    );
+    let (status, body) = w.accept_by_sms(&occ, &ALICE).await;
+    assert_eq!(
+        (status, body),
+        (409, json!({"accepted": false, "filledBy": BOB.employee_id}))
+    );
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(w.sim.calls().is_empty(), "nobody is phoned");
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED");
+    assert_eq!(log["acceptedBy"]["channel"], "sms");
+    assert_eq!(w.sim.messages().len(), 1);
+    assert_eq!(w.sim.messages()[0].to, BOB.phone);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_acceptance_mid_campaign_ends_the_live_call() {
+    let w = World::new().await;
+    w.enable(1, 3).await;
+    w.phone(&ALICE, Behaviour::HoldUntilEnded);
+    let occ = occ("smsmid");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+    let live = w.wait_answered(&ALICE).await;
+
+    let (status, _) = w.accept_by_sms(&occ, &CAROL).await;
+    assert_eq!(status, 200);
+    let alice = w
+        .sim
+        .wait_for_call(&live.sid, Duration::from_secs(10))
+        .await
+        .expect("Alice's call ends");
+    assert!(
+        alice.events.contains(&CallEvent::HungUp(HangupBy::Api)),
+        "{}",
+        w.transcript()
+    );
+
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["Canceled"]);
+    assert_eq!(log["acceptedBy"]["employeeId"], CAROL.employee_id);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        w.called(&[&ALICE, &BOB, &CAROL]),
+        ["Alice"],
+        "no more calls"
+    );
+    assert_eq!(w.sim.messages().len(), 1);
+}
+
+// ------------------------------------------------------------------ starting
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_with_calling_disabled_gets_no_calls() {
+    let w = World::new().await;
+    let (_, settings) = w.get_settings(PROVIDER).await;
+    assert_eq!(settings["enabled"], false, "disabled by default");
+    let occ = occ("disabled");
+    let started = w.wave3_completed(&occ, &[&ALICE]).await;
+    assert_eq!(started["result"]["status"], "disabled");
+    assert!(!w.schedule_exists(&occ).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(w.sim.calls().is_empty());
+    let log = w.call_log(&occ).await;
+    assert_eq!(
+        (log["status"].as_str(), log["callingEnabled"].as_bool()),
+        (Some("OPEN"), Some(false))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_start_event_starts_nothing_new() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Decline);
+    let occ = occ("repeat");
+    let event = World::wave3_event(&occ, &[&ALICE, &BOB]);
+    assert_eq!(
+        w.post_event(event.clone()).await["result"]["status"],
+        "scheduled"
+    );
+    assert_eq!(
+        w.post_event(event.clone()).await["result"]["status"],
+        "duplicate"
+    );
+    let log = w.finished(&occ).await;
+    // Delivered again after the campaign: still nothing new.
+    assert_eq!(w.post_event(event).await["result"]["status"], "duplicate");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob"]);
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_detail_is_accepted_as_well_as_the_envelope() {
+    let w = World::new().await;
+    let occ = occ("bare");
+    let event = World::wave3_event(&occ, &[&ALICE]);
+    let invocation =
+        callout_app::lambda_runtime::LambdaEvent::new(event["detail"].clone(), Default::default());
+    let out = callout_app::handlers::start_calling(&w.rt.app, invocation)
+        .await
+        .unwrap();
+    assert_eq!(out["status"], "disabled");
+    assert_eq!(w.call_log(&occ).await["status"], "OPEN");
+}
+
+// ------------------------------------------------------------------ what is said
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spoken_text_is_the_rendered_template() {
+    let w = World::new().await;
+    let template = "{employeeName}, {patientName} needs care on {date} from {startTime} to {endTime} ({time}) in {suburb}. Press 1 to accept, 2 to pass.";
+    let (status, body) = w
+        .patch_settings(
+            PROVIDER,
+            json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1, "messageTemplate": template}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("template");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    w.finished(&occ).await;
+    let expected = |name: &str| {
+        format!("{name}, Margaret T. needs care on Jan 23 from 09:00 to 13:00 (9:00 AM) in Parramatta. Press 1 to accept, 2 to pass.")
+    };
+    assert_eq!(w.sim.calls_to(ALICE.phone)[0].heard()[0], expected("Alice"));
+    assert_eq!(w.sim.calls_to(BOB.phone)[0].heard()[0], expected("Bob"));
+    assert_eq!(
+        w.sim.tts_characters() as usize,
+        expected("Alice").chars().count() + expected("Bob").chars().count()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_elevenlabs_fails_the_same_words_are_said() {
+    let w = World::new().await;
+    w.sim
+        .set_tts_failure(Some(callout_sim::TtsFailure::ServerError));
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = occ("ttsfail");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    w.finished(&occ).await;
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert_eq!(alice.heard()[0], default_offer("Alice"));
+    assert!(alice.events.iter().any(|e| matches!(
+        e,
+        CallEvent::Heard {
+            via: callout_sim::Via::Say,
+            ..
+        }
+    )));
+    assert_eq!(alice.keys(), "1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_persons_message_is_generated_once_across_rounds() {
+    let w = World::new().await;
+    w.enable(1, 3).await;
+    w.phone(&ALICE, Behaviour::Silent);
+    let occ = occ("cache");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["No Answer"; 3]);
+    assert_eq!(
+        w.sim.tts_requests(),
+        1,
+        "rounds 2 and 3 reuse round 1's audio"
+    );
+    assert_eq!(heard_everything(&w).matches("Hi Alice").count(), 3);
+}
+
+// ------------------------------------------------------------------ trust
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_signature_is_refused_and_changes_nothing() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::HoldUntilEnded);
+    let occ = occ("forged");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let live = w.wait_answered(&ALICE).await;
+    let base = &w.rt.base_url;
+    let q = format!("occurrenceId={occ}&attempt=0");
+    let form = [
+        ("CallSid", live.sid.as_str()),
+        ("Digits", "1"),
+        ("CallStatus", "completed"),
+        ("SequenceNumber", "99"),
+    ];
+    let good_token = callout_core::signature::sign(
+        "sim-auth-token",
+        &format!("{base}/api/outbound/response?{q}"),
+        &form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>(),
+    );
+    // Missing, wrong, and /response's genuine signature replayed on the other routes.
+    for (path, sigs) in [
+        ("response", vec![None, Some("bm90IGEgc2lnbmF0dXJl")]),
+        (
+            "status",
+            vec![
+                None,
+                Some("bm90IGEgc2lnbmF0dXJl"),
+                Some(good_token.as_str()),
+            ],
+        ),
+        (
+            "timeout",
+            vec![
+                None,
+                Some("bm90IGEgc2lnbmF0dXJl"),
+                Some(good_token.as_str()),
+            ],
+        ),
+        ("twiml", vec![None, Some(""), Some(good_token.as_str())]),
+    ] {
+        let url = format!("{base}/api/outbound/{path}?{q}");
+        for sig in sigs {
+            let mut req = w.http.post(&url).form(&form);
+            if let Some(s) = sig {
+                req = req.header("X-Twilio-Signature", s);
+            }
+            assert_eq!(
+                req.send().await.unwrap().status().as_u16(),
+                403,
+                "{path} with {sig:?}"
+            );
+        }
+    }
+    // The genuine signature with one parameter changed.
+    let tampered = [
+        ("CallSid", live.sid.as_str()),
+        ("Digits", "2"),
+        ("CallStatus", "completed"),
+        ("SequenceNumber", "99"),
+    ];
+    let r = w
+        .http
+        .post(format!("{base}/api/outbound/response?{q}"))
+        .form(&tampered)
+        .header("X-Twilio-Signature", &good_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let audio = w
+        .http
+        .get(format!("{base}/api/outbound/audio/{occ}.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audio.status(), 403);
+
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["status"], "OPEN", "nothing changed");
+    assert!(log["calls"][0]["outcome"].is_null(), "{log:#}");
+    assert_eq!(log["calls"][0]["twilioStatus"], "in-progress");
+    // Let the held call go.
+    assert_eq!(w.accept_by_sms(&occ, &BOB).await.0, 200);
+    w.finished(&occ).await;
+    assert_eq!(w.sim.messages().len(), 1, "only Bob's confirmation");
+}
+
+// ------------------------------------------------------------------ the provider API
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_validated_per_field_and_nothing_is_saved_when_invalid() {
+    let w = World::new().await;
+    let (status, body) = w.patch_settings(PROVIDER, json!({"enabled": true, "waitMinutes": 0, "maxRounds": 9, "messageTemplate": "Hi {nickname}"})).await;
+    assert_eq!(status, 400);
+    let errors = body["errors"].as_object().unwrap();
+    assert_eq!(
+        errors.keys().collect::<Vec<_>>(),
+        ["maxRounds", "messageTemplate", "waitMinutes"]
+    );
+    let (_, saved) = w.get_settings(PROVIDER).await;
+    assert_eq!(
+        saved,
+        json!({"enabled": false, "waitMinutes": 15, "maxRounds": 3, "messageTemplate": callout_core::template::DEFAULT_TEMPLATE})
+    );
+
+    let (status, body) = w.patch_settings(PROVIDER, json!({"waitMinutes": 5})).await;
+    assert_eq!((status, body["waitMinutes"].as_u64()), (200, Some(5)));
+    let (_, saved) = w.get_settings(PROVIDER).await;
+    assert_eq!(
+        (saved["waitMinutes"].as_u64(), saved["maxRounds"].as_u64()),
+        (Some(5), Some(3))
+    );
+
+    // No token → 401 from the authorizer; another provider sees its own defaults.
+    let r = w
+        .http
+        .get(format!("{}/api/provider/outbound-calling", w.rt.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let (_, other) = w.get_settings("prov_other").await;
+    assert_eq!(other["waitMinutes"], 15);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_call_log_belongs_to_its_provider_only() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("log");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    let calls = log["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    for (i, c) in calls.iter().enumerate() {
+        assert_eq!(c["round"], 1);
+        assert_eq!(c["position"], i);
+        assert!(c["callSid"].as_str().unwrap().starts_with("CA"));
+        assert!(c["createdAt"].is_string() && c["endedAt"].is_string());
+        assert!(
+            c.get("phone").is_none(),
+            "the call log does not expose phone numbers"
+        );
+    }
+    assert_eq!(log["acceptedBy"]["firstName"], "Bob");
+
+    let r = w
+        .http
+        .get(format!("{}/api/provider/jobs/{occ}/calls", w.rt.base_url))
+        .bearer_auth(w.rt.token("prov_other"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "another provider's shift does not exist for them"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acceptance_api_refuses_what_it_cannot_do_clearly() {
+    let w = World::new().await;
+    let occ = occ("acceptapi");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    let post = |path: String, body: &'static str| {
+        let http = w.http.clone();
+        async move {
+            let r = http
+                .post(path)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let base = &w.rt.base_url;
+    let (s, b) = post(
+        format!("{base}/api/jobs/occ_missing/acceptance"),
+        r#"{"employeeId":"emp_alice"}"#,
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (404, Some("unknown occurrenceId"))
+    );
+    let (s, _) = post(
+        format!("{base}/api/jobs/{occ}/acceptance"),
+        r#"{"employeeId":"emp_nobody"}"#,
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, _) = post(format!("{base}/api/jobs/{occ}/acceptance"), "not json").await;
+    assert_eq!(s, 400);
+    let (s, _) = post(
+        format!("{base}/api/jobs/{occ}/acceptance"),
+        r#"{"channel":"sms"}"#,
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_eq!(w.call_log(&occ).await["status"], "OPEN", "nothing changed");
+}

@@ -1,1 +1,306 @@
+//! A small world for end-to-end campaigns: the local AWS (moto, started by the test command),
+//! the local runtime with the functions' real handlers, and the simulated Twilio whose phones
+//! answer, press keys, stay silent or go to voicemail. Tests read as phone conversations.
 
+use callout_sim::{Behaviour, CallRecord, Sim, SimConfig};
+use local_runtime::{LocalRuntime, Options};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+pub use callout_sim;
+
+/// Every system wait (provider wait minutes, the round pause) runs this many times faster.
+pub const TIME_SCALE: f64 = 600.0;
+pub const PROVIDER: &str = "prov_1";
+
+pub struct Person {
+    pub employee_id: &'static str,
+    pub first_name: &'static str,
+    pub phone: &'static str,
+}
+
+pub const ALICE: Person = Person {
+    employee_id: "emp_alice",
+    first_name: "Alice",
+    phone: "+61400000001",
+};
+pub const BOB: Person = Person {
+    employee_id: "emp_bob",
+    first_name: "Bob",
+    phone: "+61400000002",
+};
+pub const CAROL: Person = Person {
+    employee_id: "emp_carol",
+    first_name: "Carol",
+    phone: "+61400000003",
+};
+pub const DAN: Person = Person {
+    employee_id: "emp_dan",
+    first_name: "Dan",
+    phone: "+61400000004",
+};
+
+pub fn aws_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into())
+}
+
+pub struct World {
+    pub sim: Sim,
+    pub rt: LocalRuntime,
+    pub http: reqwest::Client,
+}
+
+/// The text the default template gives for `first_name` and the standard shift.
+pub fn default_offer(first_name: &str) -> String {
+    format!("Hi {first_name}, we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline.")
+}
+
+impl World {
+    pub async fn new() -> World {
+        Self::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Options)) -> World {
+        callout_app::logging::init();
+        let sim = Sim::start(SimConfig::default())
+            .await
+            .expect("simulated Twilio starts");
+        let mut options = Options::new(&aws_endpoint(), &sim.base_url());
+        options.resource_prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        options.time_scale = TIME_SCALE;
+        tweak(&mut options);
+        let rt = LocalRuntime::start(options)
+            .await
+            .expect("local runtime starts (is the local AWS running? `make aws-up`)");
+        World {
+            sim,
+            rt,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn phone(&self, person: &Person, behaviour: Behaviour) {
+        self.sim.set_phone(person.phone, behaviour);
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.rt.base_url)
+    }
+
+    /// PATCH the provider's settings as its coordinator would.
+    pub async fn patch_settings(&self, provider: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .patch(self.url("/api/provider/outbound-calling"))
+            .bearer_auth(self.rt.token(provider))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_settings(&self, provider: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url("/api/provider/outbound-calling"))
+            .bearer_auth(self.rt.token(provider))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Switch calling on for the provider with the given wait and rounds.
+    pub async fn enable(&self, wait_minutes: u32, max_rounds: u32) {
+        let (status, body) = self
+            .patch_settings(
+                PROVIDER,
+                json!({"enabled": true, "waitMinutes": wait_minutes, "maxRounds": max_rounds}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    pub fn wave3_event(occ: &str, pool: &[&Person]) -> Value {
+        json!({
+            "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": "Wave3Completed",
+            "source": "sms-waves", "account": "123456789012", "time": chrono::Utc::now().to_rfc3339(),
+            "region": "us-east-1", "resources": [],
+            "detail": {
+                "occurrenceId": occ, "providerId": PROVIDER,
+                "job": { "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+                         "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
+                         "suburb": "Parramatta" },
+                "staffPool": pool.iter().map(|p| json!({"employeeId": p.employee_id, "firstName": p.first_name, "phone": p.phone})).collect::<Vec<_>>(),
+            }
+        })
+    }
+
+    /// Wave 3 ended unfilled: the SMS system's event reaches `start-calling`.
+    pub async fn wave3_completed(&self, occ: &str, pool: &[&Person]) -> Value {
+        self.post_event(Self::wave3_event(occ, pool)).await
+    }
+
+    pub async fn post_event(&self, event: Value) -> Value {
+        let r = self
+            .http
+            .post(self.url("/local/events"))
+            .json(&event)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// The shift's status and call log, as the provider API returns it.
+    pub async fn call_log(&self, occ: &str) -> Value {
+        let r = self
+            .http
+            .get(self.url(&format!("/api/provider/jobs/{occ}/calls")))
+            .bearer_auth(self.rt.token(PROVIDER))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// Wait until the shift is no longer open, every call has ended and every attempt has an
+    /// outcome; then return the call log.
+    pub async fn finished(&self, occ: &str) -> Value {
+        self.wait_for(occ, "the campaign to finish", |log| {
+            log["status"] != "OPEN"
+                && log["calls"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| !c["outcome"].is_null())
+        })
+        .await
+    }
+
+    pub async fn wait_for(&self, occ: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let log = self.call_log(occ).await;
+            if done(&log) && self.sim.live_calls() == 0 {
+                return log;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!(
+                    "timed out waiting for {what}; call log: {log:#}\nconversation:\n{}",
+                    self.transcript()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Wait until a call to `person` is answered and still live.
+    pub async fn wait_answered(&self, person: &Person) -> CallRecord {
+        let start = Instant::now();
+        loop {
+            if let Some(c) = self.sim.calls_to(person.phone).into_iter().find(|c| {
+                !c.ended()
+                    && c.events
+                        .iter()
+                        .any(|e| matches!(e, callout_sim::CallEvent::Heard { .. }))
+            }) {
+                return c;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no answered call to {}",
+                person.first_name
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Who was called, in order (first names).
+    pub fn called(&self, pool: &[&Person]) -> Vec<&'static str> {
+        self.sim
+            .calls()
+            .iter()
+            .map(|c| {
+                pool.iter()
+                    .find(|p| p.phone == c.to)
+                    .map(|p| p.first_name)
+                    .unwrap_or("?")
+            })
+            .collect()
+    }
+
+    /// SMS an employee accepts through the acceptance API (as the SMS system does).
+    pub async fn accept_by_sms(&self, occ: &str, person: &Person) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(&format!("/api/jobs/{occ}/acceptance")))
+            .json(&json!({"employeeId": person.employee_id, "channel": "sms"}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The detail-types of the events this product put on its bus so far.
+    pub async fn outbound_events(&self) -> Vec<Value> {
+        let sqs = aws_sdk_sqs::Client::new(&self.rt.sdk);
+        let mut events = Vec::new();
+        for _ in 0..3 {
+            let out = sqs
+                .receive_message()
+                .queue_url(&self.rt.provisioned.events_tap_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            for m in out.messages.unwrap_or_default() {
+                events.push(serde_json::from_str(m.body.as_deref().unwrap_or("null")).unwrap());
+            }
+        }
+        events
+    }
+
+    /// Whether the shift's start schedule still exists.
+    pub async fn schedule_exists(&self, occ: &str) -> bool {
+        let scheduler = aws_sdk_scheduler::Client::new(&self.rt.sdk);
+        scheduler
+            .get_schedule()
+            .name(callout_app::adapters::schedule::schedule_name(occ))
+            .group_name(&self.rt.provisioned.names.schedule_group)
+            .send()
+            .await
+            .is_ok()
+    }
+
+    /// A readable account of every call so far, for failure messages and the demo.
+    pub fn transcript(&self) -> String {
+        let mut out = String::new();
+        for c in self.sim.calls() {
+            out.push_str(&format!(
+                "call to {} → {} ({} s)\n",
+                callout_core::mask::phone(&c.to),
+                c.status,
+                c.duration_secs
+            ));
+            for e in &c.events {
+                out.push_str(&format!("    {e:?}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// Outcomes of the call log in order.
+pub fn outcomes(log: &Value) -> Vec<String> {
+    log["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap_or("-").to_string())
+        .collect()
+}
