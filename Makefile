@@ -1,0 +1,30 @@
+# The two set-up commands are `make demo` and `make test` (README).
+MOTO_PORT ?= 5055
+export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(MOTO_PORT)
+
+.PHONY: demo test run aws-up aws-down lint fmt
+
+## Play a 4-staff campaign on the local AWS with the simulated Twilio and print its timeline.
+demo:
+	@MOTO_PORT=$(MOTO_PORT) scripts/local-aws.sh start
+	@cargo run -q -p local-runtime --bin demo; status=$$?; MOTO_PORT=$(MOTO_PORT) scripts/local-aws.sh stop; exit $$status
+
+## Every test, with a local AWS of its own.
+test:
+	@scripts/test.sh
+
+## The local runtime on LOCAL_PORT (default 3000) with the simulated Twilio; Ctrl-C stops it.
+run: aws-up
+	cargo run -p local-runtime
+
+aws-up:
+	@MOTO_PORT=$(MOTO_PORT) scripts/local-aws.sh start
+
+aws-down:
+	@MOTO_PORT=$(MOTO_PORT) scripts/local-aws.sh stop
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all

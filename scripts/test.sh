@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test: starts its own local AWS (moto, in .venv, installed if missing) on a port of its
+# own, runs the workspace's tests against it, and stops it again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MOTO_PORT="${TEST_MOTO_PORT:-5056}"
+scripts/local-aws.sh start
+trap 'scripts/local-aws.sh stop' EXIT
+export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}"
+export RUST_LOG="${RUST_LOG:-warn}"
+cargo fmt --all -- --check
+log="$(mktemp)"
+set +e
+cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole workspace (cargo prints one per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i } }
+     END { printf "\nworkspace: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
