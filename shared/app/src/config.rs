@@ -5,6 +5,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The public base URL Twilio calls (API Gateway's URL or a custom domain, with stage).
+    /// The dialer needs it; a webhook without it checks signatures against
+    /// `https://{Host}{path}`, the URL Twilio called.
     pub public_base_url: String,
     pub twilio_account_sid: String,
     /// The auth token first; during a rotation the previous one second (both verify webhooks).

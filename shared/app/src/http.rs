@@ -39,7 +39,18 @@ pub fn twiml(xml: String) -> HttpResult {
 /// A base URL with a path (an API stage or a custom domain mapping) is not repeated when API
 /// Gateway already includes it in the path.
 pub fn public_url(config: &Config, req: &Request) -> String {
-    let base = &config.public_base_url;
+    let host_base;
+    let base = if config.public_base_url.is_empty() {
+        let host = req
+            .headers()
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        host_base = format!("https://{host}");
+        &host_base
+    } else {
+        &config.public_base_url
+    };
     let path = req.uri().path();
     let base_path = base
         .split_once("://")

@@ -106,6 +106,10 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     let occ = &task.occurrence_id;
     let k = task.attempt;
     info!(occurrence_id = %occ, attempt = k, "outbound_worker_processing");
+    anyhow::ensure!(
+        !app.config.public_base_url.is_empty(),
+        "PUBLIC_BASE_URL is not set: Twilio needs absolute webhook URLs"
+    );
     let Some(shift) = app.store.get_shift(occ).await? else {
         error!(occurrence_id = %occ, attempt = k, "dial_task_for_unknown_shift");
         return Ok(());
