@@ -6,6 +6,11 @@
 //! | settings | `PROVIDER#{providerId}` | `SETTINGS` |
 //! | shift | `SHIFT#{occurrenceId}` | `SHIFT` |
 //! | attempt | `SHIFT#{occurrenceId}` | `ATTEMPT#{attempt:05}` |
+//!
+//! Shifts and attempts are also indexed by provider and time (GSI `gsi1`): `gsi1pk` =
+//! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
+//! `CALL#{createdAt}#{occurrenceId}#{attempt:05}`, so a provider's recent shifts and calls are a
+//! range query, never a scan.
 
 use crate::records::{Attempt, Shift, PURPOSE};
 use anyhow::{anyhow, Context, Result};
@@ -19,6 +24,9 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
+
+/// The provider/time index (see the module documentation).
+pub const GSI1: &str = "gsi1";
 
 #[derive(Clone)]
 pub struct Store {
@@ -206,6 +214,15 @@ impl Store {
                 .item("maxRounds", n(shift.max_rounds))
                 .item("messageTemplate", s(&shift.message_template))
                 .item("createdAt", s(shift.created_at.to_rfc3339()))
+                .item("gsi1pk", s(format!("PROVIDER#{}", shift.event.provider_id)))
+                .item(
+                    "gsi1sk",
+                    s(format!(
+                        "SHIFT#{}#{}",
+                        shift.created_at.to_rfc3339(),
+                        shift.occurrence_id()
+                    )),
+                )
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
                 .await,
@@ -401,6 +418,16 @@ impl Store {
                 .item("purpose", s(&a.purpose))
                 .item("text", s(&a.text))
                 .item("createdAt", s(a.created_at.to_rfc3339()))
+                .item("gsi1pk", s(format!("PROVIDER#{}", a.provider_id)))
+                .item(
+                    "gsi1sk",
+                    s(format!(
+                        "CALL#{}#{}#{:05}",
+                        a.created_at.to_rfc3339(),
+                        a.occurrence_id,
+                        a.attempt
+                    )),
+                )
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
                 .await,
