@@ -16,6 +16,7 @@ pub async fn run(
     queue_url: String,
     queue_arn: String,
     batch_size: i32,
+    duplicate: bool,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -61,14 +62,15 @@ pub async fn run(
                 })
             })
             .collect();
-        let event = match serde_json::from_value(json!({ "Records": records })) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!(error = %e, "local_feeder_bad_event");
-                continue;
-            }
-        };
-        let failed: HashSet<String> =
+        let event: aws_lambda_events::event::sqs::SqsEvent =
+            match serde_json::from_value(json!({ "Records": records })) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!(error = %e, "local_feeder_bad_event");
+                    continue;
+                }
+            };
+        let invoke = |event| async {
             match handlers::dialer(&app, LambdaEvent::new(event, Context::default())).await {
                 Ok(resp) => resp
                     .batch_item_failures
@@ -81,9 +83,17 @@ pub async fn run(
                     messages
                         .iter()
                         .filter_map(|m| m.message_id.clone())
-                        .collect()
+                        .collect::<HashSet<String>>()
                 }
-            };
+            }
+        };
+        // With `duplicate`, the same batch is delivered twice at once.
+        let failed: HashSet<String> = if duplicate {
+            let (a, b) = tokio::join!(invoke(event.clone()), invoke(event));
+            a.union(&b).cloned().collect()
+        } else {
+            invoke(event).await
+        };
         for m in &messages {
             if m.message_id.as_ref().is_some_and(|id| failed.contains(id)) {
                 continue;

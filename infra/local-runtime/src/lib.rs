@@ -40,6 +40,10 @@ pub struct Options {
     /// Dialer invocations running at once (the event source mapping's concurrency).
     pub dialer_concurrency: usize,
     pub visibility_timeout_secs: u32,
+    /// Calls in progress at once across the account (`MAX_CONCURRENT_CALLS`).
+    pub max_concurrent_calls: u32,
+    /// Deliver every dial-queue batch twice, concurrently (at-least-once delivery, exaggerated).
+    pub duplicate_deliveries: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -66,6 +70,8 @@ impl Options {
             batch_size: 10,
             dialer_concurrency: 2,
             visibility_timeout_secs: 30,
+            max_concurrent_calls: 5,
+            duplicate_deliveries: false,
         }
     }
 
@@ -96,6 +102,13 @@ impl Options {
                 .context("TIME_SCALE must be a number >= 1")?;
         }
         o.public_base_url = var("PUBLIC_BASE_URL");
+        if let Some(s) = var("MAX_CONCURRENT_CALLS") {
+            o.max_concurrent_calls = s
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .context("MAX_CONCURRENT_CALLS must be a whole number >= 1")?;
+        }
         if let Some(s) = var("TWILIO_API_BASE") {
             o.twilio_api_base = s;
         } else if sim_base.is_none() {
@@ -183,6 +196,8 @@ impl LocalRuntime {
             scheduler_role_arn: "arn:aws:iam::123456789012:role/local-scheduler".into(),
             event_bus_name: names.event_bus.clone(),
             time_scale: options.time_scale,
+            max_concurrent_calls: options.max_concurrent_calls,
+            dial_max_receive_count: provision::MAX_RECEIVE_COUNT,
         };
         let app = Arc::new(App::new(config, &sdk));
         let (stop, stop_rx) = watch::channel(false);
@@ -211,6 +226,7 @@ impl LocalRuntime {
                 provisioned.dial_queue_url.clone(),
                 provisioned.dial_queue_arn.clone(),
                 options.batch_size,
+                options.duplicate_deliveries,
                 stop_rx.clone(),
             ));
         }

@@ -10,7 +10,7 @@ use callout_core::wav::parse_ulaw;
 use tokio::sync::Notify;
 
 use crate::server::{form_get, rfc2822};
-use crate::{tts, Behaviour, CallEvent, HangupBy, Sim, Update, Via};
+use crate::{tts, Behaviour, CallEvent, CallbackDelivery, HangupBy, Sim, Update, Via};
 
 /// Spoken when our server's answer cannot be used.
 pub const APPLICATION_ERROR: &str = "An application error has occurred";
@@ -20,6 +20,15 @@ const MAX_DOCUMENTS: u32 = 20;
 const HOLD_LIMIT: Duration = Duration::from_secs(20);
 /// Say speed, characters per second.
 const SAY_CHARS_PER_SEC: f64 = 15.0;
+
+/// A status callback ready to send.
+struct Held {
+    url: String,
+    method: String,
+    params: Vec<(String, String)>,
+    status: String,
+    sequence: u32,
+}
 
 pub async fn run(sim: Sim, sid: String, behaviour: Behaviour, form: Vec<(String, String)>) {
     let mut call = Call::new(sim, sid, behaviour, form);
@@ -75,6 +84,8 @@ struct Call {
     notify: Arc<Notify>,
     status_events: Vec<String>,
     sequence: u32,
+    /// Status callbacks held back by `CallbackDelivery::DuplicatedAndReordered`.
+    held: Vec<Held>,
     seconds: f64,
     gathers: u32,
     documents: u32,
@@ -109,6 +120,7 @@ impl Call {
             notify,
             status_events,
             sequence: 0,
+            held: Vec::new(),
             seconds: 0.0,
             gathers: 0,
             documents: 0,
@@ -269,7 +281,7 @@ impl Call {
         tracing::info!(call_sid = %self.sid, to = %mask::phone(&self.to), status, duration, "call ended");
     }
 
-    /// Send one status callback if `event` was asked for.
+    /// Send one status callback if `event` was asked for, as the delivery mode says.
     async fn status_callback(&mut self, event: &str, status: &str) {
         let Some(url) = self.param("StatusCallback") else {
             return;
@@ -301,11 +313,47 @@ impl Call {
             params.push(("CallDuration".into(), d.to_string()));
             params.push(("Duration".into(), d.to_string()));
         }
-        let http_status = match self.request(&method, &url, params).await {
+        let delivery = self
+            .sim
+            .inner
+            .callback_delivery
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let callback = Held {
+            url,
+            method,
+            params,
+            status: status.to_string(),
+            sequence,
+        };
+        match (delivery, event == "completed") {
+            (CallbackDelivery::Normal, _) => self.send_status(&callback).await,
+            (CallbackDelivery::DropFinal, true) => {
+                self.push(CallEvent::CallbackDropped(callback.status));
+            }
+            (CallbackDelivery::DropFinal, false) => self.send_status(&callback).await,
+            (CallbackDelivery::DuplicatedAndReordered, false) => self.held.push(callback),
+            (CallbackDelivery::DuplicatedAndReordered, true) => {
+                let held = std::mem::take(&mut self.held);
+                self.send_status(&callback).await;
+                for h in held.iter().rev() {
+                    self.send_status(h).await;
+                }
+                self.send_status(&callback).await;
+                for h in &held {
+                    self.send_status(h).await;
+                }
+            }
+        }
+    }
+
+    async fn send_status(&mut self, cb: &Held) {
+        let http_status = match self.request(&cb.method, &cb.url, cb.params.clone()).await {
             Ok(r) => {
                 if r.status >= 400 {
                     self.push(CallEvent::WebhookError {
-                        url: url.clone(),
+                        url: cb.url.clone(),
                         detail: format!("status callback answered HTTP {}", r.status),
                     });
                 }
@@ -313,15 +361,15 @@ impl Call {
             }
             Err(e) => {
                 self.push(CallEvent::WebhookError {
-                    url: url.clone(),
+                    url: cb.url.clone(),
                     detail: format!("status callback failed: {e}"),
                 });
                 0
             }
         };
         self.push(CallEvent::StatusCallback {
-            status: status.to_string(),
-            sequence,
+            status: cb.status.clone(),
+            sequence: cb.sequence,
             http_status,
         });
     }

@@ -57,6 +57,27 @@ pub enum TtsFailure {
     Malformed,
 }
 
+/// How status callbacks travel from the simulated Twilio to the application (fault injection).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum CallbackDelivery {
+    /// Each callback once, in order.
+    #[default]
+    Normal,
+    /// Progress callbacks are held back; the final one arrives first, then the held ones in
+    /// reverse order, then the final again and every held one again.
+    DuplicatedAndReordered,
+    /// The final status callback never arrives (a lost callback).
+    DropFinal,
+}
+
+/// A REST operation whose next responses can be made to fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestOp {
+    CreateCall,
+    UpdateCall,
+    Message,
+}
+
 /// What the person (or machine) at a number does when called.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Behaviour {
@@ -231,6 +252,8 @@ pub enum CallEvent {
     },
     /// "Status=completed", "Status=canceled", "Twiml", "Url".
     UpdatedByApi(String),
+    /// A status callback the network lost (`CallbackDelivery::DropFinal`).
+    CallbackDropped(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -305,6 +328,8 @@ pub(crate) struct Inner {
     pub tts_characters: AtomicU64,
     pub tts_requests: AtomicU64,
     pub tts_failure: Mutex<Option<TtsFailure>>,
+    pub callback_delivery: Mutex<CallbackDelivery>,
+    pub rest_failures: Mutex<Vec<(RestOp, u16)>>,
 }
 
 impl Inner {
@@ -355,6 +380,8 @@ impl Sim {
             tts_characters: AtomicU64::new(0),
             tts_requests: AtomicU64::new(0),
             tts_failure: Mutex::new(None),
+            callback_delivery: Mutex::new(CallbackDelivery::Normal),
+            rest_failures: Mutex::new(Vec::new()),
         });
         let sim = Sim { inner };
         let app = server::router(sim.clone());
@@ -460,6 +487,35 @@ impl Sim {
     }
 
     /// While Some, every TTS request fails that way.
+    /// How status callbacks are delivered from now on.
+    pub fn set_callback_delivery(&self, delivery: CallbackDelivery) {
+        *self
+            .inner
+            .callback_delivery
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = delivery;
+    }
+
+    /// The next `count` requests of `op` fail with HTTP `status` (429 carries Twilio's 20429).
+    pub fn fail_next_rest(&self, op: RestOp, status: u16, count: usize) {
+        let mut f = self
+            .inner
+            .rest_failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        f.extend(std::iter::repeat_n((op, status), count));
+    }
+
+    pub(crate) fn take_rest_failure(&self, op: RestOp) -> Option<u16> {
+        let mut f = self
+            .inner
+            .rest_failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let i = f.iter().position(|(o, _)| *o == op)?;
+        Some(f.remove(i).1)
+    }
+
     pub fn set_tts_failure(&self, failure: Option<TtsFailure>) {
         *self
             .inner

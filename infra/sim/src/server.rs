@@ -20,7 +20,9 @@ use rand::RngCore;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use crate::{call, tts, Behaviour, CallEntry, CallEvent, CallRecord, MessageRecord, Sim, Update};
+use crate::{
+    call, tts, Behaviour, CallEntry, CallEvent, CallRecord, MessageRecord, RestOp, Sim, Update,
+};
 
 pub fn router(sim: Sim) -> Router {
     Router::new()
@@ -52,6 +54,17 @@ pub fn new_sid(prefix: &str) -> String {
 
 pub fn rfc2822(t: SystemTime) -> String {
     DateTime::<Utc>::from(t).to_rfc2822()
+}
+
+/// A failure the test asked for (`Sim::fail_next_rest`), shaped as Twilio's.
+fn injected_failure(sim: &Sim, op: RestOp) -> Option<Response> {
+    let status = sim.take_rest_failure(op)?;
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Some(if status == 429 {
+        twilio_error(code, 20429, "Too Many Requests")
+    } else {
+        twilio_error(code, 20500, "Internal Server Error")
+    })
 }
 
 fn twilio_error(status: StatusCode, code: u32, message: impl Into<String>) -> Response {
@@ -205,6 +218,9 @@ async fn create_call(
     if let Err(r) = authenticate(&sim, &account, &headers) {
         return r;
     }
+    if let Some(r) = injected_failure(&sim, RestOp::CreateCall) {
+        return r;
+    }
     let form = match parse_form(&body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -293,6 +309,9 @@ async fn update_call(
     if let Err(r) = authenticate(&sim, &account, &headers) {
         return r;
     }
+    if let Some(r) = injected_failure(&sim, RestOp::UpdateCall) {
+        return r;
+    }
     let Some(sid) = sid.strip_suffix(".json") else {
         return not_found(&account, &sid);
     };
@@ -360,6 +379,9 @@ async fn create_message(
     body: Bytes,
 ) -> Response {
     if let Err(r) = authenticate(&sim, &account, &headers) {
+        return r;
+    }
+    if let Some(r) = injected_failure(&sim, RestOp::Message) {
         return r;
     }
     let form = match parse_form(&body) {

@@ -16,6 +16,7 @@ pub struct App {
     pub events: Events,
     pub twilio: Twilio,
     pub tts: Tts,
+    pub faults: crate::faults::Faults,
 }
 
 impl App {
@@ -50,7 +51,7 @@ impl App {
                 http.clone(),
                 &config.twilio_api_base,
                 &config.twilio_account_sid,
-                &config.twilio_auth_tokens[0],
+                config.twilio_auth_tokens.first().map_or("", String::as_str),
                 &config.twilio_from_number,
             ),
             tts: Tts::new(
@@ -61,6 +62,7 @@ impl App {
                 &config.elevenlabs_model_id,
                 config.tts_budget,
             ),
+            faults: Default::default(),
             config,
         }
     }
@@ -68,8 +70,10 @@ impl App {
     /// What a function's `main` calls: logging, configuration and clients from the environment.
     pub async fn from_env() -> Result<Arc<App>, lambda_runtime::Error> {
         crate::logging::init();
-        let config = Config::from_env()?;
+        let mut config = Config::from_env()?;
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        crate::secrets::resolve(&mut config, &crate::secrets::SecretNames::from_env(), &sdk)
+            .await?;
         Ok(Arc::new(App::new(config, &sdk)))
     }
 }

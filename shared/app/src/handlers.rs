@@ -210,33 +210,14 @@ pub async fn call_status(app: &App, req: Request) -> HttpResult {
         .and_then(|s| s.parse::<i64>().ok())
         .unwrap_or(0);
     let duration = tw.param("CallDuration").and_then(|d| d.parse::<u32>().ok());
-    let recorded = app
-        .store
-        .record_status(
-            &occ,
-            k,
-            &sid,
-            status.as_str(),
-            sequence,
-            duration,
-            status.is_terminal(),
-        )
-        .await?;
-    info!(occurrence_id = %occ, attempt = k, call_status = status.as_str(), sequence, recorded, "call_status");
     if status.is_terminal() {
-        let Some(mut a) = app.store.get_attempt(&occ, k).await? else {
-            return http::respond(204, "text/plain", "");
-        };
-        if a.outcome.is_none() {
-            if let Some(o) = campaign::outcome_for_status(status, a.answered_by.as_deref()) {
-                if app.store.set_outcome(&occ, k, o, None).await? {
-                    a.outcome = Some(o);
-                } else {
-                    a = app.store.get_attempt(&occ, k).await?.unwrap_or(a);
-                }
-            }
-        }
-        service::advance(app, &a).await?;
+        service::on_final_status(app, &occ, k, &sid, status, sequence, duration).await?;
+    } else {
+        let recorded = app
+            .store
+            .record_status(&occ, k, &sid, status.as_str(), sequence, duration, false)
+            .await?;
+        info!(occurrence_id = %occ, attempt = k, call_status = status.as_str(), sequence, recorded, "call_status");
     }
     http::respond(204, "text/plain", "")
 }
@@ -320,9 +301,17 @@ pub async fn job_acceptance(app: &App, req: Request) -> HttpResult {
 
 /// `/api/provider/outbound-calling` (GET, PATCH) and `/api/provider/jobs/{id}/calls` (GET).
 pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
+    // ---- portal page (issue 5): public, holds no data; see crate::portal.
+    if let Some(resp) = crate::portal::page(&req) {
+        return resp;
+    }
     let Some(provider) = http::provider_id(&req) else {
         return http::error(401, "a token with the provider_id claim is required");
     };
+    // ---- portal API (issue 5): preview, stats, recent shifts; see crate::portal.
+    if let Some(resp) = crate::portal::route(app, &provider, &req).await {
+        return resp;
+    }
     let path = http::route_path(&req).trim_end_matches('/').to_string();
     let method = req.method().as_str().to_string();
     if path == "/api/provider/outbound-calling" {
@@ -441,17 +430,26 @@ pub async fn dialer(
     let mut failures = Vec::new();
     for record in event.payload.records {
         let id = record.message_id.clone().unwrap_or_default();
+        let receives: u32 = record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1);
         let body = record.body.as_deref().unwrap_or("");
-        let task: DialTask = match serde_json::from_str(body) {
-            Ok(t) => t,
+        let result = match serde_json::from_str::<DialTask>(body) {
+            Ok(task) => service::run_task(app, &task).await.map_err(|e| {
+                error!(message_id = %id, occurrence_id = %task.occurrence_id, attempt = task.attempt, receives, error = %e, "dial_task_failed");
+            }),
             Err(e) => {
-                error!(message_id = %id, error = %e, "dial_task_unreadable");
-                failures.push(id);
-                continue;
+                error!(message_id = %id, receives, error = %e, "dial_task_unreadable");
+                Err(())
             }
         };
-        if let Err(e) = service::dial(app, &task).await {
-            error!(message_id = %id, occurrence_id = %task.occurrence_id, attempt = task.attempt, error = %e, "dial_task_failed");
+        if result.is_err() {
+            if receives >= app.config.dial_max_receive_count {
+                // The last try: the queue's redrive policy moves it to the dead-letter queue.
+                error!(message_id = %id, receives, alarm = true, "dial_task_dead_lettered");
+            }
             failures.push(id);
         }
     }

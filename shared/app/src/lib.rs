@@ -4,10 +4,13 @@
 pub mod adapters;
 pub mod app;
 pub mod config;
+pub mod faults;
 pub mod handlers;
 pub mod http;
 pub mod logging;
+pub mod portal;
 pub mod records;
+pub mod secrets;
 pub mod service;
 pub mod urls;
 

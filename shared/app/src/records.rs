@@ -73,6 +73,11 @@ pub struct Attempt {
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(skip)]
     pub advanced: bool,
+    /// The call slot held while this call is live (see `Store::acquire_call_slot`).
+    #[serde(skip)]
+    pub pace_slot: Option<u32>,
+    #[serde(skip)]
+    pub pace_holder: Option<String>,
 }
 
 impl Attempt {
@@ -95,10 +100,86 @@ pub fn parse_call_id(call_id: &str) -> Option<(String, u32)> {
     Some((occ.to_string(), k.parse().ok()?)).filter(|(o, _)| !o.is_empty())
 }
 
-/// A dial task on the queue: place attempt `attempt` of a shift.
+/// A task on the dial queue. Without `kind` (as the start schedule sends it) it places
+/// attempt `attempt` of a shift.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DialTask {
     pub occurrence_id: String,
     pub attempt: u32,
+    #[serde(default, skip_serializing_if = "TaskKind::is_dial")]
+    pub kind: TaskKind,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TaskKind {
+    /// Place the call.
+    #[default]
+    Dial,
+    /// No final status has arrived for the attempt yet: ask Twilio (lost callbacks).
+    CheckCall,
+    /// Finish what follows an acceptance (SMS, events, ending calls) after a failure.
+    FinishAcceptance,
+}
+
+impl TaskKind {
+    fn is_dial(&self) -> bool {
+        *self == TaskKind::Dial
+    }
+}
+
+impl DialTask {
+    pub fn dial(occurrence_id: &str, attempt: u32) -> DialTask {
+        DialTask {
+            occurrence_id: occurrence_id.into(),
+            attempt,
+            kind: TaskKind::Dial,
+        }
+    }
+
+    pub fn check(occurrence_id: &str, attempt: u32) -> DialTask {
+        DialTask {
+            kind: TaskKind::CheckCall,
+            ..DialTask::dial(occurrence_id, attempt)
+        }
+    }
+
+    pub fn finish_acceptance(occurrence_id: &str) -> DialTask {
+        DialTask {
+            kind: TaskKind::FinishAcceptance,
+            ..DialTask::dial(occurrence_id, 0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedules_task_is_a_dial_task() {
+        let t: DialTask = serde_json::from_str(r#"{"occurrenceId":"occ_1","attempt":0}"#).unwrap();
+        assert_eq!(t, DialTask::dial("occ_1", 0));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"occurrenceId":"occ_1","attempt":0}"#
+        );
+        let c = serde_json::to_string(&DialTask::check("o", 3)).unwrap();
+        assert_eq!(c, r#"{"occurrenceId":"o","attempt":3,"kind":"checkCall"}"#);
+        assert_eq!(
+            serde_json::from_str::<DialTask>(&c).unwrap().kind,
+            TaskKind::CheckCall
+        );
+    }
+
+    #[test]
+    fn call_ids_round_trip() {
+        assert_eq!(
+            parse_call_id(&call_id("occ.with.dots", 7)),
+            Some(("occ.with.dots".into(), 7))
+        );
+        assert_eq!(parse_call_id("nodot"), None);
+        assert_eq!(parse_call_id(".3"), None);
+    }
 }

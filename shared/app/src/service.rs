@@ -6,10 +6,10 @@ use crate::adapters::schedule::schedule_name;
 use crate::adapters::store::AcceptWrite;
 use crate::adapters::twilio::{CallRequest, TwilioError};
 use crate::app::App;
-use crate::records::{Attempt, DialTask, Shift, PURPOSE};
+use crate::records::{Attempt, DialTask, Shift, TaskKind, PURPOSE};
 use crate::urls;
 use anyhow::{Context, Result};
-use callout_core::campaign::{Advance, Outcome};
+use callout_core::campaign::{self, Advance, CallStatus, Outcome};
 use callout_core::mask;
 use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
 use callout_core::template::{self, Values};
@@ -77,14 +77,7 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
     }
     let at = Utc::now() + app.config.scaled(u64::from(settings.wait_minutes) * 60);
     app.schedules
-        .create_once(
-            &schedule_name(&occ),
-            at,
-            &DialTask {
-                occurrence_id: occ.clone(),
-                attempt: 0,
-            },
-        )
+        .create_once(&schedule_name(&occ), at, &DialTask::dial(&occ, 0))
         .await?;
     app.store.mark_scheduled(&occ, at).await?;
     info!(
@@ -101,7 +94,39 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
 
 // ---------------------------------------------------------------- dial
 
-/// Place the call a dial task asks for. An `Err` is temporary: the task is retried.
+/// How long after placing a call to ask Twilio about it if no final status has arrived
+/// (seconds, before TIME_SCALE), and how long a call slot's lease lasts.
+pub const CHECK_AFTER_SECS: u64 = 300;
+pub const CALL_LEASE_SECS: u64 = 900;
+/// How long a task waits for a free call slot before trying again (seconds, before TIME_SCALE).
+pub const PACING_RETRY_SECS: u64 = 5;
+
+/// A wait of `secs` at TIME_SCALE, never less than a second (SQS delays are whole seconds, and
+/// a zero delay would spin).
+fn at_least_a_second(app: &App, secs: u64) -> std::time::Duration {
+    app.config
+        .scaled(secs)
+        .max(std::time::Duration::from_secs(1))
+}
+
+/// Handle one task from the dial queue. An `Err` is temporary: the task is retried.
+pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
+    match task.kind {
+        TaskKind::Dial => dial(app, task).await,
+        TaskKind::CheckCall => check_call(app, &task.occurrence_id, task.attempt).await,
+        TaskKind::FinishAcceptance => {
+            let shift = app.store.get_shift(&task.occurrence_id).await?;
+            match shift {
+                Some(shift) if shift.status == ShiftStatus::Assigned => {
+                    after_acceptance(app, &shift).await
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Place the call a dial task asks for.
 pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     let occ = &task.occurrence_id;
     let k = task.attempt;
@@ -120,6 +145,22 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     }
     let Some(slot) = shift.plan().slot(k) else {
         warn!(occurrence_id = %occ, attempt = k, "dial_task_beyond_plan");
+        return Ok(());
+    };
+    // A call slot first: over the account's limit the task waits and is not lost.
+    let holder = format!("{occ}#{k}#{:08x}", rand::random::<u32>());
+    let Some(pace_slot) = app
+        .store
+        .acquire_call_slot(
+            &holder,
+            app.config.max_concurrent_calls,
+            app.config.scaled(CALL_LEASE_SECS),
+        )
+        .await?
+    else {
+        let wait = at_least_a_second(app, PACING_RETRY_SECS);
+        info!(occurrence_id = %occ, attempt = k, wait_ms = wait.as_millis() as u64, "pacing_wait");
+        app.queue.send(task, wait).await?;
         return Ok(());
     };
     let staff = &shift.event.staff_pool[slot.position as usize];
@@ -148,9 +189,12 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         created_at: Utc::now(),
         ended_at: None,
         advanced: false,
+        pace_slot: Some(pace_slot),
+        pace_holder: Some(holder.clone()),
     };
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
+        app.store.release_call_slot(pace_slot, &holder).await?;
         return Ok(());
     }
     info!(
@@ -158,6 +202,13 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),
         "outbound_call_processing"
     );
+    // Whatever happens to this call's callbacks, someone looks at it again.
+    app.queue
+        .send(
+            &DialTask::check(occ, k),
+            at_least_a_second(app, CHECK_AFTER_SECS),
+        )
+        .await?;
     let has_audio = prepare_audio(app, &attempt).await;
     let req = CallRequest {
         to: staff.phone.clone(),
@@ -167,6 +218,9 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     };
     match app.twilio.create_call(&req).await {
         Ok(sid) => {
+            if app.faults.trip(crate::faults::CRASH_AFTER_CALL_PLACED, occ) {
+                anyhow::bail!("injected crash after the call was placed");
+            }
             if app.store.set_call_sid(occ, k, &sid).await? {
                 info!(occurrence_id = %occ, attempt = k, call_sid = %sid, audio = has_audio, "outbound_call_initiated");
             } else {
@@ -178,19 +232,26 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         }
         Err(TwilioError::Refused { code, message }) => {
             error!(occurrence_id = %occ, attempt = k, code, error = %message, phone = %mask::phone(&staff.phone), "outbound_call_refused");
-            if app.store.set_outcome(occ, k, Outcome::Failed, None).await? {
-                let attempt = Attempt {
-                    outcome: Some(Outcome::Failed),
-                    ..attempt
-                };
-                advance(app, &attempt).await?;
-            }
-            Ok(())
+            app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
+            let attempt = app
+                .store
+                .get_attempt(occ, k)
+                .await?
+                .context("attempt vanished")?;
+            call_ended(app, &attempt).await
         }
         Err(e @ TwilioError::Unavailable(_)) => {
+            // Twilio did nothing: take the attempt back so the retried task places the call.
             warn!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_retry");
-            app.store.release_attempt(occ, k).await?;
+            if app.store.release_attempt(occ, k).await? {
+                app.store.release_call_slot(pace_slot, &holder).await?;
+            }
             Err(e.into())
+        }
+        Err(e @ TwilioError::Unknown(_)) => {
+            // The call may exist: keep the attempt; its callbacks or the check decide.
+            error!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_unconfirmed");
+            Ok(())
         }
     }
 }
@@ -229,6 +290,89 @@ async fn prepare_audio(app: &App, a: &Attempt) -> bool {
 
 // ---------------------------------------------------------------- after an attempt
 
+/// Twilio says the call ended (a status callback, or the check asking Twilio): record it, give
+/// the attempt its outcome if it has none, and move on. Safe in any order and any number of
+/// times: the latest `sequence` wins and the campaign moves once per attempt.
+pub async fn on_final_status(
+    app: &App,
+    occ: &str,
+    k: u32,
+    sid: &str,
+    status: CallStatus,
+    sequence: i64,
+    duration: Option<u32>,
+) -> Result<()> {
+    app.store
+        .record_status(occ, k, sid, status.as_str(), sequence, duration, true)
+        .await?;
+    let Some(mut a) = app.store.get_attempt(occ, k).await? else {
+        return Ok(());
+    };
+    if a.outcome.is_none() {
+        if let Some(o) = campaign::outcome_for_status(status, a.answered_by.as_deref()) {
+            if app.store.set_outcome(occ, k, o, None).await? {
+                a.outcome = Some(o);
+            } else {
+                a = app.store.get_attempt(occ, k).await?.unwrap_or(a);
+            }
+        }
+    }
+    call_ended(app, &a).await
+}
+
+/// The attempt's call is over: free its call slot and move the campaign on.
+async fn call_ended(app: &App, a: &Attempt) -> Result<()> {
+    if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
+        app.store.release_call_slot(slot, holder).await?;
+    }
+    advance(app, a).await
+}
+
+/// A check on an attempt whose final status may never have arrived (lost callbacks).
+async fn check_call(app: &App, occ: &str, k: u32) -> Result<()> {
+    let Some(a) = app.store.get_attempt(occ, k).await? else {
+        return Ok(());
+    };
+    if a.status().is_some_and(CallStatus::is_terminal) {
+        return call_ended(app, &a).await; // nothing lost; idempotent
+    }
+    let check = DialTask::check(occ, k);
+    let again = || {
+        app.queue
+            .send(&check, at_least_a_second(app, CHECK_AFTER_SECS))
+    };
+    let Some(sid) = &a.call_sid else {
+        // Never confirmed by Twilio: after two check periods, give up on this attempt.
+        let waited = Utc::now() - a.created_at;
+        if waited.to_std().unwrap_or_default() > 2 * at_least_a_second(app, CHECK_AFTER_SECS) {
+            error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
+            app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
+            let a = app
+                .store
+                .get_attempt(occ, k)
+                .await?
+                .context("attempt vanished")?;
+            return call_ended(app, &a).await;
+        }
+        return again().await;
+    };
+    match app.twilio.call_status(sid).await {
+        Ok((status, duration)) => match CallStatus::parse(&status) {
+            Some(s) if s.is_terminal() => {
+                warn!(occurrence_id = %occ, attempt = k, call_status = s.as_str(), "final_status_recovered");
+                // After any callback Twilio could still send for this call.
+                on_final_status(app, occ, k, sid, s, i64::from(u32::MAX), duration).await
+            }
+            _ => again().await,
+        },
+        Err(TwilioError::Refused { code, message }) => {
+            error!(occurrence_id = %occ, attempt = k, code, error = %message, "call_status_refused");
+            again().await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The attempt has ended without an acceptance: call the next person, or give the shift to a
 /// coordinator when every round is done. Once per attempt, however often it is asked.
 pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
@@ -250,15 +394,7 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
             // Queue first, then mark: a crash in between queues a duplicate task, which the
             // dialer's conditional write absorbs; the reverse order could lose the campaign.
             let delay = app.config.scaled(delay_secs);
-            app.queue
-                .send(
-                    &DialTask {
-                        occurrence_id: occ.clone(),
-                        attempt: next,
-                    },
-                    delay,
-                )
-                .await?;
+            app.queue.send(&DialTask::dial(occ, next), delay).await?;
             if app.store.mark_advanced(occ, attempt.attempt).await? {
                 info!(occurrence_id = %occ, attempt = attempt.attempt, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_advanced");
             }
@@ -355,18 +491,25 @@ pub async fn accept(
     }
     // Re-read: the effects need who won and how (this may be a repeat of the winning request).
     let shift = app.store.get_shift(occ).await?.context("shift vanished")?;
-    after_acceptance(app, &shift, attempt).await?;
+    if let Err(e) = after_acceptance(app, &shift).await {
+        // The shift is taken; what follows is finished from the queue, with its retries.
+        warn!(occurrence_id = %occ, error = %e, "acceptance_effects_deferred");
+        app.queue
+            .send(&DialTask::finish_acceptance(occ), at_least_a_second(app, 1))
+            .await?;
+    }
     Ok(Acceptance::Accepted)
 }
 
 /// Everything that follows an acceptance; each part idempotent, so a retry completes it.
-async fn after_acceptance(app: &App, shift: &Shift, winning_attempt: Option<u32>) -> Result<()> {
+async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let occ = shift.occurrence_id();
     let winner_id = shift.assigned_to.clone().unwrap_or_default();
     app.schedules.delete(&schedule_name(occ)).await?;
     let mut cancelled = 0;
     for a in app.store.list_attempts(occ).await? {
-        if a.outcome.is_some() || Some(a.attempt) == winning_attempt {
+        // The winner's own attempt already has its outcome.
+        if a.outcome.is_some() {
             continue;
         }
         if a.status().is_some_and(|s| s.is_terminal()) {

@@ -9,6 +9,7 @@ pub mod mask;
 pub mod model;
 pub mod settings;
 pub mod signature;
+pub mod stats;
 pub mod template;
 pub mod twiml;
 pub mod wav;

@@ -5,5 +5,6 @@ pub mod events;
 pub mod queue;
 pub mod schedule;
 pub mod store;
+pub mod store_queries;
 pub mod tts;
 pub mod twilio;

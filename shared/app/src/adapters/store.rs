@@ -23,18 +23,18 @@ use callout_core::settings::Settings;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The provider/time index (see the module documentation).
 pub const GSI1: &str = "gsi1";
 
 #[derive(Clone)]
 pub struct Store {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 fn n(v: impl ToString) -> AttributeValue {
@@ -81,7 +81,7 @@ where
     }
 }
 
-fn shift_from(item: &Item) -> Result<Shift> {
+pub(crate) fn shift_from(item: &Item) -> Result<Shift> {
     let event = serde_json::from_str(&get_s(item, "event").context("shift without event")?)?;
     Ok(Shift {
         event,
@@ -104,7 +104,7 @@ fn shift_from(item: &Item) -> Result<Shift> {
     })
 }
 
-fn attempt_from(item: &Item) -> Result<Attempt> {
+pub(crate) fn attempt_from(item: &Item) -> Result<Attempt> {
     Ok(Attempt {
         occurrence_id: get_s(item, "occurrenceId").context("attempt without occurrenceId")?,
         provider_id: get_s(item, "providerId").unwrap_or_default(),
@@ -126,6 +126,8 @@ fn attempt_from(item: &Item) -> Result<Attempt> {
         created_at: get_time(item, "createdAt").unwrap_or_default(),
         ended_at: get_time(item, "endedAt"),
         advanced: item.contains_key("advancedAt"),
+        pace_slot: get_n(item, "paceSlot"),
+        pace_holder: get_s(item, "paceHolder"),
     })
 }
 
@@ -395,43 +397,94 @@ impl Store {
         Ok(())
     }
 
+    // ---- pacing: a lease-based semaphore of call slots across the account ----
+
+    /// Take one of `limit` call slots for `holder` until `ttl` from now; `None` when all are
+    /// held. A slot whose lease has expired (its release was lost) is taken over.
+    pub async fn acquire_call_slot(
+        &self,
+        holder: &str,
+        limit: u32,
+        ttl: std::time::Duration,
+    ) -> Result<Option<u32>> {
+        let now = Utc::now().timestamp_millis();
+        let expires = now + ttl.as_millis() as i64;
+        let start = rand::random::<u32>() % limit.max(1);
+        for i in 0..limit {
+            let slot = (start + i) % limit;
+            let taken = conditional(
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .item("pk", s("PACING"))
+                    .item("sk", s(format!("SLOT#{slot:03}")))
+                    .item("holder", s(holder))
+                    .item("expiresAt", n(expires))
+                    .condition_expression("attribute_not_exists(holder) OR expiresAt < :now")
+                    .expression_attribute_values(":now", n(now))
+                    .send()
+                    .await,
+            )?;
+            if taken {
+                return Ok(Some(slot));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Give a slot back; only its holder can (a late release never frees someone else's).
+    pub async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool> {
+        conditional(
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", s("PACING"))
+                .key("sk", s(format!("SLOT#{slot:03}")))
+                .condition_expression("holder = :h")
+                .expression_attribute_values(":h", s(holder))
+                .send()
+                .await,
+        )
+    }
+
     // ---- attempts ----
 
     /// Record an attempt before its call is placed; false when it already exists (a
     /// redelivered dial task), in which case no call must be placed.
     pub async fn create_attempt(&self, a: &Attempt) -> Result<bool> {
         let (pk, sk) = attempt_key(&a.occurrence_id, a.attempt);
-        conditional(
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .item("pk", pk)
-                .item("sk", sk)
-                .item("occurrenceId", s(&a.occurrence_id))
-                .item("providerId", s(&a.provider_id))
-                .item("attempt", n(a.attempt))
-                .item("round", n(a.round))
-                .item("position", n(a.position))
-                .item("employeeId", s(&a.employee_id))
-                .item("firstName", s(&a.first_name))
-                .item("phone", s(&a.phone))
-                .item("purpose", s(&a.purpose))
-                .item("text", s(&a.text))
-                .item("createdAt", s(a.created_at.to_rfc3339()))
-                .item("gsi1pk", s(format!("PROVIDER#{}", a.provider_id)))
-                .item(
-                    "gsi1sk",
-                    s(format!(
-                        "CALL#{}#{}#{:05}",
-                        a.created_at.to_rfc3339(),
-                        a.occurrence_id,
-                        a.attempt
-                    )),
-                )
-                .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await,
-        )
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", pk)
+            .item("sk", sk)
+            .item("occurrenceId", s(&a.occurrence_id))
+            .item("providerId", s(&a.provider_id))
+            .item("attempt", n(a.attempt))
+            .item("round", n(a.round))
+            .item("position", n(a.position))
+            .item("employeeId", s(&a.employee_id))
+            .item("firstName", s(&a.first_name))
+            .item("phone", s(&a.phone))
+            .item("purpose", s(&a.purpose))
+            .item("text", s(&a.text))
+            .item("createdAt", s(a.created_at.to_rfc3339()))
+            .item("gsi1pk", s(format!("PROVIDER#{}", a.provider_id)))
+            .item(
+                "gsi1sk",
+                s(format!(
+                    "CALL#{}#{}#{:05}",
+                    a.created_at.to_rfc3339(),
+                    a.occurrence_id,
+                    a.attempt
+                )),
+            )
+            .condition_expression("attribute_not_exists(pk)");
+        if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
+            req = req.item("paceSlot", n(slot)).item("paceHolder", s(holder));
+        }
+        conditional(req.send().await)
     }
 
     /// Take back an attempt whose call Twilio refused with a temporary error, so the

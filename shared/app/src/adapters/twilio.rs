@@ -18,10 +18,17 @@ pub enum TwilioError {
     /// Twilio refused the request itself (e.g. 21211 invalid number): retrying will not help.
     #[error("Twilio refused the request: {code} {message}")]
     Refused { code: i64, message: String },
-    /// Throttling (429, 20429), a 5xx or a network failure: worth retrying later.
+    /// Throttling (429, 20429), a 5xx, or no connection: Twilio did nothing; retry later.
     #[error("Twilio is unavailable: {0}")]
     Unavailable(String),
+    /// The request may or may not have reached Twilio (a timeout after sending).
+    #[error("no answer from Twilio: {0}")]
+    Unknown(String),
 }
+
+/// Attempts per request for throttling and 5xx, with exponential backoff and full jitter.
+const ATTEMPTS: u32 = 3;
+const BACKOFF_BASE_MS: u64 = 200;
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -69,7 +76,25 @@ impl Twilio {
         )
     }
 
+    /// POST with retries: throttling, 5xx and refused connections are retried after a
+    /// jittered exponential backoff; a timeout is not (Twilio may have acted on it).
     async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
+        let mut attempt = 1;
+        loop {
+            match self.post_once(tail, form).await {
+                Err(TwilioError::Unavailable(why)) if attempt < ATTEMPTS => {
+                    let cap = BACKOFF_BASE_MS << attempt;
+                    let wait = rand::random::<u64>() % cap + 1;
+                    tracing::warn!(attempt, wait_ms = wait, reason = %why, "twilio_retry");
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn post_once(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
         let resp = self
             .http
             .post(self.url(tail))
@@ -78,12 +103,9 @@ impl Twilio {
             .timeout(Duration::from_secs(10))
             .send()
             .await
-            .map_err(|e| TwilioError::Unavailable(e.without_url().to_string()))?;
+            .map_err(classify)?;
         let status = resp.status();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| TwilioError::Unavailable(e.without_url().to_string()))?;
+        let body = resp.bytes().await.map_err(classify)?;
         if status.is_success() {
             return serde_json::from_slice(&body)
                 .map_err(|e| TwilioError::Unavailable(format!("unreadable response: {e}")));
@@ -147,9 +169,53 @@ impl Twilio {
             .map(|_| ())
     }
 
+    /// A call's current status (for an attempt whose final callback never came).
+    pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
+        let resp = self
+            .http
+            .get(self.url(&format!("Calls/{sid}.json")))
+            .basic_auth(&self.account_sid, Some(&self.auth_token))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.map_err(classify)?;
+        if !status.is_success() {
+            return Err(if status.is_server_error() || status.as_u16() == 429 {
+                TwilioError::Unavailable(status.to_string())
+            } else {
+                TwilioError::Refused {
+                    code: body["code"].as_i64().unwrap_or(status.as_u16() as i64),
+                    message: body["message"].as_str().unwrap_or_default().to_string(),
+                }
+            });
+        }
+        let duration = match &body["duration"] {
+            serde_json::Value::String(d) => d.parse().ok(),
+            serde_json::Value::Number(n) => n.as_u64().map(|d| d as u32),
+            _ => None,
+        };
+        Ok((
+            body["status"].as_str().unwrap_or_default().to_string(),
+            duration,
+        ))
+    }
+
     /// Send an SMS from the product's number; returns the message SID.
     pub async fn send_sms(&self, to: &str, body: &str) -> Result<String, TwilioError> {
         let form = [("To", to), ("From", self.from.as_str()), ("Body", body)];
         Ok(self.post("Messages.json", &form).await?.sid)
+    }
+}
+
+/// A transport error: before the request left (connect) nothing happened; after, maybe.
+fn classify(e: reqwest::Error) -> TwilioError {
+    let connect = e.is_connect();
+    let text = e.without_url().to_string();
+    if connect {
+        TwilioError::Unavailable(text)
+    } else {
+        TwilioError::Unknown(text)
     }
 }

@@ -1,0 +1,375 @@
+//! The coordinators' portal page for outbound calling (SPEC §4.4) and the API routes only it
+//! needs. All are served by the `provider-settings` function:
+//!
+//! | route | auth | what |
+//! |---|---|---|
+//! | `GET /portal/outbound-calling` | none (a static page; it holds no data) | the settings page, one self-contained HTML file |
+//! | `POST /api/provider/outbound-calling/preview` | JWT | `{messageTemplate}` → `{text, errors, seconds}` rendered by the server's own renderer with fixed example data |
+//! | `GET /api/provider/outbound-calling/stats?days=N[&tz=Zone]` | JWT | the provider's results for the last N days (`callout_core::stats`) |
+//! | `GET /api/provider/jobs?days=N[&limit=M]` | JWT | the provider's recent shifts, newest first, for the call-log picker |
+//!
+//! The page reads its token from the URL fragment (`#token=…`, which never reaches a server)
+//! or sessionStorage and calls the API with `Authorization: Bearer` (docs/PORTAL.md).
+
+use crate::adapters::store_queries::MAX_ITEMS;
+use crate::app::App;
+use crate::http::{self, HttpResult};
+use crate::records::Shift;
+use callout_core::model::{Job, ShiftStatus};
+use callout_core::settings::{MAX_ROUNDS, WAIT_MINUTES};
+use callout_core::stats::{self, CallFact, Window};
+use callout_core::template::{self, Values, DEFAULT_TEMPLATE, MAX_TEMPLATE_CHARS, VARIABLES};
+use chrono::{Duration, Utc};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub const PAGE_PATH: &str = "/portal/outbound-calling";
+pub const PREVIEW_PATH: &str = "/api/provider/outbound-calling/preview";
+pub const STATS_PATH: &str = "/api/provider/outbound-calling/stats";
+pub const JOBS_PATH: &str = "/api/provider/jobs";
+
+const PAGE: &str = include_str!("portal/outbound-calling.html");
+/// Where the page's configuration goes (a JSON object the server writes at serve time, so the
+/// page's limits, variables and default template are the server's own).
+const CONFIG_SLOT: &str = "/*PORTAL_CONFIG*/null";
+
+/// Words a text-to-speech voice says per second at a natural pace (150 words a minute).
+const WORDS_PER_SECOND: f64 = 2.5;
+
+// ---------------------------------------------------------------- the example shift
+
+/// The example shift every preview uses: Alice offered Margaret Thompson's shift on
+/// 23 January 2026 at 9:00 in Sydney, in Parramatta.
+pub fn example_job() -> Job {
+    Job {
+        patient_name: "Margaret Thompson".into(),
+        starts_at: "2026-01-23T09:00:00+11:00".parse().expect("valid time"),
+        ends_at: "2026-01-23T13:00:00+11:00".parse().expect("valid time"),
+        time_zone: "Australia/Sydney".into(),
+        suburb: "Parramatta".into(),
+    }
+}
+
+pub const EXAMPLE_EMPLOYEE: &str = "Alice";
+
+/// About how long a voice takes to say `text`, in seconds: words at 150 a minute plus a short
+/// pause at each comma and a longer one at each sentence end.
+pub fn speech_seconds(text: &str) -> f64 {
+    let words = text.split_whitespace().count() as f64;
+    let pauses: f64 = text
+        .split_whitespace()
+        .map(|w| match w.chars().last() {
+            Some('.' | '!' | '?') => 0.4,
+            Some(',' | ';' | ':') => 0.2,
+            _ => 0.0,
+        })
+        .sum();
+    ((words / WORDS_PER_SECOND + pauses) * 10.0).round() / 10.0
+}
+
+/// The preview of a template: the text the example call would speak, or the reason the
+/// template would be refused on save (the same check as `PATCH`).
+pub fn preview(template_text: &str) -> Value {
+    let characters = template_text.chars().count();
+    match template::validate(template_text) {
+        Ok(()) => {
+            let values = Values::for_job(EXAMPLE_EMPLOYEE, &example_job());
+            let text = template::render(template_text, &values);
+            json!({
+                "text": text,
+                "seconds": speech_seconds(&text),
+                "characters": characters,
+                "errors": {},
+            })
+        }
+        Err(e) => json!({
+            "text": null,
+            "seconds": null,
+            "characters": characters,
+            "errors": { "messageTemplate": e.to_string() },
+        }),
+    }
+}
+
+fn example_values_json() -> Value {
+    let v = Values::for_job(EXAMPLE_EMPLOYEE, &example_job());
+    json!({
+        "employeeName": v.employee_name, "patientName": v.patient_name, "date": v.date,
+        "time": v.time, "startTime": v.start_time, "endTime": v.end_time, "suburb": v.suburb,
+    })
+}
+
+/// The configuration written into the page.
+pub fn page_config() -> Value {
+    json!({
+        "variables": VARIABLES,
+        "defaultTemplate": DEFAULT_TEMPLATE,
+        "maxTemplateChars": MAX_TEMPLATE_CHARS,
+        "waitMinutes": { "min": WAIT_MINUTES.start(), "max": WAIT_MINUTES.end() },
+        "maxRounds": { "min": MAX_ROUNDS.start(), "max": MAX_ROUNDS.end() },
+        "maxDays": stats::MAX_DAYS,
+        "example": example_values_json(),
+    })
+}
+
+/// The page's HTML with its configuration filled in.
+pub fn page_html() -> String {
+    // `</` cannot end the script early once escaped.
+    let config = page_config().to_string().replace("</", "<\\/");
+    PAGE.replacen(CONFIG_SLOT, &config, 1)
+}
+
+// ---------------------------------------------------------------- routing
+
+fn path_of(req: &Request) -> String {
+    http::route_path(req).trim_end_matches('/').to_string()
+}
+
+fn query(req: &Request) -> HashMap<String, String> {
+    req.uri()
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// `GET /portal/outbound-calling`, before any token is required: `None` for other paths.
+pub fn page(req: &Request) -> Option<HttpResult> {
+    if path_of(req) != PAGE_PATH {
+        return None;
+    }
+    if !matches!(req.method().as_str(), "GET" | "HEAD") {
+        return Some(http::error(405, "use GET"));
+    }
+    Some(
+        Response::builder()
+            .status(200)
+            .header("content-type", "text/html; charset=utf-8")
+            .header(
+                "content-security-policy",
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+                 connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+                 frame-ancestors 'none'",
+            )
+            .header("x-content-type-options", "nosniff")
+            .header("referrer-policy", "no-referrer")
+            .header("cache-control", "no-cache")
+            .body(Body::Text(page_html()))
+            .map_err(Into::into),
+    )
+}
+
+/// The portal's API routes for `provider` (from the token): `None` for other paths.
+pub async fn route(app: &App, provider: &str, req: &Request) -> Option<HttpResult> {
+    let path = path_of(req);
+    let method = req.method().as_str();
+    Some(match path.as_str() {
+        PREVIEW_PATH => match method {
+            "POST" => preview_route(req),
+            _ => http::error(405, "use POST"),
+        },
+        STATS_PATH => match method {
+            "GET" => stats_route(app, provider, req).await,
+            _ => http::error(405, "use GET"),
+        },
+        JOBS_PATH => match method {
+            "GET" => jobs_route(app, provider, req).await,
+            _ => http::error(405, "use GET"),
+        },
+        _ => return None,
+    })
+}
+
+fn preview_route(req: &Request) -> HttpResult {
+    let body: Value = match serde_json::from_slice(http::body_bytes(req)) {
+        Ok(v) => v,
+        Err(e) => {
+            return http::json(
+                400,
+                json!({ "errors": { "body": format!("must be JSON: {e}") } }),
+            )
+        }
+    };
+    match body.get("messageTemplate").and_then(Value::as_str) {
+        Some(t) => http::json(200, preview(t)),
+        None => http::json(
+            400,
+            json!({ "errors": { "messageTemplate": "must be text" } }),
+        ),
+    }
+}
+
+async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
+    let q = query(req);
+    let mut errors = serde_json::Map::new();
+    let days = stats::parse_days(q.get("days").map(String::as_str))
+        .map_err(|e| errors.insert("days".into(), e.into()))
+        .ok();
+    let now = Utc::now();
+    // Shifts from a little before the window (any zone's midnight, and campaigns that began
+    // before it) give the report's zone and the status of the shifts called in the window.
+    let lookback = Duration::days(i64::from(days.unwrap_or(1)) + 2);
+    let shifts = app
+        .store
+        .shifts_between(provider, now - lookback, now, MAX_ITEMS)
+        .await?;
+    let zones: Vec<&str> = shifts
+        .iter()
+        .map(|s| s.event.job.time_zone.as_str())
+        .collect();
+    let tz = stats::report_zone(q.get("tz").map(String::as_str), &zones)
+        .map_err(|e| errors.insert("tz".into(), e.into()))
+        .ok();
+    let (Some(days), Some(tz)) = (days, tz) else {
+        return http::json(400, json!({ "errors": errors }));
+    };
+    let window = Window::last_days(days, now, tz);
+    let attempts = app
+        .store
+        .calls_between(provider, window.from, window.to, MAX_ITEMS)
+        .await?;
+    let mut status: HashMap<String, ShiftStatus> = shifts
+        .iter()
+        .map(|s| (s.occurrence_id().to_string(), s.status))
+        .collect();
+    // A call whose shift began before the lookback (rare): read the shift itself.
+    let mut missing: Vec<String> = attempts
+        .iter()
+        .filter(|a| !status.contains_key(&a.occurrence_id))
+        .map(|a| a.occurrence_id.clone())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    for occ in missing.into_iter().take(200) {
+        if let Some(s) = app.store.get_shift(&occ).await? {
+            if s.event.provider_id == provider {
+                status.insert(occ, s.status);
+            }
+        }
+    }
+    let calls: Vec<CallFact> = attempts
+        .iter()
+        .map(|a| CallFact {
+            occurrence_id: a.occurrence_id.clone(),
+            round: a.round,
+            outcome: a.outcome,
+            at: a.created_at,
+        })
+        .collect();
+    let figures = stats::compute(&window, &calls, &status);
+    let mut body = serde_json::to_value(figures)?;
+    body["truncated"] = json!(attempts.len() >= MAX_ITEMS);
+    http::json(200, body)
+}
+
+fn job_summary(s: &Shift) -> Value {
+    let job = &s.event.job;
+    let v = Values::for_job("", job);
+    json!({
+        "occurrenceId": s.occurrence_id(),
+        "status": s.status.as_str(),
+        "createdAt": s.created_at.to_rfc3339(),
+        "startsAt": job.starts_at.to_rfc3339(),
+        "endsAt": job.ends_at.to_rfc3339(),
+        "timeZone": job.time_zone,
+        "date": v.date,
+        "time": v.time,
+        "suburb": v.suburb,
+        "patientName": v.patient_name,
+        "poolSize": s.event.staff_pool.len(),
+        "callingEnabled": s.calling_enabled,
+        "acceptedBy": s.assigned_to.as_ref().map(|e| json!({
+            "employeeId": e,
+            "firstName": s.staff(e).map(|m| m.first_name.clone()),
+            "channel": s.assigned_channel,
+        })),
+    })
+}
+
+async fn jobs_route(app: &App, provider: &str, req: &Request) -> HttpResult {
+    let q = query(req);
+    let mut errors = serde_json::Map::new();
+    let days = match q.get("days") {
+        None => Some(30),
+        some => stats::parse_days(some.map(String::as_str))
+            .map_err(|e| errors.insert("days".into(), e.into()))
+            .ok(),
+    };
+    let limit = match q.get("limit") {
+        None => Some(50),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=200).contains(l))
+            .or_else(|| {
+                errors.insert("limit".into(), "must be a whole number from 1 to 200".into());
+                None
+            }),
+    };
+    let (Some(days), Some(limit)) = (days, limit) else {
+        return http::json(400, json!({ "errors": errors }));
+    };
+    let now = Utc::now();
+    let shifts = app
+        .store
+        .shifts_between(provider, now - Duration::days(i64::from(days)), now, limit)
+        .await?;
+    http::json(
+        200,
+        json!({ "days": days, "jobs": shifts.iter().map(job_summary).collect::<Vec<_>>() }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preview_is_the_servers_own_rendering() {
+        let p = preview(DEFAULT_TEMPLATE);
+        assert_eq!(
+            p["text"],
+            "Hi Alice, we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline."
+        );
+        assert_eq!(p["errors"], json!({}));
+        let secs = p["seconds"].as_f64().unwrap();
+        assert!((9.0..15.0).contains(&secs), "{secs}");
+        let t = "{employeeName}|{patientName}|{date}|{time}|{startTime}|{endTime}|{suburb}";
+        assert_eq!(
+            preview(t)["text"],
+            "Alice|Margaret T.|Jan 23|9:00 AM|09:00|13:00|Parramatta"
+        );
+    }
+
+    #[test]
+    fn an_invalid_template_gives_the_save_error_and_no_text() {
+        let p = preview("Hi {nickname}");
+        assert!(p["text"].is_null());
+        assert!(p["errors"]["messageTemplate"]
+            .as_str()
+            .unwrap()
+            .contains("{nickname}"));
+        assert_eq!(preview("")["errors"]["messageTemplate"], "must not be empty");
+        assert_eq!(preview(&"a".repeat(1001))["characters"], 1001);
+    }
+
+    #[test]
+    fn speech_takes_longer_with_more_words_and_sentences() {
+        assert_eq!(speech_seconds(""), 0.0);
+        assert_eq!(speech_seconds("one two three four five"), 2.0);
+        assert_eq!(speech_seconds("One. Two."), 1.6);
+        assert!(speech_seconds(&"word ".repeat(100)) > 39.0);
+    }
+
+    #[test]
+    fn the_page_carries_the_servers_limits() {
+        let html = page_html();
+        assert!(!html.contains(CONFIG_SLOT), "config is filled in");
+        assert!(html.contains(r#""maxTemplateChars":1000"#));
+        let config = page_config();
+        assert_eq!(config["waitMinutes"], json!({"min": 1, "max": 120}));
+        assert_eq!(config["maxRounds"], json!({"min": 1, "max": 5}));
+        assert!(html.contains("Margaret T."));
+        assert!(html.contains("<html lang=\"en\">"));
+    }
+}

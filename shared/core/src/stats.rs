@@ -1,0 +1,588 @@
+//! A provider's results (SPEC §4.4, `GET /api/provider/outbound-calling/stats?days=N`): from
+//! call-log records and shift records to the figures a coordinator sees, with the calls of
+//! each day counted in one time zone. Pure: the adapter fetches the records (a range query on
+//! the provider/time index), this module only counts.
+//!
+//! Definitions (also in docs/PORTAL.md):
+//! - the window is the last `days` calendar days in the report's time zone, today included:
+//!   from local midnight `days - 1` days ago until now. Days are calendar days, so a day on
+//!   which daylight saving starts or ends is 23 or 25 hours long.
+//! - call figures count the calls placed in the window, each on the local day it was placed,
+//!   so a campaign that runs past midnight shows on both days.
+//! - shift figures count the shifts that had at least one call in the window, once each,
+//!   whatever day their calls fell on. A shift is *decided* once it is no longer `OPEN`:
+//!   filled by a call (it has an `Accepted` call), filled another way (SMS reply or a
+//!   coordinator, after calls began) or `UNFILLED_AFTER_CALLS`.
+//! - `successRate` = shifts filled by a call / decided shifts; `unfilledRate` = unfilled /
+//!   decided shifts; `averageAcceptRound` = mean round of the accepted calls. Each is `None`
+//!   (JSON null) when there is nothing to divide by.
+
+use crate::campaign::Outcome;
+use crate::model::ShiftStatus;
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The longest window the API accepts.
+pub const MAX_DAYS: u32 = 90;
+/// The window when the caller names none.
+pub const DEFAULT_DAYS: u32 = 7;
+
+/// Check `days` from a query string: a whole number from 1 to [`MAX_DAYS`].
+pub fn parse_days(raw: Option<&str>) -> Result<u32, String> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_DAYS);
+    };
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=MAX_DAYS).contains(d))
+        .ok_or_else(|| format!("must be a whole number from 1 to {MAX_DAYS}"))
+}
+
+/// One call-log record, as much of it as the figures need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFact {
+    pub occurrence_id: String,
+    pub round: u32,
+    /// `None` while the call is still going.
+    pub outcome: Option<Outcome>,
+    /// When the call was placed (the attempt's `createdAt`).
+    pub at: DateTime<Utc>,
+}
+
+/// The first instant of `date` in `tz` (the first existing local time when midnight itself is
+/// skipped by a daylight-saving change).
+pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    for minutes in (0..=24 * 60).step_by(15) {
+        let local = midnight + chrono::Duration::minutes(minutes);
+        if let Some(t) = tz.from_local_datetime(&local).earliest() {
+            return t.with_timezone(&Utc);
+        }
+    }
+    // No zone skips a whole day at midnight; fall back to the UTC reading.
+    Utc.from_utc_datetime(&midnight)
+}
+
+/// The report's window: the last `days` calendar days in `tz`, today included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub tz: Tz,
+    pub first_day: NaiveDate,
+    pub days: u32,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn last_days(days: u32, now: DateTime<Utc>, tz: Tz) -> Window {
+        let days = days.max(1);
+        let today = now.with_timezone(&tz).date_naive();
+        let first_day = today
+            .checked_sub_days(Days::new(u64::from(days - 1)))
+            .unwrap_or(today);
+        Window {
+            tz,
+            first_day,
+            days,
+            from: start_of_day(tz, first_day),
+            to: now,
+        }
+    }
+
+    /// The local dates of the window, oldest first.
+    pub fn dates(&self) -> Vec<NaiveDate> {
+        (0..self.days)
+            .filter_map(|i| self.first_day.checked_add_days(Days::new(u64::from(i))))
+            .collect()
+    }
+
+    /// The bucket (index into [`Window::dates`]) of an instant, or `None` outside the window.
+    pub fn bucket(&self, t: DateTime<Utc>) -> Option<usize> {
+        if t < self.from || t > self.to {
+            return None;
+        }
+        let day = t.with_timezone(&self.tz).date_naive();
+        let i = (day - self.first_day).num_days();
+        usize::try_from(i).ok().filter(|i| *i < self.days as usize)
+    }
+}
+
+/// The calls of one local day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayBucket {
+    /// `YYYY-MM-DD` in the report's time zone.
+    pub date: String,
+    pub calls: u32,
+    pub accepted: u32,
+    pub declined: u32,
+    pub no_answer: u32,
+    /// Busy, failed, voicemail or canceled.
+    pub other: u32,
+    /// Still going (no outcome yet).
+    pub in_progress: u32,
+}
+
+/// Every figure of the stats endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub days: u32,
+    pub time_zone: String,
+    pub from: String,
+    pub to: String,
+    // calls
+    pub calls: u32,
+    pub accepted: u32,
+    pub declined: u32,
+    pub no_answer: u32,
+    pub busy: u32,
+    pub failed: u32,
+    pub voicemail: u32,
+    pub canceled: u32,
+    pub in_progress: u32,
+    // shifts with calls in the window
+    pub shifts_called: u32,
+    pub shifts_decided: u32,
+    pub shifts_filled_by_call: u32,
+    pub shifts_filled_otherwise: u32,
+    pub shifts_unfilled: u32,
+    pub shifts_open: u32,
+    // rates (0 to 1) and the mean round
+    pub success_rate: Option<f64>,
+    pub unfilled_rate: Option<f64>,
+    pub average_accept_round: Option<f64>,
+    pub per_day: Vec<DayBucket>,
+}
+
+fn ratio(num: u32, den: u32) -> Option<f64> {
+    (den > 0).then(|| round4(f64::from(num) / f64::from(den)))
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The figures for `window` from the provider's calls and the status of their shifts.
+/// Calls outside the window are ignored; a shift whose status is unknown counts as open.
+pub fn compute(
+    window: &Window,
+    calls: &[CallFact],
+    shift_status: &HashMap<String, ShiftStatus>,
+) -> Stats {
+    let dates = window.dates();
+    let mut per_day: Vec<DayBucket> = dates
+        .iter()
+        .map(|d| DayBucket {
+            date: d.format("%Y-%m-%d").to_string(),
+            ..DayBucket::default()
+        })
+        .collect();
+    let mut s = Stats {
+        days: window.days,
+        time_zone: window.tz.name().to_string(),
+        from: window.from.to_rfc3339(),
+        to: window.to.to_rfc3339(),
+        ..Stats::default()
+    };
+    let mut shifts: BTreeSet<&str> = BTreeSet::new();
+    let mut filled_by_call: BTreeSet<&str> = BTreeSet::new();
+    let mut accept_rounds: Vec<u32> = Vec::new();
+    for c in calls {
+        let Some(i) = window.bucket(c.at) else {
+            continue;
+        };
+        let day = &mut per_day[i];
+        s.calls += 1;
+        day.calls += 1;
+        shifts.insert(&c.occurrence_id);
+        match c.outcome {
+            Some(Outcome::Accepted) => {
+                s.accepted += 1;
+                day.accepted += 1;
+                filled_by_call.insert(&c.occurrence_id);
+                accept_rounds.push(c.round);
+            }
+            Some(Outcome::Declined) => {
+                s.declined += 1;
+                day.declined += 1;
+            }
+            Some(Outcome::NoAnswer) => {
+                s.no_answer += 1;
+                day.no_answer += 1;
+            }
+            Some(o) => {
+                day.other += 1;
+                match o {
+                    Outcome::Busy => s.busy += 1,
+                    Outcome::Failed => s.failed += 1,
+                    Outcome::Voicemail => s.voicemail += 1,
+                    _ => s.canceled += 1,
+                }
+            }
+            None => {
+                s.in_progress += 1;
+                day.in_progress += 1;
+            }
+        }
+    }
+    s.shifts_called = shifts.len() as u32;
+    for occ in &shifts {
+        if filled_by_call.contains(occ) {
+            s.shifts_filled_by_call += 1;
+            continue;
+        }
+        match shift_status.get(*occ) {
+            Some(ShiftStatus::Assigned) => s.shifts_filled_otherwise += 1,
+            Some(ShiftStatus::UnfilledAfterCalls) => s.shifts_unfilled += 1,
+            Some(ShiftStatus::Open) | None => s.shifts_open += 1,
+        }
+    }
+    s.shifts_decided = s.shifts_filled_by_call + s.shifts_filled_otherwise + s.shifts_unfilled;
+    s.success_rate = ratio(s.shifts_filled_by_call, s.shifts_decided);
+    s.unfilled_rate = ratio(s.shifts_unfilled, s.shifts_decided);
+    s.average_accept_round = (!accept_rounds.is_empty()).then(|| {
+        round4(
+            accept_rounds.iter().map(|r| f64::from(*r)).sum::<f64>() / accept_rounds.len() as f64,
+        )
+    });
+    s.per_day = per_day;
+    s
+}
+
+/// The zone a provider's report is in: the one it asks for, else the zone its shifts use
+/// most (ties: the latest shift's), else UTC. `zones` is newest first.
+pub fn report_zone(requested: Option<&str>, zones: &[&str]) -> Result<Tz, String> {
+    if let Some(r) = requested.filter(|r| !r.trim().is_empty()) {
+        return r
+            .trim()
+            .parse::<Tz>()
+            .map_err(|_| "must be an IANA time zone such as Australia/Sydney".to_string());
+    }
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (i, z) in zones.iter().copied().enumerate() {
+        if z.parse::<Tz>().is_ok() {
+            let e = counts.entry(z).or_insert((0, usize::MAX));
+            e.0 += 1;
+            e.1 = e.1.min(i);
+        }
+    }
+    Ok(counts
+        .into_iter()
+        // Most used; among equals the one seen first (newest).
+        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+        .and_then(|(z, _)| z.parse().ok())
+        .unwrap_or(Tz::UTC))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn call(occ: &str, round: u32, outcome: Option<Outcome>, at: &str) -> CallFact {
+        CallFact {
+            occurrence_id: occ.into(),
+            round,
+            outcome,
+            at: t(at),
+        }
+    }
+
+    const SYD: Tz = chrono_tz::Australia::Sydney;
+
+    #[test]
+    fn days_are_checked() {
+        assert_eq!(parse_days(None), Ok(7));
+        assert_eq!(parse_days(Some("30")), Ok(30));
+        assert!(parse_days(Some("0")).is_err());
+        assert!(parse_days(Some("91")).is_err());
+        assert!(parse_days(Some("7.5")).is_err());
+        assert!(parse_days(Some("-1")).is_err());
+        assert!(parse_days(Some("week")).is_err());
+    }
+
+    #[test]
+    fn the_window_starts_at_local_midnight() {
+        // 2026-01-23 10:00 in Sydney (+11) is 2026-01-22 23:00 UTC.
+        let w = Window::last_days(7, t("2026-01-22T23:00:00Z"), SYD);
+        assert_eq!(w.first_day, NaiveDate::from_ymd_opt(2026, 1, 17).unwrap());
+        assert_eq!(w.from, t("2026-01-16T13:00:00Z"));
+        assert_eq!(w.dates().len(), 7);
+        assert_eq!(w.dates()[6], NaiveDate::from_ymd_opt(2026, 1, 23).unwrap());
+    }
+
+    #[test]
+    fn a_campaign_past_midnight_counts_on_both_days_and_its_shift_once() {
+        let w = Window::last_days(2, t("2026-01-24T01:00:00+11:00"), SYD);
+        // 23:58 and 00:03 Sydney time, one shift.
+        let calls = [
+            call(
+                "occ_1",
+                1,
+                Some(Outcome::Declined),
+                "2026-01-23T12:58:00+11:00",
+            ),
+            call(
+                "occ_1",
+                1,
+                Some(Outcome::NoAnswer),
+                "2026-01-23T23:58:00+11:00",
+            ),
+            call(
+                "occ_1",
+                2,
+                Some(Outcome::Accepted),
+                "2026-01-24T00:03:00+11:00",
+            ),
+        ];
+        let status = HashMap::from([("occ_1".to_string(), ShiftStatus::Assigned)]);
+        let s = compute(&w, &calls, &status);
+        assert_eq!(s.calls, 3);
+        let per: Vec<_> = s
+            .per_day
+            .iter()
+            .map(|d| (d.date.as_str(), d.calls, d.accepted))
+            .collect();
+        assert_eq!(per, [("2026-01-23", 2, 0), ("2026-01-24", 1, 1)]);
+        assert_eq!((s.shifts_called, s.shifts_filled_by_call), (1, 1));
+        assert_eq!(s.success_rate, Some(1.0));
+        assert_eq!(s.unfilled_rate, Some(0.0));
+        assert_eq!(s.average_accept_round, Some(2.0));
+    }
+
+    #[test]
+    fn the_same_instant_is_a_different_day_in_another_zone() {
+        let now = t("2026-01-24T12:00:00Z");
+        // 2026-01-23 22:00 UTC: Jan 24 09:00 in Sydney, Jan 23 17:00 in New York.
+        let calls = [call(
+            "o",
+            1,
+            Some(Outcome::Declined),
+            "2026-01-23T22:00:00Z",
+        )];
+        let none = HashMap::new();
+        let syd = compute(&Window::last_days(3, now, SYD), &calls, &none);
+        let ny = compute(
+            &Window::last_days(3, now, chrono_tz::America::New_York),
+            &calls,
+            &none,
+        );
+        let day = |s: &Stats| {
+            s.per_day
+                .iter()
+                .find(|d| d.calls == 1)
+                .unwrap()
+                .date
+                .clone()
+        };
+        assert_eq!(day(&syd), "2026-01-24");
+        assert_eq!(day(&ny), "2026-01-23");
+    }
+
+    #[test]
+    fn daylight_saving_days_are_whole_calendar_days() {
+        // Sydney leaves daylight saving on Sunday 2026-04-05 (03:00 +11 → 02:00 +10): a
+        // 25-hour day. A call at 23:30 local that evening is still on the 5th.
+        let now = t("2026-04-06T01:00:00+10:00");
+        let w = Window::last_days(2, now, SYD);
+        assert_eq!(w.from, t("2026-04-05T00:00:00+11:00"));
+        let calls = [
+            call("o", 1, Some(Outcome::Declined), "2026-04-05T00:10:00+11:00"),
+            call("o", 1, Some(Outcome::Declined), "2026-04-05T23:30:00+10:00"),
+            call("o", 1, Some(Outcome::Declined), "2026-04-06T00:30:00+10:00"),
+        ];
+        let s = compute(&w, &calls, &HashMap::new());
+        let per: Vec<_> = s.per_day.iter().map(|d| d.calls).collect();
+        assert_eq!(per, [2, 1]);
+        // A call one minute before the window is not counted.
+        let early = [call("o", 1, None, "2026-04-04T23:59:00+11:00")];
+        assert_eq!(compute(&w, &early, &HashMap::new()).calls, 0);
+    }
+
+    #[test]
+    fn midnight_skipped_by_daylight_saving_starts_the_day_at_the_first_real_minute() {
+        // Santiago springs forward at midnight (2025-09-07 00:00 → 01:00).
+        let tz: Tz = "America/Santiago".parse().unwrap();
+        let d = NaiveDate::from_ymd_opt(2025, 9, 7).unwrap();
+        assert_eq!(start_of_day(tz, d), t("2025-09-07T01:00:00-03:00"));
+    }
+
+    #[test]
+    fn shift_outcomes_give_the_rates() {
+        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Tz::UTC);
+        let at = "2026-01-23T10:00:00Z";
+        let calls = [
+            // filled by a call in round 1
+            call("a", 1, Some(Outcome::Accepted), at),
+            // unfilled after two declines
+            call("b", 1, Some(Outcome::Declined), at),
+            call("b", 2, Some(Outcome::Voicemail), at),
+            // filled by SMS after a busy call
+            call("c", 1, Some(Outcome::Busy), at),
+            // still calling
+            call("d", 1, None, at),
+            // filled by a call in round 3
+            call("e", 1, Some(Outcome::NoAnswer), at),
+            call("e", 3, Some(Outcome::Accepted), at),
+        ];
+        let status: HashMap<String, ShiftStatus> = [
+            ("a", ShiftStatus::Assigned),
+            ("b", ShiftStatus::UnfilledAfterCalls),
+            ("c", ShiftStatus::Assigned),
+            ("d", ShiftStatus::Open),
+            ("e", ShiftStatus::Assigned),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let s = compute(&w, &calls, &status);
+        assert_eq!(
+            (s.calls, s.accepted, s.declined, s.no_answer, s.in_progress),
+            (7, 2, 1, 1, 1)
+        );
+        assert_eq!((s.busy, s.voicemail), (1, 1));
+        assert_eq!(s.shifts_called, 5);
+        assert_eq!(
+            (
+                s.shifts_decided,
+                s.shifts_filled_by_call,
+                s.shifts_filled_otherwise,
+                s.shifts_unfilled,
+                s.shifts_open
+            ),
+            (4, 2, 1, 1, 1)
+        );
+        assert_eq!(s.success_rate, Some(0.5));
+        assert_eq!(s.unfilled_rate, Some(0.25));
+        assert_eq!(s.average_accept_round, Some(2.0));
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["noAnswer"], 1);
+        assert_eq!(json["successRate"], 0.5);
+        assert_eq!(json["averageAcceptRound"], 2.0);
+        assert_eq!(json["perDay"].as_array().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn nothing_to_divide_by_gives_null_rates() {
+        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Tz::UTC);
+        let s = compute(&w, &[], &HashMap::new());
+        assert_eq!(s.calls, 0);
+        assert_eq!(
+            (s.success_rate, s.unfilled_rate, s.average_accept_round),
+            (None, None, None)
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert!(json["successRate"].is_null());
+    }
+
+    #[test]
+    fn the_report_zone() {
+        assert_eq!(
+            report_zone(Some("Australia/Perth"), &[]).unwrap().name(),
+            "Australia/Perth"
+        );
+        assert!(report_zone(Some("Mars/Olympus"), &[]).is_err());
+        assert_eq!(report_zone(None, &[]).unwrap(), Tz::UTC);
+        let zones = [
+            "Australia/Perth",
+            "Australia/Sydney",
+            "Australia/Sydney",
+            "x",
+        ];
+        assert_eq!(report_zone(None, &zones).unwrap(), SYD);
+        let tie = ["Australia/Perth", "Australia/Sydney"];
+        assert_eq!(report_zone(None, &tie).unwrap().name(), "Australia/Perth");
+    }
+
+    const ZONES: [&str; 6] = [
+        "UTC",
+        "Australia/Sydney",
+        "Australia/Lord_Howe",
+        "America/New_York",
+        "Pacific/Kiritimati",
+        "America/Santiago",
+    ];
+
+    fn outcome_of(i: u8) -> Option<Outcome> {
+        Outcome::ALL.get(usize::from(i)).copied()
+    }
+
+    proptest! {
+        #[test]
+        fn every_call_in_the_window_lands_on_its_own_local_day_once(
+            now_secs in 1_700_000_000i64..1_900_000_000,
+            days in 1u32..=40,
+            zone in 0usize..ZONES.len(),
+            offsets in proptest::collection::vec((0i64..45 * 86_400, 0u8..8, 1u32..=5, 0u8..4), 0..60),
+        ) {
+            let tz: Tz = ZONES[zone].parse().unwrap();
+            let now = Utc.timestamp_opt(now_secs, 0).unwrap();
+            let w = Window::last_days(days, now, tz);
+            prop_assert_eq!(w.dates().len(), days as usize);
+            // The window opens at a local midnight (or the first minute of a day that skips it).
+            prop_assert!(w.from.with_timezone(&tz).date_naive() == w.first_day);
+            prop_assert!(w.from <= now);
+            let calls: Vec<CallFact> = offsets
+                .iter()
+                .map(|(back, o, round, shift)| CallFact {
+                    occurrence_id: format!("occ_{shift}"),
+                    round: *round,
+                    outcome: outcome_of(*o),
+                    at: now - chrono::Duration::seconds(*back),
+                })
+                .collect();
+            let s = compute(&w, &calls, &HashMap::new());
+            let inside: Vec<&CallFact> = calls.iter().filter(|c| c.at >= w.from).collect();
+            prop_assert_eq!(s.calls as usize, inside.len());
+            let sum = |f: fn(&DayBucket) -> u32| s.per_day.iter().map(f).sum::<u32>();
+            prop_assert_eq!(sum(|d| d.calls), s.calls);
+            prop_assert_eq!(sum(|d| d.accepted), s.accepted);
+            prop_assert_eq!(sum(|d| d.declined), s.declined);
+            prop_assert_eq!(sum(|d| d.no_answer), s.no_answer);
+            prop_assert_eq!(sum(|d| d.other), s.busy + s.failed + s.voicemail + s.canceled);
+            prop_assert_eq!(sum(|d| d.in_progress), s.in_progress);
+            for d in &s.per_day {
+                prop_assert_eq!(d.calls, d.accepted + d.declined + d.no_answer + d.other + d.in_progress);
+            }
+            // Each counted call is in the bucket of its local date.
+            for c in inside {
+                let date = c.at.with_timezone(&tz).date_naive().format("%Y-%m-%d").to_string();
+                prop_assert!(s.per_day.iter().any(|d| d.date == date && d.calls > 0));
+            }
+        }
+
+        #[test]
+        fn rates_are_proportions_that_add_up(
+            statuses in proptest::collection::vec(0u8..3, 1..20),
+            accepted in proptest::collection::vec(any::<bool>(), 20),
+        ) {
+            let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Tz::UTC);
+            let mut calls = Vec::new();
+            let mut status = HashMap::new();
+            for (i, st) in statuses.iter().enumerate() {
+                let occ = format!("o{i}");
+                let st = [ShiftStatus::Open, ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls][usize::from(*st)];
+                let won = accepted[i] && st == ShiftStatus::Assigned;
+                calls.push(call(&occ, 1, Some(if won { Outcome::Accepted } else { Outcome::Declined }), "2026-01-23T10:00:00Z"));
+                status.insert(occ, st);
+            }
+            let s = compute(&w, &calls, &status);
+            prop_assert_eq!(s.shifts_called as usize, statuses.len());
+            prop_assert_eq!(s.shifts_decided + s.shifts_open, s.shifts_called);
+            if let (Some(a), Some(b)) = (s.success_rate, s.unfilled_rate) {
+                prop_assert!((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&b));
+                prop_assert!(a + b <= 1.0 + 1e-9);
+            } else {
+                prop_assert_eq!(s.shifts_decided, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The coordinators' portal (issue 5) on the local AWS: the page, the preview, the recent
+//! shifts and the results of finished campaigns, each only for the caller's own provider.
+//! `the_portal_page_in_a_browser` drives the page itself in headless Chromium; it needs
+//! Chromium and node, so it is ignored here and run by `scripts/browser-test.sh`.
+
+use callout_sim::Behaviour;
+use e2e::*;
+use serde_json::{json, Value};
+
+fn occ(name: &str) -> String {
+    format!(
+        "occ_{name}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+async fn call(
+    w: &World,
+    method: &str,
+    path: &str,
+    provider: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("{}{path}", w.rt.base_url);
+    let mut req = match method {
+        "POST" => w.http.post(url),
+        "PATCH" => w.http.patch(url),
+        _ => w.http.get(url),
+    };
+    if let Some(p) = provider {
+        req = req.bearer_auth(w.rt.token(p));
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(w: &World, path: &str, provider: &str) -> (u16, Value) {
+    call(w, "GET", path, Some(provider), None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_api_reports_only_the_providers_own_calls() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    // One shift filled in round 1 by Bob after Alice declines...
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let filled = occ("filled");
+    w.wave3_completed(&filled, &[&ALICE, &BOB]).await;
+    w.finished(&filled).await;
+    // ...and one left unfilled: Carol declines, Dan does not answer.
+    w.phone(&CAROL, Behaviour::Decline);
+    w.phone(&DAN, Behaviour::NoAnswer);
+    let unfilled = occ("unfilled");
+    w.wave3_completed(&unfilled, &[&CAROL, &DAN]).await;
+    let log = w.finished(&unfilled).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
+
+    // Results.
+    let (status, s) = get(&w, "/api/provider/outbound-calling/stats?days=7", PROVIDER).await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(
+        (&s["calls"], &s["accepted"], &s["declined"], &s["noAnswer"]),
+        (&json!(4), &json!(1), &json!(2), &json!(1)),
+        "{s:#}"
+    );
+    assert_eq!(s["shiftsCalled"], 2);
+    assert_eq!(s["successRate"], 0.5);
+    assert_eq!(s["unfilledRate"], 0.5);
+    assert_eq!(s["averageAcceptRound"], 1.0);
+    // Days are the shifts' own zone's days.
+    assert_eq!(s["timeZone"], "Australia/Sydney");
+    let days = s["perDay"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days.iter().map(|d| d["calls"].as_u64().unwrap()).sum::<u64>(), 4);
+    let (_, s30) = get(&w, "/api/provider/outbound-calling/stats?days=30", PROVIDER).await;
+    assert_eq!(s30["perDay"].as_array().unwrap().len(), 30);
+    assert_eq!(s30["calls"], 4);
+    let (_, ny) = get(
+        &w,
+        "/api/provider/outbound-calling/stats?days=7&tz=America/New_York",
+        PROVIDER,
+    )
+    .await;
+    assert_eq!((&ny["timeZone"], &ny["calls"]), (&json!("America/New_York"), &json!(4)));
+    for bad in ["days=0", "days=91", "days=week", "tz=Mars/Olympus"] {
+        let (status, body) = get(
+            &w,
+            &format!("/api/provider/outbound-calling/stats?{bad}"),
+            PROVIDER,
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        let field = bad.split('=').next().unwrap();
+        assert!(body["errors"][field].is_string(), "{bad}: {body}");
+    }
+
+    // Recent shifts for the call-log picker, newest first, privacy-safe.
+    let (status, jobs) = get(&w, "/api/provider/jobs?days=30", PROVIDER).await;
+    assert_eq!(status, 200, "{jobs}");
+    let list = jobs["jobs"].as_array().unwrap();
+    let ids: Vec<&str> = list
+        .iter()
+        .map(|j| j["occurrenceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [unfilled.as_str(), filled.as_str()]);
+    assert_eq!(list[1]["status"], "ASSIGNED");
+    assert_eq!(list[1]["acceptedBy"]["firstName"], "Bob");
+    assert_eq!(list[1]["patientName"], "Margaret T.");
+    assert_eq!((&list[1]["date"], &list[1]["time"]), (&json!("Jan 23"), &json!("9:00 AM")));
+    assert!(!jobs.to_string().contains("Thompson"));
+    let (status, _) = get(&w, "/api/provider/jobs?limit=0", PROVIDER).await;
+    assert_eq!(status, 400);
+
+    // The preview is the server's own rendering.
+    let (status, p) = call(
+        &w,
+        "POST",
+        "/api/provider/outbound-calling/preview",
+        Some(PROVIDER),
+        Some(json!({"messageTemplate": callout_core::template::DEFAULT_TEMPLATE})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(p["text"], default_offer("Alice"));
+    assert!(p["seconds"].as_f64().unwrap() > 5.0);
+    let (_, p) = call(
+        &w,
+        "POST",
+        "/api/provider/outbound-calling/preview",
+        Some(PROVIDER),
+        Some(json!({"messageTemplate": "Hi {nickname}"})),
+    )
+    .await;
+    assert!(p["text"].is_null());
+    assert!(p["errors"]["messageTemplate"]
+        .as_str()
+        .unwrap()
+        .contains("{nickname}"));
+
+    // The page needs no token (it holds no data); the API does.
+    let r = w
+        .http
+        .get(format!("{}/portal/outbound-calling", w.rt.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.headers().contains_key("content-security-policy"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<h1>Outbound calling</h1>") && html.contains("\"maxRounds\""));
+    for (method, path) in [
+        ("GET", "/api/provider/outbound-calling/stats?days=7"),
+        ("GET", "/api/provider/jobs"),
+        ("POST", "/api/provider/outbound-calling/preview"),
+    ] {
+        let (status, _) = call(&w, method, path, None, Some(json!({}))).await;
+        assert_eq!(status, 401, "{method} {path} without a token");
+    }
+
+    // Another provider sees none of it.
+    let other = "prov_2";
+    let (_, s) = get(&w, "/api/provider/outbound-calling/stats?days=30", other).await;
+    assert_eq!((&s["calls"], &s["shiftsCalled"]), (&json!(0), &json!(0)));
+    assert!(s["successRate"].is_null());
+    let (_, jobs) = get(&w, "/api/provider/jobs?days=30", other).await;
+    assert_eq!(jobs["jobs"], json!([]));
+    let (status, _) = get(&w, &format!("/api/provider/jobs/{filled}/calls"), other).await;
+    assert_eq!(status, 404);
+    let (status, _) = w.patch_settings(other, json!({"waitMinutes": 99})).await;
+    assert_eq!(status, 200);
+    let (_, mine) = w.get_settings(PROVIDER).await;
+    assert_eq!(mine["waitMinutes"], 1, "another provider's save changes nothing here");
+}
+
+/// The page in headless Chromium against this world, after a finished campaign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and node (tests/browser); run by scripts/browser-test.sh"]
+async fn the_portal_page_in_a_browser() {
+    let w = World::new().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::Decline);
+    w.phone(&CAROL, Behaviour::Accept);
+    let occ = occ("browser");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED");
+    // The last argument is another provider's token: with it the page shows none of this.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/portal.test.mjs");
+    let args = vec![
+        script.to_string(),
+        w.rt.base_url.clone(),
+        w.rt.token(PROVIDER),
+        occ.clone(),
+        w.rt.token("prov_other"),
+    ];
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(&args)
+            .status()
+            .expect("node runs (is Node.js installed?)")
+    })
+    .await
+    .unwrap();
+    assert!(status.success(), "the browser test failed: {status}");
+}
