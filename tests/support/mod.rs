@@ -61,8 +61,12 @@ impl World {
     }
 
     pub async fn with(tweak: impl FnOnce(&mut Options)) -> World {
+        Self::build(SimConfig::default(), tweak).await
+    }
+
+    pub async fn build(sim_config: SimConfig, tweak: impl FnOnce(&mut Options)) -> World {
         callout_app::logging::init();
-        let sim = Sim::start(SimConfig::default())
+        let sim = Sim::start(sim_config)
             .await
             .expect("simulated Twilio starts");
         let mut options = Options::new(&aws_endpoint(), &sim.base_url());
@@ -275,6 +279,66 @@ impl World {
             .send()
             .await
             .is_ok()
+    }
+
+    /// A webhook request signed as the simulated Twilio signs it.
+    pub fn signed(&self, path_and_query: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        let url = format!("{}{path_and_query}", self.rt.base_url);
+        let params: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let signature = callout_core::signature::sign(&self.sim.config().auth_token, &url, &params);
+        self.http
+            .post(url)
+            .header("X-Twilio-Signature", signature)
+            .form(form)
+    }
+
+    /// A shift the provider does not call about (calling off), with `n` staff, for tests that
+    /// drive the webhooks themselves.
+    pub async fn quiet_shift(&self, occ: &str, n: usize) -> Vec<(String, String)> {
+        let staff: Vec<(String, String)> = (0..n)
+            .map(|i| (format!("emp_{i:03}"), format!("+6141{i:07}")))
+            .collect();
+        let mut event = Self::wave3_event(occ, &[]);
+        event["detail"]["staffPool"] = staff
+            .iter()
+            .map(|(id, phone)| json!({"employeeId": id, "firstName": format!("Carer{}", &id[4..]), "phone": phone}))
+            .collect();
+        assert_eq!(self.post_event(event).await["result"]["status"], "disabled");
+        staff
+    }
+
+    /// Record attempt `k` for pool member `k` of a quiet shift, as the dialer would.
+    pub async fn add_attempt(&self, occ: &str, k: u32) {
+        let shift = self.rt.app.store.get_shift(occ).await.unwrap().unwrap();
+        let staff = &shift.event.staff_pool[k as usize];
+        let attempt = callout_app::records::Attempt {
+            occurrence_id: occ.into(),
+            provider_id: PROVIDER.into(),
+            attempt: k,
+            round: 1,
+            position: k,
+            employee_id: staff.employee_id.clone(),
+            first_name: staff.first_name.clone(),
+            phone: staff.phone.clone(),
+            purpose: callout_app::records::PURPOSE.into(),
+            text: "offer".into(),
+            call_sid: None,
+            twilio_status: None,
+            status_sequence: None,
+            duration_secs: None,
+            answered_by: None,
+            outcome: None,
+            digit: None,
+            created_at: chrono::Utc::now(),
+            ended_at: None,
+            advanced: false,
+            pace_slot: None,
+            pace_holder: None,
+        };
+        assert!(self.rt.app.store.create_attempt(&attempt).await.unwrap());
     }
 
     /// A readable account of every call so far, for failure messages and the demo.

@@ -149,7 +149,9 @@ impl Gateway {
             return self.local_event(&body).await;
         }
         // The portal page itself is public (no data; its API calls carry the token): docs/PORTAL.md.
-        let claims = if route == Route::Provider && !(method == "GET" && path == "/portal/outbound-calling") {
+        let claims = if route == Route::Provider
+            && !(method == "GET" && path == "/portal/outbound-calling")
+        {
             let auth = parts
                 .headers
                 .get("authorization")

@@ -44,6 +44,8 @@ pub struct Options {
     pub max_concurrent_calls: u32,
     /// Deliver every dial-queue batch twice, concurrently (at-least-once delivery, exaggerated).
     pub duplicate_deliveries: bool,
+    /// Longest wait for ElevenLabs (`ELEVENLABS_BUDGET_MS`).
+    pub tts_budget: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -72,6 +74,7 @@ impl Options {
             visibility_timeout_secs: 30,
             max_concurrent_calls: 5,
             duplicate_deliveries: false,
+            tts_budget: Duration::from_secs(8),
         }
     }
 
@@ -187,7 +190,7 @@ impl LocalRuntime {
             elevenlabs_voice_id: options.elevenlabs_voice_id.clone(),
             elevenlabs_model_id: "eleven_multilingual_v2".into(),
             elevenlabs_api_base: options.elevenlabs_api_base.clone(),
-            tts_budget: Duration::from_secs(8),
+            tts_budget: options.tts_budget,
             table_name: names.table.clone(),
             dial_queue_url: provisioned.dial_queue_url.clone(),
             dial_queue_arn: provisioned.dial_queue_arn.clone(),

@@ -62,6 +62,8 @@ fn injected_failure(sim: &Sim, op: RestOp) -> Option<Response> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Some(if status == 429 {
         twilio_error(code, 20429, "Too Many Requests")
+    } else if status == 400 {
+        twilio_error(code, 21211, "Invalid 'To' Phone Number")
     } else {
         twilio_error(code, 20500, "Internal Server Error")
     })

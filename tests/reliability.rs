@@ -1,0 +1,676 @@
+//! Nothing lost, nothing twice: races, duplicated and reordered deliveries, crashes, lost
+//! callbacks, throttling, failing speech, forged requests and poison tasks, each injected on
+//! the local AWS with the simulated Twilio. docs/RELIABILITY.md maps each fault to its test.
+
+use callout_sim::{Behaviour, CallbackDelivery, RestOp, SimConfig, TtsFailure};
+use e2e::*;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+
+fn new_occ(name: &str) -> String {
+    format!(
+        "occ_{name}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+// ------------------------------------------------------------------ 1. single acceptance
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_yeses_at_once_give_exactly_one_winner_twenty_times_over() {
+    let w = World::new().await;
+    for round in 0..20 {
+        let sms_before = w.sim.messages().len();
+        let occ = new_occ(&format!("race{round}"));
+        let staff = w.quiet_shift(&occ, 50).await;
+        for k in 0..25 {
+            w.add_attempt(&occ, k).await;
+        }
+        let mut presses = Vec::new();
+        for k in 0..25u32 {
+            let req = w.signed(
+                &format!("/api/outbound/response?occurrenceId={occ}&attempt={k}"),
+                &[
+                    ("CallSid", &format!("CA{k:032}")),
+                    ("Digits", "1"),
+                    ("CallStatus", "in-progress"),
+                ],
+            );
+            presses.push(tokio::spawn(async move {
+                let r = req.send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                r.text().await.unwrap().contains("The shift is yours")
+            }));
+        }
+        let mut replies = Vec::new();
+        for (id, _) in staff.iter().skip(25) {
+            let http = w.http.clone();
+            let url = format!("{}/api/jobs/{occ}/acceptance", w.rt.base_url);
+            let id = id.clone();
+            replies.push(tokio::spawn(async move {
+                let r = http
+                    .post(url)
+                    .json(&serde_json::json!({"employeeId": id, "channel": "sms"}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                let body: Value = r.json().await.unwrap();
+                assert!(
+                    status == 200 || (status == 409 && body["accepted"] == false),
+                    "{status} {body}"
+                );
+                status == 200
+            }));
+        }
+        let mut winners = 0;
+        for p in presses {
+            winners += p.await.unwrap() as usize;
+        }
+        for r in replies {
+            winners += r.await.unwrap() as usize;
+        }
+        assert_eq!(
+            winners, 1,
+            "round {round}: exactly one person is told the shift is theirs"
+        );
+
+        let log = w.call_log(&occ).await;
+        let winner = log["acceptedBy"]["employeeId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let outcomes = outcomes(&log);
+        let accepted = outcomes.iter().filter(|o| *o == "Accepted").count();
+        if log["acceptedBy"]["channel"] == "phone" {
+            assert_eq!(accepted, 1, "{outcomes:?}");
+        } else {
+            assert_eq!(accepted, 0, "{outcomes:?}");
+        }
+        assert!(
+            outcomes.iter().all(|o| o == "Accepted" || o == "Canceled"),
+            "{outcomes:?}"
+        );
+        let winner_phone = staff
+            .iter()
+            .find(|(id, _)| *id == winner)
+            .unwrap()
+            .1
+            .clone();
+        let sms = w.sim.messages()[sms_before..].to_vec();
+        assert_eq!(sms.len(), 1, "round {round}: one confirmation: {sms:?}");
+        assert_eq!(sms[0].to, winner_phone, "round {round}: to the winner");
+    }
+    assert_eq!(
+        w.sim.messages().len(),
+        20,
+        "one confirmation per shift, nobody else"
+    );
+    let filled = w
+        .outbound_events()
+        .await
+        .into_iter()
+        .filter(|e| e["detail-type"] == "ShiftFilled")
+        .count();
+    assert_eq!(filled, 20, "one ShiftFilled per shift");
+}
+
+// ------------------------------------------------------------------ 2. at-least-once delivery
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dial_task_delivered_twice_at_once_places_one_call() {
+    let w = World::with(|o| o.duplicate_deliveries = true).await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Decline);
+    let occ = new_occ("dupdial");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob", "Alice", "Bob"]);
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
+    assert_eq!(w.sim.tts_requests(), 2, "no speech paid for twice");
+
+    // The same task twice in one batch, and that batch delivered twice at once.
+    let occ2 = new_occ("dupbatch");
+    w.phone(&CAROL, Behaviour::Accept);
+    w.wave3_completed(&occ2, &[&CAROL]).await;
+    w.finished(&occ2).await;
+    assert_eq!(w.sim.calls_to(CAROL.phone).len(), 1);
+    let record = |id: &str| serde_json::json!({"messageId": id, "receiptHandle": id, "body": format!(r#"{{"occurrenceId":"{occ2}","attempt":0}}"#), "attributes": {"ApproximateReceiveCount": "2"}, "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "us-east-1"});
+    let batch: callout_app::aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(serde_json::json!({"Records": [record("m1"), record("m2")]}))
+            .unwrap();
+    let invoke = |b| {
+        callout_app::handlers::dialer(
+            &w.rt.app,
+            callout_app::lambda_runtime::LambdaEvent::new(b, Default::default()),
+        )
+    };
+    let (a, b) = tokio::join!(invoke(batch.clone()), invoke(batch));
+    assert!(a.unwrap().batch_item_failures.is_empty() && b.unwrap().batch_item_failures.is_empty());
+    assert_eq!(
+        w.sim.calls_to(CAROL.phone).len(),
+        1,
+        "redelivered tasks never call again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_and_reordered_status_callbacks_move_the_campaign_once() {
+    let w = World::new().await;
+    w.sim
+        .set_callback_delivery(CallbackDelivery::DuplicatedAndReordered);
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Busy);
+    w.phone(&CAROL, Behaviour::Silent);
+    let occ = new_occ("reorder");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+    let log = w.finished(&occ).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        w.called(&[&ALICE, &BOB, &CAROL]),
+        ["Alice", "Bob", "Carol", "Alice", "Bob", "Carol"]
+    );
+    assert_eq!(
+        outcomes(&log),
+        [
+            "Declined",
+            "Busy",
+            "No Answer",
+            "Declined",
+            "Busy",
+            "No Answer"
+        ]
+    );
+    let statuses: Vec<_> = log["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["twilioStatus"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "completed",
+            "busy",
+            "completed",
+            "completed",
+            "busy",
+            "completed"
+        ],
+        "the final status wins over stale ones"
+    );
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
+    let unfilled = w
+        .outbound_events()
+        .await
+        .into_iter()
+        .filter(|e| e["detail-type"] == "ShiftUnfilledAfterCalls")
+        .count();
+    assert_eq!(unfilled, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_retried_by_twilio_gets_the_same_answer_and_no_second_effect() {
+    let w = World::new().await;
+    let occ = new_occ("retry");
+    w.quiet_shift(&occ, 3).await;
+    for k in 0..3 {
+        w.add_attempt(&occ, k).await;
+    }
+    let send = |path: String, digits: &'static str| {
+        let req = w.signed(&path, &[("CallSid", "CA0"), ("Digits", digits)]);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let decline = format!("/api/outbound/response?occurrenceId={occ}&attempt=0");
+    assert_eq!(send(decline.clone(), "2").await, send(decline, "2").await);
+    let timeout = format!("/api/outbound/timeout?occurrenceId={occ}&attempt=1");
+    assert_eq!(send(timeout.clone(), "").await, send(timeout, "").await);
+    let accept = format!("/api/outbound/response?occurrenceId={occ}&attempt=2");
+    let first = send(accept.clone(), "1").await;
+    assert!(first.contains("The shift is yours"));
+    assert_eq!(first, send(accept, "1").await);
+    let log = w.call_log(&occ).await;
+    assert_eq!(outcomes(&log), ["Declined", "No Answer", "Accepted"]);
+    assert_eq!(w.sim.messages().len(), 1, "one confirmation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_sms_is_sent_once_when_twilio_fails_at_first() {
+    let w = World::new().await;
+    // Three failures exhaust the adapter's own retries; the queue finishes the job.
+    w.sim.fail_next_rest(RestOp::Message, 500, 3);
+    let occ = new_occ("smsretry");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let (status, _) = w.accept_by_sms(&occ, &BOB).await;
+    assert_eq!(status, 200, "the acceptance itself stands");
+    let start = std::time::Instant::now();
+    while w.sim.messages().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the confirmation was never sent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(w.sim.messages().len(), 1);
+    let filled = w
+        .outbound_events()
+        .await
+        .into_iter()
+        .filter(|e| e["detail-type"] == "ShiftFilled")
+        .count();
+    assert_eq!(filled, 1);
+}
+
+// ------------------------------------------------------------------ 3. crash windows
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialer_that_dies_after_placing_the_call_does_not_call_twice() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = new_occ("crash");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::CRASH_AFTER_CALL_PLACED, &occ);
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob"], "one call each");
+    assert_eq!(outcomes(&log), ["Declined", "Accepted"]);
+    assert!(
+        log["calls"][0]["callSid"]
+            .as_str()
+            .unwrap()
+            .starts_with("CA"),
+        "the callbacks filled in the CallSid"
+    );
+}
+
+// ------------------------------------------------------------------ 4. lost callbacks
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_final_callbacks_are_recovered_by_asking_twilio() {
+    // One call slot: a lost callback that leaked its slot would stall everything after it.
+    let w = World::with(|o| o.max_concurrent_calls = 1).await;
+    w.sim.set_callback_delivery(CallbackDelivery::DropFinal);
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::NoAnswer);
+    w.phone(&CAROL, Behaviour::Accept);
+    let occ = new_occ("lost");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+    // Every call's final status, none of which arrived as a callback, is recovered.
+    let log = w
+        .wait_for(&occ, "every final status", |log| {
+            log["status"] == "ASSIGNED"
+                && log["calls"].as_array().unwrap().len() == 3
+                && log["calls"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| c["twilioStatus"] != "in-progress" && !c["endedAt"].is_null())
+        })
+        .await;
+    assert_eq!(w.called(&[&ALICE, &BOB, &CAROL]), ["Alice", "Bob", "Carol"]);
+    assert!(w.sim.calls().iter().all(|c| c
+        .events
+        .iter()
+        .any(|e| matches!(e, callout_sim::CallEvent::CallbackDropped(_)))));
+    assert_eq!(outcomes(&log), ["Declined", "No Answer", "Accepted"]);
+    let statuses: Vec<_> = log["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["twilioStatus"].clone())
+        .collect();
+    assert_eq!(statuses, ["completed", "no-answer", "completed"]);
+}
+
+// ------------------------------------------------------------------ 5. pacing and Twilio errors
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_in_progress_never_exceed_the_account_limit() {
+    let slow = SimConfig {
+        step_delay: Duration::from_millis(60),
+        ..SimConfig::default()
+    };
+    let w = World::build(slow, |o| o.max_concurrent_calls = 2).await;
+    w.enable(1, 1).await;
+    let staff: Vec<Person> = (0..12)
+        .map(|i| Person {
+            employee_id: Box::leak(format!("emp_{i}").into_boxed_str()),
+            first_name: "Sam",
+            phone: Box::leak(format!("+6142000{i:04}").into_boxed_str()),
+        })
+        .collect();
+    for p in &staff {
+        w.phone(p, Behaviour::Silent);
+    }
+    let shifts: Vec<String> = (0..6).map(|i| new_occ(&format!("pace{i}"))).collect();
+    for (i, occ) in shifts.iter().enumerate() {
+        w.wave3_completed(occ, &[&staff[2 * i], &staff[2 * i + 1]])
+            .await;
+    }
+    let mut most = 0;
+    let start = std::time::Instant::now();
+    while w.sim.calls().len() < 12 || w.sim.live_calls() > 0 {
+        most = most.max(w.sim.live_calls());
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "tasks over the limit were lost: {} calls",
+            w.sim.calls().len()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(most <= 2, "{most} calls at once");
+    assert_eq!(most, 2, "the limit is used");
+    for occ in &shifts {
+        assert_eq!(w.finished(occ).await["status"], "UNFILLED_AFTER_CALLS");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_retried_and_a_refused_number_fails_to_the_next_person() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Decline);
+    w.phone(&CAROL, Behaviour::Accept);
+    // Alice's call: throttled twice (20429), then five 503s (beyond the adapter's retries, so the
+    // queue retries the task); Bob's number is refused (21211).
+    w.sim.fail_next_rest(RestOp::CreateCall, 429, 2);
+    let occ = new_occ("throttle");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
+    let start = std::time::Instant::now();
+    while w.sim.calls().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    w.sim.fail_next_rest(RestOp::CreateCall, 503, 5);
+    w.sim.fail_next_rest(RestOp::CreateCall, 400, 1);
+    // The 503s hit Bob's call; it is retried from the queue until Twilio refuses the number.
+    let log = w.finished(&occ).await;
+    assert_eq!(
+        outcomes(&log),
+        ["Declined", "Failed", "Accepted"],
+        "{}",
+        w.transcript()
+    );
+    assert_eq!(w.called(&[&ALICE, &BOB, &CAROL]), ["Alice", "Carol"]);
+}
+
+// ------------------------------------------------------------------ 6. speech failures
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_speech_still_calls_with_say_and_a_later_success_fills_the_cache() {
+    let w = World::with(|o| o.tts_budget = Duration::from_millis(300)).await;
+    w.enable(1, 1).await;
+    for (i, failure) in [
+        TtsFailure::RateLimited,
+        TtsFailure::Slow(Duration::from_secs(2)),
+        TtsFailure::Malformed,
+        TtsFailure::ServerError,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        w.sim.set_tts_failure(Some(failure.clone()));
+        w.phone(&ALICE, Behaviour::Accept);
+        let occ = new_occ(&format!("tts{i}"));
+        w.wave3_completed(&occ, &[&ALICE]).await;
+        w.finished(&occ).await;
+        let call = w.sim.calls().last().unwrap().clone();
+        assert_eq!(call.heard()[0], default_offer("Alice"), "{failure:?}");
+        assert!(
+            call.events.iter().any(|e| matches!(
+                e,
+                callout_sim::CallEvent::Heard {
+                    via: callout_sim::Via::Say,
+                    ..
+                }
+            )),
+            "{failure:?}"
+        );
+    }
+    w.sim.set_tts_failure(None);
+    let occ = new_occ("ttsok");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    w.finished(&occ).await;
+    let requests = w.sim.tts_requests();
+    let occ = new_occ("ttscached");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    w.finished(&occ).await;
+    assert_eq!(
+        w.sim.tts_requests(),
+        requests,
+        "the same words come from the cache"
+    );
+    let call = w.sim.calls().last().unwrap().clone();
+    assert!(call.events.iter().any(|e| matches!(
+        e,
+        callout_sim::CallEvent::Heard {
+            via: callout_sim::Via::Play { .. },
+            ..
+        }
+    )));
+}
+
+// ------------------------------------------------------------------ 7. forged requests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_forged_webhooks_are_refused_and_change_nothing() {
+    let w = World::new().await;
+    let occ = new_occ("forge");
+    w.quiet_shift(&occ, 2).await;
+    w.add_attempt(&occ, 0).await;
+    let base = w.rt.base_url.clone();
+    let token = w.sim.config().auth_token.clone();
+    let paths = ["response", "status", "timeout", "twiml"];
+    let form = |digits: &str| {
+        vec![
+            ("CallSid".to_string(), "CA1".to_string()),
+            ("Digits".into(), digits.into()),
+            ("CallStatus".into(), "completed".into()),
+            ("SequenceNumber".into(), "9".into()),
+        ]
+    };
+    let mut sent = 0;
+    for i in 0..300usize {
+        let path = paths[i % 4];
+        let url = format!("{base}/api/outbound/{path}?occurrenceId={occ}&attempt=0");
+        let params = form(if i % 2 == 0 { "1" } else { "2" });
+        let signature: Option<String> = match i % 6 {
+            0 => None,
+            1 => Some(String::new()),
+            2 => Some(callout_core::signature::sign(
+                "another-token",
+                &url,
+                &params,
+            )),
+            // Signed for another URL (replayed).
+            3 => Some(callout_core::signature::sign(
+                &token,
+                &format!(
+                    "{base}/api/outbound/{}?occurrenceId={occ}&attempt=1",
+                    paths[(i + 1) % 4]
+                ),
+                &params,
+            )),
+            // Signed for other parameters.
+            4 => Some(callout_core::signature::sign(&token, &url, &form("3"))),
+            _ => Some(format!(
+                "{}{}",
+                callout_core::signature::sign(&token, &url, &params),
+                "x"
+            )),
+        };
+        let mut req = w.http.post(&url).form(&params);
+        if let Some(s) = signature {
+            req = req.header("X-Twilio-Signature", s);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 403, "variant {i}");
+        sent += 1;
+    }
+    assert_eq!(sent, 300);
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["status"], "OPEN");
+    assert!(log["calls"][0]["outcome"].is_null() && log["calls"][0]["twilioStatus"].is_null());
+    assert!(w.sim.messages().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xml_characters_in_shift_details_are_spoken_not_parsed() {
+    let w = World::new().await;
+    w.sim.set_tts_failure(Some(TtsFailure::ServerError)); // <Say> carries the text in the TwiML
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = new_occ("xml");
+    let mut event = World::wave3_event(&occ, &[&ALICE]);
+    event["detail"]["job"]["suburb"] = "St Mary's & <Penrith>".into();
+    w.post_event(event).await;
+    w.finished(&occ).await;
+    let call = &w.sim.calls_to(ALICE.phone)[0];
+    assert!(
+        call.heard()[0].contains("in St Mary's & <Penrith>."),
+        "{:?}",
+        call.heard()
+    );
+    assert!(call.errors().is_empty(), "{:?}", call.errors());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_refusal_and_changes_nothing() {
+    let w = World::new().await;
+    let base = w.rt.base_url.clone();
+    // A pool with one unusable number: that person is skipped, the others are called.
+    w.enable(1, 1).await;
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = new_occ("badpool");
+    let mut event = World::wave3_event(&occ, &[&ALICE, &BOB]);
+    event["detail"]["staffPool"][0]["phone"] = "0400 000 001".into();
+    w.post_event(event).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Bob"]);
+    assert_eq!(log["poolSize"], 1);
+    // Nobody callable, a bad time zone: refused, nothing stored.
+    for (field, value) in [
+        ("staffPool", serde_json::json!([])),
+        (
+            "job",
+            serde_json::json!({"patientName": "X", "startsAt": "2026-01-23T09:00:00+11:00", "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Mars/Olympus", "suburb": "Y"}),
+        ),
+    ] {
+        let occ = new_occ("refused");
+        let mut event = World::wave3_event(&occ, &[&ALICE]);
+        event["detail"][field] = value;
+        let out = w.post_event(event).await;
+        assert_eq!(out["result"]["status"], "rejected", "{out}");
+        let r = w
+            .http
+            .get(format!("{base}/api/provider/jobs/{occ}/calls"))
+            .bearer_auth(w.rt.token(PROVIDER))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "nothing stored");
+    }
+    // Malformed webhook bodies and settings.
+    let r = w
+        .signed(
+            "/api/outbound/status?occurrenceId=x&attempt=0",
+            &[("CallStatus", "exploded")],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (status, body) = w
+        .patch_settings(
+            PROVIDER,
+            serde_json::json!({"messageTemplate": "x".repeat(1001)}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let r = w
+        .http
+        .patch(format!("{base}/api/provider/outbound-calling"))
+        .bearer_auth(w.rt.token(PROVIDER))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let expired = {
+        let claims = serde_json::json!({"provider_id": PROVIDER, "exp": 1_000_000});
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(b"local-dev-secret"),
+        )
+        .unwrap()
+    };
+    let r = w
+        .http
+        .get(format!("{base}/api/provider/outbound-calling"))
+        .bearer_auth(expired)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let (_, settings) = w.get_settings(PROVIDER).await;
+    assert_eq!(
+        (
+            settings["waitMinutes"].as_u64(),
+            settings["enabled"].as_bool()
+        ),
+        (Some(1), Some(true)),
+        "unchanged"
+    );
+}
+
+// ------------------------------------------------------------------ 8. poison tasks
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_task_ends_in_the_dead_letter_queue_and_blocks_nothing() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let sqs = aws_sdk_sqs::Client::new(&w.rt.sdk);
+    sqs.send_message()
+        .queue_url(&w.rt.provisioned.dial_queue_url)
+        .message_body("{\"this is\": not a task")
+        .send()
+        .await
+        .unwrap();
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = new_occ("poison");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    assert_eq!(
+        w.finished(&occ).await["status"],
+        "ASSIGNED",
+        "the campaign is not blocked"
+    );
+    let start = std::time::Instant::now();
+    let dead: HashMap<String, String> = loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&w.rt.provisioned.dial_dlq_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if let Some(m) = out.messages.unwrap_or_default().pop() {
+            break HashMap::from([("body".to_string(), m.body.unwrap_or_default())]);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the poison task never reached the dead-letter queue"
+        );
+    };
+    assert_eq!(dead["body"], "{\"this is\": not a task");
+}
