@@ -13,9 +13,13 @@ log="$(mktemp)"
 set +e
 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The portal in headless Chromium (installs chromium and playwright-core if missing).
+scripts/browser-test.sh 2>&1 | tee -a "$log"
+browser=${PIPESTATUS[0]}
+[ "$status" -ne 0 ] || status=$browser
 set -e
 # One closing line for the whole workspace (cargo prints one per test binary).
-awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i } }
+awk '/^test result:|^browser: [0-9]+ passed/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed[;,]?/) p += $i; if ($(i+1) ~ /^failed[;,]?/) f += $i } }
      END { printf "\nworkspace: %d passed, %d failed\n", p, f }' "$log"
 rm -f "$log"
 exit "$status"

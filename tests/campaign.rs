@@ -696,3 +696,36 @@ async fn acceptance_api_refuses_what_it_cannot_do_clearly() {
     assert_eq!(s, 400);
     assert_eq!(w.call_log(&occ).await["status"], "OPEN", "nothing changed");
 }
+
+// ------------------------------------------------------------------ cost
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_four_by_three_campaign_pays_for_each_persons_words_once() {
+    // Every task delivered twice as well: duplicates must cost nothing.
+    let w = World::with(|o| o.duplicate_deliveries = true).await;
+    w.enable(1, 3).await;
+    for p in [&ALICE, &BOB, &CAROL, &DAN] {
+        w.phone(p, Behaviour::Silent);
+    }
+    let occ = occ("cost");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL, &DAN]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log).len(), 12);
+    let words: usize = ["Alice", "Bob", "Carol", "Dan"]
+        .iter()
+        .map(|n| default_offer(n).chars().count())
+        .sum();
+    assert_eq!(
+        w.sim.tts_characters() as usize,
+        words,
+        "one generation per person"
+    );
+    assert!(
+        words <= 600,
+        "at most a third of the 1,800 characters 12 generations would cost"
+    );
+    assert_eq!(w.sim.tts_requests(), 4);
+    // The dialer's own metrics agree.
+    assert_eq!(w.rt.app.metrics.total("TtsCharacters") as usize, words);
+    assert_eq!(w.rt.app.metrics.total("TtsCacheHits"), 8.0);
+}

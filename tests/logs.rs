@@ -4,7 +4,8 @@
 use callout_sim::Behaviour;
 use e2e::*;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -19,12 +20,23 @@ impl Write for Captured {
     }
 }
 
+/// Every log line of this test binary (both tests share the process's one subscriber).
+fn captured() -> Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            std::env::set_var("RUST_LOG", "info");
+            let captured = Captured::default();
+            let sink = captured.clone();
+            callout_app::logging::init_with(move || sink.clone());
+            captured
+        })
+        .clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_logs_are_json_with_event_names_and_no_personal_details() {
-    std::env::set_var("RUST_LOG", "info");
-    let captured = Captured::default();
-    let sink = captured.clone();
-    callout_app::logging::init_with(move || sink.clone());
+    let captured = captured();
 
     let w = World::new().await;
     w.enable(1, 1).await;
@@ -78,4 +90,90 @@ async fn campaign_logs_are_json_with_event_names_and_no_personal_details() {
         "a patient's surname appears in the logs"
     );
     assert!(text.contains("+61*******01"), "masked numbers are logged");
+}
+
+/// A proxy in front of the local AWS that answers the first attempt of every other DynamoDB
+/// request with `ThrottlingException`, as DynamoDB does when a table is over its throughput.
+async fn throttling_proxy(upstream: String) -> (String, Arc<AtomicUsize>) {
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let count = throttled.clone();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (http, upstream, seen, count) = (http.clone(), upstream.clone(), seen.clone(), count.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 16 << 20).await.unwrap();
+            let is_dynamodb = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|t| t.to_str().ok())
+                .is_some_and(|t| t.starts_with("DynamoDB_"));
+            let first_attempt = parts
+                .headers
+                .get("amz-sdk-request")
+                .and_then(|t| t.to_str().ok())
+                .is_some_and(|t| t.contains("attempt=1;"));
+            if is_dynamodb && first_attempt && seen.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
+                count.fetch_add(1, Ordering::SeqCst);
+                return axum::response::Response::builder()
+                    .status(400)
+                    .header("content-type", "application/x-amz-json-1.0")
+                    .body(axum::body::Body::from(
+                        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
+                    ))
+                    .unwrap();
+            }
+            let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            let mut req = http.request(parts.method.clone(), url).body(body.to_vec());
+            for (k, v) in &parts.headers {
+                if k != "host" && k != "content-length" {
+                    req = req.header(k, v);
+                }
+            }
+            let resp = req.send().await.unwrap();
+            let mut out = axum::response::Response::builder().status(resp.status().as_u16());
+            for (k, v) in resp.headers() {
+                if k != "content-length" && k != "transfer-encoding" {
+                    out = out.header(k, v);
+                }
+            }
+            out.body(axum::body::Body::from(resp.bytes().await.unwrap())).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, throttled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_throttling_is_retried_by_the_sdk_and_visible_in_the_logs() {
+    let captured = captured();
+    let (proxy, throttled) = throttling_proxy(aws_endpoint()).await;
+    let w = World::with(|o| o.aws_endpoint = proxy).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = format!(
+        "occ_throttled_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(
+        outcomes(&log),
+        ["Declined", "Accepted"],
+        "the campaign is unaffected"
+    );
+    assert!(
+        throttled.load(Ordering::SeqCst) > 10,
+        "requests were throttled"
+    );
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("aws_request_retried") && l.contains("dynamodb")),
+        "retries are logged"
+    );
 }

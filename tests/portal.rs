@@ -75,7 +75,12 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
     assert_eq!(s["timeZone"], "Australia/Sydney");
     let days = s["perDay"].as_array().unwrap();
     assert_eq!(days.len(), 7);
-    assert_eq!(days.iter().map(|d| d["calls"].as_u64().unwrap()).sum::<u64>(), 4);
+    assert_eq!(
+        days.iter()
+            .map(|d| d["calls"].as_u64().unwrap())
+            .sum::<u64>(),
+        4
+    );
     let (_, s30) = get(&w, "/api/provider/outbound-calling/stats?days=30", PROVIDER).await;
     assert_eq!(s30["perDay"].as_array().unwrap().len(), 30);
     assert_eq!(s30["calls"], 4);
@@ -85,7 +90,10 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
         PROVIDER,
     )
     .await;
-    assert_eq!((&ny["timeZone"], &ny["calls"]), (&json!("America/New_York"), &json!(4)));
+    assert_eq!(
+        (&ny["timeZone"], &ny["calls"]),
+        (&json!("America/New_York"), &json!(4))
+    );
     for bad in ["days=0", "days=91", "days=week", "tz=Mars/Olympus"] {
         let (status, body) = get(
             &w,
@@ -110,7 +118,10 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
     assert_eq!(list[1]["status"], "ASSIGNED");
     assert_eq!(list[1]["acceptedBy"]["firstName"], "Bob");
     assert_eq!(list[1]["patientName"], "Margaret T.");
-    assert_eq!((&list[1]["date"], &list[1]["time"]), (&json!("Jan 23"), &json!("9:00 AM")));
+    assert_eq!(
+        (&list[1]["date"], &list[1]["time"]),
+        (&json!("Jan 23"), &json!("9:00 AM"))
+    );
     assert!(!jobs.to_string().contains("Thompson"));
     let (status, _) = get(&w, "/api/provider/jobs?limit=0", PROVIDER).await;
     assert_eq!(status, 400);
@@ -177,7 +188,10 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
     let (status, _) = w.patch_settings(other, json!({"waitMinutes": 99})).await;
     assert_eq!(status, 200);
     let (_, mine) = w.get_settings(PROVIDER).await;
-    assert_eq!(mine["waitMinutes"], 1, "another provider's save changes nothing here");
+    assert_eq!(
+        mine["waitMinutes"], 1,
+        "another provider's save changes nothing here"
+    );
 }
 
 /// The page in headless Chromium against this world, after a finished campaign.

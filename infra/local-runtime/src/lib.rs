@@ -202,7 +202,10 @@ impl LocalRuntime {
             max_concurrent_calls: options.max_concurrent_calls,
             dial_max_receive_count: provision::MAX_RECEIVE_COUNT,
         };
-        let app = Arc::new(App::new(config, &sdk));
+        let mut app = App::new(config, &sdk);
+        // Metric lines are kept for the demo and tests rather than printed.
+        app.metrics = callout_app::metrics::Metrics::memory();
+        let app = Arc::new(app);
         let (stop, stop_rx) = watch::channel(false);
 
         let gateway = gateway::Gateway {

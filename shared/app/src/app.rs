@@ -17,6 +17,7 @@ pub struct App {
     pub twilio: Twilio,
     pub tts: Tts,
     pub faults: crate::faults::Faults,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl App {
@@ -29,12 +30,28 @@ impl App {
         // A local AWS serves S3 on one host: address buckets by path there.
         let s3_config = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(sdk.endpoint_url().is_some())
+            .interceptor(LogRetries("s3"))
+            .build();
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk)
+            .interceptor(LogRetries("dynamodb"))
+            .build();
+        let sqs = aws_sdk_sqs::config::Builder::from(sdk)
+            .interceptor(LogRetries("sqs"))
+            .build();
+        let scheduler = aws_sdk_scheduler::config::Builder::from(sdk)
+            .interceptor(LogRetries("scheduler"))
+            .build();
+        let eventbridge = aws_sdk_eventbridge::config::Builder::from(sdk)
+            .interceptor(LogRetries("eventbridge"))
             .build();
         App {
-            store: Store::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name),
-            queue: DialQueue::new(aws_sdk_sqs::Client::new(sdk), &config.dial_queue_url),
+            store: Store::new(
+                aws_sdk_dynamodb::Client::from_conf(dynamodb),
+                &config.table_name,
+            ),
+            queue: DialQueue::new(aws_sdk_sqs::Client::from_conf(sqs), &config.dial_queue_url),
             schedules: Schedules::new(
-                aws_sdk_scheduler::Client::new(sdk),
+                aws_sdk_scheduler::Client::from_conf(scheduler),
                 &config.schedule_group,
                 &config.dial_queue_arn,
                 &config.scheduler_role_arn,
@@ -44,7 +61,7 @@ impl App {
                 &config.audio_bucket,
             ),
             events: Events::new(
-                aws_sdk_eventbridge::Client::new(sdk),
+                aws_sdk_eventbridge::Client::from_conf(eventbridge),
                 &config.event_bus_name,
             ),
             twilio: Twilio::new(
@@ -63,6 +80,7 @@ impl App {
                 config.tts_budget,
             ),
             faults: Default::default(),
+            metrics: crate::metrics::Metrics::Stdout,
             config,
         }
     }
@@ -75,5 +93,34 @@ impl App {
         crate::secrets::resolve(&mut config, &crate::secrets::SecretNames::from_env(), &sdk)
             .await?;
         Ok(Arc::new(App::new(config, &sdk)))
+    }
+}
+
+/// Logs every retried AWS request (throttling, 5xx, timeouts), which the SDK's standard retry
+/// policy otherwise retries silently: `aws_request_retried` with the service and attempt.
+#[derive(Debug)]
+struct LogRetries(&'static str);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for LogRetries {
+    fn name(&self) -> &'static str {
+        "LogRetries"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(a) = cfg.load::<aws_smithy_runtime_api::client::retries::RequestAttempts>() {
+            if a.attempts() > 1 {
+                tracing::warn!(
+                    service = self.0,
+                    attempt = a.attempts(),
+                    "aws_request_retried"
+                );
+            }
+        }
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod handlers;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod portal;
 pub mod records;
 pub mod secrets;

@@ -302,7 +302,10 @@ async fn jobs_route(app: &App, provider: &str, req: &Request) -> HttpResult {
             .ok()
             .filter(|l| (1..=200).contains(l))
             .or_else(|| {
-                errors.insert("limit".into(), "must be a whole number from 1 to 200".into());
+                errors.insert(
+                    "limit".into(),
+                    "must be a whole number from 1 to 200".into(),
+                );
                 None
             }),
     };
@@ -349,7 +352,10 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("{nickname}"));
-        assert_eq!(preview("")["errors"]["messageTemplate"], "must not be empty");
+        assert_eq!(
+            preview("")["errors"]["messageTemplate"],
+            "must not be empty"
+        );
         assert_eq!(preview(&"a".repeat(1001))["characters"], 1001);
     }
 

@@ -262,6 +262,8 @@ async fn prepare_audio(app: &App, a: &Attempt) -> bool {
     match app.audio.exists(&key).await {
         Ok(true) => {
             info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "audio_cache_hit");
+            app.metrics
+                .put("dialer", &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)]);
             return true;
         }
         Ok(false) => {}
@@ -270,6 +272,11 @@ async fn prepare_audio(app: &App, a: &Attempt) -> bool {
             return false;
         }
     }
+    let characters = a.text.chars().count() as f64;
+    app.metrics.put(
+        "dialer",
+        &[("TtsCharacters", characters), ("TtsCacheHits", 0.0)],
+    );
     match app.tts.synthesize(&a.text).await {
         Ok(ulaw) => match app.audio.put_wav(&key, wav::wrap_ulaw(&ulaw)).await {
             Ok(()) => {

@@ -1,0 +1,1 @@
+//! Measurement helpers live in scripts/ and this crate's binaries.

@@ -1,0 +1,327 @@
+// The outbound-calling portal page in Debian's headless Chromium, against a running local
+// runtime whose provider has a finished campaign.
+//
+//   node tests/browser/portal.test.mjs <base_url> <token> <occurrenceId> [<other provider's token>]
+//
+// SCREENSHOT_DIR (default: a temporary folder) receives portal-settings.png,
+// portal-phone.png and portal-call-log.png. CHROMIUM (default /usr/bin/chromium) names the
+// browser. Ends with one line `browser: N passed, N failed` and exits non-zero on a failure.
+
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const [base, token, occ, otherToken] = process.argv.slice(2);
+if (!base || !token || !occ) {
+  console.error("usage: node portal.test.mjs <base_url> <token> <occurrenceId> [<other token>]");
+  process.exit(2);
+}
+const shots = process.env.SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), "portal-shots-"));
+fs.mkdirSync(shots, { recursive: true });
+const DEFAULT_OFFER =
+  "Hi Alice, we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline.";
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`  ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`  FAIL ${name}\n       ${String(e && e.stack || e).split("\n").slice(0, 4).join("\n       ")}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function eq(a, b, msg) { if (a !== b) throw new Error(`${msg}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`); }
+
+async function api(method, p, body, t = token) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { authorization: "Bearer " + t, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, data: await res.json().catch(() => null) };
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+  viewport: { width: 1200, height: 900 },
+});
+context.setDefaultTimeout(10_000);
+const page = await context.newPage();
+const consoleErrors = [];
+page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+page.on("pageerror", (e) => consoleErrors.push(String(e)));
+
+const url = `${base}/portal/outbound-calling`;
+const ta = page.locator("#messageTemplate");
+const preview = page.locator("#preview-text");
+const saveState = page.locator("#save-state");
+
+async function waitPreview(expected) {
+  await page.waitForFunction(
+    (want) => {
+      const box = document.querySelector("#preview");
+      const t = document.querySelector("#preview-text").textContent;
+      return !box.hasAttribute("aria-busy") && (typeof want === "string" ? t === want : t.includes(want.part));
+    },
+    expected,
+  );
+}
+
+try {
+  await check("the page loads with the token from the URL fragment, which it then hides", async () => {
+    await page.goto(`${url}#token=${encodeURIComponent(token)}`);
+    await page.waitForSelector('#settings[data-state="ready"]');
+    await page.waitForSelector('body[data-ready="1"]');
+    eq(new URL(page.url()).hash, "", "the fragment is removed");
+    eq(await page.title(), "Outbound calling · Provider portal", "title");
+    const settings = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(await page.inputValue("#waitMinutes"), String(settings.waitMinutes), "wait minutes shown");
+    eq(await page.inputValue("#maxRounds"), String(settings.maxRounds), "rounds shown");
+    eq(await page.isChecked("#enabled"), settings.enabled, "toggle shown");
+    eq(await page.getAttribute("#waitMinutes", "max"), "120", "the page enforces the server's range");
+  });
+
+  await check("every field has a label", async () => {
+    for (const id of ["enabled", "waitMinutes", "maxRounds", "messageTemplate", "shift", "days7", "days30"]) {
+      const n = await page.locator(`label[for="${id}"]`).count();
+      eq(n, 1, `label for #${id}`);
+    }
+  });
+
+  await check("the preview shows what Alice would hear, with an estimate of how long it takes", async () => {
+    await page.click("#reset");
+    await waitPreview(DEFAULT_OFFER);
+    const secs = await page.textContent("#preview-seconds");
+    assert(/about \d+ seconds? to say/.test(secs), `estimate: ${secs}`);
+  });
+
+  await check("variable buttons insert at the cursor and the preview follows", async () => {
+    await ta.fill("Hello , see you in .");
+    // Cursor after "Hello ".
+    await ta.evaluate((t) => t.setSelectionRange(6, 6));
+    await page.click('button[data-variable="employeeName"]');
+    eq(await ta.inputValue(), "Hello {employeeName}, see you in .", "inserted at the cursor");
+    // The cursor is after the inserted variable; move it before the final full stop.
+    const v = await ta.inputValue();
+    await ta.evaluate((t, at) => t.setSelectionRange(at, at), v.length - 1);
+    // Keyboard: Tab to the suburb button... use focus + Enter to prove keyboard use.
+    await page.focus('button[data-variable="suburb"]');
+    await page.keyboard.press("Enter");
+    eq(await ta.inputValue(), "Hello {employeeName}, see you in {suburb}.", "inserted by keyboard");
+    await waitPreview("Hello Alice, see you in Parramatta.");
+    eq(await page.getAttribute("#save-state", "class"), "state dirty", "unsaved changes are flagged");
+    eq((await saveState.textContent()).trim(), "Unsaved changes", "unsaved changes text");
+  });
+
+  await check("an unknown variable is reported next to the template as you type", async () => {
+    await ta.fill("Hi {nickname}");
+    await waitPreview({ part: "cannot be used yet" });
+    const err = await page.textContent("#messageTemplate-error");
+    assert(err.includes("{nickname}"), `error: ${err}`);
+    eq(await page.getAttribute("#messageTemplate", "aria-invalid"), "true", "marked invalid");
+  });
+
+  await check("reset to default template restores the default text", async () => {
+    await page.click("#reset");
+    const cfgDefault = await page.evaluate(() => CONFIG.defaultTemplate);
+    eq(await ta.inputValue(), cfgDefault, "default template");
+    await waitPreview(DEFAULT_OFFER);
+  });
+
+  await check("saving out-of-range numbers shows the errors next to the fields and saves nothing", async () => {
+    const before = (await api("GET", "/api/provider/outbound-calling")).data;
+    await page.fill("#waitMinutes", "0");
+    await page.fill("#maxRounds", "9");
+    await page.click("#save");
+    await page.waitForSelector("#waitMinutes-error:not(:empty)");
+    const w = await page.textContent("#waitMinutes-error");
+    const r = await page.textContent("#maxRounds-error");
+    assert(w.includes("from 1 to 120"), `wait error: ${w}`);
+    assert(r.includes("from 1 to 5"), `rounds error: ${r}`);
+    eq(await page.getAttribute("#waitMinutes", "aria-invalid"), "true", "wait marked invalid");
+    eq(await page.evaluate(() => document.activeElement.id), "waitMinutes", "focus moves to the first error");
+    assert((await saveState.textContent()).startsWith("Not saved"), "not saved state");
+    const after = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(JSON.stringify(after), JSON.stringify(before), "nothing saved");
+  });
+
+  await check("the API's errors are shown next to the field (invalid template)", async () => {
+    await page.fill("#waitMinutes", "7");
+    await page.fill("#maxRounds", "2");
+    await ta.fill("Hi {employeeName} {shiftId}");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Not saved"));
+    const err = await page.textContent("#messageTemplate-error");
+    assert(err.includes("{shiftId}"), `template error: ${err}`);
+    eq(await page.textContent("#waitMinutes-error"), "", "no error on a valid field");
+    const saved = (await api("GET", "/api/provider/outbound-calling")).data;
+    assert(saved.waitMinutes !== 7 || saved.messageTemplate !== "Hi {employeeName} {shiftId}", "nothing saved");
+  });
+
+  const TEMPLATE = "Hi {employeeName}, can you cover {patientName} on {date} from {startTime} to {endTime} in {suburb}? Press 1 to accept, or 2 to decline.";
+  await check("valid settings save, show a saved state and read back through the API", async () => {
+    await page.setChecked("#enabled", true);
+    await page.fill("#waitMinutes", "7");
+    await page.fill("#maxRounds", "2");
+    await ta.fill(TEMPLATE);
+    await waitPreview("Hi Alice, can you cover Margaret T. on Jan 23 from 09:00 to 13:00 in Parramatta? Press 1 to accept, or 2 to decline.");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    eq(await page.getAttribute("#save-state", "class"), "state saved", "saved state");
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(s.enabled, true, "enabled");
+    eq(s.waitMinutes, 7, "waitMinutes");
+    eq(s.maxRounds, 2, "maxRounds");
+    eq(s.messageTemplate, TEMPLATE, "messageTemplate");
+    for (const f of ["waitMinutes", "maxRounds", "messageTemplate"]) {
+      eq(await page.textContent(`#${f}-error`), "", `no error left on ${f}`);
+    }
+  });
+
+  await check("a reload keeps the sign-in and shows the saved values", async () => {
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    eq(await page.inputValue("#waitMinutes"), "7", "the saved value after a reload (token kept in the tab)");
+    await waitPreview({ part: "Hi Alice, can you cover" });
+  });
+
+  await check("leaving with unsaved changes asks first", async () => {
+    await page.fill("#waitMinutes", "8");
+    eq((await saveState.textContent()).trim(), "Unsaved changes", "flagged");
+    const asked = await page.evaluate(() => {
+      const e = new Event("beforeunload", { cancelable: true });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+    eq(asked, true, "beforeunload is cancelled while dirty");
+    await page.fill("#waitMinutes", "7");
+    const calm = await page.evaluate(() => {
+      const e = new Event("beforeunload", { cancelable: true });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+    eq(calm, false, "no question once the form matches what is saved");
+  });
+
+  let log;
+  await check("the call log of the finished campaign: each attempt and who accepted", async () => {
+    log = (await api("GET", `/api/provider/jobs/${encodeURIComponent(occ)}/calls`)).data;
+    await page.waitForSelector(`#shift option[value="${occ}"]`, { state: "attached" });
+    await page.selectOption("#shift", occ);
+    await page.waitForSelector(`#log-table[data-occ="${occ}"]`);
+    const rows = await page.$$eval("#log-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+    eq(rows.length, log.calls.length, "one row per attempt");
+    rows.forEach((r, i) => {
+      const c = log.calls[i];
+      eq(r[0], c.firstName, `row ${i} person`);
+      eq(r[1], String(c.round), `row ${i} round`);
+      eq(r[2], c.outcome, `row ${i} outcome`);
+      eq(r[3], c.digit || "–", `row ${i} key`);
+      eq(r[4], c.durationSecs == null ? "–" : `${c.durationSecs} s`, `row ${i} duration`);
+      assert(/Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/.test(r[5]), `row ${i} time: ${r[5]}`);
+    });
+    assert(rows.some((r) => r[2] === "Accepted"), "an accepted row");
+    const summary = await page.textContent("#log-summary");
+    assert(summary.includes("Filled") && summary.includes(`Accepted by ${log.acceptedBy.firstName}`), `summary: ${summary}`);
+    await page.locator('section[aria-labelledby="log-h"]').screenshot({ path: path.join(shots, "portal-call-log.png") });
+  });
+
+  await check("the results for 7 and 30 days match the stats API, with a chart per day", async () => {
+    for (const days of [7, 30]) {
+      await page.click(`label[for="days${days}"]`);
+      await page.waitForSelector(`#figures[data-days="${days}"]`);
+      const s = (await api("GET", `/api/provider/outbound-calling/stats?days=${days}`)).data;
+      eq(await page.textContent("#stat-calls"), String(s.calls), `${days} days: calls`);
+      eq(await page.textContent("#stat-accepted"), String(s.accepted), `${days} days: accepted`);
+      eq(await page.textContent("#stat-declined"), String(s.declined), `${days} days: declined`);
+      eq(await page.textContent("#stat-noAnswer"), String(s.noAnswer), `${days} days: no answer`);
+      eq(await page.textContent("#stat-successRate"), s.successRate == null ? "–" : `${Math.round(s.successRate * 100)}%`, "success rate");
+      eq(await page.textContent("#stat-unfilledRate"), s.unfilledRate == null ? "–" : `${Math.round(s.unfilledRate * 100)}%`, "unfilled rate");
+      eq(await page.textContent("#stat-averageAcceptRound"), s.averageAcceptRound == null ? "–" : s.averageAcceptRound.toFixed(1), "average round");
+      assert(s.calls >= log.calls.length, "the campaign's calls are counted");
+      eq(await page.locator("#day-table tbody tr").count(), days, "a row per day");
+      assert((await page.locator("#chart rect").count()) >= 1, "bars drawn");
+    }
+    await page.click('label[for="days7"]');
+    await page.waitForSelector('#figures[data-days="7"]');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(shots, "portal-settings.png"), fullPage: true });
+  });
+
+  await check("keyboard: the period switch and the editor are reachable with Tab", async () => {
+    await page.focus("#maxRounds");
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => document.activeElement.dataset.variable);
+    eq(first, "employeeName", "Tab goes from rounds to the first variable button");
+    await page.focus("#days7");
+    await page.keyboard.press("ArrowRight");
+    await page.waitForSelector('#figures[data-days="30"]');
+    eq(await page.isChecked("#days30"), true, "arrow keys switch the period");
+  });
+
+  await check("phone-sized screen: nothing wider than the screen (screenshot)", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    await waitPreview({ part: "Hi Alice" });
+    await page.waitForSelector(`#shift option[value="${occ}"]`, { state: "attached" });
+    await page.selectOption("#shift", occ);
+    await page.waitForSelector(`#log-table[data-occ="${occ}"]`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: path.join(shots, "portal-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  if (otherToken) {
+    await check("another provider's token shows none of this provider's shifts or results", async () => {
+      const other = await context.newPage();
+      await other.goto(`${url}#token=${encodeURIComponent(otherToken)}`);
+      await other.waitForSelector('body[data-ready="1"]');
+      eq(await other.locator(`#shift option[value="${occ}"]`).count(), 0, "the shift is not listed");
+      eq(await other.textContent("#stat-calls"), "0", "no calls");
+      eq(await other.inputValue("#waitMinutes"), "15", "its own (default) settings");
+      await other.close();
+      // The first tab keeps its own token (sessionStorage is per tab).
+      await page.reload();
+      await page.waitForSelector('body[data-ready="1"]');
+      eq(await page.inputValue("#waitMinutes"), "7", "first tab unchanged");
+    });
+  }
+
+  await check("without a token the page asks to sign in; a bad token is refused", async () => {
+    const p = await context.newPage();
+    await p.goto(url);
+    await p.waitForSelector("#signin:not([hidden])");
+    eq(await p.isHidden("#app"), true, "no settings without a token");
+    await p.fill("#token-input", "not-a-token");
+    await p.click("#token-form button");
+    await p.waitForFunction(() => document.querySelector("#signin-error").textContent.includes("not valid"));
+    await p.close();
+  });
+
+  await check("no script errors in the page", async () => {
+    // The refused save (400) is an expected network error; anything else is not.
+    const real = consoleErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
+    eq(real.length, 0, `console errors: ${real.join(" | ")}`);
+  });
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+console.log(`screenshots in ${shots}`);
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,239 @@
+//! Contract check against Twilio's own API description: the requests the functions really send
+//! to Twilio (create a call, end it, redirect it, send an SMS), made by the real adapter, go to
+//! Prism (`@stoplight/prism-cli mock --errors`) serving Twilio's OpenAPI spec
+//! (`tests/contract/twilio_api_v2010.json`, MIT; one schema adapted, see its README). Prism
+//! answers 4xx to any request the spec rejects (a missing field, a wrong type, a bad enum value,
+//! no basic auth); a recording proxy in front of it makes every verdict visible, including those
+//! the adapter itself tolerates (ending a call that already ended).
+//!
+//! Needs `npm ci` in tests/contract (`scripts/contract.sh` does it and runs this test). Without
+//! it the test says so and passes, unless CONTRACT_REQUIRED=1.
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use callout_app::adapters::twilio::{CallRequest, Twilio};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+const BASE: &str = "https://abc123.execute-api.us-east-1.amazonaws.com";
+
+fn contract_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("contract")
+}
+
+struct Prism(Child);
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Prism on a free port, or `None` when it is not installed (and not required).
+fn start_prism() -> Option<(Prism, String)> {
+    let bin = contract_dir().join("node_modules/.bin/prism");
+    if !bin.exists() {
+        let required = std::env::var("CONTRACT_REQUIRED").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "Prism is not installed: run scripts/contract.sh install"
+        );
+        eprintln!("SKIPPED: Prism is not installed (scripts/contract.sh install)");
+        return None;
+    }
+    let port = free_port();
+    let log = std::fs::File::create(std::env::temp_dir().join(format!("prism-{port}.log"))).ok();
+    let child = Command::new(bin)
+        .args([
+            "mock",
+            "--errors",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .arg(contract_dir().join("twilio_api_v2010.json"))
+        .stdin(Stdio::null())
+        .stdout(log.map(Stdio::from).unwrap_or_else(Stdio::null))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Prism starts");
+    let prism = Prism(child);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "Prism did not start in 120 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Some((prism, format!("http://127.0.0.1:{port}")))
+}
+
+#[derive(Debug, Clone)]
+struct Verdict {
+    request: String,
+    status: u16,
+    body: String,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    http: reqwest::Client,
+    verdicts: Arc<Mutex<Vec<Verdict>>>,
+}
+
+async fn forward(State(p): State<Proxy>, req: Request) -> Response {
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let mut out = p.http.request(
+        method.as_str().parse().unwrap(),
+        format!("{}{}", p.upstream, uri),
+    );
+    for name in ["authorization", "content-type", "accept"] {
+        if let Some(v) = headers.get(name) {
+            out = out.header(name, v.to_str().unwrap());
+        }
+    }
+    let resp = out.body(body.to_vec()).send().await.expect("Prism answers");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    p.verdicts.lock().unwrap().push(Verdict {
+        request: format!("{method} {} {}", uri.path(), String::from_utf8_lossy(&body)),
+        status,
+        body: text.clone(),
+    });
+    (
+        axum::http::StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json")],
+        text,
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
+    let upstream = match std::env::var("TWILIO_CONTRACT_URL") {
+        Ok(url) => (None, url),
+        Err(_) => match start_prism() {
+            Some((prism, url)) => (Some(prism), url),
+            None => return,
+        },
+    };
+    let (_prism, upstream) = upstream;
+    let proxy = Proxy {
+        upstream,
+        http: reqwest::Client::new(),
+        verdicts: Arc::default(),
+    };
+    let router = axum::Router::new()
+        .fallback(forward)
+        .with_state(proxy.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let twilio = Twilio::new(
+        reqwest::Client::new(),
+        &base,
+        ACCOUNT_SID,
+        "contract-auth-token",
+        "+61255501234",
+    );
+    let q = "occurrenceId=occ_123&attempt=0";
+    let sid = twilio
+        .create_call(&CallRequest {
+            to: "+61400000001".into(),
+            twiml_url: format!("{BASE}/api/outbound/twiml?{q}&audio=1"),
+            status_url: format!("{BASE}/api/outbound/status?{q}"),
+            amd_url: format!("{BASE}/api/outbound/status?{q}&amd=1"),
+        })
+        .await
+        .expect("create call");
+    assert!(sid.starts_with("CA"), "{sid}");
+    twilio.call_status(&sid).await.expect("fetch call");
+    twilio.end_call(&sid).await.expect("end call");
+    twilio
+        .redirect_call(
+            &sid,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>Goodbye.</Say><Hangup/></Response>",
+        )
+        .await
+        .expect("redirect call");
+    let sms = twilio
+        .send_sms(
+            "+61400000001",
+            "Confirmed: the shift with Margaret T. on Jan 23 at 9:00 AM (09:00-13:00) in Parramatta is yours. Thank you, Alice!",
+        )
+        .await
+        .expect("send SMS");
+    assert!(sms.starts_with("SM") || sms.starts_with("MM"), "{sms}");
+
+    let verdicts = proxy.verdicts.lock().unwrap().clone();
+    assert!(verdicts.len() >= 5, "{verdicts:#?}");
+    let rejected: Vec<&Verdict> = verdicts.iter().filter(|v| v.status >= 400).collect();
+    assert!(
+        rejected.is_empty(),
+        "Twilio's spec rejects these requests:\n{rejected:#?}"
+    );
+    let create = &verdicts[0];
+    for event in ["initiated", "ringing", "answered", "completed"] {
+        assert!(
+            create
+                .request
+                .contains(&format!("StatusCallbackEvent={event}")),
+            "{create:?}"
+        );
+    }
+
+    // The check has teeth: a request the spec rejects is refused (no auth; a bad status).
+    let http = reqwest::Client::new();
+    let calls = format!("{base}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json");
+    let r = http
+        .post(&calls)
+        .form(&[("To", "+61400000001"), ("From", "+61255501234")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401, "no basic auth");
+    let r = http
+        .post(format!(
+            "{base}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls/{sid}.json"
+        ))
+        .basic_auth(ACCOUNT_SID, Some("contract-auth-token"))
+        .form(&[("Status", "hung-up")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422, "an unknown Status");
+    let r = http
+        .post(&calls)
+        .basic_auth(ACCOUNT_SID, Some("contract-auth-token"))
+        .form(&[
+            ("To", "+61400000001"),
+            ("From", "+61255501234"),
+            ("Url", "https://example.com/t"),
+            ("Timeout", "thirty"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422, "Timeout must be an integer");
+}

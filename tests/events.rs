@@ -1,0 +1,459 @@
+//! Every sample in `events/` goes to its function's handler, on the local AWS, in the order a
+//! real campaign would produce them, and each response is checked. The webhook samples carry
+//! an `X-Twilio-Signature` made with the documented test token (README, "Sample events"):
+//!
+//!   TWILIO_AUTH_TOKEN=sample-auth-token
+//!   PUBLIC_BASE_URL=https://abc123.execute-api.us-east-1.amazonaws.com  (or unset)
+//!
+//! Twilio and ElevenLabs are a small recording stand-in here, so the dialer's requests can be
+//! compared with the samples (the URL it gives Twilio is the one `call-twiml.json` was signed
+//! for) and nothing calls back.
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use callout_app::aws_lambda_events::event::sqs::SqsEvent;
+use callout_app::lambda_http::{self, Body};
+use callout_app::lambda_runtime::{Context, LambdaEvent};
+use callout_app::{handlers, http as app_http, App, Config};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const SAMPLE_TOKEN: &str = "sample-auth-token";
+const SAMPLE_BASE: &str = "https://abc123.execute-api.us-east-1.amazonaws.com";
+const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+const SID_ALICE: &str = "CA5b1f0c2d3e4f5a6b7c8d9e0f1a2b3c4d";
+const SID_BOB: &str = "CA9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b";
+const WEBHOOKS: [&str; 5] = [
+    "call-twiml",
+    "call-response",
+    "call-status",
+    "call-timeout",
+    "call-audio",
+];
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn sample(name: &str) -> String {
+    let path = events_dir().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn http_request(name: &str) -> lambda_http::Request {
+    lambda_http::request::from_str(&sample(name))
+        .unwrap_or_else(|e| panic!("{name} is not an API Gateway v2 event: {e}"))
+}
+
+/// (status, content type, body as text or `RIFF...` for binary)
+fn parts(resp: lambda_http::Response<Body>) -> (u16, String, Vec<u8>) {
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = match resp.into_body() {
+        Body::Empty => Vec::new(),
+        Body::Text(t) => t.into_bytes(),
+        Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    (status, ct, body)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+// ------------------------------------------------------------------ Twilio + ElevenLabs stand-in
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    form: Vec<(String, String)>,
+}
+
+#[derive(Clone, Default)]
+struct Outside {
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+async fn outside(State(o): State<Outside>, req: Request) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let form: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    o.seen.lock().unwrap().push(Seen {
+        method: method.clone(),
+        path: path.clone(),
+        form: form.clone(),
+    });
+    let twilio = format!("/2010-04-01/Accounts/{ACCOUNT_SID}/");
+    if path.starts_with("/v1/text-to-speech/") {
+        // 0.2 s of µ-law silence.
+        return ([("content-type", "audio/basic")], vec![0xFFu8; 1600]).into_response();
+    }
+    let Some(tail) = path.strip_prefix(&twilio) else {
+        return (axum::http::StatusCode::NOT_FOUND, "no such resource").into_response();
+    };
+    let created = axum::http::StatusCode::CREATED;
+    match tail {
+        "Calls.json" => {
+            let sid = match get("To").as_str() {
+                "+61400000001" => SID_ALICE,
+                "+61400000002" => SID_BOB,
+                _ => "CA00000000000000000000000000000000",
+            };
+            (
+                created,
+                axum::Json(json!({ "sid": sid, "status": "queued" })),
+            )
+                .into_response()
+        }
+        "Messages.json" => (
+            created,
+            axum::Json(json!({ "sid": "SM00000000000000000000000000000001", "status": "queued" })),
+        )
+            .into_response(),
+        t if t.starts_with("Calls/") => {
+            let sid = t.trim_start_matches("Calls/").trim_end_matches(".json");
+            let status = match get("Status").as_str() {
+                "" => "in-progress".to_string(),
+                s => s.to_string(),
+            };
+            axum::Json(json!({ "sid": sid, "status": status })).into_response()
+        }
+        _ => (axum::http::StatusCode::NOT_FOUND, "no such resource").into_response(),
+    }
+}
+
+async fn start_outside() -> (Outside, String) {
+    let o = Outside::default();
+    let router = axum::Router::new().fallback(outside).with_state(o.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (o, format!("http://{addr}"))
+}
+
+/// An `App` on the local AWS whose configuration matches the samples' documented values.
+async fn sample_app(outside_base: &str) -> (Arc<App>, local_runtime::provision::Provisioned) {
+    callout_app::logging::init();
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into());
+    let sdk = local_runtime::local_sdk_config(&endpoint).await;
+    let prefix = format!("ev{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let names = local_runtime::provision::Names::from_prefix(&prefix);
+    let provisioned = local_runtime::provision::provision(&sdk, &names, 180)
+        .await
+        .expect("the local AWS is running (scripts/local-aws.sh start)");
+    let config = Config {
+        public_base_url: SAMPLE_BASE.into(),
+        twilio_account_sid: ACCOUNT_SID.into(),
+        twilio_auth_tokens: vec![SAMPLE_TOKEN.into()],
+        twilio_from_number: "+61255501234".into(),
+        twilio_api_base: outside_base.into(),
+        elevenlabs_api_key: "sample-elevenlabs-key".into(),
+        elevenlabs_voice_id: "pNInz6obpgDQGcFmaJgB".into(),
+        elevenlabs_model_id: "eleven_multilingual_v2".into(),
+        elevenlabs_api_base: outside_base.into(),
+        tts_budget: Duration::from_secs(5),
+        table_name: names.table.clone(),
+        dial_queue_url: provisioned.dial_queue_url.clone(),
+        dial_queue_arn: provisioned.dial_queue_arn.clone(),
+        audio_bucket: names.bucket.clone(),
+        schedule_group: names.schedule_group.clone(),
+        scheduler_role_arn: "arn:aws:iam::123456789012:role/shift-callout-SchedulerRole".into(),
+        event_bus_name: names.event_bus.clone(),
+        time_scale: 1.0,
+        max_concurrent_calls: 5,
+        dial_max_receive_count: 5,
+    };
+    (Arc::new(App::new(config, &sdk)), provisioned)
+}
+
+async fn invoke_json(app: &App, name: &str) -> Value {
+    let payload: Value = serde_json::from_str(&sample(name)).unwrap();
+    handlers::start_calling(app, LambdaEvent::new(payload, Context::default()))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+// ------------------------------------------------------------------ the samples, in order
+
+#[tokio::test]
+async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
+    let (outside, outside_base) = start_outside().await;
+    let (app, provisioned) = sample_app(&outside_base).await;
+    let app = &*app;
+
+    // The coordinator turns calling on, then reads the settings back.
+    let (status, _, body) = parts(
+        handlers::provider_settings(app, http_request("provider-settings-patch.json"))
+            .await
+            .unwrap(),
+    );
+    let saved: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["enabled"], true);
+    assert_eq!(saved["waitMinutes"], 10);
+    assert_eq!(saved["maxRounds"], 2);
+    let (status, _, body) = parts(
+        handlers::provider_settings(app, http_request("provider-settings-get.json"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), saved);
+
+    // Wave 3 ends for two shifts: the EventBridge envelope and a direct invoke of the detail.
+    for name in ["start-calling.json", "start-calling-detail.json"] {
+        let out = invoke_json(app, name).await;
+        assert_eq!(out["status"], "scheduled", "{name}: {out}");
+        let again = invoke_json(app, name).await;
+        assert_eq!(again["status"], "duplicate", "{name} repeated: {again}");
+    }
+
+    // The scheduler's dial tasks arrive as one SQS batch: both calls are placed.
+    let batch: SqsEvent = serde_json::from_str(&sample("dialer.json")).unwrap();
+    let out = handlers::dialer(app, LambdaEvent::new(batch, Context::default()))
+        .await
+        .unwrap();
+    assert!(
+        out.batch_item_failures.is_empty(),
+        "{:?}",
+        out.batch_item_failures
+    );
+    let calls: Vec<Seen> = outside
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path.ends_with("/Calls.json"))
+        .cloned()
+        .collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let field = |s: &Seen, k: &str| {
+        s.form
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let alice = calls
+        .iter()
+        .find(|c| field(c, "To") == "+61400000001")
+        .unwrap();
+    // The URLs the dialer gave Twilio are the ones the webhook samples were signed for.
+    assert_eq!(
+        field(alice, "Url"),
+        format!("{SAMPLE_BASE}/api/outbound/twiml?occurrenceId=occ_123&attempt=0&audio=1")
+    );
+    assert_eq!(
+        field(alice, "StatusCallback"),
+        format!("{SAMPLE_BASE}/api/outbound/status?occurrenceId=occ_123&attempt=0")
+    );
+    assert_eq!(alice.method, "POST");
+
+    // occ_123: Alice's phone rings, she answers, Twilio fetches the audio, she presses 1.
+    let (status, _, body) = parts(
+        handlers::call_status(app, http_request("call-status-ringing.json"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 204, "{}", text(&body));
+
+    let (status, ct, body) = parts(
+        handlers::call_twiml(app, http_request("call-twiml.json"))
+            .await
+            .unwrap(),
+    );
+    let xml = text(&body);
+    assert_eq!(status, 200, "{xml}");
+    assert!(ct.starts_with("text/xml"), "{ct}");
+    assert!(xml.contains("<Gather"), "{xml}");
+    assert!(
+        xml.contains(&format!(
+            "<Play>{SAMPLE_BASE}/api/outbound/audio/occ_123.0</Play>"
+        )),
+        "{xml}"
+    );
+
+    let (status, ct, body) = parts(
+        handlers::call_audio(app, http_request("call-audio.json"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{}", text(&body));
+    assert_eq!(ct, "audio/wav");
+    assert!(body.starts_with(b"RIFF") && body.len() > 1600, "a WAV file");
+
+    let (status, _, body) = parts(
+        handlers::call_response(app, http_request("call-response-accept.json"))
+            .await
+            .unwrap(),
+    );
+    let xml = text(&body);
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("The shift is yours"), "{xml}");
+    let sms: Vec<Seen> = outside
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path.ends_with("/Messages.json"))
+        .cloned()
+        .collect();
+    assert_eq!(sms.len(), 1, "one confirmation SMS: {sms:?}");
+    assert_eq!(field(&sms[0], "To"), "+61400000001");
+
+    // occ_124: Bob says nothing, the call ends, the next call is queued; then he replies by SMS.
+    let (status, _, body) = parts(
+        handlers::call_timeout(app, http_request("call-timeout.json"))
+            .await
+            .unwrap(),
+    );
+    let xml = text(&body);
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("did not hear a response"), "{xml}");
+
+    let (status, _, body) = parts(
+        handlers::call_status(app, http_request("call-status-completed.json"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 204, "{}", text(&body));
+    let sqs = aws_sdk_sqs::Client::new(&local_runtime::local_sdk_config(&aws_endpoint()).await);
+    let queued = sqs
+        .receive_message()
+        .queue_url(&provisioned.dial_queue_url)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    let bodies: Vec<Value> = queued
+        .iter()
+        .filter_map(|m| serde_json::from_str(m.body()?).ok())
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![json!({ "occurrenceId": "occ_124", "attempt": 1 })],
+        "the next call is queued"
+    );
+
+    let (status, _, body) = parts(
+        handlers::job_acceptance(app, http_request("job-acceptance.json"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{}", text(&body));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({ "accepted": true })
+    );
+
+    // The coordinator reads occ_123's call log.
+    let (status, _, body) = parts(
+        handlers::provider_settings(app, http_request("provider-settings-calls.json"))
+            .await
+            .unwrap(),
+    );
+    let log: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(log["status"], "ASSIGNED", "{log}");
+    assert_eq!(log["acceptedBy"]["employeeId"], "emp_1", "{log}");
+    assert_eq!(log["calls"][0]["outcome"], "Accepted", "{log}");
+}
+
+fn aws_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into())
+}
+
+/// Every webhook sample verifies with the documented token, both against PUBLIC_BASE_URL and,
+/// as the deployed webhooks do without it, against the Host header; and a changed body or
+/// another token is refused.
+#[test]
+fn webhook_samples_are_signed_for_the_documented_token_and_url() {
+    let config = |base: &str, token: &str| Config {
+        public_base_url: base.into(),
+        twilio_account_sid: ACCOUNT_SID.into(),
+        twilio_auth_tokens: vec![token.into()],
+        twilio_from_number: String::new(),
+        twilio_api_base: String::new(),
+        elevenlabs_api_key: String::new(),
+        elevenlabs_voice_id: String::new(),
+        elevenlabs_model_id: String::new(),
+        elevenlabs_api_base: String::new(),
+        tts_budget: Duration::from_secs(1),
+        table_name: String::new(),
+        dial_queue_url: String::new(),
+        dial_queue_arn: String::new(),
+        audio_bucket: String::new(),
+        schedule_group: String::new(),
+        scheduler_role_arn: String::new(),
+        event_bus_name: String::new(),
+        time_scale: 1.0,
+        max_concurrent_calls: 5,
+        dial_max_receive_count: 5,
+    };
+    let mut checked = 0;
+    for name in sample_files() {
+        let stem = name.trim_end_matches(".json");
+        if !WEBHOOKS.iter().any(|w| stem.starts_with(w)) {
+            continue;
+        }
+        for base in [SAMPLE_BASE, ""] {
+            let ok = app_http::verify_twilio(&config(base, SAMPLE_TOKEN), &http_request(&name));
+            assert!(ok.is_ok(), "{name} with PUBLIC_BASE_URL={base:?}");
+        }
+        assert!(
+            app_http::verify_twilio(&config(SAMPLE_BASE, "another-token"), &http_request(&name))
+                .is_err(),
+            "{name} with another token"
+        );
+        let mut event: Value = serde_json::from_str(&sample(&name)).unwrap();
+        if event["isBase64Encoded"] == true {
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let body = b64.decode(event["body"].as_str().unwrap()).unwrap();
+            let tampered = text(&body).replace("CallStatus=", "CallStatus=x");
+            event["body"] = Value::String(b64.encode(tampered));
+        } else {
+            event["rawQueryString"] = Value::String("tampered=1".into());
+        }
+        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+        assert!(
+            app_http::verify_twilio(&config(SAMPLE_BASE, SAMPLE_TOKEN), &req).is_err(),
+            "{name} tampered"
+        );
+        checked += 1;
+    }
+    assert!(checked >= WEBHOOKS.len(), "only {checked} webhook samples");
+}
+
+fn sample_files() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,91 @@
+//! Secrets from SSM Parameter Store (SecureString, read with decryption) on the local AWS:
+//! what `template.yaml` gives the functions in AWS.
+
+use aws_sdk_ssm::types::ParameterType;
+use callout_app::secrets::{resolve, SecretNames};
+use callout_app::Config;
+use std::time::Duration;
+
+fn config(tokens: &[&str], elevenlabs: &str) -> Config {
+    Config {
+        public_base_url: String::new(),
+        twilio_account_sid: "AC00000000000000000000000000000001".into(),
+        twilio_auth_tokens: tokens.iter().map(|t| t.to_string()).collect(),
+        twilio_from_number: "+61255501234".into(),
+        twilio_api_base: "https://api.twilio.com".into(),
+        elevenlabs_api_key: elevenlabs.into(),
+        elevenlabs_voice_id: "v".into(),
+        elevenlabs_model_id: "m".into(),
+        elevenlabs_api_base: "https://api.elevenlabs.io".into(),
+        tts_budget: Duration::from_secs(8),
+        table_name: "t".into(),
+        dial_queue_url: "q".into(),
+        dial_queue_arn: String::new(),
+        audio_bucket: "b".into(),
+        schedule_group: "default".into(),
+        scheduler_role_arn: String::new(),
+        event_bus_name: "default".into(),
+        time_scale: 1.0,
+        max_concurrent_calls: 5,
+        dial_max_receive_count: 5,
+    }
+}
+
+#[tokio::test]
+async fn parameters_replace_the_plain_variables_and_a_missing_previous_token_is_fine() {
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into());
+    let sdk = local_runtime::local_sdk_config(&endpoint).await;
+    let ssm = aws_sdk_ssm::Client::new(&sdk);
+    let prefix = format!("/t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    for (name, value) in [
+        ("twilio/auth-token", "token-now"),
+        ("twilio/auth-token-previous", "token-before"),
+        ("elevenlabs/api-key", "xi-key"),
+    ] {
+        ssm.put_parameter()
+            .name(format!("{prefix}/{name}"))
+            .value(value)
+            .r#type(ParameterType::SecureString)
+            .send()
+            .await
+            .expect("the local AWS is running");
+    }
+    let names = SecretNames {
+        twilio_auth_token: Some(format!("{prefix}/twilio/auth-token")),
+        twilio_auth_token_previous: Some(format!("{prefix}/twilio/auth-token-previous")),
+        elevenlabs_api_key: Some(format!("{prefix}/elevenlabs/api-key")),
+    };
+    let mut c = config(&["from-env"], "");
+    resolve(&mut c, &names, &sdk).await.unwrap();
+    assert_eq!(c.twilio_auth_tokens, vec!["token-now", "token-before"]);
+    assert_eq!(c.elevenlabs_api_key, "xi-key");
+
+    // No rotation under way: the previous token's parameter does not exist.
+    let names = SecretNames {
+        twilio_auth_token_previous: Some(format!("{prefix}/twilio/none")),
+        elevenlabs_api_key: None,
+        ..names
+    };
+    let mut c = config(&[], "from-env");
+    resolve(&mut c, &names, &sdk).await.unwrap();
+    assert_eq!(c.twilio_auth_tokens, vec!["token-now"]);
+    assert_eq!(c.elevenlabs_api_key, "from-env");
+
+    // The current token's parameter must exist.
+    let missing = SecretNames {
+        twilio_auth_token: Some(format!("{prefix}/twilio/missing")),
+        ..SecretNames::default()
+    };
+    let err = resolve(&mut config(&[], ""), &missing, &sdk)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("missing"), "{err}");
+
+    // Nothing named: nothing read, the plain variables stand.
+    let mut c = config(&["a", "b"], "k");
+    resolve(&mut c, &SecretNames::default(), &sdk)
+        .await
+        .unwrap();
+    assert_eq!(c.twilio_auth_tokens, vec!["a", "b"]);
+}
