@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The local AWS: a moto server from PyPI in the project's own venv, on 127.0.0.1 only.
+# The local AWS: a moto server from PyPI in the project's own venv, on 127.0.0.1 only, started
+# through scripts/moto_server.py (DynamoDB's conditional writes made atomic, as in DynamoDB).
 #   scripts/local-aws.sh start   install into .venv if missing, start, wait until it answers
 #   scripts/local-aws.sh stop    stop the server this script started
 #   scripts/local-aws.sh status
@@ -37,7 +38,8 @@ case "${1:-}" in
     if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && answers; then
       echo "local AWS already running on http://127.0.0.1:$PORT"; exit 0
     fi
-    nohup .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+    # moto, with DynamoDB item operations atomic as in DynamoDB (see scripts/moto_server.py).
+    nohup .venv/bin/python scripts/moto_server.py -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
     for _ in $(seq 1 100); do
       if answers; then echo "local AWS on http://127.0.0.1:$PORT"; exit 0; fi

@@ -72,7 +72,7 @@ async fn acceptance_assigns_confirms_by_sms_and_stops_everything() {
         .heard()
         .last()
         .unwrap()
-        .starts_with("Thank you, Alice. The shift is yours."));
+        .starts_with("Thank you. The shift is yours."));
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
@@ -728,4 +728,64 @@ async fn an_exhausted_four_by_three_campaign_pays_for_each_persons_words_once() 
     // The dialer's own metrics agree.
     assert_eq!(w.rt.app.metrics.total("TtsCharacters") as usize, words);
     assert_eq!(w.rt.app.metrics.total("TtsCacheHits"), 8.0);
+}
+
+// ------------------------------------------------------------------ the critical path
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_stay_within_their_request_budget() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::WrongKeyThen('2'));
+    w.phone(&BOB, Behaviour::Silent);
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&DAN, Behaviour::Accept);
+    let occ = occ("budget");
+    w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL, &DAN]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(
+        outcomes(&log),
+        ["Declined", "No Answer", "Voicemail", "Accepted"]
+    );
+    let b = w.rt.budget.lock().unwrap().clone();
+    for (route, dynamodb) in [
+        ("call-twiml", 1),
+        ("call-response", 2),
+        ("call-status", 3),
+        ("call-timeout", 1),
+    ] {
+        assert!(b.invocations(route) > 0, "{route} was called");
+        assert!(
+            b.most(route, "dynamodb") <= dynamodb,
+            "{route}: {} DynamoDB requests > {dynamodb} ({b:?})",
+            b.most(route, "dynamodb")
+        );
+        assert_eq!(b.most(route, "s3"), 0, "{route} reads no S3");
+        assert_eq!(
+            b.most(route, "elevenlabs"),
+            0,
+            "{route} calls no ElevenLabs"
+        );
+    }
+    assert_eq!(
+        b.invocations("call-audio"),
+        0,
+        "Twilio fetches the audio from S3 directly"
+    );
+
+    // The audio route still serves the attempt's WAV to a signed request.
+    let path = format!("/api/outbound/audio/{occ}.3");
+    let url = format!("{}{path}", w.rt.base_url);
+    let sig = callout_core::signature::sign(&w.sim.config().auth_token, &url, &[]);
+    let r = w
+        .http
+        .get(&url)
+        .header("X-Twilio-Signature", sig)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "audio/wav");
+    let wav = callout_core::wav::parse_ulaw(&r.bytes().await.unwrap()).unwrap();
+    assert!(wav.duration_secs() > 1.0);
 }

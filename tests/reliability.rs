@@ -30,7 +30,9 @@ async fn fifty_yeses_at_once_give_exactly_one_winner_twenty_times_over() {
         let mut presses = Vec::new();
         for k in 0..25u32 {
             let req = w.signed(
-                &format!("/api/outbound/response?occurrenceId={occ}&attempt={k}"),
+                &format!(
+                    "/api/outbound/response?occurrenceId={occ}&attempt={k}&employeeId=emp_{k:03}"
+                ),
                 &[
                     ("CallSid", &format!("CA{k:032}")),
                     ("Digits", "1"),
@@ -98,6 +100,12 @@ async fn fifty_yeses_at_once_give_exactly_one_winner_twenty_times_over() {
             .unwrap()
             .1
             .clone();
+        // A phone winner's confirmation is sent from the queue, just after the call's answer.
+        let start = std::time::Instant::now();
+        while w.sim.messages().len() == sms_before && start.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let sms = w.sim.messages()[sms_before..].to_vec();
         assert_eq!(sms.len(), 1, "round {round}: one confirmation: {sms:?}");
         assert_eq!(sms[0].to, winner_phone, "round {round}: to the winner");
@@ -229,12 +237,18 @@ async fn a_webhook_retried_by_twilio_gets_the_same_answer_and_no_second_effect()
     assert_eq!(send(decline.clone(), "2").await, send(decline, "2").await);
     let timeout = format!("/api/outbound/timeout?occurrenceId={occ}&attempt=1");
     assert_eq!(send(timeout.clone(), "").await, send(timeout, "").await);
-    let accept = format!("/api/outbound/response?occurrenceId={occ}&attempt=2");
+    let accept = format!("/api/outbound/response?occurrenceId={occ}&attempt=2&employeeId=emp_002");
     let first = send(accept.clone(), "1").await;
     assert!(first.contains("The shift is yours"));
     assert_eq!(first, send(accept, "1").await);
     let log = w.call_log(&occ).await;
     assert_eq!(outcomes(&log), ["Declined", "No Answer", "Accepted"]);
+    // The confirmation goes out from the queue, once.
+    let start = std::time::Instant::now();
+    while w.sim.messages().is_empty() && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(w.sim.messages().len(), 1, "one confirmation");
 }
 

@@ -9,17 +9,47 @@ use callout_app::lambda_http::{self, Body};
 use callout_app::{handlers, App};
 use http::{Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
 pub struct Gateway {
     pub app: Arc<App>,
     pub jwt_secret: String,
+    pub budget: Arc<Mutex<BudgetStats>>,
+}
+
+/// Outside requests per invocation, by route: the most any one invocation made of each
+/// service, and how many invocations there were (the critical-path budget).
+#[derive(Debug, Clone, Default)]
+pub struct BudgetStats(pub BTreeMap<&'static str, (u32, callout_app::budget::Counts)>);
+
+impl BudgetStats {
+    fn record(&mut self, route: &'static str, counts: callout_app::budget::Counts) {
+        let (invocations, most) = self.0.entry(route).or_default();
+        *invocations += 1;
+        for (service, n) in counts {
+            let m = most.entry(service).or_default();
+            *m = (*m).max(n);
+        }
+    }
+
+    /// The most requests to `service` any one invocation of `route` made.
+    pub fn most(&self, route: &str, service: &str) -> u32 {
+        self.0
+            .get(route)
+            .and_then(|(_, m)| m.get(service))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn invocations(&self, route: &str) -> u32 {
+        self.0.get(route).map(|(n, _)| *n).unwrap_or(0)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Route {
+pub enum Route {
     Twiml,
     Response,
     Status,
@@ -28,6 +58,21 @@ enum Route {
     Provider,
     JobAcceptance,
     LocalEvents,
+}
+
+impl Route {
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Twiml => "call-twiml",
+            Route::Response => "call-response",
+            Route::Status => "call-status",
+            Route::Timeout => "call-timeout",
+            Route::Audio => "call-audio",
+            Route::Provider => "provider-settings",
+            Route::JobAcceptance => "job-acceptance",
+            Route::LocalEvents => "local-events",
+        }
+    }
 }
 
 fn route(method: &str, path: &str) -> Option<Route> {
@@ -172,16 +217,23 @@ impl Gateway {
             Err(e) => return plain(StatusCode::BAD_REQUEST, json!({"message": e.to_string()})),
         };
         let app = &self.app;
-        let result = match route {
-            Route::Twiml => handlers::call_twiml(app, request).await,
-            Route::Response => handlers::call_response(app, request).await,
-            Route::Status => handlers::call_status(app, request).await,
-            Route::Timeout => handlers::call_timeout(app, request).await,
-            Route::Audio => handlers::call_audio(app, request).await,
-            Route::Provider => handlers::provider_settings(app, request).await,
-            Route::JobAcceptance => handlers::job_acceptance(app, request).await,
-            Route::LocalEvents => unreachable!(),
-        };
+        let (result, counts) = callout_app::budget::counted(async {
+            match route {
+                Route::Twiml => handlers::call_twiml(app, request).await,
+                Route::Response => handlers::call_response(app, request).await,
+                Route::Status => handlers::call_status(app, request).await,
+                Route::Timeout => handlers::call_timeout(app, request).await,
+                Route::Audio => handlers::call_audio(app, request).await,
+                Route::Provider => handlers::provider_settings(app, request).await,
+                Route::JobAcceptance => handlers::job_acceptance(app, request).await,
+                Route::LocalEvents => unreachable!(),
+            }
+        })
+        .await;
+        self.budget
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(route.name(), counts);
         match result {
             Ok(resp) => {
                 let (parts, body) = resp.into_parts();

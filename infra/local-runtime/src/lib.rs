@@ -157,6 +157,8 @@ pub struct LocalRuntime {
     pub provisioned: provision::Provisioned,
     pub options: Options,
     pub sdk: aws_config::SdkConfig,
+    /// Outside requests per webhook invocation, by route.
+    pub budget: Arc<std::sync::Mutex<gateway::BudgetStats>>,
     stop: watch::Sender<bool>,
 }
 
@@ -208,9 +210,11 @@ impl LocalRuntime {
         let app = Arc::new(app);
         let (stop, stop_rx) = watch::channel(false);
 
+        let budget = Arc::new(std::sync::Mutex::new(gateway::BudgetStats::default()));
         let gateway = gateway::Gateway {
             app: app.clone(),
             jwt_secret: options.jwt_secret.clone(),
+            budget: budget.clone(),
         };
         let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let gw = gateway.clone();
@@ -252,6 +256,7 @@ impl LocalRuntime {
             provisioned,
             options,
             sdk,
+            budget,
             stop,
         })
     }

@@ -96,14 +96,26 @@ impl App {
     }
 }
 
-/// Logs every retried AWS request (throttling, 5xx, timeouts), which the SDK's standard retry
-/// policy otherwise retries silently: `aws_request_retried` with the service and attempt.
+/// Counts every AWS request for the critical-path budget (`budget`), and logs every retried one
+/// (throttling, 5xx, timeouts), which the SDK's standard retry policy otherwise retries
+/// silently: `aws_request_retried` with the service and attempt.
 #[derive(Debug)]
 struct LogRetries(&'static str);
 
 impl aws_smithy_runtime_api::client::interceptors::Intercept for LogRetries {
     fn name(&self) -> &'static str {
         "LogRetries"
+    }
+
+    /// A response arrived: one request made (presigning a URL never gets here).
+    fn read_before_deserialization(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        crate::budget::record(self.0);
+        Ok(())
     }
 
     fn read_before_attempt(

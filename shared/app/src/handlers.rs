@@ -24,8 +24,9 @@ fn hang_up_with(text: String) -> HttpResult {
 }
 
 /// The offer: the message inside a one-key `<Gather>`, so a key pressed while it plays counts,
-/// then the timeout route when nothing is pressed.
-fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult {
+/// then the timeout route when nothing is pressed. The audio comes straight from S3 through a
+/// presigned URL (signed locally, no request); the call-audio route serves it otherwise.
+async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult {
     let (occ, k) = (&a.occurrence_id, a.attempt);
     let mut nested = Vec::new();
     if repeated {
@@ -34,13 +35,21 @@ fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult 
         ));
     }
     nested.push(if has_audio {
-        Verb::Play(urls::audio(&app.config, occ, k))
+        let key = crate::adapters::audio::audio_key(&app.tts.voice_id, &app.tts.model_id, &a.text);
+        let url = match app.audio.presigned_url(&key, AUDIO_URL_VALIDITY).await {
+            Ok(u) => u,
+            Err(e) => {
+                warn!(occurrence_id = %occ, attempt = k, error = %e, "audio_presign_failed");
+                urls::audio(&app.config, occ, k)
+            }
+        };
+        Verb::Play(url)
     } else {
         Verb::Say(a.text.clone())
     });
     http::twiml(twiml::render(&[
         Verb::Gather {
-            action: urls::response(&app.config, occ, k, has_audio, repeated),
+            action: urls::response(&app.config, occ, k, &a.employee_id, has_audio, repeated),
             timeout_secs: GATHER_TIMEOUT_SECS,
             nested,
         },
@@ -48,25 +57,21 @@ fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult 
     ]))
 }
 
+/// How long a presigned audio URL given to Twilio works.
+const AUDIO_URL_VALIDITY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn voicemail_message(first_name: &str) -> String {
     format!("Hi {first_name}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
 }
 
 const NOT_FOUND_SAY: &str = "Sorry, we could not find this shift offer. Goodbye.";
 
-/// Verify, then find the attempt the URL names; `Err` is the response to return.
-async fn attempt_for(app: &App, req: &Request) -> Result<(TwilioRequest, Attempt), HttpResult> {
+/// Verify, then the attempt ids the URL names; `Err` is the response to return.
+fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32), HttpResult> {
     let tw = http::verify_twilio(&app.config, req)?;
-    let Some((occ, k)) = tw.attempt_ids() else {
-        return Err(hang_up_with(NOT_FOUND_SAY.into()));
-    };
-    match app.store.get_attempt(&occ, k).await {
-        Ok(Some(a)) => Ok((tw, a)),
-        Ok(None) => {
-            warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
-            Err(hang_up_with(NOT_FOUND_SAY.into()))
-        }
-        Err(e) => Err(Err(e.into())),
+    match tw.attempt_ids() {
+        Some((occ, k)) => Ok((tw, occ, k)),
+        None => Err(hang_up_with(NOT_FOUND_SAY.into())),
     }
 }
 
@@ -108,43 +113,55 @@ pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
         info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
         return hang_up_with(voicemail_message(&a.first_name));
     }
-    offer(app, &a, tw.query("audio") == Some("1"), false)
+    offer(app, &a, tw.query("audio") == Some("1"), false).await
 }
 
 // ---------------------------------------------------------------- call-response
 
-/// `POST /api/outbound/response`: a key was pressed.
+/// `POST /api/outbound/response`: a key was pressed. The URL names the attempt and the
+/// person, so 1 and 2 need no read.
 pub async fn call_response(app: &App, req: Request) -> HttpResult {
-    let (tw, a) = match attempt_for(app, &req).await {
+    let (tw, occ, k) = match verified_ids(app, &req) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    let (occ, k) = (a.occurrence_id.clone(), a.attempt);
     let digits = tw.param("Digits").unwrap_or("").to_string();
     let repeated = tw.query("repeat") == Some("1");
     match campaign::key_press(&digits, repeated) {
-        KeyPress::Accept => match service::accept(app, &occ, &a.employee_id, "phone", Some(k)).await? {
-            Acceptance::Accepted => hang_up_with(format!(
-                "Thank you, {}. The shift is yours. We will send you a text message to confirm. Goodbye.",
-                a.first_name
-            )),
-            _ => hang_up_with(
-                "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye."
-                    .into(),
-            ),
-        },
+        KeyPress::Accept => {
+            let Some(employee_id) = tw.query("employeeId").filter(|e| !e.is_empty()) else {
+                return hang_up_with(NOT_FOUND_SAY.into());
+            };
+            match service::accept(app, &occ, employee_id, "phone", Some(k)).await? {
+                Acceptance::Accepted => hang_up_with(
+                    "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye."
+                        .into(),
+                ),
+                _ => hang_up_with(
+                    "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye."
+                        .into(),
+                ),
+            }
+        }
         KeyPress::Decline => {
-            info!(occurrence_id = %occ, attempt = k, employee_id = %a.employee_id, "job_decline_start");
-            app.store.set_outcome(&occ, k, Outcome::Declined, Some("2")).await?;
+            info!(occurrence_id = %occ, attempt = k, "job_decline_start");
+            app.store
+                .set_outcome(&occ, k, Outcome::Declined, Some("2"))
+                .await?;
             hang_up_with("No problem, thank you for letting us know. Goodbye.".into())
         }
         KeyPress::Repeat => {
             info!(occurrence_id = %occ, attempt = k, "unknown_key_repeat");
-            offer(app, &a, tw.query("audio") == Some("1"), true)
+            match app.store.get_attempt(&occ, k).await? {
+                Some(a) => offer(app, &a, tw.query("audio") == Some("1"), true).await,
+                None => hang_up_with(NOT_FOUND_SAY.into()),
+            }
         }
         KeyPress::GiveUp => {
             info!(occurrence_id = %occ, attempt = k, "no_answer_start");
-            app.store.set_outcome(&occ, k, Outcome::NoAnswer, Some(&digits)).await?;
+            app.store
+                .set_outcome(&occ, k, Outcome::NoAnswer, Some(&digits))
+                .await?;
             hang_up_with("Sorry, we did not get an answer we could use. We will offer the shift to someone else. Goodbye.".into())
         }
     }
@@ -154,13 +171,13 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
 
 /// `POST /api/outbound/timeout`: the message played and no key was pressed.
 pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
-    let (_, a) = match attempt_for(app, &req).await {
+    let (_, occ, k) = match verified_ids(app, &req) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "no_answer_start");
+    info!(occurrence_id = %occ, attempt = k, "no_answer_start");
     app.store
-        .set_outcome(&a.occurrence_id, a.attempt, Outcome::NoAnswer, None)
+        .set_outcome(&occ, k, Outcome::NoAnswer, None)
         .await?;
     hang_up_with(
         "We did not hear a response, so we will offer the shift to someone else. Goodbye.".into(),
@@ -216,7 +233,8 @@ pub async fn call_status(app: &App, req: Request) -> HttpResult {
         let recorded = app
             .store
             .record_status(&occ, k, &sid, status.as_str(), sequence, duration, false)
-            .await?;
+            .await?
+            .is_some();
         info!(occurrence_id = %occ, attempt = k, call_status = status.as_str(), sequence, recorded, "call_status");
     }
     http::respond(204, "text/plain", "")

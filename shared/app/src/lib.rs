@@ -3,6 +3,7 @@
 
 pub mod adapters;
 pub mod app;
+pub mod budget;
 pub mod config;
 pub mod faults;
 pub mod handlers;

@@ -297,9 +297,10 @@ async fn prepare_audio(app: &App, a: &Attempt) -> bool {
 
 // ---------------------------------------------------------------- after an attempt
 
-/// Twilio says the call ended (a status callback, or the check asking Twilio): record it, give
-/// the attempt its outcome if it has none, and move on. Safe in any order and any number of
-/// times: the latest `sequence` wins and the campaign moves once per attempt.
+/// Twilio says the call ended (a status callback, or the check asking Twilio): record it and
+/// give the attempt its outcome if it has none; the campaign then moves on from the queue
+/// (`CheckCall`), off the webhook's critical path. Safe in any order and any number of times:
+/// the latest `sequence` wins and the campaign moves once per attempt.
 pub async fn on_final_status(
     app: &App,
     occ: &str,
@@ -309,22 +310,21 @@ pub async fn on_final_status(
     sequence: i64,
     duration: Option<u32>,
 ) -> Result<()> {
-    app.store
+    let Some(a) = app
+        .store
         .record_status(occ, k, sid, status.as_str(), sequence, duration, true)
-        .await?;
-    let Some(mut a) = app.store.get_attempt(occ, k).await? else {
-        return Ok(());
+        .await?
+    else {
+        return Ok(()); // stale or repeated: the first final status already did this
     };
     if a.outcome.is_none() {
         if let Some(o) = campaign::outcome_for_status(status, a.answered_by.as_deref()) {
-            if app.store.set_outcome(occ, k, o, None).await? {
-                a.outcome = Some(o);
-            } else {
-                a = app.store.get_attempt(occ, k).await?.unwrap_or(a);
-            }
+            app.store.set_outcome(occ, k, o, None).await?;
         }
     }
-    call_ended(app, &a).await
+    app.queue
+        .send(&DialTask::check(occ, k), std::time::Duration::ZERO)
+        .await
 }
 
 /// The attempt's call is over: free its call slot and move the campaign on.
@@ -461,7 +461,9 @@ pub enum Acceptance {
 }
 
 /// The one way a shift is accepted, whatever the channel. `attempt` is the call the person
-/// pressed 1 on, if any.
+/// pressed 1 on: the webhook URL Twilio signed names the person, so the phone path makes two
+/// writes (the acceptance and the call's outcome) and leaves the rest to the queue. Other
+/// channels check the pool first and finish everything before answering.
 pub async fn accept(
     app: &App,
     occ: &str,
@@ -470,11 +472,13 @@ pub async fn accept(
     attempt: Option<u32>,
 ) -> Result<Acceptance> {
     info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_acceptance_start");
-    let Some(shift) = app.store.get_shift(occ).await? else {
-        return Ok(Acceptance::UnknownShift);
-    };
-    if shift.staff(employee_id).is_none() {
-        return Ok(Acceptance::NotInPool);
+    if attempt.is_none() {
+        let Some(shift) = app.store.get_shift(occ).await? else {
+            return Ok(Acceptance::UnknownShift);
+        };
+        if shift.staff(employee_id).is_none() {
+            return Ok(Acceptance::NotInPool);
+        }
     }
     match app.store.accept(occ, employee_id, channel).await? {
         AcceptWrite::Won => {
@@ -489,21 +493,21 @@ pub async fn accept(
             }
             return Ok(Acceptance::Taken { filled_by });
         }
-        AcceptWrite::Taken { .. } => {}
+        AcceptWrite::Taken { .. } => {} // the same person again: a retried request
     }
+    let finish = DialTask::finish_acceptance(occ);
     if let Some(k) = attempt {
         app.store
             .set_outcome(occ, k, Outcome::Accepted, Some("1"))
             .await?;
+        app.queue.send(&finish, std::time::Duration::ZERO).await?;
+        return Ok(Acceptance::Accepted);
     }
-    // Re-read: the effects need who won and how (this may be a repeat of the winning request).
     let shift = app.store.get_shift(occ).await?.context("shift vanished")?;
     if let Err(e) = after_acceptance(app, &shift).await {
         // The shift is taken; what follows is finished from the queue, with its retries.
         warn!(occurrence_id = %occ, error = %e, "acceptance_effects_deferred");
-        app.queue
-            .send(&DialTask::finish_acceptance(occ), at_least_a_second(app, 1))
-            .await?;
+        app.queue.send(&finish, at_least_a_second(app, 1)).await?;
     }
     Ok(Acceptance::Accepted)
 }

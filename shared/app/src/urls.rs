@@ -21,8 +21,15 @@ pub fn twiml(c: &Config, occ: &str, k: u32, has_audio: bool) -> String {
         if has_audio { "&audio=1" } else { "" },
     )
 }
-pub fn response(c: &Config, occ: &str, k: u32, has_audio: bool, repeated: bool) -> String {
-    let mut extra = String::new();
+pub fn response(
+    c: &Config,
+    occ: &str,
+    k: u32,
+    employee_id: &str,
+    has_audio: bool,
+    repeated: bool,
+) -> String {
+    let mut extra = format!("&employeeId={}", urlencoding::encode(employee_id));
     if has_audio {
         extra.push_str("&audio=1");
     }

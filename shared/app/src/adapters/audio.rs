@@ -57,6 +57,21 @@ impl AudioStore {
         Ok(())
     }
 
+    /// A time-limited URL Twilio can fetch the audio from directly. Signing is local: no
+    /// request is made.
+    pub async fn presigned_url(&self, key: &str, valid_for: std::time::Duration) -> Result<String> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(valid_for)?;
+        let req = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| anyhow!(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+        Ok(req.uri().to_string())
+    }
+
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         match self
             .client

@@ -307,36 +307,51 @@ impl Store {
     /// nobody has it yet.
     pub async fn accept(&self, occ: &str, employee_id: &str, channel: &str) -> Result<AcceptWrite> {
         let (pk, sk) = shift_key(occ);
-        let won = conditional(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
-                .update_expression(
-                    "SET #st = :assigned, assignedTo = :e, assignedChannel = :c, assignedAt = :t",
-                )
-                .condition_expression("attribute_exists(pk) AND #st IN (:open, :unfilled)")
-                .expression_attribute_names("#st", "status")
-                .expression_attribute_values(":assigned", s(ShiftStatus::Assigned.as_str()))
-                .expression_attribute_values(":open", s(ShiftStatus::Open.as_str()))
-                .expression_attribute_values(
-                    ":unfilled",
-                    s(ShiftStatus::UnfilledAfterCalls.as_str()),
-                )
-                .expression_attribute_values(":e", s(employee_id))
-                .expression_attribute_values(":c", s(channel))
-                .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
-                .send()
-                .await,
-        )?;
-        if won {
-            return Ok(AcceptWrite::Won);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .update_expression(
+                "SET #st = :assigned, assignedTo = :e, assignedChannel = :c, assignedAt = :t",
+            )
+            .condition_expression("attribute_exists(pk) AND #st IN (:open, :unfilled)")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":assigned", s(ShiftStatus::Assigned.as_str()))
+            .expression_attribute_values(":open", s(ShiftStatus::Open.as_str()))
+            .expression_attribute_values(":unfilled", s(ShiftStatus::UnfilledAfterCalls.as_str()))
+            .expression_attribute_values(":e", s(employee_id))
+            .expression_attribute_values(":c", s(channel))
+            .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
+            // Who has it comes back with the refusal: no second read.
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(AcceptWrite::Won),
+            Err(e) if is_condition_failed(&e) => {
+                let old = e.as_service_error().and_then(|se| match se {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => {
+                        c.item().and_then(|i| get_s(i, "assignedTo"))
+                    }
+                    _ => None,
+                });
+                let filled_by = match old {
+                    Some(f) => f,
+                    None => self
+                        .get_shift(occ)
+                        .await?
+                        .context("shift vanished")?
+                        .assigned_to
+                        .unwrap_or_default(),
+                };
+                Ok(AcceptWrite::Taken { filled_by })
+            }
+            Err(e) => Err(anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
         }
-        let shift = self.get_shift(occ).await?.context("shift vanished")?;
-        Ok(AcceptWrite::Taken {
-            filled_by: shift.assigned_to.unwrap_or_default(),
-        })
     }
 
     /// OPEN → UNFILLED_AFTER_CALLS; false when the shift was no longer open.
@@ -565,7 +580,9 @@ impl Store {
         )
     }
 
-    /// Record a status callback unless a later one (by SequenceNumber) is already recorded.
+    /// Record a status callback unless a later one (by SequenceNumber) is already recorded;
+    /// returns the attempt as it now is, or `None` when this callback was stale.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_status(
         &self,
         occ: &str,
@@ -575,7 +592,7 @@ impl Store {
         sequence: i64,
         duration: Option<u32>,
         terminal: bool,
-    ) -> Result<bool> {
+    ) -> Result<Option<Attempt>> {
         let (pk, sk) = attempt_key(occ, k);
         let mut expr =
             "SET twilioStatus = :st, statusSeq = :seq, callSid = if_not_exists(callSid, :sid)"
@@ -591,7 +608,8 @@ impl Store {
             )
             .expression_attribute_values(":st", s(status))
             .expression_attribute_values(":seq", n(sequence))
-            .expression_attribute_values(":sid", s(sid));
+            .expression_attribute_values(":sid", s(sid))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
         if let Some(d) = duration {
             expr.push_str(", durationSecs = :d");
             req = req.expression_attribute_values(":d", n(d));
@@ -600,7 +618,11 @@ impl Store {
             expr.push_str(", endedAt = if_not_exists(endedAt, :t)");
             req = req.expression_attribute_values(":t", s(Utc::now().to_rfc3339()));
         }
-        conditional(req.update_expression(expr).send().await)
+        match req.update_expression(expr).send().await {
+            Ok(out) => out.attributes.as_ref().map(attempt_from).transpose(),
+            Err(e) if is_condition_failed(&e) => Ok(None),
+            Err(e) => Err(anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
     }
 
     pub async fn set_answered_by(&self, occ: &str, k: u32, answered_by: &str) -> Result<()> {

@@ -40,6 +40,7 @@ impl Tts {
         if self.api_key.is_empty() {
             bail!("ELEVENLABS_API_KEY is not set");
         }
+        crate::budget::record("elevenlabs");
         let url = format!(
             "{}/v1/text-to-speech/{}?output_format=ulaw_8000",
             self.base,

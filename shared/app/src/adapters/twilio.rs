@@ -95,6 +95,7 @@ impl Twilio {
     }
 
     async fn post_once(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
+        crate::budget::record("twilio");
         let resp = self
             .http
             .post(self.url(tail))
@@ -171,6 +172,7 @@ impl Twilio {
 
     /// A call's current status (for an attempt whose final callback never came).
     pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
+        crate::budget::record("twilio");
         let resp = self
             .http
             .get(self.url(&format!("Calls/{sid}.json")))

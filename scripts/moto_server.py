@@ -1,0 +1,38 @@
+"""The local AWS: moto's server, with DynamoDB's item operations made atomic.
+
+DynamoDB applies a conditional write atomically: the condition and the write happen as one
+step, so of two writers with the same condition exactly one succeeds. moto's threaded server
+reads the item, evaluates the condition and writes it back without a lock, so under real
+concurrency two conditional writes can both succeed. This product's whole promise (one person
+per shift) rests on that atomicity, so the tests run moto with every DynamoDB operation behind
+one lock, as DynamoDB behaves. Everything else is moto as published.
+
+    python scripts/moto_server.py -H 127.0.0.1 -p 5055
+"""
+import functools
+import threading
+
+from moto.dynamodb.models import DynamoDBBackend
+
+_LOCK = threading.RLock()
+_OPERATIONS = (
+    "put_item", "update_item", "delete_item", "get_item", "query", "scan",
+    "batch_get_item", "batch_write_item", "transact_write_items", "transact_get_items",
+)
+
+
+def _atomic(operation):
+    @functools.wraps(operation)
+    def run(self, *args, **kwargs):
+        with _LOCK:
+            return operation(self, *args, **kwargs)
+    return run
+
+
+for name in _OPERATIONS:
+    if hasattr(DynamoDBBackend, name):
+        setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
+
+if __name__ == "__main__":
+    from moto.server import main
+    main()
