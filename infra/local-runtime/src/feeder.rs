@@ -17,6 +17,7 @@ pub async fn run(
     queue_arn: String,
     batch_size: i32,
     duplicate: bool,
+    budget: Arc<std::sync::Mutex<crate::gateway::BudgetStats>>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -71,7 +72,18 @@ pub async fn run(
                 }
             };
         let invoke = |event| async {
-            match handlers::dialer(&app, LambdaEvent::new(event, Context::default())).await {
+            let started = std::time::Instant::now();
+            let (result, counts) = callout_app::budget::counted(handlers::dialer(
+                &app,
+                LambdaEvent::new(event, Context::default()),
+            ))
+            .await;
+            budget.lock().unwrap_or_else(|e| e.into_inner()).record(
+                "dialer",
+                counts,
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+            match result {
                 Ok(resp) => resp
                     .batch_item_failures
                     .into_iter()

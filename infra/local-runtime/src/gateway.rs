@@ -22,10 +22,19 @@ pub struct Gateway {
 /// Outside requests per invocation, by route: the most any one invocation made of each
 /// service, and how many invocations there were (the critical-path budget).
 #[derive(Debug, Clone, Default)]
-pub struct BudgetStats(pub BTreeMap<&'static str, (u32, callout_app::budget::Counts)>);
+pub struct BudgetStats(
+    pub BTreeMap<&'static str, (u32, callout_app::budget::Counts)>,
+    pub BTreeMap<&'static str, f64>,
+);
 
 impl BudgetStats {
-    fn record(&mut self, route: &'static str, counts: callout_app::budget::Counts) {
+    pub fn record(
+        &mut self,
+        route: &'static str,
+        counts: callout_app::budget::Counts,
+        millis: f64,
+    ) {
+        *self.1.entry(route).or_default() += millis;
         let (invocations, most) = self.0.entry(route).or_default();
         *invocations += 1;
         for (service, n) in counts {
@@ -45,6 +54,11 @@ impl BudgetStats {
 
     pub fn invocations(&self, route: &str) -> u32 {
         self.0.get(route).map(|(n, _)| *n).unwrap_or(0)
+    }
+
+    /// Time spent in `route`'s handler, all invocations together (ms).
+    pub fn total_ms(&self, route: &str) -> f64 {
+        self.1.get(route).copied().unwrap_or(0.0)
     }
 }
 
@@ -217,6 +231,7 @@ impl Gateway {
             Err(e) => return plain(StatusCode::BAD_REQUEST, json!({"message": e.to_string()})),
         };
         let app = &self.app;
+        let started = std::time::Instant::now();
         let (result, counts) = callout_app::budget::counted(async {
             match route {
                 Route::Twiml => handlers::call_twiml(app, request).await,
@@ -233,7 +248,11 @@ impl Gateway {
         self.budget
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(route.name(), counts);
+            .record(
+                route.name(),
+                counts,
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
         match result {
             Ok(resp) => {
                 let (parts, body) = resp.into_parts();

@@ -237,6 +237,7 @@ impl LocalRuntime {
                 provisioned.dial_queue_arn.clone(),
                 options.batch_size,
                 options.duplicate_deliveries,
+                budget.clone(),
                 stop_rx.clone(),
             ));
         }

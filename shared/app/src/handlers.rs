@@ -440,13 +440,13 @@ pub async fn start_calling(
 
 // ---------------------------------------------------------------- dialer
 
-/// A batch from the dial queue; failed tasks are reported so only they are retried.
+/// A batch from the dial queue; failed tasks are reported so only they are retried. The
+/// tasks of a batch are independent (different attempts), so they run concurrently.
 pub async fn dialer(
     app: &App,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    let mut failures = Vec::new();
-    for record in event.payload.records {
+    let results = futures::future::join_all(event.payload.records.into_iter().map(|record| async move {
         let id = record.message_id.clone().unwrap_or_default();
         let receives: u32 = record
             .attributes
@@ -463,18 +463,18 @@ pub async fn dialer(
                 Err(())
             }
         };
-        if result.is_err() {
-            if receives >= app.config.dial_max_receive_count {
-                // The last try: the queue's redrive policy moves it to the dead-letter queue.
-                error!(message_id = %id, receives, alarm = true, "dial_task_dead_lettered");
-            }
-            failures.push(id);
+        if result.is_err() && receives >= app.config.dial_max_receive_count {
+            // The last try: the queue's redrive policy moves it to the dead-letter queue.
+            error!(message_id = %id, receives, alarm = true, "dial_task_dead_lettered");
         }
-    }
+        (id, result.is_err())
+    }))
+    .await;
     let mut resp = SqsBatchResponse::default();
-    resp.batch_item_failures = failures
+    resp.batch_item_failures = results
         .into_iter()
-        .map(|id| {
+        .filter(|(_, failed)| *failed)
+        .map(|(id, _)| {
             let mut f = BatchItemFailure::default();
             f.item_identifier = id;
             f

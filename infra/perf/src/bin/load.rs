@@ -1,0 +1,239 @@
+//! A bounded load run: N concurrent campaigns (default 1,000), 4 staff each with mixed
+//! behaviours, through the local runtime and the simulated Twilio at a high TIME_SCALE.
+//! Checks every shift reaches a final state with no lost task, no duplicate call and no double
+//! assignment, and prints wall time, calls per second, peak memory and where the time went.
+//!
+//!     scripts/local-aws.sh start && AWS_ENDPOINT_URL=http://127.0.0.1:5055 \
+//!       cargo run --release -p perf --bin load -- [campaigns] [max concurrent calls]
+
+use anyhow::{bail, Result};
+use callout_sim::{Behaviour, Sim, SimConfig};
+use local_runtime::{LocalRuntime, Options};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> Result<()> {
+    if std::env::var("RUST_LOG").is_err() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    callout_app::logging::init();
+    let args: Vec<String> = std::env::args().collect();
+    let campaigns: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let slots: u32 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(50);
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into());
+
+    let sim = Sim::start(SimConfig {
+        step_delay: Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await?;
+    let mut options = Options::new(&endpoint, &sim.base_url());
+    options.resource_prefix = format!("load{}", rand::random::<u32>() % 100_000);
+    options.time_scale = 600.0;
+    options.max_concurrent_calls = slots;
+    options.dialer_concurrency = 4;
+    let rt = LocalRuntime::start(options).await?;
+    let http = reqwest::Client::new();
+    let token = rt.token("prov_load");
+    let r = http
+        .patch(format!("{}/api/provider/outbound-calling", rt.base_url))
+        .bearer_auth(&token)
+        .json(&json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1}))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("settings: {}", r.text().await?);
+    }
+
+    // Mixed behaviours, the same every run.
+    let mut rng = StdRng::seed_from_u64(7);
+    let behaviours = [
+        (Behaviour::Accept, 20),
+        (Behaviour::Decline, 30),
+        (Behaviour::Silent, 15),
+        (Behaviour::NoAnswer, 15),
+        (Behaviour::Busy, 10),
+        (Behaviour::Voicemail, 10),
+    ];
+    let mut shifts = Vec::new();
+    for c in 0..campaigns {
+        let occ = format!("occ_load_{c:05}");
+        let mut pool = Vec::new();
+        for i in 0..4 {
+            let phone = format!("+614{c:05}{i:02}");
+            let mut roll = rng.gen_range(0..100);
+            let b = behaviours
+                .iter()
+                .find(|(_, w)| {
+                    if roll < *w {
+                        true
+                    } else {
+                        roll -= w;
+                        false
+                    }
+                })
+                .map(|(b, _)| b.clone())
+                .unwrap();
+            sim.set_phone(&phone, b);
+            pool.push(
+                json!({"employeeId": format!("emp_{i}"), "firstName": "Sam", "phone": phone}),
+            );
+        }
+        shifts.push((occ, pool));
+    }
+
+    println!("load run: {campaigns} campaigns × 4 staff, 1 round, MAX_CONCURRENT_CALLS={slots}, TIME_SCALE 600");
+    let started = Instant::now();
+    let mut posts = Vec::new();
+    for (occ, pool) in &shifts {
+        let event = json!({"detail-type": "Wave3Completed", "detail": {
+            "occurrenceId": occ, "providerId": "prov_load",
+            "job": {"patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+                    "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney", "suburb": "Parramatta"},
+            "staffPool": pool }});
+        let (http, url) = (http.clone(), format!("{}/local/events", rt.base_url));
+        posts.push(tokio::spawn(async move {
+            http.post(url)
+                .json(&event)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+        if posts.len() % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    for p in posts {
+        if p.await?? != 200 {
+            bail!("a start event was refused");
+        }
+    }
+    let started_all = started.elapsed();
+
+    // Wait until every shift is final and every call has ended (bounded).
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let mut open: Vec<String> = shifts.iter().map(|(o, _)| o.clone()).collect();
+    while !open.is_empty() {
+        if Instant::now() > deadline {
+            bail!("{} shifts still open after 15 minutes", open.len());
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut still = Vec::new();
+        for occ in open {
+            let s = rt.app.store.get_shift(&occ).await?;
+            if s.map(|s| s.status == callout_core::ShiftStatus::Open)
+                .unwrap_or(true)
+            {
+                still.push(occ);
+            }
+        }
+        open = still;
+    }
+    while sim.live_calls() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let wall = started.elapsed();
+
+    // Verify.
+    let calls = sim.calls();
+    let mut per_phone: HashMap<&str, usize> = HashMap::new();
+    for c in &calls {
+        *per_phone.entry(c.to.as_str()).or_default() += 1;
+    }
+    let duplicate_calls: usize = per_phone.values().map(|n| n.saturating_sub(1)).sum();
+    let (mut assigned, mut unfilled, mut double, mut missing_outcomes) = (0, 0, 0, 0);
+    for (occ, _) in &shifts {
+        let shift = rt.app.store.get_shift(occ).await?.unwrap();
+        let attempts = rt.app.store.list_attempts(occ).await?;
+        let accepted = attempts
+            .iter()
+            .filter(|a| a.outcome == Some(callout_core::Outcome::Accepted))
+            .count();
+        missing_outcomes += attempts.iter().filter(|a| a.outcome.is_none()).count();
+        match shift.status {
+            callout_core::ShiftStatus::Assigned => assigned += 1,
+            _ => unfilled += 1,
+        }
+        if accepted > 1 {
+            double += 1;
+        }
+    }
+    let sms = sim.messages();
+    let mut sms_per_phone: HashMap<&str, usize> = HashMap::new();
+    for m in &sms {
+        *sms_per_phone.entry(m.to.as_str()).or_default() += 1;
+    }
+    double += sms_per_phone.values().filter(|n| **n > 1).count();
+    let sqs = aws_sdk_sqs::Client::new(&rt.sdk);
+    let dlq = sqs
+        .get_queue_attributes()
+        .queue_url(&rt.provisioned.dial_dlq_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await?
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+                .cloned()
+        })
+        .unwrap_or_default();
+
+    println!(
+        "all {campaigns} start events accepted in {:.1} s",
+        started_all.as_secs_f64()
+    );
+    println!(
+        "wall time {:.1} s · {} calls · {:.1} calls/s",
+        wall.as_secs_f64(),
+        calls.len(),
+        calls.len() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "final states: {assigned} ASSIGNED, {unfilled} UNFILLED_AFTER_CALLS · confirmation SMS {}",
+        sms.len()
+    );
+    println!("lost tasks {} (attempts without an outcome) · dead-lettered {dlq} · duplicate calls {duplicate_calls} · double assignments {double}", missing_outcomes);
+    println!(
+        "peak memory of the whole process (local runtime, dialer, simulated Twilio): {:.0} MB",
+        peak_rss_mb()
+    );
+    println!("where the time went (handler time, all invocations):");
+    let b = rt.budget.lock().unwrap().clone();
+    for (route, (n, most)) in &b.0 {
+        println!(
+            "  {route:<18} {n:>6} invocations · {:>8.1} ms avg · most requests in one: {most:?}",
+            b.total_ms(route) / *n as f64
+        );
+    }
+    rt.stop();
+    if !(duplicate_calls == 0
+        && double == 0
+        && missing_outcomes == 0
+        && dlq == "0"
+        && assigned == sms.len())
+    {
+        bail!("the load run found a problem");
+    }
+    Ok(())
+}
