@@ -2,7 +2,7 @@
 MOTO_PORT ?= 5055
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(MOTO_PORT)
 
-.PHONY: demo test run aws-up aws-down lint fmt
+.PHONY: demo test run aws-up aws-down lint fmt build build-cargo lint-template contract bench cold-start load
 
 ## Play a 4-staff campaign on the local AWS with the simulated Twilio and print its timeline.
 demo:
@@ -28,3 +28,28 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+## Release arm64 builds of every function with `sam build` (cargo-lambda), timed, with bootstrap sizes.
+build:
+	@scripts/build.sh sam
+
+## The same with `cargo lambda build --release --arm64` (target/lambda/<function>/bootstrap).
+build-cargo:
+	@scripts/build.sh cargo
+
+lint-template:
+	@scripts/lint-template.sh
+
+contract:
+	@scripts/contract.sh
+
+## Measurements (docs/PERFORMANCE.md).
+bench:
+	cargo bench -p callout-core --bench core
+
+cold-start:
+	cargo build --release --bins
+	scripts/cold-start.py --bin-dir target/release
+
+load: aws-up
+	cargo run --release -p perf --bin load -- 1000 50

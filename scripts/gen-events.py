@@ -371,7 +371,7 @@ def main():
         twilio_event(
             "POST",
             "/api/outbound/response",
-            "occurrenceId=occ_123&attempt=0&audio=1",
+            "occurrenceId=occ_123&attempt=0&employeeId=emp_1&audio=1",
             call_params(SID_ALICE, ALICE["phone"], "in-progress", [("Digits", "1"), ("FinishedOnKey", "")]),
             "Jv3xYgv4SwMEP0o=",
             17,

@@ -9,6 +9,11 @@ trap 'scripts/local-aws.sh stop' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}"
 export RUST_LOG="${RUST_LOG:-warn}"
 cargo fmt --all -- --check
+# The SAM template: cfn-lint and sam validate --lint (installed into .venv if missing).
+scripts/lint-template.sh
+# The contract check against Twilio's OpenAPI description runs on Prism (installed if missing).
+scripts/contract.sh install
+export CONTRACT_REQUIRED=1
 log="$(mktemp)"
 set +e
 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
