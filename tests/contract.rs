@@ -84,6 +84,8 @@ fn start_prism() -> Option<(Prism, String)> {
 struct Verdict {
     request: String,
     status: u16,
+    /// Prism's explanation, shown in failure messages.
+    #[allow(dead_code)]
     body: String,
 }
 

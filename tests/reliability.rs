@@ -101,10 +101,7 @@ async fn fifty_yeses_at_once_give_exactly_one_winner_twenty_times_over() {
             .1
             .clone();
         // A phone winner's confirmation is sent from the queue, just after the call's answer.
-        let start = std::time::Instant::now();
-        while w.sim.messages().len() == sms_before && start.elapsed() < Duration::from_secs(10) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually("the confirmation", || w.sim.messages().len() > sms_before).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let sms = w.sim.messages()[sms_before..].to_vec();
         assert_eq!(sms.len(), 1, "round {round}: one confirmation: {sms:?}");
@@ -244,10 +241,7 @@ async fn a_webhook_retried_by_twilio_gets_the_same_answer_and_no_second_effect()
     let log = w.call_log(&occ).await;
     assert_eq!(outcomes(&log), ["Declined", "No Answer", "Accepted"]);
     // The confirmation goes out from the queue, once.
-    let start = std::time::Instant::now();
-    while w.sim.messages().is_empty() && start.elapsed() < Duration::from_secs(10) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the confirmation", || !w.sim.messages().is_empty()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(w.sim.messages().len(), 1, "one confirmation");
 }
@@ -261,14 +255,7 @@ async fn the_confirmation_sms_is_sent_once_when_twilio_fails_at_first() {
     w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
     let (status, _) = w.accept_by_sms(&occ, &BOB).await;
     assert_eq!(status, 200, "the acceptance itself stands");
-    let start = std::time::Instant::now();
-    while w.sim.messages().is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the confirmation was never sent"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the confirmation", || !w.sim.messages().is_empty()).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(w.sim.messages().len(), 1);
     let filled = w
@@ -401,11 +388,7 @@ async fn throttling_is_retried_and_a_refused_number_fails_to_the_next_person() {
     w.sim.fail_next_rest(RestOp::CreateCall, 429, 2);
     let occ = new_occ("throttle");
     w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
-    let start = std::time::Instant::now();
-    while w.sim.calls().is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(20));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually("Alice's call", || !w.sim.calls().is_empty()).await;
     w.sim.fail_next_rest(RestOp::CreateCall, 503, 5);
     w.sim.fail_next_rest(RestOp::CreateCall, 400, 1);
     // The 503s hit Bob's call; it is retried from the queue until Twilio refuses the number.

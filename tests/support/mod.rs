@@ -359,6 +359,18 @@ impl World {
     }
 }
 
+/// Wait (up to 20 s) until `done` holds; fail naming `what` otherwise.
+pub async fn eventually(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Outcomes of the call log in order.
 pub fn outcomes(log: &Value) -> Vec<String> {
     log["calls"]

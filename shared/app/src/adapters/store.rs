@@ -140,7 +140,44 @@ pub enum AcceptWrite {
     Taken { filled_by: String },
 }
 
+type Key = (AttributeValue, AttributeValue);
+
 impl Store {
+    fn update(
+        &self,
+        (pk, sk): Key,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+    }
+
+    /// A strongly consistent read: the campaign always decides on the latest state.
+    fn get(
+        &self,
+        (pk, sk): Key,
+    ) -> aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+            .consistent_read(true)
+    }
+
+    fn delete(
+        &self,
+        (pk, sk): Key,
+    ) -> aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", pk)
+            .key("sk", sk)
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Store {
         Store {
             client,
@@ -232,14 +269,8 @@ impl Store {
     }
 
     pub async fn get_shift(&self, occ: &str) -> Result<Option<Shift>> {
-        let (pk, sk) = shift_key(occ);
         let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
-            .consistent_read(true)
+            .get(shift_key(occ))
             .send()
             .await
             .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
@@ -289,12 +320,7 @@ impl Store {
     }
 
     pub async fn mark_scheduled(&self, occ: &str, at: DateTime<Utc>) -> Result<()> {
-        let (pk, sk) = shift_key(occ);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+        self.update(shift_key(occ))
             .update_expression("SET scheduledAt = :t")
             .expression_attribute_values(":t", s(at.to_rfc3339()))
             .send()
@@ -306,13 +332,8 @@ impl Store {
     /// The one rule every channel accepts through: the shift goes to `employee_id` only if
     /// nobody has it yet.
     pub async fn accept(&self, occ: &str, employee_id: &str, channel: &str) -> Result<AcceptWrite> {
-        let (pk, sk) = shift_key(occ);
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+            .update(shift_key(occ))
             .update_expression(
                 "SET #st = :assigned, assignedTo = :e, assignedChannel = :c, assignedAt = :t",
             )
@@ -356,13 +377,8 @@ impl Store {
 
     /// OPEN → UNFILLED_AFTER_CALLS; false when the shift was no longer open.
     pub async fn mark_unfilled(&self, occ: &str) -> Result<bool> {
-        let (pk, sk) = shift_key(occ);
         conditional(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
+            self.update(shift_key(occ))
                 .update_expression("SET #st = :unfilled, unfilledAt = :t")
                 .condition_expression("#st = :open")
                 .expression_attribute_names("#st", "status")
@@ -380,13 +396,8 @@ impl Store {
     /// Claim a once-only side effect of a shift (a confirmation SMS, an event): true for the
     /// one caller that should perform it.
     pub async fn claim_once(&self, occ: &str, flag: &str) -> Result<bool> {
-        let (pk, sk) = shift_key(occ);
         conditional(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
+            self.update(shift_key(occ))
                 .update_expression("SET #f = :t")
                 .condition_expression("attribute_exists(pk) AND attribute_not_exists(#f)")
                 .expression_attribute_names("#f", flag)
@@ -398,12 +409,7 @@ impl Store {
 
     /// Give a claim back when its side effect failed, so a retry performs it.
     pub async fn release_once(&self, occ: &str, flag: &str) -> Result<()> {
-        let (pk, sk) = shift_key(occ);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+        self.update(shift_key(occ))
             .update_expression("REMOVE #f")
             .expression_attribute_names("#f", flag)
             .send()
@@ -505,13 +511,8 @@ impl Store {
     /// Take back an attempt whose call Twilio refused with a temporary error, so the
     /// redelivered task tries again. Never removes an attempt that has a call or an outcome.
     pub async fn release_attempt(&self, occ: &str, k: u32) -> Result<bool> {
-        let (pk, sk) = attempt_key(occ, k);
         conditional(
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
+            self.delete(attempt_key(occ, k))
                 .condition_expression(
                     "attribute_not_exists(callSid) AND attribute_not_exists(outcome)",
                 )
@@ -521,14 +522,8 @@ impl Store {
     }
 
     pub async fn get_attempt(&self, occ: &str, k: u32) -> Result<Option<Attempt>> {
-        let (pk, sk) = attempt_key(occ, k);
         let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
-            .consistent_read(true)
+            .get(attempt_key(occ, k))
             .send()
             .await
             .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
@@ -565,13 +560,8 @@ impl Store {
     /// Store the CallSid; false when the attempt was given an outcome meanwhile (the shift was
     /// filled while the call was being placed), so the call must be ended.
     pub async fn set_call_sid(&self, occ: &str, k: u32, sid: &str) -> Result<bool> {
-        let (pk, sk) = attempt_key(occ, k);
         conditional(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
+            self.update(attempt_key(occ, k))
                 .update_expression("SET callSid = :sid")
                 .condition_expression("attribute_exists(pk) AND attribute_not_exists(outcome)")
                 .expression_attribute_values(":sid", s(sid))
@@ -593,16 +583,11 @@ impl Store {
         duration: Option<u32>,
         terminal: bool,
     ) -> Result<Option<Attempt>> {
-        let (pk, sk) = attempt_key(occ, k);
         let mut expr =
             "SET twilioStatus = :st, statusSeq = :seq, callSid = if_not_exists(callSid, :sid)"
                 .to_string();
         let mut req = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+            .update(attempt_key(occ, k))
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)",
             )
@@ -626,13 +611,8 @@ impl Store {
     }
 
     pub async fn set_answered_by(&self, occ: &str, k: u32, answered_by: &str) -> Result<()> {
-        let (pk, sk) = attempt_key(occ, k);
         conditional(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
+            self.update(attempt_key(occ, k))
                 .update_expression("SET answeredBy = :a")
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_values(":a", s(answered_by))
@@ -650,13 +630,8 @@ impl Store {
         outcome: Outcome,
         digit: Option<&str>,
     ) -> Result<bool> {
-        let (pk, sk) = attempt_key(occ, k);
         let mut req = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", pk)
-            .key("sk", sk)
+            .update(attempt_key(occ, k))
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(outcome)")
             .expression_attribute_values(":o", s(outcome.as_str()));
         let expr = match digit {
@@ -671,13 +646,8 @@ impl Store {
 
     /// Mark that the campaign has moved on from this attempt; false when it already had.
     pub async fn mark_advanced(&self, occ: &str, k: u32) -> Result<bool> {
-        let (pk, sk) = attempt_key(occ, k);
         conditional(
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", pk)
-                .key("sk", sk)
+            self.update(attempt_key(occ, k))
                 .update_expression("SET advancedAt = :t")
                 .condition_expression("attribute_exists(pk) AND attribute_not_exists(advancedAt)")
                 .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
