@@ -156,3 +156,68 @@ pub fn provider_id(req: &Request) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config() -> Config {
+        Config {
+            public_base_url: "https://abc123.execute-api.us-east-1.amazonaws.com".into(),
+            twilio_account_sid: "AC1".into(),
+            twilio_auth_tokens: vec!["token".into()],
+            twilio_from_number: String::new(),
+            twilio_api_base: String::new(),
+            elevenlabs_api_key: String::new(),
+            elevenlabs_voice_id: String::new(),
+            elevenlabs_model_id: String::new(),
+            elevenlabs_api_base: String::new(),
+            tts_budget: std::time::Duration::from_secs(1),
+            table_name: String::new(),
+            dial_queue_url: String::new(),
+            dial_queue_arn: String::new(),
+            audio_bucket: String::new(),
+            schedule_group: String::new(),
+            scheduler_role_arn: String::new(),
+            event_bus_name: String::new(),
+            time_scale: 1.0,
+            max_concurrent_calls: 1,
+            dial_max_receive_count: 5,
+        }
+    }
+
+    fn request(query: &str, body: Vec<u8>, signature: Option<&str>) -> Request {
+        let mut b = http::Request::builder()
+            .method("POST")
+            .uri(format!(
+                "https://abc123.execute-api.us-east-1.amazonaws.com/api/outbound/status?{query}"
+            ))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(s) = signature {
+            b = b.header("x-twilio-signature", s);
+        }
+        b.body(lambda_http::Body::Binary(body)).unwrap()
+    }
+
+    proptest! {
+        /// Any body, query and signature: no panic, and only a genuine signature passes.
+        #[test]
+        fn form_parsing_and_the_signature_check_never_panic(
+            body in proptest::collection::vec(any::<u8>(), 0..400),
+            query in "[a-zA-Z0-9=&%+._-]{0,60}",
+            signature in proptest::option::of("[ -~]{0,40}"),
+        ) {
+            let c = config();
+            let forged = verify_twilio(&c, &request(&query, body.clone(), signature.as_deref()));
+            prop_assert!(forged.is_err());
+            // The same request signed as Twilio signs it passes, and its parameters are read.
+            let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+            let url = format!("{}/api/outbound/status{}", c.public_base_url, if query.is_empty() { String::new() } else { format!("?{query}") });
+            let real = callout_core::signature::sign("token", &url, &params);
+            let ok = verify_twilio(&c, &request(&query, body, Some(&real)));
+            prop_assert!(ok.is_ok());
+            prop_assert_eq!(ok.ok().unwrap().params, params);
+        }
+    }
+}
