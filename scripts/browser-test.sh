@@ -38,4 +38,4 @@ export SCREENSHOT_DIR="${SCREENSHOT_DIR:-.local/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 export SCREENSHOT_DIR="$(cd "$SCREENSHOT_DIR" && pwd)"
 
-cargo test -p e2e --test portal -- --ignored --exact the_portal_page_in_a_browser --nocapture
+cargo test --workspace --test portal -- --ignored --exact the_portal_page_in_a_browser --nocapture

@@ -23,8 +23,10 @@ pub async fn run(
 ) {
     let mut known: HashMap<String, Option<Pending>> = HashMap::new();
     loop {
+        // Listing costs the local AWS more the more schedules are pending: poll less often then.
+        let pause = Duration::from_millis(100 + known.len() as u64);
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => return,
         }
         let mut names = HashSet::new();
