@@ -169,8 +169,6 @@ async fn sample_app(outside_base: &str) -> (Arc<App>, local_runtime::provision::
         twilio_from_number: "+61255501234".into(),
         twilio_api_base: outside_base.into(),
         elevenlabs_api_key: "sample-elevenlabs-key".into(),
-        elevenlabs_voice_id: "pNInz6obpgDQGcFmaJgB".into(),
-        elevenlabs_model_id: "eleven_multilingual_v2".into(),
         elevenlabs_api_base: outside_base.into(),
         tts_budget: Duration::from_secs(5),
         table_name: names.table.clone(),
@@ -180,9 +178,7 @@ async fn sample_app(outside_base: &str) -> (Arc<App>, local_runtime::provision::
         schedule_group: names.schedule_group.clone(),
         scheduler_role_arn: "arn:aws:iam::123456789012:role/shift-callout-SchedulerRole".into(),
         event_bus_name: names.event_bus.clone(),
-        time_scale: 1.0,
-        max_concurrent_calls: 5,
-        dial_max_receive_count: 5,
+        ..Config::default()
     };
     (Arc::new(App::new(config, &sdk)), provisioned)
 }
@@ -447,23 +443,7 @@ fn webhook_samples_are_signed_for_the_documented_token_and_url() {
         public_base_url: base.into(),
         twilio_account_sid: ACCOUNT_SID.into(),
         twilio_auth_tokens: vec![token.into()],
-        twilio_from_number: String::new(),
-        twilio_api_base: String::new(),
-        elevenlabs_api_key: String::new(),
-        elevenlabs_voice_id: String::new(),
-        elevenlabs_model_id: String::new(),
-        elevenlabs_api_base: String::new(),
-        tts_budget: Duration::from_secs(1),
-        table_name: String::new(),
-        dial_queue_url: String::new(),
-        dial_queue_arn: String::new(),
-        audio_bucket: String::new(),
-        schedule_group: String::new(),
-        scheduler_role_arn: String::new(),
-        event_bus_name: String::new(),
-        time_scale: 1.0,
-        max_concurrent_calls: 5,
-        dial_max_receive_count: 5,
+        ..Config::default()
     };
     let mut checked = 0;
     for name in sample_files() {

@@ -313,31 +313,8 @@ impl World {
     /// Record attempt `k` for pool member `k` of a quiet shift, as the dialer would.
     pub async fn add_attempt(&self, occ: &str, k: u32) {
         let shift = self.rt.app.store.get_shift(occ).await.unwrap().unwrap();
-        let staff = &shift.event.staff_pool[k as usize];
-        let attempt = callout_app::records::Attempt {
-            occurrence_id: occ.into(),
-            provider_id: PROVIDER.into(),
-            attempt: k,
-            round: 1,
-            position: k,
-            employee_id: staff.employee_id.clone(),
-            first_name: staff.first_name.clone(),
-            phone: staff.phone.clone(),
-            purpose: callout_app::records::PURPOSE.into(),
-            text: "offer".into(),
-            call_sid: None,
-            twilio_status: None,
-            status_sequence: None,
-            duration_secs: None,
-            answered_by: None,
-            outcome: None,
-            digit: None,
-            created_at: chrono::Utc::now(),
-            ended_at: None,
-            advanced: false,
-            pace_slot: None,
-            pace_holder: None,
-        };
+        let slot = shift.plan().slot(k).expect("k is within the plan");
+        let attempt = callout_app::records::Attempt::new(&shift, k, slot, "offer".into(), None);
         assert!(self.rt.app.store.create_attempt(&attempt).await.unwrap());
     }
 

@@ -190,7 +190,6 @@ impl LocalRuntime {
             twilio_api_base: options.twilio_api_base.clone(),
             elevenlabs_api_key: options.elevenlabs_api_key.clone(),
             elevenlabs_voice_id: options.elevenlabs_voice_id.clone(),
-            elevenlabs_model_id: "eleven_multilingual_v2".into(),
             elevenlabs_api_base: options.elevenlabs_api_base.clone(),
             tts_budget: options.tts_budget,
             table_name: names.table.clone(),
@@ -203,6 +202,7 @@ impl LocalRuntime {
             time_scale: options.time_scale,
             max_concurrent_calls: options.max_concurrent_calls,
             dial_max_receive_count: provision::MAX_RECEIVE_COUNT,
+            ..Config::default()
         };
         let mut app = App::new(config, &sdk);
         // Metric lines are kept for the demo and tests rather than printed.

@@ -34,6 +34,38 @@ pub struct Config {
     pub dial_max_receive_count: u32,
 }
 
+/// Production defaults with no resources named: the base that the local runtime and tests
+/// fill in (`Config { table_name: …, ..Config::default() }`).
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            public_base_url: String::new(),
+            twilio_account_sid: String::new(),
+            twilio_auth_tokens: Vec::new(),
+            twilio_from_number: String::new(),
+            twilio_api_base: "https://api.twilio.com".into(),
+            elevenlabs_api_key: String::new(),
+            elevenlabs_voice_id: DEFAULT_VOICE_ID.into(),
+            elevenlabs_model_id: DEFAULT_MODEL_ID.into(),
+            elevenlabs_api_base: "https://api.elevenlabs.io".into(),
+            tts_budget: Duration::from_millis(8000),
+            table_name: String::new(),
+            dial_queue_url: String::new(),
+            dial_queue_arn: String::new(),
+            audio_bucket: String::new(),
+            schedule_group: "default".into(),
+            scheduler_role_arn: String::new(),
+            event_bus_name: "default".into(),
+            time_scale: 1.0,
+            max_concurrent_calls: 5,
+            dial_max_receive_count: 5,
+        }
+    }
+}
+
+const DEFAULT_VOICE_ID: &str = "pNInz6obpgDQGcFmaJgB";
+const DEFAULT_MODEL_ID: &str = "eleven_multilingual_v2";
+
 /// A required variable that is missing or a value that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -77,9 +109,9 @@ impl Config {
                 .to_string(),
             elevenlabs_api_key: var("ELEVENLABS_API_KEY").unwrap_or_default(),
             elevenlabs_voice_id: var("ELEVENLABS_VOICE_ID")
-                .unwrap_or_else(|| "pNInz6obpgDQGcFmaJgB".into()),
+                .unwrap_or_else(|| DEFAULT_VOICE_ID.into()),
             elevenlabs_model_id: var("ELEVENLABS_MODEL_ID")
-                .unwrap_or_else(|| "eleven_multilingual_v2".into()),
+                .unwrap_or_else(|| DEFAULT_MODEL_ID.into()),
             elevenlabs_api_base: var("ELEVENLABS_API_BASE")
                 .unwrap_or_else(|| "https://api.elevenlabs.io".into())
                 .trim_end_matches('/')

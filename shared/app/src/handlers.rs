@@ -60,10 +60,6 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
 /// How long a presigned audio URL given to Twilio works.
 const AUDIO_URL_VALIDITY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-fn voicemail_message(first_name: &str) -> String {
-    format!("Hi {first_name}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
-}
-
 const NOT_FOUND_SAY: &str = "Sorry, we could not find this shift offer. Goodbye.";
 
 /// Verify, then the attempt ids the URL names; `Err` is the response to return.
@@ -111,7 +107,7 @@ pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
             .set_outcome(&occ, k, Outcome::Voicemail, None)
             .await?;
         info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
-        return hang_up_with(voicemail_message(&a.first_name));
+        return hang_up_with(service::voicemail_message(&a.first_name));
     }
     offer(app, &a, tw.query("audio") == Some("1"), false).await
 }
@@ -198,25 +194,7 @@ pub async fn call_status(app: &App, req: Request) -> HttpResult {
     let sid = tw.param("CallSid").unwrap_or_default().to_string();
     if tw.query("amd") == Some("1") {
         let answered_by = tw.param("AnsweredBy").unwrap_or("unknown");
-        app.store.set_answered_by(&occ, k, answered_by).await?;
-        if campaign::is_machine(answered_by)
-            && app
-                .store
-                .set_outcome(&occ, k, Outcome::Voicemail, None)
-                .await?
-        {
-            info!(occurrence_id = %occ, attempt = k, answered_by, "voicemail_detected");
-            let first_name = app
-                .store
-                .get_attempt(&occ, k)
-                .await?
-                .map(|a| a.first_name)
-                .unwrap_or_default();
-            let xml = twiml::render(&[Verb::Say(voicemail_message(&first_name)), Verb::Hangup]);
-            if let Err(e) = app.twilio.redirect_call(&sid, &xml).await {
-                warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
-            }
-        }
+        service::on_machine_detection(app, &occ, k, &sid, answered_by).await?;
         return http::respond(204, "text/plain", "");
     }
     let Some(status) = tw.param("CallStatus").and_then(CallStatus::parse) else {

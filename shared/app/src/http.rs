@@ -165,25 +165,8 @@ mod tests {
     fn config() -> Config {
         Config {
             public_base_url: "https://abc123.execute-api.us-east-1.amazonaws.com".into(),
-            twilio_account_sid: "AC1".into(),
             twilio_auth_tokens: vec!["token".into()],
-            twilio_from_number: String::new(),
-            twilio_api_base: String::new(),
-            elevenlabs_api_key: String::new(),
-            elevenlabs_voice_id: String::new(),
-            elevenlabs_model_id: String::new(),
-            elevenlabs_api_base: String::new(),
-            tts_budget: std::time::Duration::from_secs(1),
-            table_name: String::new(),
-            dial_queue_url: String::new(),
-            dial_queue_arn: String::new(),
-            audio_bucket: String::new(),
-            schedule_group: String::new(),
-            scheduler_role_arn: String::new(),
-            event_bus_name: String::new(),
-            time_scale: 1.0,
-            max_concurrent_calls: 1,
-            dial_max_receive_count: 5,
+            ..Config::default()
         }
     }
 

@@ -1,6 +1,6 @@
 //! What is stored about a shift and each call attempt.
 
-use callout_core::campaign::{CallStatus, Outcome, Plan};
+use callout_core::campaign::{CallStatus, Outcome, Plan, Slot};
 use callout_core::model::{ShiftStatus, StaffMember, Wave3Completed};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -81,6 +81,43 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// A new attempt of `shift`: who `slot` names, the words they will hear, and the call slot
+    /// it holds (if any). Nothing about the call itself is known yet.
+    pub fn new(
+        shift: &Shift,
+        attempt: u32,
+        slot: Slot,
+        text: String,
+        pace: Option<(u32, String)>,
+    ) -> Attempt {
+        let staff = &shift.event.staff_pool[slot.position as usize];
+        let (pace_slot, pace_holder) = pace.unzip();
+        Attempt {
+            occurrence_id: shift.event.occurrence_id.clone(),
+            provider_id: shift.event.provider_id.clone(),
+            attempt,
+            round: slot.round,
+            position: slot.position,
+            employee_id: staff.employee_id.clone(),
+            first_name: staff.first_name.clone(),
+            phone: staff.phone.clone(),
+            purpose: PURPOSE.into(),
+            text,
+            call_sid: None,
+            twilio_status: None,
+            status_sequence: None,
+            duration_secs: None,
+            answered_by: None,
+            outcome: None,
+            digit: None,
+            created_at: Utc::now(),
+            ended_at: None,
+            advanced: false,
+            pace_slot,
+            pace_holder,
+        }
+    }
+
     pub fn status(&self) -> Option<CallStatus> {
         self.twilio_status.as_deref().and_then(CallStatus::parse)
     }

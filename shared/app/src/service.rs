@@ -6,13 +6,14 @@ use crate::adapters::schedule::schedule_name;
 use crate::adapters::store::AcceptWrite;
 use crate::adapters::twilio::{CallRequest, TwilioError};
 use crate::app::App;
-use crate::records::{Attempt, DialTask, Shift, TaskKind, PURPOSE};
+use crate::records::{Attempt, DialTask, Shift, TaskKind};
 use crate::urls;
 use anyhow::{Context, Result};
 use callout_core::campaign::{self, Advance, CallStatus, Outcome};
 use callout_core::mask;
 use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
 use callout_core::template::{self, Values};
+use callout_core::twiml::{self, Verb};
 use callout_core::wav;
 use chrono::Utc;
 use serde_json::json;
@@ -168,30 +169,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         &shift.message_template,
         &Values::for_job(&staff.first_name, &shift.event.job),
     );
-    let attempt = Attempt {
-        occurrence_id: occ.clone(),
-        provider_id: shift.event.provider_id.clone(),
-        attempt: k,
-        round: slot.round,
-        position: slot.position,
-        employee_id: staff.employee_id.clone(),
-        first_name: staff.first_name.clone(),
-        phone: staff.phone.clone(),
-        purpose: PURPOSE.into(),
-        text,
-        call_sid: None,
-        twilio_status: None,
-        status_sequence: None,
-        duration_secs: None,
-        answered_by: None,
-        outcome: None,
-        digit: None,
-        created_at: Utc::now(),
-        ended_at: None,
-        advanced: false,
-        pace_slot: Some(pace_slot),
-        pace_holder: Some(holder.clone()),
-    };
+    let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         app.store.release_call_slot(pace_slot, &holder).await?;
@@ -325,6 +303,43 @@ pub async fn on_final_status(
     app.queue
         .send(&DialTask::check(occ, k), std::time::Duration::ZERO)
         .await
+}
+
+/// What a voicemail hears: who called and why, never the patient or the place.
+pub fn voicemail_message(first_name: &str) -> String {
+    format!("Hi {first_name}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
+}
+
+/// Answering-machine detection (asynchronous, so the offer may already be playing): a machine
+/// gives the attempt the outcome Voicemail and the call a short message instead of the offer.
+pub async fn on_machine_detection(
+    app: &App,
+    occ: &str,
+    k: u32,
+    sid: &str,
+    answered_by: &str,
+) -> Result<()> {
+    app.store.set_answered_by(occ, k, answered_by).await?;
+    if !campaign::is_machine(answered_by)
+        || !app
+            .store
+            .set_outcome(occ, k, Outcome::Voicemail, None)
+            .await?
+    {
+        return Ok(());
+    }
+    info!(occurrence_id = %occ, attempt = k, answered_by, "voicemail_detected");
+    let first_name = app
+        .store
+        .get_attempt(occ, k)
+        .await?
+        .map(|a| a.first_name)
+        .unwrap_or_default();
+    let xml = twiml::render(&[Verb::Say(voicemail_message(&first_name)), Verb::Hangup]);
+    if let Err(e) = app.twilio.redirect_call(sid, &xml).await {
+        warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
+    }
+    Ok(())
 }
 
 /// The attempt's call is over: free its call slot and move the campaign on.

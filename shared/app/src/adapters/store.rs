@@ -531,29 +531,43 @@ impl Store {
     }
 
     pub async fn list_attempts(&self, occ: &str) -> Result<Vec<Attempt>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
+            .expression_attribute_values(":pk", s(format!("SHIFT#{occ}")))
+            .expression_attribute_values(":a", s("ATTEMPT#"))
+            .consistent_read(true);
+        self.query_all(query, usize::MAX)
+            .await?
+            .iter()
+            .map(attempt_from)
+            .collect()
+    }
+
+    /// Every page of `query`, up to `limit` items.
+    pub(crate) async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        limit: usize,
+    ) -> Result<Vec<Item>> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
-                .expression_attribute_values(":pk", s(format!("SHIFT#{occ}")))
-                .expression_attribute_values(":a", s("ATTEMPT#"))
-                .consistent_read(true)
+            let out = query
+                .clone()
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-            for item in out.items.unwrap_or_default() {
-                items.push(attempt_from(&item)?);
-            }
+            items.extend(out.items.unwrap_or_default());
             start = out.last_evaluated_key;
-            if start.is_none() {
+            if start.is_none() || items.len() >= limit {
                 break;
             }
         }
+        items.truncate(limit);
         Ok(items)
     }
 

@@ -9,7 +9,7 @@
 
 use super::store::{attempt_from, s, shift_from, Item, Store, GSI1};
 use crate::records::{Attempt, Shift};
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 /// The most items one portal read returns (a guard for the Lambda's memory and time; a
@@ -35,32 +35,18 @@ impl Store {
         newest_first: bool,
         limit: usize,
     ) -> Result<Vec<Item>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("gsi1pk = :p AND gsi1sk BETWEEN :from AND :to")
-                .expression_attribute_values(":p", s(format!("PROVIDER#{provider_id}")))
-                .expression_attribute_values(":from", s(from.clone()))
-                .expression_attribute_values(":to", s(to.clone()))
-                .scan_index_forward(!newest_first)
-                .limit(i32::try_from(limit.min(1000)).unwrap_or(1000))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() || items.len() >= limit {
-                break;
-            }
-        }
-        items.truncate(limit);
-        Ok(items)
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :p AND gsi1sk BETWEEN :from AND :to")
+            .expression_attribute_values(":p", s(format!("PROVIDER#{provider_id}")))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .scan_index_forward(!newest_first)
+            .limit(i32::try_from(limit.min(1000)).unwrap_or(1000));
+        self.query_all(query, limit).await
     }
 
     /// The provider's shifts created between `from` and `to`, newest first, at most `limit`.

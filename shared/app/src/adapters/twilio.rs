@@ -126,6 +126,7 @@ impl Twilio {
 
     /// Place an outbound call; returns its CallSid.
     pub async fn create_call(&self, req: &CallRequest) -> Result<String, TwilioError> {
+        let ring = callout_core::campaign::RING_TIMEOUT_SECS.to_string();
         let form = [
             ("To", req.to.as_str()),
             ("From", self.from.as_str()),
@@ -137,7 +138,7 @@ impl Twilio {
             ("StatusCallbackEvent", "ringing"),
             ("StatusCallbackEvent", "answered"),
             ("StatusCallbackEvent", "completed"),
-            ("Timeout", "30"),
+            ("Timeout", ring.as_str()),
             ("MachineDetection", "Enable"),
             ("AsyncAmd", "true"),
             ("AsyncAmdStatusCallback", req.amd_url.as_str()),
