@@ -4,30 +4,17 @@
 use aws_sdk_ssm::types::ParameterType;
 use callout_app::secrets::{resolve, SecretNames};
 use callout_app::Config;
-use std::time::Duration;
 
 fn config(tokens: &[&str], elevenlabs: &str) -> Config {
     Config {
-        public_base_url: String::new(),
         twilio_account_sid: "AC00000000000000000000000000000001".into(),
         twilio_auth_tokens: tokens.iter().map(|t| t.to_string()).collect(),
         twilio_from_number: "+61255501234".into(),
-        twilio_api_base: "https://api.twilio.com".into(),
         elevenlabs_api_key: elevenlabs.into(),
-        elevenlabs_voice_id: "v".into(),
-        elevenlabs_model_id: "m".into(),
-        elevenlabs_api_base: "https://api.elevenlabs.io".into(),
-        tts_budget: Duration::from_secs(8),
         table_name: "t".into(),
         dial_queue_url: "q".into(),
-        dial_queue_arn: String::new(),
         audio_bucket: "b".into(),
-        schedule_group: "default".into(),
-        scheduler_role_arn: String::new(),
-        event_bus_name: "default".into(),
-        time_scale: 1.0,
-        max_concurrent_calls: 5,
-        dial_max_receive_count: 5,
+        ..Config::default()
     }
 }
 
