@@ -15,6 +15,7 @@ use callout_app::aws_lambda_events::event::sqs::SqsEvent;
 use callout_app::lambda_http::{self, Body};
 use callout_app::lambda_runtime::{Context, LambdaEvent};
 use callout_app::{handlers, http as app_http, App, Config};
+use local_runtime::Functions;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -152,11 +153,12 @@ async fn start_outside() -> (Outside, String) {
 }
 
 /// An `App` on the local AWS whose configuration matches the samples' documented values.
-async fn sample_app(outside_base: &str) -> (Arc<App>, local_runtime::provision::Provisioned) {
+async fn sample_app(outside_base: &str) -> (Functions, local_runtime::provision::Provisioned) {
     callout_app::logging::init();
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into());
-    let sdk = local_runtime::local_sdk_config(&endpoint).await;
+    let http = callout_app::adapters::transport::http_client();
+    let sdk = local_runtime::local_sdk_config(&endpoint, &http);
     let prefix = format!("ev{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let names = local_runtime::provision::Names::from_prefix(&prefix);
     let provisioned = local_runtime::provision::provision(&sdk, &names, 180)
@@ -180,7 +182,7 @@ async fn sample_app(outside_base: &str) -> (Arc<App>, local_runtime::provision::
         event_bus_name: names.event_bus.clone(),
         ..Config::default()
     };
-    (Arc::new(App::new(config, &sdk)), provisioned)
+    (Functions::new(&config, &sdk, &http), provisioned)
 }
 
 async fn invoke_json(app: &App, name: &str) -> Value {
@@ -195,14 +197,16 @@ async fn invoke_json(app: &App, name: &str) -> Value {
 #[tokio::test]
 async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     let (outside, outside_base) = start_outside().await;
-    let (app, provisioned) = sample_app(&outside_base).await;
-    let app = &*app;
+    let (f, provisioned) = sample_app(&outside_base).await;
 
     // The coordinator turns calling on, then reads the settings back.
     let (status, _, body) = parts(
-        handlers::provider_settings(app, http_request("provider-settings-patch.json"))
-            .await
-            .unwrap(),
+        handlers::provider_settings(
+            &f.provider_settings,
+            http_request("provider-settings-patch.json"),
+        )
+        .await
+        .unwrap(),
     );
     let saved: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(status, 200, "{saved}");
@@ -210,24 +214,27 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert_eq!(saved["waitMinutes"], 10);
     assert_eq!(saved["maxRounds"], 2);
     let (status, _, body) = parts(
-        handlers::provider_settings(app, http_request("provider-settings-get.json"))
-            .await
-            .unwrap(),
+        handlers::provider_settings(
+            &f.provider_settings,
+            http_request("provider-settings-get.json"),
+        )
+        .await
+        .unwrap(),
     );
     assert_eq!(status, 200);
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), saved);
 
     // Wave 3 ends for two shifts: the EventBridge envelope and a direct invoke of the detail.
     for name in ["start-calling.json", "start-calling-detail.json"] {
-        let out = invoke_json(app, name).await;
+        let out = invoke_json(&f.start_calling, name).await;
         assert_eq!(out["status"], "scheduled", "{name}: {out}");
-        let again = invoke_json(app, name).await;
+        let again = invoke_json(&f.start_calling, name).await;
         assert_eq!(again["status"], "duplicate", "{name} repeated: {again}");
     }
 
     // The scheduler's dial tasks arrive as one SQS batch: both calls are placed.
     let batch: SqsEvent = serde_json::from_str(&sample("dialer.json")).unwrap();
-    let out = handlers::dialer(app, LambdaEvent::new(batch, Context::default()))
+    let out = handlers::dialer(&f.dialer, LambdaEvent::new(batch, Context::default()))
         .await
         .unwrap();
     assert!(
@@ -268,14 +275,14 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
 
     // occ_123: Alice's phone rings, she answers, Twilio fetches the audio, she presses 1.
     let (status, _, body) = parts(
-        handlers::call_status(app, http_request("call-status-ringing.json"))
+        handlers::call_status(&f.call_status, http_request("call-status-ringing.json"))
             .await
             .unwrap(),
     );
     assert_eq!(status, 204, "{}", text(&body));
 
     let (status, ct, body) = parts(
-        handlers::call_twiml(app, http_request("call-twiml.json"))
+        handlers::call_twiml(&f.call_twiml, http_request("call-twiml.json"))
             .await
             .unwrap(),
     );
@@ -288,7 +295,7 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert!(xml.contains("X-Amz-Signature="), "{xml}");
 
     let (status, ct, body) = parts(
-        handlers::call_audio(app, http_request("call-audio.json"))
+        handlers::call_audio(&f.call_audio, http_request("call-audio.json"))
             .await
             .unwrap(),
     );
@@ -297,7 +304,7 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert!(body.starts_with(b"RIFF") && body.len() > 1600, "a WAV file");
 
     let (status, _, body) = parts(
-        handlers::call_response(app, http_request("call-response-accept.json"))
+        handlers::call_response(&f.call_response, http_request("call-response-accept.json"))
             .await
             .unwrap(),
     );
@@ -305,7 +312,7 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert_eq!(status, 200, "{xml}");
     assert!(xml.contains("The shift is yours"), "{xml}");
     // What follows an acceptance on the phone runs from the dial queue.
-    let finished = drain_queue(app, &provisioned.dial_queue_url).await;
+    let finished = drain_queue(&f.dialer, &provisioned.dial_queue_url).await;
     assert!(
         finished.contains(
             &json!({ "occurrenceId": "occ_123", "attempt": 0, "kind": "finishAcceptance" })
@@ -325,7 +332,7 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
 
     // occ_124: Bob says nothing, the call ends, the next call is queued; then he replies by SMS.
     let (status, _, body) = parts(
-        handlers::call_timeout(app, http_request("call-timeout.json"))
+        handlers::call_timeout(&f.call_timeout, http_request("call-timeout.json"))
             .await
             .unwrap(),
     );
@@ -334,18 +341,21 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert!(xml.contains("did not hear a response"), "{xml}");
 
     let (status, _, body) = parts(
-        handlers::call_status(app, http_request("call-status-completed.json"))
+        handlers::call_status(&f.call_status, http_request("call-status-completed.json"))
             .await
             .unwrap(),
     );
     assert_eq!(status, 204, "{}", text(&body));
     // The final status is handled from the queue (`checkCall`), which queues the next call.
-    let handled = drain_queue(app, &provisioned.dial_queue_url).await;
+    let handled = drain_queue(&f.dialer, &provisioned.dial_queue_url).await;
     assert!(
         handled.contains(&json!({ "occurrenceId": "occ_124", "attempt": 0, "kind": "checkCall" })),
         "{handled:?}"
     );
-    let sqs = aws_sdk_sqs::Client::new(&local_runtime::local_sdk_config(&aws_endpoint()).await);
+    let sqs = aws_sdk_sqs::Client::new(&local_runtime::local_sdk_config(
+        &aws_endpoint(),
+        &callout_app::adapters::transport::http_client(),
+    ));
     let queued = sqs
         .receive_message()
         .queue_url(&provisioned.dial_queue_url)
@@ -366,7 +376,7 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     );
 
     let (status, _, body) = parts(
-        handlers::job_acceptance(app, http_request("job-acceptance.json"))
+        handlers::job_acceptance(&f.job_acceptance, http_request("job-acceptance.json"))
             .await
             .unwrap(),
     );
@@ -378,9 +388,12 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
 
     // The coordinator reads occ_123's call log.
     let (status, _, body) = parts(
-        handlers::provider_settings(app, http_request("provider-settings-calls.json"))
-            .await
-            .unwrap(),
+        handlers::provider_settings(
+            &f.provider_settings,
+            http_request("provider-settings-calls.json"),
+        )
+        .await
+        .unwrap(),
     );
     let log: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(status, 200, "{log}");
@@ -392,7 +405,10 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
 /// Hand what is on the dial queue now to the dialer, as the event source mapping would, and
 /// return the tasks it ran (tasks due later, such as lost-callback checks, stay queued).
 async fn drain_queue(app: &App, queue_url: &str) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(&local_runtime::local_sdk_config(&aws_endpoint()).await);
+    let sqs = aws_sdk_sqs::Client::new(&local_runtime::local_sdk_config(
+        &aws_endpoint(),
+        &callout_app::adapters::transport::http_client(),
+    ));
     let out = sqs
         .receive_message()
         .queue_url(queue_url)

@@ -22,7 +22,10 @@ fn config(tokens: &[&str], elevenlabs: &str) -> Config {
 async fn parameters_replace_the_plain_variables_and_a_missing_previous_token_is_fine() {
     let endpoint =
         std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into());
-    let sdk = local_runtime::local_sdk_config(&endpoint).await;
+    let sdk = local_runtime::local_sdk_config(
+        &endpoint,
+        &callout_app::adapters::transport::http_client(),
+    );
     let ssm = aws_sdk_ssm::Client::new(&sdk);
     let prefix = format!("/t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     for (name, value) in [

@@ -1,11 +1,11 @@
 //! `call-status`: API Gateway → [`handlers::call_status`]. Clients are built once, at init.
 
 use callout_app::lambda_http::{run, service_fn, Error};
-use callout_app::{handlers, App};
+use callout_app::{clients, handlers, App};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::from_env().await?;
+    let app = App::from_env::<{ clients::CALL_STATUS }>().await?;
     run(service_fn(|req| {
         let app = app.clone();
         async move { handlers::call_status(&app, req).await }

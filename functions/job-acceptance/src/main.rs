@@ -1,11 +1,11 @@
 //! `job-acceptance`: API Gateway → [`handlers::job_acceptance`]. Clients are built once, at init.
 
 use callout_app::lambda_http::{run, service_fn, Error};
-use callout_app::{handlers, App};
+use callout_app::{clients, handlers, App};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::from_env().await?;
+    let app = App::from_env::<{ clients::JOB_ACCEPTANCE }>().await?;
     run(service_fn(|req| {
         let app = app.clone();
         async move { handlers::job_acceptance(&app, req).await }

@@ -5,8 +5,8 @@
 use crate::jwt;
 use axum::body::Body as AxumBody;
 use base64::Engine;
+use callout_app::handlers;
 use callout_app::lambda_http::{self, Body};
-use callout_app::{handlers, App};
 use http::{Request, Response, StatusCode};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
 pub struct Gateway {
-    pub app: Arc<App>,
+    pub functions: Arc<crate::Functions>,
     pub jwt_secret: String,
     pub budget: Arc<Mutex<BudgetStats>>,
 }
@@ -230,17 +230,17 @@ impl Gateway {
             Ok(r) => r,
             Err(e) => return plain(StatusCode::BAD_REQUEST, json!({"message": e.to_string()})),
         };
-        let app = &self.app;
+        let f = &self.functions;
         let started = std::time::Instant::now();
         let (result, counts) = callout_app::budget::counted(async {
             match route {
-                Route::Twiml => handlers::call_twiml(app, request).await,
-                Route::Response => handlers::call_response(app, request).await,
-                Route::Status => handlers::call_status(app, request).await,
-                Route::Timeout => handlers::call_timeout(app, request).await,
-                Route::Audio => handlers::call_audio(app, request).await,
-                Route::Provider => handlers::provider_settings(app, request).await,
-                Route::JobAcceptance => handlers::job_acceptance(app, request).await,
+                Route::Twiml => handlers::call_twiml(&f.call_twiml, request).await,
+                Route::Response => handlers::call_response(&f.call_response, request).await,
+                Route::Status => handlers::call_status(&f.call_status, request).await,
+                Route::Timeout => handlers::call_timeout(&f.call_timeout, request).await,
+                Route::Audio => handlers::call_audio(&f.call_audio, request).await,
+                Route::Provider => handlers::provider_settings(&f.provider_settings, request).await,
+                Route::JobAcceptance => handlers::job_acceptance(&f.job_acceptance, request).await,
                 Route::LocalEvents => unreachable!(),
             }
         })
@@ -298,7 +298,7 @@ impl Gateway {
         }
         let ctx = callout_app::lambda_runtime::Context::default();
         let invocation = callout_app::lambda_runtime::LambdaEvent::new(event, ctx);
-        match handlers::start_calling(&self.app, invocation).await {
+        match handlers::start_calling(&self.functions.start_calling, invocation).await {
             Ok(out) => plain(
                 StatusCode::OK,
                 json!({"delivered": true, "function": "start-calling", "result": out}),

@@ -10,7 +10,7 @@ pub mod provision;
 pub mod schedules;
 
 use anyhow::{Context, Result};
-use callout_app::{App, Config};
+use callout_app::{clients, App, Config};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,26 +137,106 @@ impl Options {
     }
 }
 
-/// The AWS SDK configuration for the local AWS (fixed test credentials, one region).
-pub async fn local_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "local",
-        ))
-        .load()
-        .await
+/// The AWS SDK configuration for the local AWS (fixed test credentials, one region), sending
+/// through `http` as the functions do.
+pub fn local_sdk_config(endpoint: &str, http: &reqwest::Client) -> callout_app::sdk::SdkConfig {
+    callout_app::sdk::config(
+        &callout_app::sdk::Target {
+            region: "us-east-1",
+            access_key_id: "testing",
+            secret_access_key: "testing",
+            session_token: None,
+            endpoint_url: Some(endpoint),
+        },
+        http,
+    )
+}
+
+/// Every function's `App`, each with exactly the clients its `main` builds: a handler that
+/// reaches for a client its function does not build fails here, in the tests, not in Lambda.
+/// Fault injection and metric lines are shared, as tests look at them in one place.
+pub struct Functions {
+    pub start_calling: Arc<App>,
+    pub dialer: Arc<App>,
+    pub call_twiml: Arc<App>,
+    pub call_response: Arc<App>,
+    pub call_status: Arc<App>,
+    pub call_timeout: Arc<App>,
+    pub call_audio: Arc<App>,
+    pub job_acceptance: Arc<App>,
+    pub provider_settings: Arc<App>,
+}
+
+impl Functions {
+    pub fn new(
+        config: &Config,
+        sdk: &callout_app::sdk::SdkConfig,
+        http: &reqwest::Client,
+    ) -> Functions {
+        // Metric lines are kept for the demo and tests rather than printed.
+        let metrics = callout_app::metrics::Metrics::memory();
+        let faults = Arc::new(callout_app::faults::Faults::default());
+        let function = |mut app: App| {
+            app.metrics = metrics.clone();
+            app.faults = faults.clone();
+            Arc::new(app)
+        };
+        Functions {
+            start_calling: function(App::new::<{ clients::START_CALLING }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            dialer: function(App::new::<{ clients::DIALER }>(config.clone(), sdk, http)),
+            call_twiml: function(App::new::<{ clients::CALL_TWIML }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            call_response: function(App::new::<{ clients::CALL_RESPONSE }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            call_status: function(App::new::<{ clients::CALL_STATUS }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            call_timeout: function(App::new::<{ clients::CALL_TIMEOUT }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            call_audio: function(App::new::<{ clients::CALL_AUDIO }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            job_acceptance: function(App::new::<{ clients::JOB_ACCEPTANCE }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+            provider_settings: function(App::new::<{ clients::PROVIDER_SETTINGS }>(
+                config.clone(),
+                sdk,
+                http,
+            )),
+        }
+    }
 }
 
 /// A running local runtime. Dropping it stops its server and pollers.
 pub struct LocalRuntime {
+    /// The dialer's `App` (every client): the tests' way into the store, metrics and faults.
     pub app: Arc<App>,
+    pub functions: Arc<Functions>,
     pub addr: SocketAddr,
     pub base_url: String,
     pub provisioned: provision::Provisioned,
     pub options: Options,
-    pub sdk: aws_config::SdkConfig,
+    pub sdk: callout_app::sdk::SdkConfig,
     /// Outside requests per webhook invocation, by route.
     pub budget: Arc<std::sync::Mutex<gateway::BudgetStats>>,
     stop: watch::Sender<bool>,
@@ -164,7 +244,8 @@ pub struct LocalRuntime {
 
 impl LocalRuntime {
     pub async fn start(options: Options) -> Result<LocalRuntime> {
-        let sdk = local_sdk_config(&options.aws_endpoint).await;
+        let http = callout_app::adapters::transport::http_client();
+        let sdk = local_sdk_config(&options.aws_endpoint, &http);
         let names = provision::Names::from_prefix(&options.resource_prefix);
         let provisioned = provision::provision(&sdk, &names, options.visibility_timeout_secs)
             .await
@@ -204,15 +285,13 @@ impl LocalRuntime {
             dial_max_receive_count: provision::MAX_RECEIVE_COUNT,
             ..Config::default()
         };
-        let mut app = App::new(config, &sdk);
-        // Metric lines are kept for the demo and tests rather than printed.
-        app.metrics = callout_app::metrics::Metrics::memory();
-        let app = Arc::new(app);
+        let functions = Arc::new(Functions::new(&config, &sdk, &http));
+        let app = functions.dialer.clone();
         let (stop, stop_rx) = watch::channel(false);
 
         let budget = Arc::new(std::sync::Mutex::new(gateway::BudgetStats::default()));
         let gateway = gateway::Gateway {
-            app: app.clone(),
+            functions: functions.clone(),
             jwt_secret: options.jwt_secret.clone(),
             budget: budget.clone(),
         };
@@ -252,6 +331,7 @@ impl LocalRuntime {
         tracing::info!(url = %base_url, prefix = %options.resource_prefix, time_scale = options.time_scale, "local_runtime_ready");
         Ok(LocalRuntime {
             app,
+            functions,
             addr,
             base_url,
             provisioned,

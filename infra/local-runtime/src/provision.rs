@@ -82,7 +82,7 @@ async fn queue(
 }
 
 pub async fn provision(
-    sdk: &aws_config::SdkConfig,
+    sdk: &callout_app::sdk::SdkConfig,
     names: &Names,
     visibility_timeout_secs: u32,
 ) -> Result<Provisioned> {

@@ -1,98 +1,204 @@
-//! The clients every handler uses, built once per process (at Lambda init).
+//! The clients a function uses, built once per process (at Lambda init).
 
 use crate::adapters::{
     audio::AudioStore, events::Events, queue::DialQueue, schedule::Schedules, store::Store,
-    tts::Tts, twilio::Twilio,
+    transport, tts::Tts, twilio::Twilio,
 };
 use crate::config::Config;
+use crate::sdk::SdkConfig;
 use std::sync::Arc;
+
+/// The outside clients a function builds besides DynamoDB, as a bit set: each function's `main`
+/// names its set, and a client it does not name is neither built at init nor linked into its
+/// binary (the set is a const generic parameter, so the other constructors are dead code).
+pub mod clients {
+    pub const QUEUE: u8 = 1;
+    pub const SCHEDULES: u8 = 1 << 1;
+    pub const AUDIO: u8 = 1 << 2;
+    pub const EVENTS: u8 = 1 << 3;
+    pub const TWILIO: u8 = 1 << 4;
+    pub const TTS: u8 = 1 << 5;
+    pub const ALL: u8 = QUEUE | SCHEDULES | AUDIO | EVENTS | TWILIO | TTS;
+
+    pub const START_CALLING: u8 = SCHEDULES;
+    /// Places calls, prepares audio, finishes acceptances (schedule, calls, SMS, event).
+    pub const DIALER: u8 = ALL;
+    pub const CALL_TWIML: u8 = AUDIO;
+    /// Acceptance (then the queue), a repeated offer (audio).
+    pub const CALL_RESPONSE: u8 = QUEUE | AUDIO;
+    /// The campaign moves on from the queue; a machine's call is redirected through Twilio.
+    pub const CALL_STATUS: u8 = QUEUE | TWILIO;
+    pub const CALL_TIMEOUT: u8 = 0;
+    pub const CALL_AUDIO: u8 = AUDIO;
+    /// An acceptance by another channel finishes inline (schedule, calls, SMS, event), or
+    /// from the queue when part of it fails.
+    pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES | EVENTS | TWILIO;
+    pub const PROVIDER_SETTINGS: u8 = 0;
+}
 
 pub struct App {
     pub config: Config,
     pub store: Store,
-    pub queue: DialQueue,
-    pub schedules: Schedules,
-    pub audio: AudioStore,
-    pub events: Events,
-    pub twilio: Twilio,
-    pub tts: Tts,
-    pub faults: crate::faults::Faults,
+    queue: Option<DialQueue>,
+    schedules: Option<Schedules>,
+    audio: Option<AudioStore>,
+    events: Option<Events>,
+    twilio: Option<Twilio>,
+    tts: Option<Tts>,
+    pub faults: Arc<crate::faults::Faults>,
     pub metrics: crate::metrics::Metrics,
 }
 
+/// A client the function's set does not name: a wiring mistake, found by the end-to-end tests
+/// (the local runtime gives every function exactly the set its `main` builds).
+fn built<'a, T>(client: &'a Option<T>, name: &str) -> &'a T {
+    client.as_ref().unwrap_or_else(|| {
+        panic!(
+            "this function does not build the {name} client: add it to its set in `app::clients`"
+        )
+    })
+}
+
 impl App {
-    /// Build every client from `config` and an AWS SDK configuration.
-    pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> App {
-        let http = reqwest::Client::builder()
-            .pool_idle_timeout(std::time::Duration::from_secs(50))
-            .build()
-            .expect("an HTTP client with default TLS");
-        // A local AWS serves S3 on one host: address buckets by path there.
-        let s3_config = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(sdk.endpoint_url().is_some())
-            .interceptor(LogRetries("s3"))
-            .build();
-        let dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk)
-            .interceptor(LogRetries("dynamodb"))
-            .build();
-        let sqs = aws_sdk_sqs::config::Builder::from(sdk)
-            .interceptor(LogRetries("sqs"))
-            .build();
-        let scheduler = aws_sdk_scheduler::config::Builder::from(sdk)
-            .interceptor(LogRetries("scheduler"))
-            .build();
-        let eventbridge = aws_sdk_eventbridge::config::Builder::from(sdk)
-            .interceptor(LogRetries("eventbridge"))
-            .build();
-        App {
-            store: Store::new(
-                aws_sdk_dynamodb::Client::from_conf(dynamodb),
-                &config.table_name,
+    /// Build DynamoDB and the clients in the set `C` (see [`clients`]) from `config`, one SDK
+    /// configuration and the process's one HTTP client.
+    pub fn new<const C: u8>(config: Config, sdk: &SdkConfig, http: &reqwest::Client) -> App {
+        let store = Store::new(
+            aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(sdk)
+                    .interceptor(LogRetries("dynamodb"))
+                    .build(),
             ),
-            queue: DialQueue::new(aws_sdk_sqs::Client::from_conf(sqs), &config.dial_queue_url),
-            schedules: Schedules::new(
-                aws_sdk_scheduler::Client::from_conf(scheduler),
+            &config.table_name,
+        );
+        let queue = if C & clients::QUEUE != 0 {
+            let conf = aws_sdk_sqs::config::Builder::from(sdk)
+                .interceptor(LogRetries("sqs"))
+                .build();
+            Some(DialQueue::new(
+                aws_sdk_sqs::Client::from_conf(conf),
+                &config.dial_queue_url,
+            ))
+        } else {
+            None
+        };
+        let schedules = if C & clients::SCHEDULES != 0 {
+            let conf = aws_sdk_scheduler::config::Builder::from(sdk)
+                .interceptor(LogRetries("scheduler"))
+                .build();
+            Some(Schedules::new(
+                aws_sdk_scheduler::Client::from_conf(conf),
                 &config.schedule_group,
                 &config.dial_queue_arn,
                 &config.scheduler_role_arn,
-            ),
-            audio: AudioStore::new(
-                aws_sdk_s3::Client::from_conf(s3_config),
+            ))
+        } else {
+            None
+        };
+        let audio = if C & clients::AUDIO != 0 {
+            // A local AWS serves S3 on one host: address buckets by path there.
+            let conf = aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(sdk.endpoint_url().is_some())
+                .interceptor(LogRetries("s3"))
+                .build();
+            Some(AudioStore::new(
+                aws_sdk_s3::Client::from_conf(conf),
                 &config.audio_bucket,
-            ),
-            events: Events::new(
-                aws_sdk_eventbridge::Client::from_conf(eventbridge),
+            ))
+        } else {
+            None
+        };
+        let events = if C & clients::EVENTS != 0 {
+            let conf = aws_sdk_eventbridge::config::Builder::from(sdk)
+                .interceptor(LogRetries("eventbridge"))
+                .build();
+            Some(Events::new(
+                aws_sdk_eventbridge::Client::from_conf(conf),
                 &config.event_bus_name,
-            ),
-            twilio: Twilio::new(
+            ))
+        } else {
+            None
+        };
+        let twilio = if C & clients::TWILIO != 0 {
+            Some(Twilio::new(
                 http.clone(),
                 &config.twilio_api_base,
                 &config.twilio_account_sid,
                 config.twilio_auth_tokens.first().map_or("", String::as_str),
                 &config.twilio_from_number,
-            ),
-            tts: Tts::new(
-                http,
+            ))
+        } else {
+            None
+        };
+        let tts = if C & clients::TTS != 0 {
+            Some(Tts::new(
+                http.clone(),
                 &config.elevenlabs_api_base,
                 &config.elevenlabs_api_key,
                 &config.elevenlabs_voice_id,
                 &config.elevenlabs_model_id,
                 config.tts_budget,
-            ),
+            ))
+        } else {
+            None
+        };
+        App {
+            store,
+            queue,
+            schedules,
+            audio,
+            events,
+            twilio,
+            tts,
             faults: Default::default(),
             metrics: crate::metrics::Metrics::Stdout,
             config,
         }
     }
 
-    /// What a function's `main` calls: logging, configuration and clients from the environment.
-    pub async fn from_env() -> Result<Arc<App>, lambda_runtime::Error> {
+    /// What a function's `main` calls: logging, configuration, secrets and the clients of its
+    /// set `C`, all before the first event.
+    pub async fn from_env<const C: u8>() -> Result<Arc<App>, lambda_runtime::Error> {
         crate::logging::init();
         let mut config = Config::from_env()?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let http = transport::http_client();
+        let sdk = crate::sdk::from_env(&http)?;
         crate::secrets::resolve(&mut config, &crate::secrets::SecretNames::from_env(), &sdk)
             .await?;
-        Ok(Arc::new(App::new(config, &sdk)))
+        Ok(Arc::new(App::new::<C>(config, &sdk, &http)))
+    }
+
+    pub fn queue(&self) -> &DialQueue {
+        built(&self.queue, "SQS dial queue")
+    }
+
+    pub fn schedules(&self) -> &Schedules {
+        built(&self.schedules, "EventBridge Scheduler")
+    }
+
+    pub fn audio(&self) -> &AudioStore {
+        built(&self.audio, "S3 audio")
+    }
+
+    pub fn events(&self) -> &Events {
+        built(&self.events, "EventBridge")
+    }
+
+    pub fn twilio(&self) -> &Twilio {
+        built(&self.twilio, "Twilio")
+    }
+
+    pub fn tts(&self) -> &Tts {
+        built(&self.tts, "ElevenLabs")
+    }
+
+    /// Where a text's audio is kept (the voice and model are part of what was spoken).
+    pub fn audio_key(&self, text: &str) -> String {
+        crate::adapters::audio::audio_key(
+            &self.config.elevenlabs_voice_id,
+            &self.config.elevenlabs_model_id,
+            text,
+        )
     }
 }
 

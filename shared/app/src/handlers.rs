@@ -35,8 +35,8 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
         ));
     }
     nested.push(if has_audio {
-        let key = crate::adapters::audio::audio_key(&app.tts.voice_id, &app.tts.model_id, &a.text);
-        let url = match app.audio.presigned_url(&key, AUDIO_URL_VALIDITY).await {
+        let key = app.audio_key(&a.text);
+        let url = match app.audio().presigned_url(&key, AUDIO_URL_VALIDITY).await {
             Ok(u) => u,
             Err(e) => {
                 warn!(occurrence_id = %occ, attempt = k, error = %e, "audio_presign_failed");
@@ -128,7 +128,7 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
             let Some(employee_id) = tw.query("employeeId").filter(|e| !e.is_empty()) else {
                 return hang_up_with(NOT_FOUND_SAY.into());
             };
-            match service::accept(app, &occ, employee_id, "phone", Some(k)).await? {
+            match service::accept_call(app, &occ, employee_id, k).await? {
                 Acceptance::Accepted => hang_up_with(
                     "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye."
                         .into(),
@@ -236,8 +236,8 @@ pub async fn call_audio(app: &App, req: Request) -> HttpResult {
     let Some(a) = app.store.get_attempt(&occ, k).await? else {
         return http::error(404, "unknown call");
     };
-    let key = crate::adapters::audio::audio_key(&app.tts.voice_id, &app.tts.model_id, &a.text);
-    match app.audio.get(&key).await? {
+    let key = app.audio_key(&a.text);
+    match app.audio().get(&key).await? {
         Some(wav) => Ok(Response::builder()
             .status(200)
             .header("content-type", "audio/wav")
@@ -283,7 +283,7 @@ pub async fn job_acceptance(app: &App, req: Request) -> HttpResult {
         Some(Value::String(c)) if !c.is_empty() && c.len() <= 32 => c.as_str(),
         Some(_) => return http::error(400, "channel must be a short text such as \"sms\""),
     };
-    match service::accept(app, &occ, employee_id, channel, None).await? {
+    match service::accept(app, &occ, employee_id, channel).await? {
         Acceptance::Accepted => http::json(200, json!({ "accepted": true })),
         Acceptance::Taken { filled_by } => {
             http::json(409, json!({ "accepted": false, "filledBy": filled_by }))

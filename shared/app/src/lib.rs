@@ -12,11 +12,12 @@ pub mod logging;
 pub mod metrics;
 pub mod portal;
 pub mod records;
+pub mod sdk;
 pub mod secrets;
 pub mod service;
 pub mod urls;
 
-pub use app::App;
+pub use app::{clients, App};
 pub use config::Config;
 
 pub use aws_lambda_events;

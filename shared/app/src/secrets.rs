@@ -73,7 +73,7 @@ async fn get_opt(
 pub async fn resolve(
     config: &mut Config,
     names: &SecretNames,
-    sdk: &aws_config::SdkConfig,
+    sdk: &crate::sdk::SdkConfig,
 ) -> Result<(), ConfigError> {
     if names.is_empty() {
         return Ok(());

@@ -1,7 +1,6 @@
 //! The campaign's steps: each reads and writes through the adapters and asks the pure rules
 //! in `callout_core` what to do. Every step is safe to repeat.
 
-use crate::adapters::audio::audio_key;
 use crate::adapters::schedule::schedule_name;
 use crate::adapters::store::AcceptWrite;
 use crate::adapters::twilio::{CallRequest, TwilioError};
@@ -77,7 +76,7 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         return Ok(Started::Disabled);
     }
     let at = Utc::now() + app.config.scaled(u64::from(settings.wait_minutes) * 60);
-    app.schedules
+    app.schedules()
         .create_once(&schedule_name(&occ), at, &DialTask::dial(&occ, 0))
         .await?;
     app.store.mark_scheduled(&occ, at).await?;
@@ -161,7 +160,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     else {
         let wait = at_least_a_second(app, PACING_RETRY_SECS);
         info!(occurrence_id = %occ, attempt = k, wait_ms = wait.as_millis() as u64, "pacing_wait");
-        app.queue.send(task, wait).await?;
+        app.queue().send(task, wait).await?;
         return Ok(());
     };
     let staff = &shift.event.staff_pool[slot.position as usize];
@@ -181,7 +180,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         "outbound_call_processing"
     );
     // Whatever happens to this call's callbacks, someone looks at it again.
-    app.queue
+    app.queue()
         .send(
             &DialTask::check(occ, k),
             at_least_a_second(app, CHECK_AFTER_SECS),
@@ -194,7 +193,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         status_url: urls::status(&app.config, occ, k),
         amd_url: urls::amd(&app.config, occ, k),
     };
-    match app.twilio.create_call(&req).await {
+    match app.twilio().create_call(&req).await {
         Ok(sid) => {
             if app.faults.trip(crate::faults::CRASH_AFTER_CALL_PLACED, occ) {
                 anyhow::bail!("injected crash after the call was placed");
@@ -204,7 +203,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             } else {
                 // The shift was filled while this call was being placed.
                 info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
-                app.twilio.end_call(&sid).await.ok();
+                app.twilio().end_call(&sid).await.ok();
             }
             Ok(())
         }
@@ -236,8 +235,8 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
 
 /// Make sure the attempt's audio is in S3; false means the call will use `<Say>` instead.
 async fn prepare_audio(app: &App, a: &Attempt) -> bool {
-    let key = audio_key(&app.tts.voice_id, &app.tts.model_id, &a.text);
-    match app.audio.exists(&key).await {
+    let key = app.audio_key(&a.text);
+    match app.audio().exists(&key).await {
         Ok(true) => {
             info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "audio_cache_hit");
             app.metrics
@@ -255,8 +254,8 @@ async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         "dialer",
         &[("TtsCharacters", characters), ("TtsCacheHits", 0.0)],
     );
-    match app.tts.synthesize(&a.text).await {
-        Ok(ulaw) => match app.audio.put_wav(&key, wav::wrap_ulaw(&ulaw)).await {
+    match app.tts().synthesize(&a.text).await {
+        Ok(ulaw) => match app.audio().put_wav(&key, wav::wrap_ulaw(&ulaw)).await {
             Ok(()) => {
                 info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, characters = a.text.chars().count(), "audio_generated");
                 true
@@ -300,7 +299,7 @@ pub async fn on_final_status(
             app.store.set_outcome(occ, k, o, None).await?;
         }
     }
-    app.queue
+    app.queue()
         .send(&DialTask::check(occ, k), std::time::Duration::ZERO)
         .await
 }
@@ -336,7 +335,7 @@ pub async fn on_machine_detection(
         .map(|a| a.first_name)
         .unwrap_or_default();
     let xml = twiml::render(&[Verb::Say(voicemail_message(&first_name)), Verb::Hangup]);
-    if let Err(e) = app.twilio.redirect_call(sid, &xml).await {
+    if let Err(e) = app.twilio().redirect_call(sid, &xml).await {
         warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
     }
     Ok(())
@@ -360,7 +359,7 @@ async fn check_call(app: &App, occ: &str, k: u32) -> Result<()> {
     }
     let check = DialTask::check(occ, k);
     let again = || {
-        app.queue
+        app.queue()
             .send(&check, at_least_a_second(app, CHECK_AFTER_SECS))
     };
     let Some(sid) = &a.call_sid else {
@@ -378,7 +377,7 @@ async fn check_call(app: &App, occ: &str, k: u32) -> Result<()> {
         }
         return again().await;
     };
-    match app.twilio.call_status(sid).await {
+    match app.twilio().call_status(sid).await {
         Ok((status, duration)) => match CallStatus::parse(&status) {
             Some(s) if s.is_terminal() => {
                 warn!(occurrence_id = %occ, attempt = k, call_status = s.as_str(), "final_status_recovered");
@@ -416,7 +415,7 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
             // Queue first, then mark: a crash in between queues a duplicate task, which the
             // dialer's conditional write absorbs; the reverse order could lose the campaign.
             let delay = app.config.scaled(delay_secs);
-            app.queue.send(&DialTask::dial(occ, next), delay).await?;
+            app.queue().send(&DialTask::dial(occ, next), delay).await?;
             if app.store.mark_advanced(occ, attempt.attempt).await? {
                 info!(occurrence_id = %occ, attempt = attempt.attempt, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_advanced");
             }
@@ -427,7 +426,7 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
             }
             app.store.mark_advanced(occ, attempt.attempt).await?;
             once(app, occ, "unfilledEventAt", async {
-                app.events
+                app.events()
                     .put(
                         "ShiftUnfilledAfterCalls",
                         &json!({
@@ -475,26 +474,55 @@ pub enum Acceptance {
     NotInPool,
 }
 
-/// The one way a shift is accepted, whatever the channel. `attempt` is the call the person
-/// pressed 1 on: the webhook URL Twilio signed names the person, so the phone path makes two
-/// writes (the acceptance and the call's outcome) and leaves the rest to the queue. Other
-/// channels check the pool first and finish everything before answering.
-pub async fn accept(
+/// A person pressed 1 on call `k`. The webhook URL Twilio signed names the person, so this is
+/// two writes (the acceptance and the call's outcome); the rest follows from the queue.
+pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Result<Acceptance> {
+    if let Some(lost) = record_acceptance(app, occ, employee_id, "phone", Some(k)).await? {
+        return Ok(lost);
+    }
+    app.store
+        .set_outcome(occ, k, Outcome::Accepted, Some("1"))
+        .await?;
+    app.queue()
+        .send(&DialTask::finish_acceptance(occ), std::time::Duration::ZERO)
+        .await?;
+    Ok(Acceptance::Accepted)
+}
+
+/// A person took the shift by another channel (a text reply): the person must be in the
+/// shift's pool, and everything that follows is done before answering (or, when part of it
+/// fails, from the queue).
+pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> Result<Acceptance> {
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(Acceptance::UnknownShift);
+    };
+    if shift.staff(employee_id).is_none() {
+        return Ok(Acceptance::NotInPool);
+    }
+    if let Some(lost) = record_acceptance(app, occ, employee_id, channel, None).await? {
+        return Ok(lost);
+    }
+    let shift = app.store.get_shift(occ).await?.context("shift vanished")?;
+    if let Err(e) = after_acceptance(app, &shift).await {
+        // The shift is taken; what follows is finished from the queue, with its retries.
+        warn!(occurrence_id = %occ, error = %e, "acceptance_effects_deferred");
+        app.queue()
+            .send(&DialTask::finish_acceptance(occ), at_least_a_second(app, 1))
+            .await?;
+    }
+    Ok(Acceptance::Accepted)
+}
+
+/// The one conditional write that gives a shift to one person, whatever the channel: `None`
+/// when `employee_id` has it (also when a retried request finds it theirs already), else why not.
+async fn record_acceptance(
     app: &App,
     occ: &str,
     employee_id: &str,
     channel: &str,
     attempt: Option<u32>,
-) -> Result<Acceptance> {
+) -> Result<Option<Acceptance>> {
     info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_acceptance_start");
-    if attempt.is_none() {
-        let Some(shift) = app.store.get_shift(occ).await? else {
-            return Ok(Acceptance::UnknownShift);
-        };
-        if shift.staff(employee_id).is_none() {
-            return Ok(Acceptance::NotInPool);
-        }
-    }
     match app.store.accept(occ, employee_id, channel).await? {
         AcceptWrite::Won => {
             info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_accepted");
@@ -506,32 +534,18 @@ pub async fn accept(
                     .set_outcome(occ, k, Outcome::Canceled, Some("1"))
                     .await?;
             }
-            return Ok(Acceptance::Taken { filled_by });
+            return Ok(Some(Acceptance::Taken { filled_by }));
         }
         AcceptWrite::Taken { .. } => {} // the same person again: a retried request
     }
-    let finish = DialTask::finish_acceptance(occ);
-    if let Some(k) = attempt {
-        app.store
-            .set_outcome(occ, k, Outcome::Accepted, Some("1"))
-            .await?;
-        app.queue.send(&finish, std::time::Duration::ZERO).await?;
-        return Ok(Acceptance::Accepted);
-    }
-    let shift = app.store.get_shift(occ).await?.context("shift vanished")?;
-    if let Err(e) = after_acceptance(app, &shift).await {
-        // The shift is taken; what follows is finished from the queue, with its retries.
-        warn!(occurrence_id = %occ, error = %e, "acceptance_effects_deferred");
-        app.queue.send(&finish, at_least_a_second(app, 1)).await?;
-    }
-    Ok(Acceptance::Accepted)
+    Ok(None)
 }
 
 /// Everything that follows an acceptance; each part idempotent, so a retry completes it.
 async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let occ = shift.occurrence_id();
     let winner_id = shift.assigned_to.clone().unwrap_or_default();
-    app.schedules.delete(&schedule_name(occ)).await?;
+    app.schedules().delete(&schedule_name(occ)).await?;
     let mut cancelled = 0;
     for a in app.store.list_attempts(occ).await? {
         // The winner's own attempt already has its outcome.
@@ -548,7 +562,7 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
         {
             cancelled += 1;
             if let Some(sid) = &a.call_sid {
-                if let Err(e) = app.twilio.end_call(sid).await {
+                if let Err(e) = app.twilio().end_call(sid).await {
                     warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
                 }
             }
@@ -562,14 +576,14 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
             v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
         );
         once(app, occ, "confirmationSmsAt", async {
-            app.twilio.send_sms(&winner.phone, &body).await?;
+            app.twilio().send_sms(&winner.phone, &body).await?;
             info!(occurrence_id = %occ, employee_id = %winner.employee_id, phone = %mask::phone(&winner.phone), "confirmation_sms_sent");
             Ok(())
         })
         .await?;
     }
     once(app, occ, "filledEventAt", async {
-        app.events
+        app.events()
             .put(
                 "ShiftFilled",
                 &json!({
