@@ -23,12 +23,24 @@ export PATH="$PWD/.venv/bin:$PATH" SAM_CLI_TELEMETRY=0 SAM_CLI_BETA_RUST_CARGO_L
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 functions=$(sed -n 's/^ *Binary: *//p' template.yaml)
 
+# What each bootstrap links, read off the strings only that client's code carries.
+MARKERS="dynamodb:DynamoDB_20120810 sqs:AmazonSQS s3:s3express scheduler:https://scheduler. eventbridge:AWSEvents ssm:AmazonSSM twilio:/2010-04-01/Accounts/ elevenlabs:text-to-speech"
+LIMIT=8000000
+
 sizes() {
+  over=0
   for f in $functions; do
     b="$1/$f/bootstrap"
     [ "$1" = ".aws-sam/build" ] && b=".aws-sam/build/$(grep -B8 "Binary: $f\$" template.yaml | sed -n 's/^  \([A-Za-z]*Function\):$/\1/p' | tail -1)/bootstrap"
-    printf '%-18s %8s bytes  %s\n' "$f" "$(stat -c %s "$b")" "$b"
+    size=$(stat -c %s "$b")
+    links=""
+    for m in $MARKERS; do
+      grep -qaF -- "${m#*:}" "$b" && links="$links ${m%%:*}"
+    done
+    [ "$size" -le "$LIMIT" ] || over=1
+    printf '%-18s %9s bytes  links:%s\n' "$f" "$size" "$links"
   done
+  [ "$over" = 0 ] && echo "every bootstrap <= $LIMIT bytes" || echo "a bootstrap is over $LIMIT bytes" >&2
 }
 
 start=$(date +%s)

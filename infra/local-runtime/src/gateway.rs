@@ -19,13 +19,19 @@ pub struct Gateway {
     pub budget: Arc<Mutex<BudgetStats>>,
 }
 
-/// Outside requests per invocation, by route: the most any one invocation made of each
-/// service, and how many invocations there were (the critical-path budget).
+/// Outside requests by route (and the dialer): the most any one invocation made of each service
+/// (the critical-path budget), all of them, how many invocations there were and their time.
 #[derive(Debug, Clone, Default)]
-pub struct BudgetStats(
-    pub BTreeMap<&'static str, (u32, callout_app::budget::Counts)>,
-    pub BTreeMap<&'static str, f64>,
-);
+pub struct BudgetStats(pub BTreeMap<&'static str, RouteStats>);
+
+#[derive(Debug, Clone, Default)]
+pub struct RouteStats {
+    pub invocations: u32,
+    pub most: callout_app::budget::Counts,
+    pub requests: BTreeMap<&'static str, u64>,
+    /// Handler time, all invocations together.
+    pub millis: f64,
+}
 
 impl BudgetStats {
     pub fn record(
@@ -34,12 +40,13 @@ impl BudgetStats {
         counts: callout_app::budget::Counts,
         millis: f64,
     ) {
-        *self.1.entry(route).or_default() += millis;
-        let (invocations, most) = self.0.entry(route).or_default();
-        *invocations += 1;
+        let r = self.0.entry(route).or_default();
+        r.invocations += 1;
+        r.millis += millis;
         for (service, n) in counts {
-            let m = most.entry(service).or_default();
+            let m = r.most.entry(service).or_default();
             *m = (*m).max(n);
+            *r.requests.entry(service).or_default() += u64::from(n);
         }
     }
 
@@ -47,18 +54,13 @@ impl BudgetStats {
     pub fn most(&self, route: &str, service: &str) -> u32 {
         self.0
             .get(route)
-            .and_then(|(_, m)| m.get(service))
+            .and_then(|r| r.most.get(service))
             .copied()
             .unwrap_or(0)
     }
 
     pub fn invocations(&self, route: &str) -> u32 {
-        self.0.get(route).map(|(n, _)| *n).unwrap_or(0)
-    }
-
-    /// Time spent in `route`'s handler, all invocations together (ms).
-    pub fn total_ms(&self, route: &str) -> f64 {
-        self.1.get(route).copied().unwrap_or(0.0)
+        self.0.get(route).map_or(0, |r| r.invocations)
     }
 }
 
@@ -298,7 +300,21 @@ impl Gateway {
         }
         let ctx = callout_app::lambda_runtime::Context::default();
         let invocation = callout_app::lambda_runtime::LambdaEvent::new(event, ctx);
-        match handlers::start_calling(&self.functions.start_calling, invocation).await {
+        let started = std::time::Instant::now();
+        let (result, counts) = callout_app::budget::counted(handlers::start_calling(
+            &self.functions.start_calling,
+            invocation,
+        ))
+        .await;
+        self.budget
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(
+                "start-calling",
+                counts,
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
+        match result {
             Ok(out) => plain(
                 StatusCode::OK,
                 json!({"delivered": true, "function": "start-calling", "result": out}),

@@ -13,6 +13,7 @@ pub mod stats;
 pub mod template;
 pub mod twiml;
 pub mod wav;
+pub mod zone;
 
 pub use campaign::{Advance, CallStatus, Outcome, Plan};
 pub use model::{Job, ShiftStatus, StaffMember, Wave3Completed};

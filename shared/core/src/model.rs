@@ -106,7 +106,7 @@ impl Wave3Completed {
         if self.provider_id.trim().is_empty() || self.provider_id.len() > 128 {
             return Err(bad("providerId", "must be 1 to 128 characters"));
         }
-        if self.job.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        if crate::zone::Zone::get(&self.job.time_zone).is_none() {
             return Err(bad(
                 "job.timeZone",
                 "must be an IANA time zone such as Australia/Sydney",

@@ -19,8 +19,8 @@
 
 use crate::campaign::Outcome;
 use crate::model::ShiftStatus;
+use crate::zone::Zone;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -54,12 +54,12 @@ pub struct CallFact {
 
 /// The first instant of `date` in `tz` (the first existing local time when midnight itself is
 /// skipped by a daylight-saving change).
-pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+pub fn start_of_day(tz: &Zone, date: NaiveDate) -> DateTime<Utc> {
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     for minutes in (0..=24 * 60).step_by(15) {
         let local = midnight + chrono::Duration::minutes(minutes);
-        if let Some(t) = tz.from_local_datetime(&local).earliest() {
-            return t.with_timezone(&Utc);
+        if let Some(t) = tz.earliest(local) {
+            return t;
         }
     }
     // No zone skips a whole day at midnight; fall back to the UTC reading.
@@ -69,7 +69,7 @@ pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
 /// The report's window: the last `days` calendar days in `tz`, today included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
-    pub tz: Tz,
+    pub tz: Zone,
     pub first_day: NaiveDate,
     pub days: u32,
     pub from: DateTime<Utc>,
@@ -77,17 +77,17 @@ pub struct Window {
 }
 
 impl Window {
-    pub fn last_days(days: u32, now: DateTime<Utc>, tz: Tz) -> Window {
+    pub fn last_days(days: u32, now: DateTime<Utc>, tz: Zone) -> Window {
         let days = days.max(1);
-        let today = now.with_timezone(&tz).date_naive();
+        let today = tz.local(&now).date_naive();
         let first_day = today
             .checked_sub_days(Days::new(u64::from(days - 1)))
             .unwrap_or(today);
         Window {
+            from: start_of_day(&tz, first_day),
             tz,
             first_day,
             days,
-            from: start_of_day(tz, first_day),
             to: now,
         }
     }
@@ -104,7 +104,7 @@ impl Window {
         if t < self.from || t > self.to {
             return None;
         }
-        let day = t.with_timezone(&self.tz).date_naive();
+        let day = self.tz.local(&t).date_naive();
         let i = (day - self.first_day).num_days();
         usize::try_from(i).ok().filter(|i| *i < self.days as usize)
     }
@@ -255,16 +255,14 @@ pub fn compute(
 
 /// The zone a provider's report is in: the one it asks for, else the zone its shifts use
 /// most (ties: the latest shift's), else UTC. `zones` is newest first.
-pub fn report_zone(requested: Option<&str>, zones: &[&str]) -> Result<Tz, String> {
+pub fn report_zone(requested: Option<&str>, zones: &[&str]) -> Result<Zone, String> {
     if let Some(r) = requested.filter(|r| !r.trim().is_empty()) {
-        return r
-            .trim()
-            .parse::<Tz>()
-            .map_err(|_| "must be an IANA time zone such as Australia/Sydney".to_string());
+        return Zone::get(r.trim())
+            .ok_or_else(|| "must be an IANA time zone such as Australia/Sydney".to_string());
     }
     let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (i, z) in zones.iter().copied().enumerate() {
-        if z.parse::<Tz>().is_ok() {
+        if Zone::get(z).is_some() {
             let e = counts.entry(z).or_insert((0, usize::MAX));
             e.0 += 1;
             e.1 = e.1.min(i);
@@ -274,8 +272,8 @@ pub fn report_zone(requested: Option<&str>, zones: &[&str]) -> Result<Tz, String
         .into_iter()
         // Most used; among equals the one seen first (newest).
         .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
-        .and_then(|(z, _)| z.parse().ok())
-        .unwrap_or(Tz::UTC))
+        .and_then(|(z, _)| Zone::get(z))
+        .unwrap_or_else(Zone::utc))
 }
 
 #[cfg(test)]
@@ -296,7 +294,9 @@ mod tests {
         }
     }
 
-    const SYD: Tz = chrono_tz::Australia::Sydney;
+    fn syd() -> Zone {
+        Zone::get("Australia/Sydney").unwrap()
+    }
 
     #[test]
     fn days_are_checked() {
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn the_window_starts_at_local_midnight() {
         // 2026-01-23 10:00 in Sydney (+11) is 2026-01-22 23:00 UTC.
-        let w = Window::last_days(7, t("2026-01-22T23:00:00Z"), SYD);
+        let w = Window::last_days(7, t("2026-01-22T23:00:00Z"), syd());
         assert_eq!(w.first_day, NaiveDate::from_ymd_opt(2026, 1, 17).unwrap());
         assert_eq!(w.from, t("2026-01-16T13:00:00Z"));
         assert_eq!(w.dates().len(), 7);
@@ -321,7 +321,7 @@ mod tests {
 
     #[test]
     fn a_campaign_past_midnight_counts_on_both_days_and_its_shift_once() {
-        let w = Window::last_days(2, t("2026-01-24T01:00:00+11:00"), SYD);
+        let w = Window::last_days(2, t("2026-01-24T01:00:00+11:00"), syd());
         // 23:58 and 00:03 Sydney time, one shift.
         let calls = [
             call(
@@ -369,9 +369,9 @@ mod tests {
             "2026-01-23T22:00:00Z",
         )];
         let none = HashMap::new();
-        let syd = compute(&Window::last_days(3, now, SYD), &calls, &none);
+        let syd = compute(&Window::last_days(3, now, syd()), &calls, &none);
         let ny = compute(
-            &Window::last_days(3, now, chrono_tz::America::New_York),
+            &Window::last_days(3, now, Zone::get("America/New_York").unwrap()),
             &calls,
             &none,
         );
@@ -392,7 +392,7 @@ mod tests {
         // Sydney leaves daylight saving on Sunday 2026-04-05 (03:00 +11 → 02:00 +10): a
         // 25-hour day. A call at 23:30 local that evening is still on the 5th.
         let now = t("2026-04-06T01:00:00+10:00");
-        let w = Window::last_days(2, now, SYD);
+        let w = Window::last_days(2, now, syd());
         assert_eq!(w.from, t("2026-04-05T00:00:00+11:00"));
         let calls = [
             call("o", 1, Some(Outcome::Declined), "2026-04-05T00:10:00+11:00"),
@@ -410,14 +410,14 @@ mod tests {
     #[test]
     fn midnight_skipped_by_daylight_saving_starts_the_day_at_the_first_real_minute() {
         // Santiago springs forward at midnight (2025-09-07 00:00 → 01:00).
-        let tz: Tz = "America/Santiago".parse().unwrap();
+        let tz = Zone::get("America/Santiago").unwrap();
         let d = NaiveDate::from_ymd_opt(2025, 9, 7).unwrap();
-        assert_eq!(start_of_day(tz, d), t("2025-09-07T01:00:00-03:00"));
+        assert_eq!(start_of_day(&tz, d), t("2025-09-07T01:00:00-03:00"));
     }
 
     #[test]
     fn shift_outcomes_give_the_rates() {
-        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Tz::UTC);
+        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
         let at = "2026-01-23T10:00:00Z";
         let calls = [
             // filled by a call in round 1
@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn nothing_to_divide_by_gives_null_rates() {
-        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Tz::UTC);
+        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
         let s = compute(&w, &[], &HashMap::new());
         assert_eq!(s.calls, 0);
         assert_eq!(
@@ -490,14 +490,14 @@ mod tests {
             "Australia/Perth"
         );
         assert!(report_zone(Some("Mars/Olympus"), &[]).is_err());
-        assert_eq!(report_zone(None, &[]).unwrap(), Tz::UTC);
+        assert_eq!(report_zone(None, &[]).unwrap(), Zone::utc());
         let zones = [
             "Australia/Perth",
             "Australia/Sydney",
             "Australia/Sydney",
             "x",
         ];
-        assert_eq!(report_zone(None, &zones).unwrap(), SYD);
+        assert_eq!(report_zone(None, &zones).unwrap(), syd());
         let tie = ["Australia/Perth", "Australia/Sydney"];
         assert_eq!(report_zone(None, &tie).unwrap().name(), "Australia/Perth");
     }
@@ -523,12 +523,12 @@ mod tests {
             zone in 0usize..ZONES.len(),
             offsets in proptest::collection::vec((0i64..45 * 86_400, 0u8..8, 1u32..=5, 0u8..4), 0..60),
         ) {
-            let tz: Tz = ZONES[zone].parse().unwrap();
+            let tz = Zone::get(ZONES[zone]).unwrap();
             let now = Utc.timestamp_opt(now_secs, 0).unwrap();
-            let w = Window::last_days(days, now, tz);
+            let w = Window::last_days(days, now, tz.clone());
             prop_assert_eq!(w.dates().len(), days as usize);
             // The window opens at a local midnight (or the first minute of a day that skips it).
-            prop_assert!(w.from.with_timezone(&tz).date_naive() == w.first_day);
+            prop_assert!(tz.local(&w.from).date_naive() == w.first_day);
             prop_assert!(w.from <= now);
             let calls: Vec<CallFact> = offsets
                 .iter()
@@ -554,7 +554,7 @@ mod tests {
             }
             // Each counted call is in the bucket of its local date.
             for c in inside {
-                let date = c.at.with_timezone(&tz).date_naive().format("%Y-%m-%d").to_string();
+                let date = tz.local(&c.at).date_naive().format("%Y-%m-%d").to_string();
                 prop_assert!(s.per_day.iter().any(|d| d.date == date && d.calls > 0));
             }
         }
@@ -564,7 +564,7 @@ mod tests {
             statuses in proptest::collection::vec(0u8..3, 1..20),
             accepted in proptest::collection::vec(any::<bool>(), 20),
         ) {
-            let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Tz::UTC);
+            let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
             let mut calls = Vec::new();
             let mut status = HashMap::new();
             for (i, st) in statuses.iter().enumerate() {

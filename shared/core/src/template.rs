@@ -1,8 +1,8 @@
 //! The spoken offer: the template a provider writes, its variables, and how it is rendered.
 
 use crate::model::Job;
+use crate::zone::Zone;
 use chrono::{DateTime, FixedOffset};
-use chrono_tz::Tz;
 
 pub const DEFAULT_TEMPLATE: &str = "Hi {employeeName}, we have an urgent shift for {patientName} on {date} at {time} in {suburb}. Press 1 to accept this shift, or press 2 to decline.";
 pub const MAX_TEMPLATE_CHARS: usize = 1000;
@@ -106,9 +106,9 @@ pub struct Values {
     pub suburb: String,
 }
 
-fn local(t: &DateTime<FixedOffset>, tz: Option<Tz>) -> DateTime<FixedOffset> {
+fn local(t: &DateTime<FixedOffset>, tz: Option<&Zone>) -> DateTime<FixedOffset> {
     match tz {
-        Some(tz) => t.with_timezone(&tz).fixed_offset(),
+        Some(tz) => tz.local(t),
         None => *t,
     }
 }
@@ -117,9 +117,9 @@ impl Values {
     /// Values for `employee_first_name` being offered `job`, in the shift's time zone
     /// (the offset in the event is used when the zone is unknown).
     pub fn for_job(employee_first_name: &str, job: &Job) -> Values {
-        let tz = job.time_zone.parse::<Tz>().ok();
-        let start = local(&job.starts_at, tz);
-        let end = local(&job.ends_at, tz);
+        let tz = Zone::get(&job.time_zone);
+        let start = local(&job.starts_at, tz.as_ref());
+        let end = local(&job.ends_at, tz.as_ref());
         Values {
             employee_name: employee_first_name.trim().to_string(),
             patient_name: privacy_safe_name(&job.patient_name),

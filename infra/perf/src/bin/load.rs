@@ -234,14 +234,31 @@ async fn main() -> Result<()> {
         "peak memory of the whole process (local runtime, dialer, simulated Twilio): {:.0} MB",
         peak_rss_mb()
     );
-    println!("where the time went (handler time, all invocations):");
+    println!("where the time went (handler time per invocation; requests to the outside services, all invocations):");
     let b = rt.budget.lock().unwrap().clone();
-    for (route, (n, most)) in &b.0 {
+    let mut by_service: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (route, r) in &b.0 {
         println!(
-            "  {route:<18} {n:>6} invocations · {:>8.1} ms avg · most requests in one: {most:?}",
-            b.total_ms(route) / *n as f64
+            "  {route:<18} {:>6} invocations · {:>8.1} ms avg · requests {:?} · most in one {:?}",
+            r.invocations,
+            r.millis / f64::from(r.invocations.max(1)),
+            r.requests,
+            r.most
         );
+        for (service, n) in &r.requests {
+            *by_service.entry(service).or_default() += n;
+        }
     }
+    let aws: u64 = by_service
+        .iter()
+        .filter(|(s, _)| !matches!(**s, "twilio" | "elevenlabs"))
+        .map(|(_, n)| n)
+        .sum();
+    println!(
+        "  requests by service {by_service:?}: {aws} to the local AWS, {:.0} per second, {:.1} per call",
+        aws as f64 / wall.as_secs_f64(),
+        aws as f64 / calls.len().max(1) as f64
+    );
     rt.stop();
     if !(duplicate_calls == 0
         && double == 0
