@@ -3,7 +3,7 @@
 use callout_app::lambda_http::{run, service_fn, Error};
 use callout_app::{clients, handlers, App};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let app = App::from_env::<{ clients::CALL_STATUS }>().await?;
     run(service_fn(|req| {

@@ -4,7 +4,7 @@
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     run(service_fn(|event: LambdaEvent<Value>| async move {
         Ok::<Value, Error>(event.payload)
