@@ -148,9 +148,10 @@ async fn main() -> Result<()> {
     // poll (the provider's shifts by time), not a read per shift.
     let deadline = Instant::now() + Duration::from_secs(900);
     let since = chrono::Utc::now() - chrono::Duration::hours(1);
+    let mut finished = false;
     loop {
         if Instant::now() > deadline {
-            bail!("shifts still open after 15 minutes");
+            break; // report what happened, then fail
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         let all = rt
@@ -163,6 +164,7 @@ async fn main() -> Result<()> {
             .filter(|s| s.status == callout_core::ShiftStatus::Open)
             .count();
         if all.len() >= campaigns && open == 0 {
+            finished = true;
             break;
         }
     }
@@ -178,7 +180,7 @@ async fn main() -> Result<()> {
         *per_phone.entry(c.to.as_str()).or_default() += 1;
     }
     let duplicate_calls: usize = per_phone.values().map(|n| n.saturating_sub(1)).sum();
-    let (mut assigned, mut unfilled, mut double, mut missing_outcomes) = (0, 0, 0, 0);
+    let (mut assigned, mut unfilled, mut open, mut double, mut missing_outcomes) = (0, 0, 0, 0, 0);
     for (occ, _) in &shifts {
         let shift = rt.app.store.get_shift(occ).await?.unwrap();
         let attempts = rt.app.store.list_attempts(occ).await?;
@@ -189,6 +191,7 @@ async fn main() -> Result<()> {
         missing_outcomes += attempts.iter().filter(|a| a.outcome.is_none()).count();
         match shift.status {
             callout_core::ShiftStatus::Assigned => assigned += 1,
+            callout_core::ShiftStatus::Open => open += 1,
             _ => unfilled += 1,
         }
         if accepted > 1 {
@@ -226,7 +229,7 @@ async fn main() -> Result<()> {
         calls.len() as f64 / wall.as_secs_f64()
     );
     println!(
-        "final states: {assigned} ASSIGNED, {unfilled} UNFILLED_AFTER_CALLS · confirmation SMS {}",
+        "final states: {assigned} ASSIGNED, {unfilled} UNFILLED_AFTER_CALLS, {open} still OPEN · confirmation SMS {}",
         sms.len()
     );
     println!("lost tasks {} (attempts without an outcome) · dead-lettered {dlq} · duplicate calls {duplicate_calls} · double assignments {double}", missing_outcomes);
@@ -260,6 +263,9 @@ async fn main() -> Result<()> {
         aws as f64 / calls.len().max(1) as f64
     );
     rt.stop();
+    if !finished {
+        bail!("{open} shifts still open after 15 minutes");
+    }
     if !(duplicate_calls == 0
         && double == 0
         && missing_outcomes == 0
