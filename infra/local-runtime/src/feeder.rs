@@ -72,17 +72,12 @@ pub async fn run(
                 }
             };
         let invoke = |event| async {
-            let started = std::time::Instant::now();
-            let (result, counts) = callout_app::budget::counted(handlers::dialer(
-                &app,
-                LambdaEvent::new(event, Context::default()),
-            ))
-            .await;
-            budget.lock().unwrap_or_else(|e| e.into_inner()).record(
+            let result = crate::gateway::invoke(
+                &budget,
                 "dialer",
-                counts,
-                started.elapsed().as_secs_f64() * 1000.0,
-            );
+                handlers::dialer(&app, LambdaEvent::new(event, Context::default())),
+            )
+            .await;
             match result {
                 Ok(resp) => resp
                     .batch_item_failures

@@ -33,13 +33,24 @@ pub struct RouteStats {
     pub millis: f64,
 }
 
+/// Run one invocation of `route`'s handler, adding its outside requests and its time to `stats`.
+pub async fn invoke<F: std::future::Future>(
+    stats: &Mutex<BudgetStats>,
+    route: &'static str,
+    handler: F,
+) -> F::Output {
+    let started = std::time::Instant::now();
+    let (out, counts) = callout_app::budget::counted(handler).await;
+    stats.lock().unwrap_or_else(|e| e.into_inner()).record(
+        route,
+        counts,
+        started.elapsed().as_secs_f64() * 1000.0,
+    );
+    out
+}
+
 impl BudgetStats {
-    pub fn record(
-        &mut self,
-        route: &'static str,
-        counts: callout_app::budget::Counts,
-        millis: f64,
-    ) {
+    fn record(&mut self, route: &'static str, counts: callout_app::budget::Counts, millis: f64) {
         let r = self.0.entry(route).or_default();
         r.invocations += 1;
         r.millis += millis;
@@ -233,8 +244,7 @@ impl Gateway {
             Err(e) => return plain(StatusCode::BAD_REQUEST, json!({"message": e.to_string()})),
         };
         let f = &self.functions;
-        let started = std::time::Instant::now();
-        let (result, counts) = callout_app::budget::counted(async {
+        let result = invoke(&self.budget, route.name(), async {
             match route {
                 Route::Twiml => handlers::call_twiml(&f.call_twiml, request).await,
                 Route::Response => handlers::call_response(&f.call_response, request).await,
@@ -247,14 +257,6 @@ impl Gateway {
             }
         })
         .await;
-        self.budget
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .record(
-                route.name(),
-                counts,
-                started.elapsed().as_secs_f64() * 1000.0,
-            );
         match result {
             Ok(resp) => {
                 let (parts, body) = resp.into_parts();
@@ -300,20 +302,12 @@ impl Gateway {
         }
         let ctx = callout_app::lambda_runtime::Context::default();
         let invocation = callout_app::lambda_runtime::LambdaEvent::new(event, ctx);
-        let started = std::time::Instant::now();
-        let (result, counts) = callout_app::budget::counted(handlers::start_calling(
-            &self.functions.start_calling,
-            invocation,
-        ))
+        let result = invoke(
+            &self.budget,
+            "start-calling",
+            handlers::start_calling(&self.functions.start_calling, invocation),
+        )
         .await;
-        self.budget
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .record(
-                "start-calling",
-                counts,
-                started.elapsed().as_secs_f64() * 1000.0,
-            );
         match result {
             Ok(out) => plain(
                 StatusCode::OK,

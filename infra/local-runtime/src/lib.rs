@@ -342,6 +342,25 @@ impl LocalRuntime {
         })
     }
 
+    /// Save `provider_id`'s calling settings through the provider API, as the portal does.
+    pub async fn save_settings(
+        &self,
+        http: &reqwest::Client,
+        provider_id: &str,
+        settings: serde_json::Value,
+    ) -> Result<()> {
+        let r = http
+            .patch(format!("{}/api/provider/outbound-calling", self.base_url))
+            .bearer_auth(self.token(provider_id))
+            .json(&settings)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            anyhow::bail!("saving settings failed: {}", r.text().await?);
+        }
+        Ok(())
+    }
+
     /// A bearer token the emulated authorizer accepts for `provider_id`.
     pub fn token(&self, provider_id: &str) -> String {
         jwt::token(&self.options.jwt_secret, provider_id, 3600)

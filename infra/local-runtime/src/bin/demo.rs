@@ -44,15 +44,12 @@ async fn main() -> Result<()> {
     println!("Provider prov_demo: calling on, wait 1 minute, 2 rounds. Shift {occ}: Margaret T., Jan 23 9:00 AM, Parramatta.");
     println!("Staff: Alice (never answers), Bob (declines, later changes his mind), Carol (voicemail), Dan (says nothing).\n");
 
-    let settings = http
-        .patch(format!("{}/api/provider/outbound-calling", rt.base_url))
-        .bearer_auth(&token)
-        .json(&json!({"enabled": true, "waitMinutes": 1, "maxRounds": 2}))
-        .send()
-        .await?;
-    if !settings.status().is_success() {
-        bail!("saving settings failed: {}", settings.text().await?);
-    }
+    rt.save_settings(
+        &http,
+        "prov_demo",
+        json!({"enabled": true, "waitMinutes": 1, "maxRounds": 2}),
+    )
+    .await?;
     sim.set_phone(STAFF[0].2, Behaviour::NoAnswer);
     sim.set_phone(STAFF[1].2, Behaviour::Decline);
     sim.set_phone(STAFF[2].2, Behaviour::Voicemail);

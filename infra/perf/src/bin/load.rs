@@ -55,16 +55,12 @@ async fn main() -> Result<()> {
     options.dialer_concurrency = 4;
     let rt = LocalRuntime::start(options).await?;
     let http = reqwest::Client::new();
-    let token = rt.token("prov_load");
-    let r = http
-        .patch(format!("{}/api/provider/outbound-calling", rt.base_url))
-        .bearer_auth(&token)
-        .json(&json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1}))
-        .send()
-        .await?;
-    if !r.status().is_success() {
-        bail!("settings: {}", r.text().await?);
-    }
+    rt.save_settings(
+        &http,
+        "prov_load",
+        json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1}),
+    )
+    .await?;
 
     // Mixed behaviours, the same every run.
     let mut rng = StdRng::seed_from_u64(7);

@@ -8,8 +8,8 @@ pub struct Tts {
     http: reqwest::Client,
     base: String,
     api_key: String,
-    pub voice_id: String,
-    pub model_id: String,
+    voice_id: String,
+    model_id: String,
     budget: Duration,
 }
 
