@@ -371,9 +371,61 @@ async fn calls_in_progress_never_exceed_the_account_limit() {
     }
     assert!(most <= 2, "{most} calls at once");
     assert_eq!(most, 2, "the limit is used");
+    // Tasks over the limit waited in line and were woken as calls ended: a waiting task's own
+    // second look comes only after 15 minutes, far beyond this test's 60 s. Waiting costs a
+    // few DynamoDB requests per wait (about 18 a call here, all told), never a retry loop.
+    let b = w.rt.budget.lock().unwrap().clone();
+    let dialer = b.0["dialer"].requests.get("dynamodb").copied().unwrap_or(0);
+    assert!(dialer <= 12 * 24, "{dialer} DynamoDB requests for 12 calls");
     for occ in &shifts {
         assert_eq!(w.finished(occ).await["status"], "UNFILLED_AFTER_CALLS");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_woken_task_whose_shift_was_filled_meanwhile_passes_the_slot_on() {
+    // TIME_SCALE 6: calls start 10 s after the event and the periodic check of a call comes
+    // 50 s after it was placed, beyond what `finished` waits, so only a wake can call Carol.
+    let w = World::with(|o| {
+        o.max_concurrent_calls = 1;
+        o.time_scale = 6.0;
+    })
+    .await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::HoldUntilEnded);
+    w.phone(&BOB, Behaviour::Decline);
+    w.phone(&CAROL, Behaviour::Decline);
+    let (a, b, c) = (new_occ("lineA"), new_occ("lineB"), new_occ("lineC"));
+    // Alice's call holds the only slot; B's and then C's first call wait in line.
+    w.wave3_completed(&a, &[&ALICE]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    w.wave3_completed(&b, &[&BOB]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    w.wave3_completed(&c, &[&CAROL]).await;
+    w.wait_answered(&ALICE).await;
+    let store = &w.rt.app.store;
+    let start = std::time::Instant::now();
+    let line = loop {
+        let line = store.oldest_waiters(10).await.unwrap();
+        if line.len() == 2 {
+            break line;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the tasks never waited"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(line[0].occurrence_id, b, "B waits first");
+    // B is taken by SMS while its task waits; then A is taken by SMS, which ends Alice's call.
+    assert_eq!(w.accept_by_sms(&b, &BOB).await.0, 200);
+    assert_eq!(w.accept_by_sms(&a, &ALICE).await.0, 200);
+    // The ended call wakes B's task (first in line), which has nothing to do and wakes C's:
+    // Carol is called now, not when C's task would look for itself 15 minutes later.
+    let log = w.finished(&c).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
+    assert_eq!(w.called(&[&ALICE, &BOB, &CAROL]), ["Alice", "Carol"]);
+    assert!(w.rt.app.store.oldest_waiters(10).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,7 +73,7 @@ pub struct Attempt {
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(skip)]
     pub advanced: bool,
-    /// The call slot held while this call is live (see `Store::acquire_call_slot`).
+    /// The call slot held while this call is live (see `callout_core::pacing`).
     #[serde(skip)]
     pub pace_slot: Option<u32>,
     #[serde(skip)]
@@ -146,6 +146,10 @@ pub struct DialTask {
     pub attempt: u32,
     #[serde(default, skip_serializing_if = "TaskKind::is_dial")]
     pub kind: TaskKind,
+    /// When this dial task first found every call slot taken (milliseconds since the epoch):
+    /// its place in the waiting line, kept when it is woken and has to wait again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -172,6 +176,7 @@ impl DialTask {
             occurrence_id: occurrence_id.into(),
             attempt,
             kind: TaskKind::Dial,
+            waiting_since: None,
         }
     }
 

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use callout_core::campaign::{self, Advance, CallStatus, Outcome};
 use callout_core::mask;
 use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
+use callout_core::pacing;
 use callout_core::template::{self, Values};
 use callout_core::twiml::{self, Verb};
 use callout_core::wav;
@@ -98,8 +99,6 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
 /// (seconds, before TIME_SCALE), and how long a call slot's lease lasts.
 pub const CHECK_AFTER_SECS: u64 = 300;
 pub const CALL_LEASE_SECS: u64 = 900;
-/// How long a task waits for a free call slot before trying again (seconds, before TIME_SCALE).
-pub const PACING_RETRY_SECS: u64 = 5;
 
 /// A wait of `secs` at TIME_SCALE, never less than a second (SQS delays are whole seconds, and
 /// a zero delay would spin).
@@ -135,32 +134,32 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         !app.config.public_base_url.is_empty(),
         "PUBLIC_BASE_URL is not set: Twilio needs absolute webhook URLs"
     );
-    let Some(shift) = app.store.get_shift(occ).await? else {
-        error!(occurrence_id = %occ, attempt = k, "dial_task_for_unknown_shift");
-        return Ok(());
+    let (shift, existing) = app.store.get_shift_and_attempt(occ, k).await?;
+    let dropped = match (&shift, &existing) {
+        (None, _) => Some("dial_task_for_unknown_shift"),
+        (Some(s), _) if s.status != ShiftStatus::Open => Some("dial_task_dropped_shift_not_open"),
+        (Some(_), Some(_)) => Some("dial_task_duplicate"),
+        (Some(s), None) if s.plan().slot(k).is_none() => Some("dial_task_beyond_plan"),
+        _ => None,
     };
-    if shift.status != ShiftStatus::Open {
-        info!(occurrence_id = %occ, attempt = k, status = shift.status.as_str(), "dial_task_dropped_shift_not_open");
+    if let Some(why) = dropped {
+        if shift.is_none() {
+            error!(occurrence_id = %occ, attempt = k, "{why}");
+        } else {
+            info!(occurrence_id = %occ, attempt = k, "{why}");
+        }
+        if task.waiting_since.is_some() {
+            // Woken for a slot it will not use: the next in line gets the wake instead.
+            wake_waiters(app).await?;
+        }
         return Ok(());
     }
-    let Some(slot) = shift.plan().slot(k) else {
-        warn!(occurrence_id = %occ, attempt = k, "dial_task_beyond_plan");
-        return Ok(());
-    };
-    // A call slot first: over the account's limit the task waits and is not lost.
+    let shift = shift.context("checked above")?;
+    let slot = shift.plan().slot(k).context("checked above")?;
+    // A call slot first: over the account's limit the task waits in line and is not lost.
     let holder = format!("{occ}#{k}#{:08x}", rand::random::<u32>());
-    let Some(pace_slot) = app
-        .store
-        .acquire_call_slot(
-            &holder,
-            app.config.max_concurrent_calls,
-            app.config.scaled(CALL_LEASE_SECS),
-        )
-        .await?
-    else {
-        let wait = at_least_a_second(app, PACING_RETRY_SECS);
-        info!(occurrence_id = %occ, attempt = k, wait_ms = wait.as_millis() as u64, "pacing_wait");
-        app.queue().send(task, wait).await?;
+    let Some(pace_slot) = take_call_slot_or_wait(app, task, &holder).await? else {
+        info!(occurrence_id = %occ, attempt = k, "pacing_wait");
         return Ok(());
     };
     let staff = &shift.event.staff_pool[slot.position as usize];
@@ -171,7 +170,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
-        app.store.release_call_slot(pace_slot, &holder).await?;
+        free_call_slot(app, pace_slot, &holder).await?;
         return Ok(());
     }
     info!(
@@ -221,7 +220,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             // Twilio did nothing: take the attempt back so the retried task places the call.
             warn!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_retry");
             if app.store.release_attempt(occ, k).await? {
-                app.store.release_call_slot(pace_slot, &holder).await?;
+                free_call_slot(app, pace_slot, &holder).await?;
             }
             Err(e.into())
         }
@@ -231,6 +230,80 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             Ok(())
         }
     }
+}
+
+// ---------------------------------------------------------------- pacing
+
+/// A call slot for `holder`, or `None` when every slot is taken: the task is then in the line
+/// of waiting tasks, and a call that ends wakes it (`free_call_slot`).
+async fn take_call_slot_or_wait(app: &App, task: &DialTask, holder: &str) -> Result<Option<u32>> {
+    if let Some(slot) = take_free_slot(app, holder).await? {
+        return Ok(Some(slot));
+    }
+    let waiting = DialTask {
+        waiting_since: Some(
+            task.waiting_since
+                .unwrap_or_else(|| Utc::now().timestamp_millis()),
+        ),
+        ..task.clone()
+    };
+    app.store.add_waiter(&waiting).await?;
+    // Look once more now that the task is in line: a call that ended between the first look
+    // and joining the line did not see this task, but its free slot is seen here.
+    if let Some(slot) = take_free_slot(app, holder).await? {
+        app.store.remove_waiter(&waiting).await?;
+        return Ok(Some(slot));
+    }
+    // The last resort if every live call's release were lost: a lease runs out within
+    // CALL_LEASE_SECS, and by then this task looks again.
+    app.queue().send(&waiting, WAIT_FALLBACK).await?;
+    Ok(None)
+}
+
+/// The longest a task waits in line before looking for a slot itself: SQS's longest delay,
+/// never shorter than a lease (CALL_LEASE_SECS at TIME_SCALE 1).
+const WAIT_FALLBACK: std::time::Duration = std::time::Duration::from_secs(CALL_LEASE_SECS);
+
+/// Take one of the free slots (one read, then a conditional write per slot tried).
+async fn take_free_slot(app: &App, holder: &str) -> Result<Option<u32>> {
+    let now = Utc::now().timestamp_millis();
+    let held = app.store.call_slots().await?;
+    let ttl = app.config.scaled(CALL_LEASE_SECS);
+    let limit = app.config.max_concurrent_calls;
+    for slot in pacing::slots_to_try(limit, &held, now, rand::random()) {
+        if app.store.take_call_slot(slot, holder, now, ttl).await? {
+            return Ok(Some(slot));
+        }
+    }
+    Ok(None)
+}
+
+/// A call is over (or was never placed): give its slot back and wake whoever waits for one.
+/// Run again after a failure, it wakes whoever still waits.
+async fn free_call_slot(app: &App, slot: u32, holder: &str) -> Result<()> {
+    app.store.release_call_slot(slot, holder).await?;
+    wake_waiters(app).await
+}
+
+/// Wake as many waiting tasks as there are free slots, oldest first.
+async fn wake_waiters(app: &App) -> Result<()> {
+    let now = Utc::now().timestamp_millis();
+    let free = pacing::free_count(
+        app.config.max_concurrent_calls,
+        &app.store.call_slots().await?,
+        now,
+    );
+    if free == 0 {
+        return Ok(());
+    }
+    for task in app.store.oldest_waiters(free).await? {
+        // Sent before it leaves the line: a crash in between wakes it twice, never not at all
+        // (a dial task is idempotent).
+        app.queue().send(&task, std::time::Duration::ZERO).await?;
+        app.store.remove_waiter(&task).await?;
+        info!(occurrence_id = %task.occurrence_id, attempt = task.attempt, "pacing_woken");
+    }
+    Ok(())
 }
 
 /// Make sure the attempt's audio is in S3; false means the call will use `<Say>` instead.
@@ -343,8 +416,11 @@ pub async fn on_machine_detection(
 
 /// The attempt's call is over: free its call slot and move the campaign on.
 async fn call_ended(app: &App, a: &Attempt) -> Result<()> {
+    if a.advanced {
+        return Ok(()); // done before: the slot is freed before the campaign moves on
+    }
     if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
-        app.store.release_call_slot(slot, holder).await?;
+        free_call_slot(app, slot, holder).await?;
     }
     advance(app, a).await
 }

@@ -6,19 +6,22 @@
 //! | settings | `PROVIDER#{providerId}` | `SETTINGS` |
 //! | shift | `SHIFT#{occurrenceId}` | `SHIFT` |
 //! | attempt | `SHIFT#{occurrenceId}` | `ATTEMPT#{attempt:05}` |
+//! | call slot | `PACING` | `SLOT#{n:03}` |
+//! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
 //!
 //! Shifts and attempts are also indexed by provider and time (GSI `gsi1`): `gsi1pk` =
 //! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
 //! `CALL#{createdAt}#{occurrenceId}#{attempt:05}`, so a provider's recent shifts and calls are a
 //! range query, never a scan.
 
-use crate::records::{Attempt, Shift, PURPOSE};
+use crate::records::{Attempt, DialTask, Shift, PURPOSE};
 use anyhow::{anyhow, Context, Result};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use aws_sdk_dynamodb::Client;
 use callout_core::campaign::Outcome;
 use callout_core::model::ShiftStatus;
+use callout_core::pacing::Held;
 use callout_core::settings::Settings;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -50,6 +53,15 @@ fn get_n<T: std::str::FromStr>(item: &Item, k: &str) -> Option<T> {
 }
 fn get_time(item: &Item, k: &str) -> Option<DateTime<Utc>> {
     get_s(item, k).and_then(|t| t.parse().ok())
+}
+const PACING: &str = "PACING";
+const PACING_WAIT: &str = "PACING_WAIT";
+fn waiter_sk(task: &DialTask) -> String {
+    let since = task.waiting_since.unwrap_or_default();
+    format!(
+        "WAIT#{since:013}#{}#{:05}",
+        task.occurrence_id, task.attempt
+    )
 }
 fn shift_key(occ: &str) -> (AttributeValue, AttributeValue) {
     (s(format!("SHIFT#{occ}")), s("SHIFT"))
@@ -418,39 +430,101 @@ impl Store {
         Ok(())
     }
 
-    // ---- pacing: a lease-based semaphore of call slots across the account ----
+    // ---- pacing: a lease-based semaphore of call slots across the account, and its line ----
 
-    /// Take one of `limit` call slots for `holder` until `ttl` from now; `None` when all are
-    /// held. A slot whose lease has expired (its release was lost) is taken over.
-    pub async fn acquire_call_slot(
+    /// Every call slot item (`PACING` / `SLOT#{n:03}`) with its lease, in one consistent read.
+    pub async fn call_slots(&self) -> Result<Vec<Held>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(PACING))
+            .consistent_read(true);
+        let items = self.query_all(query, 10_000).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let slot = get_s(item, "sk")?.strip_prefix("SLOT#")?.parse().ok()?;
+                Some(Held {
+                    slot,
+                    expires_at: get_n(item, "expiresAt")?,
+                })
+            })
+            .collect())
+    }
+
+    /// Take call slot `slot` for `holder` until `ttl` after `now` (ms) unless a running lease
+    /// holds it; false when one does.
+    pub async fn take_call_slot(
         &self,
+        slot: u32,
         holder: &str,
-        limit: u32,
+        now: i64,
         ttl: std::time::Duration,
-    ) -> Result<Option<u32>> {
-        let now = Utc::now().timestamp_millis();
-        let expires = now + ttl.as_millis() as i64;
-        let start = rand::random::<u32>() % limit.max(1);
-        for i in 0..limit {
-            let slot = (start + i) % limit;
-            let taken = conditional(
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .item("pk", s("PACING"))
-                    .item("sk", s(format!("SLOT#{slot:03}")))
-                    .item("holder", s(holder))
-                    .item("expiresAt", n(expires))
-                    .condition_expression("attribute_not_exists(holder) OR expiresAt < :now")
-                    .expression_attribute_values(":now", n(now))
-                    .send()
-                    .await,
-            )?;
-            if taken {
-                return Ok(Some(slot));
-            }
-        }
-        Ok(None)
+    ) -> Result<bool> {
+        conditional(
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(PACING))
+                .item("sk", s(format!("SLOT#{slot:03}")))
+                .item("holder", s(holder))
+                .item("expiresAt", n(now + ttl.as_millis() as i64))
+                .condition_expression("attribute_not_exists(holder) OR expiresAt < :now")
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await,
+        )
+    }
+
+    /// Put a dial task in the line of tasks waiting for a call slot (`PACING_WAIT` /
+    /// `WAIT#{since:013}#{occurrenceId}#{attempt:05}`: oldest first). Doing it twice is harmless.
+    pub async fn add_waiter(&self, task: &DialTask) -> Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(PACING_WAIT))
+            .item("sk", s(waiter_sk(task)))
+            .item("task", s(serde_json::to_string(task)?))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    /// The `n` tasks that have waited longest for a call slot.
+    pub async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(PACING_WAIT))
+            .consistent_read(true)
+            .limit(n.min(100) as i32);
+        let items = self.query_all(query, n).await?;
+        items
+            .iter()
+            .map(|item| {
+                Ok(serde_json::from_str(
+                    &get_s(item, "task").context("waiter without task")?,
+                )?)
+            })
+            .collect()
+    }
+
+    /// Take a task out of the waiting line (nothing happens if it is not in it).
+    pub async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(PACING_WAIT))
+            .key("sk", s(waiter_sk(task)))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
     }
 
     /// Give a slot back; only its holder can (a late release never frees someone else's).
@@ -459,7 +533,7 @@ impl Store {
             self.client
                 .delete_item()
                 .table_name(&self.table)
-                .key("pk", s("PACING"))
+                .key("pk", s(PACING))
                 .key("sk", s(format!("SLOT#{slot:03}")))
                 .condition_expression("holder = :h")
                 .expression_attribute_values(":h", s(holder))
