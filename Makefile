@@ -51,5 +51,9 @@ cold-start:
 	cargo build --release --bins
 	scripts/cold-start.py --bin-dir target/release
 
+## DynamoDB gets a local AWS of its own (port MOTO_PORT+1): one moto process is one core.
+DYNAMODB_PORT := $(shell echo $$(($(MOTO_PORT) + 1)))
 load: aws-up
-	cargo run --release -p perf --bin load -- 1000 50
+	@MOTO_PORT=$(DYNAMODB_PORT) scripts/local-aws.sh start
+	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$(DYNAMODB_PORT) cargo run --release -p perf --bin load -- 1000 50; \
+	  status=$$?; MOTO_PORT=$(DYNAMODB_PORT) scripts/local-aws.sh stop; exit $$status

@@ -5,7 +5,7 @@ step, so of two writers with the same condition exactly one succeeds. moto's thr
 reads the item, evaluates the condition and writes it back without a lock, so under real
 concurrency two conditional writes can both succeed. This product's whole promise (one person
 per shift) rests on that atomicity, so the tests run moto with every DynamoDB operation behind
-one lock, as DynamoDB behaves. Everything else is moto as published.
+one lock, as DynamoDB behaves. Everything else is moto as published (without its access log).
 
     python scripts/moto_server.py -H 127.0.0.1 -p 5055
 """
@@ -34,5 +34,9 @@ for name in _OPERATIONS:
         setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
 
 if __name__ == "__main__":
+    import logging
     from moto.server import main
+
+    # One log line per request costs moto a fifth of its time under load; errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     main()

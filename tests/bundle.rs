@@ -244,7 +244,11 @@ fn secrets_come_from_parameter_store_and_privileges_are_narrow() {
         roles_mentioning(&t, "iam:PassRole"),
         set(&["StartCallingRole"])
     );
-    for id in ["StartCallingRole", "ProviderSettingsRole"] {
+    for id in [
+        "StartCallingRole",
+        "JobAcceptanceRole",
+        "ProviderSettingsRole",
+    ] {
         let role = dump(&t["Resources"][id]);
         assert!(!role.contains("ssm:"), "{id} reads no secret");
     }

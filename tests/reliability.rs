@@ -429,6 +429,26 @@ async fn a_woken_task_whose_shift_was_filled_meanwhile_passes_the_slot_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slot_whose_release_was_lost_does_not_stall_the_line() {
+    // The only slot is held by a call whose release was lost (its lease runs 3 s); no call is
+    // live to end and wake the line, so only the line's watchdog can get Alice called.
+    let w = World::with(|o| o.max_concurrent_calls = 1).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    let now = chrono::Utc::now().timestamp_millis();
+    let store = &w.rt.app.store;
+    assert!(store
+        .take_call_slot(0, "lost#0#release", now, Duration::from_secs(3))
+        .await
+        .unwrap());
+    let occ = new_occ("leak");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["Declined"]);
+    assert!(store.oldest_waiters(10).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_is_retried_and_a_refused_number_fails_to_the_next_person() {
     let w = World::with(|o| o.visibility_timeout_secs = 1).await;
     w.enable(1, 1).await;

@@ -138,7 +138,8 @@ impl Options {
 }
 
 /// The AWS SDK configuration for the local AWS (fixed test credentials, one region), sending
-/// through `http` as the functions do.
+/// through `http` as the functions do. `AWS_ENDPOINT_URL_<SERVICE>` in the environment sends one
+/// service elsewhere (the load run puts DynamoDB in a local AWS of its own).
 pub fn local_sdk_config(endpoint: &str, http: &reqwest::Client) -> callout_app::sdk::SdkConfig {
     callout_app::sdk::config(
         &callout_app::sdk::Target {
@@ -147,6 +148,7 @@ pub fn local_sdk_config(endpoint: &str, http: &reqwest::Client) -> callout_app::
             secret_access_key: "testing",
             session_token: None,
             endpoint_url: Some(endpoint),
+            service_endpoints: callout_app::sdk::service_endpoints_from_env(),
         },
         http,
     )

@@ -18,11 +18,10 @@ pub mod clients {
     pub const EVENTS: u8 = 1 << 3;
     pub const TWILIO: u8 = 1 << 4;
     pub const TTS: u8 = 1 << 5;
-    pub const ALL: u8 = QUEUE | SCHEDULES | AUDIO | EVENTS | TWILIO | TTS;
 
     pub const START_CALLING: u8 = SCHEDULES;
-    /// Places calls, prepares audio, finishes acceptances (schedule, calls, SMS, event).
-    pub const DIALER: u8 = ALL;
+    /// Places calls, prepares audio, finishes acceptances (calls, SMS, event).
+    pub const DIALER: u8 = QUEUE | AUDIO | EVENTS | TWILIO | TTS;
     pub const CALL_TWIML: u8 = AUDIO;
     /// Acceptance (then the queue), a repeated offer (audio).
     pub const CALL_RESPONSE: u8 = QUEUE | AUDIO;
@@ -30,9 +29,9 @@ pub mod clients {
     pub const CALL_STATUS: u8 = QUEUE | TWILIO;
     pub const CALL_TIMEOUT: u8 = 0;
     pub const CALL_AUDIO: u8 = AUDIO;
-    /// An acceptance by another channel finishes inline (schedule, calls, SMS, event), or
-    /// from the queue when part of it fails.
-    pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES | EVENTS | TWILIO;
+    /// An acceptance by another channel deletes the pending schedule; the rest follows from
+    /// the queue.
+    pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
     pub const PROVIDER_SETTINGS: u8 = 0;
 }
 

@@ -160,8 +160,10 @@ pub enum TaskKind {
     Dial,
     /// No final status has arrived for the attempt yet: ask Twilio (lost callbacks).
     CheckCall,
-    /// Finish what follows an acceptance (SMS, events, ending calls) after a failure.
+    /// Finish what follows an acceptance (SMS, events, ending calls).
     FinishAcceptance,
+    /// The waiting line's watchdog (see `service::arm_watchdog`).
+    WakeWaiters,
 }
 
 impl TaskKind {
@@ -184,6 +186,13 @@ impl DialTask {
         DialTask {
             kind: TaskKind::CheckCall,
             ..DialTask::dial(occurrence_id, attempt)
+        }
+    }
+
+    pub fn wake_waiters() -> DialTask {
+        DialTask {
+            kind: TaskKind::WakeWaiters,
+            ..DialTask::dial("", 0)
         }
     }
 

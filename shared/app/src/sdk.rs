@@ -5,7 +5,8 @@
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`). Reading them directly keeps the loader's
 //! profile files, instance metadata, STS and SSO providers out of every binary and off every
 //! cold start (no file or network I/O at init). `AWS_ENDPOINT_URL` points every client at another
-//! endpoint (the local AWS), as the SDK's own loader would.
+//! endpoint (the local AWS), and `AWS_ENDPOINT_URL_<SERVICE>` (`AWS_ENDPOINT_URL_DYNAMODB`, `_SQS`,
+//! `_S3`, `_SCHEDULER`, `_EVENTBRIDGE`, `_SSM`) one service's clients, as the SDK's own loader would.
 
 use crate::config::ConfigError;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -14,6 +15,7 @@ use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 pub use aws_types::SdkConfig;
 
 /// Where to reach AWS and as whom.
@@ -24,6 +26,35 @@ pub struct Target<'a> {
     pub session_token: Option<&'a str>,
     /// `None`: the service's public endpoint for the region.
     pub endpoint_url: Option<&'a str>,
+    /// One service's endpoint instead: (`AWS_ENDPOINT_URL_<SERVICE>`, URL) pairs.
+    pub service_endpoints: Vec<(String, String)>,
+}
+
+/// The `AWS_ENDPOINT_URL_<SERVICE>` variables set in this process's environment.
+pub fn service_endpoints_from_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter(|(k, v)| k.starts_with("AWS_ENDPOINT_URL_") && !v.is_empty())
+        .collect()
+}
+
+/// Answers the SDK's per-service endpoint question (asked once per client) from the pairs.
+#[derive(Debug)]
+struct ServiceEndpoints(Vec<(String, String)>);
+
+impl LoadServiceConfig for ServiceEndpoints {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        if key.env() != "AWS_ENDPOINT_URL" {
+            return None;
+        }
+        let name = format!(
+            "AWS_ENDPOINT_URL_{}",
+            key.service_id().to_ascii_uppercase().replace(' ', "_")
+        );
+        self.0
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
 }
 
 /// One configuration for all of a process's clients, sending through `http`
@@ -51,6 +82,9 @@ pub fn config(target: &Target<'_>, http: &reqwest::Client) -> SdkConfig {
     if let Some(url) = target.endpoint_url {
         b = b.endpoint_url(url);
     }
+    if !target.service_endpoints.is_empty() {
+        b = b.service_config(ServiceEndpoints(target.service_endpoints.clone()));
+    }
     b.build()
 }
 
@@ -76,6 +110,7 @@ pub fn from_env(http: &reqwest::Client) -> Result<SdkConfig, ConfigError> {
             secret_access_key: &secret,
             session_token: token.as_deref(),
             endpoint_url: endpoint.as_deref(),
+            service_endpoints: service_endpoints_from_env(),
         },
         http,
     ))

@@ -113,6 +113,13 @@ pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
     match task.kind {
         TaskKind::Dial => dial(app, task).await,
         TaskKind::CheckCall => check_call(app, &task.occurrence_id, task.attempt).await,
+        TaskKind::WakeWaiters => {
+            wake_waiters(app).await?;
+            if !app.store.oldest_waiters(1).await?.is_empty() {
+                arm_watchdog(app, true).await?;
+            }
+            Ok(())
+        }
         TaskKind::FinishAcceptance => {
             let shift = app.store.get_shift(&task.occurrence_id).await?;
             match shift {
@@ -254,15 +261,23 @@ async fn take_call_slot_or_wait(app: &App, task: &DialTask, holder: &str) -> Res
         app.store.remove_waiter(&waiting).await?;
         return Ok(Some(slot));
     }
-    // The last resort if every live call's release were lost: a lease runs out within
-    // CALL_LEASE_SECS, and by then this task looks again.
-    app.queue().send(&waiting, WAIT_FALLBACK).await?;
+    arm_watchdog(app, false).await?;
     Ok(None)
 }
 
-/// The longest a task waits in line before looking for a slot itself: SQS's longest delay,
-/// never shorter than a lease (CALL_LEASE_SECS at TIME_SCALE 1).
-const WAIT_FALLBACK: std::time::Duration = std::time::Duration::from_secs(CALL_LEASE_SECS);
+/// The line's last resort. Calls that end wake the line; were every live call's release lost,
+/// nothing would, until their leases ran out and nobody noticed. So while tasks wait, one
+/// watchdog task (at most) is pending: when it comes, it wakes as many as there are free slots
+/// (expired leases included) and, if some still wait, comes again a period later.
+async fn arm_watchdog(app: &App, rearm: bool) -> Result<()> {
+    let now = Utc::now().timestamp_millis();
+    // A lease's length (at TIME_SCALE 1, 15 minutes: also SQS's longest delay).
+    let period = at_least_a_second(app, CALL_LEASE_SECS);
+    if app.store.arm_watchdog(now, period, rearm).await? {
+        app.queue().send(&DialTask::wake_waiters(), period).await?;
+    }
+    Ok(())
+}
 
 /// Take one of the free slots (one read, then a conditional write per slot tried).
 async fn take_free_slot(app: &App, holder: &str) -> Result<Option<u32>> {
@@ -285,18 +300,20 @@ async fn free_call_slot(app: &App, slot: u32, holder: &str) -> Result<()> {
     wake_waiters(app).await
 }
 
-/// Wake as many waiting tasks as there are free slots, oldest first.
+/// Wake as many waiting tasks as there are free slots, oldest first. Most of the time nobody
+/// waits, and one read says so.
 async fn wake_waiters(app: &App) -> Result<()> {
-    let now = Utc::now().timestamp_millis();
-    let free = pacing::free_count(
-        app.config.max_concurrent_calls,
-        &app.store.call_slots().await?,
-        now,
-    );
-    if free == 0 {
+    let mut line = app.store.oldest_waiters(1).await?;
+    if line.is_empty() {
         return Ok(());
     }
-    for task in app.store.oldest_waiters(free).await? {
+    let now = Utc::now().timestamp_millis();
+    let limit = app.config.max_concurrent_calls;
+    let free = pacing::free_count(limit, &app.store.call_slots().await?, now);
+    if free > 1 {
+        line = app.store.oldest_waiters(free).await?;
+    }
+    for task in line.into_iter().take(free) {
         // Sent before it leaves the line: a crash in between wakes it twice, never not at all
         // (a dial task is idempotent).
         app.queue().send(&task, std::time::Duration::ZERO).await?;
@@ -565,9 +582,9 @@ pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Res
     Ok(Acceptance::Accepted)
 }
 
-/// A person took the shift by another channel (a text reply): the person must be in the
-/// shift's pool, and everything that follows is done before answering (or, when part of it
-/// fails, from the queue).
+/// A person took the shift by another channel (a text reply, a coordinator): the person must
+/// be in the shift's pool. Before answering: the acceptance and, as calls may not have started
+/// yet, the deletion of their schedule. The rest follows from the queue, as after a key press.
 pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> Result<Acceptance> {
     let Some(shift) = app.store.get_shift(occ).await? else {
         return Ok(Acceptance::UnknownShift);
@@ -578,14 +595,14 @@ pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> R
     if let Some(lost) = record_acceptance(app, occ, employee_id, channel, None).await? {
         return Ok(lost);
     }
-    let shift = app.store.get_shift(occ).await?.context("shift vanished")?;
-    if let Err(e) = after_acceptance(app, &shift).await {
-        // The shift is taken; what follows is finished from the queue, with its retries.
-        warn!(occurrence_id = %occ, error = %e, "acceptance_effects_deferred");
-        app.queue()
-            .send(&DialTask::finish_acceptance(occ), at_least_a_second(app, 1))
-            .await?;
+    // Should this fail, the schedule fires later, its task is dropped (the shift is no longer
+    // open) and the schedule deletes itself.
+    if let Err(e) = app.schedules().delete(&schedule_name(occ)).await {
+        warn!(occurrence_id = %occ, error = %e, "schedule_delete_failed");
     }
+    app.queue()
+        .send(&DialTask::finish_acceptance(occ), std::time::Duration::ZERO)
+        .await?;
     Ok(Acceptance::Accepted)
 }
 
@@ -617,11 +634,12 @@ async fn record_acceptance(
     Ok(None)
 }
 
-/// Everything that follows an acceptance; each part idempotent, so a retry completes it.
+/// Everything that follows an acceptance, run from the queue (`FinishAcceptance`); each part
+/// idempotent, so a retry completes it. No schedule is left to delete: after a key press the
+/// start schedule has fired (and deleted itself), and `accept` deletes it for other channels.
 async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let occ = shift.occurrence_id();
     let winner_id = shift.assigned_to.clone().unwrap_or_default();
-    app.schedules().delete(&schedule_name(occ)).await?;
     let mut cancelled = 0;
     for a in app.store.list_attempts(occ).await? {
         // The winner's own attempt already has its outcome.

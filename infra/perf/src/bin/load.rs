@@ -3,8 +3,9 @@
 //! Checks every shift reaches a final state with no lost task, no duplicate call and no double
 //! assignment, and prints wall time, calls per second, peak memory and where the time went.
 //!
-//!     scripts/local-aws.sh start && AWS_ENDPOINT_URL=http://127.0.0.1:5055 \
-//!       cargo run --release -p perf --bin load -- [campaigns] [max concurrent calls]
+//!     make load    (or: scripts/local-aws.sh start; MOTO_PORT=5056 scripts/local-aws.sh start;
+//!       AWS_ENDPOINT_URL=http://127.0.0.1:5055 AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:5056 \
+//!       cargo run --release -p perf --bin load -- [campaigns] [max concurrent calls])
 
 use anyhow::{bail, Result};
 use callout_sim::{Behaviour, Sim, SimConfig};
@@ -52,7 +53,9 @@ async fn main() -> Result<()> {
     options.resource_prefix = format!("load{}", rand::random::<u32>() % 100_000);
     options.time_scale = 600.0;
     options.max_concurrent_calls = slots;
-    options.dialer_concurrency = 4;
+    // As deployed with DialerMaxConcurrency 16: one task per invocation, 16 at once.
+    options.dialer_concurrency = 16;
+    options.batch_size = 1;
     let rt = LocalRuntime::start(options).await?;
     let http = reqwest::Client::new();
     rt.save_settings(

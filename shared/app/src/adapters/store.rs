@@ -478,6 +478,29 @@ impl Store {
         )
     }
 
+    /// Arm the waiting line's watchdog until `period` after `now` (ms): true when this call
+    /// armed it, false when it is armed already (unless `rearm`).
+    pub async fn arm_watchdog(
+        &self,
+        now: i64,
+        period: std::time::Duration,
+        rearm: bool,
+    ) -> Result<bool> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(PACING))
+            .item("sk", s("WATCHDOG"))
+            .item("expiresAt", n(now + period.as_millis() as i64));
+        if !rearm {
+            put = put
+                .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
+                .expression_attribute_values(":now", n(now));
+        }
+        conditional(put.send().await)
+    }
+
     /// Put a dial task in the line of tasks waiting for a call slot (`PACING_WAIT` /
     /// `WAIT#{since:013}#{occurrenceId}#{attempt:05}`: oldest first). Doing it twice is harmless.
     pub async fn add_waiter(&self, task: &DialTask) -> Result<()> {
