@@ -33,6 +33,20 @@ for name in _OPERATIONS:
     if hasattr(DynamoDBBackend, name):
         setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
 
+# moto checks each message's retention by building all of the queue's attributes, three of which
+# count every message: receiving from a queue of n messages took n² steps, and a backlog of a
+# thousand dial tasks stalled the receiver. The same check, reading the one attribute it needs.
+from moto.core.utils import unix_time
+from moto.sqs.models import SQSBackend
+
+
+def _within_retention(self, queue_name, message):
+    retention = int(self.get_queue(queue_name).message_retention_period)
+    return message.sent_timestamp / 1000 + retention > unix_time()
+
+
+SQSBackend.is_message_valid_based_on_retention_period = _within_retention
+
 if __name__ == "__main__":
     import logging
     from moto.server import main
