@@ -178,60 +178,32 @@ impl Functions {
         // Metric lines are kept for the demo and tests rather than printed.
         let metrics = callout_app::metrics::Metrics::memory();
         let faults = Arc::new(callout_app::faults::Faults::default());
-        let function = |mut app: App| {
-            app.metrics = metrics.clone();
-            app.faults = faults.clone();
-            Arc::new(app)
-        };
+        // The set is a const generic, so one line per function names it.
+        macro_rules! function {
+            ($set:ident) => {{
+                let mut app = App::new::<{ clients::$set }>(config.clone(), sdk, http);
+                app.metrics = metrics.clone();
+                app.faults = faults.clone();
+                Arc::new(app)
+            }};
+        }
         Functions {
-            start_calling: function(App::new::<{ clients::START_CALLING }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            dialer: function(App::new::<{ clients::DIALER }>(config.clone(), sdk, http)),
-            call_twiml: function(App::new::<{ clients::CALL_TWIML }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            call_response: function(App::new::<{ clients::CALL_RESPONSE }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            call_status: function(App::new::<{ clients::CALL_STATUS }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            call_timeout: function(App::new::<{ clients::CALL_TIMEOUT }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            call_audio: function(App::new::<{ clients::CALL_AUDIO }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            job_acceptance: function(App::new::<{ clients::JOB_ACCEPTANCE }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
-            provider_settings: function(App::new::<{ clients::PROVIDER_SETTINGS }>(
-                config.clone(),
-                sdk,
-                http,
-            )),
+            start_calling: function!(START_CALLING),
+            dialer: function!(DIALER),
+            call_twiml: function!(CALL_TWIML),
+            call_response: function!(CALL_RESPONSE),
+            call_status: function!(CALL_STATUS),
+            call_timeout: function!(CALL_TIMEOUT),
+            call_audio: function!(CALL_AUDIO),
+            job_acceptance: function!(JOB_ACCEPTANCE),
+            provider_settings: function!(PROVIDER_SETTINGS),
         }
     }
 }
 
 /// A running local runtime. Dropping it stops its server and pollers.
 pub struct LocalRuntime {
-    /// The dialer's `App` (every client): the tests' way into the store, metrics and faults.
+    /// The dialer's `App`: the tests' way into the store, metrics and faults (shared by all).
     pub app: Arc<App>,
     pub functions: Arc<Functions>,
     pub addr: SocketAddr,

@@ -97,7 +97,7 @@ impl App {
         let audio = if C & clients::AUDIO != 0 {
             // A local AWS serves S3 on one host: address buckets by path there.
             let conf = aws_sdk_s3::config::Builder::from(sdk)
-                .force_path_style(sdk.endpoint_url().is_some())
+                .force_path_style(crate::sdk::endpoint_overridden(sdk))
                 .interceptor(LogRetries("s3"))
                 .build();
             Some(AudioStore::new(

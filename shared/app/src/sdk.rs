@@ -88,6 +88,11 @@ pub fn config(target: &Target<'_>, http: &reqwest::Client) -> SdkConfig {
     b.build()
 }
 
+/// Whether any endpoint was overridden (a local AWS), e.g. to address S3 buckets by path.
+pub fn endpoint_overridden(sdk: &SdkConfig) -> bool {
+    sdk.endpoint_url().is_some() || sdk.service_config().is_some()
+}
+
 /// [`config`] from the environment Lambda (or `cargo lambda watch`) gives a function.
 pub fn from_env(http: &reqwest::Client) -> Result<SdkConfig, ConfigError> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());

@@ -113,13 +113,7 @@ pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
     match task.kind {
         TaskKind::Dial => dial(app, task).await,
         TaskKind::CheckCall => check_call(app, &task.occurrence_id, task.attempt).await,
-        TaskKind::WakeWaiters => {
-            wake_waiters(app).await?;
-            if !app.store.oldest_waiters(1).await?.is_empty() {
-                arm_watchdog(app, true).await?;
-            }
-            Ok(())
-        }
+        TaskKind::WakeWaiters => watchdog_fired(app).await,
         TaskKind::FinishAcceptance => {
             let shift = app.store.get_shift(&task.occurrence_id).await?;
             match shift {
@@ -142,27 +136,21 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         "PUBLIC_BASE_URL is not set: Twilio needs absolute webhook URLs"
     );
     let (shift, existing) = app.store.get_shift_and_attempt(occ, k).await?;
-    let dropped = match (&shift, &existing) {
-        (None, _) => Some("dial_task_for_unknown_shift"),
-        (Some(s), _) if s.status != ShiftStatus::Open => Some("dial_task_dropped_shift_not_open"),
-        (Some(_), Some(_)) => Some("dial_task_duplicate"),
-        (Some(s), None) if s.plan().slot(k).is_none() => Some("dial_task_beyond_plan"),
-        _ => None,
+    let (shift, slot) = match placeable(shift, existing.is_some(), k) {
+        Ok(placeable) => placeable,
+        Err(why) => {
+            match why {
+                "dial_task_for_unknown_shift" => error!(occurrence_id = %occ, attempt = k, "{why}"),
+                "dial_task_beyond_plan" => warn!(occurrence_id = %occ, attempt = k, "{why}"),
+                _ => info!(occurrence_id = %occ, attempt = k, "{why}"),
+            }
+            if task.waiting_since.is_some() {
+                // Woken for a slot it will not use: the next in line gets the wake instead.
+                wake_waiters(app).await?;
+            }
+            return Ok(());
+        }
     };
-    if let Some(why) = dropped {
-        if shift.is_none() {
-            error!(occurrence_id = %occ, attempt = k, "{why}");
-        } else {
-            info!(occurrence_id = %occ, attempt = k, "{why}");
-        }
-        if task.waiting_since.is_some() {
-            // Woken for a slot it will not use: the next in line gets the wake instead.
-            wake_waiters(app).await?;
-        }
-        return Ok(());
-    }
-    let shift = shift.context("checked above")?;
-    let slot = shift.plan().slot(k).context("checked above")?;
     // A call slot first: over the account's limit the task waits in line and is not lost.
     let holder = format!("{occ}#{k}#{:08x}", rand::random::<u32>());
     let Some(pace_slot) = take_call_slot_or_wait(app, task, &holder).await? else {
@@ -239,6 +227,25 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     }
 }
 
+/// The shift and the call slot of the plan a dial task is for, or why no call is placed.
+fn placeable(
+    shift: Option<Shift>,
+    duplicate: bool,
+    k: u32,
+) -> std::result::Result<(Shift, campaign::Slot), &'static str> {
+    let Some(shift) = shift else {
+        return Err("dial_task_for_unknown_shift");
+    };
+    if shift.status != ShiftStatus::Open {
+        return Err("dial_task_dropped_shift_not_open");
+    }
+    if duplicate {
+        return Err("dial_task_duplicate");
+    }
+    let slot = shift.plan().slot(k).ok_or("dial_task_beyond_plan")?;
+    Ok((shift, slot))
+}
+
 // ---------------------------------------------------------------- pacing
 
 /// A call slot for `holder`, or `None` when every slot is taken: the task is then in the line
@@ -275,6 +282,16 @@ async fn arm_watchdog(app: &App, rearm: bool) -> Result<()> {
     let period = at_least_a_second(app, CALL_LEASE_SECS);
     if app.store.arm_watchdog(now, period, rearm).await? {
         app.queue().send(&DialTask::wake_waiters(), period).await?;
+    }
+    Ok(())
+}
+
+/// The watchdog's task: wake whoever a free slot (an expired lease included) allows, and come
+/// again while some still wait.
+async fn watchdog_fired(app: &App) -> Result<()> {
+    wake_waiters(app).await?;
+    if !app.store.oldest_waiters(1).await?.is_empty() {
+        arm_watchdog(app, true).await?;
     }
     Ok(())
 }
@@ -576,10 +593,7 @@ pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Res
     app.store
         .set_outcome(occ, k, Outcome::Accepted, Some("1"))
         .await?;
-    app.queue()
-        .send(&DialTask::finish_acceptance(occ), std::time::Duration::ZERO)
-        .await?;
-    Ok(Acceptance::Accepted)
+    finish_from_queue(app, occ).await
 }
 
 /// A person took the shift by another channel (a text reply, a coordinator): the person must
@@ -600,6 +614,11 @@ pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> R
     if let Err(e) = app.schedules().delete(&schedule_name(occ)).await {
         warn!(occurrence_id = %occ, error = %e, "schedule_delete_failed");
     }
+    finish_from_queue(app, occ).await
+}
+
+/// The shift is taken: what follows (`after_acceptance`) is the dialer's, from the queue.
+async fn finish_from_queue(app: &App, occ: &str) -> Result<Acceptance> {
     app.queue()
         .send(&DialTask::finish_acceptance(occ), std::time::Duration::ZERO)
         .await?;

@@ -56,6 +56,9 @@ fn get_time(item: &Item, k: &str) -> Option<DateTime<Utc>> {
 }
 const PACING: &str = "PACING";
 const PACING_WAIT: &str = "PACING_WAIT";
+fn slot_sk(slot: u32) -> String {
+    format!("SLOT#{slot:03}")
+}
 fn waiter_sk(task: &DialTask) -> String {
     let since = task.waiting_since.unwrap_or_default();
     format!(
@@ -434,13 +437,7 @@ impl Store {
 
     /// Every call slot item (`PACING` / `SLOT#{n:03}`) with its lease, in one consistent read.
     pub async fn call_slots(&self) -> Result<Vec<Held>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(PACING))
-            .consistent_read(true);
+        let query = self.query_prefix(PACING, "SLOT#");
         let items = self.query_all(query, 10_000).await?;
         Ok(items
             .iter()
@@ -468,7 +465,7 @@ impl Store {
                 .put_item()
                 .table_name(&self.table)
                 .item("pk", s(PACING))
-                .item("sk", s(format!("SLOT#{slot:03}")))
+                .item("sk", s(slot_sk(slot)))
                 .item("holder", s(holder))
                 .item("expiresAt", n(now + ttl.as_millis() as i64))
                 .condition_expression("attribute_not_exists(holder) OR expiresAt < :now")
@@ -519,12 +516,7 @@ impl Store {
     /// The `n` tasks that have waited longest for a call slot.
     pub async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(PACING_WAIT))
-            .consistent_read(true)
+            .query_prefix(PACING_WAIT, "WAIT#")
             .limit(n.min(100) as i32);
         let items = self.query_all(query, n).await?;
         items
@@ -557,7 +549,7 @@ impl Store {
                 .delete_item()
                 .table_name(&self.table)
                 .key("pk", s(PACING))
-                .key("sk", s(format!("SLOT#{slot:03}")))
+                .key("sk", s(slot_sk(slot)))
                 .condition_expression("holder = :h")
                 .expression_attribute_values(":h", s(holder))
                 .send()
@@ -628,19 +620,28 @@ impl Store {
     }
 
     pub async fn list_attempts(&self, occ: &str) -> Result<Vec<Attempt>> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :a)")
-            .expression_attribute_values(":pk", s(format!("SHIFT#{occ}")))
-            .expression_attribute_values(":a", s("ATTEMPT#"))
-            .consistent_read(true);
+        let query = self.query_prefix(&format!("SHIFT#{occ}"), "ATTEMPT#");
         self.query_all(query, usize::MAX)
             .await?
             .iter()
             .map(attempt_from)
             .collect()
+    }
+
+    /// A consistent read of the items of partition `pk` whose sort key starts with `prefix`, in
+    /// sort-key order (send it through [`Store::query_all`]).
+    fn query_prefix(
+        &self,
+        pk: &str,
+        prefix: &str,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true)
     }
 
     /// Every page of `query`, up to `limit` items.
