@@ -150,6 +150,10 @@ pub struct DialTask {
     /// its place in the waiting line, kept when it is woken and has to wait again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<i64>,
+    /// The call slot a call that ended handed straight to this waiting task (held for it under
+    /// [`DialTask::granted_holder`]), so no task that arrived later takes it first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_slot: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -179,6 +183,7 @@ impl DialTask {
             attempt,
             kind: TaskKind::Dial,
             waiting_since: None,
+            granted_slot: None,
         }
     }
 
@@ -187,6 +192,13 @@ impl DialTask {
             kind: TaskKind::CheckCall,
             ..DialTask::dial(occurrence_id, attempt)
         }
+    }
+
+    /// Who holds the slot handed to this waiting task: the same for every copy of the task (a
+    /// slot handed twice is handed to the same holder).
+    pub fn granted_holder(&self) -> String {
+        let since = self.waiting_since.unwrap_or_default();
+        format!("{}#{}#w{since}", self.occurrence_id, self.attempt)
     }
 
     pub fn wake_waiters() -> DialTask {

@@ -144,16 +144,19 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
                 "dial_task_beyond_plan" => warn!(occurrence_id = %occ, attempt = k, "{why}"),
                 _ => info!(occurrence_id = %occ, attempt = k, "{why}"),
             }
-            if task.waiting_since.is_some() {
-                // Woken for a slot it will not use: the next in line gets the wake instead.
-                wake_waiters(app).await?;
+            // Woken for a slot it will not use: the next in line gets it instead.
+            match task.granted_slot {
+                Some(slot) => {
+                    give_back(app, slot, &task.granted_holder(), existing.as_ref()).await?
+                }
+                None if task.waiting_since.is_some() => wake_waiters(app).await?,
+                None => {}
             }
             return Ok(());
         }
     };
     // A call slot first: over the account's limit the task waits in line and is not lost.
-    let holder = format!("{occ}#{k}#{:08x}", rand::random::<u32>());
-    let Some(pace_slot) = take_call_slot_or_wait(app, task, &holder).await? else {
+    let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
         return Ok(());
     };
@@ -165,7 +168,8 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
-        free_call_slot(app, pace_slot, &holder).await?;
+        let theirs = app.store.get_attempt(occ, k).await?;
+        give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
         return Ok(());
     }
     info!(
@@ -248,28 +252,55 @@ fn placeable(
 
 // ---------------------------------------------------------------- pacing
 
-/// A call slot for `holder`, or `None` when every slot is taken: the task is then in the line
-/// of waiting tasks, and a call that ends wakes it (`free_call_slot`).
-async fn take_call_slot_or_wait(app: &App, task: &DialTask, holder: &str) -> Result<Option<u32>> {
-    if let Some(slot) = take_free_slot(app, holder).await? {
-        return Ok(Some(slot));
+/// A call slot and its holder for this task, or `None` when every slot is taken: the task is
+/// then in the line of waiting tasks, and a call that ends hands it its slot (`free_call_slot`).
+async fn take_call_slot_or_wait(app: &App, task: &DialTask) -> Result<Option<(u32, String)>> {
+    if let Some(slot) = task.granted_slot {
+        let holder = task.granted_holder();
+        let (now, ttl) = (
+            Utc::now().timestamp_millis(),
+            app.config.scaled(CALL_LEASE_SECS),
+        );
+        if app.store.take_call_slot(slot, &holder, now, ttl).await? {
+            return Ok(Some((slot, holder)));
+        }
+        // Not held for it any more (its lease ran out and another task took it): as anyone.
+    }
+    let holder = format!(
+        "{}#{}#{:08x}",
+        task.occurrence_id,
+        task.attempt,
+        rand::random::<u32>()
+    );
+    if let Some(slot) = take_free_slot(app, &holder).await? {
+        return Ok(Some((slot, holder)));
     }
     let waiting = DialTask {
         waiting_since: Some(
             task.waiting_since
                 .unwrap_or_else(|| Utc::now().timestamp_millis()),
         ),
+        granted_slot: None,
         ..task.clone()
     };
     app.store.add_waiter(&waiting).await?;
     // Look once more now that the task is in line: a call that ended between the first look
     // and joining the line did not see this task, but its free slot is seen here.
-    if let Some(slot) = take_free_slot(app, holder).await? {
+    if let Some(slot) = take_free_slot(app, &holder).await? {
         app.store.remove_waiter(&waiting).await?;
-        return Ok(Some(slot));
+        return Ok(Some((slot, holder)));
     }
     arm_watchdog(app, false).await?;
     Ok(None)
+}
+
+/// A slot this task will not use goes back (to the next in line), unless `attempt` holds it:
+/// a copy of this task, handed the same slot under the same holder, is calling with it.
+async fn give_back(app: &App, slot: u32, holder: &str, attempt: Option<&Attempt>) -> Result<()> {
+    if attempt.is_some_and(|a| a.pace_holder.as_deref() == Some(holder)) {
+        return Ok(());
+    }
+    free_call_slot(app, slot, holder).await
 }
 
 /// The line's last resort. Calls that end wake the line; were every live call's release lost,
@@ -310,9 +341,33 @@ async fn take_free_slot(app: &App, holder: &str) -> Result<Option<u32>> {
     Ok(None)
 }
 
-/// A call is over (or was never placed): give its slot back and wake whoever waits for one.
-/// Run again after a failure, it wakes whoever still waits.
+/// A call is over (or was never placed): its slot goes straight to the task that has waited
+/// longest, so no task that comes later takes it first; with nobody waiting it is given back.
+/// Run again after a failure, it hands the slot to the same task, or wakes whoever still waits.
 async fn free_call_slot(app: &App, slot: u32, holder: &str) -> Result<()> {
+    if let Some(next) = app.store.oldest_waiters(1).await?.pop() {
+        let next = DialTask {
+            granted_slot: Some(slot),
+            ..next
+        };
+        let (now, ttl) = (
+            Utc::now().timestamp_millis(),
+            app.config.scaled(CALL_LEASE_SECS),
+        );
+        let to = next.granted_holder();
+        if app
+            .store
+            .pass_call_slot(slot, holder, &to, now, ttl)
+            .await?
+        {
+            // Sent before it leaves the line: a crash in between sends it twice, never not at
+            // all (a dial task is idempotent, and both copies hold the slot as one holder).
+            app.queue().send(&next, std::time::Duration::ZERO).await?;
+            app.store.remove_waiter(&next).await?;
+            info!(occurrence_id = %next.occurrence_id, attempt = next.attempt, slot, "pacing_slot_handed_on");
+            return Ok(());
+        }
+    }
     app.store.release_call_slot(slot, holder).await?;
     wake_waiters(app).await
 }

@@ -451,8 +451,8 @@ impl Store {
             .collect())
     }
 
-    /// Take call slot `slot` for `holder` until `ttl` after `now` (ms) unless a running lease
-    /// holds it; false when one does.
+    /// Take call slot `slot` for `holder` until `ttl` after `now` (ms) unless another running
+    /// lease holds it (its own lease, e.g. a slot handed to it, is renewed); false when one does.
     pub async fn take_call_slot(
         &self,
         slot: u32,
@@ -461,18 +461,51 @@ impl Store {
         ttl: std::time::Duration,
     ) -> Result<bool> {
         conditional(
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .item("pk", s(PACING))
-                .item("sk", s(slot_sk(slot)))
-                .item("holder", s(holder))
-                .item("expiresAt", n(now + ttl.as_millis() as i64))
-                .condition_expression("attribute_not_exists(holder) OR expiresAt < :now")
+            self.put_slot(slot, holder, now, ttl)
+                .condition_expression(
+                    "attribute_not_exists(holder) OR expiresAt < :now OR holder = :holder",
+                )
                 .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":holder", s(holder))
                 .send()
                 .await,
         )
+    }
+
+    /// Hand call slot `slot` from `from` to `to` with a fresh lease: false unless `from` holds
+    /// it (or `to` already does: handing it again is harmless).
+    pub async fn pass_call_slot(
+        &self,
+        slot: u32,
+        from: &str,
+        to: &str,
+        now: i64,
+        ttl: std::time::Duration,
+    ) -> Result<bool> {
+        conditional(
+            self.put_slot(slot, to, now, ttl)
+                .condition_expression("holder = :from OR holder = :to")
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+                .send()
+                .await,
+        )
+    }
+
+    fn put_slot(
+        &self,
+        slot: u32,
+        holder: &str,
+        now: i64,
+        ttl: std::time::Duration,
+    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(PACING))
+            .item("sk", s(slot_sk(slot)))
+            .item("holder", s(holder))
+            .item("expiresAt", n(now + ttl.as_millis() as i64))
     }
 
     /// Arm the waiting line's watchdog until `period` after `now` (ms): true when this call
