@@ -33,6 +33,33 @@ for name in _OPERATIONS:
     if hasattr(DynamoDBBackend, name):
         setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
 
+# moto answers a query on one partition key by listing and sorting every item of the table, then
+# keeping that partition's: a pacing query on a table of thousands of shifts and calls took
+# milliseconds of the one DynamoDB lock. The same query over the partition's own items (results
+# are still sorted and filtered by moto's query). Queries on an index are left as published.
+import inspect
+
+from moto.dynamodb.models.table import Table
+
+_table_query = Table.query
+_QUERY_ARGS = inspect.signature(_table_query)
+
+
+def _query_one_partition(self, *args, **kwargs):
+    arguments = _QUERY_ARGS.bind(self, *args, **kwargs).arguments
+    hash_key = arguments.get("hash_key")
+    if arguments.get("index_name") or hash_key is None or not self.range_key_attr:
+        return _table_query(self, *args, **kwargs)
+    partition = list(self.items.get(hash_key, {}).values())
+    self.all_items = lambda: partition  # under the DynamoDB lock above: no other query sees it
+    try:
+        return _table_query(self, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+Table.query = _query_one_partition
+
 # moto checks each message's retention by building all of the queue's attributes, three of which
 # count every message: receiving from a queue of n messages took n² steps, and a backlog of a
 # thousand dial tasks stalled the receiver. The same check, reading the one attribute it needs.
@@ -46,6 +73,35 @@ def _within_retention(self, queue_name, message):
 
 
 SQSBackend.is_message_valid_based_on_retention_period = _within_retention
+
+# Sending builds the queue's attributes too (to read ContentBasedDeduplication, which only FIFO
+# queues have), counting every message each time. While a standard queue is being sent to, in
+# that thread, its attributes are read without the counts they never need.
+import threading
+
+from moto.sqs.models import Queue
+
+_SENDING = threading.local()
+_queue_attributes = Queue.attributes.fget
+_send_message = SQSBackend.send_message
+
+
+def _attributes(self):
+    if getattr(_SENDING, "active", False) and not self.fifo_queue:
+        return {}
+    return _queue_attributes(self)
+
+
+def _send(self, *args, **kwargs):
+    _SENDING.active = True
+    try:
+        return _send_message(self, *args, **kwargs)
+    finally:
+        _SENDING.active = False
+
+
+Queue.attributes = property(_attributes)
+SQSBackend.send_message = _send
 
 if __name__ == "__main__":
     import logging
