@@ -2,10 +2,10 @@
 MOTO_PORT ?= 5055
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(MOTO_PORT)
 
-.PHONY: demo test run aws-up aws-down lint fmt build build-cargo lint-template contract bench cold-start load
+.PHONY: demo test run aws-up aws-down lint fmt build build-cargo lint-template transform iam deploy-check contract bench cold-start load
 
 ## Play a 4-staff campaign on the local AWS with the simulated Twilio and print its timeline.
-demo:
+demo: transform
 	@MOTO_PORT=$(MOTO_PORT) scripts/local-aws.sh start
 	@cargo run -q -p local-runtime --bin demo; status=$$?; MOTO_PORT=$(MOTO_PORT) scripts/local-aws.sh stop; exit $$status
 
@@ -14,7 +14,7 @@ test:
 	@scripts/test.sh
 
 ## The local runtime on LOCAL_PORT (default 3000) with the simulated Twilio; Ctrl-C stops it.
-run: aws-up
+run: aws-up transform
 	cargo run -p local-runtime
 
 aws-up:
@@ -37,8 +37,17 @@ build:
 build-cargo:
 	@scripts/build.sh cargo
 
+## AWS's SAM transform, cfn-lint and sam validate on template.yaml.
 lint-template:
 	@scripts/lint-template.sh
+
+## The transformed template the local runtime is built from (.local/template.transformed.json).
+transform:
+	@scripts/lint-template.sh --transform-only
+
+## Every AWS request of the end-to-end tests against each function's role (IAM simulator).
+iam:
+	@scripts/iam.sh run
 
 contract:
 	@scripts/contract.sh

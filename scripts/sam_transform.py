@@ -59,7 +59,10 @@ def main():
             print(f"  - {cause.message}", file=sys.stderr)
         sys.exit(1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(transformed, indent=1, sort_keys=True))
+    # Written whole, then renamed: local runtimes starting at once never read half a file.
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(transformed, indent=1, sort_keys=True))
+    os.replace(tmp, out)
     resources = transformed["Resources"]
     by_type = {}
     for r in resources.values():

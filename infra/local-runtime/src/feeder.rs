@@ -1,6 +1,9 @@
-//! The SQS event source mapping, emulated: long-polls the dial queue, hands batches to the
-//! dialer, deletes what succeeded and leaves failures to reappear after the visibility
-//! timeout (and reach the dead-letter queue after the redrive policy's receive count).
+//! The SQS event source mapping, emulated as the template configures it (batch size,
+//! `ReportBatchItemFailures`, maximum concurrency: one feeder per concurrent invocation):
+//! long-polls the dial queue, hands batches to the dialer, deletes what succeeded and leaves
+//! failures to reappear after the visibility timeout (and reach the dead-letter queue after the
+//! redrive policy's receive count). Its own queue requests are made with the dialer's role in
+//! AWS, and are recorded as the dialer's for the IAM check.
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use callout_app::lambda_runtime::{Context, LambdaEvent};
@@ -10,16 +13,33 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-pub async fn run(
-    app: Arc<App>,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
-    queue_arn: String,
-    batch_size: i32,
-    duplicate: bool,
-    budget: Arc<std::sync::Mutex<crate::gateway::BudgetStats>>,
-    mut stop: watch::Receiver<bool>,
-) {
+pub struct Feeder {
+    pub app: Arc<App>,
+    pub sqs: aws_sdk_sqs::Client,
+    pub queue_url: String,
+    pub queue_arn: String,
+    pub source: crate::template::QueueSource,
+    /// Deliver every batch twice, concurrently (at-least-once delivery, exaggerated).
+    pub duplicate: bool,
+    pub budget: Arc<std::sync::Mutex<crate::gateway::BudgetStats>>,
+    pub world: String,
+}
+
+pub async fn run(f: Feeder, mut stop: watch::Receiver<bool>) {
+    let Feeder {
+        app,
+        sqs,
+        queue_url,
+        queue_arn,
+        source,
+        duplicate,
+        budget,
+        world,
+    } = f;
+    let role = callout_app::access::Caller {
+        function: source.binary.clone(),
+        world: world.clone(),
+    };
     loop {
         if *stop.borrow() {
             return;
@@ -27,7 +47,7 @@ pub async fn run(
         let received = tokio::select! {
             r = sqs.receive_message()
                 .queue_url(&queue_url)
-                .max_number_of_messages(batch_size)
+                .max_number_of_messages(source.batch_size)
                 .wait_time_seconds(1)
                 .message_system_attribute_names(MessageSystemAttributeName::All)
                 .send() => r,
@@ -41,6 +61,14 @@ pub async fn run(
                 continue;
             }
         };
+        if callout_app::access::enabled() {
+            callout_app::access::record_as(
+                &role,
+                "sqs:ReceiveMessage",
+                &queue_arn,
+                "event source mapping",
+            );
+        }
         if messages.is_empty() {
             continue;
         }
@@ -75,10 +103,21 @@ pub async fn run(
             let result = crate::gateway::invoke(
                 &budget,
                 "dialer",
+                &world,
                 handlers::dialer(&app, LambdaEvent::new(event, Context::default())),
             )
             .await;
             match result {
+                // Without ReportBatchItemFailures, any failure retries the whole batch.
+                Ok(resp)
+                    if !source.report_batch_item_failures
+                        && !resp.batch_item_failures.is_empty() =>
+                {
+                    messages
+                        .iter()
+                        .filter_map(|m| m.message_id.clone())
+                        .collect::<HashSet<String>>()
+                }
                 Ok(resp) => resp
                     .batch_item_failures
                     .into_iter()
@@ -106,6 +145,14 @@ pub async fn run(
                 continue;
             }
             if let Some(handle) = &m.receipt_handle {
+                if callout_app::access::enabled() {
+                    callout_app::access::record_as(
+                        &role,
+                        "sqs:DeleteMessage",
+                        &queue_arn,
+                        "event source mapping",
+                    );
+                }
                 if let Err(e) = sqs
                     .delete_message()
                     .queue_url(&queue_url)

@@ -1,8 +1,11 @@
-//! The HTTP API, emulated: every route at its production path. A request becomes the API
-//! Gateway v2 (payload 2.0) event AWS would send, goes through `lambda_http` like in Lambda,
-//! and the function's response goes back to the caller.
+//! The HTTP API, emulated: every route of the template (after the SAM transform) at its
+//! production path, with its authorizer. A request becomes the API Gateway v2 (payload 2.0)
+//! event AWS would send — `routeKey`, `pathParameters`, `requestContext` — goes through
+//! `lambda_http`'s own conversion like in Lambda, and the function's response goes back to the
+//! caller. A request that cannot become such an event is a 400; nothing here panics on input.
 
 use crate::jwt;
+use crate::template::{Auth, Route};
 use axum::body::Body as AxumBody;
 use base64::Engine;
 use callout_app::handlers;
@@ -12,11 +15,27 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+/// The functions with an HTTP handler here (binary names). Every template route must name one
+/// of them, and each of them must have a route (checked at start and by the tests).
+pub const HTTP_FUNCTIONS: &[&str] = &[
+    "call-twiml",
+    "call-response",
+    "call-status",
+    "call-timeout",
+    "call-audio",
+    "job-acceptance",
+    "provider-settings",
+];
+
 #[derive(Clone)]
 pub struct Gateway {
     pub functions: Arc<crate::Functions>,
     pub jwt_secret: String,
     pub budget: Arc<Mutex<BudgetStats>>,
+    pub routes: Arc<Vec<Route>>,
+    pub rules: Arc<Vec<crate::template::Rule>>,
+    /// The world's name in the IAM record.
+    pub world: String,
 }
 
 /// Outside requests by route (and the dialer): the most any one invocation made of each service
@@ -33,14 +52,22 @@ pub struct RouteStats {
     pub millis: f64,
 }
 
-/// Run one invocation of `route`'s handler, adding its outside requests and its time to `stats`.
+/// Run one invocation of `function`'s handler, adding its outside requests and its time to
+/// `stats`; its AWS requests are recorded as `function`'s for the IAM check.
 pub async fn invoke<F: std::future::Future>(
     stats: &Mutex<BudgetStats>,
-    route: &'static str,
+    function: &'static str,
+    world: &str,
     handler: F,
 ) -> F::Output {
     let started = std::time::Instant::now();
-    let (out, counts) = callout_app::budget::counted(handler).await;
+    let caller = callout_app::access::Caller {
+        function: function.to_string(),
+        world: world.to_string(),
+    };
+    let (out, counts) =
+        callout_app::access::scope(caller, callout_app::budget::counted(handler)).await;
+    let route = function;
     stats.lock().unwrap_or_else(|e| e.into_inner()).record(
         route,
         counts,
@@ -75,47 +102,6 @@ impl BudgetStats {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Route {
-    Twiml,
-    Response,
-    Status,
-    Timeout,
-    Audio,
-    Provider,
-    JobAcceptance,
-    LocalEvents,
-}
-
-impl Route {
-    pub fn name(self) -> &'static str {
-        match self {
-            Route::Twiml => "call-twiml",
-            Route::Response => "call-response",
-            Route::Status => "call-status",
-            Route::Timeout => "call-timeout",
-            Route::Audio => "call-audio",
-            Route::Provider => "provider-settings",
-            Route::JobAcceptance => "job-acceptance",
-            Route::LocalEvents => "local-events",
-        }
-    }
-}
-
-fn route(method: &str, path: &str) -> Option<Route> {
-    Some(match (method, path) {
-        ("POST", "/api/outbound/twiml") => Route::Twiml,
-        ("POST", "/api/outbound/response") => Route::Response,
-        ("POST", "/api/outbound/status") => Route::Status,
-        ("POST", "/api/outbound/timeout") => Route::Timeout,
-        ("GET", p) if p.starts_with("/api/outbound/audio/") => Route::Audio,
-        (_, p) if p.starts_with("/api/provider/") || p.starts_with("/portal/") => Route::Provider,
-        (_, p) if p.starts_with("/api/jobs/") => Route::JobAcceptance,
-        ("POST", "/local/events") => Route::LocalEvents,
-        _ => return None,
-    })
-}
-
 fn plain(status: StatusCode, body: Value) -> Response<AxumBody> {
     Response::builder()
         .status(status)
@@ -125,12 +111,15 @@ fn plain(status: StatusCode, body: Value) -> Response<AxumBody> {
 }
 
 /// The API Gateway v2 event for a request, with the authorizer's claims if any.
+#[allow(clippy::too_many_arguments)]
 pub fn apigw_event(
     method: &str,
     path: &str,
     query: &str,
     headers: &http::HeaderMap,
     body: &[u8],
+    route_key: &str,
+    path_parameters: &BTreeMap<String, String>,
     claims: Option<&HashMap<String, String>>,
 ) -> Value {
     let mut hdrs = Map::new();
@@ -159,7 +148,7 @@ pub fn apigw_event(
             "userAgent": headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or(""),
         },
         "requestId": uuid::Uuid::new_v4().to_string(),
-        "routeKey": "$default",
+        "routeKey": route_key,
         "stage": "$default",
         "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
         "timeEpoch": now.timestamp_millis(),
@@ -179,7 +168,7 @@ pub fn apigw_event(
     };
     let mut event = json!({
         "version": "2.0",
-        "routeKey": "$default",
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": query,
         "headers": hdrs,
@@ -189,7 +178,31 @@ pub fn apigw_event(
     if !body.is_null() {
         event["body"] = body;
     }
+    if !path_parameters.is_empty() {
+        // API Gateway passes them as they stand in the path (percent-encoded).
+        event["pathParameters"] = json!(path_parameters);
+    }
     event
+}
+
+/// Whether `lambda_http` can build a request URL from these headers: the `Host` it reads and
+/// the `X-Forwarded-Proto` scheme must make a URL (it unwraps that parse).
+fn convertible(headers: &http::HeaderMap, path: &str) -> bool {
+    let text = |name: &str| headers.get(name).map(|v| v.to_str().ok());
+    let host = match text("host") {
+        None => return true,
+        Some(None) => return false,
+        Some(Some(h)) => h,
+    };
+    let scheme = match text("x-forwarded-proto") {
+        None => "https",
+        Some(None) => return false,
+        Some(Some(s)) => s,
+    };
+    url::Url::parse(&format!("{scheme}://{host}{path}"))
+        .ok()
+        .and_then(|u| u.to_string().parse::<http::Uri>().ok())
+        .is_some()
 }
 
 fn is_form(headers: &http::HeaderMap) -> bool {
@@ -200,6 +213,45 @@ fn is_form(headers: &http::HeaderMap) -> bool {
 }
 
 impl Gateway {
+    pub fn new(
+        template: &crate::template::Template,
+        functions: Arc<crate::Functions>,
+        jwt_secret: String,
+        budget: Arc<Mutex<BudgetStats>>,
+        world: String,
+    ) -> anyhow::Result<Gateway> {
+        let routes = template.routes()?;
+        for r in &routes {
+            if !HTTP_FUNCTIONS.contains(&r.binary.as_str()) {
+                anyhow::bail!(
+                    "route {} of template.yaml: function {} has no HTTP handler here",
+                    r.key(),
+                    r.binary
+                );
+            }
+        }
+        for f in HTTP_FUNCTIONS {
+            if !routes.iter().any(|r| r.binary == *f) {
+                anyhow::bail!("function {f} has an HTTP handler but no route in template.yaml");
+            }
+        }
+        Ok(Gateway {
+            functions,
+            jwt_secret,
+            budget,
+            routes: Arc::new(routes),
+            rules: Arc::new(template.rules()?),
+            world,
+        })
+    }
+
+    /// The template's route for a request, with its path parameters.
+    pub fn route(&self, method: &str, path: &str) -> Option<(&Route, BTreeMap<String, String>)> {
+        self.routes
+            .iter()
+            .find_map(|r| r.matches(method, path).map(|p| (r, p)))
+    }
+
     pub async fn handle(&self, req: Request<AxumBody>) -> Response<AxumBody> {
         let (parts, body) = req.into_parts();
         let body = match axum::body::to_bytes(body, 6 * 1024 * 1024).await {
@@ -214,46 +266,67 @@ impl Gateway {
         let method = parts.method.as_str();
         let path = parts.uri.path();
         let query = parts.uri.query().unwrap_or("");
-        let Some(route) = route(method, path) else {
-            return plain(StatusCode::NOT_FOUND, json!({"message": "Not Found"}));
-        };
-        if route == Route::LocalEvents {
+        if method == "POST" && path == "/local/events" {
             return self.local_event(&body).await;
         }
-        // The portal page itself is public (no data; its API calls carry the token): docs/PORTAL.md.
-        let claims = if route == Route::Provider
-            && !(method == "GET" && path == "/portal/outbound-calling")
-        {
-            let auth = parts
-                .headers
-                .get("authorization")
-                .and_then(|h| h.to_str().ok());
-            match jwt::claims(&self.jwt_secret, auth) {
-                Ok(c) => Some(c),
-                // What API Gateway's JWT authorizer answers.
-                Err(_) => {
-                    return plain(StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
+        let Some((route, params)) = self.route(method, path) else {
+            return plain(StatusCode::NOT_FOUND, json!({"message": "Not Found"}));
+        };
+        let claims = match &route.auth {
+            Auth::Jwt(_) => {
+                let auth = parts
+                    .headers
+                    .get("authorization")
+                    .and_then(|h| h.to_str().ok());
+                match jwt::claims(&self.jwt_secret, auth) {
+                    Ok(c) => Some(c),
+                    // What API Gateway's JWT authorizer answers.
+                    Err(_) => {
+                        return plain(StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
+                    }
                 }
             }
-        } else {
-            None
+            // IAM-authorised routes are open locally (SPEC §7).
+            Auth::Open | Auth::Iam => None,
         };
-        let event = apigw_event(method, path, query, &parts.headers, &body, claims.as_ref());
+        if !convertible(&parts.headers, path) {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                json!({"message": "Bad Request: the Host or X-Forwarded-Proto header does not make a URL"}),
+            );
+        }
+        let event = apigw_event(
+            method,
+            path,
+            query,
+            &parts.headers,
+            &body,
+            &route.key(),
+            &params,
+            claims.as_ref(),
+        );
         let request = match lambda_http::request::from_str(&event.to_string()) {
             Ok(r) => r,
             Err(e) => return plain(StatusCode::BAD_REQUEST, json!({"message": e.to_string()})),
         };
+        let function = HTTP_FUNCTIONS
+            .iter()
+            .find(|f| **f == route.binary)
+            .copied()
+            .expect("checked in Gateway::new");
         let f = &self.functions;
-        let result = invoke(&self.budget, route.name(), async {
-            match route {
-                Route::Twiml => handlers::call_twiml(&f.call_twiml, request).await,
-                Route::Response => handlers::call_response(&f.call_response, request).await,
-                Route::Status => handlers::call_status(&f.call_status, request).await,
-                Route::Timeout => handlers::call_timeout(&f.call_timeout, request).await,
-                Route::Audio => handlers::call_audio(&f.call_audio, request).await,
-                Route::Provider => handlers::provider_settings(&f.provider_settings, request).await,
-                Route::JobAcceptance => handlers::job_acceptance(&f.job_acceptance, request).await,
-                Route::LocalEvents => unreachable!(),
+        let result = invoke(&self.budget, function, &self.world, async {
+            match function {
+                "call-twiml" => handlers::call_twiml(&f.call_twiml, request).await,
+                "call-response" => handlers::call_response(&f.call_response, request).await,
+                "call-status" => handlers::call_status(&f.call_status, request).await,
+                "call-timeout" => handlers::call_timeout(&f.call_timeout, request).await,
+                "call-audio" => handlers::call_audio(&f.call_audio, request).await,
+                "job-acceptance" => handlers::job_acceptance(&f.job_acceptance, request).await,
+                "provider-settings" => {
+                    handlers::provider_settings(&f.provider_settings, request).await
+                }
+                other => unreachable!("{other} is not in HTTP_FUNCTIONS"),
             }
         })
         .await;
@@ -290,14 +363,21 @@ impl Gateway {
                 )
             }
         };
-        let detail_type = event
-            .get("detail-type")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if detail_type != "Wave3Completed" {
+        // The template's rules decide, by their event patterns.
+        let Some(rule) = self
+            .rules
+            .iter()
+            .find(|r| crate::template::pattern_matches(&r.pattern, &event))
+        else {
             return plain(
                 StatusCode::ACCEPTED,
-                json!({"delivered": false, "reason": "no rule matches this detail-type"}),
+                json!({"delivered": false, "reason": "no rule of template.yaml matches this event"}),
+            );
+        };
+        if rule.binary != "start-calling" {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"delivered": false, "reason": format!("{} has no event handler here", rule.binary)}),
             );
         }
         let ctx = callout_app::lambda_runtime::Context::default();
@@ -305,6 +385,7 @@ impl Gateway {
         let result = invoke(
             &self.budget,
             "start-calling",
+            &self.world,
             handlers::start_calling(&self.functions.start_calling, invocation),
         )
         .await;

@@ -2,15 +2,24 @@
 //! local AWS, serves every route at its production path, feeds the dial queue to the dialer,
 //! fires due schedules, takes `POST /local/events`, emulates the JWT authorizer and applies
 //! `TIME_SCALE`. The functions' own handlers do the work, exactly as in Lambda.
+//!
+//! What it serves and how comes from template.yaml after AWS's SAM transform ([`template`]):
+//! the routes and their authorizers, each function's environment (its configuration is built
+//! from that alone, plus the local-only variables of [`LOCAL_ONLY_VARIABLES`]) and secrets
+//! (read from SSM in the local AWS, as in Lambda), the dial queue's event source mapping and the
+//! rule's event pattern. With `IAM_RECORD` set, every AWS request each function makes is
+//! recorded for the IAM check (`callout_app::access`, `make iam`).
 
 pub mod feeder;
 pub mod gateway;
 pub mod jwt;
 pub mod provision;
 pub mod schedules;
+pub mod template;
 
 use anyhow::{Context, Result};
 use callout_app::{clients, App, Config};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,13 +44,13 @@ pub struct Options {
     pub elevenlabs_api_base: String,
     pub elevenlabs_api_key: String,
     pub elevenlabs_voice_id: String,
-    /// Messages per dialer invocation (the event source mapping's batch size).
-    pub batch_size: i32,
-    /// Dialer invocations running at once (the event source mapping's concurrency).
-    pub dialer_concurrency: usize,
+    /// The dial queue's visibility timeout (the template's 180 s is shortened locally so that
+    /// retries are seen in seconds).
     pub visibility_timeout_secs: u32,
-    /// Calls in progress at once across the account (`MAX_CONCURRENT_CALLS`).
+    /// Calls in progress at once across the account (the template's `MaxConcurrentCalls`).
     pub max_concurrent_calls: u32,
+    /// Other template parameters than their defaults, e.g. `DialerMaxConcurrency`.
+    pub parameters: std::collections::BTreeMap<String, String>,
     /// Deliver every dial-queue batch twice, concurrently (at-least-once delivery, exaggerated).
     pub duplicate_deliveries: bool,
     /// Longest wait for ElevenLabs (`ELEVENLABS_BUDGET_MS`).
@@ -69,10 +78,9 @@ impl Options {
             elevenlabs_api_base: sim_base.into(),
             elevenlabs_api_key: "sim-elevenlabs-key".into(),
             elevenlabs_voice_id: "local-voice".into(),
-            batch_size: 10,
-            dialer_concurrency: 2,
             visibility_timeout_secs: 30,
             max_concurrent_calls: 5,
+            parameters: Default::default(),
             duplicate_deliveries: false,
             tts_budget: Duration::from_secs(8),
         }
@@ -154,9 +162,30 @@ pub fn local_sdk_config(endpoint: &str, http: &reqwest::Client) -> callout_app::
     )
 }
 
-/// Every function's `App`, each with exactly the clients its `main` builds: a handler that
-/// reaches for a client its function does not build fails here, in the tests, not in Lambda.
-/// Fault injection and metric lines are shared, as tests look at them in one place.
+/// Variables the local runtime gives a function on top of its template environment: where the
+/// simulated services are and how fast time runs. Nothing else is added.
+pub const LOCAL_ONLY_VARIABLES: &[&str] = &[
+    "TWILIO_API_BASE",
+    "ELEVENLABS_API_BASE",
+    "ELEVENLABS_BUDGET_MS",
+    "TIME_SCALE",
+];
+
+/// A function's configuration as the local runtime built it: from its template environment.
+#[derive(Debug, Clone)]
+pub struct FunctionEnv {
+    /// Its logical id in the template.
+    pub logical_id: String,
+    /// The variables the template gives it, resolved.
+    pub given: BTreeMap<String, String>,
+    /// Every variable its configuration asked for.
+    pub read: BTreeSet<String>,
+}
+
+/// Every function's `App`, each with exactly the clients its `main` builds and a configuration
+/// built from its own template environment and SSM secrets: a handler that reaches for a client
+/// or a variable its function does not have fails here, in the tests, not in Lambda. Fault
+/// injection and metric lines are shared, as tests look at them in one place.
 pub struct Functions {
     pub start_calling: Arc<App>,
     pub dialer: Arc<App>,
@@ -167,37 +196,94 @@ pub struct Functions {
     pub call_audio: Arc<App>,
     pub job_acceptance: Arc<App>,
     pub provider_settings: Arc<App>,
+    /// By binary name.
+    pub env: BTreeMap<String, FunctionEnv>,
+}
+
+/// What building the functions needs.
+pub struct World<'a> {
+    pub template: &'a template::Template,
+    pub resources: &'a template::Resources,
+    pub local: BTreeMap<String, String>,
+    /// The resource prefix: names this world in the IAM record.
+    pub name: String,
+    pub sdk: &'a callout_app::sdk::SdkConfig,
+    pub http: &'a reqwest::Client,
+}
+
+impl World<'_> {
+    /// `binary`'s configuration: its template environment, the local-only variables, and the
+    /// secrets its parameters name, read from SSM as the function does at start.
+    pub async fn configure(&self, binary: &str) -> Result<(Config, FunctionEnv)> {
+        let logical_id = self
+            .template
+            .functions()
+            .into_iter()
+            .find(|(_, b)| b == binary)
+            .map(|(id, _)| id)
+            .with_context(|| format!("template.yaml has no function with binary {binary}"))?;
+        let given = self.template.environment(&logical_id, self.resources)?;
+        let mut env = given.clone();
+        env.extend(self.local.clone());
+        let read = std::cell::RefCell::new(BTreeSet::new());
+        let lookup = |name: &str| {
+            read.borrow_mut().insert(name.to_string());
+            env.get(name).cloned()
+        };
+        let mut config = Config::from_lookup(lookup)
+            .with_context(|| format!("{binary}: configuration from its template environment"))?;
+        let names = callout_app::secrets::SecretNames::from_lookup(lookup);
+        let caller = callout_app::access::Caller {
+            function: binary.to_string(),
+            world: self.name.clone(),
+        };
+        callout_app::access::scope(
+            caller,
+            callout_app::secrets::resolve(&mut config, &names, self.sdk),
+        )
+        .await
+        .with_context(|| format!("{binary}: secrets"))?;
+        let read = read.into_inner();
+        Ok((
+            config,
+            FunctionEnv {
+                logical_id,
+                given,
+                read,
+            },
+        ))
+    }
 }
 
 impl Functions {
-    pub fn new(
-        config: &Config,
-        sdk: &callout_app::sdk::SdkConfig,
-        http: &reqwest::Client,
-    ) -> Functions {
+    pub async fn new(world: &World<'_>) -> Result<Functions> {
         // Metric lines are kept for the demo and tests rather than printed.
         let metrics = callout_app::metrics::Metrics::memory();
         let faults = Arc::new(callout_app::faults::Faults::default());
+        let mut env = BTreeMap::new();
         // The set is a const generic, so one line per function names it.
         macro_rules! function {
-            ($set:ident) => {{
-                let mut app = App::new::<{ clients::$set }>(config.clone(), sdk, http);
+            ($set:ident, $binary:literal) => {{
+                let (config, e) = world.configure($binary).await?;
+                env.insert($binary.to_string(), e);
+                let mut app = App::new::<{ clients::$set }>(config, world.sdk, world.http);
                 app.metrics = metrics.clone();
                 app.faults = faults.clone();
                 Arc::new(app)
             }};
         }
-        Functions {
-            start_calling: function!(START_CALLING),
-            dialer: function!(DIALER),
-            call_twiml: function!(CALL_TWIML),
-            call_response: function!(CALL_RESPONSE),
-            call_status: function!(CALL_STATUS),
-            call_timeout: function!(CALL_TIMEOUT),
-            call_audio: function!(CALL_AUDIO),
-            job_acceptance: function!(JOB_ACCEPTANCE),
-            provider_settings: function!(PROVIDER_SETTINGS),
-        }
+        Ok(Functions {
+            start_calling: function!(START_CALLING, "start-calling"),
+            dialer: function!(DIALER, "dialer"),
+            call_twiml: function!(CALL_TWIML, "call-twiml"),
+            call_response: function!(CALL_RESPONSE, "call-response"),
+            call_status: function!(CALL_STATUS, "call-status"),
+            call_timeout: function!(CALL_TIMEOUT, "call-timeout"),
+            call_audio: function!(CALL_AUDIO, "call-audio"),
+            job_acceptance: function!(JOB_ACCEPTANCE, "job-acceptance"),
+            provider_settings: function!(PROVIDER_SETTINGS, "provider-settings"),
+            env,
+        })
     }
 }
 
@@ -211,6 +297,9 @@ pub struct LocalRuntime {
     pub provisioned: provision::Provisioned,
     pub options: Options,
     pub sdk: callout_app::sdk::SdkConfig,
+    pub template: template::Template,
+    /// The local resources and parameter values the template was resolved against.
+    pub resources: template::Resources,
     /// Outside requests per webhook invocation, by route.
     pub budget: Arc<std::sync::Mutex<gateway::BudgetStats>>,
     stop: watch::Sender<bool>,
@@ -218,57 +307,108 @@ pub struct LocalRuntime {
 
 impl LocalRuntime {
     pub async fn start(options: Options) -> Result<LocalRuntime> {
+        let template = template::Template::load()?;
+        if let Some(path) = std::env::var_os("IAM_RECORD") {
+            callout_app::access::enable(std::path::Path::new(&path))
+                .context("IAM_RECORD: opening the record")?;
+        }
         let http = callout_app::adapters::transport::http_client();
         let sdk = local_sdk_config(&options.aws_endpoint, &http);
         let names = provision::Names::from_prefix(&options.resource_prefix);
-        let provisioned = provision::provision(&sdk, &names, options.visibility_timeout_secs)
-            .await
-            .with_context(|| {
-                format!(
-                    "provisioning the local AWS at {} (is it running? `make aws-up`)",
-                    options.aws_endpoint
-                )
-            })?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
             .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let config = Config {
-            public_base_url: options
-                .public_base_url
-                .clone()
-                .unwrap_or_else(|| base_url.clone()),
-            twilio_account_sid: options.twilio_account_sid.clone(),
-            twilio_auth_tokens: vec![options.twilio_auth_token.clone()],
-            twilio_from_number: options.twilio_from_number.clone(),
-            twilio_api_base: options.twilio_api_base.clone(),
-            elevenlabs_api_key: options.elevenlabs_api_key.clone(),
-            elevenlabs_voice_id: options.elevenlabs_voice_id.clone(),
-            elevenlabs_api_base: options.elevenlabs_api_base.clone(),
-            tts_budget: options.tts_budget,
-            table_name: names.table.clone(),
-            dial_queue_url: provisioned.dial_queue_url.clone(),
-            dial_queue_arn: provisioned.dial_queue_arn.clone(),
-            audio_bucket: names.bucket.clone(),
-            schedule_group: names.schedule_group.clone(),
-            scheduler_role_arn: "arn:aws:iam::123456789012:role/local-scheduler".into(),
-            event_bus_name: names.event_bus.clone(),
-            time_scale: options.time_scale,
-            max_concurrent_calls: options.max_concurrent_calls,
-            dial_max_receive_count: provision::MAX_RECEIVE_COUNT,
-            ..Config::default()
+
+        let mut parameters = options.parameters.clone();
+        let defaults = [
+            (
+                "PublicBaseUrl",
+                options.public_base_url.clone().unwrap_or(base_url.clone()),
+            ),
+            ("TwilioAccountSid", options.twilio_account_sid.clone()),
+            ("TwilioFromNumber", options.twilio_from_number.clone()),
+            ("ElevenLabsVoiceId", options.elevenlabs_voice_id.clone()),
+            (
+                "MaxConcurrentCalls",
+                options.max_concurrent_calls.to_string(),
+            ),
+            (
+                "TwilioAuthTokenParameter",
+                format!("/{}/twilio/auth-token", names.schedule_group),
+            ),
+            (
+                "TwilioAuthTokenPreviousParameter",
+                format!("/{}/twilio/auth-token-previous", names.schedule_group),
+            ),
+            (
+                "ElevenLabsApiKeyParameter",
+                format!("/{}/elevenlabs/api-key", names.schedule_group),
+            ),
+        ];
+        for (k, v) in defaults {
+            parameters.entry(k.to_string()).or_insert(v);
+        }
+        let secrets = [
+            (
+                parameters["TwilioAuthTokenParameter"].clone(),
+                options.twilio_auth_token.clone(),
+            ),
+            (
+                parameters["ElevenLabsApiKeyParameter"].clone(),
+                options.elevenlabs_api_key.clone(),
+            ),
+        ];
+        let provisioned = provision::provision(
+            &sdk,
+            &names,
+            &template,
+            options.visibility_timeout_secs,
+            &secrets,
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "provisioning the local AWS at {} (is it running? `make aws-up`)",
+                options.aws_endpoint
+            )
+        })?;
+        let resources = provisioned.resources(&template, parameters);
+        let world = World {
+            template: &template,
+            resources: &resources,
+            local: BTreeMap::from([
+                ("TWILIO_API_BASE".into(), options.twilio_api_base.clone()),
+                (
+                    "ELEVENLABS_API_BASE".into(),
+                    options.elevenlabs_api_base.clone(),
+                ),
+                (
+                    "ELEVENLABS_BUDGET_MS".into(),
+                    options.tts_budget.as_millis().to_string(),
+                ),
+                ("TIME_SCALE".into(), options.time_scale.to_string()),
+            ]),
+            name: options.resource_prefix.clone(),
+            sdk: &sdk,
+            http: &http,
         };
-        let functions = Arc::new(Functions::new(&config, &sdk, &http));
+        let functions = Arc::new(Functions::new(&world).await?);
+        if callout_app::access::enabled() {
+            iam_world(&template, &resources, &options.resource_prefix)?;
+        }
         let app = functions.dialer.clone();
         let (stop, stop_rx) = watch::channel(false);
 
         let budget = Arc::new(std::sync::Mutex::new(gateway::BudgetStats::default()));
-        let gateway = gateway::Gateway {
-            functions: functions.clone(),
-            jwt_secret: options.jwt_secret.clone(),
-            budget: budget.clone(),
-        };
+        let gateway = gateway::Gateway::new(
+            &template,
+            functions.clone(),
+            options.jwt_secret.clone(),
+            budget.clone(),
+            options.resource_prefix.clone(),
+        )?;
         let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let gw = gateway.clone();
             async move { gw.handle(req).await }
@@ -282,17 +422,29 @@ impl LocalRuntime {
                 .await;
         });
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        for _ in 0..options.dialer_concurrency.max(1) {
-            tokio::spawn(feeder::run(
-                app.clone(),
-                sqs.clone(),
-                provisioned.dial_queue_url.clone(),
-                provisioned.dial_queue_arn.clone(),
-                options.batch_size,
-                options.duplicate_deliveries,
-                budget.clone(),
-                stop_rx.clone(),
-            ));
+        for source in template.queue_sources(&resources)? {
+            if source.binary != "dialer" || source.queue != "DialQueue" {
+                anyhow::bail!(
+                    "the event source mapping of {} on {} has no local feeder",
+                    source.function,
+                    source.queue
+                );
+            }
+            for _ in 0..source.maximum_concurrency.unwrap_or(2).max(1) {
+                tokio::spawn(feeder::run(
+                    feeder::Feeder {
+                        app: app.clone(),
+                        sqs: sqs.clone(),
+                        queue_url: provisioned.dial_queue_url.clone(),
+                        queue_arn: provisioned.dial_queue_arn.clone(),
+                        source: source.clone(),
+                        duplicate: options.duplicate_deliveries,
+                        budget: budget.clone(),
+                        world: options.resource_prefix.clone(),
+                    },
+                    stop_rx.clone(),
+                ));
+            }
         }
         tokio::spawn(schedules::run(
             aws_sdk_scheduler::Client::new(&sdk),
@@ -300,6 +452,7 @@ impl LocalRuntime {
             names.schedule_group.clone(),
             provisioned.dial_queue_arn.clone(),
             provisioned.dial_queue_url.clone(),
+            options.resource_prefix.clone(),
             stop_rx,
         ));
         tracing::info!(url = %base_url, prefix = %options.resource_prefix, time_scale = options.time_scale, "local_runtime_ready");
@@ -311,6 +464,8 @@ impl LocalRuntime {
             provisioned,
             options,
             sdk,
+            template,
+            resources,
             budget,
             stop,
         })
@@ -349,4 +504,26 @@ impl Drop for LocalRuntime {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The IAM record's description of this world: each function's (and the scheduler's) role
+/// policies from the template, resolved against this world's resources.
+fn iam_world(
+    template: &template::Template,
+    resources: &template::Resources,
+    world: &str,
+) -> Result<()> {
+    let mut roles = serde_json::Map::new();
+    for (logical_id, binary) in template.functions() {
+        let docs = template.role_policies(&logical_id, resources)?;
+        roles.insert(binary, serde_json::Value::Array(docs));
+    }
+    roles.insert(
+        "scheduler".into(),
+        serde_json::Value::Array(template.policies_of_role("SchedulerRole", resources)?),
+    );
+    callout_app::access::write(&serde_json::json!({
+        "kind": "world", "world": world, "account": template::ACCOUNT, "roles": roles,
+    }));
+    Ok(())
 }

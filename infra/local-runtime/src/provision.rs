@@ -1,12 +1,14 @@
 //! Creates what the bundle needs in the local AWS, the way `template.yaml` does in AWS.
 //! Safe to run again: everything that already exists is kept.
 
+use crate::template::{Resources, Template, ACCOUNT, REGION};
 use anyhow::{anyhow, Result};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
+use std::collections::BTreeMap;
 
 /// The names of the local resources, all derived from one prefix.
 #[derive(Debug, Clone)]
@@ -45,8 +47,102 @@ pub struct Provisioned {
     pub events_tap_url: String,
 }
 
-/// How many times a dial task is tried before it goes to the dead-letter queue.
-pub const MAX_RECEIVE_COUNT: u32 = 5;
+impl Provisioned {
+    /// The local resources by logical id, for resolving the template: what was provisioned
+    /// here by name, and every other resource of the template under a local name and ARN of
+    /// its own (roles, log groups, policies, …), so that any reference resolves.
+    pub fn resources(
+        &self,
+        template: &Template,
+        parameters: BTreeMap<String, String>,
+    ) -> Resources {
+        let n = &self.names;
+        let mut r = Resources {
+            parameters,
+            stack_name: n.event_bus.clone(),
+            ..Resources::default()
+        };
+        let arn =
+            |service: &str, rest: &str| format!("arn:aws:{service}:{REGION}:{ACCOUNT}:{rest}");
+        for (id, ty) in template.resource_types() {
+            let local = format!("{}-{}", n.event_bus, id.to_ascii_lowercase());
+            match ty.as_str() {
+                "AWS::IAM::Role" => r.add(
+                    &id,
+                    &local,
+                    &[("Arn", &format!("arn:aws:iam::{ACCOUNT}:role/{local}"))],
+                ),
+                "AWS::IAM::ManagedPolicy" => {
+                    r.add(&id, &format!("arn:aws:iam::{ACCOUNT}:policy/{local}"), &[])
+                }
+                "AWS::Logs::LogGroup" => {
+                    let name = format!("/local/{local}");
+                    r.add(
+                        &id,
+                        &name,
+                        &[("Arn", &arn("logs", &format!("log-group:{name}:*")))],
+                    )
+                }
+                "AWS::SQS::Queue" => r.add(
+                    &id,
+                    &format!("http://local/{ACCOUNT}/{local}"),
+                    &[("Arn", &arn("sqs", &local)), ("QueueName", &local)],
+                ),
+                "AWS::SNS::Topic" => r.add(&id, &arn("sns", &local), &[("TopicName", &local)]),
+                _ => r.add(&id, &local, &[("Arn", &format!("arn:aws:local:::{local}"))]),
+            }
+        }
+        r.add(
+            "Table",
+            &n.table,
+            &[("Arn", &arn("dynamodb", &format!("table/{}", n.table)))],
+        );
+        r.add(
+            "DialQueue",
+            &self.dial_queue_url,
+            &[("Arn", &self.dial_queue_arn), ("QueueName", &n.dial_queue)],
+        );
+        r.add(
+            "DialDeadLetterQueue",
+            &self.dial_dlq_url,
+            &[
+                ("Arn", &arn("sqs", &n.dial_dlq)),
+                ("QueueName", &n.dial_dlq),
+            ],
+        );
+        r.add(
+            "AudioBucket",
+            &n.bucket,
+            &[("Arn", &format!("arn:aws:s3:::{}", n.bucket))],
+        );
+        r.add(
+            "ScheduleGroup",
+            &n.schedule_group,
+            &[(
+                "Arn",
+                &arn("scheduler", &format!("schedule-group/{}", n.schedule_group)),
+            )],
+        );
+        r.add(
+            "EventBus",
+            &n.event_bus,
+            &[
+                ("Arn", &arn("events", &format!("event-bus/{}", n.event_bus))),
+                ("Name", &n.event_bus),
+            ],
+        );
+        r.add("HttpApi", "local", &[]);
+        r
+    }
+}
+
+/// The dial queue's redrive `maxReceiveCount` in the template (5 when it names none).
+pub fn max_receive_count(template: &Template) -> u32 {
+    template
+        .property("DialQueue", &["RedrivePolicy", "maxReceiveCount"])
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+        .map_or(5, |n| n as u32)
+}
 
 async fn queue(
     sqs: &aws_sdk_sqs::Client,
@@ -81,11 +177,31 @@ async fn queue(
     Ok((url, arn))
 }
 
+/// Create the world's resources; `secrets` are (SSM parameter name, value) pairs, stored as
+/// SecureString parameters as the deployer does before `sam deploy` (docs/DEPLOY.md).
 pub async fn provision(
     sdk: &callout_app::sdk::SdkConfig,
     names: &Names,
+    template: &Template,
     visibility_timeout_secs: u32,
+    secrets: &[(String, String)],
 ) -> Result<Provisioned> {
+    let ssm = aws_sdk_ssm::Client::new(sdk);
+    for (name, value) in secrets {
+        ssm.put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "put parameter {name}: {}",
+                    aws_sdk_ssm::error::DisplayErrorContext(e)
+                )
+            })?;
+    }
     // DynamoDB
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
     let attr = |n: &str| {
@@ -140,7 +256,7 @@ pub async fn provision(
     // SQS: the dial queue with its dead-letter queue, and a queue that taps outbound events.
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let (dlq_url, dlq_arn) = queue(&sqs, &names.dial_dlq, &[]).await?;
-    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT.to_string() });
+    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count(template).to_string() });
     let (dial_url, dial_arn) = queue(
         &sqs,
         &names.dial_queue,

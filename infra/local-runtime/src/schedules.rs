@@ -19,8 +19,14 @@ pub async fn run(
     group: String,
     queue_arn: String,
     queue_url: String,
+    world: String,
     mut stop: watch::Receiver<bool>,
 ) {
+    // In AWS the scheduler sends with its own role (the template's SchedulerRole).
+    let role = callout_app::access::Caller {
+        function: "scheduler".into(),
+        world,
+    };
     let mut known: HashMap<String, Option<Pending>> = HashMap::new();
     loop {
         // Listing costs the local AWS more the more schedules are pending: poll less often then.
@@ -92,6 +98,14 @@ pub async fn run(
             };
             if p.at > now {
                 continue;
+            }
+            if callout_app::access::enabled() {
+                callout_app::access::record_as(
+                    &role,
+                    "sqs:SendMessage",
+                    &queue_arn,
+                    "schedule target",
+                );
             }
             if let Err(e) = sqs
                 .send_message()

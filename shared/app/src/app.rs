@@ -65,14 +65,14 @@ impl App {
         let store = Store::new(
             aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(sdk)
-                    .interceptor(LogRetries("dynamodb"))
+                    .interceptor(Observe("dynamodb"))
                     .build(),
             ),
             &config.table_name,
         );
         let queue = if C & clients::QUEUE != 0 {
             let conf = aws_sdk_sqs::config::Builder::from(sdk)
-                .interceptor(LogRetries("sqs"))
+                .interceptor(Observe("sqs"))
                 .build();
             Some(DialQueue::new(
                 aws_sdk_sqs::Client::from_conf(conf),
@@ -83,7 +83,7 @@ impl App {
         };
         let schedules = if C & clients::SCHEDULES != 0 {
             let conf = aws_sdk_scheduler::config::Builder::from(sdk)
-                .interceptor(LogRetries("scheduler"))
+                .interceptor(Observe("scheduler"))
                 .build();
             Some(Schedules::new(
                 aws_sdk_scheduler::Client::from_conf(conf),
@@ -98,7 +98,7 @@ impl App {
             // A local AWS serves S3 on one host: address buckets by path there.
             let conf = aws_sdk_s3::config::Builder::from(sdk)
                 .force_path_style(crate::sdk::endpoint_overridden(sdk))
-                .interceptor(LogRetries("s3"))
+                .interceptor(Observe("s3"))
                 .build();
             Some(AudioStore::new(
                 aws_sdk_s3::Client::from_conf(conf),
@@ -109,7 +109,7 @@ impl App {
         };
         let events = if C & clients::EVENTS != 0 {
             let conf = aws_sdk_eventbridge::config::Builder::from(sdk)
-                .interceptor(LogRetries("eventbridge"))
+                .interceptor(Observe("eventbridge"))
                 .build();
             Some(Events::new(
                 aws_sdk_eventbridge::Client::from_conf(conf),
@@ -201,15 +201,16 @@ impl App {
     }
 }
 
-/// Counts every AWS request for the critical-path budget (`budget`), and logs every retried one
-/// (throttling, 5xx, timeouts), which the SDK's standard retry policy otherwise retries
-/// silently: `aws_request_retried` with the service and attempt.
+/// Counts every AWS request for the critical-path budget (`budget`), records it for the IAM check
+/// when that is on (`access`), and logs every retried one (throttling, 5xx, timeouts), which the
+/// SDK's standard retry policy otherwise retries silently: `aws_request_retried` with the
+/// service and attempt.
 #[derive(Debug)]
-struct LogRetries(&'static str);
+pub(crate) struct Observe(pub(crate) &'static str);
 
-impl aws_smithy_runtime_api::client::interceptors::Intercept for LogRetries {
+impl aws_smithy_runtime_api::client::interceptors::Intercept for Observe {
     fn name(&self) -> &'static str {
-        "LogRetries"
+        "Observe"
     }
 
     /// A response arrived: one request made (presigning a URL never gets here).
@@ -220,6 +221,27 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for LogRetries {
         _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         crate::budget::record(self.0);
+        Ok(())
+    }
+
+    /// The request as it is sent: recorded for the IAM check when that is on (`access`).
+    fn read_before_transmit(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if crate::access::enabled() {
+            let operation = cfg
+                .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+                .map_or("Unknown", |m| m.name());
+            let req = ctx.request();
+            for (action, resource) in
+                crate::access::describe(self.0, operation, req.uri(), req.body().bytes())
+            {
+                crate::access::record(&action, &resource, "sdk");
+            }
+        }
         Ok(())
     }
 

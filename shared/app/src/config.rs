@@ -71,16 +71,40 @@ const DEFAULT_MODEL_ID: &str = "eleven_multilingual_v2";
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn required(name: &str) -> Result<String, ConfigError> {
-    var(name).ok_or_else(|| ConfigError(format!("{name} is not set")))
-}
+/// Variables a function may read that the template need not give every function: each has a
+/// default or is for local runs only (README, "Configuration"). The local runtime's tests check
+/// that a function reads nothing else that its template environment lacks.
+pub const OPTIONAL_VARIABLES: &[&str] = &[
+    // Secrets as plain values (local runs, `cargo lambda watch`); in AWS they come from SSM.
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_AUTH_TOKEN_PREVIOUS",
+    "ELEVENLABS_API_KEY",
+    // The SSM parameter names: only the functions that read a secret are given them.
+    "TWILIO_AUTH_TOKEN_PARAMETER",
+    "TWILIO_AUTH_TOKEN_PREVIOUS_PARAMETER",
+    "ELEVENLABS_API_KEY_PARAMETER",
+    // The real services unless a local run points elsewhere.
+    "TWILIO_API_BASE",
+    "ELEVENLABS_API_BASE",
+    // Defaults that only the dialer's template entry changes.
+    "ELEVENLABS_BUDGET_MS",
+    "MAX_CONCURRENT_CALLS",
+    "DIAL_MAX_RECEIVE_COUNT",
+    // 1 in AWS; local runs speed waits up.
+    "TIME_SCALE",
+];
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The configuration from the variables `lookup` gives (the process's environment in
+    /// Lambda; the template's environment for that function in the local runtime).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required =
+            |name: &str| var(name).ok_or_else(|| ConfigError(format!("{name} is not set")));
         // In AWS the tokens come from SSM instead (`secrets`); a function that neither checks
         // signatures nor calls Twilio has none, and then every signature check fails closed.
         let mut tokens: Vec<String> = var("TWILIO_AUTH_TOKEN").into_iter().collect();

@@ -225,12 +225,8 @@ pub async fn call_audio(app: &App, req: Request) -> HttpResult {
     if let Err(resp) = http::verify_twilio(&app.config, &req) {
         return resp;
     }
-    let path = http::route_path(&req);
-    let raw = path.rsplit('/').next().unwrap_or_default();
-    let decoded = urlencoding::decode(raw)
-        .map(|c| c.into_owned())
-        .unwrap_or_default();
-    let Some((occ, k)) = parse_call_id(&decoded) else {
+    let call_id = http::path_param(&req, "callId").unwrap_or_default();
+    let Some((occ, k)) = parse_call_id(&call_id) else {
         return http::error(404, "unknown call");
     };
     let Some(a) = app.store.get_attempt(&occ, k).await? else {
@@ -251,16 +247,7 @@ pub async fn call_audio(app: &App, req: Request) -> HttpResult {
 
 /// `POST /api/jobs/{occurrenceId}/acceptance`: another channel (SMS, a coordinator) accepts.
 pub async fn job_acceptance(app: &App, req: Request) -> HttpResult {
-    let path = http::route_path(&req);
-    let occ = path
-        .strip_prefix("/api/jobs/")
-        .and_then(|p| p.strip_suffix("/acceptance"))
-        .map(|o| {
-            urlencoding::decode(o)
-                .map(|c| c.into_owned())
-                .unwrap_or_default()
-        })
-        .filter(|o| !o.is_empty() && !o.contains('/'));
+    let occ = http::path_param(&req, "occurrenceId").filter(|o| !o.contains('/'));
     let Some(occ) = occ else {
         return http::error(404, "no such route");
     };
@@ -340,16 +327,13 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
             _ => http::error(405, "use GET or PATCH"),
         };
     }
-    if let Some(occ) = path
-        .strip_prefix("/api/provider/jobs/")
-        .and_then(|p| p.strip_suffix("/calls"))
-    {
+    if path.starts_with("/api/provider/jobs/") && path.ends_with("/calls") {
         if method != "GET" {
             return http::error(405, "use GET");
         }
-        let occ = urlencoding::decode(occ)
-            .map(|c| c.into_owned())
-            .unwrap_or_default();
+        let Some(occ) = http::path_param(&req, "occurrenceId") else {
+            return http::error(404, "no such shift");
+        };
         let shift = match app.store.get_shift(&occ).await? {
             Some(s) if s.event.provider_id == provider => s,
             _ => return http::error(404, "no such shift"),

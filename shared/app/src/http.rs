@@ -69,6 +69,17 @@ pub fn public_url(config: &Config, req: &Request) -> String {
 }
 
 /// The request's path without the API stage (a named stage prefixes it as `/{stage}/...`).
+/// A path parameter of the route (`{occurrenceId}`), percent-decoded; `None` when the route has
+/// none of that name or it is not UTF-8 once decoded.
+pub fn path_param(req: &Request, name: &str) -> Option<String> {
+    use lambda_http::RequestExt;
+    let raw = req.path_parameters_ref()?.first(name)?.to_string();
+    urlencoding::decode(&raw)
+        .ok()
+        .map(|c| c.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
 pub fn route_path(req: &Request) -> String {
     let path = req.uri().path();
     if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()

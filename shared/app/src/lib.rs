@@ -1,6 +1,7 @@
 //! Everything the functions run: the adapters for the outside services, the campaign's steps
 //! that use them, and the handlers that translate HTTP and events into those steps.
 
+pub mod access;
 pub mod adapters;
 pub mod app;
 pub mod budget;

@@ -14,12 +14,14 @@ pub struct SecretNames {
     pub elevenlabs_api_key: Option<String>,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 impl SecretNames {
     pub fn from_env() -> SecretNames {
+        SecretNames::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The names from the variables `lookup` gives (see [`Config::from_lookup`]).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> SecretNames {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         SecretNames {
             twilio_auth_token: var("TWILIO_AUTH_TOKEN_PARAMETER"),
             twilio_auth_token_previous: var("TWILIO_AUTH_TOKEN_PREVIOUS_PARAMETER"),
@@ -78,7 +80,11 @@ pub async fn resolve(
     if names.is_empty() {
         return Ok(());
     }
-    let client = aws_sdk_ssm::Client::new(sdk);
+    let client = aws_sdk_ssm::Client::from_conf(
+        aws_sdk_ssm::config::Builder::from(sdk)
+            .interceptor(crate::app::Observe("ssm"))
+            .build(),
+    );
     let (current, previous, elevenlabs) = tokio::join!(
         get_opt(&client, names.twilio_auth_token.as_deref()),
         get_opt(&client, names.twilio_auth_token_previous.as_deref()),

@@ -53,9 +53,10 @@ async fn main() -> Result<()> {
     options.resource_prefix = format!("load{}", rand::random::<u32>() % 100_000);
     options.time_scale = 600.0;
     options.max_concurrent_calls = slots;
-    // As deployed with DialerMaxConcurrency 16: one task per invocation, 16 at once.
-    options.dialer_concurrency = 16;
-    options.batch_size = 1;
+    // The template's event source mapping delivers one task per invocation; 16 at once here.
+    options
+        .parameters
+        .insert("DialerMaxConcurrency".into(), "16".into());
     let rt = LocalRuntime::start(options).await?;
     let http = reqwest::Client::new();
     rt.save_settings(

@@ -61,6 +61,7 @@ impl AudioStore {
     /// request is made.
     pub async fn presigned_url(&self, key: &str, valid_for: std::time::Duration) -> Result<String> {
         let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(valid_for)?;
+        crate::access::presigned_get(&self.bucket, key);
         let req = self
             .client
             .get_object()

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// The IAM check: every AWS request the functions made while the tests ran (and every URL their
+// roles presigned), evaluated against that function's role in the transformed template with a
+// kept IAM policy simulator (@cloud-copilot/iam-simulate, tests/iam).
+//
+// The record is JSON lines written by the local runtime (callout_app::access):
+//   {"kind":"world","world":P,"account":A,"roles":{function:[policy documents]}}
+//   {"kind":"request","world":P,"function":F,"action":"dynamodb:GetItem","resource":ARN,"how":...}
+// Each local world has its own resource prefix; requests and policies are compared with that
+// prefix replaced by a placeholder, so each distinct request is evaluated once.
+//
+//   node scripts/iam-check.mjs RECORD             every request must be allowed; prints the
+//                                                 actions each role grants that nothing used
+//   node scripts/iam-check.mjs RECORD --removals  also: removing any one used action from any
+//                                                 role must make the check fail (and three named
+//                                                 removals, one a presign, are shown)
+//   node scripts/iam-check.mjs RECORD --without F=ACTION   the check with ACTION taken out of F's
+//                                                 role (exits 1 when that denies a request)
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const require = createRequire(join(root, 'tests/iam/package.json'))
+const { runSimulation } = require('@cloud-copilot/iam-simulate')
+
+const args = process.argv.slice(2)
+const recordPath = args.find((a) => !a.startsWith('--') && !a.includes('='))
+if (!recordPath) {
+  console.error('usage: iam-check.mjs RECORD [--removals] [--without FUNCTION=ACTION]')
+  process.exit(2)
+}
+const without = args
+  .filter((a, i) => args[i - 1] === '--without')
+  .map((a) => a.split('='))
+
+const WORLD = '{world}'
+const canon = (text, world) => text.split(world).join(WORLD)
+
+// ---------------------------------------------------------------- the record
+const worlds = new Map()
+const requests = new Map() // key -> request (canonical)
+const unattributed = []
+for (const line of readFileSync(recordPath, 'utf8').split('\n')) {
+  if (!line.trim()) continue
+  const r = JSON.parse(line)
+  if (r.kind === 'world') {
+    worlds.set(r.world, r)
+  } else if (r.kind === 'request') {
+    if (r.function === 'unknown') {
+      unattributed.push(r)
+      continue
+    }
+    const c = {
+      world: r.world,
+      function: r.function,
+      action: r.action,
+      resource: canon(r.resource, r.world),
+      how: r.how
+    }
+    requests.set(`${c.function} ${c.action} ${c.resource} ${c.how}`, c)
+  }
+}
+if (worlds.size === 0) {
+  console.error(`iam: ${recordPath} describes no local world (was IAM_RECORD set for the tests?)`)
+  process.exit(1)
+}
+// One canonical role set; every world was built from the same template.
+const [firstWorld] = worlds.values()
+const account = firstWorld.account
+const roles = JSON.parse(canon(JSON.stringify(firstWorld.roles), firstWorld.world))
+for (const w of worlds.values()) {
+  const other = canon(JSON.stringify(w.roles), w.world)
+  if (other !== JSON.stringify(roles)) {
+    console.error(`iam: world ${w.world} was built from another template than ${firstWorld.world}`)
+    process.exit(1)
+  }
+}
+
+// ---------------------------------------------------------------- evaluation
+function statements(doc) {
+  const s = doc.Statement
+  return Array.isArray(s) ? s : [s]
+}
+const list = (x) => (x === undefined ? [] : Array.isArray(x) ? x : [x])
+
+/** The role `fn` with `action` taken out of every statement that grants it. */
+function withoutAction(docs, action) {
+  return docs.map((doc) => ({
+    ...doc,
+    Statement: statements(doc)
+      .map((s) =>
+        s.Effect === 'Allow' ? { ...s, Action: list(s.Action).filter((a) => a !== action) } : s
+      )
+      .filter((s) => s.Effect !== 'Allow' || s.Action.length > 0)
+  }))
+}
+
+function rolesWithout(removals) {
+  const r = structuredClone(roles)
+  for (const [fn, action] of removals) {
+    if (!r[fn]) throw new Error(`no role for ${fn}`)
+    r[fn] = withoutAction(r[fn], action)
+  }
+  return r
+}
+
+async function evaluate(rolesNow, only) {
+  const denied = []
+  let evaluated = 0
+  for (const req of requests.values()) {
+    if (only && req.function !== only) continue
+    const docs = rolesNow[req.function]
+    if (!docs) {
+      denied.push({ ...req, why: 'no role for this function in the template' })
+      continue
+    }
+    evaluated++
+    const result = await runSimulation(
+      {
+        identityPolicies: docs.map((policy, i) => ({ name: `${req.function}-${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        request: {
+          principal: `arn:aws:iam::${account}:role/${req.function}`,
+          action: req.action,
+          resource: { resource: req.resource, accountId: account },
+          contextVariables: {}
+        }
+      },
+      {}
+    )
+    if (result.resultType === 'error') {
+      denied.push({ ...req, why: `the simulator refused the request: ${JSON.stringify(result.errors)}` })
+    } else if (result.overallResult !== 'Allowed') {
+      denied.push({ ...req, why: result.overallResult })
+    }
+  }
+  return { denied, evaluated }
+}
+
+function report(denied) {
+  for (const d of denied) {
+    console.log(`  DENIED ${d.function}: ${d.action} on ${d.resource} (${d.how}): ${d.why}`)
+  }
+}
+
+// ---------------------------------------------------------------- the check
+const functions = [...new Set([...requests.values()].map((r) => r.function))].sort()
+console.log(
+  `iam: ${requests.size} distinct requests by ${functions.length} roles (${functions.join(', ')}) across ${worlds.size} local worlds`
+)
+let failed = false
+if (unattributed.length) {
+  // The tests' own set-up (a shift written straight into the table) runs outside any function.
+  const distinct = new Set(unattributed.map((r) => r.action))
+  console.log(`iam: ${unattributed.length} requests made outside any function (test set-up, not checked): ${[...distinct].join(', ')}`)
+}
+const base = await evaluate(rolesWithout(without))
+if (base.denied.length) {
+  failed = true
+  console.log(`iam: ${base.denied.length} requests the roles would deny:`)
+  report(base.denied)
+} else {
+  console.log(`iam: all ${base.evaluated} allowed by their function's role`)
+}
+
+// Least privilege: what a role grants that nothing used.
+const used = new Map()
+for (const r of requests.values()) {
+  if (!used.has(r.function)) used.set(r.function, new Set())
+  used.get(r.function).add(r.action)
+}
+console.log('iam: granted but not used in the tests (least privilege; logs and X-Ray are not recorded locally):')
+for (const [fn, docs] of Object.entries(roles)) {
+  const granted = new Set(
+    docs.flatMap((d) => statements(d).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)))
+  )
+  const unused = [...granted].filter((a) => !used.get(fn)?.has(a) && !a.startsWith('logs:')).sort()
+  console.log(`  ${fn}: ${unused.length ? unused.join(', ') : '(none)'}`)
+}
+
+if (args.includes('--removals')) {
+  // Every used action, removed alone from its role, must make the check fail.
+  let pairs = 0
+  const missed = []
+  for (const [fn, actions] of used) {
+    for (const action of actions) {
+      pairs++
+      const { denied } = await evaluate(rolesWithout([[fn, action]]), fn)
+      if (!denied.some((d) => d.action === action)) missed.push(`${fn}=${action}`)
+    }
+  }
+  if (missed.length) {
+    failed = true
+    console.log(`iam: removing these did not fail the check: ${missed.join(', ')}`)
+  } else {
+    console.log(`iam: each of the ${pairs} used (role, action) pairs, removed alone, fails the check`)
+  }
+  // Three shown in full, one of them a presigned URL.
+  for (const [fn, action] of [
+    ['call-twiml', 's3:GetObject'],
+    ['dialer', 'sqs:SendMessage'],
+    ['job-acceptance', 'scheduler:DeleteSchedule']
+  ]) {
+    const { denied } = await evaluate(rolesWithout([[fn, action]]), fn)
+    const hit = denied.filter((d) => d.action === action)
+    console.log(`iam: without ${action} in ${fn}'s role: ${hit.length} requests denied`)
+    report(hit.slice(0, 2))
+    if (hit.length === 0) failed = true
+  }
+}
+if (failed) {
+  console.log('iam: FAILED')
+  process.exit(1)
+}
+console.log('iam: passed')

@@ -1,0 +1,217 @@
+//! The local world is the deployed one: the local runtime serves exactly the routes of
+//! template.yaml (after AWS's SAM transform), with their authorizers and path parameters, and
+//! builds each function from its own template environment. These tests fail when a template
+//! route has no handler, a handler has no route, or a function reads a variable its template
+//! entry does not give it.
+
+use e2e::World;
+use local_runtime::gateway::{Gateway, HTTP_FUNCTIONS};
+use local_runtime::template::{Auth, Template};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The runtime's template with `edit` applied to its JSON.
+fn edited(w: &World, edit: impl FnOnce(&mut Value)) -> Template {
+    let mut json = w.rt.template.json.clone();
+    edit(&mut json);
+    Template { json }
+}
+
+fn gateway(w: &World, t: &Template) -> anyhow::Result<Gateway> {
+    Gateway::new(
+        t,
+        w.rt.functions.clone(),
+        "secret".into(),
+        w.rt.budget.clone(),
+        "test".into(),
+    )
+}
+
+#[tokio::test]
+async fn every_template_route_reaches_its_function_with_its_authorizer_and_parameters() {
+    let w = World::new().await;
+    let routes = w.rt.template.routes().unwrap();
+    assert!(routes.len() >= 13, "routes: {routes:?}");
+    for r in &routes {
+        let path = r
+            .path
+            .replace("{occurrenceId}", "occ_x")
+            .replace("{callId}", "occ_x.1");
+        let url = format!("{}{path}", w.rt.base_url);
+        let req = w
+            .http
+            .request(r.method.parse().unwrap(), &url)
+            .header("content-type", "application/json")
+            .body("{}");
+        // Without a token a JWT route is refused by the authorizer, before the function.
+        let status = req
+            .try_clone()
+            .unwrap()
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if matches!(r.auth, Auth::Jwt(_)) {
+            assert_eq!(status, 401, "{} without a token", r.key());
+        }
+        let resp = req.bearer_auth(w.rt.token("prov_1")).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap_or_default();
+        // The function answered for itself: not the gateway's "Not Found", nor its own "no such
+        // route" or a wrong method.
+        assert!(
+            !body.contains("Not Found") && !body.contains("no such route") && status != 405,
+            "{} reached no handler: {status} {body}",
+            r.key()
+        );
+    }
+    // A path the template does not route is the gateway's 404, whatever the method.
+    let r = w
+        .http
+        .get(format!("{}/api/outbound/unknown", w.rt.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn a_route_without_a_handler_or_a_handler_without_a_route_stops_the_runtime() {
+    let w = World::new().await;
+    assert!(gateway(&w, &w.rt.template).is_ok());
+    // A route to a function that has no HTTP handler here.
+    let t = edited(&w, |j| {
+        let uri = &mut j["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
+            ["/api/outbound/twiml"]["post"]["x-amazon-apigateway-integration"]["uri"];
+        *uri = serde_json::json!({"Fn::Sub": "arn:aws:apigateway:x:lambda:path/functions/${DialerFunction.Arn}/invocations"});
+    });
+    let e = gateway(&w, &t)
+        .err()
+        .expect("a route to the dialer is refused");
+    assert!(e.to_string().contains("POST /api/outbound/twiml"), "{e}");
+    // A handler whose only route is gone.
+    let t = edited(&w, |j| {
+        j["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/api/outbound/timeout");
+    });
+    let e = gateway(&w, &t)
+        .err()
+        .expect("call-timeout without a route is refused");
+    assert!(e.to_string().contains("call-timeout"), "{e}");
+    // Every function with a handler here is a function of the template.
+    let functions: BTreeSet<String> = w.rt.template.functions().into_values().collect();
+    for f in HTTP_FUNCTIONS {
+        assert!(functions.contains(*f), "{f}");
+    }
+}
+
+#[tokio::test]
+async fn each_function_reads_only_what_its_template_environment_gives() {
+    let w = World::new().await;
+    assert_eq!(w.rt.functions.env.len(), 9);
+    for (binary, env) in &w.rt.functions.env {
+        let stray: Vec<&String> = env
+            .read
+            .iter()
+            .filter(|v| {
+                !env.given.contains_key(*v)
+                    && !callout_app::config::OPTIONAL_VARIABLES.contains(&v.as_str())
+                    && !local_runtime::LOCAL_ONLY_VARIABLES.contains(&v.as_str())
+            })
+            .collect();
+        assert!(
+            stray.is_empty(),
+            "{binary} reads {stray:?}, which its entry in template.yaml does not give"
+        );
+        for required in [
+            "TABLE_NAME",
+            "DIAL_QUEUE_URL",
+            "AUDIO_BUCKET",
+            "TWILIO_ACCOUNT_SID",
+        ] {
+            assert!(env.given.contains_key(required), "{binary}: {required}");
+        }
+    }
+    // The dialer's own settings come from its template entry.
+    let dialer = &w.rt.functions.env["dialer"];
+    assert_eq!(dialer.logical_id, "DialerFunction");
+    assert!(dialer.given.contains_key("MAX_CONCURRENT_CALLS"));
+    assert!(dialer.given.contains_key("ELEVENLABS_API_KEY_PARAMETER"));
+
+    // A function whose template entry loses a variable it needs does not start.
+    let t = edited(&w, |j| {
+        j["Globals"] = Value::Null;
+        j["Resources"]["CallStatusFunction"]["Properties"]["Environment"]["Variables"]
+            .as_object_mut()
+            .unwrap()
+            .remove("TABLE_NAME");
+    });
+    let resources = w.rt.resources.clone();
+    let world = local_runtime::World {
+        template: &t,
+        resources: &resources,
+        local: Default::default(),
+        name: "test".into(),
+        sdk: &w.rt.sdk,
+        http: &reqwest::Client::new(),
+    };
+    let e = world
+        .configure("call-status")
+        .await
+        .err()
+        .expect("no TABLE_NAME");
+    assert!(format!("{e:#}").contains("TABLE_NAME"), "{e:#}");
+}
+
+#[tokio::test]
+async fn the_event_source_mapping_and_the_rule_are_the_templates() {
+    let w = World::new().await;
+    let t = &w.rt.template;
+    let resources = &w.rt.resources;
+    let sources = t.queue_sources(resources).unwrap();
+    assert_eq!(sources.len(), 1);
+    let s = &sources[0];
+    assert_eq!(
+        (s.binary.as_str(), s.queue.as_str()),
+        ("dialer", "DialQueue")
+    );
+    assert_eq!(s.batch_size, 1);
+    assert!(s.report_batch_item_failures);
+    assert_eq!(s.maximum_concurrency, Some(5));
+    let rules = t.rules().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].binary, "start-calling");
+    // An event no rule of the template matches is not delivered.
+    let r = w
+        .http
+        .post(format!("{}/local/events", w.rt.base_url))
+        .json(&serde_json::json!({"detail-type": "ShiftFilled", "detail": {}}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["delivered"], false);
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_become_an_api_gateway_event_is_a_400_and_the_runtime_lives_on() {
+    let w = World::new().await;
+    let url = format!("{}/api/outbound/twiml", w.rt.base_url);
+    for (name, value) in [("host", "exa mple.com"), ("x-forwarded-proto", "ht tp")] {
+        let r = w
+            .http
+            .post(&url)
+            .header(name, value)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("CallSid=CA1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{name}: {value}");
+    }
+    let (status, _) = w.get_settings("prov_1").await;
+    assert_eq!(status, 200, "the runtime still answers");
+}
