@@ -11,6 +11,8 @@ export RUST_LOG="${RUST_LOG:-warn}"
 cargo fmt --all -- --check
 # The SAM template: cfn-lint and sam validate --lint (installed into .venv if missing).
 scripts/lint-template.sh
+# The cargo-lambda deploy path against the pinned cargo-lambda's own parser (--dry, offline).
+scripts/deploy-check.sh
 # The contract check against Twilio's OpenAPI description runs on Prism (installed if missing).
 scripts/contract.sh install
 export CONTRACT_REQUIRED=1

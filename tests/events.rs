@@ -161,7 +161,8 @@ async fn sample_app(outside_base: &str) -> (Functions, local_runtime::provision:
     let sdk = local_runtime::local_sdk_config(&endpoint, &http);
     let prefix = format!("ev{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let names = local_runtime::provision::Names::from_prefix(&prefix);
-    let provisioned = local_runtime::provision::provision(&sdk, &names, 180)
+    let template = local_runtime::template::Template::load().expect("the transformed template");
+    let provisioned = local_runtime::provision::provision(&sdk, &names, &template, 180, &[])
         .await
         .expect("the local AWS is running (scripts/local-aws.sh start)");
     let config = Config {
@@ -182,7 +183,7 @@ async fn sample_app(outside_base: &str) -> (Functions, local_runtime::provision:
         event_bus_name: names.event_bus.clone(),
         ..Config::default()
     };
-    (Functions::new(&config, &sdk, &http), provisioned)
+    (Functions::with_config(&config, &sdk, &http), provisioned)
 }
 
 async fn invoke_json(app: &App, name: &str) -> Value {

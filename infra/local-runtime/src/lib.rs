@@ -255,24 +255,65 @@ impl World<'_> {
     }
 }
 
+/// The functions' binaries, in the order their `App`s are built.
+pub const BINARIES: [&str; 9] = [
+    "start-calling",
+    "dialer",
+    "call-twiml",
+    "call-response",
+    "call-status",
+    "call-timeout",
+    "call-audio",
+    "job-acceptance",
+    "provider-settings",
+];
+
 impl Functions {
+    /// Each function configured from its template environment ([`World::configure`]).
     pub async fn new(world: &World<'_>) -> Result<Functions> {
+        let mut configs = BTreeMap::new();
+        let mut env = BTreeMap::new();
+        for binary in BINARIES {
+            let (config, e) = world.configure(binary).await?;
+            configs.insert(binary, config);
+            env.insert(binary.to_string(), e);
+        }
+        Ok(Functions::assemble(configs, env, world.sdk, world.http))
+    }
+
+    /// Every function with the same hand-made configuration (the sample events' test, whose
+    /// samples document one configuration for all).
+    pub fn with_config(
+        config: &Config,
+        sdk: &callout_app::sdk::SdkConfig,
+        http: &reqwest::Client,
+    ) -> Functions {
+        let configs = BINARIES.iter().map(|b| (*b, config.clone())).collect();
+        Functions::assemble(configs, BTreeMap::new(), sdk, http)
+    }
+
+    fn assemble(
+        mut configs: BTreeMap<&str, Config>,
+        env: BTreeMap<String, FunctionEnv>,
+        sdk: &callout_app::sdk::SdkConfig,
+        http: &reqwest::Client,
+    ) -> Functions {
         // Metric lines are kept for the demo and tests rather than printed.
         let metrics = callout_app::metrics::Metrics::memory();
         let faults = Arc::new(callout_app::faults::Faults::default());
-        let mut env = BTreeMap::new();
         // The set is a const generic, so one line per function names it.
         macro_rules! function {
             ($set:ident, $binary:literal) => {{
-                let (config, e) = world.configure($binary).await?;
-                env.insert($binary.to_string(), e);
-                let mut app = App::new::<{ clients::$set }>(config, world.sdk, world.http);
+                let config = configs
+                    .remove($binary)
+                    .expect("one configuration per binary");
+                let mut app = App::new::<{ clients::$set }>(config, sdk, http);
                 app.metrics = metrics.clone();
                 app.faults = faults.clone();
                 Arc::new(app)
             }};
         }
-        Ok(Functions {
+        Functions {
             start_calling: function!(START_CALLING, "start-calling"),
             dialer: function!(DIALER, "dialer"),
             call_twiml: function!(CALL_TWIML, "call-twiml"),
@@ -283,7 +324,7 @@ impl Functions {
             job_acceptance: function!(JOB_ACCEPTANCE, "job-acceptance"),
             provider_settings: function!(PROVIDER_SETTINGS, "provider-settings"),
             env,
-        })
+        }
     }
 }
 
