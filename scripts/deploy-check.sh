@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO_LAMBDA_VERSION="1.9.2"
-if [[ "$(.venv/bin/cargo-lambda --version 2>/dev/null)" != *"$CARGO_LAMBDA_VERSION"* ]]; then
+if [[ "$(.venv/bin/cargo-lambda lambda --version 2>/dev/null)" != *"$CARGO_LAMBDA_VERSION"* ]]; then
   echo "installing cargo-lambda==$CARGO_LAMBDA_VERSION into .venv ..."
   .venv/bin/pip install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION"
 fi
