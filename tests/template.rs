@@ -161,8 +161,7 @@ async fn each_function_reads_only_what_its_template_environment_gives() {
     let e = world
         .configure("call-status")
         .await
-        .err()
-        .expect("no TABLE_NAME");
+        .expect_err("no TABLE_NAME");
     assert!(format!("{e:#}").contains("TABLE_NAME"), "{e:#}");
 }
 
