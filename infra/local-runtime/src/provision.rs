@@ -136,6 +136,64 @@ impl Provisioned {
     }
 }
 
+/// The template's `Table`: attribute definitions, key schema and global secondary indexes.
+fn table_from_template(
+    mut req: aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder,
+    template: &Template,
+) -> Result<aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder> {
+    let prop = |path: &[&str]| -> Vec<serde_json::Value> {
+        template
+            .property("Table", path)
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+    };
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let keys = |schema: &serde_json::Value| -> Result<Vec<KeySchemaElement>> {
+        schema
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| {
+                Ok(KeySchemaElement::builder()
+                    .attribute_name(text(k, "AttributeName"))
+                    .key_type(KeyType::from(text(k, "KeyType").as_str()))
+                    .build()?)
+            })
+            .collect()
+    };
+    for a in prop(&["AttributeDefinitions"]) {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(text(&a, "AttributeName"))
+                .attribute_type(ScalarAttributeType::from(
+                    text(&a, "AttributeType").as_str(),
+                ))
+                .build()?,
+        );
+    }
+    let schema = template
+        .property("Table", &["KeySchema"])
+        .cloned()
+        .ok_or_else(|| anyhow!("template.yaml's Table has no KeySchema"))?;
+    req = req.set_key_schema(Some(keys(&schema)?));
+    for g in prop(&["GlobalSecondaryIndexes"]) {
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(text(&g, "IndexName"))
+                .set_key_schema(Some(keys(&g["KeySchema"])?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(
+                            text(&g["Projection"], "ProjectionType").as_str(),
+                        ))
+                        .build(),
+                )
+                .build()?,
+        );
+    }
+    Ok(req)
+}
+
 /// The dial queue's redrive `maxReceiveCount` in the template (5 when it names none).
 pub fn max_receive_count(template: &Template) -> u32 {
     template
@@ -202,42 +260,11 @@ pub async fn provision(
                 )
             })?;
     }
-    // DynamoDB
+    // DynamoDB: the table's keys and indexes as the template declares them.
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-    };
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-    };
-    let created = ddb
-        .create_table()
+    let created = table_from_template(ddb.create_table(), template)?
         .table_name(&names.table)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr("pk")?)
-        .attribute_definitions(attr("sk")?)
-        .key_schema(key("pk", KeyType::Hash)?)
-        .key_schema(key("sk", KeyType::Range)?)
-        .attribute_definitions(attr("gsi1pk")?)
-        .attribute_definitions(attr("gsi1sk")?)
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(callout_app::adapters::store::GSI1)
-                .key_schema(key("gsi1pk", KeyType::Hash)?)
-                .key_schema(key("gsi1sk", KeyType::Range)?)
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()?,
-        )
         .send()
         .await;
     match created {
