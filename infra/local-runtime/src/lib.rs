@@ -547,8 +547,9 @@ impl Drop for LocalRuntime {
     }
 }
 
-/// The IAM record's description of this world: each function's (and the scheduler's) role
-/// policies from the template, resolved against this world's resources.
+/// The IAM record's description of this world: each function's (and the scheduler's) role, its
+/// ARN and policies, and the queues' and buckets' own policies, all from the template and
+/// resolved against this world's resources.
 fn iam_world(
     template: &template::Template,
     resources: &template::Resources,
@@ -556,15 +557,35 @@ fn iam_world(
 ) -> Result<()> {
     let mut roles = serde_json::Map::new();
     for (logical_id, binary) in template.functions() {
-        let docs = template.role_policies(&logical_id, resources)?;
-        roles.insert(binary, serde_json::Value::Array(docs));
+        roles.insert(
+            binary,
+            serde_json::json!({
+                "arn": template.role_arn(&logical_id, resources)?,
+                "policies": template.role_policies(&logical_id, resources)?,
+            }),
+        );
     }
+    let scheduler = resources
+        .by_id
+        .get("SchedulerRole")
+        .and_then(|r| r.attributes.get("Arn"))
+        .cloned()
+        .unwrap_or_default();
     roles.insert(
         "scheduler".into(),
-        serde_json::Value::Array(template.policies_of_role("SchedulerRole", resources)?),
+        serde_json::json!({
+            "arn": scheduler,
+            "policies": template.policies_of_role("SchedulerRole", resources)?,
+        }),
     );
+    let resource_policies: Vec<serde_json::Value> = template
+        .resource_policies(resources)?
+        .into_iter()
+        .map(|(arns, policy)| serde_json::json!({ "resources": arns, "policy": policy }))
+        .collect();
     callout_app::access::write(&serde_json::json!({
         "kind": "world", "world": world, "account": template::ACCOUNT, "roles": roles,
+        "resourcePolicies": resource_policies,
     }));
     Ok(())
 }

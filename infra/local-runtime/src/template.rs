@@ -395,6 +395,41 @@ impl Template {
         Ok(docs)
     }
 
+    /// The queues' and buckets' own policies: (the ARNs each governs, the policy resolved).
+    pub fn resource_policies(&self, r: &Resources) -> Result<Vec<(Vec<String>, Value)>> {
+        let arn_of = |v: &Value| -> Option<String> {
+            let id = v["Ref"].as_str()?;
+            r.by_id.get(id)?.attributes.get("Arn").cloned()
+        };
+        let mut out = Vec::new();
+        for (id, res) in self.resources() {
+            let p = &res["Properties"];
+            let arns: Vec<String> = match res["Type"].as_str() {
+                Some("AWS::SQS::QueuePolicy") => p["Queues"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(arn_of)
+                    .collect(),
+                Some("AWS::S3::BucketPolicy") => arn_of(&p["Bucket"]).into_iter().collect(),
+                _ => continue,
+            };
+            if arns.is_empty() {
+                bail!("{id}: the resource it governs is not known locally");
+            }
+            out.push((arns, self.resolve(&p["PolicyDocument"], r)?));
+        }
+        Ok(out)
+    }
+
+    /// The ARN of a function's role.
+    pub fn role_arn(&self, function: &str, r: &Resources) -> Result<String> {
+        self.resolve(&self.resources()[function]["Properties"]["Role"], r)?
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("{function}: its Role does not resolve to an ARN"))
+    }
+
     /// Every resource of the template: logical id → type.
     pub fn resource_types(&self) -> BTreeMap<String, String> {
         self.resources()
