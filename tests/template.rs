@@ -214,3 +214,47 @@ async fn a_request_that_cannot_become_an_api_gateway_event_is_a_400_and_the_runt
     let (status, _) = w.get_settings("prov_1").await;
     assert_eq!(status, 200, "the runtime still answers");
 }
+
+#[test]
+fn every_sample_http_event_names_a_route_of_the_template() {
+    let text = std::fs::read_to_string(local_runtime::template::transformed_path())
+        .expect("make transform");
+    let t = Template::parse(&text).unwrap();
+    let keys: BTreeSet<String> = t.routes().unwrap().iter().map(|r| r.key()).collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if let Some(key) = v.get("routeKey").and_then(Value::as_str) {
+            seen += 1;
+            assert!(
+                keys.contains(key),
+                "{}: {key} is not a route of template.yaml",
+                path.display()
+            );
+            let route = t
+                .routes()
+                .unwrap()
+                .into_iter()
+                .find(|r| r.key() == key)
+                .unwrap();
+            let raw = v["rawPath"].as_str().unwrap_or_default();
+            let params = route.matches(&route.method, raw).unwrap_or_else(|| {
+                panic!("{}: rawPath {raw} does not match {key}", path.display())
+            });
+            for (name, value) in params {
+                assert_eq!(
+                    v["pathParameters"][&name],
+                    value,
+                    "{}: {name}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(seen >= 10, "{seen} sample HTTP events");
+}
