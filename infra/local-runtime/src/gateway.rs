@@ -17,15 +17,7 @@ use std::sync::{Arc, Mutex};
 
 /// The functions with an HTTP handler here (binary names). Every template route must name one
 /// of them, and each of them must have a route (checked at start and by the tests).
-pub const HTTP_FUNCTIONS: &[&str] = &[
-    "call-twiml",
-    "call-response",
-    "call-status",
-    "call-timeout",
-    "call-audio",
-    "job-acceptance",
-    "provider-settings",
-];
+pub const HTTP_FUNCTIONS: &[&str] = crate::BINARIES.split_at(2).1;
 
 #[derive(Clone)]
 pub struct Gateway {

@@ -255,7 +255,8 @@ impl World<'_> {
     }
 }
 
-/// The functions' binaries, in the order their `App`s are built.
+/// The functions' binaries, in the order their `App`s are built: the two event-driven ones,
+/// then those behind the HTTP API ([`gateway::HTTP_FUNCTIONS`]).
 pub const BINARIES: [&str; 9] = [
     "start-calling",
     "dialer",
