@@ -183,6 +183,7 @@ impl Functions {
             ($set:ident) => {{
                 let mut app = App::new::<{ clients::$set }>(config.clone(), sdk, http);
                 app.metrics = metrics.clone();
+                app.store.metrics = metrics.clone();
                 app.faults = faults.clone();
                 Arc::new(app)
             }};
