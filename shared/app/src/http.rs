@@ -68,6 +68,13 @@ pub fn public_url(config: &Config, req: &Request) -> String {
     url
 }
 
+/// One query parameter of the request as sent (not yet verified: only for routing and faults).
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.uri().query()?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The request's path without the API stage (a named stage prefixes it as `/{stage}/...`).
 pub fn route_path(req: &Request) -> String {
     let path = req.uri().path();

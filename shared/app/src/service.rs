@@ -191,6 +191,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         twiml_url: urls::twiml(&app.config, occ, k, has_audio),
         status_url: urls::status(&app.config, occ, k),
         amd_url: urls::amd(&app.config, occ, k),
+        fallback_url: urls::fallback(&app.config, occ, k, has_audio),
     };
     match app.twilio().create_call(&req).await {
         Ok(sid) => {

@@ -41,6 +41,21 @@ pub fn response(
 pub fn timeout(c: &Config, occ: &str, k: u32) -> String {
     with_ids(c, "/api/outbound/timeout", occ, k, "")
 }
+/// The call's `FallbackUrl`: served by the call-timeout function (not the one that failed),
+/// which touches no table on this path: a short sorry, then the offer again (`retry=1`).
+pub fn fallback(c: &Config, occ: &str, k: u32, has_audio: bool) -> String {
+    with_ids(
+        c,
+        "/api/outbound/timeout",
+        occ,
+        k,
+        if has_audio {
+            "&fallback=1&audio=1"
+        } else {
+            "&fallback=1"
+        },
+    )
+}
 pub fn status(c: &Config, occ: &str, k: u32) -> String {
     with_ids(c, "/api/outbound/status", occ, k, "")
 }
