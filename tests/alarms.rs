@@ -489,6 +489,21 @@ fn an_event_start_calling_gives_up_on_goes_to_a_failure_queue() {
         let queue = get_att(&c["DestinationConfig"]["OnFailure"]["Destination"], "Arn")
             .unwrap_or_else(|| panic!("{function}: no on-failure destination"));
         assert_eq!(t["Resources"][queue]["Type"], "AWS::SQS::Queue");
+        // Giving up on an event (or failing to deliver it there) reaches a person at once.
+        for metric in ["AsyncEventsDropped", "DestinationDeliveryFailures"] {
+            let alarms = resources(&t, "AWS::CloudWatch::Alarm");
+            let (id, alarm) = alarms
+                .iter()
+                .find(|(_, a)| {
+                    a["Metrics"].as_array().into_iter().flatten().any(|m| {
+                        let m = &m["MetricStat"]["Metric"];
+                        m["MetricName"] == metric
+                            && reference(&m["Dimensions"][0]["Value"]) == Some(function)
+                    })
+                })
+                .unwrap_or_else(|| panic!("no alarm on {function}'s {metric}"));
+            notifies_a_person(&t, id, alarm);
+        }
         // Lambda sends there with the function's own role.
         let role = get_att(&t["Resources"][function]["Properties"]["Role"], "Arn").unwrap();
         let statements: Vec<&Value> = t["Resources"][role]["Properties"]["Policies"]

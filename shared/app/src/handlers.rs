@@ -529,6 +529,7 @@ pub async fn start_calling(
             );
         }
     };
+    let occ = detail.occurrence_id.clone();
     match service::start(app, detail).await {
         Ok(Started::Scheduled { at }) => {
             Ok(json!({ "status": "scheduled", "at": at.to_rfc3339() }))
@@ -539,7 +540,12 @@ pub async fn start_calling(
             error!(error = %e, "start_calling_invalid_event");
             Ok(json!({ "status": "rejected", "error": e.to_string() }))
         }
-        Err(StartError::Failed(e)) => Err(e.into()),
+        // Lambda tries twice more, then puts the event on StartCallingFailedQueue, whose
+        // alarm reaches a person (template.yaml, docs/DEPLOY.md §8).
+        Err(StartError::Failed(e)) => {
+            error!(occurrence_id = %occ, error = %e, "start_calling_failed");
+            Err(e.into())
+        }
     }
 }
 
