@@ -250,7 +250,8 @@ async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
         &std::fs::read_to_string(contract_dir().join("twilio_api_v2010.json")).unwrap(),
     )
     .unwrap();
-    let seen: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>> = Arc::default();
+    type Recorded = Vec<(String, Vec<(String, String)>)>;
+    let seen: Arc<Mutex<Recorded>> = Arc::default();
     let record = seen.clone();
     let router = axum::Router::new().fallback(move |req: Request| {
         let record = record.clone();

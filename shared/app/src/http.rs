@@ -81,7 +81,7 @@ fn strip_segments<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
         return None;
     }
     match path.strip_prefix(prefix) {
-        Some(rest) if rest.is_empty() => Some("/"),
+        Some("") => Some("/"),
         Some(rest) if rest.starts_with('/') => Some(rest),
         _ => None,
     }
