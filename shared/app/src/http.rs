@@ -388,6 +388,23 @@ mod tests {
                 "{}",
                 shape.what
             );
+            // The URL the dialer gives Twilio (`urls`) is the one checked, in every shape.
+            if !shape.public_base_url.is_empty()
+                && shape
+                    .signed
+                    .starts_with(&format!("{}/", shape.public_base_url))
+            {
+                let c = Config {
+                    public_base_url: format!("{}/", shape.public_base_url),
+                    ..c.clone()
+                };
+                assert_eq!(
+                    crate::urls::status(&c, "occ_1", 0),
+                    signed_url,
+                    "{}",
+                    shape.what
+                );
+            }
             // A signature for any other URL (another path, host or query) is not.
             for other in [
                 format!("https://evil.example.com/api/outbound/status?{QUERY}"),
