@@ -832,6 +832,27 @@ async fn the_sorry_and_retry_is_bounded() {
         "{xml}"
     );
     assert!(!xml.contains("<Redirect>"), "{xml}");
+    // Should Twilio come back to the fallback when a retry fails too, the retry it names counts.
+    let again = w
+        .signed(
+            &format!("/api/outbound/timeout?{q}"),
+            &[
+                ("CallSid", "CA1"),
+                ("ErrorCode", "11200"),
+                (
+                    "ErrorUrl",
+                    "https://example.com/api/outbound/twiml?occurrenceId=occ_x&attempt=0&retry=2",
+                ),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    let xml = again.text().await.unwrap();
+    assert!(
+        xml.contains("<Hangup/>") && !xml.contains("<Redirect>"),
+        "{xml}"
+    );
     // Unsigned, it is refused like any webhook.
     let forged = w
         .http

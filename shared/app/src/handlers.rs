@@ -89,14 +89,18 @@ struct VoiceRetry {
 
 impl VoiceRetry {
     /// `route` is the webhook to try again; `keep` the query parameters it needs (all but
-    /// `retry` when it is the same webhook).
-    fn of(app: &App, req: &Request, webhook: &'static str, route: &str, keep: &[&str]) -> Self {
+    /// `retry` when it is the same webhook); `tried` the tries already made elsewhere.
+    fn of(
+        app: &App,
+        req: &Request,
+        webhook: &'static str,
+        route: &str,
+        keep: &[&str],
+        tried: u32,
+    ) -> Self {
         let url = http::public_url(&app.config, req);
         let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
-        let tries: u32 = form_urlencoded::parse(query.as_bytes())
-            .find(|(k, _)| k == "retry")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
+        let tries = tries_in(&url).max(tried);
         let next = (tries < VOICE_RETRIES).then(|| {
             let base = path.rfind("/api/outbound/").map_or(path, |i| &path[..i]);
             let mut q = form_urlencoded::Serializer::new(String::new());
@@ -123,6 +127,15 @@ impl VoiceRetry {
     }
 }
 
+/// The tries a webhook URL counts (`retry=N` in its query).
+fn tries_in(url: &str) -> u32 {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "retry")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+}
+
 /// "One moment" and the webhook again, or goodbye when the tries are used up.
 fn sorry(next: Option<String>) -> HttpResult {
     match next {
@@ -138,17 +151,21 @@ fn sorry(next: Option<String>) -> HttpResult {
 /// The call's `FallbackUrl` (the call-timeout function, `fallback=1`): Twilio could not get the
 /// offer (call-twiml failed or timed out). No table access: a short sorry, then the offer again.
 async fn fallback(app: &App, req: Request) -> HttpResult {
+    let tw = match http::verify_twilio(&app.config, &req) {
+        Ok(tw) => tw,
+        Err(resp) => return resp,
+    };
+    // Twilio names the URL that failed: a retry that failed too counts, so this stays bounded
+    // however often Twilio comes back here.
+    let tried = tw.param("ErrorUrl").map_or(0, tries_in);
     let retry = VoiceRetry::of(
         app,
         &req,
         "fallback",
         "twiml",
         &["occurrenceId", "attempt", "audio"],
+        tried,
     );
-    let tw = match http::verify_twilio(&app.config, &req) {
-        Ok(tw) => tw,
-        Err(resp) => return resp,
-    };
     let (occ, k) = tw.attempt_ids().unwrap_or_default();
     error!(occurrence_id = %occ, attempt = k, error_code = tw.param("ErrorCode").unwrap_or_default(), retrying = retry.next.is_some(), alarm = true, "voice_fallback_used");
     sorry(retry.next)
@@ -158,7 +175,7 @@ async fn fallback(app: &App, req: Request) -> HttpResult {
 
 /// `POST /api/outbound/twiml`: the call was answered. Never a 5xx (see [`VoiceRetry`]).
 pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
-    let retry = VoiceRetry::of(app, &req, "call-twiml", "twiml", &[]);
+    let retry = VoiceRetry::of(app, &req, "call-twiml", "twiml", &[], 0);
     if let Some(occ) = http::query_param(&req, "occurrenceId") {
         if app.faults.trip(crate::faults::TWIML_FUNCTION_DOWN, &occ) {
             return http::error(502, "Internal Server Error");
@@ -228,6 +245,7 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
         "call-response",
         "twiml",
         &["occurrenceId", "attempt", "audio"],
+        0,
     );
     retry.answer(key_pressed(app, req).await)
 }
@@ -288,7 +306,7 @@ pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
     if http::query_param(&req, "fallback").as_deref() == Some("1") {
         return fallback(app, req).await;
     }
-    let retry = VoiceRetry::of(app, &req, "call-timeout", "timeout", &[]);
+    let retry = VoiceRetry::of(app, &req, "call-timeout", "timeout", &[], 0);
     retry.answer(no_key_pressed(app, req).await)
 }
 
