@@ -256,6 +256,15 @@ fn secrets_come_from_parameter_store_and_privileges_are_narrow() {
         !all.contains("Action: '*'") && !all.contains("Action: \"*\""),
         "no wildcard actions"
     );
+    // The functions read their secrets with one GetParameters request (secrets.rs): the roles
+    // that name a token parameter grant exactly that action.
+    for id in roles_mentioning(&t, "TwilioAuthTokenParameter") {
+        let role = dump(&t["Resources"][id.as_str()]);
+        assert!(
+            role.contains("ssm:GetParameters") && !role.contains("ssm:GetParameter\n"),
+            "{id} grants ssm:GetParameters (what the functions call)"
+        );
+    }
     // The scheduler's role: trusted by the scheduler for this account, and sends to the queue only.
     let sched = dump(&t["Resources"]["SchedulerRole"]);
     assert!(sched.contains("scheduler.amazonaws.com") && sched.contains("aws:SourceAccount"));

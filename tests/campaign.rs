@@ -730,6 +730,47 @@ async fn an_exhausted_four_by_three_campaign_pays_for_each_persons_words_once() 
     assert_eq!(w.rt.app.metrics.total("TtsCacheHits"), 8.0);
 }
 
+// ------------------------------------------------------------------ the dashboard's figures
+
+/// The guide's figures (call success rate, average round of acceptance, unfilled rate, calls by
+/// outcome) come from EMF metrics the dashboard in `template.yaml` reads: one count per call
+/// outcome and per decided shift, however often the steps behind them are retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_figures_count_each_call_and_shift_once() {
+    use callout_app::metrics::figures;
+    let w = World::with(|o| o.duplicate_deliveries = true).await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    w.phone(&CAROL, Behaviour::Decline);
+    let filled = occ("figures_filled");
+    w.wave3_completed(&filled, &[&ALICE, &BOB]).await;
+    let unfilled = occ("figures_unfilled");
+    w.wave3_completed(&unfilled, &[&CAROL]).await;
+    assert_eq!(
+        outcomes(&w.finished(&filled).await),
+        ["Declined", "Accepted"]
+    );
+    assert_eq!(outcomes(&w.finished(&unfilled).await), ["Declined"; 2]);
+    let m = &w.rt.app.metrics;
+    eventually("the shifts' figures", || {
+        m.total(figures::SHIFTS_FILLED_BY_CALL) >= 1.0 && m.total(figures::SHIFTS_UNFILLED) >= 1.0
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(m.total_where(figures::CALLS, "Outcome", "Declined"), 3.0);
+    assert_eq!(m.total_where(figures::CALLS, "Outcome", "Accepted"), 1.0);
+    assert_eq!(m.total(figures::CALLS), 4.0);
+    assert_eq!(m.total(figures::SHIFTS_FILLED_BY_CALL), 1.0);
+    assert_eq!(m.total(figures::SHIFTS_FILLED_OTHERWISE), 0.0);
+    assert_eq!(m.total(figures::SHIFTS_UNFILLED), 1.0);
+    assert_eq!(
+        m.total(figures::ACCEPTED_ROUND),
+        1.0,
+        "Bob accepted in round 1"
+    );
+}
+
 // ------------------------------------------------------------------ the critical path
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

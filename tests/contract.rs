@@ -166,6 +166,7 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
             twiml_url: format!("{BASE}/api/outbound/twiml?{q}&audio=1"),
             status_url: format!("{BASE}/api/outbound/status?{q}"),
             amd_url: format!("{BASE}/api/outbound/status?{q}&amd=1"),
+            fallback_url: format!("{BASE}/api/outbound/timeout?{q}&fallback=1&audio=1"),
         })
         .await
         .expect("create call");
@@ -238,4 +239,84 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 422, "Timeout must be an integer");
+}
+
+/// Every form field the adapter sends is a parameter Twilio's OpenAPI description names for
+/// that operation (a misspelt `FallbackUrl` would be ignored by Twilio, not refused), and the
+/// call carries its fallback. Runs without Prism: a local server records the requests.
+#[tokio::test]
+async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(contract_dir().join("twilio_api_v2010.json")).unwrap(),
+    )
+    .unwrap();
+    type Recorded = Vec<(String, Vec<(String, String)>)>;
+    let seen: Arc<Mutex<Recorded>> = Arc::default();
+    let record = seen.clone();
+    let router = axum::Router::new().fallback(move |req: Request| {
+        let record = record.clone();
+        async move {
+            let path = req.uri().path().to_string();
+            let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let form = form_urlencoded::parse(&body).into_owned().collect();
+            record.lock().unwrap().push((path, form));
+            (
+                [("content-type", "application/json")],
+                r#"{"sid":"CA00000000000000000000000000000001","status":"queued"}"#,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let twilio = Twilio::new(
+        reqwest::Client::new(),
+        &base,
+        ACCOUNT_SID,
+        "t",
+        "+61255501234",
+    );
+    let q = "occurrenceId=occ_123&attempt=0";
+    twilio
+        .create_call(&CallRequest {
+            to: "+61400000001".into(),
+            twiml_url: format!("{BASE}/api/outbound/twiml?{q}"),
+            status_url: format!("{BASE}/api/outbound/status?{q}"),
+            amd_url: format!("{BASE}/api/outbound/status?{q}&amd=1"),
+            fallback_url: format!("{BASE}/api/outbound/timeout?{q}&fallback=1"),
+        })
+        .await
+        .unwrap();
+    let sid = "CA00000000000000000000000000000001";
+    twilio.end_call(sid).await.unwrap();
+    twilio.redirect_call(sid, "<Response/>").await.unwrap();
+    twilio.send_sms("+61400000001", "Confirmed").await.unwrap();
+
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.len() >= 4, "{seen:?}");
+    for (path, form) in &seen {
+        let operation = path
+            .replace(ACCOUNT_SID, "{AccountSid}")
+            .replace(sid, "{Sid}");
+        let schema = &spec["paths"][&operation]["post"]["requestBody"]["content"]
+            ["application/x-www-form-urlencoded"]["schema"]["properties"];
+        assert!(schema.is_object(), "{operation} is no POST in the spec");
+        for (name, _) in form {
+            assert!(
+                schema.get(name).is_some(),
+                "{operation}: Twilio's spec has no parameter {name}"
+            );
+        }
+    }
+    let create = &seen[0].1;
+    let field = |k: &str| create.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(
+        field("FallbackUrl"),
+        Some(format!("{BASE}/api/outbound/timeout?{q}&fallback=1").as_str())
+    );
+    assert_eq!(field("FallbackMethod"), Some("POST"));
 }

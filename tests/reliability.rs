@@ -745,3 +745,121 @@ async fn a_poison_task_ends_in_the_dead_letter_queue_and_blocks_nothing() {
     };
     assert_eq!(dead["body"], "{\"this is\": not a task");
 }
+
+// ------------------------------------------------------------------ 9. a webhook fails mid-call
+
+const SORRY: &str = "Sorry, something went wrong on our side. One moment please.";
+
+/// A call webhook whose table fails answers a short sorry and the step again, never a 5xx that
+/// Twilio would play as "An application error has occurred"; a call-twiml function that is
+/// down (502 behind API Gateway) is covered by the call's `FallbackUrl`, which says the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_call_webhook_says_sorry_and_tries_again_never_an_application_error() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    w.phone(&BOB, Behaviour::Accept);
+    // The table fails once while Alice's call asks for the offer.
+    let table_fails = new_occ("webhook_fails");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::VOICE_WEBHOOK_FAILS, &table_fails);
+    w.wave3_completed(&table_fails, &[&ALICE]).await;
+    let log = w.finished(&table_fails).await;
+    assert_eq!(log["status"], "ASSIGNED", "{}", w.transcript());
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert_eq!(alice.heard()[0], SORRY, "{}", w.transcript());
+    assert_eq!(alice.heard()[1], default_offer("Alice"));
+    assert_eq!(alice.keys(), "1");
+    assert!(alice.errors().is_empty(), "{:?}", alice.errors());
+
+    // The call-twiml function is down for Bob's call: Twilio asks the FallbackUrl.
+    let down = new_occ("function_down");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::TWIML_FUNCTION_DOWN, &down);
+    w.wave3_completed(&down, &[&BOB]).await;
+    let log = w.finished(&down).await;
+    assert_eq!(log["status"], "ASSIGNED", "{}", w.transcript());
+    let bob = &w.sim.calls_to(BOB.phone)[0];
+    let heard = bob.heard();
+    assert_eq!(heard[0], SORRY, "{}", w.transcript());
+    assert_eq!(heard[1], default_offer("Bob"));
+    assert!(
+        !heard.iter().any(|h| h.contains("application error")),
+        "{heard:?}"
+    );
+    assert_eq!(
+        bob.errors().len(),
+        1,
+        "only the 502 itself: {:?}",
+        bob.errors()
+    );
+}
+
+/// The sorry is bounded: after two tries the carer is told to call the office and the call
+/// ends; a signed fallback request with tries left redirects to the offer with the next try.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sorry_and_retry_is_bounded() {
+    let w = World::new().await;
+    let q = "occurrenceId=occ_x&attempt=0&fallback=1&audio=1";
+    let first = w
+        .signed(
+            &format!("/api/outbound/timeout?{q}"),
+            &[("CallSid", "CA1"), ("ErrorCode", "11200")],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let xml = first.text().await.unwrap();
+    assert!(xml.contains(SORRY), "{xml}");
+    assert!(
+        xml.contains("/api/outbound/twiml?occurrenceId=occ_x&amp;attempt=0&amp;audio=1&amp;retry=1</Redirect>"),
+        "{xml}"
+    );
+    let last = w
+        .signed(
+            &format!("/api/outbound/timeout?{q}&retry=2"),
+            &[("CallSid", "CA1"), ("ErrorCode", "11200")],
+        )
+        .send()
+        .await
+        .unwrap();
+    let xml = last.text().await.unwrap();
+    assert!(
+        xml.contains("Please call the office") && xml.contains("<Hangup/>"),
+        "{xml}"
+    );
+    assert!(!xml.contains("<Redirect>"), "{xml}");
+    // Should Twilio come back to the fallback when a retry fails too, the retry it names counts.
+    let again = w
+        .signed(
+            &format!("/api/outbound/timeout?{q}"),
+            &[
+                ("CallSid", "CA1"),
+                ("ErrorCode", "11200"),
+                (
+                    "ErrorUrl",
+                    "https://example.com/api/outbound/twiml?occurrenceId=occ_x&attempt=0&retry=2",
+                ),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    let xml = again.text().await.unwrap();
+    assert!(
+        xml.contains("<Hangup/>") && !xml.contains("<Redirect>"),
+        "{xml}"
+    );
+    // Unsigned, it is refused like any webhook.
+    let forged = w
+        .http
+        .post(format!("{}/api/outbound/timeout?{q}", w.rt.base_url))
+        .form(&[("CallSid", "CA1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}

@@ -4,6 +4,69 @@
 use aws_sdk_ssm::types::ParameterType;
 use callout_app::secrets::{resolve, SecretNames};
 use callout_app::Config;
+use std::sync::{Arc, Mutex};
+
+/// A proxy in front of the local AWS that records each SSM request's operation
+/// (`X-Amz-Target`), and with `throttle` answers every one with SSM's `ThrottlingException`.
+async fn ssm_proxy(upstream: String, throttle: bool) -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (http, upstream, record) = (http.clone(), upstream.clone(), record.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let target = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|t| t.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            record.lock().unwrap().push(target);
+            if throttle {
+                return axum::response::Response::builder()
+                    .status(400)
+                    .header("content-type", "application/x-amz-json-1.1")
+                    .body(axum::body::Body::from(
+                        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+                    ))
+                    .unwrap();
+            }
+            let url = format!(
+                "{upstream}{}",
+                parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/")
+            );
+            let mut req = http.request(parts.method.clone(), url).body(body.to_vec());
+            for (k, v) in &parts.headers {
+                if k != "host" && k != "content-length" {
+                    req = req.header(k, v);
+                }
+            }
+            let resp = req.send().await.unwrap();
+            let mut out = axum::response::Response::builder().status(resp.status().as_u16());
+            for (k, v) in resp.headers() {
+                if k != "content-length" && k != "transfer-encoding" {
+                    out = out.header(k, v);
+                }
+            }
+            out.body(axum::body::Body::from(resp.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into())
+}
 
 fn config(tokens: &[&str], elevenlabs: &str) -> Config {
     Config {
@@ -46,10 +109,16 @@ async fn parameters_replace_the_plain_variables_and_a_missing_previous_token_is_
         twilio_auth_token_previous: Some(format!("{prefix}/twilio/auth-token-previous")),
         elevenlabs_api_key: Some(format!("{prefix}/elevenlabs/api-key")),
     };
+    // Both tokens and the key in one request, whichever function starts (a cold start under
+    // pressure makes one SSM request, not three).
+    let (proxy, seen) = ssm_proxy(endpoint.clone(), false).await;
+    let through_proxy =
+        local_runtime::local_sdk_config(&proxy, &callout_app::adapters::transport::http_client());
     let mut c = config(&["from-env"], "");
-    resolve(&mut c, &names, &sdk).await.unwrap();
+    resolve(&mut c, &names, &through_proxy).await.unwrap();
     assert_eq!(c.twilio_auth_tokens, vec!["token-now", "token-before"]);
     assert_eq!(c.elevenlabs_api_key, "xi-key");
+    assert_eq!(*seen.lock().unwrap(), ["AmazonSSM.GetParameters"]);
 
     // No rotation under way: the previous token's parameter does not exist.
     let names = SecretNames {
@@ -78,4 +147,30 @@ async fn parameters_replace_the_plain_variables_and_a_missing_previous_token_is_
         .await
         .unwrap();
     assert_eq!(c.twilio_auth_tokens, vec!["a", "b"]);
+}
+
+#[tokio::test]
+async fn throttled_parameter_store_is_retried_then_a_clear_init_error() {
+    let (proxy, seen) = ssm_proxy(endpoint(), true).await;
+    let sdk =
+        local_runtime::local_sdk_config(&proxy, &callout_app::adapters::transport::http_client());
+    let names = SecretNames {
+        twilio_auth_token: Some("/shift-callout/twilio/auth-token".into()),
+        twilio_auth_token_previous: Some("/shift-callout/twilio/auth-token-previous".into()),
+        elevenlabs_api_key: None,
+    };
+    let mut c = config(&[], "");
+    let err = resolve(&mut c, &names, &sdk).await.unwrap_err().to_string();
+    assert!(
+        err.contains("/shift-callout/twilio/auth-token, /shift-callout/twilio/auth-token-previous")
+            && err.contains("throttling")
+            && err.contains("next start"),
+        "{err}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.len() >= 2 && seen.iter().all(|t| t == "AmazonSSM.GetParameters"),
+        "retried by the SDK, one operation: {seen:?}"
+    );
+    assert!(c.twilio_auth_tokens.is_empty(), "nothing half-read is kept");
 }

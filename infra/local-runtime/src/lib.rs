@@ -310,6 +310,7 @@ impl Functions {
                     .expect("one configuration per binary");
                 let mut app = App::new::<{ clients::$set }>(config, sdk, http);
                 app.metrics = metrics.clone();
+                app.store.metrics = metrics.clone();
                 app.faults = faults.clone();
                 Arc::new(app)
             }};

@@ -505,9 +505,25 @@ impl Call {
                     extra.push(("AnsweredBy".to_string(), by.clone()));
                 }
             }
-            match self.fetch_doc(&url, &method, extra).await {
+            match self.fetch_doc(&url, &method, extra.clone()).await {
                 Some(d) => d,
-                None => return self.application_error(),
+                // As Twilio does: when the call's Url fails (a 5xx, a timeout, no TwiML), the
+                // call's FallbackUrl is asked once, with ErrorCode and ErrorUrl added.
+                None => match self.param("FallbackUrl") {
+                    Some(fallback) => {
+                        let method = self
+                            .param("FallbackMethod")
+                            .unwrap_or_else(|| "POST".into());
+                        let mut extra = extra;
+                        extra.push(("ErrorCode".into(), "11200".into()));
+                        extra.push(("ErrorUrl".into(), url.clone()));
+                        match self.fetch_doc(&fallback, &method, extra).await {
+                            Some(d) => d,
+                            None => return self.application_error(),
+                        }
+                    }
+                    None => return self.application_error(),
+                },
             }
         };
         if self.param("AsyncAmd").as_deref() == Some("true") {

@@ -8,6 +8,12 @@ use std::sync::Mutex;
 /// The dialer stops right after Twilio accepted the call, before the CallSid is stored.
 pub const CRASH_AFTER_CALL_PLACED: &str = "crash_after_call_placed";
 
+/// The call-twiml function answers 502 once (Lambda crashed or timed out behind API Gateway).
+pub const TWIML_FUNCTION_DOWN: &str = "twiml_function_down";
+
+/// A call webhook's table or queue fails once for the shift (the handler returns an error).
+pub const VOICE_WEBHOOK_FAILS: &str = "voice_webhook_fails";
+
 #[derive(Default)]
 pub struct Faults(Mutex<HashSet<(String, String)>>);
 

@@ -71,10 +71,130 @@ fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32)
     }
 }
 
+// ---------------------------------------------------------------- never a 5xx on a call
+
+/// How often a carer hears "one moment" before the call gives up politely.
+pub const VOICE_RETRIES: u32 = 2;
+
+const SORRY_ONE_MOMENT: &str = "Sorry, something went wrong on our side. One moment please.";
+const SORRY_GOODBYE: &str = "Sorry, something went wrong on our side and we cannot take your answer right now. Please call the office if you can help with this shift. Goodbye.";
+
+/// Where a call webhook that failed sends Twilio next, worked out before the handler runs (from
+/// the URL Twilio called; only used once the handler verified its signature and failed after).
+struct VoiceRetry {
+    webhook: &'static str,
+    /// The URL to `<Redirect>` to, with `retry` counting the tries; `None`: tries used up.
+    next: Option<String>,
+}
+
+impl VoiceRetry {
+    /// `route` is the webhook to try again; `keep` the query parameters it needs (all but
+    /// `retry` when it is the same webhook); `tried` the tries already made elsewhere.
+    fn of(
+        app: &App,
+        req: &Request,
+        webhook: &'static str,
+        route: &str,
+        keep: &[&str],
+        tried: u32,
+    ) -> Self {
+        let url = http::public_url(&app.config, req);
+        let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+        let tries = tries_in(&url).max(tried);
+        let next = (tries < VOICE_RETRIES).then(|| {
+            let base = path.rfind("/api/outbound/").map_or(path, |i| &path[..i]);
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+                if k != "retry" && (keep.is_empty() || keep.contains(&k.as_ref())) {
+                    q.append_pair(&k, &v);
+                }
+            }
+            q.append_pair("retry", &(tries + 1).to_string());
+            format!("{base}/api/outbound/{route}?{}", q.finish())
+        });
+        VoiceRetry { webhook, next }
+    }
+
+    /// The handler's answer, or for an error (the table, the queue or S3 failing) a short
+    /// sorry and the step again; Twilio never gets a 5xx to turn into "an application error".
+    fn answer(self, result: HttpResult) -> HttpResult {
+        let e = match result {
+            Ok(resp) => return Ok(resp),
+            Err(e) => e,
+        };
+        error!(webhook = self.webhook, retrying = self.next.is_some(), error = %e, alarm = true, "voice_webhook_failed");
+        sorry(self.next)
+    }
+}
+
+/// The tries a webhook URL counts (`retry=N` in its query).
+fn tries_in(url: &str) -> u32 {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "retry")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// "One moment" and the webhook again, or goodbye when the tries are used up.
+fn sorry(next: Option<String>) -> HttpResult {
+    match next {
+        Some(url) => http::twiml(twiml::render(&[
+            Verb::Say(SORRY_ONE_MOMENT.into()),
+            Verb::Pause(1),
+            Verb::Redirect(url),
+        ])),
+        None => hang_up_with(SORRY_GOODBYE.into()),
+    }
+}
+
+/// The call's `FallbackUrl` (the call-timeout function, `fallback=1`): Twilio could not get the
+/// offer (call-twiml failed or timed out). No table access: a short sorry, then the offer again.
+async fn fallback(app: &App, req: Request) -> HttpResult {
+    let tw = match http::verify_twilio(&app.config, &req) {
+        Ok(tw) => tw,
+        Err(resp) => return resp,
+    };
+    // Twilio names the URL that failed: a retry that failed too counts, so this stays bounded
+    // however often Twilio comes back here.
+    let tried = tw.param("ErrorUrl").map_or(0, tries_in);
+    let retry = VoiceRetry::of(
+        app,
+        &req,
+        "fallback",
+        "twiml",
+        &["occurrenceId", "attempt", "audio"],
+        tried,
+    );
+    let (occ, k) = tw.attempt_ids().unwrap_or_default();
+    error!(occurrence_id = %occ, attempt = k, error_code = tw.param("ErrorCode").unwrap_or_default(), retrying = retry.next.is_some(), alarm = true, "voice_fallback_used");
+    sorry(retry.next)
+}
+
 // ---------------------------------------------------------------- call-twiml
 
-/// `POST /api/outbound/twiml`: the call was answered.
+/// `POST /api/outbound/twiml`: the call was answered. Never a 5xx (see [`VoiceRetry`]).
 pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
+    let retry = VoiceRetry::of(app, &req, "call-twiml", "twiml", &[], 0);
+    if let Some(occ) = http::query_param(&req, "occurrenceId") {
+        if app.faults.trip(crate::faults::TWIML_FUNCTION_DOWN, &occ) {
+            return http::error(502, "Internal Server Error");
+        }
+    }
+    retry.answer(answer_call(app, req).await)
+}
+
+/// Fails once when the fault is armed for the shift (tests only).
+fn injected_failure(app: &App, req: &Request) -> anyhow::Result<()> {
+    match http::query_param(req, "occurrenceId") {
+        Some(occ) if app.faults.trip(crate::faults::VOICE_WEBHOOK_FAILS, &occ) => {
+            anyhow::bail!("injected: the table is unreachable")
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn answer_call(app: &App, req: Request) -> HttpResult {
     let tw = match http::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
         Err(resp) => return resp,
@@ -82,6 +202,7 @@ pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
     let Some((occ, k)) = tw.attempt_ids() else {
         return hang_up_with(NOT_FOUND_SAY.into());
     };
+    injected_failure(app, &req)?;
     let (shift, attempt) = app.store.get_shift_and_attempt(&occ, k).await?;
     let (Some(shift), Some(a)) = (shift, attempt) else {
         warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
@@ -115,12 +236,26 @@ pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
 // ---------------------------------------------------------------- call-response
 
 /// `POST /api/outbound/response`: a key was pressed. The URL names the attempt and the
-/// person, so 1 and 2 need no read.
+/// person, so 1 and 2 need no read. Never a 5xx: on an error the carer hears a short sorry and
+/// the offer again (which tells them the shift is theirs if the acceptance was recorded).
 pub async fn call_response(app: &App, req: Request) -> HttpResult {
+    let retry = VoiceRetry::of(
+        app,
+        &req,
+        "call-response",
+        "twiml",
+        &["occurrenceId", "attempt", "audio"],
+        0,
+    );
+    retry.answer(key_pressed(app, req).await)
+}
+
+async fn key_pressed(app: &App, req: Request) -> HttpResult {
     let (tw, occ, k) = match verified_ids(app, &req) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
+    injected_failure(app, &req)?;
     let digits = tw.param("Digits").unwrap_or("").to_string();
     let repeated = tw.query("repeat") == Some("1");
     match campaign::key_press(&digits, repeated) {
@@ -165,12 +300,22 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
 
 // ---------------------------------------------------------------- call-timeout
 
-/// `POST /api/outbound/timeout`: the message played and no key was pressed.
+/// `POST /api/outbound/timeout`: the message played and no key was pressed; with `fallback=1`,
+/// the call's `FallbackUrl` ([`fallback`]). Never a 5xx (see [`VoiceRetry`]).
 pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
+    if http::query_param(&req, "fallback").as_deref() == Some("1") {
+        return fallback(app, req).await;
+    }
+    let retry = VoiceRetry::of(app, &req, "call-timeout", "timeout", &[], 0);
+    retry.answer(no_key_pressed(app, req).await)
+}
+
+async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
     let (_, occ, k) = match verified_ids(app, &req) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
+    injected_failure(app, &req)?;
     info!(occurrence_id = %occ, attempt = k, "no_answer_start");
     app.store
         .set_outcome(&occ, k, Outcome::NoAnswer, None)
@@ -386,6 +531,7 @@ pub async fn start_calling(
             );
         }
     };
+    let occ = detail.occurrence_id.clone();
     match service::start(app, detail).await {
         Ok(Started::Scheduled { at }) => {
             Ok(json!({ "status": "scheduled", "at": at.to_rfc3339() }))
@@ -396,7 +542,12 @@ pub async fn start_calling(
             error!(error = %e, "start_calling_invalid_event");
             Ok(json!({ "status": "rejected", "error": e.to_string() }))
         }
-        Err(StartError::Failed(e)) => Err(e.into()),
+        // Lambda tries twice more, then puts the event on StartCallingFailedQueue, whose
+        // alarm reaches a person (template.yaml, docs/DEPLOY.md §8).
+        Err(StartError::Failed(e)) => {
+            error!(occurrence_id = %occ, error = %e, "start_calling_failed");
+            Err(e.into())
+        }
     }
 }
 

@@ -35,31 +35,26 @@ pub fn twiml(xml: String) -> HttpResult {
     respond(200, "text/xml; charset=utf-8", xml)
 }
 
-/// The URL Twilio signed: the configured public base URL and the request's path and query.
-/// A base URL with a path (an API stage or a custom domain mapping) is not repeated when API
-/// Gateway already includes it in the path.
+/// The URL Twilio signed. With `PUBLIC_BASE_URL`: that base and the route's path (whatever
+/// prefix API Gateway put before it: a named stage, an API mapping key) and the query, exactly
+/// as the dialer built it (`urls`). Without: `https://{Host}` and the path as API Gateway
+/// received it (`rawPath`, never lambda_http's path, which prepends a named stage the caller
+/// may not have sent).
 pub fn public_url(config: &Config, req: &Request) -> String {
-    let host_base;
-    let base = if config.public_base_url.is_empty() {
+    let mut url = if config.public_base_url.is_empty() {
         let host = req
             .headers()
             .get("host")
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default();
-        host_base = format!("https://{host}");
-        &host_base
+        format!("https://{host}{}", raw_path(req))
     } else {
-        &config.public_base_url
-    };
-    let path = req.uri().path();
-    let base_path = base
-        .split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-        .unwrap_or("");
-    let mut url = if !base_path.is_empty() && path.starts_with(base_path) {
-        format!("{}{path}", &base[..base.len() - base_path.len()])
-    } else {
-        format!("{base}{path}")
+        let base = config.public_base_url.trim_end_matches('/');
+        let base_path = base
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("");
+        format!("{base}{}", route_path_within(req, base_path))
     };
     if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
         url.push('?');
@@ -68,7 +63,6 @@ pub fn public_url(config: &Config, req: &Request) -> String {
     url
 }
 
-/// The request's path without the API stage (a named stage prefixes it as `/{stage}/...`).
 /// A path parameter of the route (`{occurrenceId}`), percent-decoded; `None` when the route has
 /// none of that name or it is not UTF-8 once decoded.
 pub fn path_param(req: &Request, name: &str) -> Option<String> {
@@ -80,19 +74,74 @@ pub fn path_param(req: &Request, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub fn route_path(req: &Request) -> String {
-    let path = req.uri().path();
-    if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref()
-    {
-        if let Some(stage) = ctx.stage.as_deref().filter(|s| *s != "$default") {
-            if let Some(rest) = path.strip_prefix(&format!("/{stage}")) {
-                if rest.starts_with('/') {
-                    return rest.to_string();
-                }
-            }
+/// The path API Gateway received (`rawPath`), as the caller sent it.
+fn raw_path(req: &Request) -> String {
+    let raw = req.raw_http_path();
+    if raw.is_empty() {
+        req.uri().path().to_string()
+    } else {
+        raw.to_string()
+    }
+}
+
+/// `path` without `prefix` when it starts with it on whole segments (`/call` is not a prefix
+/// of `/callout/...`).
+fn strip_segments<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() {
+        return None;
+    }
+    match path.strip_prefix(prefix) {
+        Some("") => Some("/"),
+        Some(rest) if rest.starts_with('/') => Some(rest),
+        _ => None,
+    }
+}
+
+/// The route's own path (`/api/...`, `/portal/...`), whatever API Gateway put before it: a
+/// named stage (in `rawPath` on the execute-api host), an API mapping key (a custom domain).
+/// API Gateway names the route it matched (`routeKey`, e.g. `GET /api/provider/jobs/{id}/calls`),
+/// so the route's path is the request path's last as many segments; without a route key (the
+/// `$default` route), the stage and then `base_path` are stripped on whole segments.
+fn route_path_within(req: &Request, base_path: &str) -> String {
+    let raw = raw_path(req);
+    let ctx = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => Some(ctx),
+        _ => None,
+    };
+    let route = ctx
+        .and_then(|c| c.route_key.as_deref())
+        .and_then(|k| k.split_once(' '))
+        .map(|(_, path)| path)
+        .filter(|p| p.starts_with('/') && !p.contains('+'));
+    if let Some(route) = route {
+        let n = route.split('/').filter(|s| !s.is_empty()).count();
+        let segments: Vec<&str> = raw.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.len() >= n {
+            return format!("/{}", segments[segments.len() - n..].join("/"));
         }
     }
-    path.to_string()
+    let mut path = raw.as_str();
+    if let Some(stage) = ctx
+        .and_then(|c| c.stage.as_deref())
+        .filter(|s| *s != "$default" && !s.is_empty())
+    {
+        path = strip_segments(path, &format!("/{stage}")).unwrap_or(path);
+    }
+    strip_segments(path, base_path).unwrap_or(path).to_string()
+}
+
+/// The route's path, without what API Gateway may put before it (see [`route_path_within`]):
+/// what the handlers route on.
+pub fn route_path(req: &Request) -> String {
+    route_path_within(req, "")
+}
+
+/// One query parameter of the request as sent (not yet verified: only for routing and faults).
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.uri().query()?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// A webhook request whose Twilio signature checked out.
@@ -120,13 +169,24 @@ impl TwilioRequest {
     }
 }
 
-/// Check `X-Twilio-Signature` before anything else; `Err` is the 403 to return.
+/// Check `X-Twilio-Signature` before anything else; `Err` is the response to return: 403 for a
+/// signature that does not check out, 400 for a POST whose body is not a form (Twilio posts
+/// `application/x-www-form-urlencoded`; another body would be checked as no parameters at all).
 pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, HttpResult> {
-    let is_form = req
+    let content_type = req
         .headers()
         .get("content-type")
-        .and_then(|v| v.to_str().ok())
+        .map(|v| v.to_str().unwrap_or("?").to_ascii_lowercase());
+    let is_form = content_type
+        .as_deref()
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if req.method() == "POST" && !is_form && (content_type.is_some() || !body_bytes(req).is_empty())
+    {
+        return Err(error(
+            400,
+            "Twilio webhooks take an application/x-www-form-urlencoded body",
+        ));
+    }
     let params: Vec<(String, String)> = if is_form {
         form_urlencoded::parse(body_bytes(req))
             .into_owned()
@@ -139,7 +199,12 @@ pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, Ht
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok());
     let url = public_url(config, req);
-    if !callout_core::signature::is_valid(&config.twilio_auth_tokens, &url, &params, signature) {
+    if !callout_core::signature::is_valid_any_port(
+        &config.twilio_auth_tokens,
+        &url,
+        &params,
+        signature,
+    ) {
         tracing::warn!(path = %req.uri().path(), has_signature = signature.is_some(), "twilio_signature_rejected");
         return Err(error(403, "invalid Twilio signature"));
     }
@@ -192,6 +257,302 @@ mod tests {
             b = b.header("x-twilio-signature", s);
         }
         b.body(lambda_http::Body::Binary(body)).unwrap()
+    }
+
+    // ------------------------------------------------------------ URLs as API Gateway makes them
+
+    const QUERY: &str = "occurrenceId=occ_1&attempt=0";
+    const FORM: &str = "CallSid=CA1&CallStatus=completed&Digits=1";
+
+    /// An API Gateway HTTP API (payload 2.0) event for a request, turned into a `Request` by
+    /// lambda_http's own conversion, as the functions receive it.
+    fn gateway_request(
+        method: &str,
+        host: &str,
+        stage: &str,
+        route_key: &str,
+        raw_path: &str,
+        headers: serde_json::Value,
+        body: Option<&str>,
+    ) -> Request {
+        use base64::Engine;
+        let mut h = serde_json::json!({
+            "host": host,
+            "user-agent": "TwilioProxy/1.1",
+            "x-forwarded-proto": "https",
+            "x-forwarded-port": "443",
+        });
+        for (k, v) in headers.as_object().unwrap() {
+            h[k] = v.clone();
+        }
+        let mut event = serde_json::json!({
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": raw_path,
+            "rawQueryString": QUERY,
+            "headers": h,
+            "queryStringParameters": { "occurrenceId": "occ_1", "attempt": "0" },
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "abc123",
+                "domainName": host,
+                "domainPrefix": host.split('.').next().unwrap(),
+                "http": {
+                    "method": method,
+                    "path": raw_path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "54.172.60.1",
+                    "userAgent": "TwilioProxy/1.1"
+                },
+                "requestId": "JKJaXmPLvHcESHA=",
+                "routeKey": route_key,
+                "stage": stage,
+                "time": "30/Nov/2026:01:00:00 +0000",
+                "timeEpoch": 1795914000000u64
+            },
+            "isBase64Encoded": body.is_some(),
+        });
+        if let Some(b) = body {
+            event["body"] = base64::engine::general_purpose::STANDARD.encode(b).into();
+        }
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+    }
+
+    fn form_params() -> Vec<(String, String)> {
+        form_urlencoded::parse(FORM.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// One URL shape: where Twilio called (and signed), how API Gateway passes it on, what the
+    /// functions are configured with, and the path a non-webhook route at the same place has.
+    struct Shape {
+        what: &'static str,
+        host: &'static str,
+        stage: &'static str,
+        /// The path before the route's own in `rawPath` (a stage, a mapping key, or none).
+        raw_prefix: &'static str,
+        public_base_url: &'static str,
+        /// The URL Twilio called and signed, without the query.
+        signed: &'static str,
+    }
+
+    const API: &str = "abc123.execute-api.us-east-1.amazonaws.com";
+
+    fn shapes() -> Vec<Shape> {
+        vec![
+            Shape { what: "the API's own URL, $default stage, no PUBLIC_BASE_URL (the webhooks' default)", host: API, stage: "$default", raw_prefix: "", public_base_url: "", signed: "https://abc123.execute-api.us-east-1.amazonaws.com/api/outbound/status" },
+            Shape { what: "the same, signed with the default port", host: API, stage: "$default", raw_prefix: "", public_base_url: "", signed: "https://abc123.execute-api.us-east-1.amazonaws.com:443/api/outbound/status" },
+            Shape { what: "the API's own URL as PUBLIC_BASE_URL (the dialer's default)", host: API, stage: "$default", raw_prefix: "", public_base_url: "https://abc123.execute-api.us-east-1.amazonaws.com", signed: "https://abc123.execute-api.us-east-1.amazonaws.com/api/outbound/status" },
+            Shape { what: "PUBLIC_BASE_URL with :443, Twilio signed without it", host: "calls.example.com", stage: "$default", raw_prefix: "", public_base_url: "https://calls.example.com:443", signed: "https://calls.example.com/api/outbound/status" },
+            Shape { what: "PUBLIC_BASE_URL without the port, Twilio signed with :443", host: "calls.example.com", stage: "$default", raw_prefix: "", public_base_url: "https://calls.example.com", signed: "https://calls.example.com:443/api/outbound/status" },
+            Shape { what: "a named stage on the execute-api host (the stage in rawPath), no PUBLIC_BASE_URL", host: API, stage: "prod", raw_prefix: "/prod", public_base_url: "", signed: "https://abc123.execute-api.us-east-1.amazonaws.com/prod/api/outbound/status" },
+            Shape { what: "a named stage on the execute-api host, PUBLIC_BASE_URL with the stage", host: API, stage: "prod", raw_prefix: "/prod", public_base_url: "https://abc123.execute-api.us-east-1.amazonaws.com/prod", signed: "https://abc123.execute-api.us-east-1.amazonaws.com/prod/api/outbound/status" },
+            Shape { what: "a custom domain, no mapping key", host: "calls.example.com", stage: "$default", raw_prefix: "", public_base_url: "https://calls.example.com", signed: "https://calls.example.com/api/outbound/status" },
+            Shape { what: "a custom domain with the mapping key `callout` in rawPath", host: "api.example.com", stage: "$default", raw_prefix: "/callout", public_base_url: "https://api.example.com/callout", signed: "https://api.example.com/callout/api/outbound/status" },
+            Shape { what: "a custom domain with the mapping key `callout` taken off rawPath", host: "api.example.com", stage: "$default", raw_prefix: "", public_base_url: "https://api.example.com/callout", signed: "https://api.example.com/callout/api/outbound/status" },
+            Shape { what: "a custom domain mapped to the named stage `prod`, the stage not in rawPath (lambda_http puts it in the path)", host: "calls.example.com", stage: "prod", raw_prefix: "", public_base_url: "https://calls.example.com", signed: "https://calls.example.com/api/outbound/status" },
+            Shape { what: "a custom domain mapped to the named stage `prod`, the stage in rawPath", host: "calls.example.com", stage: "prod", raw_prefix: "/prod", public_base_url: "https://calls.example.com", signed: "https://calls.example.com/api/outbound/status" },
+            Shape { what: "a mapping key `callout` to the named stage `prod`", host: "api.example.com", stage: "prod", raw_prefix: "/callout", public_base_url: "https://api.example.com/callout", signed: "https://api.example.com/callout/api/outbound/status" },
+            Shape { what: "a mapping key `api` (whole segments: /api is also the route's first segment), key in rawPath", host: "api.example.com", stage: "$default", raw_prefix: "/api", public_base_url: "https://api.example.com/api", signed: "https://api.example.com/api/api/outbound/status" },
+            Shape { what: "a mapping key `api`, key taken off rawPath", host: "api.example.com", stage: "$default", raw_prefix: "", public_base_url: "https://api.example.com/api", signed: "https://api.example.com/api/api/outbound/status" },
+        ]
+    }
+
+    #[test]
+    fn every_url_shape_keeps_signatures_valid_and_routes_routed() {
+        for shape in shapes() {
+            let c = Config {
+                public_base_url: shape.public_base_url.into(),
+                twilio_auth_tokens: vec!["token".into()],
+                ..Config::default()
+            };
+            let raw = format!("{}/api/outbound/status", shape.raw_prefix);
+            let signed_url = format!("{}?{QUERY}", shape.signed);
+            let webhook = |signature: &str| {
+                gateway_request(
+                    "POST",
+                    shape.host,
+                    shape.stage,
+                    "POST /api/outbound/status",
+                    &raw,
+                    serde_json::json!({
+                        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+                        "x-twilio-signature": signature,
+                    }),
+                    Some(FORM),
+                )
+            };
+            let genuine = callout_core::signature::sign("token", &signed_url, &form_params());
+            let ok = verify_twilio(&c, &webhook(&genuine));
+            assert!(
+                ok.is_ok(),
+                "{}: a genuine signature is refused ({})",
+                shape.what,
+                public_url(&c, &webhook(&genuine))
+            );
+            let tw = ok.ok().unwrap();
+            assert_eq!(tw.params, form_params(), "{}", shape.what);
+            assert_eq!(
+                tw.attempt_ids(),
+                Some(("occ_1".into(), 0)),
+                "{}",
+                shape.what
+            );
+            // The URL the dialer gives Twilio (`urls`) is the one checked, in every shape.
+            if !shape.public_base_url.is_empty()
+                && shape
+                    .signed
+                    .starts_with(&format!("{}/", shape.public_base_url))
+            {
+                let c = Config {
+                    public_base_url: format!("{}/", shape.public_base_url),
+                    ..c.clone()
+                };
+                assert_eq!(
+                    crate::urls::status(&c, "occ_1", 0),
+                    signed_url,
+                    "{}",
+                    shape.what
+                );
+            }
+            // A signature for any other URL (another path, host or query) is not.
+            for other in [
+                format!("https://evil.example.com/api/outbound/status?{QUERY}"),
+                format!("{}/x?{QUERY}", shape.signed),
+                format!("{}?occurrenceId=occ_2&attempt=0", shape.signed),
+            ] {
+                let forged = callout_core::signature::sign("token", &other, &form_params());
+                assert!(
+                    verify_twilio(&c, &webhook(&forged)).is_err(),
+                    "{}: {other}",
+                    shape.what
+                );
+            }
+            // The routes that are not webhooks, at the same place, route on their own path.
+            for (route_key, path) in [
+                (
+                    "GET /api/provider/jobs/{occurrenceId}/calls",
+                    "/api/provider/jobs/occ_1/calls",
+                ),
+                (
+                    "POST /api/jobs/{occurrenceId}/acceptance",
+                    "/api/jobs/occ_1/acceptance",
+                ),
+                ("GET /portal/outbound-calling", "/portal/outbound-calling"),
+                (
+                    "GET /api/outbound/audio/{callId}",
+                    "/api/outbound/audio/occ_1.0",
+                ),
+            ] {
+                let (method, _) = route_key.split_once(' ').unwrap();
+                let req = gateway_request(
+                    method,
+                    shape.host,
+                    shape.stage,
+                    route_key,
+                    &format!("{}{path}", shape.raw_prefix),
+                    serde_json::json!({}),
+                    None,
+                );
+                assert_eq!(route_path(&req), path, "{}: {route_key}", shape.what);
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_route_key_the_stage_and_base_path_go_on_whole_segments_only() {
+        let req = |stage: &str, raw: &str| {
+            gateway_request(
+                "GET",
+                API,
+                stage,
+                "$default",
+                raw,
+                serde_json::json!({}),
+                None,
+            )
+        };
+        assert_eq!(
+            route_path(&req("prod", "/prod/api/provider/jobs")),
+            "/api/provider/jobs"
+        );
+        assert_eq!(
+            route_path(&req("prod", "/production/api/x")),
+            "/production/api/x"
+        );
+        assert_eq!(
+            route_path(&req("$default", "/api/provider/jobs")),
+            "/api/provider/jobs"
+        );
+        assert_eq!(
+            route_path_within(&req("$default", "/call/api/x"), "/call"),
+            "/api/x"
+        );
+        assert_eq!(
+            route_path_within(&req("$default", "/callout/api/x"), "/call"),
+            "/callout/api/x"
+        );
+        assert_eq!(strip_segments("/call", "/call/"), Some("/"));
+    }
+
+    #[test]
+    fn a_webhook_post_that_is_not_a_form_is_a_400() {
+        let c = Config {
+            twilio_auth_tokens: vec!["token".into()],
+            ..Config::default()
+        };
+        let url = format!("https://{API}/api/outbound/status?{QUERY}");
+        // Signed as a request without parameters: it must still not pass as one.
+        let signature = callout_core::signature::sign("token", &url, &[]);
+        for (content_type, body) in [
+            (
+                "application/json",
+                r#"{"CallSid":"CA1","CallStatus":"completed"}"#,
+            ),
+            ("text/plain", "CallSid=CA1&CallStatus=completed"),
+            ("multipart/form-data; boundary=x", "--x--"),
+        ] {
+            let req = gateway_request(
+                "POST",
+                API,
+                "$default",
+                "POST /api/outbound/status",
+                "/api/outbound/status",
+                serde_json::json!({ "content-type": content_type, "x-twilio-signature": signature }),
+                Some(body),
+            );
+            let resp = verify_twilio(&c, &req).err().expect("refused").unwrap();
+            assert_eq!(resp.status(), 400, "{content_type}");
+        }
+        // A form in any letter case is a form; a bodiless POST is checked (and here refused) as
+        // having no parameters.
+        let req = gateway_request(
+            "POST",
+            API,
+            "$default",
+            "POST /api/outbound/status",
+            "/api/outbound/status",
+            serde_json::json!({ "content-type": "Application/X-WWW-Form-Urlencoded", "x-twilio-signature": "x" }),
+            Some(FORM),
+        );
+        assert_eq!(
+            verify_twilio(&c, &req).err().unwrap().unwrap().status(),
+            403
+        );
+        let req = gateway_request(
+            "POST",
+            API,
+            "$default",
+            "POST /api/outbound/status",
+            "/api/outbound/status",
+            serde_json::json!({ "x-twilio-signature": signature }),
+            None,
+        );
+        assert!(
+            verify_twilio(&c, &req).is_ok(),
+            "an empty POST signed as such"
+        );
     }
 
     proptest! {

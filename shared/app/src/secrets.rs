@@ -1,6 +1,6 @@
 //! Secrets in AWS: SSM Parameter Store SecureString parameters, named by
 //! `TWILIO_AUTH_TOKEN_PARAMETER`, `TWILIO_AUTH_TOKEN_PREVIOUS_PARAMETER` and
-//! `ELEVENLABS_API_KEY_PARAMETER`, read once at init (with decryption). A parameter that is
+//! `ELEVENLABS_API_KEY_PARAMETER`, read once at init (with decryption), all in one `GetParameters` request. A parameter that is
 //! named replaces the plain variable (`TWILIO_AUTH_TOKEN`, ...), which still works locally.
 //! The previous Twilio token is optional: a missing parameter means no rotation is under way.
 
@@ -34,44 +34,41 @@ impl SecretNames {
     }
 }
 
-/// One parameter's decrypted value; `Ok(None)` when it does not exist (or is blank).
-async fn get(client: &aws_sdk_ssm::Client, name: &str) -> Result<Option<String>, ConfigError> {
-    match client
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
-        .await
+/// Why the secrets could not be read, in words an operator can act on.
+fn read_error(
+    names: &[&str],
+    e: aws_sdk_ssm::error::SdkError<
+        impl std::error::Error + aws_sdk_ssm::error::ProvideErrorMetadata + Send + Sync + 'static,
+        impl std::fmt::Debug,
+    >,
+) -> ConfigError {
+    use aws_sdk_ssm::error::ProvideErrorMetadata;
+    let code = e.code().unwrap_or_default().to_string();
+    let detail = aws_sdk_ssm::error::DisplayErrorContext(&e).to_string();
+    let why = if code.contains("Throttl")
+        || detail.contains("Throttl")
+        || detail.contains("Rate exceeded")
     {
-        Ok(out) => Ok(out
-            .parameter
-            .and_then(|p| p.value)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_parameter_not_found()) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(ConfigError(format!(
-            "reading SSM parameter {name}: {}",
-            aws_sdk_ssm::error::DisplayErrorContext(e)
-        ))),
-    }
+        "SSM is throttling this account's requests even after retries (many functions starting \
+         at once); the function will read them again at its next start"
+            .to_string()
+    } else if code == "AccessDeniedException" {
+        "access denied: the function's role needs ssm:GetParameters on these parameters (and \
+         kms:Decrypt for a customer-managed key)"
+            .to_string()
+    } else {
+        detail
+    };
+    ConfigError(format!(
+        "reading SSM parameters {} failed: {why}",
+        names.join(", ")
+    ))
 }
 
-async fn get_opt(
-    client: &aws_sdk_ssm::Client,
-    name: Option<&str>,
-) -> Result<Option<Option<String>>, ConfigError> {
-    match name {
-        Some(n) => get(client, n).await.map(Some),
-        None => Ok(None),
-    }
-}
-
-/// Fill `config`'s secrets from the parameters `names` gives (all read at once).
+/// Fill `config`'s secrets from the parameters `names` gives: one `GetParameters` request with
+/// decryption for all of them (both Twilio tokens and the ElevenLabs key), retried by the SDK
+/// when throttled. A missing current token is an init error naming it; a missing previous token
+/// means no rotation is under way; a missing ElevenLabs key means `<Say>`.
 pub async fn resolve(
     config: &mut Config,
     names: &SecretNames,
@@ -80,19 +77,44 @@ pub async fn resolve(
     if names.is_empty() {
         return Ok(());
     }
+    let wanted: Vec<&str> = [
+        &names.twilio_auth_token,
+        &names.twilio_auth_token_previous,
+        &names.elevenlabs_api_key,
+    ]
+    .into_iter()
+    .flatten()
+    .map(String::as_str)
+    .collect();
     let client = aws_sdk_ssm::Client::from_conf(
         aws_sdk_ssm::config::Builder::from(sdk)
             .interceptor(crate::app::Observe("ssm"))
             .build(),
     );
-    let (current, previous, elevenlabs) = tokio::join!(
-        get_opt(&client, names.twilio_auth_token.as_deref()),
-        get_opt(&client, names.twilio_auth_token_previous.as_deref()),
-        get_opt(&client, names.elevenlabs_api_key.as_deref()),
+    let out = client
+        .get_parameters()
+        .set_names(Some(wanted.iter().map(|n| n.to_string()).collect()))
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| read_error(&wanted, e))?;
+    let found: std::collections::HashMap<String, String> = out
+        .parameters
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| Some((p.name?, p.value?.trim().to_string())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    // `None`: not asked for; `Some(None)`: asked for, absent (or blank).
+    let value = |name: &Option<String>| name.as_ref().map(|n| found.get(n).cloned());
+    let (current, previous, elevenlabs) = (
+        value(&names.twilio_auth_token),
+        value(&names.twilio_auth_token_previous),
+        value(&names.elevenlabs_api_key),
     );
     let mut tokens = config.twilio_auth_tokens.iter().cloned();
     let (env_current, env_previous) = (tokens.next(), tokens.next());
-    let current = match current? {
+    let current = match current {
         None => env_current,
         Some(Some(v)) => Some(v),
         Some(None) => {
@@ -102,12 +124,12 @@ pub async fn resolve(
             )))
         }
     };
-    let previous = match previous? {
+    let previous = match previous {
         None => env_previous,
         Some(v) => v,
     };
     config.twilio_auth_tokens = current.into_iter().chain(previous).collect();
-    match elevenlabs? {
+    match elevenlabs {
         None => {}
         Some(Some(v)) => config.elevenlabs_api_key = v,
         // Calls still go out, spoken with `<Say>`: worse, but better than none.

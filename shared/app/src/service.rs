@@ -5,6 +5,7 @@ use crate::adapters::schedule::schedule_name;
 use crate::adapters::store::AcceptWrite;
 use crate::adapters::twilio::{CallRequest, TwilioError};
 use crate::app::App;
+use crate::metrics::figures;
 use crate::records::{Attempt, DialTask, Shift, TaskKind};
 use crate::urls;
 use anyhow::{Context, Result};
@@ -190,6 +191,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         twiml_url: urls::twiml(&app.config, occ, k, has_audio),
         status_url: urls::status(&app.config, occ, k),
         amd_url: urls::amd(&app.config, occ, k),
+        fallback_url: urls::fallback(&app.config, occ, k, has_audio),
     };
     match app.twilio().create_call(&req).await {
         Ok(sid) => {
@@ -600,7 +602,10 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
                             "attempts": shift.plan().total_attempts(),
                         }),
                     )
-                    .await
+                    .await?;
+                app.metrics
+                    .put_with(&[], &[(figures::SHIFTS_UNFILLED, 1.0)]);
+                Ok(())
             })
             .await?;
         }
@@ -715,7 +720,21 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let occ = shift.occurrence_id();
     let winner_id = shift.assigned_to.clone().unwrap_or_default();
     let mut cancelled = 0;
-    for a in app.store.list_attempts(occ).await? {
+    let attempts = app.store.list_attempts(occ).await?;
+    // The guide's figures: filled by a call (and in which round), or another way after calls.
+    let won_on_call = attempts
+        .iter()
+        .find(|a| a.outcome == Some(Outcome::Accepted) && a.employee_id == winner_id)
+        .map(|a| a.round);
+    let filled: Vec<(&str, f64)> = match won_on_call {
+        Some(round) => vec![
+            (figures::SHIFTS_FILLED_BY_CALL, 1.0),
+            (figures::ACCEPTED_ROUND, f64::from(round)),
+        ],
+        None if !attempts.is_empty() => vec![(figures::SHIFTS_FILLED_OTHERWISE, 1.0)],
+        None => vec![],
+    };
+    for a in attempts {
         // The winner's own attempt already has its outcome.
         if a.outcome.is_some() {
             continue;
@@ -762,7 +781,11 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
                     "assignedAt": shift.assigned_at.map(|t| t.to_rfc3339()),
                 }),
             )
-            .await
+            .await?;
+        if !filled.is_empty() {
+            app.metrics.put_with(&[], &filled);
+        }
+        Ok(())
     })
     .await
 }

@@ -4,10 +4,15 @@
 use crate::config::Config;
 use crate::records::call_id;
 
+/// `PUBLIC_BASE_URL` without a trailing slash (the route paths bring their own).
+fn base(config: &Config) -> &str {
+    config.public_base_url.trim_end_matches('/')
+}
+
 fn with_ids(config: &Config, path: &str, occ: &str, k: u32, extra: &str) -> String {
     format!(
         "{}{path}?occurrenceId={}&attempt={k}{extra}",
-        config.public_base_url,
+        base(config),
         urlencoding::encode(occ)
     )
 }
@@ -41,6 +46,21 @@ pub fn response(
 pub fn timeout(c: &Config, occ: &str, k: u32) -> String {
     with_ids(c, "/api/outbound/timeout", occ, k, "")
 }
+/// The call's `FallbackUrl`: served by the call-timeout function (not the one that failed),
+/// which touches no table on this path: a short sorry, then the offer again (`retry=1`).
+pub fn fallback(c: &Config, occ: &str, k: u32, has_audio: bool) -> String {
+    with_ids(
+        c,
+        "/api/outbound/timeout",
+        occ,
+        k,
+        if has_audio {
+            "&fallback=1&audio=1"
+        } else {
+            "&fallback=1"
+        },
+    )
+}
 pub fn status(c: &Config, occ: &str, k: u32) -> String {
     with_ids(c, "/api/outbound/status", occ, k, "")
 }
@@ -50,7 +70,7 @@ pub fn amd(c: &Config, occ: &str, k: u32) -> String {
 pub fn audio(c: &Config, occ: &str, k: u32) -> String {
     format!(
         "{}/api/outbound/audio/{}",
-        c.public_base_url,
+        base(c),
         urlencoding::encode(&call_id(occ, k))
     )
 }

@@ -40,6 +40,46 @@ pub fn is_valid(
         })
 }
 
+/// `url` as written, and with its scheme's default port (`:443`, `:80`) added when it has none or
+/// taken away when it has it. Twilio signs the exact URL it called, and whether that URL carried
+/// the default port depends on how it was given; Twilio's own validators accept either.
+pub fn default_port_variants(url: &str) -> [String; 2] {
+    let other = (|| {
+        let (scheme, rest) = url.split_once("://")?;
+        let port = match scheme.to_ascii_lowercase().as_str() {
+            "https" => ":443",
+            "http" => ":80",
+            _ => return None,
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let host_part = authority.rsplit('@').next().unwrap_or(authority);
+        let has_port = host_part
+            .rfind(':')
+            .is_some_and(|i| i > host_part.rfind(']').unwrap_or(0) && !host_part.ends_with(']'));
+        if let Some(without) = authority.strip_suffix(port) {
+            Some(format!("{scheme}://{without}{tail}"))
+        } else if !has_port && !authority.is_empty() {
+            Some(format!("{scheme}://{authority}{port}{tail}"))
+        } else {
+            None // another port: only the URL as written
+        }
+    })();
+    [url.to_string(), other.unwrap_or_else(|| url.to_string())]
+}
+
+/// [`is_valid`] for the URL with or without its default port ([`default_port_variants`]).
+pub fn is_valid_any_port(
+    auth_tokens: &[String],
+    url: &str,
+    params: &[(String, String)],
+    signature: Option<&str>,
+) -> bool {
+    default_port_variants(url).iter().fold(false, |ok, u| {
+        ok | is_valid(auth_tokens, u, params, signature)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +164,64 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn the_default_port_is_optional_as_in_twilios_validators() {
+        let tokens = vec!["12345".to_string()];
+        let with_port = "https://example.com:443/myapp.php?foo=1&bar=2";
+        let sig_without = sign("12345", URL, &published_params());
+        let sig_with = sign("12345", with_port, &published_params());
+        // Signed without the port, checked against a URL with it, and the other way round.
+        assert!(is_valid_any_port(
+            &tokens,
+            with_port,
+            &published_params(),
+            Some(&sig_without)
+        ));
+        assert!(is_valid_any_port(
+            &tokens,
+            URL,
+            &published_params(),
+            Some(&sig_with)
+        ));
+        assert!(!is_valid(
+            &tokens,
+            URL,
+            &published_params(),
+            Some(&sig_with)
+        ));
+        // Only the scheme's own default port: :8443 or :80 on https is another URL.
+        for other in [
+            "https://example.com:8443/myapp.php?foo=1&bar=2",
+            "https://example.com:80/myapp.php?foo=1&bar=2",
+            "http://example.com/myapp.php?foo=1&bar=2",
+        ] {
+            let sig = sign("12345", other, &published_params());
+            assert!(
+                !is_valid_any_port(&tokens, URL, &published_params(), Some(&sig)),
+                "{other}"
+            );
+        }
+        assert_eq!(
+            default_port_variants("http://127.0.0.1:3000/a"),
+            ["http://127.0.0.1:3000/a", "http://127.0.0.1:3000/a"]
+        );
+        assert_eq!(
+            default_port_variants("http://localhost/a?x=1"),
+            ["http://localhost/a?x=1", "http://localhost:80/a?x=1"]
+        );
+        assert_eq!(
+            default_port_variants("https://[::1]/a"),
+            ["https://[::1]/a", "https://[::1]:443/a"]
+        );
+    }
+
     proptest! {
+        #[test]
+        fn default_port_variants_never_panic(url in ".{0,60}") {
+            let [same, _] = default_port_variants(&url);
+            prop_assert_eq!(same, url);
+        }
+
         #[test]
         fn never_panics_and_only_its_own_signature_passes(
             url in ".{0,80}", k in "[A-Za-z]{1,10}", v in ".{0,40}", sig in ".{0,40}"

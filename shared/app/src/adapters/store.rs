@@ -35,6 +35,8 @@ pub const GSI1: &str = "gsi1";
 pub struct Store {
     pub(crate) client: Client,
     pub(crate) table: String,
+    /// Where the `Calls` figure goes: an outcome is given in exactly one place, here.
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
@@ -197,6 +199,7 @@ impl Store {
         Store {
             client,
             table: table.into(),
+            metrics: crate::metrics::Metrics::Stdout,
         }
     }
 
@@ -786,7 +789,15 @@ impl Store {
             }
             None => "SET outcome = :o",
         };
-        conditional(req.update_expression(expr).send().await)
+        let given = conditional(req.update_expression(expr).send().await)?;
+        if given {
+            // Calls by outcome: counted once per call, when it gets its outcome.
+            self.metrics.put_with(
+                &[("Outcome", outcome.as_str())],
+                &[(crate::metrics::figures::CALLS, 1.0)],
+            );
+        }
+        Ok(given)
     }
 
     /// Mark that the campaign has moved on from this attempt; false when it already had.

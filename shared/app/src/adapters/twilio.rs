@@ -50,6 +50,8 @@ pub struct CallRequest {
     pub twiml_url: String,
     pub status_url: String,
     pub amd_url: String,
+    /// What Twilio asks when `twiml_url` fails (a 5xx, a timeout): a short sorry, then again.
+    pub fallback_url: String,
 }
 
 impl Twilio {
@@ -132,6 +134,8 @@ impl Twilio {
             ("From", self.from.as_str()),
             ("Url", req.twiml_url.as_str()),
             ("Method", "POST"),
+            ("FallbackUrl", req.fallback_url.as_str()),
+            ("FallbackMethod", "POST"),
             ("StatusCallback", req.status_url.as_str()),
             ("StatusCallbackMethod", "POST"),
             ("StatusCallbackEvent", "initiated"),
