@@ -733,9 +733,13 @@ impl Store {
                 .to_string();
         let mut req = self
             .update(attempt_key(occ, k))
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)",
-            )
+            // A final status is sticky: no later non-final one replaces it, whatever its
+            // SequenceNumber (`endedAt` is written with the first final status).
+            .condition_expression(if terminal {
+                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)"
+            } else {
+                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq) AND attribute_not_exists(endedAt)"
+            })
             .expression_attribute_values(":st", s(status))
             .expression_attribute_values(":seq", n(sequence))
             .expression_attribute_values(":sid", s(sid))
