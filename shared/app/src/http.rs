@@ -199,6 +199,61 @@ mod tests {
         b.body(lambda_http::Body::Binary(body)).unwrap()
     }
 
+    /// An API Gateway (payload 2.0) request whose JWT authorizer passed `claims`.
+    fn with_claims(claims: serde_json::Value) -> Request {
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": "/api/provider/outbound-calling",
+            "rawQueryString": "", "headers": {},
+            "requestContext": {
+                "accountId": "1", "apiId": "a", "domainName": "a.example", "requestId": "r",
+                "routeKey": "$default", "stage": "$default", "time": "t", "timeEpoch": 0,
+                "http": {"method": "GET", "path": "/api/provider/outbound-calling",
+                         "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+                "authorizer": {"jwt": {"claims": claims, "scopes": null}}
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event")
+    }
+
+    /// Whatever the authorizer passes (API Gateway turns every claim into text), only an
+    /// identifier is a provider: the function refuses the rest with a 401.
+    #[test]
+    fn the_provider_claim_must_be_an_identifier_whatever_the_authorizer_passed() {
+        let claim = |v: &str| provider_id(&with_claims(serde_json::json!({"provider_id": v})));
+        assert_eq!(claim("prov_1").as_deref(), Some("prov_1"));
+        for bad in [
+            "",
+            "null",
+            "[prov_1]",
+            "{\"id\":1}",
+            "prov/1",
+            "prov 1",
+            "prov#1",
+            "p\u{0}",
+        ] {
+            assert_eq!(claim(bad), None, "{bad:?}");
+        }
+        assert_eq!(claim(&"p".repeat(3000)), None);
+        assert_eq!(
+            provider_id(&with_claims(serde_json::json!({"sub": "x"}))),
+            None
+        );
+    }
+
+    #[test]
+    fn every_response_is_no_store_and_nosniff() {
+        for r in [
+            json(200, serde_json::json!({})),
+            error(400, "x"),
+            twiml("<Response/>".into()),
+        ] {
+            let r = r.unwrap();
+            assert_eq!(r.headers()["cache-control"], "no-store");
+            assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        }
+    }
+
     proptest! {
         /// Any body, query and signature: no panic, and only a genuine signature passes.
         #[test]
