@@ -239,6 +239,16 @@ async fn malformed_events_are_refused_by_field_store_nothing_and_never_echo_the_
 
 // ------------------------------------------------------------------ webhooks
 
+/// Every byte that is not a letter, digit, `-`, `_` or `.`, percent-encoded (a path segment).
+fn urlencoding_lite(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn twiml_parses(body: &str) {
     if body.starts_with("<?xml") {
         roxmltree::Document::parse(body)
@@ -337,6 +347,31 @@ async fn any_signed_webhook_form_gets_a_4xx_or_an_answer_and_bad_ids_change_noth
             text.contains("could not find this shift offer"),
             "case {i}: {text}"
         );
+    }
+    // The audio route's call id, signed as Twilio signs a GET: a 404 or the audio, never a 5xx.
+    for (i, id) in cases(
+        prop_oneof![
+            "[ -~]{0,20}".prop_map(|s| urlencoding_lite(&s)),
+            Just(format!("{occ}.0")),
+            Just(format!("{occ}.99999999999")),
+            Just("o".repeat(3000)),
+            Just("%00.0".to_string()),
+        ],
+        24,
+    )
+    .into_iter()
+    .enumerate()
+    {
+        let url = format!("{}/api/outbound/audio/{id}", w.rt.base_url);
+        let sig = callout_core::signature::sign(&w.sim.config().auth_token, &url, &[]);
+        let r = w
+            .http
+            .get(&url)
+            .header("X-Twilio-Signature", sig)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().as_u16() < 500, "case {i} {id}: {}", r.status());
     }
     let log = w.call_log(&occ).await;
     assert_eq!(log["status"], "OPEN");

@@ -283,8 +283,7 @@ mod tests {
     fn refused(d: Value) -> InvalidEvent {
         Wave3Completed::from_json(d)
             .and_then(|e| e.check().map(|_| ()))
-            .err()
-            .expect("refused")
+            .expect_err("refused")
     }
 
     #[test]
