@@ -509,6 +509,29 @@ async fn an_answered_call_hears_the_shifts_real_state() {
         .await
         .unwrap();
     assert!(said.contains("has now been filled"), "{said}");
+
+    // The message played to the end on a call whose shift was filled meanwhile.
+    w.add_attempt(&occ, 1).await;
+    w.rt.app
+        .store
+        .set_outcome(&occ, 1, callout_core::campaign::Outcome::Canceled, None)
+        .await
+        .unwrap();
+    let said = w
+        .signed(
+            &format!("/api/outbound/timeout?occurrenceId={occ}&attempt=1"),
+            &[("CallSid", "CA2")],
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !said.contains("someone else") && said.contains("offer has now closed"),
+        "{said}"
+    );
 }
 
 // ------------------------------------------------------------------ provider API

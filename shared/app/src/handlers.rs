@@ -180,12 +180,13 @@ pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
         Err(resp) => return resp,
     };
     info!(occurrence_id = %occ, attempt = k, "no_answer_start");
-    app.store
-        .set_outcome(&occ, k, Outcome::NoAnswer, None)
-        .await?;
-    hang_up_with(
-        "We did not hear a response, so we will offer the shift to someone else. Goodbye.".into(),
-    )
+    // A retry finds its own NoAnswer and says the same; an offer closed meanwhile says so.
+    let already = app
+        .store
+        .set_outcome_or_existing(&occ, k, Outcome::NoAnswer)
+        .await?
+        .flatten();
+    hang_up_with(campaign::timeout_words(already).into())
 }
 
 // ---------------------------------------------------------------- call-status

@@ -235,6 +235,19 @@ pub fn closed_offer_words(first_name: &str, status: crate::model::ShiftStatus) -
     }
 }
 
+/// What the timeout route says when no key was pressed, given the outcome the attempt already
+/// had (`None`: this is the first word on it). An attempt already `Canceled` means the offer
+/// closed while the message played (the shift was filled, or its calls ended): it is not
+/// "offered to someone else".
+pub fn timeout_words(already: Option<Outcome>) -> &'static str {
+    match already {
+        Some(Outcome::Canceled) => {
+            "Thank you for listening. This shift offer has now closed, so there is nothing you need to do. Goodbye."
+        }
+        _ => "We did not hear a response, so we will offer the shift to someone else. Goodbye.",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +271,13 @@ mod tests {
         ] {
             assert!(!key_press_can_accept(Some(o), false), "{o:?}");
         }
+    }
+
+    #[test]
+    fn the_timeout_does_not_promise_another_call_on_a_closed_offer() {
+        assert!(timeout_words(None).contains("someone else"));
+        assert!(timeout_words(Some(Outcome::NoAnswer)).contains("someone else"));
+        assert!(!timeout_words(Some(Outcome::Canceled)).contains("someone else"));
     }
 
     #[test]
