@@ -237,6 +237,39 @@ async fn malformed_events_are_refused_by_field_store_nothing_and_never_echo_the_
     assert!(!logs().contains("61499887766"));
 }
 
+/// The pool's limit is chosen so that the shift's item fits DynamoDB's 400 KB (the local AWS
+/// enforces it as DynamoDB does): 500 people with every value at its longest, in 4-byte
+/// characters, and the longest template, are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_largest_pool_with_the_longest_values_fits_in_the_shifts_item() {
+    use callout_core::validate::*;
+    let w = world().await;
+    let wide = |n: usize| "\u{1D49C}".repeat(n);
+    let template = format!("{}{{employeeName}}", wide(1000 - "{employeeName}".len()));
+    let (status, body) = w
+        .patch_settings(PROVIDER, json!({ "messageTemplate": template }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let occ = format!("occ_{}", "o".repeat(MAX_ID_CHARS - 4));
+    let mut event = World::wave3_event(&occ, &[]);
+    event["detail"]["providerId"] = json!(PROVIDER);
+    event["detail"]["job"]["patientName"] = json!(wide(MAX_PATIENT_NAME_CHARS));
+    event["detail"]["job"]["suburb"] = json!(wide(MAX_SUBURB_CHARS));
+    event["detail"]["staffPool"] = (0..MAX_POOL)
+        .map(|i| {
+            json!({
+                "employeeId": format!("{i:04}{}", "e".repeat(MAX_ID_CHARS - 4)),
+                "firstName": wide(MAX_FIRST_NAME_CHARS),
+                "phone": format!("+61{i:012}"),
+            })
+        })
+        .collect();
+    let out = w.post_event(event).await;
+    assert_eq!(out["result"]["status"], "disabled", "{out}");
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["poolSize"], MAX_POOL);
+}
+
 // ------------------------------------------------------------------ webhooks
 
 /// Every byte that is not a letter, digit, `-`, `_` or `.`, percent-encoded (a path segment).
