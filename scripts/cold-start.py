@@ -11,6 +11,11 @@ The first event of each function is one it answers without any outside service (
 no signature → 403, an unreadable event → rejected), so the figure is the binary's own cost.
 
     scripts/cold-start.py [--bin-dir target/release] [--runs 25]
+
+Two builds of one function against each other (e.g. two release profiles), interleaved, with
+that function's first event:
+
+    scripts/cold-start.py --compare call-twiml BINARY_A BINARY_B [--runs 60]
 """
 import argparse, base64, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,10 +99,31 @@ def measure(binary, event, env):
         raise RuntimeError(f"{binary} never answered")
     return (runtime.t_next - start) * 1000, (runtime.t_resp - start) * 1000, runtime.error
 
+def compare(function, binaries, runs, env):
+    """Medians of init and first response for each binary, run interleaved."""
+    staged = tempfile.mkdtemp(prefix="cold-start-")
+    copies = []
+    for i, b in enumerate(binaries):
+        copies.append(os.path.join(staged, f"{i}-{function}"))
+        shutil.copy2(b, copies[-1])
+    results = [([], []) for _ in binaries]
+    for _ in range(runs):
+        for i, c in enumerate(copies):
+            init, first, _err = measure(c, FIRST_EVENT[function], env)
+            results[i][0].append(init)
+            results[i][1].append(first)
+    print(f"{function}: cold start, median of {runs} interleaved runs")
+    print(f"{'binary':<48} {'size MB':>8} {'init ms':>8} {'first response ms':>18}")
+    for b, (inits, firsts) in zip(binaries, results):
+        size = os.path.getsize(b) / 1e6
+        print(f"{b:<48} {size:>8.2f} {statistics.median(inits):>8.2f} {statistics.median(firsts):>18.2f}")
+    shutil.rmtree(staged, ignore_errors=True)
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin-dir", default="target/release")
     ap.add_argument("--runs", type=int, default=25)
+    ap.add_argument("--compare", nargs="+", metavar=("FUNCTION", "BINARY"))
     args = ap.parse_args()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
            "AWS_LAMBDA_FUNCTION_NAME": "f",
@@ -111,6 +137,10 @@ def main():
            "TABLE_NAME": "t", "DIAL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
            "DIAL_QUEUE_ARN": "arn:aws:sqs:us-east-1:123456789012:q", "AUDIO_BUCKET": "b",
            "SCHEDULE_GROUP": "g", "EVENT_BUS_NAME": "b", "RUST_LOG": "error"}
+    if args.compare:
+        if len(args.compare) < 3 or args.compare[0] not in FUNCTIONS:
+            sys.exit("--compare FUNCTION BINARY BINARY...")
+        return compare(args.compare[0], args.compare[1:], args.runs, env)
     names = ["hello-lambda"] + FUNCTIONS
     for n in names:
         if not os.access(os.path.join(args.bin_dir, n), os.X_OK):

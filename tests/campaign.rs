@@ -791,7 +791,9 @@ async fn webhooks_stay_within_their_request_budget() {
     let b = w.rt.budget.lock().unwrap().clone();
     for (route, dynamodb) in [
         ("call-twiml", 1),
-        ("call-response", 2),
+        // The key press reads its attempt (is this the person called, on a live call?),
+        // then the acceptance and the call's outcome.
+        ("call-response", 3),
         ("call-status", 3),
         ("call-timeout", 1),
     ] {

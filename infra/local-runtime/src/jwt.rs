@@ -1,10 +1,16 @@
 //! The API Gateway JWT authorizer, emulated: an HS256 token signed with `LOCAL_JWT_SECRET`
-//! whose `exp` is in the future. Its claims reach the function as API Gateway passes them
-//! (every value as a string). Issuer and audience are checked only in AWS.
+//! whose `exp` is in the future and whose `nbf`, when present, is not, both within
+//! [`LEEWAY_SECS`] of clock skew; and whose `provider_id` is an identifier
+//! (`callout_core::validate::provider_claim`: a number, array, object, null, empty or overlong
+//! value is refused, 401). Its claims reach the function as API Gateway passes them (every
+//! value as a string). Issuer and audience are checked only in AWS.
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+
+/// The clock skew allowed on `exp` and `nbf`, in seconds (README, docs/DEPLOY.md).
+pub const LEEWAY_SECS: u64 = 5;
 
 pub fn claims(
     secret: &str,
@@ -18,6 +24,8 @@ pub fn claims(
         .ok_or("missing Bearer token")?;
     let mut v = Validation::new(Algorithm::HS256);
     v.validate_aud = false;
+    v.validate_nbf = true;
+    v.leeway = LEEWAY_SECS;
     v.set_required_spec_claims(&["exp"]);
     let data = decode::<Map<String, Value>>(
         token.trim(),
@@ -25,6 +33,10 @@ pub fn claims(
         &v,
     )
     .map_err(|e| format!("invalid token: {e}"))?;
+    match data.claims.get("provider_id") {
+        Some(Value::String(p)) if callout_core::validate::provider_claim(Some(p)).is_some() => {}
+        _ => return Err("provider_id must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @".into()),
+    }
     Ok(data
         .claims
         .into_iter()
@@ -56,4 +68,65 @@ pub fn token(secret: &str, provider_id: &str, ttl_secs: i64) -> String {
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .expect("HS256 encoding cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn signed(claims: Value) -> String {
+        let t = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"s"),
+        )
+        .unwrap();
+        format!("Bearer {t}")
+    }
+
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    #[test]
+    fn nbf_is_honoured_within_the_leeway() {
+        let ok = |nbf: i64| {
+            claims(
+                "s",
+                Some(&signed(
+                    json!({"provider_id": "p1", "exp": now() + 600, "nbf": nbf}),
+                )),
+            )
+        };
+        assert!(ok(now() - 10).is_ok());
+        assert!(ok(now() + 2).is_ok(), "within the leeway");
+        assert!(ok(now() + 60).is_err(), "not yet valid");
+        let expired = json!({"provider_id": "p1", "exp": now() - 60});
+        assert!(claims("s", Some(&signed(expired))).is_err());
+    }
+
+    #[test]
+    fn provider_id_must_be_an_identifier_string() {
+        let with = |p: Value| {
+            claims(
+                "s",
+                Some(&signed(json!({"provider_id": p, "exp": now() + 600}))),
+            )
+        };
+        assert_eq!(with(json!("prov_1")).unwrap()["provider_id"], "prov_1");
+        for bad in [
+            json!(123),
+            json!(["a"]),
+            json!({"a": 1}),
+            Value::Null,
+            json!(""),
+            json!("null"),
+            json!("a/b"),
+            json!("p".repeat(3000)),
+        ] {
+            assert!(with(bad.clone()).is_err(), "{bad}");
+        }
+        assert!(claims("s", Some(&signed(json!({"exp": now() + 600})))).is_err());
+    }
 }

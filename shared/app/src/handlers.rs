@@ -12,6 +12,7 @@ use callout_core::campaign::{self, CallStatus, KeyPress, Outcome, GATHER_TIMEOUT
 use callout_core::model::{ShiftStatus, Wave3Completed};
 use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
+use callout_core::validate;
 use lambda_http::{Request, Response};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -218,10 +219,7 @@ async fn answer_call(app: &App, req: Request) -> HttpResult {
         app.store
             .set_outcome(&occ, k, Outcome::Canceled, None)
             .await?;
-        return hang_up_with(format!(
-            "Hi {}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye.",
-            a.first_name
-        ));
+        return hang_up_with(campaign::closed_offer_words(&a.first_name, shift.status));
     }
     if tw.param("AnsweredBy").is_some_and(campaign::is_machine) {
         app.store
@@ -260,7 +258,10 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
     let repeated = tw.query("repeat") == Some("1");
     match campaign::key_press(&digits, repeated) {
         KeyPress::Accept => {
-            let Some(employee_id) = tw.query("employeeId").filter(|e| !e.is_empty()) else {
+            let Some(employee_id) = tw
+                .query("employeeId")
+                .filter(|e| validate::is_identifier(e))
+            else {
                 return hang_up_with(NOT_FOUND_SAY.into());
             };
             match service::accept_call(app, &occ, employee_id, k).await? {
@@ -268,10 +269,17 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
                     "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye."
                         .into(),
                 ),
-                _ => hang_up_with(
+                Acceptance::Taken { .. } => hang_up_with(
                     "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye."
                         .into(),
                 ),
+                Acceptance::OfferClosed => hang_up_with(
+                    "Sorry, this call's offer has closed, so that key could not take the shift. Goodbye."
+                        .into(),
+                ),
+                Acceptance::UnknownShift | Acceptance::NotInPool => {
+                    hang_up_with(NOT_FOUND_SAY.into())
+                }
             }
         }
         KeyPress::Decline => {
@@ -317,12 +325,13 @@ async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
     };
     injected_failure(app, &req)?;
     info!(occurrence_id = %occ, attempt = k, "no_answer_start");
-    app.store
-        .set_outcome(&occ, k, Outcome::NoAnswer, None)
-        .await?;
-    hang_up_with(
-        "We did not hear a response, so we will offer the shift to someone else. Goodbye.".into(),
-    )
+    // A retry finds its own NoAnswer and says the same; an offer closed meanwhile says so.
+    let already = app
+        .store
+        .set_outcome_or_existing(&occ, k, Outcome::NoAnswer)
+        .await?
+        .flatten();
+    hang_up_with(campaign::timeout_words(already).into())
 }
 
 // ---------------------------------------------------------------- call-status
@@ -383,6 +392,7 @@ pub async fn call_audio(app: &App, req: Request) -> HttpResult {
             .status(200)
             .header("content-type", "audio/wav")
             .header("cache-control", "private, max-age=3600")
+            .header(http::NOSNIFF.0, http::NOSNIFF.1)
             .body(lambda_http::Body::Binary(wav))?),
         None => http::error(404, "no audio for this call"),
     }
@@ -399,21 +409,24 @@ pub async fn job_acceptance(app: &App, req: Request) -> HttpResult {
     if req.method() != "POST" {
         return http::error(405, "use POST");
     }
+    if let Err(r) = validate::identifier("occurrenceId", &occ) {
+        return http::error(400, &r.to_string());
+    }
     let body: Value = match serde_json::from_slice(http::body_bytes(&req)) {
         Ok(v) => v,
-        Err(e) => return http::error(400, &format!("body must be JSON: {e}")),
+        Err(e) => return http::error(400, &format!("body: {}", http::not_json(&e))),
     };
-    let Some(employee_id) = body
-        .get("employeeId")
-        .and_then(Value::as_str)
-        .filter(|e| !e.is_empty())
-    else {
-        return http::error(400, "employeeId is required");
+    let employee_id = match body.get("employeeId") {
+        None => return http::error(400, "employeeId: is required"),
+        Some(Value::String(e)) if validate::is_identifier(e) => e.as_str(),
+        Some(_) => {
+            return http::error(400, &format!("employeeId: {}", validate::identifier_rule()))
+        }
     };
     let channel = match body.get("channel") {
         None => "sms",
-        Some(Value::String(c)) if !c.is_empty() && c.len() <= 32 => c.as_str(),
-        Some(_) => return http::error(400, "channel must be a short text such as \"sms\""),
+        Some(Value::String(c)) if validate::channel(c).is_ok() => c.as_str(),
+        Some(_) => return http::error(400, &validate::channel("").unwrap_err().to_string()),
     };
     match service::accept(app, &occ, employee_id, channel).await? {
         Acceptance::Accepted => http::json(200, json!({ "accepted": true })),
@@ -421,7 +434,9 @@ pub async fn job_acceptance(app: &App, req: Request) -> HttpResult {
             http::json(409, json!({ "accepted": false, "filledBy": filled_by }))
         }
         Acceptance::UnknownShift => http::error(404, "unknown occurrenceId"),
-        Acceptance::NotInPool => http::error(422, "employeeId is not in this shift's staff pool"),
+        Acceptance::NotInPool | Acceptance::OfferClosed => {
+            http::error(422, "employeeId is not in this shift's staff pool")
+        }
     }
 }
 
@@ -452,10 +467,7 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                 let body: Value = match serde_json::from_slice(http::body_bytes(&req)) {
                     Ok(v) => v,
                     Err(e) => {
-                        return http::json(
-                            400,
-                            json!({ "errors": { "body": format!("must be JSON: {e}") } }),
-                        )
+                        return http::json(400, json!({ "errors": { "body": http::not_json(&e) } }))
                     }
                 };
                 match SettingsPatch::from_json(&body) {
@@ -476,7 +488,9 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
         if method != "GET" {
             return http::error(405, "use GET");
         }
-        let Some(occ) = http::path_param(&req, "occurrenceId") else {
+        let Some(occ) =
+            http::path_param(&req, "occurrenceId").filter(|o| validate::is_identifier(o))
+        else {
             return http::error(404, "no such shift");
         };
         let shift = match app.store.get_shift(&occ).await? {
@@ -522,10 +536,11 @@ pub async fn start_calling(
         Some(_) => payload.get("detail").cloned().unwrap_or(Value::Null),
         None => payload,
     };
-    let detail: Wave3Completed = match serde_json::from_value(detail) {
+    // A refusal names the field and the rule, never the value (`Wave3Completed::from_json`).
+    let detail = match Wave3Completed::from_json(detail) {
         Ok(d) => d,
         Err(e) => {
-            error!(error = %e, "start_calling_invalid_event");
+            error!(field = %e.field, error = %e, "start_calling_invalid_event");
             return Ok(
                 json!({ "status": "rejected", "error": format!("invalid Wave3Completed detail: {e}") }),
             );
@@ -539,7 +554,7 @@ pub async fn start_calling(
         Ok(Started::Disabled) => Ok(json!({ "status": "disabled" })),
         Ok(Started::Duplicate) => Ok(json!({ "status": "duplicate" })),
         Err(StartError::Invalid(e)) => {
-            error!(error = %e, "start_calling_invalid_event");
+            error!(field = %e.field, error = %e, "start_calling_invalid_event");
             Ok(json!({ "status": "rejected", "error": e.to_string() }))
         }
         // Lambda tries twice more, then puts the event on StartCallingFailedQueue, whose

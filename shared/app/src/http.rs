@@ -16,11 +16,27 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
+/// Headers every API response carries: nothing is cached by a browser or proxy (answers hold
+/// a provider's data or a call's state) and no content type is sniffed.
+pub const NO_STORE: (&str, &str) = ("cache-control", "no-store");
+pub const NOSNIFF: (&str, &str) = ("x-content-type-options", "nosniff");
+
 pub fn respond(status: u16, content_type: &str, body: impl Into<Body>) -> HttpResult {
     Ok(Response::builder()
         .status(status)
         .header("content-type", content_type)
+        .header(NO_STORE.0, NO_STORE.1)
+        .header(NOSNIFF.0, NOSNIFF.1)
         .body(body.into())?)
+}
+
+/// The reason a request body is not JSON, in words that never quote it.
+pub fn not_json(e: &serde_json::Error) -> String {
+    format!(
+        "must be a JSON object (unreadable at line {}, column {})",
+        e.line(),
+        e.column()
+    )
 }
 
 pub fn json(status: u16, value: serde_json::Value) -> HttpResult {
@@ -162,9 +178,11 @@ impl TwilioRequest {
         self.query.get(name).map(String::as_str)
     }
 
-    /// The attempt a webhook URL names (`occurrenceId`, `attempt`).
+    /// The attempt a webhook URL names (`occurrenceId`, an identifier, and `attempt`).
     pub fn attempt_ids(&self) -> Option<(String, u32)> {
-        let occ = self.query("occurrenceId").filter(|o| !o.is_empty())?;
+        let occ = self
+            .query("occurrenceId")
+            .filter(|o| callout_core::validate::is_identifier(o))?;
         Some((occ.to_string(), self.query("attempt")?.parse().ok()?))
     }
 }
@@ -216,18 +234,16 @@ pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, Ht
     Ok(TwilioRequest { params, query })
 }
 
-/// The provider the caller belongs to: the JWT claim `provider_id` passed by the authorizer.
+/// The provider the caller belongs to: the JWT claim `provider_id` passed by the authorizer,
+/// when it is an identifier (`callout_core::validate::provider_claim`); `None` (a 401) for a
+/// missing, empty, overlong or ill-formed claim, whatever the authorizer let through.
 pub fn provider_id(req: &Request) -> Option<String> {
     match req.request_context_ref()? {
-        lambda_http::request::RequestContext::ApiGatewayV2(ctx) => ctx
-            .authorizer
-            .as_ref()?
-            .jwt
-            .as_ref()?
-            .claims
-            .get("provider_id")
-            .filter(|p| !p.is_empty())
-            .cloned(),
+        lambda_http::request::RequestContext::ApiGatewayV2(ctx) => {
+            let claims = &ctx.authorizer.as_ref()?.jwt.as_ref()?.claims;
+            callout_core::validate::provider_claim(claims.get("provider_id").map(String::as_str))
+                .map(String::from)
+        }
         #[allow(unreachable_patterns)]
         _ => None,
     }
@@ -553,6 +569,61 @@ mod tests {
             verify_twilio(&c, &req).is_ok(),
             "an empty POST signed as such"
         );
+    }
+
+    /// An API Gateway (payload 2.0) request whose JWT authorizer passed `claims`.
+    fn with_claims(claims: serde_json::Value) -> Request {
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": "/api/provider/outbound-calling",
+            "rawQueryString": "", "headers": {},
+            "requestContext": {
+                "accountId": "1", "apiId": "a", "domainName": "a.example", "requestId": "r",
+                "routeKey": "$default", "stage": "$default", "time": "t", "timeEpoch": 0,
+                "http": {"method": "GET", "path": "/api/provider/outbound-calling",
+                         "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "t"},
+                "authorizer": {"jwt": {"claims": claims, "scopes": null}}
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event")
+    }
+
+    /// Whatever the authorizer passes (API Gateway turns every claim into text), only an
+    /// identifier is a provider: the function refuses the rest with a 401.
+    #[test]
+    fn the_provider_claim_must_be_an_identifier_whatever_the_authorizer_passed() {
+        let claim = |v: &str| provider_id(&with_claims(serde_json::json!({"provider_id": v})));
+        assert_eq!(claim("prov_1").as_deref(), Some("prov_1"));
+        for bad in [
+            "",
+            "null",
+            "[prov_1]",
+            "{\"id\":1}",
+            "prov/1",
+            "prov 1",
+            "prov#1",
+            "p\u{0}",
+        ] {
+            assert_eq!(claim(bad), None, "{bad:?}");
+        }
+        assert_eq!(claim(&"p".repeat(3000)), None);
+        assert_eq!(
+            provider_id(&with_claims(serde_json::json!({"sub": "x"}))),
+            None
+        );
+    }
+
+    #[test]
+    fn every_response_is_no_store_and_nosniff() {
+        for r in [
+            json(200, serde_json::json!({})),
+            error(400, "x"),
+            twiml("<Response/>".into()),
+        ] {
+            let r = r.unwrap();
+            assert_eq!(r.headers()["cache-control"], "no-store");
+            assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        }
     }
 
     proptest! {

@@ -183,12 +183,7 @@ pub async fn route(app: &App, provider: &str, req: &Request) -> Option<HttpResul
 fn preview_route(req: &Request) -> HttpResult {
     let body: Value = match serde_json::from_slice(http::body_bytes(req)) {
         Ok(v) => v,
-        Err(e) => {
-            return http::json(
-                400,
-                json!({ "errors": { "body": format!("must be JSON: {e}") } }),
-            )
-        }
+        Err(e) => return http::json(400, json!({ "errors": { "body": http::not_json(&e) } })),
     };
     match body.get("messageTemplate").and_then(Value::as_str) {
         Some(t) => http::json(200, preview(t)),

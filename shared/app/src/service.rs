@@ -642,11 +642,28 @@ pub enum Acceptance {
     },
     UnknownShift,
     NotInPool,
+    /// A key press on a call that is over, or on an attempt that already has another outcome.
+    OfferClosed,
 }
 
-/// A person pressed 1 on call `k`. The webhook URL Twilio signed names the person, so this is
-/// two writes (the acceptance and the call's outcome); the rest follows from the queue.
+/// A person pressed 1 on call `k`. The webhook URL Twilio signed names the person; the attempt
+/// is read first, and only the person that attempt called, on a call still live
+/// (`campaign::key_press_can_accept`), goes on to the two writes (the acceptance and the call's
+/// outcome); the rest follows from the queue.
 pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Result<Acceptance> {
+    let Some(a) = app.store.get_attempt(occ, k).await? else {
+        warn!(occurrence_id = %occ, attempt = k, reason = "no such attempt", "key_press_refused");
+        return Ok(Acceptance::UnknownShift);
+    };
+    if a.employee_id != employee_id {
+        warn!(occurrence_id = %occ, attempt = k, reason = "not the person this attempt called", "key_press_refused");
+        return Ok(Acceptance::NotInPool);
+    }
+    let call_over = a.status().is_some_and(CallStatus::is_terminal);
+    if !campaign::key_press_can_accept(a.outcome, call_over) {
+        warn!(occurrence_id = %occ, attempt = k, outcome = a.outcome.map(Outcome::as_str), call_over, reason = "the call is over", "key_press_refused");
+        return Ok(Acceptance::OfferClosed);
+    }
     if let Some(lost) = record_acceptance(app, occ, employee_id, "phone", Some(k)).await? {
         return Ok(lost);
     }

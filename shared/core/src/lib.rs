@@ -13,6 +13,7 @@ pub mod signature;
 pub mod stats;
 pub mod template;
 pub mod twiml;
+pub mod validate;
 pub mod wav;
 pub mod zone;
 

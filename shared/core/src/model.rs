@@ -93,36 +93,71 @@ pub struct CheckedStart {
 }
 
 impl Wave3Completed {
-    /// Check the event a sender gave us. Errors name the field; a pool entry that cannot be
-    /// called is dropped (reported in `skipped`) so the rest of the pool is still called.
-    pub fn check(mut self) -> Result<CheckedStart, InvalidEvent> {
-        let bad = |field: &str, message: &str| InvalidEvent {
-            field: field.into(),
-            message: message.into(),
-        };
-        if self.occurrence_id.trim().is_empty() || self.occurrence_id.len() > 128 {
-            return Err(bad("occurrenceId", "must be 1 to 128 characters"));
+    /// Read an event's detail. A detail that does not have the event's shape is refused with
+    /// the first field that is wrong and what it must be, never with the value (serde's own
+    /// message quotes it: a patient's name or a phone number would reach logs and responses).
+    pub fn from_json(detail: serde_json::Value) -> Result<Wave3Completed, InvalidEvent> {
+        if let Some(e) = shape_error(&detail) {
+            return Err(e);
         }
-        if self.provider_id.trim().is_empty() || self.provider_id.len() > 128 {
-            return Err(bad("providerId", "must be 1 to 128 characters"));
+        serde_json::from_value(detail).map_err(|_| InvalidEvent {
+            field: "detail".into(),
+            message: "is not a Wave3Completed detail".into(),
+        })
+    }
+
+    /// Check the event a sender gave us against the written limits (`validate`). Errors name
+    /// the field and the rule; a pool entry that cannot be called is dropped (reported in
+    /// `skipped`, by its employeeId when that is valid, else by its position) so the rest of
+    /// the pool is still called.
+    pub fn check(mut self) -> Result<CheckedStart, InvalidEvent> {
+        use crate::validate::{self as v, Refusal};
+        let first = |checks: Vec<Result<(), Refusal>>| checks.into_iter().find_map(Result::err);
+        if let Some(r) = first(vec![
+            v::identifier("occurrenceId", &self.occurrence_id),
+            v::identifier("providerId", &self.provider_id),
+            v::name("job.timeZone", &self.job.time_zone, v::MAX_TIME_ZONE_CHARS),
+            v::name(
+                "job.patientName",
+                &self.job.patient_name,
+                v::MAX_PATIENT_NAME_CHARS,
+            ),
+            v::name("job.suburb", &self.job.suburb, v::MAX_SUBURB_CHARS),
+        ]) {
+            return Err(r.into());
         }
         if crate::zone::Zone::get(&self.job.time_zone).is_none() {
-            return Err(bad(
+            return Err(InvalidEvent::new(
                 "job.timeZone",
                 "must be an IANA time zone such as Australia/Sydney",
             ));
         }
         if self.job.ends_at <= self.job.starts_at {
-            return Err(bad("job.endsAt", "must be after job.startsAt"));
+            return Err(InvalidEvent::new(
+                "job.endsAt",
+                "must be after job.startsAt",
+            ));
         }
-        if self.job.patient_name.trim().is_empty() {
-            return Err(bad("job.patientName", "must not be empty"));
+        if self.staff_pool.len() > v::MAX_POOL {
+            return Err(InvalidEvent::new(
+                "staffPool",
+                format!("must have at most {} people", v::MAX_POOL),
+            ));
         }
         let mut skipped = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut i = 0;
         self.staff_pool.retain(|s| {
-            let reason = if s.employee_id.trim().is_empty() {
-                Some("missing employeeId")
+            let label = if v::is_identifier(&s.employee_id) {
+                s.employee_id.clone()
+            } else {
+                format!("staffPool[{i}]")
+            };
+            i += 1;
+            let reason = if !v::is_identifier(&s.employee_id) {
+                Some("employeeId is not 1 to 128 characters of A-Z a-z 0-9 _ - . : @")
+            } else if v::name("firstName", &s.first_name, v::MAX_FIRST_NAME_CHARS).is_err() {
+                Some("firstName is not 1 to 64 characters without control characters")
             } else if !is_e164(&s.phone) {
                 Some("phone is not an E.164 number")
             } else if !seen.insert(s.employee_id.clone()) {
@@ -131,12 +166,15 @@ impl Wave3Completed {
                 None
             };
             if let Some(r) = reason {
-                skipped.push((s.employee_id.clone(), r));
+                skipped.push((label, r));
             }
             reason.is_none()
         });
         if self.staff_pool.is_empty() {
-            return Err(bad("staffPool", "has nobody who can be called"));
+            return Err(InvalidEvent::new(
+                "staffPool",
+                "has nobody who can be called",
+            ));
         }
         Ok(CheckedStart {
             event: self,
@@ -145,9 +183,243 @@ impl Wave3Completed {
     }
 }
 
+impl InvalidEvent {
+    pub fn new(field: &str, message: impl Into<String>) -> InvalidEvent {
+        InvalidEvent {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::validate::Refusal> for InvalidEvent {
+    fn from(r: crate::validate::Refusal) -> Self {
+        InvalidEvent {
+            field: r.field,
+            message: r.rule,
+        }
+    }
+}
+
+/// The first field of a `Wave3Completed` detail whose JSON type or format is wrong.
+fn shape_error(detail: &serde_json::Value) -> Option<InvalidEvent> {
+    use serde_json::Value;
+    let Some(d) = detail.as_object() else {
+        return Some(InvalidEvent::new("detail", "must be a JSON object"));
+    };
+    let text = |obj: &serde_json::Map<String, Value>, key: &str, path: &str| match obj.get(key) {
+        Some(Value::String(_)) => None,
+        None => Some(InvalidEvent::new(path, "is required")),
+        Some(_) => Some(InvalidEvent::new(path, "must be text")),
+    };
+    let time = |obj: &serde_json::Map<String, Value>, key: &str, path: &str| {
+        text(obj, key, path).or_else(|| {
+            let s = obj.get(key).and_then(Value::as_str).unwrap_or_default();
+            DateTime::parse_from_rfc3339(s).err().map(|_| {
+                InvalidEvent::new(
+                    path,
+                    "must be an RFC 3339 time with an offset, such as 2026-01-23T09:00:00+11:00",
+                )
+            })
+        })
+    };
+    if let Some(e) =
+        text(d, "occurrenceId", "occurrenceId").or_else(|| text(d, "providerId", "providerId"))
+    {
+        return Some(e);
+    }
+    let Some(job) = d.get("job") else {
+        return Some(InvalidEvent::new("job", "is required"));
+    };
+    let Some(job) = job.as_object() else {
+        return Some(InvalidEvent::new("job", "must be a JSON object"));
+    };
+    if let Some(e) = text(job, "patientName", "job.patientName")
+        .or_else(|| time(job, "startsAt", "job.startsAt"))
+        .or_else(|| time(job, "endsAt", "job.endsAt"))
+        .or_else(|| text(job, "timeZone", "job.timeZone"))
+        .or_else(|| text(job, "suburb", "job.suburb"))
+    {
+        return Some(e);
+    }
+    let Some(pool) = d.get("staffPool") else {
+        return Some(InvalidEvent::new("staffPool", "is required"));
+    };
+    let Some(pool) = pool.as_array() else {
+        return Some(InvalidEvent::new("staffPool", "must be a JSON array"));
+    };
+    for (i, s) in pool.iter().enumerate() {
+        let Some(s) = s.as_object() else {
+            return Some(InvalidEvent::new(
+                &format!("staffPool[{i}]"),
+                "must be a JSON object",
+            ));
+        };
+        for key in ["employeeId", "firstName", "phone"] {
+            if let Some(e) = text(s, key, &format!("staffPool[{i}].{key}")) {
+                return Some(e);
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn detail() -> Value {
+        json!({
+            "occurrenceId": "occ_1", "providerId": "prov_1",
+            "job": { "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+                     "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
+                     "suburb": "Parramatta" },
+            "staffPool": [{"employeeId": "emp_1", "firstName": "Alice", "phone": "+61400000001"}],
+        })
+    }
+
+    fn refused(d: Value) -> InvalidEvent {
+        Wave3Completed::from_json(d)
+            .and_then(|e| e.check().map(|_| ()))
+            .expect_err("refused")
+    }
+
+    #[test]
+    fn a_malformed_detail_names_the_field_never_the_value() {
+        let mut d = detail();
+        d["job"]["patientName"] = json!(["Margaret", "Thompson"]);
+        let e = refused(d);
+        assert_eq!(e.to_string(), "job.patientName: must be text");
+        let mut d = detail();
+        d["staffPool"][0]["phone"] = json!(61400000001u64);
+        assert_eq!(refused(d).to_string(), "staffPool[0].phone: must be text");
+        let mut d = detail();
+        d["job"]["startsAt"] = json!("Margaret Thompson");
+        let e = refused(d).to_string();
+        assert!(
+            e.starts_with("job.startsAt: must be an RFC 3339 time"),
+            "{e}"
+        );
+        assert!(!e.contains("Margaret"));
+        assert_eq!(
+            refused(json!("x")).to_string(),
+            "detail: must be a JSON object"
+        );
+    }
+
+    #[test]
+    fn the_written_limits_hold() {
+        let cases: Vec<(&str, Value, &str)> = vec![
+            (
+                "/occurrenceId",
+                json!("occ/1"),
+                "occurrenceId: must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @",
+            ),
+            (
+                "/occurrenceId",
+                json!("o".repeat(100_000)),
+                "occurrenceId: must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @",
+            ),
+            (
+                "/providerId",
+                json!("prov 1"),
+                "providerId: must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @",
+            ),
+            (
+                "/job/patientName",
+                json!("p".repeat(129)),
+                "job.patientName: must be 1 to 128 characters",
+            ),
+            (
+                "/job/suburb",
+                json!("Parra\u{0}matta"),
+                "job.suburb: must not contain control characters",
+            ),
+            (
+                "/job/suburb",
+                json!(""),
+                "job.suburb: must be 1 to 100 characters",
+            ),
+        ];
+        for (pointer, value, message) in cases {
+            let mut d = detail();
+            *d.pointer_mut(pointer).unwrap() = value;
+            assert_eq!(refused(d).to_string(), message, "{pointer}");
+        }
+        let mut d = detail();
+        d["staffPool"] = (0..=crate::validate::MAX_POOL)
+            .map(|i| json!({"employeeId": format!("e{i}"), "firstName": "A", "phone": "+61400000001"}))
+            .collect();
+        assert_eq!(
+            refused(d).to_string(),
+            "staffPool: must have at most 500 people"
+        );
+    }
+
+    #[test]
+    fn pool_entries_that_break_a_rule_are_skipped_by_position() {
+        let mut d = detail();
+        d["staffPool"] = json!([
+            {"employeeId": "emp/1", "firstName": "A", "phone": "+61400000001"},
+            {"employeeId": "emp_2", "firstName": "Al\u{8}ice", "phone": "+61400000002"},
+            {"employeeId": "emp_3", "firstName": "x".repeat(65), "phone": "+61400000003"},
+            {"employeeId": "emp_4", "firstName": "Dan", "phone": "+61400000004"},
+        ]);
+        let c = Wave3Completed::from_json(d).unwrap().check().unwrap();
+        assert_eq!(c.event.staff_pool.len(), 1);
+        let labels: Vec<&str> = c.skipped.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["staffPool[0]", "emp_2", "emp_3"]);
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(".{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The events edge: any value at any field of a good detail, or any JSON at all, is
+        /// read without a panic, and a refusal never quotes the value.
+        #[test]
+        fn any_event_is_refused_without_its_value(
+            field in prop::sample::select(vec![
+                "/occurrenceId", "/providerId", "/job", "/job/patientName", "/job/startsAt",
+                "/job/endsAt", "/job/timeZone", "/job/suburb", "/staffPool", "/staffPool/0",
+                "/staffPool/0/employeeId", "/staffPool/0/firstName", "/staffPool/0/phone",
+            ]),
+            marker in "[A-Za-z]{6,12}",
+            value in arb_json(),
+            whole in arb_json(),
+        ) {
+            // The marker stands for a patient's name or a phone number in the wrong place.
+            let value = match value {
+                Value::String(_) => Value::from(format!("{marker}\u{0}{marker}")),
+                Value::Array(mut a) => { a.push(Value::from(marker.clone())); Value::Array(a) }
+                other => other,
+            };
+            let mut d = detail();
+            *d.pointer_mut(field).unwrap() = value;
+            for d in [d, whole] {
+                if let Err(e) = Wave3Completed::from_json(d).and_then(|e| e.check().map(|_| ())) {
+                    prop_assert!(!e.to_string().contains(&marker), "{}", e);
+                }
+            }
+        }
+    }
 
     #[test]
     fn e164() {

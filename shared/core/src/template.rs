@@ -37,6 +37,8 @@ pub enum TemplateError {
     Unclosed,
     #[error("has a '}}' without an opening '{{'")]
     UnexpectedClose,
+    #[error("must not contain control characters other than line breaks and tabs (character {0} is one)")]
+    ControlCharacter(usize),
 }
 
 fn parse(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
@@ -78,21 +80,13 @@ pub fn validate(template: &str) -> Result<(), TemplateError> {
     if n > MAX_TEMPLATE_CHARS {
         return Err(TemplateError::TooLong(n));
     }
+    if let Some(at) = crate::validate::first_control_in_text(template) {
+        return Err(TemplateError::ControlCharacter(at));
+    }
     parse(template).map(|_| ())
 }
 
-/// "Margaret Thompson" → "Margaret T.": first name and last initial, never the surname.
-pub fn privacy_safe_name(full: &str) -> String {
-    let words: Vec<&str> = full.split_whitespace().collect();
-    match words.as_slice() {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [first, .., last] => {
-            let initial: String = last.chars().take(1).flat_map(char::to_uppercase).collect();
-            format!("{first} {initial}.")
-        }
-    }
-}
+pub use crate::validate::privacy_safe_name;
 
 /// The values of every variable for one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,8 +208,8 @@ mod tests {
     fn privacy_safe_names() {
         assert_eq!(privacy_safe_name("Margaret Thompson"), "Margaret T.");
         assert_eq!(privacy_safe_name("  mary anne o'brien "), "mary O.");
-        assert_eq!(privacy_safe_name("Cher"), "Cher");
-        assert_eq!(privacy_safe_name(""), "");
+        assert_eq!(privacy_safe_name("Cher"), "C.");
+        assert_eq!(privacy_safe_name(""), "a client");
     }
 
     #[test]
@@ -237,6 +231,11 @@ mod tests {
         );
         assert_eq!(validate(&"é".repeat(1000)), Ok(()));
         assert_eq!(validate(DEFAULT_TEMPLATE), Ok(()));
+        assert_eq!(
+            validate("Hi\u{0}{employeeName}\u{7}"),
+            Err(TemplateError::ControlCharacter(3))
+        );
+        assert_eq!(validate("Hi {employeeName},\nPress 1."), Ok(()));
     }
 
     proptest! {
@@ -250,7 +249,7 @@ mod tests {
         }
 
         #[test]
-        fn text_without_braces_renders_as_itself(t in "[^{}]{1,200}") {
+        fn text_without_braces_renders_as_itself(t in "[^{}\\p{Cc}\\x{FFFE}\\x{FFFF}]{1,200}") {
             prop_assume!(!t.trim().is_empty());
             prop_assert_eq!(render(&t, &Values::for_job("A", &job())), t);
         }

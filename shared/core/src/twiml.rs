@@ -1,6 +1,16 @@
-//! TwiML, the XML Twilio follows during a call. Every interpolated value is escaped.
+//! TwiML, the XML Twilio follows during a call. Every interpolated value is escaped, and
+//! characters XML 1.0 forbids are removed first (`validate::xml_safe`): whatever text reaches
+//! it, the document is well-formed.
 
-use quick_xml::escape::escape;
+use crate::validate::xml_safe;
+use std::borrow::Cow;
+
+fn escape(s: &str) -> Cow<'_, str> {
+    match xml_safe(s) {
+        Cow::Borrowed(b) => quick_xml::escape::escape(b),
+        Cow::Owned(o) => Cow::Owned(quick_xml::escape::escape(o.as_str()).into_owned()),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verb {
@@ -95,14 +105,38 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn characters_xml_forbids_never_reach_the_document() {
+        let xml = render(&[Verb::Say("Hi\u{0}Al\u{8}ice\u{7}".into()), Verb::Hangup]);
+        assert!(xml.contains("<Say>HiAlice</Say>"), "{xml}");
+        roxmltree::Document::parse(&xml).expect("well-formed");
+    }
+
     proptest! {
+        /// Any text in any verb: the document parses, and the text comes back without only the
+        /// characters XML forbids.
+        #[test]
+        fn any_text_in_any_verb_is_well_formed_xml(t in any::<String>(), u in any::<String>()) {
+            let xml = render(&[
+                Verb::Gather { action: u.clone(), timeout_secs: 5, nested: vec![Verb::Say(t.clone()), Verb::Play(u.clone())] },
+                Verb::Redirect(u.clone()),
+            ]);
+            let doc = roxmltree::Document::parse(&xml);
+            prop_assert!(doc.is_ok(), "{:?}", doc.err());
+            let doc = doc.unwrap();
+            let say = doc.descendants().find(|n| n.has_tag_name("Say")).unwrap();
+            // XML normalises a carriage return to a line feed when it parses.
+            let expect: String = xml_safe(&t).replace("\r\n", "\n").replace('\r', "\n");
+            prop_assert_eq!(say.text().unwrap_or(""), expect.as_str());
+        }
+
         #[test]
         fn any_text_stays_inside_its_element(t in ".{0,200}") {
             let xml = render(&[Verb::Say(t.clone())]);
             let inner = xml.strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>").unwrap();
             let inner = inner.strip_suffix("</Say></Response>").unwrap();
             prop_assert!(!inner.contains('<') && !inner.contains('>'));
-            prop_assert_eq!(quick_xml::escape::unescape(inner).unwrap(), t);
+            prop_assert_eq!(quick_xml::escape::unescape(inner).unwrap(), xml_safe(&t));
         }
     }
 }

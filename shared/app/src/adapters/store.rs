@@ -736,9 +736,13 @@ impl Store {
                 .to_string();
         let mut req = self
             .update(attempt_key(occ, k))
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)",
-            )
+            // A final status is sticky: no later non-final one replaces it, whatever its
+            // SequenceNumber (`endedAt` is written with the first final status).
+            .condition_expression(if terminal {
+                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq)"
+            } else {
+                "attribute_exists(pk) AND (attribute_not_exists(statusSeq) OR statusSeq < :seq) AND attribute_not_exists(endedAt)"
+            })
             .expression_attribute_values(":st", s(status))
             .expression_attribute_values(":seq", n(sequence))
             .expression_attribute_values(":sid", s(sid))
@@ -798,6 +802,40 @@ impl Store {
             );
         }
         Ok(given)
+    }
+
+    /// Give an attempt its outcome once, as `set_outcome`; when it already has one, which (from
+    /// the refusal itself, no second read): `Ok(None)` when written, `Ok(Some(None))` when
+    /// there is no such attempt.
+    pub async fn set_outcome_or_existing(
+        &self,
+        occ: &str,
+        k: u32,
+        outcome: Outcome,
+    ) -> Result<Option<Option<Outcome>>> {
+        let result = self
+            .update(attempt_key(occ, k))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(outcome)")
+            .update_expression("SET outcome = :o")
+            .expression_attribute_values(":o", s(outcome.as_str()))
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(e) if is_condition_failed(&e) => {
+                let existing = e.as_service_error().and_then(|se| match se {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => {
+                        c.item().and_then(|i| get_s(i, "outcome")).and_then(|o| Outcome::parse(&o))
+                    }
+                    _ => None,
+                });
+                Ok(Some(existing))
+            }
+            Err(e) => Err(anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
     }
 
     /// Mark that the campaign has moved on from this attempt; false when it already had.

@@ -1,0 +1,455 @@
+//! The written limits of every value that crosses an edge (events, webhooks, the provider API,
+//! JWT claims), and the XML-safe form of any text. Pure functions: the handlers call them.
+//!
+//! A refusal names the field and the rule, never the value: a refused value may be a patient's
+//! name, a phone number or 100,000 characters of junk, and refusals reach logs and responses.
+
+use std::borrow::Cow;
+
+/// Identifiers (`occurrenceId`, `providerId`, `employeeId`, the JWT claim `provider_id`): 1 to
+/// this many characters of [`ID_CHARSET`].
+pub const MAX_ID_CHARS: usize = 128;
+/// The characters an identifier may use, as the rule is written in errors and docs. No `/`
+/// (it splits URL paths), no `#` (the table's key separator), no spaces or control characters.
+pub const ID_CHARSET: &str = "A-Z a-z 0-9 _ - . : @";
+/// A staff member's first name.
+pub const MAX_FIRST_NAME_CHARS: usize = 64;
+/// The patient's full name (only its privacy-safe form is ever spoken, texted or listed).
+pub const MAX_PATIENT_NAME_CHARS: usize = 128;
+/// The shift's suburb.
+pub const MAX_SUBURB_CHARS: usize = 100;
+/// A time-zone name (IANA names are at most ~30 characters).
+pub const MAX_TIME_ZONE_CHARS: usize = 64;
+/// The staff pool of one shift. The pool is stored inside the shift's item (DynamoDB's limit is
+/// 400 KB); at the limits above one person takes at most ~450 bytes, so 500 people stay under
+/// 230 KB with the rest of the shift.
+pub const MAX_POOL: usize = 500;
+/// A channel name on the acceptance API (`sms`, `coordinator`, ...).
+pub const MAX_CHANNEL_CHARS: usize = 32;
+
+/// Why a value was refused: the field and the rule, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {rule}")]
+pub struct Refusal {
+    pub field: String,
+    pub rule: String,
+}
+
+impl Refusal {
+    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Refusal {
+        Refusal {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+fn id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '@')
+}
+
+/// True when `s` is an identifier: 1 to [`MAX_ID_CHARS`] characters of [`ID_CHARSET`].
+pub fn is_identifier(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_ID_CHARS && s.chars().all(id_char)
+}
+
+/// The rule of [`is_identifier`], as an error message.
+pub fn identifier_rule() -> String {
+    format!("must be 1 to {MAX_ID_CHARS} characters of {ID_CHARSET}")
+}
+
+pub fn identifier(field: &str, s: &str) -> Result<(), Refusal> {
+    if is_identifier(s) {
+        Ok(())
+    } else {
+        Err(Refusal::new(field, identifier_rule()))
+    }
+}
+
+/// Control characters (Unicode category Cc: C0, DEL, C1) and the noncharacters U+FFFE/U+FFFF.
+pub fn is_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// A name or place: 1 to `max` characters (not only spaces), no control characters.
+pub fn name(field: &str, s: &str, max: usize) -> Result<(), Refusal> {
+    let n = s.chars().count();
+    if s.trim().is_empty() || n > max {
+        return Err(Refusal::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    if s.chars().any(is_control) {
+        return Err(Refusal::new(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// Text a provider writes (the message template): line breaks and tabs are allowed, no other
+/// control characters. `None` when it is clean, else the 1-based position of the first one.
+pub fn first_control_in_text(s: &str) -> Option<usize> {
+    s.chars()
+        .position(|c| is_control(c) && !matches!(c, '\n' | '\r' | '\t'))
+        .map(|i| i + 1)
+}
+
+/// A channel name on the acceptance API: 1 to [`MAX_CHANNEL_CHARS`] of [`ID_CHARSET`].
+pub fn channel(s: &str) -> Result<(), Refusal> {
+    if !s.is_empty() && s.len() <= MAX_CHANNEL_CHARS && s.chars().all(id_char) {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            "channel",
+            format!("must be 1 to {MAX_CHANNEL_CHARS} characters of {ID_CHARSET}, such as \"sms\""),
+        ))
+    }
+}
+
+/// The provider a JWT's `provider_id` claim names, as API Gateway passes claims (strings):
+/// `None` unless it is an identifier. A claim that was a number, array, object or null reaches
+/// a function as text such as `123`, `[a b]` or `null`: the first passes the charset, so the
+/// authorizer (or its emulation) must refuse non-string claims itself.
+pub fn provider_claim(claim: Option<&str>) -> Option<&str> {
+    claim.filter(|p| is_identifier(p) && *p != "null")
+}
+
+/// True for a character XML 1.0 allows in a document (its `Char` production).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || ('\u{20}'..='\u{D7FF}').contains(&c)
+        || ('\u{E000}'..='\u{FFFD}').contains(&c)
+        || c >= '\u{10000}'
+}
+
+/// `s` without the characters XML 1.0 forbids (C0 controls other than tab, line feed and
+/// carriage return; U+FFFE, U+FFFF). Every XML the product writes passes its text through
+/// this, whatever was checked before, so a document is never ill-formed.
+pub fn xml_safe(s: &str) -> Cow<'_, str> {
+    if s.chars().all(is_xml_char) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|c| is_xml_char(*c)).collect())
+    }
+}
+
+// ---------------------------------------------------------------- the privacy-safe name
+
+/// What the privacy-safe name is when no given name can be told apart from the surname.
+pub const UNNAMED_PATIENT: &str = "a client";
+
+/// Letters of scripts that write the family name first and have no initials (Han, kana,
+/// Hangul).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF | 0x3040..=0x30FF | 0x3130..=0x318F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Generational suffixes that follow a surname ("Thompson Jr.").
+fn is_suffix(word: &str) -> bool {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    matches!(w.as_str(), "jr" | "sr" | "ii" | "iii" | "iv")
+}
+
+/// Words that begin a surname ("van der Berg", "de los Santos", "bin Ahmad").
+fn is_particle(word: &str) -> bool {
+    let w = word.to_lowercase();
+    matches!(
+        w.as_str(),
+        "van"
+            | "von"
+            | "vom"
+            | "de"
+            | "der"
+            | "den"
+            | "del"
+            | "della"
+            | "di"
+            | "da"
+            | "du"
+            | "dos"
+            | "das"
+            | "los"
+            | "las"
+            | "la"
+            | "le"
+            | "st"
+            | "st."
+            | "ter"
+            | "ten"
+            | "bin"
+            | "binti"
+            | "ibn"
+            | "al"
+            | "el"
+            | "y"
+            | "mac"
+            | "o'"
+    )
+}
+
+/// A word of a name as shown: its letters and marks, with `-` and `'` kept inside it.
+fn clean_word(word: &str) -> String {
+    let kept: String = word
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '\'' | '’'))
+        .take(40)
+        .collect();
+    kept.trim_matches(|c| matches!(c, '-' | '\'' | '’'))
+        .to_string()
+}
+
+fn words(s: &str) -> Vec<&str> {
+    s.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '"'))
+        .filter(|w| !clean_word(w).is_empty())
+        .collect()
+}
+
+/// "Margaret Thompson" → "Margaret T.": a given name and the surname's initial, never the
+/// surname, for every shape of name:
+///
+/// - "Given [Middle…] Surname" (particles and suffixes included: "Ludwig van Beethoven" →
+///   "Ludwig V.", "Tom Smith Jr." → "Tom S.");
+/// - "SURNAME, Given [Middle…]" (a comma puts the surname first) → "Given S.";
+/// - one word ("Thompson"): it may be the surname, so only its initial: "T.";
+/// - Han, kana and Hangul names, written family name first and with no initials:
+///   "山田 太郎" → "太郎"; one word ("王小明"), where the family name cannot be told apart →
+///   [`UNNAMED_PATIENT`];
+/// - nothing usable → [`UNNAMED_PATIENT`].
+///
+/// The result holds only letters, digits, `-`, `'`, spaces and `.`.
+pub fn privacy_safe_name(full: &str) -> String {
+    let (given_part, surname_part): (Vec<&str>, Vec<&str>) = match full.split_once(',') {
+        Some((surname, given)) => (words(given), words(surname)),
+        None => {
+            let mut ws = words(full);
+            while ws.len() > 1 && is_suffix(ws[ws.len() - 1]) {
+                ws.pop();
+            }
+            if ws.iter().any(|w| w.chars().any(is_cjk)) {
+                // Family name first: the last word is the given name.
+                return match ws.as_slice() {
+                    [_, .., given] => clean_word(given),
+                    _ => UNNAMED_PATIENT.to_string(),
+                };
+            }
+            match ws.split_last() {
+                Some((last, rest)) if !rest.is_empty() => {
+                    // Particles ("van der Berg") belong to the surname.
+                    let mut split = rest.len();
+                    while split > 1 && is_particle(rest[split - 1]) {
+                        split -= 1;
+                    }
+                    let mut surname = rest[split..].to_vec();
+                    surname.push(last);
+                    (rest[..split].to_vec(), surname)
+                }
+                Some((last, _)) => (Vec::new(), vec![*last]),
+                None => (Vec::new(), Vec::new()),
+            }
+        }
+    };
+    let surname_is_cjk = surname_part.iter().any(|w| w.chars().any(is_cjk));
+    let initial: Option<String> = surname_part
+        .first()
+        .and_then(|w| clean_word(w).chars().find(|c| c.is_alphabetic()))
+        .filter(|_| !surname_is_cjk)
+        // One character: some capitals are a letter and a combining mark ('ΐ' → "Ϊ́").
+        .map(|c| {
+            c.to_uppercase()
+                .next()
+                .filter(|u| u.is_alphanumeric())
+                .unwrap_or(c)
+                .to_string()
+        });
+    let given = given_part
+        .first()
+        .map(|w| clean_word(w))
+        .filter(|g| g.chars().any(char::is_alphabetic));
+    match (given, initial) {
+        (Some(g), Some(i)) => format!("{g} {i}."),
+        (Some(g), None) => g,
+        (None, Some(i)) => format!("{i}."),
+        (None, None) => UNNAMED_PATIENT.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn identifiers() {
+        for ok in [
+            "occ_123",
+            "prov_1",
+            "emp-7",
+            "a",
+            "x.y:z@w",
+            &"a".repeat(128),
+        ] {
+            assert!(is_identifier(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a/b",
+            "a#b",
+            "a b",
+            "a\u{0}",
+            "é",
+            &"a".repeat(129),
+            "occ%2F1",
+        ] {
+            assert!(!is_identifier(bad), "{bad:?}");
+        }
+        let e = identifier("occurrenceId", "a/b").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "occurrenceId: must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @"
+        );
+    }
+
+    #[test]
+    fn names_have_a_length_and_no_control_characters() {
+        assert!(name("firstName", "Alice", 64).is_ok());
+        assert!(name("firstName", "Zoë-Ånne O'Neil", 64).is_ok());
+        assert!(name("firstName", "", 64).is_err());
+        assert!(name("firstName", "   ", 64).is_err());
+        assert!(name("firstName", &"a".repeat(65), 64).is_err());
+        assert!(name("firstName", &"é".repeat(64), 64).is_ok());
+        let e = name("firstName", "Al\u{8}ice", 64).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "firstName: must not contain control characters"
+        );
+        assert!(name("suburb", "Parra\u{85}matta", 100).is_err());
+    }
+
+    #[test]
+    fn template_text_may_break_lines_but_hold_no_other_control() {
+        assert_eq!(first_control_in_text("Hi\n{employeeName}\t."), None);
+        assert_eq!(first_control_in_text("Hi\u{0}{employeeName}"), Some(3));
+        assert_eq!(first_control_in_text("\u{7}"), Some(1));
+    }
+
+    #[test]
+    fn provider_claims() {
+        assert_eq!(provider_claim(Some("prov_1")), Some("prov_1"));
+        for bad in [
+            None,
+            Some(""),
+            Some("null"),
+            Some("[a b]"),
+            Some("{\"a\":1}"),
+        ] {
+            assert_eq!(provider_claim(bad), None, "{bad:?}");
+        }
+        assert_eq!(provider_claim(Some(&"p".repeat(3000))), None);
+    }
+
+    #[test]
+    fn xml_safe_removes_only_what_xml_forbids() {
+        assert_eq!(xml_safe("Hi\u{0}Al\u{8}ice\u{7}"), "HiAlice");
+        assert_eq!(xml_safe("a\tb\nc\rd"), "a\tb\nc\rd");
+        assert_eq!(xml_safe("\u{FFFE}x\u{FFFF}"), "x");
+        assert!(matches!(xml_safe("plain é 日本"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn privacy_safe_names_for_every_shape() {
+        for (full, safe) in [
+            ("Margaret Thompson", "Margaret T."),
+            ("  mary anne o'brien ", "mary O."),
+            ("Thompson", "T."),
+            ("THOMPSON, Margaret", "Margaret T."),
+            ("Thompson,Margaret Anne", "Margaret T."),
+            ("Mary-Jane Watson-Parker", "Mary-Jane W."),
+            ("Ludwig van Beethoven", "Ludwig V."),
+            ("Maria de los Santos", "Maria D."),
+            ("Tom Smith Jr.", "Tom S."),
+            ("Margaret (Peggy) Thompson", "Margaret T."),
+            ("Ólafur Ragnarsson", "Ólafur R."),
+            ("Анна Иванова", "Анна И."),
+            ("山田 太郎", "太郎"),
+            ("王小明", UNNAMED_PATIENT),
+            ("", UNNAMED_PATIENT),
+            ("  , ", UNNAMED_PATIENT),
+            ("Al\u{0}ice Smi\u{7}th", "Alice S."),
+            ("\"Thompson\"", "T."),
+            ("Zoë ΐakos", "Zoë \u{399}."),
+        ] {
+            assert_eq!(privacy_safe_name(full), safe, "{full:?}");
+        }
+    }
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Z][a-z]{1,11}",
+            "[A-Z]{2,12}",
+            "[a-z]{2,12}",
+            "[A-Z][a-z]{1,6}-[A-Z][a-z]{1,6}",
+            "[A-Z]'[A-Z][a-z]{1,8}",
+            "[À-ÿ][à-ÿ]{1,8}",
+            "[А-Я][а-я]{1,10}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever the shape, the surname never appears; at most its initial does.
+        #[test]
+        fn the_surname_never_shows(
+            given in proptest::collection::vec(word(), 1..4),
+            particles in proptest::collection::vec(prop_oneof!["van", "de", "der", "von", "da", "le"], 0..3),
+            surname in word(),
+            shape in 0..4u8,
+        ) {
+            let family = particles.iter().cloned().chain([surname.clone()]).collect::<Vec<_>>().join(" ");
+            let full = match shape {
+                0 => format!("{} {family}", given.join(" ")),
+                1 => format!("{family}, {}", given.join(" ")),
+                2 => format!("{},{}", family.to_uppercase(), given.join(" ")),
+                _ => format!("  {}   {family} Jr. ", given.join("  ")),
+            };
+            let safe = privacy_safe_name(&full);
+            let core = clean_word(&surname).to_lowercase();
+            // A one-letter surname is its own initial.
+            prop_assume!(core.chars().count() >= 2);
+            prop_assume!(!given.iter().any(|g| clean_word(g).to_lowercase().contains(&core)));
+            prop_assert!(!safe.to_lowercase().contains(&core), "{:?} → {:?}", full, safe);
+        }
+
+        /// Any input at all: no panic, a short result of letters, marks, `-`, `'`, `.` and
+        /// spaces (no control characters), and never the last word of a name without a comma.
+        #[test]
+        fn any_input_gives_a_short_safe_name(full in ".{0,200}") {
+            let safe = privacy_safe_name(&full);
+            prop_assert!(safe.chars().count() <= 43);
+            prop_assert!(safe.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '\'' | '’' | '.' | ' ')), "{:?}", safe);
+            let ws = words(&full);
+            if !full.contains(',') && ws.len() >= 2 && !full.chars().any(is_cjk) {
+                let last = clean_word(ws[ws.len() - 1]);
+                let first = clean_word(ws[0]);
+                if last.chars().count() >= 2 && !first.contains(&last) && !is_suffix(ws[ws.len() - 1]) {
+                    prop_assert!(!safe.contains(&last), "{:?} → {:?}", full, safe);
+                }
+            }
+        }
+
+        #[test]
+        fn xml_safe_text_is_always_xml(t in any::<String>()) {
+            prop_assert!(xml_safe(&t).chars().all(is_xml_char));
+        }
+
+        #[test]
+        fn identifiers_never_hold_a_slash_or_a_control(s in any::<String>()) {
+            if is_identifier(&s) {
+                prop_assert!(!s.contains('/') && !s.contains('#') && !s.chars().any(is_control));
+                prop_assert!(s.len() <= MAX_ID_CHARS);
+            }
+        }
+    }
+}
