@@ -158,6 +158,7 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
         ACCOUNT_SID,
         "contract-auth-token",
         "+61255501234",
+        callout_app::adapters::twilio::TASK_BUDGET,
     );
     let q = "occurrenceId=occ_123&attempt=0";
     let sid = twilio
