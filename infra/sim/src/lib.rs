@@ -369,6 +369,8 @@ pub(crate) struct Inner {
     pub account_refusal: Mutex<Option<Refusal>>,
     /// Numbers Twilio refuses to text, and how (e.g. 21610 after the person texted STOP).
     pub sms_refusals: Mutex<HashMap<String, Refusal>>,
+    /// Every refusal served (injected, account-wide, per number), in order.
+    pub refused: Mutex<Vec<(RestOp, Refusal)>>,
 }
 
 impl Inner {
@@ -423,6 +425,7 @@ impl Sim {
             rest_failures: Mutex::new(Vec::new()),
             account_refusal: Mutex::new(None),
             sms_refusals: Mutex::new(HashMap::new()),
+            refused: Mutex::new(Vec::new()),
         });
         let sim = Sim { inner };
         let app = server::router(sim.clone());
@@ -585,6 +588,23 @@ impl Sim {
             .account_refusal
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every refusal served so far (what was asked and how it was refused).
+    pub fn refusals(&self) -> Vec<(RestOp, Refusal)> {
+        self.inner
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn note_refusal(&self, op: RestOp, r: Refusal) {
+        self.inner
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((op, r));
     }
 
     /// Twilio refuses every SMS to `number` with `refusal` (e.g. [`Refusal::OPTED_OUT`]).

@@ -59,7 +59,9 @@ pub fn rfc2822(t: SystemTime) -> String {
 
 /// A failure the test asked for (`Sim::fail_next_rest`), shaped as Twilio's.
 fn injected_failure(sim: &Sim, op: RestOp) -> Option<Response> {
-    sim.take_rest_failure(op).map(refusal)
+    let r = sim.take_rest_failure(op)?;
+    sim.note_refusal(op, r);
+    Some(refusal(r))
 }
 
 /// Twilio's error for `r`, with the message Twilio gives for the common codes.
@@ -93,8 +95,14 @@ fn twilio_error(status: StatusCode, code: u32, message: impl Into<String>) -> Re
 }
 
 /// Basic auth and the path's AccountSid; Err is the 401 to send.
-fn authenticate(sim: &Sim, account: &str, headers: &HeaderMap) -> Result<(), Response> {
+fn authenticate(
+    sim: &Sim,
+    op: RestOp,
+    account: &str,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
     if let Some(r) = sim.account_refusal() {
+        sim.note_refusal(op, r);
         return Err(refusal(r));
     }
     let cfg = &sim.inner.config;
@@ -230,7 +238,7 @@ async fn create_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::CreateCall, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::CreateCall) {
@@ -302,7 +310,7 @@ async fn fetch_call(
     Path((account, sid)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::FetchCall, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::FetchCall) {
@@ -324,7 +332,7 @@ async fn update_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::UpdateCall, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::UpdateCall) {
@@ -396,7 +404,7 @@ async fn create_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::Message, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::Message) {
@@ -411,6 +419,7 @@ async fn create_message(
         Err(r) => return r,
     };
     if let Some(r) = sim.sms_refusal(&to) {
+        sim.note_refusal(RestOp::Message, r);
         return refusal(r);
     }
     let from = form_get(&form, "From")
