@@ -830,7 +830,10 @@ async fn a_refused_account_burns_nobodys_turn_and_the_campaign_resumes_with_the_
     assert!(body.contains(&occ), "{body}");
     let log = w.call_log(&occ).await;
     assert_eq!(log["status"], "OPEN", "{log}");
-    assert!(log["calls"].as_array().unwrap().is_empty(), "no attempt: {log}");
+    assert!(
+        log["calls"].as_array().unwrap().is_empty(),
+        "no attempt: {log}"
+    );
     assert!(w.sim.calls().is_empty());
     let refused = log_lines_of("twilio_account_refused", &occ);
     assert_eq!(refused.len(), 5, "one per receive: {refused:?}");
@@ -845,7 +848,9 @@ async fn a_refused_account_burns_nobodys_turn_and_the_campaign_resumes_with_the_
         .iter()
         .map(|l| l["timestamp"].as_str().unwrap().parse().unwrap())
         .collect();
-    assert!(at.windows(2).all(|p| p[1] - p[0] >= chrono::Duration::milliseconds(900)));
+    assert!(at
+        .windows(2)
+        .all(|p| p[1] - p[0] >= chrono::Duration::milliseconds(900)));
 
     // The token is fixed; the operator redrives the dead-letter queue.
     w.sim.refuse_account(None);
@@ -987,7 +992,10 @@ async fn a_crash_after_a_decline_a_final_status_a_refusal_or_an_advance_still_ca
         w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
         let log = w.finished(&occ).await;
         assert_eq!(outcomes(&log), ["Declined", "Accepted"], "{fault}");
-        let calls: Vec<_> = w.sim.calls()[before..].iter().map(|c| c.to.clone()).collect();
+        let calls: Vec<_> = w.sim.calls()[before..]
+            .iter()
+            .map(|c| c.to.clone())
+            .collect();
         assert_eq!(calls, [ALICE.phone, BOB.phone], "{fault}: one call each");
     }
     // Alice's number refused, the step crashes after her outcome: the retried task moves on
@@ -999,7 +1007,10 @@ async fn a_crash_after_a_decline_a_final_status_a_refusal_or_an_advance_still_ca
     let log = w.finished(&occ).await;
     assert_eq!(outcomes(&log), ["Failed", "Accepted"]);
     assert!(log_lines_of("call_never_confirmed", &occ).is_empty());
-    assert_eq!(log_lines_of("dial_task_finishes_refused_attempt", &occ).len(), 1);
+    assert_eq!(
+        log_lines_of("dial_task_finishes_refused_attempt", &occ).len(),
+        1
+    );
 }
 
 /// A crash after the shift was marked unfilled, before its event: the retried step sends it.
@@ -1009,8 +1020,7 @@ async fn a_crash_after_marking_the_shift_unfilled_still_sends_its_event() {
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     let occ = new_occ("crashunfilled");
-    w.rt
-        .app
+    w.rt.app
         .faults
         .arm(callout_app::faults::CRASH_AFTER_UNFILLED, &occ);
     w.wave3_completed(&occ, &[&ALICE]).await;
@@ -1051,5 +1061,182 @@ async fn a_crash_while_finishing_an_acceptance_loses_no_sms_and_no_event() {
             .await;
         assert_eq!(log["status"], "ASSIGNED");
         assert_eq!(w.sim.messages().len() - before, 1, "{fault}: one SMS");
+    }
+}
+
+// ------------------------------------------------------------------ 11. bounded everything
+
+/// Each function's Lambda timeout in `template.yaml` (its own, else the Globals'), by binary,
+/// and the environment the template gives it.
+fn template_functions() -> HashMap<String, (Duration, serde_yaml::Value)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(root.join("template.yaml")).unwrap();
+    // The template's short-form intrinsics (!Ref, !Sub…) are tags serde_yaml keeps as tags.
+    let t: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let global = t["Globals"]["Function"]["Timeout"].as_u64().unwrap();
+    let mut out = HashMap::new();
+    for (_, r) in t["Resources"].as_mapping().unwrap() {
+        if r["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = r["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let timeout = r["Properties"]["Timeout"].as_u64().unwrap_or(global);
+        let env = r["Properties"]["Environment"]["Variables"].clone();
+        out.insert(binary, (Duration::from_secs(timeout), env));
+    }
+    out
+}
+
+/// The dialer's worst case per task (speech budget + Twilio's tries and backoff + the AWS
+/// allowance) stays under its Lambda timeout with a fifth to spare, and every webhook answers
+/// within 10 s (Twilio waits 15) with the same margin, whatever the template says today.
+#[test]
+fn every_functions_worst_case_fits_its_timeout_with_a_margin() {
+    use callout_app::limits;
+    let functions = template_functions();
+    let margin = |timeout: Duration| timeout.mul_f64(0.8);
+
+    let (dialer_timeout, env) = &functions["dialer"];
+    let speech = env["ELEVENLABS_BUDGET_MS"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(callout_app::Config::default().tts_budget);
+    for (task, worst) in limits::dialer_tasks(speech) {
+        assert!(
+            worst <= margin(*dialer_timeout),
+            "a {task} task can take {worst:?}, the dialer's timeout is {dialer_timeout:?}"
+        );
+    }
+    let worst = limits::dialer_worst_case(speech);
+    assert_eq!(
+        worst,
+        Duration::from_secs(23),
+        "8 s speech + 2 x 5 s Twilio + 5 s AWS"
+    );
+
+    for (function, worst) in limits::webhooks() {
+        let (timeout, _) = &functions[function];
+        let limit = margin((*timeout).min(Duration::from_secs(10)));
+        assert!(
+            worst <= limit,
+            "{function} can take {worst:?}, more than {limit:?} ({timeout:?} timeout)"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ 12. retention
+
+/// Shifts and attempts (the call log) expire after the configured retention, call slots and
+/// the waiting line a day after their last write; nothing is kept forever but the settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_record_carries_its_ttl() {
+    let w = World::with(|o| {
+        o.call_log_retention_days = 30;
+        o.max_concurrent_calls = 1;
+    })
+    .await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let (a, b) = (new_occ("ttlA"), new_occ("ttlB"));
+    // Two shifts at once with one call slot: one waits in line (and the watchdog is armed).
+    w.wave3_completed(&a, &[&ALICE]).await;
+    w.wave3_completed(&b, &[&BOB]).await;
+    w.finished(&a).await;
+    w.finished(&b).await;
+    // A held call slot and a waiting task's record, as they are during a call.
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    assert!(w
+        .rt
+        .app
+        .store
+        .take_call_slot(0, "held#0#x", now_ms, Duration::from_secs(900))
+        .await
+        .unwrap());
+    w.rt.app
+        .store
+        .add_waiter(&callout_app::records::DialTask::dial("occ_waiting", 0))
+        .await
+        .unwrap();
+    let ddb = aws_sdk_dynamodb::Client::new(&w.rt.sdk);
+    let items = ddb
+        .scan()
+        .table_name(&w.rt.app.config.table_name)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let now = chrono::Utc::now().timestamp();
+    let day = 86_400;
+    let mut kinds = std::collections::BTreeSet::new();
+    for item in &items {
+        let pk = item["pk"].as_s().unwrap();
+        let sk = item["sk"].as_s().unwrap();
+        let kind = format!(
+            "{}/{}",
+            pk.split('#').next().unwrap(),
+            sk.split('#').next().unwrap()
+        );
+        if sk == "SETTINGS" {
+            assert!(!item.contains_key("ttl"), "the settings are kept");
+            continue;
+        }
+        let ttl: i64 = item
+            .get("ttl")
+            .unwrap_or_else(|| panic!("{kind} has no ttl"))
+            .as_n()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let expected = if pk.starts_with("SHIFT#") {
+            30 * day
+        } else {
+            day
+        };
+        assert!(
+            (ttl - (now + expected)).abs() < 600,
+            "{kind}: ttl {ttl}, expected about {}",
+            now + expected
+        );
+        kinds.insert(kind);
+    }
+    for kind in [
+        "SHIFT/SHIFT",
+        "SHIFT/ATTEMPT",
+        "PACING/SLOT",
+        "PACING/WATCHDOG",
+        "PACING_WAIT/WAIT",
+    ] {
+        assert!(kinds.contains(kind), "{kind} not seen: {kinds:?}");
+    }
+}
+
+/// The audio route answers 404 for an attempt whose audio was never made (its call used
+/// `<Say>`), not 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_audio_for_a_missing_object_is_404() {
+    let w = World::new().await;
+    w.sim.set_tts_failure(Some(TtsFailure::ServerError));
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = new_occ("noaudio");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    w.finished(&occ).await;
+    for id in [format!("{occ}.0"), format!("{occ}.7"), "nodot".to_string()] {
+        let url = format!("{}/api/outbound/audio/{id}", w.rt.base_url);
+        let sig = callout_core::signature::sign(&w.sim.config().auth_token, &url, &[]);
+        let r = w
+            .http
+            .get(&url)
+            .header("X-Twilio-Signature", sig)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{id}");
     }
 }

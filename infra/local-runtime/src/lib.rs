@@ -46,6 +46,8 @@ pub struct Options {
     pub duplicate_deliveries: bool,
     /// Longest wait for ElevenLabs (`ELEVENLABS_BUDGET_MS`).
     pub tts_budget: Duration,
+    /// Days the call log is kept (`CALL_LOG_RETENTION_DAYS`).
+    pub call_log_retention_days: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -75,6 +77,7 @@ impl Options {
             max_concurrent_calls: 5,
             duplicate_deliveries: false,
             tts_budget: Duration::from_secs(8),
+            call_log_retention_days: callout_app::adapters::store::CALL_LOG_RETENTION_DAYS,
         }
     }
 
@@ -105,6 +108,12 @@ impl Options {
                 .context("TIME_SCALE must be a number >= 1")?;
         }
         o.public_base_url = var("PUBLIC_BASE_URL");
+        if let Some(s) = var("CALL_LOG_RETENTION_DAYS") {
+            o.call_log_retention_days =
+                s.parse().ok().filter(|d| (1..=3650).contains(d)).context(
+                    "CALL_LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650",
+                )?;
+        }
         if let Some(s) = var("MAX_CONCURRENT_CALLS") {
             o.max_concurrent_calls = s
                 .parse()
@@ -257,6 +266,7 @@ impl LocalRuntime {
             time_scale: options.time_scale,
             max_concurrent_calls: options.max_concurrent_calls,
             dial_max_receive_count: provision::MAX_RECEIVE_COUNT,
+            call_log_retention_days: options.call_log_retention_days,
             ..Config::default()
         };
         let functions = Arc::new(Functions::new(&config, &sdk, &http));

@@ -95,12 +95,7 @@ fn twilio_error(status: StatusCode, code: u32, message: impl Into<String>) -> Re
 }
 
 /// Basic auth and the path's AccountSid; Err is the 401 to send.
-fn authenticate(
-    sim: &Sim,
-    op: RestOp,
-    account: &str,
-    headers: &HeaderMap,
-) -> Result<(), Response> {
+fn authenticate(sim: &Sim, op: RestOp, account: &str, headers: &HeaderMap) -> Result<(), Response> {
     if let Some(r) = sim.account_refusal() {
         sim.note_refusal(op, r);
         return Err(refusal(r));

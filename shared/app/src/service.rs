@@ -892,7 +892,7 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     if let Some(k) = shift.assigned_attempt {
         app.store.set_winner_outcome(occ, k).await?;
     }
-    let mut cancelled = 0;
+    let mut to_end = Vec::new();
     for a in app.store.list_attempts(occ).await? {
         // The winner's own attempt already has its outcome.
         if a.outcome.is_some() {
@@ -906,14 +906,17 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
             .set_outcome(occ, a.attempt, Outcome::Canceled, None)
             .await?
         {
-            cancelled += 1;
-            if let Some(sid) = &a.call_sid {
-                if let Err(e) = app.twilio().end_call(sid).await {
-                    warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
-                }
-            }
+            to_end.push(a.call_sid);
         }
     }
+    let cancelled = to_end.len();
+    // Ended at once, not one after another: the task's worst case counts one Twilio budget.
+    futures::future::join_all(to_end.iter().flatten().map(|sid| async move {
+        if let Err(e) = app.twilio().end_call(sid).await {
+            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+        }
+    }))
+    .await;
     info!(occurrence_id = %occ, live_calls_ended = cancelled, "outbound_calls_cancelled");
     if app.faults.trip(faults::CRASH_AFTER_CALLS_ENDED, occ) {
         anyhow::bail!("injected crash after the other calls were ended");

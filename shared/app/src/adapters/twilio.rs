@@ -45,7 +45,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const MIN_TRY: Duration = Duration::from_millis(500);
 /// A queue task's budget for one operation (the dialer), and a webhook's (which must answer
 /// Twilio well within its 15 s, and within 10 s by our rule).
-pub const TASK_BUDGET: Duration = Duration::from_secs(10);
+pub const TASK_BUDGET: Duration = Duration::from_secs(5);
 pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
 
 /// Twilio error codes that refuse the account rather than one request
@@ -140,11 +140,16 @@ impl Twilio {
         &self,
         tail: &str,
         form: Option<&[(&str, &str)]>,
+        deadline: Instant,
     ) -> Result<Resource, TwilioError> {
-        let deadline = Instant::now() + self.budget;
         let mut attempt = 1;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
+            if left < MIN_TRY {
+                return Err(TwilioError::Unavailable(
+                    "no time left in this operation's budget".into(),
+                ));
+            }
             let result = self
                 .request_once(tail, form, left.min(REQUEST_TIMEOUT))
                 .await;
@@ -192,7 +197,8 @@ impl Twilio {
     }
 
     async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
-        self.request(tail, Some(form)).await
+        self.request(tail, Some(form), Instant::now() + self.budget)
+            .await
     }
 
     /// Place an outbound call; returns its CallSid.
@@ -220,13 +226,20 @@ impl Twilio {
 
     /// End a call whatever state it is in: `canceled` stops a queued or ringing call,
     /// `completed` hangs up one in progress. A call that already ended is not an error.
+    /// Both requests share one budget.
     pub async fn end_call(&self, sid: &str) -> Result<(), TwilioError> {
         let tail = format!("Calls/{sid}.json");
-        let first = self.post(&tail, &[("Status", "canceled")]).await;
+        let deadline = Instant::now() + self.budget;
+        let first = self
+            .request(&tail, Some(&[("Status", "canceled")]), deadline)
+            .await;
         match first {
             Ok(r) if r.status.as_deref() == Some("canceled") => Ok(()),
             Ok(_) | Err(TwilioError::Refused { .. }) => {
-                match self.post(&tail, &[("Status", "completed")]).await {
+                match self
+                    .request(&tail, Some(&[("Status", "completed")]), deadline)
+                    .await
+                {
                     Ok(_) | Err(TwilioError::Refused { .. }) => Ok(()),
                     Err(e) => Err(e),
                 }
@@ -244,7 +257,13 @@ impl Twilio {
 
     /// A call's current status and duration (for an attempt whose final callback never came).
     pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
-        let r = self.request(&format!("Calls/{sid}.json"), None).await?;
+        let r = self
+            .request(
+                &format!("Calls/{sid}.json"),
+                None,
+                Instant::now() + self.budget,
+            )
+            .await?;
         let duration = match &r.duration {
             Some(serde_json::Value::String(d)) => d.parse().ok(),
             Some(serde_json::Value::Number(n)) => n.as_u64().map(|d| d as u32),
@@ -274,6 +293,66 @@ fn classify_transport(e: reqwest::Error) -> TwilioError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that accepts connections and never answers, or answers 503 at once.
+    async fn server(answer: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let tries = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = tries.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    if answer {
+                        let body = r#"{"code":20503,"message":"Service Unavailable","status":503}"#;
+                        let resp = format!("HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                        let _ = socket.write_all(resp.as_bytes()).await;
+                    } else {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                    }
+                });
+            }
+        });
+        (base, tries)
+    }
+
+    #[tokio::test]
+    async fn an_operation_never_outlasts_its_budget() {
+        let budget = Duration::from_millis(1500);
+        for answer in [false, true] {
+            let (base, tries) = server(answer).await;
+            let twilio = Twilio::new(
+                reqwest::Client::new(),
+                &base,
+                "AC1",
+                "t",
+                "+61255501234",
+                budget,
+            );
+            let start = Instant::now();
+            let result = twilio.end_call("CA1").await;
+            let took = start.elapsed();
+            assert!(result.is_err(), "{result:?}");
+            assert!(
+                took <= budget + Duration::from_millis(200),
+                "{answer}: {took:?}"
+            );
+            let tries = tries.load(std::sync::atomic::Ordering::SeqCst);
+            if answer {
+                // Fast 503s: every try the policy allows, with backoff in between.
+                assert_eq!(tries, ATTEMPTS, "{tries}");
+            } else {
+                // Silence: one try, cut at the budget (a timeout is never retried).
+                assert_eq!(tries, 1);
+                assert!(took >= budget - Duration::from_millis(600), "{took:?}");
+            }
+        }
+    }
 
     fn body(code: i64) -> Vec<u8> {
         serde_json::json!({"code": code, "message": "m", "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": 400})
