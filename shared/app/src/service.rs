@@ -168,10 +168,9 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     let (shift, slot) = match placeable(shift, existing.is_some(), k) {
         Ok(placeable) => placeable,
         Err(why) => {
-            if let Some(a) = existing
-                .as_ref()
-                .filter(|a| a.outcome.is_some() && a.call_sid.is_none() && !a.advanced)
-            {
+            if let Some(a) = existing.as_ref().filter(|a| {
+                a.outcome == Some(Outcome::Failed) && a.call_sid.is_none() && !a.advanced
+            }) {
                 // A refused call whose step stopped after its outcome, before moving on.
                 info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_refused_attempt");
                 return call_ended(app, a).await;
@@ -623,7 +622,12 @@ async fn check_call(app: &App, task: &DialTask) -> Result<()> {
             error!(occurrence_id = %occ, attempt = k, code, error = %message, "call_status_refused");
             again().await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            if let TwilioError::Account { code, message } = &e {
+                error!(occurrence_id = %occ, attempt = k, code, error = %message, alarm = true, "twilio_account_refused");
+            }
+            Err(e.into())
+        }
     }
 }
 
@@ -676,8 +680,19 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
         // Also when the shift was marked unfilled by a step that stopped before its event:
         // the attempt is marked advanced only once the event is out.
         (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, Advance::Unfilled) => {
-            if shift.status == ShiftStatus::Open && app.store.mark_unfilled(occ).await? {
-                info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+            if shift.status == ShiftStatus::Open {
+                if app.store.mark_unfilled(occ).await? {
+                    info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+                } else if app
+                    .store
+                    .get_shift(occ)
+                    .await?
+                    .is_none_or(|s| s.status != ShiftStatus::UnfilledAfterCalls)
+                {
+                    // Taken meanwhile (a reply by SMS as the last call ended): not unfilled.
+                    app.store.mark_advanced(occ, attempt.attempt).await?;
+                    return Ok(());
+                }
             }
             if app.faults.trip(faults::CRASH_AFTER_UNFILLED, occ) {
                 anyhow::bail!("injected crash after the shift was marked unfilled");
