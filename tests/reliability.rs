@@ -946,7 +946,16 @@ async fn a_crash_after_the_acceptance_write_still_confirms_and_ends_the_other_ca
     assert_eq!(status, 500, "the acceptance's function crashed");
     let log = w.finished(&occ).await;
     assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
-    assert_eq!(outcomes(&log), ["Canceled"], "Alice's call was ended");
+    assert_eq!(outcomes(&log), ["Canceled"]);
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert!(
+        alice
+            .events
+            .iter()
+            .any(|e| matches!(e, callout_sim::CallEvent::UpdatedByApi(_))),
+        "Alice's live call was ended through the API: {:?}",
+        alice.events
+    );
     assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
     eventually("Bob's confirmation", || {
         w.sim.messages().iter().any(|m| m.to == BOB.phone)
