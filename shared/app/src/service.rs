@@ -132,18 +132,9 @@ pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
     }
 }
 
-/// The first retry of a failed task comes this long after it failed, each later one twice as
-/// long, up to SQS's longest (15 minutes; before TIME_SCALE): with the redrive's 5 receives, a
-/// task fails for about 15 minutes (an expired token, an outage) before it is dead-lettered.
-pub const RETRY_BASE_SECS: u64 = 60;
-pub const RETRY_MAX_SECS: u64 = 900;
-
-/// The wait before a task that failed on receive `receives` is tried again.
+/// The wait before a task that failed on receive `receives` is tried again (at TIME_SCALE).
 pub fn retry_backoff(app: &App, receives: u32) -> std::time::Duration {
-    let secs = RETRY_BASE_SECS
-        .saturating_mul(1u64 << receives.saturating_sub(1).min(16))
-        .min(RETRY_MAX_SECS);
-    at_least_a_second(app, secs)
+    at_least_a_second(app, callout_core::retry::backoff_secs(receives))
 }
 
 /// A failed task comes back after an exponential backoff (its visibility timeout changed)

@@ -49,6 +49,11 @@ pub const CALL_LOG_RETENTION_DAYS: u32 = 90;
 /// write: far beyond any lease (15 minutes), so only abandoned ones expire.
 pub const INTERNAL_RETENTION: chrono::Duration = chrono::Duration::days(1);
 
+/// A time as RFC 3339 with microseconds and `+00:00`, always the same width.
+fn fixed_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+}
+
 /// The `ttl` attribute: `at` in epoch seconds.
 fn ttl(at: DateTime<Utc>) -> AttributeValue {
     n(at.timestamp())
@@ -484,8 +489,9 @@ impl Store {
             )
             .expression_attribute_names("#f", flag)
             .expression_attribute_names("#d", format!("{flag}Done"))
-            .expression_attribute_values(":t", s(now.to_rfc3339()))
-            .expression_attribute_values(":stale", s(stale_before.to_rfc3339()))
+            // One fixed width, so that the string comparison is the time order.
+            .expression_attribute_values(":t", s(fixed_time(now)))
+            .expression_attribute_values(":stale", s(fixed_time(stale_before)))
             .return_values_on_condition_check_failure(
                 aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
             )
