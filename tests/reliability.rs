@@ -865,6 +865,35 @@ async fn a_refused_account_burns_nobodys_turn_and_the_campaign_resumes_with_the_
     assert_eq!(outcomes(&log), ["Declined", "Accepted"]);
 }
 
+/// A suspended account (20005) is not the winner's fault: `ShiftFilled` goes out at once, the
+/// confirmation is retried (not recorded as refused) and sent when the account works again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_account_delays_the_confirmation_but_not_shift_filled() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let occ = new_occ("suspended");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    w.sim.refuse_account(Some(Refusal::ACCOUNT_SUSPENDED));
+    assert_eq!(w.accept_by_sms(&occ, &BOB).await.0, 200);
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+    let refused = log_lines_of("twilio_account_refused", &occ);
+    assert!(!refused.is_empty() && refused.iter().all(|l| l["fields"]["code"] == 20005));
+    let log = w.call_log(&occ).await;
+    assert!(
+        log["confirmationSms"].is_null(),
+        "not refused for Bob: {log}"
+    );
+    assert!(w.sim.messages().is_empty());
+    w.sim.refuse_account(None);
+    let log = w
+        .wait_for(&occ, "the confirmation", |log| {
+            log["confirmationSms"]["status"] == "sent"
+        })
+        .await;
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
+    assert_eq!(w.sim.messages().len(), 1);
+    assert_eq!(w.sim.messages()[0].to, BOB.phone);
+}
+
 /// ElevenLabs refusing the key is the account's fault: every call still says the offer with
 /// `<Say>`, and one alarm line says why, not one per call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
