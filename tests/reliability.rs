@@ -1183,13 +1183,14 @@ async fn every_record_carries_its_ttl() {
     w.wave3_completed(&b, &[&BOB]).await;
     w.finished(&a).await;
     w.finished(&b).await;
-    // A held call slot and a waiting task's record, as they are during a call.
+    // A held call slot and a waiting task's record, as they are during a call (slot 7: the
+    // campaign's own slot may still be held while its last call's end is processed).
     let now_ms = chrono::Utc::now().timestamp_millis();
     assert!(w
         .rt
         .app
         .store
-        .take_call_slot(0, "held#0#x", now_ms, Duration::from_secs(900))
+        .take_call_slot(7, "held#0#x", now_ms, Duration::from_secs(900))
         .await
         .unwrap());
     w.rt.app
