@@ -179,6 +179,9 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
                 None if task.waiting_since.is_some() => wake_waiters(app).await?,
                 None => {}
             }
+            if why == "dial_task_duplicate" {
+                return duplicate(existing.as_ref());
+            }
             return Ok(());
         }
     };
@@ -197,7 +200,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         let theirs = app.store.get_attempt(occ, k).await?;
         give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
-        return Ok(());
+        return duplicate(theirs.as_ref());
     }
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
@@ -267,6 +270,20 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             error!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_unconfirmed");
             Ok(())
         }
+    }
+}
+
+/// Another copy of this task (a duplicate delivery, or this task redelivered while its first
+/// run goes on) has the attempt. Done when its call is placed or has an outcome; while the
+/// call is still being placed, this copy is tried again later rather than dropped: the other
+/// copy may yet find that Twilio did nothing, take the attempt back and fail, and its own
+/// message may be the one this copy's success would delete.
+fn duplicate(theirs: Option<&Attempt>) -> Result<()> {
+    match theirs {
+        Some(a) if a.call_sid.is_none() && a.outcome.is_none() => {
+            anyhow::bail!("another copy of this dial task is placing the call")
+        }
+        _ => Ok(()),
     }
 }
 
