@@ -162,6 +162,33 @@ async fn every_dial_task_delivered_twice_at_once_places_one_call() {
     );
 }
 
+/// Two copies of one dial task at once while Twilio is unavailable: the copy that placed
+/// nothing takes the attempt back and fails; the copy that found the call still being placed
+/// must fail too (be retried), or its success would delete the only message left to call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_a_dial_task_whose_call_is_still_being_placed_is_retried_not_dropped() {
+    let w = World::new().await;
+    let occ = new_occ("copyinflight");
+    w.quiet_shift(&occ, 1).await;
+    w.sim.fail_next_rest(RestOp::CreateCall, 503, 3);
+    let record = |id: &str| serde_json::json!({"messageId": id, "receiptHandle": id, "body": format!(r#"{{"occurrenceId":"{occ}","attempt":0}}"#), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "us-east-1"});
+    let batch: callout_app::aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(serde_json::json!({"Records": [record("m1"), record("m2")]}))
+            .unwrap();
+    let resp = callout_app::handlers::dialer(
+        &w.rt.app,
+        callout_app::lambda_runtime::LambdaEvent::new(batch, Default::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.batch_item_failures.len(), 2, "both copies come back");
+    assert!(w.call_log(&occ).await["calls"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(w.sim.calls().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_and_reordered_status_callbacks_move_the_campaign_once() {
     let w = World::new().await;
