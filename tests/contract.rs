@@ -158,6 +158,7 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
         ACCOUNT_SID,
         "contract-auth-token",
         "+61255501234",
+        callout_app::adapters::twilio::TASK_BUDGET,
     );
     let q = "occurrenceId=occ_123&attempt=0";
     let sid = twilio
@@ -279,6 +280,7 @@ async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
         ACCOUNT_SID,
         "t",
         "+61255501234",
+        std::time::Duration::from_secs(5),
     );
     let q = "occurrenceId=occ_123&attempt=0";
     twilio

@@ -2,7 +2,7 @@
 //! callbacks, throttling, failing speech, forged requests and poison tasks, each injected on
 //! the local AWS with the simulated Twilio. docs/RELIABILITY.md maps each fault to its test.
 
-use callout_sim::{Behaviour, CallbackDelivery, RestOp, SimConfig, TtsFailure};
+use callout_sim::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
 use e2e::*;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -160,6 +160,33 @@ async fn every_dial_task_delivered_twice_at_once_places_one_call() {
         1,
         "redelivered tasks never call again"
     );
+}
+
+/// Two copies of one dial task at once while Twilio is unavailable: the copy that placed
+/// nothing takes the attempt back and fails; the copy that found the call still being placed
+/// must fail too (be retried), or its success would delete the only message left to call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_a_dial_task_whose_call_is_still_being_placed_is_retried_not_dropped() {
+    let w = World::new().await;
+    let occ = new_occ("copyinflight");
+    w.quiet_shift(&occ, 1).await;
+    w.sim.fail_next_rest(RestOp::CreateCall, 503, 3);
+    let record = |id: &str| serde_json::json!({"messageId": id, "receiptHandle": id, "body": format!(r#"{{"occurrenceId":"{occ}","attempt":0}}"#), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn", "awsRegion": "us-east-1"});
+    let batch: callout_app::aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(serde_json::json!({"Records": [record("m1"), record("m2")]}))
+            .unwrap();
+    let resp = callout_app::handlers::dialer(
+        &w.rt.app,
+        callout_app::lambda_runtime::LambdaEvent::new(batch, Default::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.batch_item_failures.len(), 2, "both copies come back");
+    assert!(w.call_log(&occ).await["calls"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(w.sim.calls().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -862,4 +889,535 @@ async fn the_sorry_and_retry_is_bounded() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
+}
+
+// ------------------------------------------------------------------ 9. when the world says no
+
+/// The confirmation SMS a person will never get (opted out, not a mobile) is recorded on the
+/// shift and never retried; `ShiftFilled` goes out all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_confirmation_sms_is_recorded_never_retried_and_shift_filled_is_sent() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.sim.refuse_sms_to(BOB.phone, Refusal::OPTED_OUT);
+    w.sim.refuse_sms_to(CAROL.phone, Refusal::NOT_MOBILE);
+    for (person, code) in [(&BOB, 21610), (&CAROL, 21614)] {
+        let occ = new_occ("smsrefused");
+        w.wave3_completed(&occ, &[&ALICE, person]).await;
+        let (status, _) = w.accept_by_sms(&occ, person).await;
+        assert_eq!(status, 200, "the acceptance stands");
+        assert_eq!(
+            w.events_of(&occ, "ShiftFilled", 1).await.len(),
+            1,
+            "ShiftFilled is sent once"
+        );
+        let log = w
+            .wait_for(&occ, "the refusal on the call log", |log| {
+                !log["confirmationSms"].is_null()
+            })
+            .await;
+        assert_eq!(log["status"], "ASSIGNED");
+        assert_eq!(log["confirmationSms"]["status"], "refused", "{log}");
+        assert_eq!(log["confirmationSms"]["code"], code, "{log}");
+        assert!(log["confirmationSms"]["reason"].as_str().unwrap().len() > 5);
+        let alarms = log_lines_of("confirmation_sms_refused", &occ);
+        assert_eq!(alarms.len(), 1, "{alarms:?}");
+        assert_eq!(alarms[0]["fields"]["alarm"], true);
+        assert_eq!(alarms[0]["fields"]["code"], code);
+    }
+    // Never retried: Twilio was asked once per shift.
+    let asked = w
+        .sim
+        .refusals()
+        .iter()
+        .filter(|(op, _)| *op == RestOp::Message)
+        .count();
+    assert_eq!(asked, 2);
+    assert!(w.sim.messages().is_empty());
+    assert!(log_lines("dial_task_dead_lettered")
+        .iter()
+        .all(|l| !l["fields"]["occurrence_id"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("occ_smsrefused")));
+}
+
+/// A wrong or rotated auth token is the account's fault: nobody is marked, the task is
+/// retried with backoff and then dead-lettered with an alarm line; redriven once the token
+/// works, the campaign goes on with the person whose turn it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_account_burns_nobodys_turn_and_the_campaign_resumes_with_the_same_person() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    w.sim.refuse_account(Some(Refusal::BAD_CREDENTIALS));
+    let occ = new_occ("badtoken");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let sqs = aws_sdk_sqs::Client::new(&w.rt.sdk);
+    let start = std::time::Instant::now();
+    let dead = loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&w.rt.provisioned.dial_dlq_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if let Some(m) = out.messages.unwrap_or_default().pop() {
+            break m;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the task never reached the dead-letter queue"
+        );
+    };
+    let body = dead.body.clone().unwrap_or_default();
+    assert!(body.contains(&occ), "{body}");
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["status"], "OPEN", "{log}");
+    assert!(
+        log["calls"].as_array().unwrap().is_empty(),
+        "no attempt: {log}"
+    );
+    assert!(w.sim.calls().is_empty());
+    let refused = log_lines_of("twilio_account_refused", &occ);
+    assert_eq!(refused.len(), 5, "one per receive: {refused:?}");
+    assert!(refused
+        .iter()
+        .all(|l| l["fields"]["alarm"] == true && l["fields"]["code"] == 20003));
+    let dead_lettered = log_lines_of("dial_task_dead_lettered", &occ);
+    assert_eq!(dead_lettered.len(), 1);
+    assert_eq!(dead_lettered[0]["fields"]["alarm"], true);
+    // The retries backed off: each came later after its failure than the one before.
+    let at: Vec<chrono::DateTime<chrono::Utc>> = refused
+        .iter()
+        .map(|l| l["timestamp"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(at
+        .windows(2)
+        .all(|p| p[1] - p[0] >= chrono::Duration::milliseconds(900)));
+
+    // The token is fixed; the operator redrives the dead-letter queue.
+    w.sim.refuse_account(None);
+    sqs.send_message()
+        .queue_url(&w.rt.provisioned.dial_queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+    let log = w.finished(&occ).await;
+    assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob"]);
+    assert_eq!(outcomes(&log), ["Declined", "Accepted"]);
+}
+
+/// A suspended account (20005) is not the winner's fault: `ShiftFilled` goes out at once, the
+/// confirmation is retried (not recorded as refused) and sent when the account works again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_account_delays_the_confirmation_but_not_shift_filled() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let occ = new_occ("suspended");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    w.sim.refuse_account(Some(Refusal::ACCOUNT_SUSPENDED));
+    assert_eq!(w.accept_by_sms(&occ, &BOB).await.0, 200);
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+    let refused = log_lines_of("twilio_account_refused", &occ);
+    assert!(!refused.is_empty() && refused.iter().all(|l| l["fields"]["code"] == 20005));
+    let log = w.call_log(&occ).await;
+    assert!(
+        log["confirmationSms"].is_null(),
+        "not refused for Bob: {log}"
+    );
+    assert!(w.sim.messages().is_empty());
+    w.sim.refuse_account(None);
+    let log = w
+        .wait_for(&occ, "the confirmation", |log| {
+            log["confirmationSms"]["status"] == "sent"
+        })
+        .await;
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
+    assert_eq!(w.sim.messages().len(), 1);
+    assert_eq!(w.sim.messages()[0].to, BOB.phone);
+}
+
+/// ElevenLabs refusing the key is the account's fault: every call still says the offer with
+/// `<Say>`, and one alarm line says why, not one per call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_elevenlabs_key_says_the_offer_with_one_alarm_line() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.sim.set_tts_failure(Some(TtsFailure::Unauthorized));
+    w.phone(&ALICE, Behaviour::Accept);
+    for i in 0..3 {
+        let occ = new_occ(&format!("ttskey{i}"));
+        w.wave3_completed(&occ, &[&ALICE]).await;
+        assert_eq!(w.finished(&occ).await["status"], "ASSIGNED");
+    }
+    for call in w.sim.calls() {
+        assert_eq!(call.heard()[0], default_offer("Alice"));
+    }
+    assert_eq!(w.sim.tts_requests(), 3, "each call tried the speech");
+    let alarms = log_lines("tts_key_refused");
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!(alarms[0]["fields"]["alarm"], true);
+}
+
+/// A call whose final status never comes and which Twilio refuses to describe is given up
+/// after a bounded number of checks: `Failed`, an alarm line, and the next person is called.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_twilio_keeps_refusing_to_describe_is_given_up_and_the_next_person_called() {
+    let w = World::new().await;
+    w.sim.set_callback_delivery(CallbackDelivery::DropFinal);
+    w.sim.refuse_next_rest(
+        RestOp::FetchCall,
+        Refusal {
+            status: 404,
+            code: 20404,
+        },
+        100,
+    );
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = new_occ("checkrefused");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["Failed", "Accepted"]);
+    let gave_up: Vec<_> = log_lines_of("call_check_gave_up", &occ)
+        .into_iter()
+        .filter(|l| l["fields"]["attempt"] == 0)
+        .collect();
+    assert_eq!(gave_up.len(), 1, "{gave_up:?}");
+    assert_eq!(gave_up[0]["fields"]["alarm"], true);
+    // Twilio was asked a bounded number of times: three times about Alice's call, at most as
+    // often about Bob's (whose final status is lost too, so his call is given up on as well).
+    let fetches = w
+        .sim
+        .refusals()
+        .iter()
+        .filter(|(op, _)| *op == RestOp::FetchCall)
+        .count() as u32;
+    let most = callout_app::service::MAX_REFUSED_CHECKS;
+    assert!((most..=2 * most).contains(&fetches), "{fetches}");
+}
+
+// ------------------------------------------------------------------ 10. crash windows
+
+/// A crash right after the acceptance's write, by SMS (the caller does not retry) and by
+/// phone (Twilio plays its error and hangs up): the SMS, `ShiftFilled` and the end of the
+/// other live call still happen, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_acceptance_write_still_confirms_and_ends_the_other_calls() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.enable(1, 1).await;
+    use callout_app::faults::CRASH_AFTER_ACCEPTANCE;
+    // By SMS while Alice's call is live.
+    w.phone(&ALICE, Behaviour::HoldUntilEnded);
+    let occ = new_occ("crashsms");
+    w.rt.app.faults.arm(CRASH_AFTER_ACCEPTANCE, &occ);
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    w.wait_answered(&ALICE).await;
+    let (status, _) = w.accept_by_sms(&occ, &BOB).await;
+    assert_eq!(status, 500, "the acceptance's function crashed");
+    let log = w.finished(&occ).await;
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
+    assert_eq!(outcomes(&log), ["Canceled"]);
+    let alice = &w.sim.calls_to(ALICE.phone)[0];
+    assert!(
+        alice
+            .events
+            .iter()
+            .any(|e| matches!(e, callout_sim::CallEvent::UpdatedByApi(_))),
+        "Alice's live call was ended through the API: {:?}",
+        alice.events
+    );
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+    eventually("Bob's confirmation", || {
+        w.sim.messages().iter().any(|m| m.to == BOB.phone)
+    })
+    .await;
+    // By phone: Carol presses 1, the webhook crashes after the write.
+    w.phone(&CAROL, Behaviour::Accept);
+    let occ = new_occ("crashphone");
+    w.rt.app.faults.arm(CRASH_AFTER_ACCEPTANCE, &occ);
+    w.wave3_completed(&occ, &[&CAROL]).await;
+    let log = w
+        .wait_for(&occ, "Carol's call marked accepted", |log| {
+            outcomes(log) == ["Accepted"]
+        })
+        .await;
+    assert_eq!(log["acceptedBy"]["employeeId"], CAROL.employee_id);
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+    eventually("Carol's confirmation", || {
+        w.sim.messages().iter().any(|m| m.to == CAROL.phone)
+    })
+    .await;
+    assert_eq!(w.sim.messages().len(), 2, "one confirmation each");
+}
+
+/// Crashes after a decline, after a final status, after a refused call's outcome and after
+/// the next call was queued: the next person is called, once, by the step that comes next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_a_decline_a_final_status_a_refusal_or_an_advance_still_calls_the_next_person(
+) {
+    use callout_app::faults::*;
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    for fault in [
+        CRASH_AFTER_DECLINE,
+        CRASH_AFTER_FINAL_STATUS,
+        CRASH_AFTER_NEXT_CALL_QUEUED,
+    ] {
+        let occ = new_occ("crashnext");
+        w.rt.app.faults.arm(fault, &occ);
+        let before = w.sim.calls().len();
+        w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+        let log = w.finished(&occ).await;
+        assert_eq!(outcomes(&log), ["Declined", "Accepted"], "{fault}");
+        let calls: Vec<_> = w.sim.calls()[before..]
+            .iter()
+            .map(|c| c.to.clone())
+            .collect();
+        assert_eq!(calls, [ALICE.phone, BOB.phone], "{fault}: one call each");
+    }
+    // Alice's number refused, the step crashes after her outcome: the retried task (or the
+    // call's first check, whichever comes first) moves on at once, not two check periods
+    // later as for a call never confirmed.
+    let occ = new_occ("crashrefused");
+    w.rt.app.faults.arm(CRASH_AFTER_CALL_REFUSED, &occ);
+    w.sim.fail_next_rest(RestOp::CreateCall, 400, 1);
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["Failed", "Accepted"]);
+    assert!(log_lines_of("call_never_confirmed", &occ).is_empty());
+}
+
+/// A crash after the shift was marked unfilled, before its event: the retried step sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_marking_the_shift_unfilled_still_sends_its_event() {
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    let occ = new_occ("crashunfilled");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::CRASH_AFTER_UNFILLED, &occ);
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    assert_eq!(w.finished(&occ).await["status"], "UNFILLED_AFTER_CALLS");
+    assert_eq!(
+        w.events_of(&occ, "ShiftUnfilledAfterCalls", 1).await.len(),
+        1
+    );
+}
+
+/// Crashes while finishing an acceptance: after ending the other calls, after claiming the
+/// SMS (before sending it), after the SMS (before `ShiftFilled`), after claiming
+/// `ShiftFilled`: each shift still gets one SMS and one `ShiftFilled`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_while_finishing_an_acceptance_loses_no_sms_and_no_event() {
+    use callout_app::faults::*;
+    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    for fault in [
+        CRASH_AFTER_CALLS_ENDED.to_string(),
+        crash_after_claim("confirmationSmsAt"),
+        CRASH_BEFORE_FILLED_EVENT.to_string(),
+        crash_after_claim("filledEventAt"),
+    ] {
+        let occ = new_occ("crashfinish");
+        w.rt.app.faults.arm(&fault, &occ);
+        let before = w.sim.messages().len();
+        w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+        assert_eq!(w.accept_by_sms(&occ, &BOB).await.0, 200);
+        assert_eq!(
+            w.events_of(&occ, "ShiftFilled", 1).await.len(),
+            1,
+            "{fault}"
+        );
+        let log = w
+            .wait_for(&occ, "the confirmation recorded", |log| {
+                log["confirmationSms"]["status"] == "sent"
+            })
+            .await;
+        assert_eq!(log["status"], "ASSIGNED");
+        assert_eq!(w.sim.messages().len() - before, 1, "{fault}: one SMS");
+    }
+}
+
+// ------------------------------------------------------------------ 11. bounded everything
+
+/// Each function's Lambda timeout in `template.yaml` (its own, else the Globals'), by binary,
+/// and the environment the template gives it.
+fn template_functions() -> HashMap<String, (Duration, serde_yaml::Value)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(root.join("template.yaml")).unwrap();
+    // The template's short-form intrinsics (!Ref, !Sub…) are tags serde_yaml keeps as tags.
+    let t: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let global = t["Globals"]["Function"]["Timeout"].as_u64().unwrap();
+    let mut out = HashMap::new();
+    for (_, r) in t["Resources"].as_mapping().unwrap() {
+        if r["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let binary = r["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let timeout = r["Properties"]["Timeout"].as_u64().unwrap_or(global);
+        let env = r["Properties"]["Environment"]["Variables"].clone();
+        out.insert(binary, (Duration::from_secs(timeout), env));
+    }
+    out
+}
+
+/// The dialer's worst case per task (speech budget + Twilio's tries and backoff + the AWS
+/// allowance) stays under its Lambda timeout with a fifth to spare, and every webhook answers
+/// within 10 s (Twilio waits 15) with the same margin, whatever the template says today.
+#[test]
+fn every_functions_worst_case_fits_its_timeout_with_a_margin() {
+    use callout_app::limits;
+    let functions = template_functions();
+    let margin = |timeout: Duration| timeout.mul_f64(0.8);
+
+    let (dialer_timeout, env) = &functions["dialer"];
+    let speech = env["ELEVENLABS_BUDGET_MS"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(callout_app::Config::default().tts_budget);
+    for (task, worst) in limits::dialer_tasks(speech) {
+        assert!(
+            worst <= margin(*dialer_timeout),
+            "a {task} task can take {worst:?}, the dialer's timeout is {dialer_timeout:?}"
+        );
+    }
+    let worst = limits::dialer_worst_case(speech);
+    assert_eq!(
+        worst,
+        Duration::from_secs(23),
+        "8 s speech + 2 x 5 s Twilio + 5 s AWS"
+    );
+
+    for (function, worst) in limits::webhooks() {
+        let (timeout, _) = &functions[function];
+        let limit = margin((*timeout).min(Duration::from_secs(10)));
+        assert!(
+            worst <= limit,
+            "{function} can take {worst:?}, more than {limit:?} ({timeout:?} timeout)"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ 12. retention
+
+/// Shifts and attempts (the call log) expire after the configured retention, call slots and
+/// the waiting line a day after their last write; nothing is kept forever but the settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_record_carries_its_ttl() {
+    let w = World::with(|o| {
+        o.call_log_retention_days = 30;
+        o.max_concurrent_calls = 1;
+    })
+    .await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::Accept);
+    let (a, b) = (new_occ("ttlA"), new_occ("ttlB"));
+    // Two shifts at once with one call slot: one waits in line (and the watchdog is armed).
+    w.wave3_completed(&a, &[&ALICE]).await;
+    w.wave3_completed(&b, &[&BOB]).await;
+    w.finished(&a).await;
+    w.finished(&b).await;
+    // A held call slot and a waiting task's record, as they are during a call (slot 7: the
+    // campaign's own slot may still be held while its last call's end is processed).
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    assert!(w
+        .rt
+        .app
+        .store
+        .take_call_slot(7, "held#0#x", now_ms, Duration::from_secs(900))
+        .await
+        .unwrap());
+    w.rt.app
+        .store
+        .add_waiter(&callout_app::records::DialTask::dial("occ_waiting", 0))
+        .await
+        .unwrap();
+    let ddb = aws_sdk_dynamodb::Client::new(&w.rt.sdk);
+    let items = ddb
+        .scan()
+        .table_name(&w.rt.app.config.table_name)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let now = chrono::Utc::now().timestamp();
+    let day = 86_400;
+    let mut kinds = std::collections::BTreeSet::new();
+    for item in &items {
+        let pk = item["pk"].as_s().unwrap();
+        let sk = item["sk"].as_s().unwrap();
+        let kind = format!(
+            "{}/{}",
+            pk.split('#').next().unwrap(),
+            sk.split('#').next().unwrap()
+        );
+        if sk == "SETTINGS" {
+            assert!(!item.contains_key("ttl"), "the settings are kept");
+            continue;
+        }
+        let ttl: i64 = item
+            .get("ttl")
+            .unwrap_or_else(|| panic!("{kind} has no ttl"))
+            .as_n()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let expected = if pk.starts_with("SHIFT#") {
+            30 * day
+        } else {
+            day
+        };
+        assert!(
+            (ttl - (now + expected)).abs() < 600,
+            "{kind}: ttl {ttl}, expected about {}",
+            now + expected
+        );
+        kinds.insert(kind);
+    }
+    for kind in [
+        "SHIFT/SHIFT",
+        "SHIFT/ATTEMPT",
+        "PACING/SLOT",
+        "PACING/WATCHDOG",
+        "PACING_WAIT/WAIT",
+    ] {
+        assert!(kinds.contains(kind), "{kind} not seen: {kinds:?}");
+    }
+}
+
+/// The audio route answers 404 for an attempt whose audio was never made (its call used
+/// `<Say>`), not 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_audio_for_a_missing_object_is_404() {
+    let w = World::new().await;
+    w.sim.set_tts_failure(Some(TtsFailure::ServerError));
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::Accept);
+    let occ = new_occ("noaudio");
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    w.finished(&occ).await;
+    for id in [format!("{occ}.0"), format!("{occ}.7"), "nodot".to_string()] {
+        let url = format!("{}/api/outbound/audio/{id}", w.rt.base_url);
+        let sig = callout_core::signature::sign(&w.sim.config().auth_token, &url, &[]);
+        let r = w
+            .http
+            .get(&url)
+            .header("X-Twilio-Signature", sig)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{id}");
+    }
 }

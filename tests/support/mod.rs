@@ -48,6 +48,54 @@ pub struct World {
     pub sim: Sim,
     pub rt: LocalRuntime,
     pub http: reqwest::Client,
+    /// Events taken off the events tap by [`World::events_of`].
+    seen_events: std::sync::Mutex<Vec<Value>>,
+}
+
+/// The process's log lines, kept as well as written to stdout, so a test can check which
+/// lines (alarm lines above all) a fault produced. Installed by the first world.
+#[derive(Clone, Default)]
+struct Tee(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        std::io::stdout().write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
+}
+
+fn tee() -> &'static Tee {
+    static TEE: std::sync::OnceLock<Tee> = std::sync::OnceLock::new();
+    TEE.get_or_init(|| {
+        let tee = Tee::default();
+        let sink = tee.clone();
+        callout_app::logging::init_with(move || sink.clone());
+        tee
+    })
+}
+
+/// The log lines so far whose event name (the message) is `event`, as JSON.
+pub fn log_lines(event: &str) -> Vec<Value> {
+    let bytes = tee().0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == event)
+        .collect()
+}
+
+/// The log lines named `event` about shift `occ`.
+pub fn log_lines_of(event: &str, occ: &str) -> Vec<Value> {
+    log_lines(event)
+        .into_iter()
+        .filter(|l| l["fields"]["occurrence_id"] == occ)
+        .collect()
 }
 
 /// The text the default template gives for `first_name` and the standard shift.
@@ -65,7 +113,7 @@ impl World {
     }
 
     pub async fn build(sim_config: SimConfig, tweak: impl FnOnce(&mut Options)) -> World {
-        callout_app::logging::init();
+        tee();
         let sim = Sim::start(sim_config)
             .await
             .expect("simulated Twilio starts");
@@ -80,6 +128,7 @@ impl World {
             sim,
             rt,
             http: reqwest::Client::new(),
+            seen_events: Default::default(),
         }
     }
 
@@ -267,6 +316,57 @@ impl World {
             }
         }
         events
+    }
+
+    /// The events of `detail_type` about shift `occ` told so far: waits until there are at
+    /// least `at_least`, then looks once more so that a second copy would be seen.
+    pub async fn events_of(&self, occ: &str, detail_type: &str, at_least: usize) -> Vec<Value> {
+        let sqs = aws_sdk_sqs::Client::new(&self.rt.sdk);
+        let start = Instant::now();
+        let mut extra_look = true;
+        loop {
+            let out = sqs
+                .receive_message()
+                .queue_url(&self.rt.provisioned.events_tap_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            for m in out.messages.unwrap_or_default() {
+                self.seen_events
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str(m.body.as_deref().unwrap_or("null")).unwrap());
+                if let Some(h) = m.receipt_handle {
+                    let _ = sqs
+                        .delete_message()
+                        .queue_url(&self.rt.provisioned.events_tap_url)
+                        .receipt_handle(h)
+                        .send()
+                        .await;
+                }
+            }
+            let found: Vec<Value> = self
+                .seen_events
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| e["detail-type"] == detail_type && e["detail"]["occurrenceId"] == occ)
+                .cloned()
+                .collect();
+            if found.len() >= at_least {
+                if !extra_look {
+                    return found;
+                }
+                extra_look = false;
+                continue;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {at_least} {detail_type} of {occ}: {found:?}"
+            );
+        }
     }
 
     /// Whether the shift's start schedule still exists.

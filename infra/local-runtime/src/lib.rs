@@ -55,6 +55,8 @@ pub struct Options {
     pub duplicate_deliveries: bool,
     /// Longest wait for ElevenLabs (`ELEVENLABS_BUDGET_MS`).
     pub tts_budget: Duration,
+    /// Days the call log is kept (`CALL_LOG_RETENTION_DAYS`).
+    pub call_log_retention_days: u32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -83,6 +85,7 @@ impl Options {
             parameters: Default::default(),
             duplicate_deliveries: false,
             tts_budget: Duration::from_secs(8),
+            call_log_retention_days: callout_app::adapters::store::CALL_LOG_RETENTION_DAYS,
         }
     }
 
@@ -113,6 +116,12 @@ impl Options {
                 .context("TIME_SCALE must be a number >= 1")?;
         }
         o.public_base_url = var("PUBLIC_BASE_URL");
+        if let Some(s) = var("CALL_LOG_RETENTION_DAYS") {
+            o.call_log_retention_days =
+                s.parse().ok().filter(|d| (1..=3650).contains(d)).context(
+                    "CALL_LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650",
+                )?;
+        }
         if let Some(s) = var("MAX_CONCURRENT_CALLS") {
             o.max_concurrent_calls = s
                 .parse()
@@ -373,6 +382,10 @@ impl LocalRuntime {
             ("TwilioAccountSid", options.twilio_account_sid.clone()),
             ("TwilioFromNumber", options.twilio_from_number.clone()),
             ("ElevenLabsVoiceId", options.elevenlabs_voice_id.clone()),
+            (
+                "CallLogRetentionDays",
+                options.call_log_retention_days.to_string(),
+            ),
             (
                 "MaxConcurrentCalls",
                 options.max_concurrent_calls.to_string(),

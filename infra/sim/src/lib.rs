@@ -55,6 +55,8 @@ pub enum TtsFailure {
     Slow(Duration),
     /// 200 with a few garbage bytes that are not speech.
     Malformed,
+    /// 401 `invalid_api_key`, as for a wrong or revoked key.
+    Unauthorized,
 }
 
 /// How status callbacks travel from the simulated Twilio to the application (fault injection).
@@ -75,7 +77,40 @@ pub enum CallbackDelivery {
 pub enum RestOp {
     CreateCall,
     UpdateCall,
+    /// `GET Calls/{sid}.json`.
+    FetchCall,
     Message,
+}
+
+/// A refusal as Twilio sends it: the HTTP status and Twilio's error code (the JSON body has
+/// `code`, `message`, `more_info` and `status`, as in Twilio's API description).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub code: u32,
+}
+
+impl Refusal {
+    /// 401 / 20003: the credentials do not authenticate (a wrong or rotated auth token).
+    pub const BAD_CREDENTIALS: Refusal = Refusal {
+        status: 401,
+        code: 20003,
+    };
+    /// 401 / 20005: the account is not active (suspended, out of funds).
+    pub const ACCOUNT_SUSPENDED: Refusal = Refusal {
+        status: 401,
+        code: 20005,
+    };
+    /// 400 / 21610: the recipient replied STOP to the sending number.
+    pub const OPTED_OUT: Refusal = Refusal {
+        status: 400,
+        code: 21610,
+    };
+    /// 400 / 21614: not a mobile number.
+    pub const NOT_MOBILE: Refusal = Refusal {
+        status: 400,
+        code: 21614,
+    };
 }
 
 /// What the person (or machine) at a number does when called.
@@ -329,7 +364,13 @@ pub(crate) struct Inner {
     pub tts_requests: AtomicU64,
     pub tts_failure: Mutex<Option<TtsFailure>>,
     pub callback_delivery: Mutex<CallbackDelivery>,
-    pub rest_failures: Mutex<Vec<(RestOp, u16)>>,
+    pub rest_failures: Mutex<Vec<(RestOp, Refusal)>>,
+    /// While set, every REST request is refused with this (an account-wide refusal).
+    pub account_refusal: Mutex<Option<Refusal>>,
+    /// Numbers Twilio refuses to text, and how (e.g. 21610 after the person texted STOP).
+    pub sms_refusals: Mutex<HashMap<String, Refusal>>,
+    /// Every refusal served (injected, account-wide, per number), in order.
+    pub refused: Mutex<Vec<(RestOp, Refusal)>>,
 }
 
 impl Inner {
@@ -382,6 +423,9 @@ impl Sim {
             tts_failure: Mutex::new(None),
             callback_delivery: Mutex::new(CallbackDelivery::Normal),
             rest_failures: Mutex::new(Vec::new()),
+            account_refusal: Mutex::new(None),
+            sms_refusals: Mutex::new(HashMap::new()),
+            refused: Mutex::new(Vec::new()),
         });
         let sim = Sim { inner };
         let app = server::router(sim.clone());
@@ -496,17 +540,29 @@ impl Sim {
             .unwrap_or_else(|e| e.into_inner()) = delivery;
     }
 
-    /// The next `count` requests of `op` fail with HTTP `status` (429 carries Twilio's 20429).
+    /// The next `count` requests of `op` fail with HTTP `status` (429 carries Twilio's 20429,
+    /// 400 21211, 401 20003, anything else 20500).
     pub fn fail_next_rest(&self, op: RestOp, status: u16, count: usize) {
+        let code = match status {
+            429 => 20429,
+            400 => 21211,
+            401 => 20003,
+            _ => 20500,
+        };
+        self.refuse_next_rest(op, Refusal { status, code }, count);
+    }
+
+    /// The next `count` requests of `op` are refused with `refusal`.
+    pub fn refuse_next_rest(&self, op: RestOp, refusal: Refusal, count: usize) {
         let mut f = self
             .inner
             .rest_failures
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        f.extend(std::iter::repeat_n((op, status), count));
+        f.extend(std::iter::repeat_n((op, refusal), count));
     }
 
-    pub(crate) fn take_rest_failure(&self, op: RestOp) -> Option<u16> {
+    pub(crate) fn take_rest_failure(&self, op: RestOp) -> Option<Refusal> {
         let mut f = self
             .inner
             .rest_failures
@@ -514,6 +570,59 @@ impl Sim {
             .unwrap_or_else(|e| e.into_inner());
         let i = f.iter().position(|(o, _)| *o == op)?;
         Some(f.remove(i).1)
+    }
+
+    /// From now on every REST request is refused with `refusal` (e.g. the auth token was
+    /// rotated, the account suspended); `None` makes the account work again.
+    pub fn refuse_account(&self, refusal: Option<Refusal>) {
+        *self
+            .inner
+            .account_refusal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = refusal;
+    }
+
+    pub(crate) fn account_refusal(&self) -> Option<Refusal> {
+        *self
+            .inner
+            .account_refusal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every refusal served so far (what was asked and how it was refused).
+    pub fn refusals(&self) -> Vec<(RestOp, Refusal)> {
+        self.inner
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn note_refusal(&self, op: RestOp, r: Refusal) {
+        self.inner
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((op, r));
+    }
+
+    /// Twilio refuses every SMS to `number` with `refusal` (e.g. [`Refusal::OPTED_OUT`]).
+    pub fn refuse_sms_to(&self, number: &str, refusal: Refusal) {
+        self.inner
+            .sms_refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(number.to_string(), refusal);
+    }
+
+    pub(crate) fn sms_refusal(&self, number: &str) -> Option<Refusal> {
+        self.inner
+            .sms_refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(number)
+            .copied()
     }
 
     pub fn set_tts_failure(&self, failure: Option<TtsFailure>) {

@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use crate::{
-    call, tts, Behaviour, CallEntry, CallEvent, CallRecord, MessageRecord, RestOp, Sim, Update,
+    call, tts, Behaviour, CallEntry, CallEvent, CallRecord, MessageRecord, Refusal, RestOp, Sim,
+    Update,
 };
 
 pub fn router(sim: Sim) -> Router {
@@ -58,15 +59,26 @@ pub fn rfc2822(t: SystemTime) -> String {
 
 /// A failure the test asked for (`Sim::fail_next_rest`), shaped as Twilio's.
 fn injected_failure(sim: &Sim, op: RestOp) -> Option<Response> {
-    let status = sim.take_rest_failure(op)?;
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Some(if status == 429 {
-        twilio_error(code, 20429, "Too Many Requests")
-    } else if status == 400 {
-        twilio_error(code, 21211, "Invalid 'To' Phone Number")
-    } else {
-        twilio_error(code, 20500, "Internal Server Error")
-    })
+    let r = sim.take_rest_failure(op)?;
+    sim.note_refusal(op, r);
+    Some(refusal(r))
+}
+
+/// Twilio's error for `r`, with the message Twilio gives for the common codes.
+fn refusal(r: Refusal) -> Response {
+    let code = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = match r.code {
+        20003 => "Authenticate",
+        20005 => "Account not active",
+        20429 => "Too Many Requests",
+        20500 => "Internal Server Error",
+        21211 => "Invalid 'To' Phone Number",
+        21408 => "Permission to send an SMS has not been enabled for the region indicated by the 'To' number",
+        21610 => "Attempt to send to unsubscribed recipient",
+        21614 => "'To' number is not a valid mobile number",
+        _ => "Refused (simulated)",
+    };
+    twilio_error(code, r.code, message)
 }
 
 fn twilio_error(status: StatusCode, code: u32, message: impl Into<String>) -> Response {
@@ -83,7 +95,11 @@ fn twilio_error(status: StatusCode, code: u32, message: impl Into<String>) -> Re
 }
 
 /// Basic auth and the path's AccountSid; Err is the 401 to send.
-fn authenticate(sim: &Sim, account: &str, headers: &HeaderMap) -> Result<(), Response> {
+fn authenticate(sim: &Sim, op: RestOp, account: &str, headers: &HeaderMap) -> Result<(), Response> {
+    if let Some(r) = sim.account_refusal() {
+        sim.note_refusal(op, r);
+        return Err(refusal(r));
+    }
     let cfg = &sim.inner.config;
     let creds = headers
         .get("authorization")
@@ -217,7 +233,7 @@ async fn create_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::CreateCall, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::CreateCall) {
@@ -289,7 +305,10 @@ async fn fetch_call(
     Path((account, sid)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::FetchCall, &account, &headers) {
+        return r;
+    }
+    if let Some(r) = injected_failure(&sim, RestOp::FetchCall) {
         return r;
     }
     let Some(sid) = sid.strip_suffix(".json") else {
@@ -308,7 +327,7 @@ async fn update_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::UpdateCall, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::UpdateCall) {
@@ -380,7 +399,7 @@ async fn create_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, &account, &headers) {
+    if let Err(r) = authenticate(&sim, RestOp::Message, &account, &headers) {
         return r;
     }
     if let Some(r) = injected_failure(&sim, RestOp::Message) {
@@ -394,6 +413,10 @@ async fn create_message(
         Ok(t) => t,
         Err(r) => return r,
     };
+    if let Some(r) = sim.sms_refusal(&to) {
+        sim.note_refusal(RestOp::Message, r);
+        return refusal(r);
+    }
     let from = form_get(&form, "From")
         .or_else(|| form_get(&form, "MessagingServiceSid"))
         .unwrap_or_default()

@@ -120,6 +120,12 @@ pub async fn text_to_speech(
                 json!({"detail": {"status": "internal_error", "message": "Internal server error (simulated)"}}),
             )
         }
+        Some(TtsFailure::Unauthorized) => {
+            return detail(
+                StatusCode::UNAUTHORIZED,
+                json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+            )
+        }
         Some(TtsFailure::RateLimited) => {
             return detail(
                 StatusCode::TOO_MANY_REQUESTS,

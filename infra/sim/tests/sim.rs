@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use callout_core::signature::is_valid;
 use callout_core::wav::wrap_ulaw;
-use callout_sim::{Behaviour, CallEvent, CallRecord, HangupBy, Sim, SimConfig, TtsFailure, Via};
+use callout_sim::{
+    Behaviour, CallEvent, CallRecord, HangupBy, Refusal, RestOp, Sim, SimConfig, TtsFailure, Via,
+};
 use serde_json::{json, Value};
 
 const MESSAGE: &str =
@@ -726,6 +728,64 @@ async fn rest_errors_look_like_twilios() {
 }
 
 #[tokio::test]
+async fn refusals_look_like_twilios_and_are_counted() {
+    let app = setup().await;
+    let sim = &app.sim;
+    let sms = |to: &'static str| {
+        twilio(sim, &app.http, Method::POST, "Messages.json").form(&[
+            ("To", to),
+            ("From", "+61299990000"),
+            ("Body", "Confirmed"),
+        ])
+    };
+    // A number that texted STOP, and one that is not a mobile.
+    sim.refuse_sms_to("+61400000002", Refusal::OPTED_OUT);
+    sim.refuse_sms_to("+61400000003", Refusal::NOT_MOBILE);
+    for (to, code) in [("+61400000002", 21610), ("+61400000003", 21614)] {
+        let (s, b) = send(sms(to)).await;
+        assert_eq!(s, 400);
+        assert_eq!(b["code"], code, "{b}");
+        assert_eq!(b["status"], 400);
+        assert_eq!(
+            b["more_info"],
+            format!("https://www.twilio.com/docs/errors/{code}")
+        );
+        assert!(!b["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(send(sms("+61400000001")).await.0, 201, "others are texted");
+    // The whole account: every request, whatever it asks, until it works again.
+    sim.refuse_account(Some(Refusal::ACCOUNT_SUSPENDED));
+    let (s, b) = send(sms("+61400000001")).await;
+    assert_eq!((s, b["code"].as_u64()), (401, Some(20005)), "{b}");
+    let (s, b) = send(twilio(sim, &app.http, Method::GET, "Calls/CA1.json")).await;
+    assert_eq!((s, b["code"].as_u64()), (401, Some(20005)), "{b}");
+    sim.refuse_account(None);
+    // One operation, a given refusal, a given number of times.
+    sim.refuse_next_rest(
+        RestOp::FetchCall,
+        Refusal {
+            status: 404,
+            code: 20404,
+        },
+        1,
+    );
+    let (s, b) = send(twilio(sim, &app.http, Method::GET, "Calls/CA1.json")).await;
+    assert_eq!((s, b["code"].as_u64()), (404, Some(20404)));
+    let ops: Vec<(RestOp, u32)> = sim.refusals().iter().map(|(op, r)| (*op, r.code)).collect();
+    assert_eq!(
+        ops,
+        [
+            (RestOp::Message, 21610),
+            (RestOp::Message, 21614),
+            (RestOp::Message, 20005),
+            (RestOp::FetchCall, 20005),
+            (RestOp::FetchCall, 20404),
+        ]
+    );
+    assert_eq!(sim.messages().len(), 1);
+}
+
+#[tokio::test]
 async fn messages_are_recorded() {
     let app = setup().await;
     let (s, b) = send(
@@ -816,6 +876,11 @@ async fn text_to_speech_counts_and_fails_on_demand() {
     assert_eq!(tts(sim, &app.http, &key, "abc").await.status(), 500);
     sim.set_tts_failure(Some(TtsFailure::RateLimited));
     assert_eq!(tts(sim, &app.http, &key, "abc").await.status(), 429);
+    sim.set_tts_failure(Some(TtsFailure::Unauthorized));
+    let resp = tts(sim, &app.http, &key, "abc").await;
+    assert_eq!(resp.status(), 401);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["detail"]["status"], "invalid_api_key");
     sim.set_tts_failure(Some(TtsFailure::Malformed));
     let resp = tts(sim, &app.http, &key, "abc").await;
     assert_eq!(resp.status(), 200);
@@ -832,7 +897,7 @@ async fn text_to_speech_counts_and_fails_on_demand() {
     assert_eq!(sim.text_for_audio(&slow).as_deref(), Some("abc"));
     sim.set_tts_failure(None);
     assert_eq!(tts(sim, &app.http, &key, "abc").await.status(), 200);
-    assert_eq!((sim.tts_requests(), sim.tts_characters()), (8, chars + 15));
+    assert_eq!((sim.tts_requests(), sim.tts_characters()), (9, chars + 18));
 }
 
 #[tokio::test]

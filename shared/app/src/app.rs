@@ -35,6 +35,17 @@ pub mod clients {
     pub const PROVIDER_SETTINGS: u8 = 0;
 }
 
+/// How long one Twilio operation may take in a function with client set `set`: the dialer
+/// (the one function that builds ElevenLabs) runs queue tasks with a 30 s timeout; every
+/// other function is a webhook that must answer quickly.
+pub const fn twilio_budget(set: u8) -> std::time::Duration {
+    if set & clients::TTS != 0 {
+        crate::adapters::twilio::TASK_BUDGET
+    } else {
+        crate::adapters::twilio::WEBHOOK_BUDGET
+    }
+}
+
 pub struct App {
     pub config: Config,
     pub store: Store,
@@ -69,7 +80,8 @@ impl App {
                     .build(),
             ),
             &config.table_name,
-        );
+        )
+        .with_call_log_retention(config.call_log_retention_days);
         let queue = if C & clients::QUEUE != 0 {
             let conf = aws_sdk_sqs::config::Builder::from(sdk)
                 .interceptor(Observe("sqs"))
@@ -125,6 +137,7 @@ impl App {
                 &config.twilio_account_sid,
                 config.twilio_auth_tokens.first().map_or("", String::as_str),
                 &config.twilio_from_number,
+                twilio_budget(C),
             ))
         } else {
             None

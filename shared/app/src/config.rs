@@ -32,6 +32,8 @@ pub struct Config {
     pub max_concurrent_calls: u32,
     /// Receives after which a dial task goes to the dead-letter queue (the redrive policy's).
     pub dial_max_receive_count: u32,
+    /// Days the call log (shifts and their attempts) is kept before DynamoDB's TTL removes it.
+    pub call_log_retention_days: u32,
 }
 
 /// Production defaults with no resources named: the base that the local runtime and tests
@@ -59,6 +61,7 @@ impl Default for Config {
             time_scale: 1.0,
             max_concurrent_calls: 5,
             dial_max_receive_count: 5,
+            call_log_retention_days: crate::adapters::store::CALL_LOG_RETENTION_DAYS,
         }
     }
 }
@@ -90,6 +93,8 @@ pub const OPTIONAL_VARIABLES: &[&str] = &[
     "ELEVENLABS_BUDGET_MS",
     "MAX_CONCURRENT_CALLS",
     "DIAL_MAX_RECEIVE_COUNT",
+    // Only the functions that create call-log records are given it.
+    "CALL_LOG_RETENTION_DAYS",
     // 1 in AWS; local runs speed waits up.
     "TIME_SCALE",
 ];
@@ -166,6 +171,19 @@ impl Config {
             dial_max_receive_count: var("DIAL_MAX_RECEIVE_COUNT")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(5),
+            call_log_retention_days: var("CALL_LOG_RETENTION_DAYS")
+                .map(|v| {
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|d| (1..=3650).contains(d))
+                        .ok_or_else(|| {
+                            ConfigError(format!(
+                                "CALL_LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650, got {v:?}"
+                            ))
+                        })
+                })
+                .transpose()?
+                .unwrap_or(crate::adapters::store::CALL_LOG_RETENTION_DAYS),
         })
     }
 

@@ -283,10 +283,7 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
             }
         }
         KeyPress::Decline => {
-            info!(occurrence_id = %occ, attempt = k, "job_decline_start");
-            app.store
-                .set_outcome(&occ, k, Outcome::Declined, Some("2"))
-                .await?;
+            service::decline(app, &occ, k).await?;
             hang_up_with("No problem, thank you for letting us know. Goodbye.".into())
         }
         KeyPress::Repeat => {
@@ -507,6 +504,7 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                 "maxRounds": shift.max_rounds,
                 "poolSize": shift.event.staff_pool.len(),
                 "scheduledAt": shift.scheduled_at.map(|t| t.to_rfc3339()),
+                "confirmationSms": shift.confirmation_sms,
                 "acceptedBy": shift.assigned_to.as_ref().map(|e| json!({
                     "employeeId": e,
                     "firstName": shift.staff(e).map(|s| s.first_name.clone()),
@@ -582,8 +580,9 @@ pub async fn dialer(
             .and_then(|c| c.parse().ok())
             .unwrap_or(1);
         let body = record.body.as_deref().unwrap_or("");
-        let result = match serde_json::from_str::<DialTask>(body) {
-            Ok(task) => service::run_task(app, &task).await.map_err(|e| {
+        let task = serde_json::from_str::<DialTask>(body);
+        let result = match &task {
+            Ok(task) => service::run_task(app, task).await.map_err(|e| {
                 error!(message_id = %id, occurrence_id = %task.occurrence_id, attempt = task.attempt, receives, error = %e, "dial_task_failed");
             }),
             Err(e) => {
@@ -591,9 +590,14 @@ pub async fn dialer(
                 Err(())
             }
         };
-        if result.is_err() && receives >= app.config.dial_max_receive_count {
-            // The last try: the queue's redrive policy moves it to the dead-letter queue.
-            error!(message_id = %id, receives, alarm = true, "dial_task_dead_lettered");
+        if result.is_err() {
+            let occ = task.as_ref().map(|t| t.occurrence_id.as_str()).unwrap_or_default();
+            if receives >= app.config.dial_max_receive_count {
+                // The last try: the queue's redrive policy moves it to the dead-letter queue.
+                error!(message_id = %id, occurrence_id = %occ, receives, alarm = true, "dial_task_dead_lettered");
+            } else if let Some(handle) = &record.receipt_handle {
+                service::retry_later(app, handle, receives).await;
+            }
         }
         (id, result.is_err())
     }))

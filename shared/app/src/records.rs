@@ -22,6 +22,28 @@ pub struct Shift {
     pub assigned_channel: Option<String>,
     pub assigned_at: Option<DateTime<Utc>>,
     pub unfilled_at: Option<DateTime<Utc>>,
+    /// The call the winner pressed 1 on (phone acceptances).
+    pub assigned_attempt: Option<u32>,
+    /// Everything after the acceptance (calls ended, SMS, `ShiftFilled`) is done.
+    pub acceptance_finished: bool,
+    /// What became of the winner's confirmation SMS.
+    pub confirmation_sms: Option<Delivery>,
+}
+
+/// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
+/// and message, e.g. 21610 when the person has opted out), and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// `sent` or `refused`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 impl Shift {
@@ -154,6 +176,14 @@ pub struct DialTask {
     /// [`DialTask::granted_holder`]), so no task that arrived later takes it first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_slot: Option<u32>,
+    /// For a `CheckCall`: how many checks of this attempt came before (each check that finds
+    /// the call not over, or Twilio refusing to say, queues the next with one more).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checks: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -184,6 +214,7 @@ impl DialTask {
             kind: TaskKind::Dial,
             waiting_since: None,
             granted_slot: None,
+            checks: 0,
         }
     }
 

@@ -2,11 +2,12 @@
 //! in `callout_core` what to do. Every step is safe to repeat.
 
 use crate::adapters::schedule::schedule_name;
-use crate::adapters::store::AcceptWrite;
+use crate::adapters::store::{AcceptWrite, Claim};
 use crate::adapters::twilio::{CallRequest, TwilioError};
 use crate::app::App;
+use crate::faults;
 use crate::metrics::figures;
-use crate::records::{Attempt, DialTask, Shift, TaskKind};
+use crate::records::{Attempt, Delivery, DialTask, Shift, TaskKind};
 use crate::urls;
 use anyhow::{Context, Result};
 use callout_core::campaign::{self, Advance, CallStatus, Outcome};
@@ -57,6 +58,9 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         assigned_channel: None,
         assigned_at: None,
         unfilled_at: None,
+        assigned_attempt: None,
+        acceptance_finished: false,
+        confirmation_sms: None,
         event,
     };
     let shift = if app.store.put_shift_if_new(&shift).await? {
@@ -113,17 +117,33 @@ fn at_least_a_second(app: &App, secs: u64) -> std::time::Duration {
 pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
     match task.kind {
         TaskKind::Dial => dial(app, task).await,
-        TaskKind::CheckCall => check_call(app, &task.occurrence_id, task.attempt).await,
+        TaskKind::CheckCall => check_call(app, task).await,
         TaskKind::WakeWaiters => watchdog_fired(app).await,
         TaskKind::FinishAcceptance => {
             let shift = app.store.get_shift(&task.occurrence_id).await?;
             match shift {
-                Some(shift) if shift.status == ShiftStatus::Assigned => {
+                Some(shift)
+                    if shift.status == ShiftStatus::Assigned && !shift.acceptance_finished =>
+                {
                     after_acceptance(app, &shift).await
                 }
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// The wait before a task that failed on receive `receives` is tried again (at TIME_SCALE).
+pub fn retry_backoff(app: &App, receives: u32) -> std::time::Duration {
+    at_least_a_second(app, callout_core::retry::backoff_secs(receives))
+}
+
+/// A failed task comes back after an exponential backoff (its visibility timeout changed)
+/// instead of the queue's fixed one; should that fail, the queue's own applies.
+pub async fn retry_later(app: &App, receipt_handle: &str, receives: u32) {
+    let wait = retry_backoff(app, receives);
+    if let Err(e) = app.queue().retry_after(receipt_handle, wait).await {
+        warn!(receives, error = %e, "dial_task_backoff_failed");
     }
 }
 
@@ -140,6 +160,13 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     let (shift, slot) = match placeable(shift, existing.is_some(), k) {
         Ok(placeable) => placeable,
         Err(why) => {
+            if let Some(a) = existing.as_ref().filter(|a| {
+                a.outcome == Some(Outcome::Failed) && a.call_sid.is_none() && !a.advanced
+            }) {
+                // A refused call whose step stopped after its outcome, before moving on.
+                info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_refused_attempt");
+                return call_ended(app, a).await;
+            }
             match why {
                 "dial_task_for_unknown_shift" => error!(occurrence_id = %occ, attempt = k, "{why}"),
                 "dial_task_beyond_plan" => warn!(occurrence_id = %occ, attempt = k, "{why}"),
@@ -152,6 +179,9 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
                 }
                 None if task.waiting_since.is_some() => wake_waiters(app).await?,
                 None => {}
+            }
+            if why == "dial_task_duplicate" {
+                return duplicate(existing.as_ref());
             }
             return Ok(());
         }
@@ -171,7 +201,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         let theirs = app.store.get_attempt(occ, k).await?;
         give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
-        return Ok(());
+        return duplicate(theirs.as_ref());
     }
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
@@ -208,8 +238,12 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             Ok(())
         }
         Err(TwilioError::Refused { code, message }) => {
+            // About this number only: this person's call failed; the next person is called.
             error!(occurrence_id = %occ, attempt = k, code, error = %message, phone = %mask::phone(&staff.phone), "outbound_call_refused");
             app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
+            if app.faults.trip(faults::CRASH_AFTER_CALL_REFUSED, occ) {
+                anyhow::bail!("injected crash after a refused call's outcome");
+            }
             let attempt = app
                 .store
                 .get_attempt(occ, k)
@@ -217,9 +251,17 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
                 .context("attempt vanished")?;
             call_ended(app, &attempt).await
         }
-        Err(e @ TwilioError::Unavailable(_)) => {
+        Err(e @ (TwilioError::Unavailable(_) | TwilioError::Account { .. })) => {
             // Twilio did nothing: take the attempt back so the retried task places the call.
-            warn!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_retry");
+            // Refused credentials or a suspended account are nobody's turn: the same person is
+            // called when the account works again (the queue retries with backoff, then the
+            // task waits in the dead-letter queue for a redrive).
+            match &e {
+                TwilioError::Account { code, message } => {
+                    error!(occurrence_id = %occ, attempt = k, code, error = %message, alarm = true, "twilio_account_refused")
+                }
+                _ => warn!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_retry"),
+            }
             if app.store.release_attempt(occ, k).await? {
                 free_call_slot(app, pace_slot, &holder).await?;
             }
@@ -230,6 +272,20 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             error!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_unconfirmed");
             Ok(())
         }
+    }
+}
+
+/// Another copy of this task (a duplicate delivery, or this task redelivered while its first
+/// run goes on) has the attempt. Done when its call is placed or has an outcome; while the
+/// call is still being placed, this copy is tried again later rather than dropped: the other
+/// copy may yet find that Twilio did nothing, take the attempt back and fail, and its own
+/// message may be the one this copy's success would delete.
+fn duplicate(theirs: Option<&Attempt>) -> Result<()> {
+    match theirs {
+        Some(a) if a.call_sid.is_none() && a.outcome.is_none() => {
+            anyhow::bail!("another copy of this dial task is placing the call")
+        }
+        _ => Ok(()),
     }
 }
 
@@ -463,6 +519,10 @@ pub async fn on_final_status(
             app.store.set_outcome(occ, k, o, None).await?;
         }
     }
+    if app.faults.trip(faults::CRASH_AFTER_FINAL_STATUS, occ) {
+        // The callback is not repeated; the attempt's periodic check moves the campaign on.
+        anyhow::bail!("injected crash after the final status was recorded");
+    }
     app.queue()
         .send(&DialTask::check(occ, k), std::time::Duration::ZERO)
         .await
@@ -516,15 +576,28 @@ async fn call_ended(app: &App, a: &Attempt) -> Result<()> {
     advance(app, a).await
 }
 
+/// Checks of one call that find it not over (or Twilio refusing to say) before giving up on
+/// it: at 5 minutes apart, an hour for a call Twilio says is still live (a call here lasts
+/// minutes), and three refusals (e.g. 20404: Twilio does not know the call).
+pub const MAX_LIVE_CHECKS: u32 = 12;
+pub const MAX_REFUSED_CHECKS: u32 = 3;
+
 /// A check on an attempt whose final status may never have arrived (lost callbacks).
-async fn check_call(app: &App, occ: &str, k: u32) -> Result<()> {
+async fn check_call(app: &App, task: &DialTask) -> Result<()> {
+    let (occ, k) = (task.occurrence_id.as_str(), task.attempt);
     let Some(a) = app.store.get_attempt(occ, k).await? else {
         return Ok(());
     };
-    if a.status().is_some_and(CallStatus::is_terminal) {
-        return call_ended(app, &a).await; // nothing lost; idempotent
+    if a.status().is_some_and(CallStatus::is_terminal)
+        || (a.outcome.is_some() && a.call_sid.is_none())
+    {
+        // Over (or never placed: refused): nothing lost; idempotent.
+        return call_ended(app, &a).await;
     }
-    let check = DialTask::check(occ, k);
+    let check = DialTask {
+        checks: task.checks + 1,
+        ..DialTask::check(occ, k)
+    };
     let again = || {
         app.queue()
             .send(&check, at_least_a_second(app, CHECK_AFTER_SECS))
@@ -534,13 +607,7 @@ async fn check_call(app: &App, occ: &str, k: u32) -> Result<()> {
         let waited = Utc::now() - a.created_at;
         if waited.to_std().unwrap_or_default() > 2 * at_least_a_second(app, CHECK_AFTER_SECS) {
             error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
-            app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
-            let a = app
-                .store
-                .get_attempt(occ, k)
-                .await?
-                .context("attempt vanished")?;
-            return call_ended(app, &a).await;
+            return give_up_on_call(app, occ, k, None).await;
         }
         return again().await;
     };
@@ -551,14 +618,44 @@ async fn check_call(app: &App, occ: &str, k: u32) -> Result<()> {
                 // After any callback Twilio could still send for this call.
                 on_final_status(app, occ, k, sid, s, i64::from(u32::MAX), duration).await
             }
+            _ if check.checks >= MAX_LIVE_CHECKS => {
+                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, call_status = %status, checks = check.checks, alarm = true, "call_check_gave_up");
+                give_up_on_call(app, occ, k, Some(sid)).await
+            }
             _ => again().await,
         },
         Err(TwilioError::Refused { code, message }) => {
+            if check.checks >= MAX_REFUSED_CHECKS {
+                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, code, error = %message, checks = check.checks, alarm = true, "call_check_gave_up");
+                return give_up_on_call(app, occ, k, Some(sid)).await;
+            }
             error!(occurrence_id = %occ, attempt = k, code, error = %message, "call_status_refused");
             again().await
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            if let TwilioError::Account { code, message } = &e {
+                error!(occurrence_id = %occ, attempt = k, code, error = %message, alarm = true, "twilio_account_refused");
+            }
+            Err(e.into())
+        }
     }
+}
+
+/// Nobody can tell how the call went: it is `Failed` (ended in Twilio, if it still runs) and
+/// the campaign moves on.
+async fn give_up_on_call(app: &App, occ: &str, k: u32, sid: Option<&str>) -> Result<()> {
+    app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
+    if let Some(sid) = sid {
+        if let Err(e) = app.twilio().end_call(sid).await {
+            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+        }
+    }
+    let a = app
+        .store
+        .get_attempt(occ, k)
+        .await?
+        .context("attempt vanished")?;
+    call_ended(app, &a).await
 }
 
 /// The attempt has ended without an acceptance: call the next person, or give the shift to a
@@ -571,63 +668,130 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
     let Some(shift) = app.store.get_shift(occ).await? else {
         return Ok(());
     };
-    if shift.status != ShiftStatus::Open {
-        return Ok(());
-    }
-    match shift.plan().after(attempt.attempt) {
-        Advance::Call {
-            attempt: next,
-            delay_secs,
-        } => {
+    match (shift.status, shift.plan().after(attempt.attempt)) {
+        (
+            ShiftStatus::Open,
+            Advance::Call {
+                attempt: next,
+                delay_secs,
+            },
+        ) => {
             // Queue first, then mark: a crash in between queues a duplicate task, which the
             // dialer's conditional write absorbs; the reverse order could lose the campaign.
             let delay = app.config.scaled(delay_secs);
             app.queue().send(&DialTask::dial(occ, next), delay).await?;
+            if app.faults.trip(faults::CRASH_AFTER_NEXT_CALL_QUEUED, occ) {
+                anyhow::bail!("injected crash after the next call was queued");
+            }
             if app.store.mark_advanced(occ, attempt.attempt).await? {
                 info!(occurrence_id = %occ, attempt = attempt.attempt, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_advanced");
             }
         }
-        Advance::Unfilled => {
-            if app.store.mark_unfilled(occ).await? {
-                info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+        // Also when the shift was marked unfilled by a step that stopped before its event:
+        // the attempt is marked advanced only once the event is out.
+        (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, Advance::Unfilled) => {
+            if shift.status == ShiftStatus::Open {
+                if app.store.mark_unfilled(occ).await? {
+                    info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+                } else if app
+                    .store
+                    .get_shift(occ)
+                    .await?
+                    .is_none_or(|s| s.status != ShiftStatus::UnfilledAfterCalls)
+                {
+                    // Taken meanwhile (a reply by SMS as the last call ended): not unfilled.
+                    app.store.mark_advanced(occ, attempt.attempt).await?;
+                    return Ok(());
+                }
             }
-            app.store.mark_advanced(occ, attempt.attempt).await?;
-            once(app, occ, "unfilledEventAt", async {
-                app.events()
-                    .put(
-                        "ShiftUnfilledAfterCalls",
-                        &json!({
-                            "occurrenceId": occ,
-                            "providerId": shift.event.provider_id,
-                            "attempts": shift.plan().total_attempts(),
-                        }),
-                    )
-                    .await?;
-                app.metrics
-                    .put_with(&[], &[(figures::SHIFTS_UNFILLED, 1.0)]);
-                Ok(())
-            })
+            if app.faults.trip(faults::CRASH_AFTER_UNFILLED, occ) {
+                anyhow::bail!("injected crash after the shift was marked unfilled");
+            }
+            let sent = once(
+                app,
+                occ,
+                "unfilledEventAt",
+                DialTask::check(occ, attempt.attempt),
+                async {
+                    app.events()
+                        .put(
+                            "ShiftUnfilledAfterCalls",
+                            &json!({
+                                "occurrenceId": occ,
+                                "providerId": shift.event.provider_id,
+                                "attempts": shift.plan().total_attempts(),
+                            }),
+                        )
+                        .await?;
+                    app.metrics
+                        .put_with(&[], &[(figures::SHIFTS_UNFILLED, 1.0)]);
+                    Ok(())
+                },
+            )
             .await?;
+            if sent == Once::Done {
+                app.store.mark_advanced(occ, attempt.attempt).await?;
+            }
         }
+        _ => {}
     }
     Ok(())
 }
 
-/// Run a side effect of a shift at most once, even when the step is retried: claim it, do it,
-/// and give the claim back if it failed so a retry does it.
-async fn once<F>(app: &App, occ: &str, flag: &str, effect: F) -> Result<()>
+/// How a once-only effect went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Once {
+    /// Done, now or before.
+    Done,
+    /// Another step holds the claim and has not finished: `retry` was queued for when its
+    /// claim runs out.
+    Deferred,
+}
+
+/// How long a claimed effect may take before another step takes it over: beyond the dialer's
+/// 30 s timeout, so the claim's holder is surely gone.
+pub const CLAIM_LEASE_SECS: u64 = 120;
+
+fn claim_lease(app: &App) -> chrono::Duration {
+    let lease = app
+        .config
+        .scaled(CLAIM_LEASE_SECS)
+        .max(std::time::Duration::from_secs(3));
+    chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(3))
+}
+
+/// Run a side effect of a shift once, even when the step is retried or crashes: claim it, do
+/// it, mark it done; give the claim back if it failed so a retry does it. A claim whose holder
+/// crashed before finishing is taken over when its lease runs out (`retry` is queued for then),
+/// so a crash between the claim and the effect loses nothing (a crash after the effect and
+/// before marking it done repeats it once).
+async fn once<F>(app: &App, occ: &str, flag: &str, retry: DialTask, effect: F) -> Result<Once>
 where
     F: std::future::Future<Output = Result<()>>,
 {
-    if !app.store.claim_once(occ, flag).await? {
-        return Ok(());
+    let now = Utc::now();
+    let lease = claim_lease(app);
+    match app.store.claim_once(occ, flag, now, now - lease).await? {
+        Claim::Done => return Ok(Once::Done),
+        Claim::InProgress(at) => {
+            let wait =
+                (at + lease - now).to_std().unwrap_or_default() + std::time::Duration::from_secs(1);
+            info!(occurrence_id = %occ, effect = flag, "side_effect_in_progress");
+            app.queue().send(&retry, wait).await?;
+            return Ok(Once::Deferred);
+        }
+        Claim::Claimed => {}
+    }
+    if app.faults.trip(&faults::crash_after_claim(flag), occ) {
+        anyhow::bail!("injected crash after claiming {flag}");
     }
     if let Err(e) = effect.await {
         error!(occurrence_id = %occ, effect = flag, error = %e, "side_effect_failed");
         app.store.release_once(occ, flag).await?;
         return Err(e);
     }
-    Ok(())
+    app.store.complete_once(occ, flag).await?;
+    Ok(Once::Done)
 }
 
 // ---------------------------------------------------------------- accepting
@@ -694,6 +858,22 @@ pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> R
     finish_from_queue(app, occ).await
 }
 
+/// A person pressed 2 on call `k`; the campaign moves on when the call ends (its final status).
+pub async fn decline(app: &App, occ: &str, k: u32) -> Result<()> {
+    info!(occurrence_id = %occ, attempt = k, "job_decline_start");
+    app.store
+        .set_outcome(occ, k, Outcome::Declined, Some("2"))
+        .await?;
+    if app.faults.trip(faults::CRASH_AFTER_DECLINE, occ) {
+        anyhow::bail!("injected crash after the decline was recorded");
+    }
+    Ok(())
+}
+
+/// How long after an acceptance's write its safety-net `FinishAcceptance` task comes: beyond
+/// any webhook's run (10 s), so the write it backs up has happened or never will.
+pub const FINISH_SAFETY_SECS: u64 = 30;
+
 /// The shift is taken: what follows (`after_acceptance`) is the dialer's, from the queue.
 async fn finish_from_queue(app: &App, occ: &str) -> Result<Acceptance> {
     app.queue()
@@ -712,9 +892,26 @@ async fn record_acceptance(
     attempt: Option<u32>,
 ) -> Result<Option<Acceptance>> {
     info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_acceptance_start");
-    match app.store.accept(occ, employee_id, channel).await? {
+    // The hand-off is queued (delayed) with the write, not after it: a crash between the write
+    // and the immediate hand-off below still finishes the acceptance (SMS, ShiftFilled, other
+    // calls ended). A task for a write that lost or never happened finds nothing to do.
+    let finish = DialTask::finish_acceptance(occ);
+    let safety_net = app
+        .queue()
+        .send(&finish, at_least_a_second(app, FINISH_SAFETY_SECS));
+    let (queued, written) = tokio::join!(
+        safety_net,
+        app.store.accept(occ, employee_id, channel, attempt)
+    );
+    if let Err(e) = queued {
+        warn!(occurrence_id = %occ, error = %e, "acceptance_safety_net_failed");
+    }
+    match written? {
         AcceptWrite::Won => {
             info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_accepted");
+            if app.faults.trip(faults::CRASH_AFTER_ACCEPTANCE, occ) {
+                anyhow::bail!("injected crash after the acceptance was written");
+            }
         }
         AcceptWrite::Taken { filled_by } if filled_by != employee_id => {
             info!(occurrence_id = %occ, employee_id = %employee_id, filled_by = %filled_by, "job_acceptance_too_late");
@@ -731,12 +928,15 @@ async fn record_acceptance(
 }
 
 /// Everything that follows an acceptance, run from the queue (`FinishAcceptance`); each part
-/// idempotent, so a retry completes it. No schedule is left to delete: after a key press the
-/// start schedule has fired (and deleted itself), and `accept` deletes it for other channels.
+/// idempotent, so a retry completes it, and the shift is marked finished when all is done. No
+/// schedule is left to delete: after a key press the start schedule has fired (and deleted
+/// itself), and `accept` deletes it for other channels.
 async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let occ = shift.occurrence_id();
     let winner_id = shift.assigned_to.clone().unwrap_or_default();
-    let mut cancelled = 0;
+    if let Some(k) = shift.assigned_attempt {
+        app.store.set_winner_outcome(occ, k).await?;
+    }
     let attempts = app.store.list_attempts(occ).await?;
     // The guide's figures: filled by a call (and in which round), or another way after calls.
     let won_on_call = attempts
@@ -751,6 +951,7 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
         None if !attempts.is_empty() => vec![(figures::SHIFTS_FILLED_OTHERWISE, 1.0)],
         None => vec![],
     };
+    let mut to_end = Vec::new();
     for a in attempts {
         // The winner's own attempt already has its outcome.
         if a.outcome.is_some() {
@@ -764,29 +965,41 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
             .set_outcome(occ, a.attempt, Outcome::Canceled, None)
             .await?
         {
-            cancelled += 1;
-            if let Some(sid) = &a.call_sid {
-                if let Err(e) = app.twilio().end_call(sid).await {
-                    warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
-                }
-            }
+            to_end.push(a.call_sid);
         }
     }
+    let cancelled = to_end.len();
+    // Ended at once, not one after another: the task's worst case counts one Twilio budget.
+    futures::future::join_all(to_end.iter().flatten().map(|sid| async move {
+        if let Err(e) = app.twilio().end_call(sid).await {
+            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+        }
+    }))
+    .await;
     info!(occurrence_id = %occ, live_calls_ended = cancelled, "outbound_calls_cancelled");
-    if let Some(winner) = shift.staff(&winner_id) {
-        let v = Values::for_job(&winner.first_name, &shift.event.job);
-        let body = format!(
-            "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
-            v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
-        );
-        once(app, occ, "confirmationSmsAt", async {
-            app.twilio().send_sms(&winner.phone, &body).await?;
-            info!(occurrence_id = %occ, employee_id = %winner.employee_id, phone = %mask::phone(&winner.phone), "confirmation_sms_sent");
-            Ok(())
-        })
-        .await?;
+    if app.faults.trip(faults::CRASH_AFTER_CALLS_ENDED, occ) {
+        anyhow::bail!("injected crash after the other calls were ended");
     }
-    once(app, occ, "filledEventAt", async {
+    let retry = DialTask::finish_acceptance(occ);
+    let sms = match shift.staff(&winner_id) {
+        Some(winner) => {
+            let v = Values::for_job(&winner.first_name, &shift.event.job);
+            let body = format!(
+                "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
+                v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
+            );
+            once(app, occ, "confirmationSmsAt", retry.clone(), async {
+                confirm(app, occ, &winner.employee_id, &winner.phone, &body).await
+            })
+            .await
+        }
+        None => Ok(Once::Done),
+    };
+    // ShiftFilled goes out whatever became of the SMS: a retry of the SMS does not hold it up.
+    if app.faults.trip(faults::CRASH_BEFORE_FILLED_EVENT, occ) {
+        anyhow::bail!("injected crash before ShiftFilled");
+    }
+    let event = once(app, occ, "filledEventAt", retry, async {
         app.events()
             .put(
                 "ShiftFilled",
@@ -804,5 +1017,44 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
         }
         Ok(())
     })
-    .await
+    .await;
+    if (sms?, event?) == (Once::Done, Once::Done) {
+        app.store.mark_acceptance_finished(occ).await?;
+    }
+    Ok(())
+}
+
+/// Send the winner's confirmation. A refusal about the person (21610 opted out, 21211 /
+/// 21614 not a usable mobile, 21408 region not enabled…) is final: recorded on the shift for
+/// the call log, an alarm line for a coordinator, never retried. Anything else is retried.
+async fn confirm(app: &App, occ: &str, employee_id: &str, phone: &str, body: &str) -> Result<()> {
+    let delivery = match app.twilio().send_sms(phone, body).await {
+        Ok(sid) => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, phone = %mask::phone(phone), "confirmation_sms_sent");
+            Delivery {
+                status: "sent".into(),
+                sid: Some(sid),
+                code: None,
+                reason: None,
+                at: Utc::now(),
+            }
+        }
+        Err(TwilioError::Refused { code, message }) => {
+            error!(occurrence_id = %occ, employee_id = %employee_id, phone = %mask::phone(phone), code, error = %message, alarm = true, "confirmation_sms_refused");
+            Delivery {
+                status: "refused".into(),
+                sid: None,
+                code: Some(code),
+                reason: Some(message),
+                at: Utc::now(),
+            }
+        }
+        Err(e) => {
+            if let TwilioError::Account { code, message } = &e {
+                error!(occurrence_id = %occ, code, error = %message, alarm = true, "twilio_account_refused");
+            }
+            return Err(e.into());
+        }
+    };
+    app.store.record_confirmation(occ, &delivery).await
 }

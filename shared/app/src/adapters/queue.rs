@@ -33,4 +33,18 @@ impl DialQueue {
             .map_err(|e| anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
         Ok(())
     }
+
+    /// A received task that failed comes back after `delay` (its visibility timeout).
+    pub async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<()> {
+        let secs = delay.as_secs_f64().round().clamp(0.0, 43_200.0) as i32;
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(secs)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
 }

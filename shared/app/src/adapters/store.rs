@@ -9,12 +9,16 @@
 //! | call slot | `PACING` | `SLOT#{n:03}` |
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
 //!
+//! Every item but the provider's settings carries the table's `ttl` (epoch seconds): shifts and
+//! attempts (the call log) `CALL_LOG_RETENTION_DAYS` after they were made (default 90), call
+//! slots, the waiting line and the watchdog a day after their last write.
+//!
 //! Shifts and attempts are also indexed by provider and time (GSI `gsi1`): `gsi1pk` =
 //! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
 //! `CALL#{createdAt}#{occurrenceId}#{attempt:05}`, so a provider's recent shifts and calls are a
 //! range query, never a scan.
 
-use crate::records::{Attempt, DialTask, Shift, PURPOSE};
+use crate::records::{Attempt, Delivery, DialTask, Shift, PURPOSE};
 use anyhow::{anyhow, Context, Result};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
@@ -37,6 +41,35 @@ pub struct Store {
     pub(crate) table: String,
     /// Where the `Calls` figure goes: an outcome is given in exactly one place, here.
     pub metrics: crate::metrics::Metrics,
+    /// How long the call log (shifts and their attempts) is kept.
+    call_log_retention: chrono::Duration,
+}
+
+/// The call log's default retention (`CALL_LOG_RETENTION_DAYS`).
+pub const CALL_LOG_RETENTION_DAYS: u32 = 90;
+/// How long an internal record (a call slot, a waiting task, the watchdog) outlives its last
+/// write: far beyond any lease (15 minutes), so only abandoned ones expire.
+pub const INTERNAL_RETENTION: chrono::Duration = chrono::Duration::days(1);
+
+/// A time as RFC 3339 with microseconds and `+00:00`, always the same width.
+fn fixed_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+}
+
+/// The `ttl` attribute: `at` in epoch seconds.
+fn ttl(at: DateTime<Utc>) -> AttributeValue {
+    n(at.timestamp())
+}
+
+/// Where a once-only effect of a shift stands (see [`Store::claim_once`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller claimed it (or took over a claim abandoned longer than the lease): do it.
+    Claimed,
+    /// Done already.
+    Done,
+    /// Claimed by someone else at this time and not done yet.
+    InProgress(DateTime<Utc>),
 }
 
 pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
@@ -118,6 +151,10 @@ pub(crate) fn shift_from(item: &Item) -> Result<Shift> {
         assigned_channel: get_s(item, "assignedChannel"),
         assigned_at: get_time(item, "assignedAt"),
         unfilled_at: get_time(item, "unfilledAt"),
+        assigned_attempt: get_n(item, "assignedAttempt"),
+        acceptance_finished: item.contains_key("acceptanceFinishedAt"),
+        confirmation_sms: get_s(item, "confirmationSms")
+            .and_then(|d| serde_json::from_str(&d).ok()),
     })
 }
 
@@ -200,7 +237,19 @@ impl Store {
             client,
             table: table.into(),
             metrics: crate::metrics::Metrics::Stdout,
+            call_log_retention: chrono::Duration::days(CALL_LOG_RETENTION_DAYS.into()),
         }
+    }
+
+    /// The same store keeping the call log `days` days.
+    pub fn with_call_log_retention(mut self, days: u32) -> Store {
+        self.call_log_retention = chrono::Duration::days(days.into());
+        self
+    }
+
+    /// When a call log record made at `created` expires.
+    pub fn call_log_expiry(&self, created: DateTime<Utc>) -> DateTime<Utc> {
+        created + self.call_log_retention
     }
 
     // ---- settings ----
@@ -271,6 +320,7 @@ impl Store {
                 .item("maxRounds", n(shift.max_rounds))
                 .item("messageTemplate", s(&shift.message_template))
                 .item("createdAt", s(shift.created_at.to_rfc3339()))
+                .item("ttl", ttl(self.call_log_expiry(shift.created_at)))
                 .item("gsi1pk", s(format!("PROVIDER#{}", shift.event.provider_id)))
                 .item(
                     "gsi1sk",
@@ -349,12 +399,24 @@ impl Store {
 
     /// The one rule every channel accepts through: the shift goes to `employee_id` only if
     /// nobody has it yet.
-    pub async fn accept(&self, occ: &str, employee_id: &str, channel: &str) -> Result<AcceptWrite> {
-        let result = self
-            .update(shift_key(occ))
-            .update_expression(
-                "SET #st = :assigned, assignedTo = :e, assignedChannel = :c, assignedAt = :t",
-            )
+    /// `attempt` is the call the person pressed 1 on, if any.
+    pub async fn accept(
+        &self,
+        occ: &str,
+        employee_id: &str,
+        channel: &str,
+        attempt: Option<u32>,
+    ) -> Result<AcceptWrite> {
+        let mut req = self.update(shift_key(occ));
+        let mut expr =
+            "SET #st = :assigned, assignedTo = :e, assignedChannel = :c, assignedAt = :t"
+                .to_string();
+        if let Some(k) = attempt {
+            expr.push_str(", assignedAttempt = :k");
+            req = req.expression_attribute_values(":k", n(k));
+        }
+        let result = req
+            .update_expression(expr)
             .condition_expression("attribute_exists(pk) AND #st IN (:open, :unfilled)")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":assigned", s(ShiftStatus::Assigned.as_str()))
@@ -411,18 +473,74 @@ impl Store {
         )
     }
 
-    /// Claim a once-only side effect of a shift (a confirmation SMS, an event): true for the
-    /// one caller that should perform it.
-    pub async fn claim_once(&self, occ: &str, flag: &str) -> Result<bool> {
-        conditional(
-            self.update(shift_key(occ))
-                .update_expression("SET #f = :t")
-                .condition_expression("attribute_exists(pk) AND attribute_not_exists(#f)")
-                .expression_attribute_names("#f", flag)
-                .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
-                .send()
-                .await,
-        )
+    /// Claim a once-only side effect of a shift (a confirmation SMS, an event) at `now`: the
+    /// one caller that gets [`Claim::Claimed`] performs it, then calls [`Store::complete_once`].
+    /// A claim older than `stale_before` and not done was abandoned (its holder crashed
+    /// between the claim and the effect): it is taken over, so nothing is lost.
+    pub async fn claim_once(
+        &self,
+        occ: &str,
+        flag: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> Result<Claim> {
+        let result = self
+            .update(shift_key(occ))
+            .update_expression("SET #f = :t")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(#d) AND (attribute_not_exists(#f) OR #f < :stale)",
+            )
+            .expression_attribute_names("#f", flag)
+            .expression_attribute_names("#d", format!("{flag}Done"))
+            // One fixed width, so that the string comparison is the time order.
+            .expression_attribute_values(":t", s(fixed_time(now)))
+            .expression_attribute_values(":stale", s(fixed_time(stale_before)))
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(e) if is_condition_failed(&e) => {
+                let old = e.as_service_error().and_then(|se| match se {
+                    aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => {
+                        c.item().cloned()
+                    }
+                    _ => None,
+                });
+                let old = match old {
+                    Some(item) => item,
+                    None => self
+                        .get(shift_key(occ))
+                        .send()
+                        .await
+                        .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?
+                        .item
+                        .unwrap_or_default(),
+                };
+                if old.is_empty() || old.contains_key(&format!("{flag}Done")) {
+                    return Ok(Claim::Done);
+                }
+                Ok(match get_time(&old, flag) {
+                    Some(at) => Claim::InProgress(at),
+                    None => Claim::Done,
+                })
+            }
+            Err(e) => Err(anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        }
+    }
+
+    /// The claimed effect is done: nobody performs it again.
+    pub async fn complete_once(&self, occ: &str, flag: &str) -> Result<()> {
+        self.update(shift_key(occ))
+            .update_expression("SET #d = :t")
+            .expression_attribute_names("#d", format!("{flag}Done"))
+            .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
     }
 
     /// Give a claim back when its side effect failed, so a retry performs it.
@@ -430,6 +548,28 @@ impl Store {
         self.update(shift_key(occ))
             .update_expression("REMOVE #f")
             .expression_attribute_names("#f", flag)
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    /// What became of the confirmation SMS (shown in the call log): sent, or refused and why.
+    pub async fn record_confirmation(&self, occ: &str, delivery: &Delivery) -> Result<()> {
+        self.update(shift_key(occ))
+            .update_expression("SET confirmationSms = :d")
+            .expression_attribute_values(":d", s(serde_json::to_string(delivery)?))
+            .send()
+            .await
+            .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    /// Everything that follows the acceptance is done.
+    pub async fn mark_acceptance_finished(&self, occ: &str) -> Result<()> {
+        self.update(shift_key(occ))
+            .update_expression("SET acceptanceFinishedAt = :t")
+            .expression_attribute_values(":t", s(Utc::now().to_rfc3339()))
             .send()
             .await
             .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
@@ -509,6 +649,7 @@ impl Store {
             .item("sk", s(slot_sk(slot)))
             .item("holder", s(holder))
             .item("expiresAt", n(now + ttl.as_millis() as i64))
+            .item("ttl", self::ttl(Utc::now() + INTERNAL_RETENTION))
     }
 
     /// Arm the waiting line's watchdog until `period` after `now` (ms): true when this call
@@ -525,7 +666,8 @@ impl Store {
             .table_name(&self.table)
             .item("pk", s(PACING))
             .item("sk", s("WATCHDOG"))
-            .item("expiresAt", n(now + period.as_millis() as i64));
+            .item("expiresAt", n(now + period.as_millis() as i64))
+            .item("ttl", ttl(Utc::now() + INTERNAL_RETENTION));
         if !rearm {
             put = put
                 .condition_expression("attribute_not_exists(pk) OR expiresAt < :now")
@@ -543,6 +685,7 @@ impl Store {
             .item("pk", s(PACING_WAIT))
             .item("sk", s(waiter_sk(task)))
             .item("task", s(serde_json::to_string(task)?))
+            .item("ttl", ttl(Utc::now() + INTERNAL_RETENTION))
             .send()
             .await
             .map_err(|e| anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
@@ -616,6 +759,7 @@ impl Store {
             .item("purpose", s(&a.purpose))
             .item("text", s(&a.text))
             .item("createdAt", s(a.created_at.to_rfc3339()))
+            .item("ttl", ttl(self.call_log_expiry(a.created_at)))
             .item("gsi1pk", s(format!("PROVIDER#{}", a.provider_id)))
             .item(
                 "gsi1sk",
@@ -836,6 +980,22 @@ impl Store {
             }
             Err(e) => Err(anyhow!(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
         }
+    }
+
+    /// The winner's call is `Accepted`, whatever outcome a status that raced the acceptance
+    /// gave it (a crash between the acceptance and the outcome lets the call's end write one).
+    pub async fn set_winner_outcome(&self, occ: &str, k: u32) -> Result<bool> {
+        conditional(
+            self.update(attempt_key(occ, k))
+                .update_expression("SET outcome = :a, digit = :d")
+                .condition_expression(
+                    "attribute_exists(pk) AND (attribute_not_exists(outcome) OR outcome <> :a)",
+                )
+                .expression_attribute_values(":a", s(Outcome::Accepted.as_str()))
+                .expression_attribute_values(":d", s("1"))
+                .send()
+                .await,
+        )
     }
 
     /// Mark that the campaign has moved on from this attempt; false when it already had.

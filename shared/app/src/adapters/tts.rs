@@ -1,6 +1,8 @@
 //! ElevenLabs text-to-speech: headerless µ-law 8 kHz (`ulaw_8000`) for Twilio.
 
 use anyhow::{bail, Context, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -11,6 +13,9 @@ pub struct Tts {
     voice_id: String,
     model_id: String,
     budget: Duration,
+    /// Set once ElevenLabs has refused the key: the alarm line is logged once per function
+    /// instance, not once per call.
+    key_refused: Arc<AtomicBool>,
 }
 
 /// Less than a tenth of a second of audio is not a spoken offer.
@@ -32,6 +37,7 @@ impl Tts {
             voice_id: voice_id.into(),
             model_id: model_id.into(),
             budget,
+            key_refused: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -57,6 +63,14 @@ impl Tts {
             .map_err(|e| e.without_url())
             .context("ElevenLabs request failed")?;
         let status = resp.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            // The account's fault, not the text's: every call says the words with <Say> until
+            // the key works again; one alarm line per instance says why.
+            if !self.key_refused.swap(true, Ordering::Relaxed) {
+                tracing::error!(status = status.as_u16(), alarm = true, "tts_key_refused");
+            }
+            bail!("ElevenLabs refused the API key ({status})");
+        }
         if !status.is_success() {
             bail!("ElevenLabs answered {status}");
         }
@@ -71,6 +85,8 @@ impl Tts {
                 bytes.len()
             );
         }
+        // Working again: a later refusal is a new outage, worth a new alarm line.
+        self.key_refused.store(false, Ordering::Relaxed);
         Ok(bytes.to_vec())
     }
 }

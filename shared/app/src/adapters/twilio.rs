@@ -1,7 +1,9 @@
-//! Twilio's REST API (2010-04-01): place a call, end or redirect a call, send an SMS.
+//! Twilio's REST API (2010-04-01): place a call, end or redirect a call, fetch a call, send an
+//! SMS. Every request goes through one loop (`request`) and every answer through one
+//! classifier (`classify_response`), so a refusal means the same thing whatever was asked.
 
 use serde::Deserialize;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Clone)]
 pub struct Twilio {
@@ -10,14 +12,21 @@ pub struct Twilio {
     account_sid: String,
     auth_token: String,
     from: String,
+    /// The longest one operation (all its tries and waits) may take.
+    budget: Duration,
 }
 
 /// Why Twilio did not do what was asked.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TwilioError {
-    /// Twilio refused the request itself (e.g. 21211 invalid number): retrying will not help.
+    /// Twilio refused this request for what it asked (e.g. 21211 invalid number, 21610 the
+    /// person opted out): final, retrying will not help, and it is about this person only.
     #[error("Twilio refused the request: {code} {message}")]
     Refused { code: i64, message: String },
+    /// Twilio refused the account, not the request (credentials, suspension, the sending
+    /// number): nobody's fault but ours; nothing was done; retry later, and raise an alarm.
+    #[error("Twilio refused the account: {code} {message}")]
+    Account { code: i64, message: String },
     /// Throttling (429, 20429), a 5xx, or no connection: Twilio did nothing; retry later.
     #[error("Twilio is unavailable: {0}")]
     Unavailable(String),
@@ -26,9 +35,26 @@ pub enum TwilioError {
     Unknown(String),
 }
 
-/// Attempts per request for throttling and 5xx, with exponential backoff and full jitter.
-const ATTEMPTS: u32 = 3;
-const BACKOFF_BASE_MS: u64 = 200;
+/// Tries per operation for throttling and 5xx, with exponential backoff and full jitter, all
+/// within the client's budget.
+pub const ATTEMPTS: u32 = 3;
+pub const BACKOFF_BASE_MS: u64 = 200;
+/// The longest a single request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// No try is started with less time than this left in the budget.
+const MIN_TRY: Duration = Duration::from_millis(500);
+/// A queue task's budget for one operation (the dialer), and a webhook's (which must answer
+/// Twilio well within its 15 s, and within 10 s by our rule).
+pub const TASK_BUDGET: Duration = Duration::from_secs(5);
+pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
+
+/// Twilio error codes that refuse the account rather than one request
+/// (https://www.twilio.com/docs/api/errors): 20003 authentication failed, 20005 and 10001
+/// account not active, 10002 trial account, 20008 test credentials, 21210 / 21212 / 21606 the
+/// sending number is not usable, 21215 the account may not call that region.
+pub const ACCOUNT_CODES: [i64; 9] = [
+    20003, 20005, 10001, 10002, 20008, 21210, 21212, 21606, 21215,
+];
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -36,11 +62,35 @@ struct ErrorBody {
     message: Option<String>,
 }
 
+/// What a non-2xx answer means, from its HTTP status and Twilio's JSON error body
+/// (`{"code":21610,"message":"…","more_info":"…","status":400}`).
+pub fn classify_response(status: u16, body: &[u8]) -> TwilioError {
+    let err: ErrorBody = serde_json::from_slice(body).unwrap_or(ErrorBody {
+        code: None,
+        message: None,
+    });
+    let code = err.code.unwrap_or(i64::from(status));
+    let message = err.message.unwrap_or_else(|| {
+        reqwest::StatusCode::from_u16(status)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| status.to_string())
+    });
+    if status == 429 || code == 20429 || (500..600).contains(&status) {
+        TwilioError::Unavailable(format!("{code} {message}"))
+    } else if status == 401 || status == 403 || ACCOUNT_CODES.contains(&code) {
+        TwilioError::Account { code, message }
+    } else {
+        TwilioError::Refused { code, message }
+    }
+}
+
 #[derive(Deserialize)]
 struct Resource {
     sid: String,
     #[serde(default)]
     status: Option<String>,
+    #[serde(default)]
+    duration: Option<serde_json::Value>,
 }
 
 /// What the dialer asks Twilio for.
@@ -61,6 +111,7 @@ impl Twilio {
         account_sid: &str,
         auth_token: &str,
         from: &str,
+        budget: Duration,
     ) -> Twilio {
         Twilio {
             http,
@@ -68,7 +119,13 @@ impl Twilio {
             account_sid: account_sid.into(),
             auth_token: auth_token.into(),
             from: from.into(),
+            budget,
         }
+    }
+
+    /// The longest one operation takes, whatever Twilio does (every try and wait included).
+    pub fn worst_case(&self) -> Duration {
+        self.budget
     }
 
     fn url(&self, tail: &str) -> String {
@@ -78,17 +135,36 @@ impl Twilio {
         )
     }
 
-    /// POST with retries: throttling, 5xx and refused connections are retried after a
-    /// jittered exponential backoff; a timeout is not (Twilio may have acted on it).
-    async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
+    /// POST (`form` given) or GET with retries: throttling, 5xx and refused connections are
+    /// retried after a jittered exponential backoff while the budget allows; a timeout is not
+    /// (Twilio may have acted on it), nor is a refusal.
+    async fn request(
+        &self,
+        tail: &str,
+        form: Option<&[(&str, &str)]>,
+        deadline: Instant,
+    ) -> Result<Resource, TwilioError> {
         let mut attempt = 1;
         loop {
-            match self.post_once(tail, form).await {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < MIN_TRY {
+                return Err(TwilioError::Unavailable(
+                    "no time left in this operation's budget".into(),
+                ));
+            }
+            let result = self
+                .request_once(tail, form, left.min(REQUEST_TIMEOUT))
+                .await;
+            match result {
                 Err(TwilioError::Unavailable(why)) if attempt < ATTEMPTS => {
                     let cap = BACKOFF_BASE_MS << attempt;
-                    let wait = rand::random::<u64>() % cap + 1;
-                    tracing::warn!(attempt, wait_ms = wait, reason = %why, "twilio_retry");
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    let wait = Duration::from_millis(rand::random::<u64>() % cap + 1);
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left < wait + MIN_TRY {
+                        return Err(TwilioError::Unavailable(why));
+                    }
+                    tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, reason = %why, "twilio_retry");
+                    tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
                 other => return other,
@@ -96,34 +172,35 @@ impl Twilio {
         }
     }
 
-    async fn post_once(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
+    async fn request_once(
+        &self,
+        tail: &str,
+        form: Option<&[(&str, &str)]>,
+        timeout: Duration,
+    ) -> Result<Resource, TwilioError> {
         crate::budget::record("twilio");
-        let resp = self
-            .http
-            .post(self.url(tail))
+        let req = match form {
+            Some(form) => self.http.post(self.url(tail)).form(form),
+            None => self.http.get(self.url(tail)),
+        };
+        let resp = req
             .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .form(form)
-            .timeout(Duration::from_secs(10))
+            .timeout(timeout)
             .send()
             .await
-            .map_err(classify)?;
+            .map_err(classify_transport)?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(classify)?;
+        let body = resp.bytes().await.map_err(classify_transport)?;
         if status.is_success() {
             return serde_json::from_slice(&body)
                 .map_err(|e| TwilioError::Unavailable(format!("unreadable response: {e}")));
         }
-        let err: ErrorBody = serde_json::from_slice(&body).unwrap_or(ErrorBody {
-            code: None,
-            message: None,
-        });
-        let code = err.code.unwrap_or(status.as_u16() as i64);
-        let message = err.message.unwrap_or_else(|| status.to_string());
-        if status.as_u16() == 429 || status.is_server_error() || code == 20429 {
-            Err(TwilioError::Unavailable(format!("{code} {message}")))
-        } else {
-            Err(TwilioError::Refused { code, message })
-        }
+        Err(classify_response(status.as_u16(), &body))
+    }
+
+    async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
+        self.request(tail, Some(form), Instant::now() + self.budget)
+            .await
     }
 
     /// Place an outbound call; returns its CallSid.
@@ -153,13 +230,20 @@ impl Twilio {
 
     /// End a call whatever state it is in: `canceled` stops a queued or ringing call,
     /// `completed` hangs up one in progress. A call that already ended is not an error.
+    /// Both requests share one budget.
     pub async fn end_call(&self, sid: &str) -> Result<(), TwilioError> {
         let tail = format!("Calls/{sid}.json");
-        let first = self.post(&tail, &[("Status", "canceled")]).await;
+        let deadline = Instant::now() + self.budget;
+        let first = self
+            .request(&tail, Some(&[("Status", "canceled")]), deadline)
+            .await;
         match first {
             Ok(r) if r.status.as_deref() == Some("canceled") => Ok(()),
             Ok(_) | Err(TwilioError::Refused { .. }) => {
-                match self.post(&tail, &[("Status", "completed")]).await {
+                match self
+                    .request(&tail, Some(&[("Status", "completed")]), deadline)
+                    .await
+                {
                     Ok(_) | Err(TwilioError::Refused { .. }) => Ok(()),
                     Err(e) => Err(e),
                 }
@@ -175,38 +259,21 @@ impl Twilio {
             .map(|_| ())
     }
 
-    /// A call's current status (for an attempt whose final callback never came).
+    /// A call's current status and duration (for an attempt whose final callback never came).
     pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
-        crate::budget::record("twilio");
-        let resp = self
-            .http
-            .get(self.url(&format!("Calls/{sid}.json")))
-            .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(classify)?;
-        let status = resp.status();
-        let body: serde_json::Value = resp.json().await.map_err(classify)?;
-        if !status.is_success() {
-            return Err(if status.is_server_error() || status.as_u16() == 429 {
-                TwilioError::Unavailable(status.to_string())
-            } else {
-                TwilioError::Refused {
-                    code: body["code"].as_i64().unwrap_or(status.as_u16() as i64),
-                    message: body["message"].as_str().unwrap_or_default().to_string(),
-                }
-            });
-        }
-        let duration = match &body["duration"] {
-            serde_json::Value::String(d) => d.parse().ok(),
-            serde_json::Value::Number(n) => n.as_u64().map(|d| d as u32),
+        let r = self
+            .request(
+                &format!("Calls/{sid}.json"),
+                None,
+                Instant::now() + self.budget,
+            )
+            .await?;
+        let duration = match &r.duration {
+            Some(serde_json::Value::String(d)) => d.parse().ok(),
+            Some(serde_json::Value::Number(n)) => n.as_u64().map(|d| d as u32),
             _ => None,
         };
-        Ok((
-            body["status"].as_str().unwrap_or_default().to_string(),
-            duration,
-        ))
+        Ok((r.status.unwrap_or_default(), duration))
     }
 
     /// Send an SMS from the product's number; returns the message SID.
@@ -217,12 +284,125 @@ impl Twilio {
 }
 
 /// A transport error: before the request left (connect) nothing happened; after, maybe.
-fn classify(e: reqwest::Error) -> TwilioError {
+fn classify_transport(e: reqwest::Error) -> TwilioError {
     let connect = e.is_connect();
     let text = e.without_url().to_string();
     if connect {
         TwilioError::Unavailable(text)
     } else {
         TwilioError::Unknown(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that accepts connections and never answers, or answers 503 at once.
+    async fn server(answer: bool) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let tries = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = tries.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    if answer {
+                        let body = r#"{"code":20503,"message":"Service Unavailable","status":503}"#;
+                        let resp = format!("HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                        let _ = socket.write_all(resp.as_bytes()).await;
+                    } else {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                    }
+                });
+            }
+        });
+        (base, tries)
+    }
+
+    #[tokio::test]
+    async fn an_operation_never_outlasts_its_budget() {
+        // Room for three fast tries and both backoffs (at most 0.4 s and 0.8 s) when Twilio
+        // answers 503; a shorter budget when it is silent.
+        for (answer, budget) in [
+            (false, Duration::from_millis(1500)),
+            (true, Duration::from_millis(3000)),
+        ] {
+            let (base, tries) = server(answer).await;
+            let twilio = Twilio::new(
+                reqwest::Client::new(),
+                &base,
+                "AC1",
+                "t",
+                "+61255501234",
+                budget,
+            );
+            let start = Instant::now();
+            let result = twilio.end_call("CA1").await;
+            let took = start.elapsed();
+            assert!(result.is_err(), "{result:?}");
+            assert!(
+                took <= budget + Duration::from_millis(200),
+                "{answer}: {took:?}"
+            );
+            let tries = tries.load(std::sync::atomic::Ordering::SeqCst);
+            if answer {
+                // Fast 503s: every try the policy allows, with backoff in between.
+                assert_eq!(tries, ATTEMPTS, "{tries}");
+            } else {
+                // Silence: one try, cut at the budget (a timeout is never retried).
+                assert_eq!(tries, 1);
+                assert!(took >= budget - Duration::from_millis(600), "{took:?}");
+            }
+        }
+    }
+
+    fn body(code: i64) -> Vec<u8> {
+        serde_json::json!({"code": code, "message": "m", "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": 400})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn one_classification_for_every_answer() {
+        use TwilioError::*;
+        let kind = |e: TwilioError| match e {
+            Refused { code, .. } => ("refused", code),
+            Account { code, .. } => ("account", code),
+            Unavailable(_) => ("unavailable", 0),
+            Unknown(_) => ("unknown", 0),
+        };
+        for (status, code, expected) in [
+            (400, 21211, ("refused", 21211)),
+            (400, 21610, ("refused", 21610)),
+            (400, 21614, ("refused", 21614)),
+            (400, 21408, ("refused", 21408)),
+            (404, 20404, ("refused", 20404)),
+            (401, 20003, ("account", 20003)),
+            (401, 20005, ("account", 20005)),
+            (403, 20005, ("account", 20005)),
+            (400, 20005, ("account", 20005)),
+            (400, 21212, ("account", 21212)),
+            (400, 21606, ("account", 21606)),
+            (429, 20429, ("unavailable", 0)),
+            (400, 20429, ("unavailable", 0)),
+            (500, 20500, ("unavailable", 0)),
+            (503, 20503, ("unavailable", 0)),
+        ] {
+            assert_eq!(
+                kind(classify_response(status, &body(code))),
+                expected,
+                "{status} {code}"
+            );
+        }
+        // No JSON body: the HTTP status decides.
+        assert_eq!(kind(classify_response(401, b"")), ("account", 401));
+        assert_eq!(kind(classify_response(502, b"<html>")), ("unavailable", 0));
+        assert_eq!(kind(classify_response(400, b"")), ("refused", 400));
     }
 }
