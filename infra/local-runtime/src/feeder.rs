@@ -104,7 +104,10 @@ pub async fn run(f: Feeder, mut stop: watch::Receiver<bool>) {
                 &budget,
                 "dialer",
                 &world,
-                handlers::dialer(&app, LambdaEvent::new(event, Context::default())),
+                Box::pin(handlers::dialer(
+                    &app,
+                    LambdaEvent::new(event, Context::default()),
+                )),
             )
             .await;
             match result {

@@ -307,21 +307,22 @@ impl Gateway {
             .copied()
             .expect("checked in Gateway::new");
         let f = &self.functions;
-        let result = invoke(&self.budget, function, &self.world, async {
+        // Each handler's future is boxed: together, unboxed, they make one future larger than a
+        // worker thread's stack in a debug build.
+        let handler: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
             match function {
-                "call-twiml" => handlers::call_twiml(&f.call_twiml, request).await,
-                "call-response" => handlers::call_response(&f.call_response, request).await,
-                "call-status" => handlers::call_status(&f.call_status, request).await,
-                "call-timeout" => handlers::call_timeout(&f.call_timeout, request).await,
-                "call-audio" => handlers::call_audio(&f.call_audio, request).await,
-                "job-acceptance" => handlers::job_acceptance(&f.job_acceptance, request).await,
+                "call-twiml" => Box::pin(handlers::call_twiml(&f.call_twiml, request)),
+                "call-response" => Box::pin(handlers::call_response(&f.call_response, request)),
+                "call-status" => Box::pin(handlers::call_status(&f.call_status, request)),
+                "call-timeout" => Box::pin(handlers::call_timeout(&f.call_timeout, request)),
+                "call-audio" => Box::pin(handlers::call_audio(&f.call_audio, request)),
+                "job-acceptance" => Box::pin(handlers::job_acceptance(&f.job_acceptance, request)),
                 "provider-settings" => {
-                    handlers::provider_settings(&f.provider_settings, request).await
+                    Box::pin(handlers::provider_settings(&f.provider_settings, request))
                 }
                 other => unreachable!("{other} is not in HTTP_FUNCTIONS"),
-            }
-        })
-        .await;
+            };
+        let result = invoke(&self.budget, function, &self.world, handler).await;
         match result {
             Ok(resp) => {
                 let (parts, body) = resp.into_parts();
@@ -378,7 +379,10 @@ impl Gateway {
             &self.budget,
             "start-calling",
             &self.world,
-            handlers::start_calling(&self.functions.start_calling, invocation),
+            Box::pin(handlers::start_calling(
+                &self.functions.start_calling,
+                invocation,
+            )),
         )
         .await;
         match result {
