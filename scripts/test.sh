@@ -9,6 +9,8 @@ trap 'scripts/local-aws.sh stop' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}"
 export RUST_LOG="${RUST_LOG:-warn}"
 cargo fmt --all -- --check
+# Lints, warnings as errors (a finding is fixed, not silenced).
+cargo clippy --workspace --all-targets -- -D warnings
 # The SAM template: cfn-lint and sam validate --lint (installed into .venv if missing).
 scripts/lint-template.sh
 # The cargo-lambda deploy path against the pinned cargo-lambda's own parser (--dry, offline).

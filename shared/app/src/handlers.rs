@@ -64,11 +64,11 @@ const AUDIO_URL_VALIDITY: std::time::Duration = std::time::Duration::from_secs(3
 const NOT_FOUND_SAY: &str = "Sorry, we could not find this shift offer. Goodbye.";
 
 /// Verify, then the attempt ids the URL names; `Err` is the response to return.
-fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32), HttpResult> {
+fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32), http::Refused> {
     let tw = http::verify_twilio(&app.config, req)?;
     match tw.attempt_ids() {
         Some((occ, k)) => Ok((tw, occ, k)),
-        None => Err(hang_up_with(NOT_FOUND_SAY.into())),
+        None => Err(Box::new(hang_up_with(NOT_FOUND_SAY.into()))),
     }
 }
 
@@ -154,7 +154,7 @@ fn sorry(next: Option<String>) -> HttpResult {
 async fn fallback(app: &App, req: Request) -> HttpResult {
     let tw = match http::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     // Twilio names the URL that failed: a retry that failed too counts, so this stays bounded
     // however often Twilio comes back here.
@@ -198,7 +198,7 @@ fn injected_failure(app: &App, req: &Request) -> anyhow::Result<()> {
 async fn answer_call(app: &App, req: Request) -> HttpResult {
     let tw = match http::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some((occ, k)) = tw.attempt_ids() else {
         return hang_up_with(NOT_FOUND_SAY.into());
@@ -251,7 +251,7 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
 async fn key_pressed(app: &App, req: Request) -> HttpResult {
     let (tw, occ, k) = match verified_ids(app, &req) {
         Ok(x) => x,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     injected_failure(app, &req)?;
     let digits = tw.param("Digits").unwrap_or("").to_string();
@@ -318,7 +318,7 @@ pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
 async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
     let (_, occ, k) = match verified_ids(app, &req) {
         Ok(x) => x,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     injected_failure(app, &req)?;
     info!(occurrence_id = %occ, attempt = k, "no_answer_start");
@@ -337,7 +337,7 @@ async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
 pub async fn call_status(app: &App, req: Request) -> HttpResult {
     let tw = match http::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some((occ, k)) = tw.attempt_ids() else {
         return http::error(400, "the status URL must carry occurrenceId and attempt");
@@ -374,7 +374,7 @@ pub async fn call_status(app: &App, req: Request) -> HttpResult {
 /// `GET /api/outbound/audio/{callId}`: the attempt's spoken offer as a µ-law WAV.
 pub async fn call_audio(app: &App, req: Request) -> HttpResult {
     if let Err(resp) = http::verify_twilio(&app.config, &req) {
-        return resp;
+        return *resp;
     }
     let call_id = http::path_param(&req, "callId").unwrap_or_default();
     let Some((occ, k)) = parse_call_id(&call_id) else {

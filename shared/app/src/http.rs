@@ -187,10 +187,13 @@ impl TwilioRequest {
     }
 }
 
+/// The response a refused webhook request gets (boxed: a response is large next to its `Ok`).
+pub type Refused = Box<HttpResult>;
+
 /// Check `X-Twilio-Signature` before anything else; `Err` is the response to return: 403 for a
 /// signature that does not check out, 400 for a POST whose body is not a form (Twilio posts
 /// `application/x-www-form-urlencoded`; another body would be checked as no parameters at all).
-pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, HttpResult> {
+pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, Refused> {
     let content_type = req
         .headers()
         .get("content-type")
@@ -200,10 +203,10 @@ pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, Ht
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if req.method() == "POST" && !is_form && (content_type.is_some() || !body_bytes(req).is_empty())
     {
-        return Err(error(
+        return Err(Box::new(error(
             400,
             "Twilio webhooks take an application/x-www-form-urlencoded body",
-        ));
+        )));
     }
     let params: Vec<(String, String)> = if is_form {
         form_urlencoded::parse(body_bytes(req))
@@ -224,7 +227,7 @@ pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, Ht
         signature,
     ) {
         tracing::warn!(path = %req.uri().path(), has_signature = signature.is_some(), "twilio_signature_rejected");
-        return Err(error(403, "invalid Twilio signature"));
+        return Err(Box::new(error(403, "invalid Twilio signature")));
     }
     let query = req
         .uri()

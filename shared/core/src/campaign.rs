@@ -57,7 +57,7 @@ impl Plan {
         if next >= self.total_attempts() {
             return Advance::Unfilled;
         }
-        let delay_secs = if next % self.pool_size == 0 {
+        let delay_secs = if next.is_multiple_of(self.pool_size) {
             ROUND_PAUSE_SECS
         } else {
             0
@@ -353,7 +353,7 @@ mod tests {
                 let i = i as u32;
                 prop_assert_eq!(*pos, i % n);
                 prop_assert_eq!(*round, i / n + 1);
-                let pause = if i > 0 && i % n == 0 { ROUND_PAUSE_SECS } else { 0 };
+                let pause = if i > 0 && i.is_multiple_of(n) { ROUND_PAUSE_SECS } else { 0 };
                 prop_assert_eq!(*delay, pause);
             }
         }
