@@ -12,7 +12,7 @@ use callout_core::campaign::{self, CallStatus, KeyPress, Outcome, GATHER_TIMEOUT
 use callout_core::model::{ShiftStatus, Wave3Completed};
 use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
-use callout_core::validate;
+use callout_core::{validate, words};
 use lambda_http::{Request, Response};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -31,9 +31,7 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
     let (occ, k) = (&a.occurrence_id, a.attempt);
     let mut nested = Vec::new();
     if repeated {
-        nested.push(Verb::Say(
-            "Sorry, that key is not an option. Here is the message again.".into(),
-        ));
+        nested.push(Verb::Say(words::REPEAT_OFFER.into()));
     }
     nested.push(if has_audio {
         let key = app.audio_key(&a.text);
@@ -61,14 +59,12 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
 /// How long a presigned audio URL given to Twilio works.
 const AUDIO_URL_VALIDITY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-const NOT_FOUND_SAY: &str = "Sorry, we could not find this shift offer. Goodbye.";
-
 /// Verify, then the attempt ids the URL names; `Err` is the response to return.
 fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32), http::Refused> {
     let tw = http::verify_twilio(&app.config, req)?;
     match tw.attempt_ids() {
         Some((occ, k)) => Ok((tw, occ, k)),
-        None => Err(Box::new(hang_up_with(NOT_FOUND_SAY.into()))),
+        None => Err(Box::new(hang_up_with(words::NOT_FOUND.into()))),
     }
 }
 
@@ -76,9 +72,6 @@ fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32)
 
 /// How often a carer hears "one moment" before the call gives up politely.
 pub const VOICE_RETRIES: u32 = 2;
-
-const SORRY_ONE_MOMENT: &str = "Sorry, something went wrong on our side. One moment please.";
-const SORRY_GOODBYE: &str = "Sorry, something went wrong on our side and we cannot take your answer right now. Please call the office if you can help with this shift. Goodbye.";
 
 /// Where a call webhook that failed sends Twilio next, worked out before the handler runs (from
 /// the URL Twilio called; only used once the handler verified its signature and failed after).
@@ -141,11 +134,11 @@ fn tries_in(url: &str) -> u32 {
 fn sorry(next: Option<String>) -> HttpResult {
     match next {
         Some(url) => http::twiml(twiml::render(&[
-            Verb::Say(SORRY_ONE_MOMENT.into()),
+            Verb::Say(words::SORRY_ONE_MOMENT.into()),
             Verb::Pause(1),
             Verb::Redirect(url),
         ])),
-        None => hang_up_with(SORRY_GOODBYE.into()),
+        None => hang_up_with(words::SORRY_GOODBYE.into()),
     }
 }
 
@@ -201,32 +194,29 @@ async fn answer_call(app: &App, req: Request) -> HttpResult {
         Err(resp) => return *resp,
     };
     let Some((occ, k)) = tw.attempt_ids() else {
-        return hang_up_with(NOT_FOUND_SAY.into());
+        return hang_up_with(words::NOT_FOUND.into());
     };
     injected_failure(app, &req)?;
     let (shift, attempt) = app.store.get_shift_and_attempt(&occ, k).await?;
     let (Some(shift), Some(a)) = (shift, attempt) else {
         warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
-        return hang_up_with(NOT_FOUND_SAY.into());
+        return hang_up_with(words::NOT_FOUND.into());
     };
     if shift.status != ShiftStatus::Open || a.outcome == Some(Outcome::Canceled) {
         if shift.assigned_to.as_deref() == Some(a.employee_id.as_str()) {
-            return hang_up_with(format!(
-                "Hi {}, this shift is already yours. Goodbye.",
-                a.first_name
-            ));
+            return hang_up_with(words::already_yours(&a.first_name));
         }
         app.store
             .set_outcome(&occ, k, Outcome::Canceled, None)
             .await?;
-        return hang_up_with(campaign::closed_offer_words(&a.first_name, shift.status));
+        return hang_up_with(words::closed_offer(&a.first_name, shift.status));
     }
     if tw.param("AnsweredBy").is_some_and(campaign::is_machine) {
         app.store
             .set_outcome(&occ, k, Outcome::Voicemail, None)
             .await?;
         info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
-        return hang_up_with(service::voicemail_message(&a.first_name));
+        return hang_up_with(words::voicemail(&a.first_name));
     }
     offer(app, &a, tw.query("audio") == Some("1"), false).await
 }
@@ -262,35 +252,26 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
                 .query("employeeId")
                 .filter(|e| validate::is_identifier(e))
             else {
-                return hang_up_with(NOT_FOUND_SAY.into());
+                return hang_up_with(words::NOT_FOUND.into());
             };
             match service::accept_call(app, &occ, employee_id, k).await? {
-                Acceptance::Accepted => hang_up_with(
-                    "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye."
-                        .into(),
-                ),
-                Acceptance::Taken { .. } => hang_up_with(
-                    "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye."
-                        .into(),
-                ),
-                Acceptance::OfferClosed => hang_up_with(
-                    "Sorry, this call's offer has closed, so that key could not take the shift. Goodbye."
-                        .into(),
-                ),
+                Acceptance::Accepted => hang_up_with(words::ACCEPTED.into()),
+                Acceptance::Taken { .. } => hang_up_with(words::TAKEN.into()),
+                Acceptance::OfferClosed => hang_up_with(words::OFFER_CLOSED.into()),
                 Acceptance::UnknownShift | Acceptance::NotInPool => {
-                    hang_up_with(NOT_FOUND_SAY.into())
+                    hang_up_with(words::NOT_FOUND.into())
                 }
             }
         }
         KeyPress::Decline => {
             service::decline(app, &occ, k).await?;
-            hang_up_with("No problem, thank you for letting us know. Goodbye.".into())
+            hang_up_with(words::DECLINED.into())
         }
         KeyPress::Repeat => {
             info!(occurrence_id = %occ, attempt = k, "unknown_key_repeat");
             match app.store.get_attempt(&occ, k).await? {
                 Some(a) => offer(app, &a, tw.query("audio") == Some("1"), true).await,
-                None => hang_up_with(NOT_FOUND_SAY.into()),
+                None => hang_up_with(words::NOT_FOUND.into()),
             }
         }
         KeyPress::GiveUp => {
@@ -298,7 +279,7 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
             app.store
                 .set_outcome(&occ, k, Outcome::NoAnswer, Some(&digits))
                 .await?;
-            hang_up_with("Sorry, we did not get an answer we could use. We will offer the shift to someone else. Goodbye.".into())
+            hang_up_with(words::GIVE_UP.into())
         }
     }
 }
@@ -328,7 +309,7 @@ async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
         .set_outcome_or_existing(&occ, k, Outcome::NoAnswer)
         .await?
         .flatten();
-    hang_up_with(campaign::timeout_words(already).into())
+    hang_up_with(words::timeout(already).into())
 }
 
 // ---------------------------------------------------------------- call-status

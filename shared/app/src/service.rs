@@ -528,11 +528,6 @@ pub async fn on_final_status(
         .await
 }
 
-/// What a voicemail hears: who called and why, never the patient or the place.
-pub fn voicemail_message(first_name: &str) -> String {
-    format!("Hi {first_name}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
-}
-
 /// Answering-machine detection (asynchronous, so the offer may already be playing): a machine
 /// gives the attempt the outcome Voicemail and the call a short message instead of the offer.
 pub async fn on_machine_detection(
@@ -558,7 +553,10 @@ pub async fn on_machine_detection(
         .await?
         .map(|a| a.first_name)
         .unwrap_or_default();
-    let xml = twiml::render(&[Verb::Say(voicemail_message(&first_name)), Verb::Hangup]);
+    let xml = twiml::render(&[
+        Verb::Say(callout_core::words::voicemail(&first_name)),
+        Verb::Hangup,
+    ]);
     if let Err(e) = app.twilio().redirect_call(sid, &xml).await {
         warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
     }
@@ -984,10 +982,7 @@ async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let sms = match shift.staff(&winner_id) {
         Some(winner) => {
             let v = Values::for_job(&winner.first_name, &shift.event.job);
-            let body = format!(
-                "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
-                v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
-            );
+            let body = callout_core::words::confirmation_sms(&v);
             once(app, occ, "confirmationSmsAt", retry.clone(), async {
                 confirm(app, occ, &winner.employee_id, &winner.phone, &body).await
             })

@@ -220,34 +220,6 @@ pub fn key_press_can_accept(outcome: Option<Outcome>, call_over: bool) -> bool {
     !call_over && matches!(outcome, None | Some(Outcome::Accepted | Outcome::Canceled))
 }
 
-/// What someone who answers after the offer closed hears, by the shift's real state.
-pub fn closed_offer_words(first_name: &str, status: crate::model::ShiftStatus) -> String {
-    use crate::model::ShiftStatus;
-    let hi = if first_name.trim().is_empty() {
-        "Hi".to_string()
-    } else {
-        format!("Hi {}", first_name.trim())
-    };
-    match status {
-        ShiftStatus::Assigned => format!("{hi}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye."),
-        ShiftStatus::UnfilledAfterCalls => format!("{hi}, thank you for answering. The calls for this shift have ended and the office is arranging it, so there is nothing you need to do. Goodbye."),
-        ShiftStatus::Open => format!("{hi}, thank you for answering. This call is no longer needed, so there is nothing you need to do. Goodbye."),
-    }
-}
-
-/// What the timeout route says when no key was pressed, given the outcome the attempt already
-/// had (`None`: this is the first word on it). An attempt already `Canceled` means the offer
-/// closed while the message played (the shift was filled, or its calls ended): it is not
-/// "offered to someone else".
-pub fn timeout_words(already: Option<Outcome>) -> &'static str {
-    match already {
-        Some(Outcome::Canceled) => {
-            "Thank you for listening. This shift offer has now closed, so there is nothing you need to do. Goodbye."
-        }
-        _ => "We did not hear a response, so we will offer the shift to someone else. Goodbye.",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,24 +243,6 @@ mod tests {
         ] {
             assert!(!key_press_can_accept(Some(o), false), "{o:?}");
         }
-    }
-
-    #[test]
-    fn the_timeout_does_not_promise_another_call_on_a_closed_offer() {
-        assert!(timeout_words(None).contains("someone else"));
-        assert!(timeout_words(Some(Outcome::NoAnswer)).contains("someone else"));
-        assert!(!timeout_words(Some(Outcome::Canceled)).contains("someone else"));
-    }
-
-    #[test]
-    fn a_closed_offer_says_what_happened_to_the_shift() {
-        use crate::model::ShiftStatus;
-        assert!(closed_offer_words("Bob", ShiftStatus::Assigned).contains("has now been filled"));
-        let unfilled = closed_offer_words("Bob", ShiftStatus::UnfilledAfterCalls);
-        assert!(
-            !unfilled.contains("filled,") && unfilled.contains("calls for this shift have ended")
-        );
-        assert!(!closed_offer_words("Bob", ShiftStatus::Open).contains("filled"));
     }
 
     /// Play a whole campaign where nobody accepts; return (position, round, delay before).

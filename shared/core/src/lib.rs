@@ -16,6 +16,7 @@ pub mod template;
 pub mod twiml;
 pub mod validate;
 pub mod wav;
+pub mod words;
 pub mod zone;
 
 pub use campaign::{Advance, CallStatus, Outcome, Plan};
