@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use callout_app::aws_lambda_events::event::sqs::SqsEvent;
 use callout_app::lambda_http::{self, Body};
 use callout_app::lambda_runtime::{Context, LambdaEvent};
-use callout_app::{handlers, http as app_http, App, Config};
+use callout_app::{handlers, App, Config};
 use local_runtime::Functions;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -469,12 +469,18 @@ fn webhook_samples_are_signed_for_the_documented_token_and_url() {
             continue;
         }
         for base in [SAMPLE_BASE, ""] {
-            let ok = app_http::verify_twilio(&config(base, SAMPLE_TOKEN), &http_request(&name));
+            let ok = callout_app::adapters::twilio::webhook::verify_twilio(
+                &config(base, SAMPLE_TOKEN),
+                &http_request(&name),
+            );
             assert!(ok.is_ok(), "{name} with PUBLIC_BASE_URL={base:?}");
         }
         assert!(
-            app_http::verify_twilio(&config(SAMPLE_BASE, "another-token"), &http_request(&name))
-                .is_err(),
+            callout_app::adapters::twilio::webhook::verify_twilio(
+                &config(SAMPLE_BASE, "another-token"),
+                &http_request(&name)
+            )
+            .is_err(),
             "{name} with another token"
         );
         let mut event: Value = serde_json::from_str(&sample(&name)).unwrap();
@@ -489,7 +495,11 @@ fn webhook_samples_are_signed_for_the_documented_token_and_url() {
         }
         let req = lambda_http::request::from_str(&event.to_string()).unwrap();
         assert!(
-            app_http::verify_twilio(&config(SAMPLE_BASE, SAMPLE_TOKEN), &req).is_err(),
+            callout_app::adapters::twilio::webhook::verify_twilio(
+                &config(SAMPLE_BASE, SAMPLE_TOKEN),
+                &req
+            )
+            .is_err(),
             "{name} tampered"
         );
         checked += 1;

@@ -2,13 +2,14 @@
 //! into the campaign's steps and back; the rules themselves are in `callout_core` and
 //! `service`.
 
+use crate::adapters::twilio::urls;
+use crate::adapters::twilio::webhook::{self, Webhook};
 use crate::app::App;
-use crate::http::{self, HttpResult, TwilioRequest};
+use crate::http::{self, HttpResult};
 use crate::records::{parse_call_id, Attempt, DialTask};
 use crate::service::{self, Acceptance, StartError, Started};
-use crate::urls;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use callout_core::campaign::{self, CallStatus, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
+use callout_core::campaign::{self, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
 use callout_core::model::{ShiftStatus, Wave3Completed};
 use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
@@ -60,8 +61,8 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
 const AUDIO_URL_VALIDITY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Verify, then the attempt ids the URL names; `Err` is the response to return.
-fn verified_ids(app: &App, req: &Request) -> Result<(TwilioRequest, String, u32), http::Refused> {
-    let tw = http::verify_twilio(&app.config, req)?;
+fn verified_ids(app: &App, req: &Request) -> Result<(Webhook, String, u32), webhook::Refused> {
+    let tw = webhook::verify_twilio(&app.config, req)?;
     match tw.attempt_ids() {
         Some((occ, k)) => Ok((tw, occ, k)),
         None => Err(Box::new(hang_up_with(words::NOT_FOUND.into()))),
@@ -145,13 +146,13 @@ fn sorry(next: Option<String>) -> HttpResult {
 /// The call's `FallbackUrl` (the call-timeout function, `fallback=1`): Twilio could not get the
 /// offer (call-twiml failed or timed out). No table access: a short sorry, then the offer again.
 async fn fallback(app: &App, req: Request) -> HttpResult {
-    let tw = match http::verify_twilio(&app.config, &req) {
+    let tw = match webhook::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
         Err(resp) => return *resp,
     };
     // Twilio names the URL that failed: a retry that failed too counts, so this stays bounded
     // however often Twilio comes back here.
-    let tried = tw.param("ErrorUrl").map_or(0, tries_in);
+    let tried = tw.failed_url().map_or(0, tries_in);
     let retry = VoiceRetry::of(
         app,
         &req,
@@ -161,7 +162,7 @@ async fn fallback(app: &App, req: Request) -> HttpResult {
         tried,
     );
     let (occ, k) = tw.attempt_ids().unwrap_or_default();
-    error!(occurrence_id = %occ, attempt = k, error_code = tw.param("ErrorCode").unwrap_or_default(), retrying = retry.next.is_some(), alarm = true, "voice_fallback_used");
+    error!(occurrence_id = %occ, attempt = k, error_code = tw.error_code(), retrying = retry.next.is_some(), alarm = true, "voice_fallback_used");
     sorry(retry.next)
 }
 
@@ -189,7 +190,7 @@ fn injected_failure(app: &App, req: &Request) -> anyhow::Result<()> {
 }
 
 async fn answer_call(app: &App, req: Request) -> HttpResult {
-    let tw = match http::verify_twilio(&app.config, &req) {
+    let tw = match webhook::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
         Err(resp) => return *resp,
     };
@@ -211,14 +212,14 @@ async fn answer_call(app: &App, req: Request) -> HttpResult {
             .await?;
         return hang_up_with(words::closed_offer(&a.first_name, shift.status));
     }
-    if tw.param("AnsweredBy").is_some_and(campaign::is_machine) {
+    if tw.answered_by().is_some_and(campaign::is_machine) {
         app.store
             .set_outcome(&occ, k, Outcome::Voicemail, None)
             .await?;
         info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
         return hang_up_with(words::voicemail(&a.first_name));
     }
-    offer(app, &a, tw.query("audio") == Some("1"), false).await
+    offer(app, &a, tw.has_audio(), false).await
 }
 
 // ---------------------------------------------------------------- call-response
@@ -244,14 +245,11 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
         Err(resp) => return *resp,
     };
     injected_failure(app, &req)?;
-    let digits = tw.param("Digits").unwrap_or("").to_string();
-    let repeated = tw.query("repeat") == Some("1");
+    let digits = tw.digits().to_string();
+    let repeated = tw.is_repeat();
     match campaign::key_press(&digits, repeated) {
         KeyPress::Accept => {
-            let Some(employee_id) = tw
-                .query("employeeId")
-                .filter(|e| validate::is_identifier(e))
-            else {
+            let Some(employee_id) = tw.employee_id() else {
                 return hang_up_with(words::NOT_FOUND.into());
             };
             match service::accept_call(app, &occ, employee_id, k).await? {
@@ -270,7 +268,7 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
         KeyPress::Repeat => {
             info!(occurrence_id = %occ, attempt = k, "unknown_key_repeat");
             match app.store.get_attempt(&occ, k).await? {
-                Some(a) => offer(app, &a, tw.query("audio") == Some("1"), true).await,
+                Some(a) => offer(app, &a, tw.has_audio(), true).await,
                 None => hang_up_with(words::NOT_FOUND.into()),
             }
         }
@@ -316,27 +314,28 @@ async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
 
 /// `POST /api/outbound/status`: call progress, and (with `amd=1`) answering-machine detection.
 pub async fn call_status(app: &App, req: Request) -> HttpResult {
-    let tw = match http::verify_twilio(&app.config, &req) {
+    let tw = match webhook::verify_twilio(&app.config, &req) {
         Ok(tw) => tw,
         Err(resp) => return *resp,
     };
     let Some((occ, k)) = tw.attempt_ids() else {
         return http::error(400, "the status URL must carry occurrenceId and attempt");
     };
-    let sid = tw.param("CallSid").unwrap_or_default().to_string();
-    if tw.query("amd") == Some("1") {
-        let answered_by = tw.param("AnsweredBy").unwrap_or("unknown");
+    let sid = tw.call_sid().to_string();
+    if tw.is_machine_detection() {
+        let answered_by = tw.answered_by().unwrap_or("unknown");
         service::on_machine_detection(app, &occ, k, &sid, answered_by).await?;
         return http::respond(204, "text/plain", "");
     }
-    let Some(status) = tw.param("CallStatus").and_then(CallStatus::parse) else {
+    let Some(webhook::StatusReport {
+        status,
+        sequence,
+        duration,
+        ..
+    }) = tw.status_report()
+    else {
         return http::error(400, "CallStatus is missing or unknown");
     };
-    let sequence = tw
-        .param("SequenceNumber")
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
-    let duration = tw.param("CallDuration").and_then(|d| d.parse::<u32>().ok());
     if status.is_terminal() {
         service::on_final_status(app, &occ, k, &sid, status, sequence, duration).await?;
     } else {
@@ -354,7 +353,7 @@ pub async fn call_status(app: &App, req: Request) -> HttpResult {
 
 /// `GET /api/outbound/audio/{callId}`: the attempt's spoken offer as a µ-law WAV.
 pub async fn call_audio(app: &App, req: Request) -> HttpResult {
-    if let Err(resp) = http::verify_twilio(&app.config, &req) {
+    if let Err(resp) = webhook::verify_twilio(&app.config, &req) {
         return *resp;
     }
     let call_id = http::path_param(&req, "callId").unwrap_or_default();

@@ -3,7 +3,6 @@
 
 use crate::config::Config;
 use lambda_http::{Body, Request, RequestExt, Response};
-use std::collections::HashMap;
 
 pub type HttpResult = Result<Response<Body>, lambda_http::Error>;
 
@@ -160,83 +159,6 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// A webhook request whose Twilio signature checked out.
-pub struct TwilioRequest {
-    pub params: Vec<(String, String)>,
-    pub query: HashMap<String, String>,
-}
-
-impl TwilioRequest {
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.get(name).map(String::as_str)
-    }
-
-    /// The attempt a webhook URL names (`occurrenceId`, an identifier, and `attempt`).
-    pub fn attempt_ids(&self) -> Option<(String, u32)> {
-        let occ = self
-            .query("occurrenceId")
-            .filter(|o| callout_core::validate::is_identifier(o))?;
-        Some((occ.to_string(), self.query("attempt")?.parse().ok()?))
-    }
-}
-
-/// The response a refused webhook request gets (boxed: a response is large next to its `Ok`).
-pub type Refused = Box<HttpResult>;
-
-/// Check `X-Twilio-Signature` before anything else; `Err` is the response to return: 403 for a
-/// signature that does not check out, 400 for a POST whose body is not a form (Twilio posts
-/// `application/x-www-form-urlencoded`; another body would be checked as no parameters at all).
-pub fn verify_twilio(config: &Config, req: &Request) -> Result<TwilioRequest, Refused> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or("?").to_ascii_lowercase());
-    let is_form = content_type
-        .as_deref()
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if req.method() == "POST" && !is_form && (content_type.is_some() || !body_bytes(req).is_empty())
-    {
-        return Err(Box::new(error(
-            400,
-            "Twilio webhooks take an application/x-www-form-urlencoded body",
-        )));
-    }
-    let params: Vec<(String, String)> = if is_form {
-        form_urlencoded::parse(body_bytes(req))
-            .into_owned()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let signature = req
-        .headers()
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok());
-    let url = public_url(config, req);
-    if !callout_core::signature::is_valid_any_port(
-        &config.twilio_auth_tokens,
-        &url,
-        &params,
-        signature,
-    ) {
-        tracing::warn!(path = %req.uri().path(), has_signature = signature.is_some(), "twilio_signature_rejected");
-        return Err(Box::new(error(403, "invalid Twilio signature")));
-    }
-    let query = req
-        .uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    Ok(TwilioRequest { params, query })
-}
-
 /// The provider the caller belongs to: the JWT claim `provider_id` passed by the authorizer,
 /// when it is an identifier (`callout_core::validate::provider_claim`); `None` (a 401) for a
 /// missing, empty, overlong or ill-formed claim, whatever the authorizer let through.
@@ -255,6 +177,7 @@ pub fn provider_id(req: &Request) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::twilio::webhook::verify_twilio;
     use proptest::prelude::*;
 
     fn config() -> Config {
@@ -429,7 +352,7 @@ mod tests {
                     ..c.clone()
                 };
                 assert_eq!(
-                    crate::urls::status(&c, "occ_1", 0),
+                    crate::adapters::twilio::urls::status(&c, "occ_1", 0),
                     signed_url,
                     "{}",
                     shape.what

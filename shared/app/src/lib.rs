@@ -17,7 +17,6 @@ pub mod records;
 pub mod sdk;
 pub mod secrets;
 pub mod service;
-pub mod urls;
 
 pub use app::{clients, App};
 pub use config::Config;

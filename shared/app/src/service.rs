@@ -3,12 +3,12 @@
 
 use crate::adapters::schedule::schedule_name;
 use crate::adapters::store::{AcceptWrite, Claim};
+use crate::adapters::twilio::urls;
 use crate::adapters::twilio::{CallRequest, TwilioError};
 use crate::app::App;
 use crate::faults;
 use crate::metrics::figures;
 use crate::records::{Attempt, Delivery, DialTask, Shift, TaskKind};
-use crate::urls;
 use anyhow::{Context, Result};
 use callout_core::campaign::{self, Advance, CallStatus, Outcome};
 use callout_core::mask;

@@ -2,6 +2,9 @@
 //! SMS. Every request goes through one loop (`request`) and every answer through one
 //! classifier (`classify_response`), so a refusal means the same thing whatever was asked.
 
+pub mod urls;
+pub mod webhook;
+
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 
