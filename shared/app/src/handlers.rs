@@ -10,7 +10,7 @@ use crate::records::{parse_call_id, Attempt, DialTask};
 use crate::service::{self, Acceptance, StartError, Started};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use callout_core::campaign::{self, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
-use callout_core::model::{ShiftStatus, Wave3Completed};
+use callout_core::model::Wave3Completed;
 use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
 use callout_core::{validate, words};
@@ -203,23 +203,22 @@ async fn answer_call(app: &App, req: Request) -> HttpResult {
         warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
         return hang_up_with(words::NOT_FOUND.into());
     };
-    if shift.status != ShiftStatus::Open || a.outcome == Some(Outcome::Canceled) {
-        if shift.assigned_to.as_deref() == Some(a.employee_id.as_str()) {
-            return hang_up_with(words::already_yours(&a.first_name));
+    let answered = campaign::answered(
+        shift.status,
+        a.outcome,
+        shift.assigned_to.as_deref() == Some(a.employee_id.as_str()),
+        tw.answered_by(),
+    );
+    if let Some(outcome) = answered.outcome() {
+        app.store.set_outcome(&occ, k, outcome, None).await?;
+        if outcome == Outcome::Voicemail {
+            info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
         }
-        app.store
-            .set_outcome(&occ, k, Outcome::Canceled, None)
-            .await?;
-        return hang_up_with(words::closed_offer(&a.first_name, shift.status));
     }
-    if tw.answered_by().is_some_and(campaign::is_machine) {
-        app.store
-            .set_outcome(&occ, k, Outcome::Voicemail, None)
-            .await?;
-        info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
-        return hang_up_with(words::voicemail(&a.first_name));
+    match answered.words(&a.first_name) {
+        Some(words) => hang_up_with(words),
+        None => offer(app, &a, tw.has_audio(), false).await,
     }
-    offer(app, &a, tw.has_audio(), false).await
 }
 
 // ---------------------------------------------------------------- call-response

@@ -176,6 +176,62 @@ pub fn is_machine(answered_by: &str) -> bool {
     answered_by.starts_with("machine") || answered_by == "fax"
 }
 
+/// What an answered call gets, decided from the shift's state and the call's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// The offer, in a one-key `<Gather>`.
+    Offer,
+    /// The shift is already this person's (a repeated or late call): say so, record nothing.
+    AlreadyYours,
+    /// The offer closed (the shift was filled or its calls ended, or this call was cancelled):
+    /// record `Canceled`, say what happened to the shift (`words::closed_offer`).
+    Closed(crate::model::ShiftStatus),
+    /// A machine answered: record `Voicemail`, leave the short message (`words::voicemail`).
+    Voicemail,
+}
+
+impl Answered {
+    /// The outcome to record for the call, if any.
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            Answered::Offer | Answered::AlreadyYours => None,
+            Answered::Closed(_) => Some(Outcome::Canceled),
+            Answered::Voicemail => Some(Outcome::Voicemail),
+        }
+    }
+
+    /// What the person hears before the call ends; `None` for the offer itself.
+    pub fn words(self, first_name: &str) -> Option<String> {
+        match self {
+            Answered::Offer => None,
+            Answered::AlreadyYours => Some(crate::words::already_yours(first_name)),
+            Answered::Closed(status) => Some(crate::words::closed_offer(first_name, status)),
+            Answered::Voicemail => Some(crate::words::voicemail(first_name)),
+        }
+    }
+}
+
+/// The call to `employee` was answered (`answered_by`: answering-machine detection, if it said
+/// already). A closed offer wins over everything; a machine never hears the offer.
+pub fn answered(
+    status: crate::model::ShiftStatus,
+    call_outcome: Option<Outcome>,
+    assigned_to_this_person: bool,
+    answered_by: Option<&str>,
+) -> Answered {
+    use crate::model::ShiftStatus;
+    if status != ShiftStatus::Open || call_outcome == Some(Outcome::Canceled) {
+        if assigned_to_this_person {
+            return Answered::AlreadyYours;
+        }
+        return Answered::Closed(status);
+    }
+    if answered_by.is_some_and(is_machine) {
+        return Answered::Voicemail;
+    }
+    Answered::Offer
+}
+
 /// The outcome a terminal status gives an attempt that has none yet (a key press or a timeout
 /// recorded earlier always wins). Non-terminal statuses give none.
 pub fn outcome_for_status(status: CallStatus, answered_by: Option<&str>) -> Option<Outcome> {
@@ -243,6 +299,35 @@ mod tests {
         ] {
             assert!(!key_press_can_accept(Some(o), false), "{o:?}");
         }
+    }
+
+    #[test]
+    fn an_answered_call_is_decided_by_the_shift_first_then_the_machine() {
+        use crate::model::ShiftStatus::*;
+        for status in [Open, Assigned, UnfilledAfterCalls] {
+            for outcome in [None, Some(Outcome::Canceled), Some(Outcome::Accepted)] {
+                for mine in [false, true] {
+                    for by in [None, Some("human"), Some("machine_end_beep"), Some("fax")] {
+                        let a = answered(status, outcome, mine, by);
+                        let closed = status != Open || outcome == Some(Outcome::Canceled);
+                        let expected = match (closed, mine, by.is_some_and(is_machine)) {
+                            (true, true, _) => Answered::AlreadyYours,
+                            (true, false, _) => Answered::Closed(status),
+                            (false, _, true) => Answered::Voicemail,
+                            (false, _, false) => Answered::Offer,
+                        };
+                        assert_eq!(a, expected, "{status:?} {outcome:?} {mine} {by:?}");
+                        assert_eq!(a.words("Ann").is_none(), a == Answered::Offer);
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            Answered::Closed(Assigned).outcome(),
+            Some(Outcome::Canceled)
+        );
+        assert_eq!(Answered::Voicemail.outcome(), Some(Outcome::Voicemail));
+        assert_eq!(Answered::AlreadyYours.outcome(), None);
     }
 
     /// Play a whole campaign where nobody accepts; return (position, round, delay before).
