@@ -290,3 +290,6 @@ impl<'a, L: Line> Interpreter<'a, L> {
         self.next_document(&action, &method, extra).await
     }
 }
+
+#[cfg(test)]
+mod tests;
