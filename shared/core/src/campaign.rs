@@ -57,7 +57,7 @@ impl Plan {
         if next >= self.total_attempts() {
             return Advance::Unfilled;
         }
-        let delay_secs = if next % self.pool_size == 0 {
+        let delay_secs = if next.is_multiple_of(self.pool_size) {
             ROUND_PAUSE_SECS
         } else {
             0
