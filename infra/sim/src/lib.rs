@@ -12,13 +12,13 @@
 //!
 //! The parts, each depending only on those above it:
 //! - `config`, `record`, `wire`: the public set-up and records, Twilio's wire formats;
-//! - `state` (Twilio's calls, phones, messages, faults) and `elevenlabs` (ElevenLabs' speech,
-//!   counters, failure), kept apart;
+//! - `elevenlabs` (ElevenLabs' speech, counters, failure) and `state` (Twilio's calls, phones,
+//!   messages, faults, and the `Inner` both sit in), kept apart;
 //! - `twiml`: the TwiML parser and interpreter;
-//! - `call`: one call's life, running `twiml` against our server;
-//! - `server`: the HTTP side (Twilio REST, ElevenLabs, `/sim` control), which starts calls.
-//!
-//! This file holds [`Sim`], the handle tests and the local runtime use.
+//! - `call`: one call's life, running `twiml` against our server (it sees `state`, never the
+//!   HTTP server);
+//! - `server`: the HTTP side (Twilio REST, ElevenLabs, `/sim` control), which starts calls;
+//! - this file: [`Sim`], the handle tests and the local runtime use, which starts `server`.
 
 mod call;
 mod config;

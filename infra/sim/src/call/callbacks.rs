@@ -22,7 +22,7 @@ impl Call {
     pub(super) fn common(&self, status: &str) -> Params {
         [
             ("CallSid", self.sid.as_str()),
-            ("AccountSid", self.sim.inner.config.account_sid.as_str()),
+            ("AccountSid", self.sim.config.account_sid.as_str()),
             ("From", self.from.as_str()),
             ("To", self.to.as_str()),
             ("CallStatus", status),
@@ -58,7 +58,6 @@ impl Call {
         if event == "completed" {
             let d = self
                 .sim
-                .inner
                 .twilio
                 .calls()
                 .call_mut(&self.sid)
@@ -67,7 +66,7 @@ impl Call {
             params.push(("CallDuration".into(), d.to_string()));
             params.push(("Duration".into(), d.to_string()));
         }
-        let delivery = self.sim.inner.twilio.faults().callback_delivery.clone();
+        let delivery = self.sim.twilio.faults().callback_delivery.clone();
         let callback = Held {
             url,
             method,
@@ -131,7 +130,7 @@ impl Call {
             .to_uppercase();
         let params: Params = [
             ("CallSid", self.sid.as_str()),
-            ("AccountSid", self.sim.inner.config.account_sid.as_str()),
+            ("AccountSid", self.sim.config.account_sid.as_str()),
             ("AnsweredBy", by.as_str()),
             ("MachineDetectionDuration", "2100"),
         ]

@@ -12,21 +12,23 @@ use std::time::SystemTime;
 use callout_core::mask;
 use tokio::sync::Notify;
 
+use crate::state::Inner;
 use crate::state::Update;
 use crate::twiml::{Doc, Interpreter};
 use crate::wire::{form_get, Params};
-use crate::{Behaviour, CallEvent, Sim};
+use crate::{Behaviour, CallEvent};
 
 use callbacks::Held;
 
 /// Place the call `sid` (already created through the REST API) and live it to its end.
-pub async fn run(sim: Sim, sid: String, behaviour: Behaviour, form: Params) {
+pub async fn run(sim: Arc<Inner>, sid: String, behaviour: Behaviour, form: Params) {
     let mut call = Call::new(sim, sid, behaviour, form);
     call.run().await;
 }
 
 struct Call {
-    sim: Sim,
+    /// The simulator's shared state (never its HTTP server).
+    sim: Arc<Inner>,
     sid: String,
     to: String,
     from: String,
@@ -43,9 +45,8 @@ struct Call {
 }
 
 impl Call {
-    fn new(sim: Sim, sid: String, behaviour: Behaviour, form: Params) -> Call {
+    fn new(sim: Arc<Inner>, sid: String, behaviour: Behaviour, form: Params) -> Call {
         let notify = sim
-            .inner
             .twilio
             .calls()
             .call_mut(&sid)
@@ -82,16 +83,16 @@ impl Call {
     }
 
     fn push(&self, event: CallEvent) {
-        self.sim.inner.twilio.push(&self.sid, event);
+        self.sim.twilio.push(&self.sid, event);
     }
 
     async fn step(&self) {
-        tokio::time::sleep(self.sim.inner.config.step_delay).await;
+        tokio::time::sleep(self.sim.config.step_delay).await;
     }
 
     /// Move to `status` unless a cancel is pending (then false).
     fn transition(&self, status: &str) -> bool {
-        let mut st = self.sim.inner.twilio.calls();
+        let mut st = self.sim.twilio.calls();
         let Some(c) = st.call_mut(&self.sid) else {
             return false;
         };
@@ -110,7 +111,7 @@ impl Call {
     }
 
     fn cancelled(&self) -> bool {
-        let mut st = self.sim.inner.twilio.calls();
+        let mut st = self.sim.twilio.calls();
         match st.call_mut(&self.sid) {
             Some(c) if matches!(c.pending, Some(Update::Cancel)) => {
                 c.pending = None;
@@ -179,7 +180,7 @@ impl Call {
             0
         };
         {
-            let mut st = self.sim.inner.twilio.calls();
+            let mut st = self.sim.twilio.calls();
             if let Some(c) = st.call_mut(&self.sid) {
                 c.api_status = status.to_string();
                 c.record.duration_secs = duration;
@@ -189,7 +190,7 @@ impl Call {
         }
         self.status_callback("completed", status).await;
         {
-            let mut st = self.sim.inner.twilio.calls();
+            let mut st = self.sim.twilio.calls();
             if let Some(c) = st.call_mut(&self.sid) {
                 c.record.status = status.to_string();
                 c.pending = None;
@@ -220,7 +221,7 @@ impl Call {
         if let Some(twiml) = self.param("Twiml") {
             return Some(Doc {
                 text: twiml,
-                url: url.unwrap_or_else(|| self.sim.base_url() + "/"),
+                url: url.unwrap_or_else(|| format!("{}/", self.sim.base_url)),
             });
         }
         let url = url.unwrap_or_default();

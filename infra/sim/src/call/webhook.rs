@@ -27,8 +27,8 @@ impl Call {
         url: &str,
         params: Params,
     ) -> Result<Reply, String> {
-        let token = &self.sim.inner.config.auth_token;
-        let http = &self.sim.inner.http;
+        let token = &self.sim.config.auth_token;
+        let http = &self.sim.http;
         let req = if method == "GET" {
             let full = if params.is_empty() {
                 url.to_string()
@@ -136,7 +136,6 @@ impl Line for Call {
             Ok((ulaw, seconds)) => {
                 let text = self
                     .sim
-                    .inner
                     .elevenlabs
                     .lookup(&ulaw)
                     .unwrap_or_else(|| "[unrecognised audio]".to_string());
@@ -151,7 +150,6 @@ impl Line for Call {
 
     fn take_update(&self) -> Option<Update> {
         self.sim
-            .inner
             .twilio
             .calls()
             .call_mut(&self.sid)
@@ -173,7 +171,6 @@ impl Line for Call {
 impl Call {
     fn has_update(&self) -> bool {
         self.sim
-            .inner
             .twilio
             .calls()
             .call_mut(&self.sid)

@@ -128,7 +128,7 @@ pub(super) async fn create_call(
         st.calls.push(entry);
         let body = call_json(&sim, st.calls.last().expect("just pushed"));
         tracing::info!(call_sid = %sid, to = %mask::phone(&to), ?behaviour, "call created");
-        tokio::spawn(call::run(sim.clone(), sid.clone(), behaviour, form));
+        tokio::spawn(call::run(sim.inner.clone(), sid.clone(), behaviour, form));
         body
     };
     (StatusCode::CREATED, Json(body)).into_response()
