@@ -1,69 +1,22 @@
-//! The simulated ElevenLabs: deterministic "speech" (one tone per character) and a registry from
-//! audio back to text so a simulated phone can "hear" what it is played.
+//! ElevenLabs' text-to-speech endpoint: checks the key, the output format and the text, serves
+//! the injected failure if any, else µ-law "speech" from the simulated ElevenLabs.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use callout_core::wav::{parse_ulaw, ulaw_encode, SAMPLE_RATE};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use crate::{Inner, Sim, TtsFailure};
-
-/// Samples per character (60 ms).
-pub const SAMPLES_PER_CHAR: usize = 480;
-
-/// Headerless µ-law 8 kHz mono for `text`: per character 60 ms of a tone whose pitch depends on
-/// the character; whitespace is silence.
-pub fn synthesize(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.chars().count() * SAMPLES_PER_CHAR);
-    for c in text.chars() {
-        if c.is_whitespace() {
-            out.extend(std::iter::repeat_n(ulaw_encode(0), SAMPLES_PER_CHAR));
-            continue;
-        }
-        let freq = 200.0 + ((c as u32) % 97) as f64 * 20.0;
-        for i in 0..SAMPLES_PER_CHAR {
-            let t = i as f64 / SAMPLE_RATE as f64;
-            let s = (2.0 * std::f64::consts::PI * freq * t).sin() * 8000.0;
-            out.push(ulaw_encode(s as i16));
-        }
-    }
-    out
-}
-
-fn key(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-pub fn register(inner: &Inner, bytes: &[u8], text: &str) {
-    inner
-        .tts_registry
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key(bytes), text.to_string());
-}
-
-/// The text for headerless µ-law bytes (or a WAV file wrapping them).
-pub fn lookup(inner: &Inner, bytes: &[u8]) -> Option<String> {
-    let registry = inner.tts_registry.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = registry.get(&key(bytes)) {
-        return Some(t.clone());
-    }
-    let wav = parse_ulaw(bytes).ok()?;
-    registry.get(&key(&wav.data)).cloned()
-}
+use crate::{Sim, TtsFailure};
 
 fn detail(status: StatusCode, body: serde_json::Value) -> Response {
     (status, Json(body)).into_response()
 }
 
-pub async fn text_to_speech(
+pub(super) async fn text_to_speech(
     State(sim): State<Sim>,
     Path(_voice_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
@@ -71,6 +24,7 @@ pub async fn text_to_speech(
     body: Bytes,
 ) -> Response {
     let inner = &sim.inner;
+    let eleven = &inner.elevenlabs;
     let key_ok = headers
         .get("xi-api-key")
         .and_then(|v| v.to_str().ok())
@@ -98,21 +52,14 @@ pub async fn text_to_speech(
             json!({"detail": [{"loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"}]}),
         );
     };
-    inner.tts_requests.fetch_add(1, Ordering::SeqCst);
-    inner
-        .tts_characters
-        .fetch_add(text.chars().count() as u64, Ordering::SeqCst);
+    eleven.count(&text);
     if text.trim().is_empty() {
         return detail(
             StatusCode::BAD_REQUEST,
             json!({"detail": {"status": "invalid_text", "message": "Text must not be empty"}}),
         );
     }
-    let failure = inner
-        .tts_failure
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let failure = eleven.failure();
     match failure {
         Some(TtsFailure::ServerError) => {
             return detail(
@@ -143,7 +90,6 @@ pub async fn text_to_speech(
         Some(TtsFailure::Slow(d)) => tokio::time::sleep(d).await,
         None => {}
     }
-    let audio = synthesize(&text);
-    register(inner, &audio, &text);
+    let audio = eleven.speak(&text);
     (StatusCode::OK, [("content-type", "audio/basic")], audio).into_response()
 }

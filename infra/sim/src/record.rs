@@ -1,0 +1,143 @@
+//! What the simulator saw: calls (status, events, what was heard and pressed) and SMS, as tests
+//! read them.
+
+use std::time::SystemTime;
+
+/// One call placed through `Calls.json`, as the simulator saw it.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    pub created: SystemTime,
+    /// Twilio CallStatus: queued, ringing, in-progress, completed, busy, no-answer, failed,
+    /// canceled. Becomes final once the final status callback has been sent.
+    pub status: String,
+    pub duration_secs: u32,
+    pub answered_by: Option<String>,
+    pub events: Vec<CallEvent>,
+    /// The create-call form as received.
+    pub request: Vec<(String, String)>,
+}
+
+impl CallRecord {
+    /// Texts heard, in order (Say text, or Play audio decoded through the TTS registry); a
+    /// partially heard message is included.
+    pub fn heard(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::Heard { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Digits pressed, in order.
+    pub fn keys(&self) -> String {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::Pressed(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True once the call is over (final status reached and final callback sent).
+    pub fn ended(&self) -> bool {
+        is_final_status(&self.status)
+    }
+
+    /// AudioError and WebhookError texts.
+    pub fn errors(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::AudioError(s) => Some(s.clone()),
+                CallEvent::WebhookError { url, detail } => Some(format!("{url}: {detail}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The status callbacks sent, as (status, sequence number).
+    pub fn status_callbacks(&self) -> Vec<(String, u32)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::StatusCallback {
+                    status, sequence, ..
+                } => Some((status.clone(), *sequence)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn is_final_status(s: &str) -> bool {
+    matches!(
+        s,
+        "completed" | "busy" | "no-answer" | "failed" | "canceled"
+    )
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallEvent {
+    Ringing,
+    Answered {
+        /// "human" | "machine_end_beep"
+        by: String,
+    },
+    Heard {
+        text: String,
+        via: Via,
+        interrupted: bool,
+    },
+    Pressed(char),
+    GatherTimedOut,
+    Redirected(String),
+    Paused(u32),
+    HungUp(HangupBy),
+    StatusCallback {
+        status: String,
+        sequence: u32,
+        http_status: u16,
+    },
+    AmdCallback {
+        answered_by: String,
+        http_status: u16,
+    },
+    AudioError(String),
+    WebhookError {
+        url: String,
+        detail: String,
+    },
+    /// "Status=completed", "Status=canceled", "Twiml", "Url".
+    UpdatedByApi(String),
+    /// A status callback the network lost (`CallbackDelivery::DropFinal`).
+    CallbackDropped(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Via {
+    Say,
+    Play { url: String, seconds: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HangupBy {
+    /// `<Hangup/>` or end of document.
+    Twiml,
+    Api,
+    Error,
+}
+
+/// An SMS sent through `Messages.json`.
+#[derive(Clone, Debug)]
+pub struct MessageRecord {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    pub body: String,
+}

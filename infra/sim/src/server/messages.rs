@@ -1,0 +1,93 @@
+//! Twilio's Messages resource: an SMS is recorded (or refused for its number), never delivered.
+
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use callout_core::mask;
+use serde_json::json;
+
+use super::twilio::{authenticate, check_to, injected_failure, parse_form, refusal, twilio_error};
+use crate::wire::{form_get, new_sid, rfc2822};
+use crate::{MessageRecord, RestOp, Sim};
+
+pub(super) async fn create_message(
+    State(sim): State<Sim>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authenticate(&sim, RestOp::Message, &account, &headers) {
+        return r;
+    }
+    if let Some(r) = injected_failure(&sim, RestOp::Message) {
+        return r;
+    }
+    let form = match parse_form(&body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let to = match check_to(form_get(&form, "To")) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    if let Some(r) = sim.inner.twilio.take_sms_refusal(&to) {
+        return refusal(r);
+    }
+    let from = form_get(&form, "From")
+        .or_else(|| form_get(&form, "MessagingServiceSid"))
+        .unwrap_or_default()
+        .to_string();
+    if from.is_empty() {
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            21603,
+            "A 'From' phone number is required.",
+        );
+    }
+    let Some(body) = form_get(&form, "Body") else {
+        return twilio_error(StatusCode::BAD_REQUEST, 21602, "Message body is required.");
+    };
+    let sid = new_sid("SM");
+    let now = rfc2822(SystemTime::now());
+    let record = MessageRecord {
+        sid: sid.clone(),
+        to: to.clone(),
+        from: from.clone(),
+        body: body.to_string(),
+    };
+    sim.inner.twilio.calls().messages.push(record);
+    tracing::info!(message_sid = %sid, to = %mask::phone(&to), "message sent");
+    let uri = format!("/2010-04-01/Accounts/{account}/Messages/{sid}.json");
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "sid": sid,
+            "account_sid": account,
+            "api_version": "2010-04-01",
+            "body": body,
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": null,
+            "direction": "outbound-api",
+            "error_code": null,
+            "error_message": null,
+            "from": from,
+            "messaging_service_sid": null,
+            "num_media": "0",
+            "num_segments": "1",
+            "price": null,
+            "price_unit": "USD",
+            "status": "queued",
+            "to": to,
+            "uri": uri,
+            "subresource_uris": {
+                "media": format!("/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"),
+            },
+        })),
+    )
+        .into_response()
+}

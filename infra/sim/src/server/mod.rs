@@ -1,0 +1,103 @@
+//! The HTTP side: routes for Twilio's REST API (`calls`, `messages`, shared checks in `twilio`),
+//! ElevenLabs' text-to-speech (`elevenlabs`), and the `/sim` control API (here).
+
+// Handlers return early with a ready-made error response.
+#![allow(clippy::result_large_err)]
+
+mod calls;
+mod elevenlabs;
+mod messages;
+mod twilio;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use callout_core::mask;
+use serde_json::{json, Value};
+
+use crate::{Behaviour, Sim};
+
+pub fn router(sim: Sim) -> Router {
+    Router::new()
+        .route(
+            "/2010-04-01/Accounts/{account}/Calls.json",
+            post(calls::create_call),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Calls/{sid}",
+            get(calls::fetch_call).post(calls::update_call),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Messages.json",
+            post(messages::create_message),
+        )
+        .route(
+            "/v1/text-to-speech/{voice_id}",
+            post(elevenlabs::text_to_speech),
+        )
+        .route("/sim/phones/{number}", put(put_phone))
+        .route("/sim/calls", get(list_calls))
+        .route("/sim/messages", get(list_messages))
+        .route("/sim/tts", get(tts_stats))
+        .with_state(sim)
+}
+
+#[derive(serde::Deserialize)]
+struct PhoneBody {
+    behaviour: String,
+}
+
+async fn put_phone(
+    State(sim): State<Sim>,
+    Path(number): Path<String>,
+    Json(body): Json<PhoneBody>,
+) -> Response {
+    match body.behaviour.parse::<Behaviour>() {
+        Ok(b) => {
+            tracing::info!(to = %mask::phone(&number), behaviour = ?b, "phone set");
+            sim.set_phone(&number, b);
+            (
+                StatusCode::OK,
+                Json(json!({"number": number, "behaviour": body.behaviour})),
+            )
+                .into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+    }
+}
+
+async fn list_calls(State(sim): State<Sim>) -> Json<Value> {
+    let calls: Vec<Value> = sim
+        .calls()
+        .iter()
+        .map(|c| {
+            json!({
+                "sid": c.sid,
+                "to": c.to,
+                "from": c.from,
+                "status": c.status,
+                "duration": c.duration_secs,
+                "answered_by": c.answered_by,
+                "heard": c.heard(),
+                "keys": c.keys(),
+                "errors": c.errors(),
+            })
+        })
+        .collect();
+    Json(Value::Array(calls))
+}
+
+async fn list_messages(State(sim): State<Sim>) -> Json<Value> {
+    Json(Value::Array(
+        sim.messages()
+            .iter()
+            .map(|m| json!({"sid": m.sid, "to": m.to, "from": m.from, "body": m.body}))
+            .collect(),
+    ))
+}
+
+async fn tts_stats(State(sim): State<Sim>) -> Json<Value> {
+    Json(json!({"requests": sim.tts_requests(), "characters": sim.tts_characters()}))
+}
