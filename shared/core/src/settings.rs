@@ -95,10 +95,21 @@ impl SettingsPatch {
                         errors.insert(key.clone(), "must be text".into());
                     }
                 },
-                _ => {
+                // An unknown name is named back only when it looks like a name: whatever else
+                // a caller sends as a key (long, odd characters) is not echoed.
+                _ if key.len() <= 64
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
                     errors.insert(
                         key.clone(),
                         "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
+                            .into(),
+                    );
+                }
+                _ => {
+                    errors.insert(
+                        "body".into(),
+                        "has a field that is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
                             .into(),
                     );
                 }
@@ -127,6 +138,16 @@ impl SettingsPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_field_is_named_back_only_when_it_looks_like_a_name() {
+        let errs = SettingsPatch::from_json(&serde_json::json!({ "waitMinute": 5 })).unwrap_err();
+        assert!(errs["waitMinute"].contains("is not a setting"));
+        let odd = format!("x{}\u{7}<script>", "y".repeat(5000));
+        let errs = SettingsPatch::from_json(&serde_json::json!({ odd.clone(): 1 })).unwrap_err();
+        assert!(!errs.contains_key(&odd));
+        assert!(errs["body"].contains("not a setting"));
+    }
     use serde_json::json;
 
     #[test]
