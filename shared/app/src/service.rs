@@ -342,10 +342,19 @@ async fn take_call_slot_or_wait(app: &App, task: &DialTask) -> Result<Option<(u3
     pacer(app).take_call_slot_or_wait(task).await
 }
 
-/// A slot this task will not use goes back (to the next in line), unless `attempt` holds it:
-/// a copy of this task, handed the same slot under the same holder, is calling with it.
+/// A slot this task will not use goes back (to the next in line), unless `attempt` holds it
+/// and its call is not over: a copy of this task, handed the same slot under the same holder,
+/// is calling with it. Two calls that end together can both hand their slot to the same
+/// waiting task (under one holder), and a call that ends while its own task is still in the
+/// line hands its slot back to itself: a copy that does not call gives such a slot on.
 async fn give_back(app: &App, slot: u32, holder: &str, attempt: Option<&Attempt>) -> Result<()> {
-    if attempt.is_some_and(|a| a.pace_holder.as_deref() == Some(holder)) {
+    let calling_with_it = |a: &Attempt| {
+        a.pace_slot == Some(slot)
+            && a.pace_holder.as_deref() == Some(holder)
+            && a.ended_at.is_none()
+            && !a.advanced
+    };
+    if attempt.is_some_and(calling_with_it) {
         return Ok(());
     }
     free_call_slot(app, slot, holder).await
