@@ -18,6 +18,8 @@ pub(crate) mod error;
 pub mod keys;
 pub mod pacing;
 pub mod pacing_memory;
+#[cfg(test)]
+mod pacing_tests;
 pub mod queries;
 pub mod settings;
 pub mod shifts;
