@@ -11,7 +11,7 @@
 //! The page reads its token from the URL fragment (`#token=…`, which never reaches a server)
 //! or sessionStorage and calls the API with `Authorization: Bearer` (docs/PORTAL.md).
 
-use crate::adapters::store_queries::MAX_ITEMS;
+use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::records::Shift;

@@ -5,7 +5,6 @@ pub mod events;
 pub mod queue;
 pub mod schedule;
 pub mod store;
-pub mod store_queries;
 pub mod transport;
 pub mod tts;
 pub mod twilio;

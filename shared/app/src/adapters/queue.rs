@@ -48,3 +48,19 @@ impl DialQueue {
         Ok(())
     }
 }
+
+/// Where a step sends the tasks it wakes: the dial queue, or a test's list.
+pub trait TaskQueue: Sync {
+    /// Queue `task`, delivered after `delay`.
+    fn send(
+        &self,
+        task: &DialTask,
+        delay: Duration,
+    ) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+impl TaskQueue for DialQueue {
+    async fn send(&self, task: &DialTask, delay: Duration) -> Result<()> {
+        DialQueue::send(self, task, delay).await
+    }
+}

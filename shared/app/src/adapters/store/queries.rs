@@ -1,5 +1,5 @@
 //! Reads for the portal: a provider's recent shifts and calls, by the provider/time index
-//! (`gsi1`, see `store.rs`). Every read is a Query on `gsi1pk = PROVIDER#{providerId} AND
+//! (`gsi1`, see [`super::keys`]). Every read is a Query on `gsi1pk = PROVIDER#{providerId} AND
 //! gsi1sk BETWEEN :from AND :to`, paginated; none scans the table.
 //!
 //! `gsi1sk` is `SHIFT#{createdAt}#{occurrenceId}` or `CALL#{createdAt}#{occurrenceId}#{k}` with
@@ -7,7 +7,9 @@
 //! `SHIFT#2026-01-23T09:00:00` (below every key of that second) or the same followed by `~`
 //! (above every key of that second).
 
-use super::store::{attempt_from, s, shift_from, Item, Store, GSI1};
+use super::codec::{attempt_from, s, shift_from, Item};
+use super::keys::{provider_pk, GSI1};
+use super::Store;
 use crate::records::{Attempt, Shift};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -41,7 +43,7 @@ impl Store {
             .table_name(&self.table)
             .index_name(GSI1)
             .key_condition_expression("gsi1pk = :p AND gsi1sk BETWEEN :from AND :to")
-            .expression_attribute_values(":p", s(format!("PROVIDER#{provider_id}")))
+            .expression_attribute_values(":p", s(provider_pk(provider_id)))
             .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(to))
             .scan_index_forward(!newest_first)

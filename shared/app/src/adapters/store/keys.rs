@@ -1,0 +1,158 @@
+//! The table's key schema and every attribute name, each written once.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | settings | `PROVIDER#{providerId}` | `SETTINGS` |
+//! | shift | `SHIFT#{occurrenceId}` | `SHIFT` |
+//! | attempt | `SHIFT#{occurrenceId}` | `ATTEMPT#{attempt:05}` |
+//! | call slot | `PACING` | `SLOT#{n:03}` |
+//! | the waiting line's watchdog | `PACING` | `WATCHDOG` |
+//! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
+//!
+//! Shifts and attempts are also indexed by provider and time (GSI [`GSI1`]): `gsi1pk` =
+//! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
+//! `CALL#{createdAt}#{occurrenceId}#{attempt:05}`.
+
+use super::codec::s;
+use crate::records::DialTask;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+/// The provider/time index.
+pub const GSI1: &str = "gsi1";
+
+/// An item's primary key: (`pk`, `sk`).
+pub(crate) type Key = (AttributeValue, AttributeValue);
+
+/// Attribute names.
+pub(crate) mod attr {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const TTL: &str = "ttl";
+    pub const GSI1PK: &str = "gsi1pk";
+    pub const GSI1SK: &str = "gsi1sk";
+
+    // Settings.
+    pub const ENABLED: &str = "enabled";
+    pub const WAIT_MINUTES: &str = "waitMinutes";
+    pub const UPDATED_AT: &str = "updatedAt";
+
+    // Shifts (and some shared with attempts).
+    pub const OCCURRENCE_ID: &str = "occurrenceId";
+    pub const PROVIDER_ID: &str = "providerId";
+    pub const EVENT: &str = "event";
+    pub const STATUS: &str = "status";
+    pub const CALLING_ENABLED: &str = "callingEnabled";
+    pub const MAX_ROUNDS: &str = "maxRounds";
+    pub const MESSAGE_TEMPLATE: &str = "messageTemplate";
+    pub const CREATED_AT: &str = "createdAt";
+    pub const SCHEDULED_AT: &str = "scheduledAt";
+    pub const ASSIGNED_TO: &str = "assignedTo";
+    pub const ASSIGNED_CHANNEL: &str = "assignedChannel";
+    pub const ASSIGNED_AT: &str = "assignedAt";
+    pub const UNFILLED_AT: &str = "unfilledAt";
+    pub const ASSIGNED_ATTEMPT: &str = "assignedAttempt";
+    pub const ACCEPTANCE_FINISHED_AT: &str = "acceptanceFinishedAt";
+    pub const CONFIRMATION_SMS: &str = "confirmationSms";
+
+    // Attempts.
+    pub const ATTEMPT: &str = "attempt";
+    pub const ROUND: &str = "round";
+    pub const POSITION: &str = "position";
+    pub const EMPLOYEE_ID: &str = "employeeId";
+    pub const FIRST_NAME: &str = "firstName";
+    pub const PHONE: &str = "phone";
+    pub const PURPOSE: &str = "purpose";
+    pub const TEXT: &str = "text";
+    pub const CALL_SID: &str = "callSid";
+    pub const TWILIO_STATUS: &str = "twilioStatus";
+    pub const STATUS_SEQ: &str = "statusSeq";
+    pub const DURATION_SECS: &str = "durationSecs";
+    pub const ANSWERED_BY: &str = "answeredBy";
+    pub const OUTCOME: &str = "outcome";
+    pub const DIGIT: &str = "digit";
+    pub const ENDED_AT: &str = "endedAt";
+    pub const ADVANCED_AT: &str = "advancedAt";
+    pub const PACE_SLOT: &str = "paceSlot";
+    pub const PACE_HOLDER: &str = "paceHolder";
+
+    // Pacing.
+    pub const HOLDER: &str = "holder";
+    pub const EXPIRES_AT: &str = "expiresAt";
+    pub const TASK: &str = "task";
+
+    /// The attribute marking a once-only effect `flag` done.
+    pub fn done(flag: &str) -> String {
+        format!("{flag}Done")
+    }
+}
+
+pub(crate) const SHIFT_SK: &str = "SHIFT";
+pub(crate) const SETTINGS_SK: &str = "SETTINGS";
+pub(crate) const ATTEMPT_PREFIX: &str = "ATTEMPT#";
+pub(crate) const PACING: &str = "PACING";
+pub(crate) const PACING_WAIT: &str = "PACING_WAIT";
+pub(crate) const SLOT_PREFIX: &str = "SLOT#";
+pub(crate) const WAIT_PREFIX: &str = "WAIT#";
+pub(crate) const WATCHDOG_SK: &str = "WATCHDOG";
+
+/// `PROVIDER#{providerId}`: the settings' partition and the index's.
+pub(crate) fn provider_pk(provider_id: &str) -> String {
+    format!("PROVIDER#{provider_id}")
+}
+/// `SHIFT#{occurrenceId}`: a shift's partition, with its attempts.
+pub(crate) fn shift_pk(occ: &str) -> String {
+    format!("SHIFT#{occ}")
+}
+pub(crate) fn settings_key(provider_id: &str) -> Key {
+    (s(provider_pk(provider_id)), s(SETTINGS_SK))
+}
+pub(crate) fn shift_key(occ: &str) -> Key {
+    (s(shift_pk(occ)), s(SHIFT_SK))
+}
+pub(crate) fn attempt_key(occ: &str, k: u32) -> Key {
+    (s(shift_pk(occ)), s(format!("{ATTEMPT_PREFIX}{k:05}")))
+}
+pub(crate) fn slot_sk(slot: u32) -> String {
+    format!("{SLOT_PREFIX}{slot:03}")
+}
+/// The slot number in a call slot's sort key.
+pub(crate) fn slot_of(sk: &str) -> Option<u32> {
+    sk.strip_prefix(SLOT_PREFIX)?.parse().ok()
+}
+pub(crate) fn waiter_sk(task: &DialTask) -> String {
+    let since = task.waiting_since.unwrap_or_default();
+    format!(
+        "{WAIT_PREFIX}{since:013}#{}#{:05}",
+        task.occurrence_id, task.attempt
+    )
+}
+/// A shift's `gsi1sk`.
+pub(crate) fn shift_gsi1sk(created: DateTime<Utc>, occ: &str) -> String {
+    format!("SHIFT#{}#{occ}", created.to_rfc3339())
+}
+/// An attempt's `gsi1sk`.
+pub(crate) fn call_gsi1sk(created: DateTime<Utc>, occ: &str, k: u32) -> String {
+    format!("CALL#{}#{occ}#{k:05}", created.to_rfc3339())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_are_fixed_width_and_parse_back() {
+        assert_eq!(slot_sk(7), "SLOT#007");
+        assert_eq!(slot_of(&slot_sk(42)), Some(42));
+        assert_eq!(slot_of("WATCHDOG"), None);
+        let task = DialTask {
+            waiting_since: Some(1_700_000_000_000),
+            ..DialTask::dial("occ_1", 3)
+        };
+        assert_eq!(waiter_sk(&task), "WAIT#1700000000000#occ_1#00003");
+        assert_eq!(
+            attempt_key("occ_1", 12),
+            (s("SHIFT#occ_1"), s("ATTEMPT#00012"))
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Call pacing's state: a lease-based semaphore of call slots across the account (`PACING` /
+//! `SLOT#{n:03}`, each with its `holder` and lease end `expiresAt` in ms), the line of dial
+//! tasks waiting for a slot (`PACING_WAIT` / `WAIT#{since:013}#{occurrenceId}#{attempt:05}`,
+//! oldest first) and the line's watchdog (`PACING` / `WATCHDOG`).
+//!
+//! [`PacingLine`] is the narrow interface the service's pacing steps need; [`Store`] implements
+//! it on DynamoDB, [`super::pacing_memory::MemoryLine`] in memory for fast tests. The rules
+//! (which slot to try, how many are free) are pure, in `callout_core::pacing`.
+
+use super::codec::{get_n, get_s, n, s, ttl, Item};
+use super::error::{ConditionalResult, DbResult};
+use super::keys::{attr, slot_of, slot_sk, waiter_sk, PACING, PACING_WAIT, SLOT_PREFIX};
+use super::keys::{WAIT_PREFIX, WATCHDOG_SK};
+use super::{Store, INTERNAL_RETENTION};
+use crate::records::DialTask;
+use anyhow::{Context, Result};
+use callout_core::pacing::Held;
+use chrono::Utc;
+use std::future::Future;
+use std::time::Duration;
+
+/// The call slots and the waiting line. Times are milliseconds since the epoch.
+pub trait PacingLine: Sync {
+    /// Every call slot with its lease, in one consistent read.
+    fn call_slots(&self) -> impl Future<Output = Result<Vec<Held>>> + Send;
+
+    /// Take call slot `slot` for `holder` until `ttl` after `now` unless another running lease
+    /// holds it (its own lease, e.g. a slot handed to it, is renewed); false when one does.
+    fn take_call_slot(
+        &self,
+        slot: u32,
+        holder: &str,
+        now: i64,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Hand call slot `slot` from `from` to `to` with a fresh lease: false unless `from` holds
+    /// it (or `to` already does: handing it again is harmless).
+    fn pass_call_slot(
+        &self,
+        slot: u32,
+        from: &str,
+        to: &str,
+        now: i64,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Give a slot back; only its holder can (a late release never frees someone else's).
+    fn release_call_slot(
+        &self,
+        slot: u32,
+        holder: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Arm the waiting line's watchdog until `period` after `now`: true when this call armed
+    /// it, false when it is armed already (unless `rearm`).
+    fn arm_watchdog(
+        &self,
+        now: i64,
+        period: Duration,
+        rearm: bool,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Put a dial task in the line (by its `waiting_since`, then occurrence and attempt).
+    /// Doing it twice is harmless.
+    fn add_waiter(&self, task: &DialTask) -> impl Future<Output = Result<()>> + Send;
+
+    /// The `n` tasks that have waited longest.
+    fn oldest_waiters(&self, n: usize) -> impl Future<Output = Result<Vec<DialTask>>> + Send;
+
+    /// Take a task out of the line (nothing happens if it is not in it).
+    fn remove_waiter(&self, task: &DialTask) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl Store {
+    /// Every call slot item (`PACING` / `SLOT#{n:03}`) with its lease, in one consistent read.
+    pub async fn call_slots(&self) -> Result<Vec<Held>> {
+        let query = self.query_prefix(PACING, SLOT_PREFIX);
+        let items = self.query_all(query, 10_000).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                Some(Held {
+                    slot: slot_of(&get_s(item, attr::SK)?)?,
+                    expires_at: get_n(item, attr::EXPIRES_AT)?,
+                })
+            })
+            .collect())
+    }
+
+    /// See [`PacingLine::take_call_slot`].
+    pub async fn take_call_slot(
+        &self,
+        slot: u32,
+        holder: &str,
+        now: i64,
+        ttl: Duration,
+    ) -> Result<bool> {
+        self.put_slot(slot, holder, now, ttl)
+            .condition_expression("attribute_not_exists(#h) OR #exp < :now OR #h = :holder")
+            .expression_attribute_names("#h", attr::HOLDER)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await
+            .conditional()
+    }
+
+    /// See [`PacingLine::pass_call_slot`].
+    pub async fn pass_call_slot(
+        &self,
+        slot: u32,
+        from: &str,
+        to: &str,
+        now: i64,
+        ttl: Duration,
+    ) -> Result<bool> {
+        self.put_slot(slot, to, now, ttl)
+            .condition_expression("#h = :from OR #h = :to")
+            .expression_attribute_names("#h", attr::HOLDER)
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+            .send()
+            .await
+            .conditional()
+    }
+
+    fn put_slot(
+        &self,
+        slot: u32,
+        holder: &str,
+        now: i64,
+        lease: Duration,
+    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        let item = Item::from([
+            (attr::HOLDER.into(), s(holder)),
+            (attr::EXPIRES_AT.into(), n(now + lease.as_millis() as i64)),
+            (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
+        ]);
+        self.put((s(PACING), s(slot_sk(slot))), item)
+    }
+
+    /// See [`PacingLine::arm_watchdog`].
+    pub async fn arm_watchdog(&self, now: i64, period: Duration, rearm: bool) -> Result<bool> {
+        let item = Item::from([
+            (attr::EXPIRES_AT.into(), n(now + period.as_millis() as i64)),
+            (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
+        ]);
+        let mut put = self.put((s(PACING), s(WATCHDOG_SK)), item);
+        if !rearm {
+            put = put
+                .condition_expression("attribute_not_exists(pk) OR #exp < :now")
+                .expression_attribute_names("#exp", attr::EXPIRES_AT)
+                .expression_attribute_values(":now", n(now));
+        }
+        put.send().await.conditional()
+    }
+
+    /// Put a dial task in the line of tasks waiting for a call slot (`PACING_WAIT` /
+    /// `WAIT#{since:013}#{occurrenceId}#{attempt:05}`: oldest first). Doing it twice is harmless.
+    pub async fn add_waiter(&self, task: &DialTask) -> Result<()> {
+        let item = Item::from([
+            (attr::TASK.into(), s(serde_json::to_string(task)?)),
+            (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
+        ]);
+        self.put((s(PACING_WAIT), s(waiter_sk(task))), item)
+            .send()
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    /// The `n` tasks that have waited longest for a call slot.
+    pub async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
+        let query = self
+            .query_prefix(PACING_WAIT, WAIT_PREFIX)
+            .limit(n.min(100) as i32);
+        let items = self.query_all(query, n).await?;
+        items
+            .iter()
+            .map(|item| {
+                let task = get_s(item, attr::TASK).context("waiter without task")?;
+                Ok(serde_json::from_str(&task)?)
+            })
+            .collect()
+    }
+
+    /// Take a task out of the waiting line (nothing happens if it is not in it).
+    pub async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
+        self.delete((s(PACING_WAIT), s(waiter_sk(task))))
+            .send()
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    /// See [`PacingLine::release_call_slot`].
+    pub async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool> {
+        self.delete((s(PACING), s(slot_sk(slot))))
+            .condition_expression("#h = :h")
+            .expression_attribute_names("#h", attr::HOLDER)
+            .expression_attribute_values(":h", s(holder))
+            .send()
+            .await
+            .conditional()
+    }
+}
+
+impl PacingLine for Store {
+    async fn call_slots(&self) -> Result<Vec<Held>> {
+        Store::call_slots(self).await
+    }
+    async fn take_call_slot(
+        &self,
+        slot: u32,
+        holder: &str,
+        now: i64,
+        ttl: Duration,
+    ) -> Result<bool> {
+        Store::take_call_slot(self, slot, holder, now, ttl).await
+    }
+    async fn pass_call_slot(
+        &self,
+        slot: u32,
+        from: &str,
+        to: &str,
+        now: i64,
+        ttl: Duration,
+    ) -> Result<bool> {
+        Store::pass_call_slot(self, slot, from, to, now, ttl).await
+    }
+    async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool> {
+        Store::release_call_slot(self, slot, holder).await
+    }
+    async fn arm_watchdog(&self, now: i64, period: Duration, rearm: bool) -> Result<bool> {
+        Store::arm_watchdog(self, now, period, rearm).await
+    }
+    async fn add_waiter(&self, task: &DialTask) -> Result<()> {
+        Store::add_waiter(self, task).await
+    }
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
+        Store::oldest_waiters(self, n).await
+    }
+    async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
+        Store::remove_waiter(self, task).await
+    }
+}
