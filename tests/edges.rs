@@ -9,8 +9,6 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 
 fn new_occ(name: &str) -> String {
     format!(
@@ -60,40 +58,13 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary.
-fn captured() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            std::env::set_var("RUST_LOG", "info");
-            let captured = Captured::default();
-            let sink = captured.clone();
-            callout_app::logging::init_with(move || sink.clone());
-            captured
-        })
-        .clone()
-}
-
 fn logs() -> String {
-    String::from_utf8_lossy(&captured().0.lock().unwrap()).into_owned()
+    captured_logs().text()
 }
 
 /// A world whose logs this binary captures (the capture must be installed before any world).
 async fn world() -> World {
-    captured();
+    captured_logs();
     World::new().await
 }
 

@@ -3,40 +3,12 @@
 
 use callout_sim::Behaviour;
 use e2e::*;
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary (both tests share the process's one subscriber).
-fn captured() -> Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED
-        .get_or_init(|| {
-            std::env::set_var("RUST_LOG", "info");
-            let captured = Captured::default();
-            let sink = captured.clone();
-            callout_app::logging::init_with(move || sink.clone());
-            captured
-        })
-        .clone()
-}
+use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_logs_are_json_with_event_names_and_no_personal_details() {
-    let captured = captured();
+    let captured = captured_logs();
 
     let w = World::new().await;
     w.enable(1, 1).await;
@@ -52,7 +24,7 @@ async fn campaign_logs_are_json_with_event_names_and_no_personal_details() {
     assert_eq!(w.accept_by_sms(&occ, &DAN).await.0, 200);
     w.finished(&occ).await;
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
@@ -149,7 +121,7 @@ async fn throttling_proxy(upstream: String) -> (String, Arc<AtomicUsize>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamodb_throttling_is_retried_by_the_sdk_and_visible_in_the_logs() {
-    let captured = captured();
+    let captured = captured_logs();
     let (proxy, throttled) = throttling_proxy(aws_endpoint()).await;
     let w = World::with(|o| o.aws_endpoint = proxy).await;
     w.enable(1, 1).await;
@@ -170,7 +142,7 @@ async fn dynamodb_throttling_is_retried_by_the_sdk_and_visible_in_the_logs() {
         throttled.load(Ordering::SeqCst) > 10,
         "requests were throttled"
     );
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     assert!(
         text.lines()
             .any(|l| l.contains("aws_request_retried") && l.contains("dynamodb")),

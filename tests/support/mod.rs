@@ -457,3 +457,38 @@ pub fn outcomes(log: &Value) -> Vec<String> {
         .map(|c| c["outcome"].as_str().unwrap_or("-").to_string())
         .collect()
 }
+
+/// Every log line this test binary writes, as the functions' own JSON logger writes them.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// The process's log capture (one subscriber per process: call this before any world starts,
+/// and every test of the binary shares it).
+pub fn captured_logs() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            std::env::set_var("RUST_LOG", "info");
+            let captured = Captured::default();
+            let sink = captured.clone();
+            callout_app::logging::init_with(move || sink.clone());
+            captured
+        })
+        .clone()
+}
