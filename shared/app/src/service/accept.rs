@@ -1,0 +1,272 @@
+//! Accepting: the one conditional write that gives a shift to one person whatever the channel,
+//! declining, and what follows an acceptance (other calls ended, the confirmation SMS, the
+//! `ShiftFilled` event), run from the queue.
+
+use super::prelude::*;
+use super::*;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptance {
+    /// This person has the shift (also when they had it already and the request repeated).
+    Accepted,
+    /// Somebody else has it.
+    Taken {
+        filled_by: String,
+    },
+    UnknownShift,
+    NotInPool,
+    /// A key press on a call that is over, or on an attempt that already has another outcome.
+    OfferClosed,
+}
+
+/// A person pressed 1 on call `k`. The webhook URL Twilio signed names the person; the attempt
+/// is read first, and only the person that attempt called, on a call still live
+/// (`campaign::key_press_can_accept`), goes on to the two writes (the acceptance and the call's
+/// outcome); the rest follows from the queue.
+pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Result<Acceptance> {
+    let Some(a) = app.store.get_attempt(occ, k).await? else {
+        warn!(occurrence_id = %occ, attempt = k, reason = "no such attempt", "key_press_refused");
+        return Ok(Acceptance::UnknownShift);
+    };
+    if a.employee_id != employee_id {
+        warn!(occurrence_id = %occ, attempt = k, reason = "not the person this attempt called", "key_press_refused");
+        return Ok(Acceptance::NotInPool);
+    }
+    let call_over = a.status().is_some_and(CallStatus::is_terminal);
+    if !campaign::key_press_can_accept(a.outcome, call_over) {
+        warn!(occurrence_id = %occ, attempt = k, outcome = a.outcome.map(Outcome::as_str), call_over, reason = "the call is over", "key_press_refused");
+        return Ok(Acceptance::OfferClosed);
+    }
+    if let Some(lost) = record_acceptance(app, occ, employee_id, "phone", Some(k)).await? {
+        return Ok(lost);
+    }
+    app.store
+        .set_outcome(occ, k, Outcome::Accepted, Some("1"))
+        .await?;
+    finish_from_queue(app, occ).await
+}
+
+/// A person took the shift by another channel (a text reply, a coordinator): the person must
+/// be in the shift's pool. Before answering: the acceptance and, as calls may not have started
+/// yet, the deletion of their schedule. The rest follows from the queue, as after a key press.
+pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> Result<Acceptance> {
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(Acceptance::UnknownShift);
+    };
+    if shift.staff(employee_id).is_none() {
+        return Ok(Acceptance::NotInPool);
+    }
+    if let Some(lost) = record_acceptance(app, occ, employee_id, channel, None).await? {
+        return Ok(lost);
+    }
+    // Should this fail, the schedule fires later, its task is dropped (the shift is no longer
+    // open) and the schedule deletes itself.
+    if let Err(e) = app.schedules().delete(&schedule_name(occ)).await {
+        warn!(occurrence_id = %occ, error = %e, "schedule_delete_failed");
+    }
+    finish_from_queue(app, occ).await
+}
+
+/// A person pressed 2 on call `k`; the campaign moves on when the call ends (its final status).
+pub async fn decline(app: &App, occ: &str, k: u32) -> Result<()> {
+    info!(occurrence_id = %occ, attempt = k, "job_decline_start");
+    app.store
+        .set_outcome(occ, k, Outcome::Declined, Some("2"))
+        .await?;
+    if app.faults.trip(faults::CRASH_AFTER_DECLINE, occ) {
+        anyhow::bail!("injected crash after the decline was recorded");
+    }
+    Ok(())
+}
+
+/// How long after an acceptance's write its safety-net `FinishAcceptance` task comes: beyond
+/// any webhook's run (10 s), so the write it backs up has happened or never will.
+pub const FINISH_SAFETY_SECS: u64 = 30;
+
+/// The shift is taken: what follows (`after_acceptance`) is the dialer's, from the queue.
+pub(super) async fn finish_from_queue(app: &App, occ: &str) -> Result<Acceptance> {
+    app.queue()
+        .send(&DialTask::finish_acceptance(occ), std::time::Duration::ZERO)
+        .await?;
+    Ok(Acceptance::Accepted)
+}
+
+/// The one conditional write that gives a shift to one person, whatever the channel: `None`
+/// when `employee_id` has it (also when a retried request finds it theirs already), else why not.
+pub(super) async fn record_acceptance(
+    app: &App,
+    occ: &str,
+    employee_id: &str,
+    channel: &str,
+    attempt: Option<u32>,
+) -> Result<Option<Acceptance>> {
+    info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_acceptance_start");
+    // The hand-off is queued (delayed) with the write, not after it: a crash between the write
+    // and the immediate hand-off below still finishes the acceptance (SMS, ShiftFilled, other
+    // calls ended). A task for a write that lost or never happened finds nothing to do.
+    let finish = DialTask::finish_acceptance(occ);
+    let safety_net = app
+        .queue()
+        .send(&finish, at_least_a_second(app, FINISH_SAFETY_SECS));
+    let (queued, written) = tokio::join!(
+        safety_net,
+        app.store.accept(occ, employee_id, channel, attempt)
+    );
+    if let Err(e) = queued {
+        warn!(occurrence_id = %occ, error = %e, "acceptance_safety_net_failed");
+    }
+    match written? {
+        AcceptWrite::Won => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_accepted");
+            if app.faults.trip(faults::CRASH_AFTER_ACCEPTANCE, occ) {
+                anyhow::bail!("injected crash after the acceptance was written");
+            }
+        }
+        AcceptWrite::Taken { filled_by } if filled_by != employee_id => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, filled_by = %filled_by, "job_acceptance_too_late");
+            if let Some(k) = attempt {
+                app.store
+                    .set_outcome(occ, k, Outcome::Canceled, Some("1"))
+                    .await?;
+            }
+            return Ok(Some(Acceptance::Taken { filled_by }));
+        }
+        AcceptWrite::Taken { .. } => {} // the same person again: a retried request
+    }
+    Ok(None)
+}
+
+/// Everything that follows an acceptance, run from the queue (`FinishAcceptance`); each part
+/// idempotent, so a retry completes it, and the shift is marked finished when all is done. No
+/// schedule is left to delete: after a key press the start schedule has fired (and deleted
+/// itself), and `accept` deletes it for other channels.
+pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
+    let occ = shift.occurrence_id();
+    let winner_id = shift.assigned_to.clone().unwrap_or_default();
+    if let Some(k) = shift.assigned_attempt {
+        app.store.set_winner_outcome(occ, k).await?;
+    }
+    let attempts = app.store.list_attempts(occ).await?;
+    // The guide's figures: filled by a call (and in which round), or another way after calls.
+    let won_on_call = attempts
+        .iter()
+        .find(|a| a.outcome == Some(Outcome::Accepted) && a.employee_id == winner_id)
+        .map(|a| a.round);
+    let filled: Vec<(&str, f64)> = match won_on_call {
+        Some(round) => vec![
+            (figures::SHIFTS_FILLED_BY_CALL, 1.0),
+            (figures::ACCEPTED_ROUND, f64::from(round)),
+        ],
+        None if !attempts.is_empty() => vec![(figures::SHIFTS_FILLED_OTHERWISE, 1.0)],
+        None => vec![],
+    };
+    let mut to_end = Vec::new();
+    for a in attempts {
+        // The winner's own attempt already has its outcome.
+        if a.outcome.is_some() {
+            continue;
+        }
+        if a.status().is_some_and(|s| s.is_terminal()) {
+            continue;
+        }
+        if app
+            .store
+            .set_outcome(occ, a.attempt, Outcome::Canceled, None)
+            .await?
+        {
+            to_end.push(a.call_sid);
+        }
+    }
+    let cancelled = to_end.len();
+    // Ended at once, not one after another: the task's worst case counts one Twilio budget.
+    futures::future::join_all(to_end.iter().flatten().map(|sid| async move {
+        if let Err(e) = app.twilio().end_call(sid).await {
+            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+        }
+    }))
+    .await;
+    info!(occurrence_id = %occ, live_calls_ended = cancelled, "outbound_calls_cancelled");
+    if app.faults.trip(faults::CRASH_AFTER_CALLS_ENDED, occ) {
+        anyhow::bail!("injected crash after the other calls were ended");
+    }
+    let retry = DialTask::finish_acceptance(occ);
+    let sms = match shift.staff(&winner_id) {
+        Some(winner) => {
+            let v = Values::for_job(&winner.first_name, &shift.event.job);
+            let body = callout_core::words::confirmation_sms(&v);
+            once(app, occ, "confirmationSmsAt", retry.clone(), async {
+                confirm(app, occ, &winner.employee_id, &winner.phone, &body).await
+            })
+            .await
+        }
+        None => Ok(Once::Done),
+    };
+    // ShiftFilled goes out whatever became of the SMS: a retry of the SMS does not hold it up.
+    if app.faults.trip(faults::CRASH_BEFORE_FILLED_EVENT, occ) {
+        anyhow::bail!("injected crash before ShiftFilled");
+    }
+    let event = once(app, occ, "filledEventAt", retry, async {
+        app.events()
+            .put(
+                "ShiftFilled",
+                &json!({
+                    "occurrenceId": occ,
+                    "providerId": shift.event.provider_id,
+                    "employeeId": winner_id,
+                    "channel": shift.assigned_channel,
+                    "assignedAt": shift.assigned_at.map(|t| t.to_rfc3339()),
+                }),
+            )
+            .await?;
+        if !filled.is_empty() {
+            app.metrics.put_with(&[], &filled);
+        }
+        Ok(())
+    })
+    .await;
+    if (sms?, event?) == (Once::Done, Once::Done) {
+        app.store.mark_acceptance_finished(occ).await?;
+    }
+    Ok(())
+}
+
+/// Send the winner's confirmation. A refusal about the person (21610 opted out, 21211 /
+/// 21614 not a usable mobile, 21408 region not enabled…) is final: recorded on the shift for
+/// the call log, an alarm line for a coordinator, never retried. Anything else is retried.
+pub(super) async fn confirm(
+    app: &App,
+    occ: &str,
+    employee_id: &str,
+    phone: &str,
+    body: &str,
+) -> Result<()> {
+    let delivery = match app.twilio().send_sms(phone, body).await {
+        Ok(sid) => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, phone = %mask::phone(phone), "confirmation_sms_sent");
+            Delivery {
+                status: "sent".into(),
+                sid: Some(sid),
+                code: None,
+                reason: None,
+                at: Utc::now(),
+            }
+        }
+        Err(TwilioError::Refused { code, message }) => {
+            error!(occurrence_id = %occ, employee_id = %employee_id, phone = %mask::phone(phone), code, error = %message, alarm = true, "confirmation_sms_refused");
+            Delivery {
+                status: "refused".into(),
+                sid: None,
+                code: Some(code),
+                reason: Some(message),
+                at: Utc::now(),
+            }
+        }
+        Err(e) => {
+            if let TwilioError::Account { code, message } = &e {
+                error!(occurrence_id = %occ, code, error = %message, alarm = true, "twilio_account_refused");
+            }
+            return Err(e.into());
+        }
+    };
+    app.store.record_confirmation(occ, &delivery).await
+}

@@ -1,0 +1,248 @@
+//! After an attempt: final statuses and answering-machine detection from Twilio, the checks for
+//! calls whose end never arrived, and advancing the campaign to the next person or to
+//! `UNFILLED_AFTER_CALLS`.
+
+use super::prelude::*;
+use super::*;
+
+/// Twilio says the call ended (a status callback, or the check asking Twilio): record it and
+/// give the attempt its outcome if it has none; the campaign then moves on from the queue
+/// (`CheckCall`), off the webhook's critical path. Safe in any order and any number of times:
+/// the latest `sequence` wins and the campaign moves once per attempt.
+pub async fn on_final_status(
+    app: &App,
+    occ: &str,
+    k: u32,
+    sid: &str,
+    status: CallStatus,
+    sequence: i64,
+    duration: Option<u32>,
+) -> Result<()> {
+    let Some(a) = app
+        .store
+        .record_status(occ, k, sid, status.as_str(), sequence, duration, true)
+        .await?
+    else {
+        return Ok(()); // stale or repeated: the first final status already did this
+    };
+    if a.outcome.is_none() {
+        if let Some(o) = campaign::outcome_for_status(status, a.answered_by.as_deref()) {
+            app.store.set_outcome(occ, k, o, None).await?;
+        }
+    }
+    if app.faults.trip(faults::CRASH_AFTER_FINAL_STATUS, occ) {
+        // The callback is not repeated; the attempt's periodic check moves the campaign on.
+        anyhow::bail!("injected crash after the final status was recorded");
+    }
+    app.queue()
+        .send(&DialTask::check(occ, k), std::time::Duration::ZERO)
+        .await
+}
+
+/// Answering-machine detection (asynchronous, so the offer may already be playing): a machine
+/// gives the attempt the outcome Voicemail and the call a short message instead of the offer.
+pub async fn on_machine_detection(
+    app: &App,
+    occ: &str,
+    k: u32,
+    sid: &str,
+    answered_by: &str,
+) -> Result<()> {
+    app.store.set_answered_by(occ, k, answered_by).await?;
+    if !campaign::is_machine(answered_by)
+        || !app
+            .store
+            .set_outcome(occ, k, Outcome::Voicemail, None)
+            .await?
+    {
+        return Ok(());
+    }
+    info!(occurrence_id = %occ, attempt = k, answered_by, "voicemail_detected");
+    let first_name = app
+        .store
+        .get_attempt(occ, k)
+        .await?
+        .map(|a| a.first_name)
+        .unwrap_or_default();
+    let xml = twiml::render(&[
+        Verb::Say(callout_core::words::voicemail(&first_name)),
+        Verb::Hangup,
+    ]);
+    if let Err(e) = app.twilio().redirect_call(sid, &xml).await {
+        warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
+    }
+    Ok(())
+}
+
+/// The attempt's call is over: free its call slot and move the campaign on.
+pub(super) async fn call_ended(app: &App, a: &Attempt) -> Result<()> {
+    if a.advanced {
+        return Ok(()); // done before: the slot is freed before the campaign moves on
+    }
+    if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
+        free_call_slot(app, slot, holder).await?;
+    }
+    advance(app, a).await
+}
+
+/// Checks of one call that find it not over (or Twilio refusing to say) before giving up on
+/// it: at 5 minutes apart, an hour for a call Twilio says is still live (a call here lasts
+/// minutes), and three refusals (e.g. 20404: Twilio does not know the call).
+pub const MAX_LIVE_CHECKS: u32 = 12;
+pub const MAX_REFUSED_CHECKS: u32 = 3;
+
+/// A check on an attempt whose final status may never have arrived (lost callbacks).
+pub(super) async fn check_call(app: &App, task: &DialTask) -> Result<()> {
+    let (occ, k) = (task.occurrence_id.as_str(), task.attempt);
+    let Some(a) = app.store.get_attempt(occ, k).await? else {
+        return Ok(());
+    };
+    if a.status().is_some_and(CallStatus::is_terminal)
+        || (a.outcome.is_some() && a.call_sid.is_none())
+    {
+        // Over (or never placed: refused): nothing lost; idempotent.
+        return call_ended(app, &a).await;
+    }
+    let check = DialTask {
+        checks: task.checks + 1,
+        ..DialTask::check(occ, k)
+    };
+    let again = || {
+        app.queue()
+            .send(&check, at_least_a_second(app, CHECK_AFTER_SECS))
+    };
+    let Some(sid) = &a.call_sid else {
+        // Never confirmed by Twilio: after two check periods, give up on this attempt.
+        let waited = Utc::now() - a.created_at;
+        if waited.to_std().unwrap_or_default() > 2 * at_least_a_second(app, CHECK_AFTER_SECS) {
+            error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
+            return give_up_on_call(app, occ, k, None).await;
+        }
+        return again().await;
+    };
+    match app.twilio().call_status(sid).await {
+        Ok((status, duration)) => match CallStatus::parse(&status) {
+            Some(s) if s.is_terminal() => {
+                warn!(occurrence_id = %occ, attempt = k, call_status = s.as_str(), "final_status_recovered");
+                // After any callback Twilio could still send for this call.
+                on_final_status(app, occ, k, sid, s, i64::from(u32::MAX), duration).await
+            }
+            _ if check.checks >= MAX_LIVE_CHECKS => {
+                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, call_status = %status, checks = check.checks, alarm = true, "call_check_gave_up");
+                give_up_on_call(app, occ, k, Some(sid)).await
+            }
+            _ => again().await,
+        },
+        Err(TwilioError::Refused { code, message }) => {
+            if check.checks >= MAX_REFUSED_CHECKS {
+                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, code, error = %message, checks = check.checks, alarm = true, "call_check_gave_up");
+                return give_up_on_call(app, occ, k, Some(sid)).await;
+            }
+            error!(occurrence_id = %occ, attempt = k, code, error = %message, "call_status_refused");
+            again().await
+        }
+        Err(e) => {
+            if let TwilioError::Account { code, message } = &e {
+                error!(occurrence_id = %occ, attempt = k, code, error = %message, alarm = true, "twilio_account_refused");
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Nobody can tell how the call went: it is `Failed` (ended in Twilio, if it still runs) and
+/// the campaign moves on.
+pub(super) async fn give_up_on_call(app: &App, occ: &str, k: u32, sid: Option<&str>) -> Result<()> {
+    app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
+    if let Some(sid) = sid {
+        if let Err(e) = app.twilio().end_call(sid).await {
+            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+        }
+    }
+    let a = app
+        .store
+        .get_attempt(occ, k)
+        .await?
+        .context("attempt vanished")?;
+    call_ended(app, &a).await
+}
+
+/// The attempt has ended without an acceptance: call the next person, or give the shift to a
+/// coordinator when every round is done. Once per attempt, however often it is asked.
+pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
+    if attempt.advanced || attempt.outcome == Some(Outcome::Accepted) {
+        return Ok(());
+    }
+    let occ = &attempt.occurrence_id;
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(());
+    };
+    match (shift.status, shift.plan().after(attempt.attempt)) {
+        (
+            ShiftStatus::Open,
+            Advance::Call {
+                attempt: next,
+                delay_secs,
+            },
+        ) => {
+            // Queue first, then mark: a crash in between queues a duplicate task, which the
+            // dialer's conditional write absorbs; the reverse order could lose the campaign.
+            let delay = app.config.scaled(delay_secs);
+            app.queue().send(&DialTask::dial(occ, next), delay).await?;
+            if app.faults.trip(faults::CRASH_AFTER_NEXT_CALL_QUEUED, occ) {
+                anyhow::bail!("injected crash after the next call was queued");
+            }
+            if app.store.mark_advanced(occ, attempt.attempt).await? {
+                info!(occurrence_id = %occ, attempt = attempt.attempt, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_advanced");
+            }
+        }
+        // Also when the shift was marked unfilled by a step that stopped before its event:
+        // the attempt is marked advanced only once the event is out.
+        (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, Advance::Unfilled) => {
+            if shift.status == ShiftStatus::Open {
+                if app.store.mark_unfilled(occ).await? {
+                    info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+                } else if app
+                    .store
+                    .get_shift(occ)
+                    .await?
+                    .is_none_or(|s| s.status != ShiftStatus::UnfilledAfterCalls)
+                {
+                    // Taken meanwhile (a reply by SMS as the last call ended): not unfilled.
+                    app.store.mark_advanced(occ, attempt.attempt).await?;
+                    return Ok(());
+                }
+            }
+            if app.faults.trip(faults::CRASH_AFTER_UNFILLED, occ) {
+                anyhow::bail!("injected crash after the shift was marked unfilled");
+            }
+            let sent = once(
+                app,
+                occ,
+                "unfilledEventAt",
+                DialTask::check(occ, attempt.attempt),
+                async {
+                    app.events()
+                        .put(
+                            "ShiftUnfilledAfterCalls",
+                            &json!({
+                                "occurrenceId": occ,
+                                "providerId": shift.event.provider_id,
+                                "attempts": shift.plan().total_attempts(),
+                            }),
+                        )
+                        .await?;
+                    app.metrics
+                        .put_with(&[], &[(figures::SHIFTS_UNFILLED, 1.0)]);
+                    Ok(())
+                },
+            )
+            .await?;
+            if sent == Once::Done {
+                app.store.mark_advanced(occ, attempt.attempt).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

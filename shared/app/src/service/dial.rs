@@ -1,0 +1,214 @@
+//! Placing a call from a dial task: the shift still open, a call slot taken (or a place in the
+//! line), the attempt recorded with a conditional write first, the audio prepared, the Twilio
+//! call created; and how a failed task is retried.
+
+use super::prelude::*;
+use super::*;
+
+/// How long after placing a call to ask Twilio about it if no final status has arrived
+/// (seconds, before TIME_SCALE), and how long a call slot's lease lasts.
+pub const CHECK_AFTER_SECS: u64 = 300;
+pub const CALL_LEASE_SECS: u64 = 900;
+
+/// A wait of `secs` at TIME_SCALE, never less than a second (SQS delays are whole seconds, and
+/// a zero delay would spin).
+pub(super) fn at_least_a_second(app: &App, secs: u64) -> std::time::Duration {
+    app.config
+        .scaled(secs)
+        .max(std::time::Duration::from_secs(1))
+}
+
+/// Handle one task from the dial queue. An `Err` is temporary: the task is retried.
+pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
+    match task.kind {
+        TaskKind::Dial => dial(app, task).await,
+        TaskKind::CheckCall => check_call(app, task).await,
+        TaskKind::WakeWaiters => watchdog_fired(app).await,
+        TaskKind::FinishAcceptance => {
+            let shift = app.store.get_shift(&task.occurrence_id).await?;
+            match shift {
+                Some(shift)
+                    if shift.status == ShiftStatus::Assigned && !shift.acceptance_finished =>
+                {
+                    after_acceptance(app, &shift).await
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// The wait before a task that failed on receive `receives` is tried again (at TIME_SCALE).
+pub fn retry_backoff(app: &App, receives: u32) -> std::time::Duration {
+    at_least_a_second(app, callout_core::retry::backoff_secs(receives))
+}
+
+/// A failed task comes back after an exponential backoff (its visibility timeout changed)
+/// instead of the queue's fixed one; should that fail, the queue's own applies.
+pub async fn retry_later(app: &App, receipt_handle: &str, receives: u32) {
+    let wait = retry_backoff(app, receives);
+    if let Err(e) = app.queue().retry_after(receipt_handle, wait).await {
+        warn!(receives, error = %e, "dial_task_backoff_failed");
+    }
+}
+
+/// Place the call a dial task asks for.
+pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
+    let occ = &task.occurrence_id;
+    let k = task.attempt;
+    info!(occurrence_id = %occ, attempt = k, "outbound_worker_processing");
+    anyhow::ensure!(
+        !app.config.public_base_url.is_empty(),
+        "PUBLIC_BASE_URL is not set: Twilio needs absolute webhook URLs"
+    );
+    let (shift, existing) = app.store.get_shift_and_attempt(occ, k).await?;
+    let (shift, slot) = match placeable(shift, existing.is_some(), k) {
+        Ok(placeable) => placeable,
+        Err(why) => {
+            if let Some(a) = existing.as_ref().filter(|a| {
+                a.outcome == Some(Outcome::Failed) && a.call_sid.is_none() && !a.advanced
+            }) {
+                // A refused call whose step stopped after its outcome, before moving on.
+                info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_refused_attempt");
+                return call_ended(app, a).await;
+            }
+            match why {
+                "dial_task_for_unknown_shift" => error!(occurrence_id = %occ, attempt = k, "{why}"),
+                "dial_task_beyond_plan" => warn!(occurrence_id = %occ, attempt = k, "{why}"),
+                _ => info!(occurrence_id = %occ, attempt = k, "{why}"),
+            }
+            // Woken for a slot it will not use: the next in line gets it instead.
+            match task.granted_slot {
+                Some(slot) => {
+                    give_back(app, slot, &task.granted_holder(), existing.as_ref()).await?
+                }
+                None if task.waiting_since.is_some() => wake_waiters(app).await?,
+                None => {}
+            }
+            if why == "dial_task_duplicate" {
+                return duplicate(existing.as_ref());
+            }
+            return Ok(());
+        }
+    };
+    // A call slot first: over the account's limit the task waits in line and is not lost.
+    let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
+        info!(occurrence_id = %occ, attempt = k, "pacing_wait");
+        return Ok(());
+    };
+    let staff = &shift.event.staff_pool[slot.position as usize];
+    let text = template::render(
+        &shift.message_template,
+        &Values::for_job(&staff.first_name, &shift.event.job),
+    );
+    let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
+    if !app.store.create_attempt(&attempt).await? {
+        info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
+        let theirs = app.store.get_attempt(occ, k).await?;
+        give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
+        return duplicate(theirs.as_ref());
+    }
+    info!(
+        occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
+        employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),
+        "outbound_call_processing"
+    );
+    // Whatever happens to this call's callbacks, someone looks at it again.
+    app.queue()
+        .send(
+            &DialTask::check(occ, k),
+            at_least_a_second(app, CHECK_AFTER_SECS),
+        )
+        .await?;
+    let has_audio = prepare_audio(app, &attempt).await;
+    let req = CallRequest {
+        to: staff.phone.clone(),
+        twiml_url: urls::twiml(&app.config, occ, k, has_audio),
+        status_url: urls::status(&app.config, occ, k),
+        amd_url: urls::amd(&app.config, occ, k),
+        fallback_url: urls::fallback(&app.config, occ, k, has_audio),
+    };
+    match app.twilio().create_call(&req).await {
+        Ok(sid) => {
+            if app.faults.trip(crate::faults::CRASH_AFTER_CALL_PLACED, occ) {
+                anyhow::bail!("injected crash after the call was placed");
+            }
+            if app.store.set_call_sid(occ, k, &sid).await? {
+                info!(occurrence_id = %occ, attempt = k, call_sid = %sid, audio = has_audio, "outbound_call_initiated");
+            } else {
+                // The shift was filled while this call was being placed.
+                info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
+                app.twilio().end_call(&sid).await.ok();
+            }
+            Ok(())
+        }
+        Err(TwilioError::Refused { code, message }) => {
+            // About this number only: this person's call failed; the next person is called.
+            error!(occurrence_id = %occ, attempt = k, code, error = %message, phone = %mask::phone(&staff.phone), "outbound_call_refused");
+            app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
+            if app.faults.trip(faults::CRASH_AFTER_CALL_REFUSED, occ) {
+                anyhow::bail!("injected crash after a refused call's outcome");
+            }
+            let attempt = app
+                .store
+                .get_attempt(occ, k)
+                .await?
+                .context("attempt vanished")?;
+            call_ended(app, &attempt).await
+        }
+        Err(e @ (TwilioError::Unavailable(_) | TwilioError::Account { .. })) => {
+            // Twilio did nothing: take the attempt back so the retried task places the call.
+            // Refused credentials or a suspended account are nobody's turn: the same person is
+            // called when the account works again (the queue retries with backoff, then the
+            // task waits in the dead-letter queue for a redrive).
+            match &e {
+                TwilioError::Account { code, message } => {
+                    error!(occurrence_id = %occ, attempt = k, code, error = %message, alarm = true, "twilio_account_refused")
+                }
+                _ => warn!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_retry"),
+            }
+            if app.store.release_attempt(occ, k).await? {
+                free_call_slot(app, pace_slot, &holder).await?;
+            }
+            Err(e.into())
+        }
+        Err(e @ TwilioError::Unknown(_)) => {
+            // The call may exist: keep the attempt; its callbacks or the check decide.
+            error!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_unconfirmed");
+            Ok(())
+        }
+    }
+}
+
+/// Another copy of this task (a duplicate delivery, or this task redelivered while its first
+/// run goes on) has the attempt. Done when its call is placed or has an outcome; while the
+/// call is still being placed, this copy is tried again later rather than dropped: the other
+/// copy may yet find that Twilio did nothing, take the attempt back and fail, and its own
+/// message may be the one this copy's success would delete.
+pub(super) fn duplicate(theirs: Option<&Attempt>) -> Result<()> {
+    match theirs {
+        Some(a) if a.call_sid.is_none() && a.outcome.is_none() => {
+            anyhow::bail!("another copy of this dial task is placing the call")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The shift and the call slot of the plan a dial task is for, or why no call is placed.
+pub(super) fn placeable(
+    shift: Option<Shift>,
+    duplicate: bool,
+    k: u32,
+) -> std::result::Result<(Shift, campaign::Slot), &'static str> {
+    let Some(shift) = shift else {
+        return Err("dial_task_for_unknown_shift");
+    };
+    if shift.status != ShiftStatus::Open {
+        return Err("dial_task_dropped_shift_not_open");
+    }
+    if duplicate {
+        return Err("dial_task_duplicate");
+    }
+    let slot = shift.plan().slot(k).ok_or("dial_task_beyond_plan")?;
+    Ok((shift, slot))
+}

@@ -1,0 +1,52 @@
+//! The campaign's steps: each reads and writes through the adapters and asks the pure rules
+//! in `callout_core` what to do. Every step is safe to repeat. One module per step:
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `start` | `Wave3Completed` → the shift and its schedule |
+//! | `dial` | a dial task → a call (and retrying a failed task) |
+//! | `slots` | call pacing: call slots and the line of tasks waiting for one |
+//! | `audio` | the offer's audio (S3 cache, ElevenLabs) |
+//! | `call_end` | final statuses, machine detection, checks, advancing |
+//! | `effects` | once-only side effects |
+//! | `accept` | acceptance by any channel, declining, what follows an acceptance |
+
+mod accept;
+mod audio;
+mod call_end;
+mod dial;
+mod effects;
+mod slots;
+mod start;
+
+pub use accept::*;
+use audio::*;
+pub use call_end::*;
+pub use dial::*;
+use effects::*;
+pub(crate) use slots::*;
+pub use start::*;
+
+/// What every step's module uses.
+mod prelude {
+    pub(super) use crate::adapters::queue::{DialQueue, TaskQueue};
+    pub(super) use crate::adapters::schedule::schedule_name;
+    pub(super) use crate::adapters::store::{AcceptWrite, Claim, PacingLine, Store};
+    pub(super) use crate::adapters::twilio::urls;
+    pub(super) use crate::adapters::twilio::{CallRequest, TwilioError};
+    pub(super) use crate::app::App;
+    pub(super) use crate::faults;
+    pub(super) use crate::metrics::figures;
+    pub(super) use crate::records::{Attempt, Delivery, DialTask, Shift, TaskKind};
+    pub(super) use anyhow::{Context, Result};
+    pub(super) use callout_core::campaign::{self, Advance, CallStatus, Outcome};
+    pub(super) use callout_core::mask;
+    pub(super) use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
+    pub(super) use callout_core::pacing;
+    pub(super) use callout_core::template::{self, Values};
+    pub(super) use callout_core::twiml::{self, Verb};
+    pub(super) use callout_core::wav;
+    pub(super) use chrono::Utc;
+    pub(super) use serde_json::json;
+    pub(super) use tracing::{error, info, warn};
+}

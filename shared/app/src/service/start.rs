@@ -1,0 +1,80 @@
+//! Starting a campaign: a `Wave3Completed` event becomes the shift's record and one
+//! EventBridge Scheduler schedule at now + the provider's wait (or nothing, when calling is off
+//! or the event repeats).
+
+use super::prelude::*;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Started {
+    Scheduled { at: chrono::DateTime<Utc> },
+    Disabled,
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid Wave3Completed event: {0}")]
+    Invalid(#[from] InvalidEvent),
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Wave 3 ended unfilled: store the shift and, if the provider calls, schedule the first call.
+pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartError> {
+    let checked = event.check()?;
+    let event = checked.event;
+    let occ = event.occurrence_id.clone();
+    for (employee, reason) in &checked.skipped {
+        warn!(occurrence_id = %occ, employee_id = %employee, reason, "staff_pool_entry_skipped");
+    }
+    let settings = app.store.get_settings(&event.provider_id).await?;
+    let shift = Shift {
+        status: ShiftStatus::Open,
+        calling_enabled: settings.enabled,
+        max_rounds: settings.max_rounds,
+        message_template: settings.message_template.clone(),
+        created_at: Utc::now(),
+        scheduled_at: None,
+        assigned_to: None,
+        assigned_channel: None,
+        assigned_at: None,
+        unfilled_at: None,
+        assigned_attempt: None,
+        acceptance_finished: false,
+        confirmation_sms: None,
+        event,
+    };
+    let shift = if app.store.put_shift_if_new(&shift).await? {
+        shift
+    } else {
+        let existing = app.store.get_shift(&occ).await?.context("shift vanished")?;
+        // A repeat finishes a start that stopped before its schedule was made; otherwise nothing.
+        if !(existing.calling_enabled
+            && existing.scheduled_at.is_none()
+            && existing.status == ShiftStatus::Open)
+        {
+            info!(occurrence_id = %occ, "start_calling_duplicate");
+            return Ok(Started::Duplicate);
+        }
+        existing
+    };
+    if !shift.calling_enabled {
+        info!(occurrence_id = %occ, provider_id = %shift.event.provider_id, "outbound_calling_disabled");
+        return Ok(Started::Disabled);
+    }
+    let at = Utc::now() + app.config.scaled(u64::from(settings.wait_minutes) * 60);
+    app.schedules()
+        .create_once(&schedule_name(&occ), at, &DialTask::dial(&occ, 0))
+        .await?;
+    app.store.mark_scheduled(&occ, at).await?;
+    info!(
+        occurrence_id = %occ,
+        provider_id = %shift.event.provider_id,
+        wait_minutes = settings.wait_minutes,
+        max_rounds = shift.max_rounds,
+        pool_size = shift.event.staff_pool.len(),
+        scheduled_for = %at.to_rfc3339(),
+        "outbound_call_scheduled"
+    );
+    Ok(Started::Scheduled { at })
+}
