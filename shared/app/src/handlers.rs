@@ -246,7 +246,8 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
     injected_failure(app, &req)?;
     let digits = tw.digits().to_string();
     let repeated = tw.is_repeat();
-    match campaign::key_press(&digits, repeated) {
+    let press = campaign::key_press(&digits, repeated);
+    match press {
         KeyPress::Accept => {
             let Some(employee_id) = tw.employee_id() else {
                 return hang_up_with(words::NOT_FOUND.into());
@@ -262,7 +263,7 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
         }
         KeyPress::Decline => {
             service::decline(app, &occ, k).await?;
-            hang_up_with(words::DECLINED.into())
+            hang_up_with(press.words().unwrap_or_default().into())
         }
         KeyPress::Repeat => {
             info!(occurrence_id = %occ, attempt = k, "unknown_key_repeat");
@@ -273,10 +274,12 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
         }
         KeyPress::GiveUp => {
             info!(occurrence_id = %occ, attempt = k, "no_answer_start");
-            app.store
-                .set_outcome(&occ, k, Outcome::NoAnswer, Some(&digits))
-                .await?;
-            hang_up_with(words::GIVE_UP.into())
+            if let Some(outcome) = press.outcome() {
+                app.store
+                    .set_outcome(&occ, k, outcome, Some(&digits))
+                    .await?;
+            }
+            hang_up_with(press.words().unwrap_or_default().into())
         }
     }
 }

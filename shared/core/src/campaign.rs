@@ -258,6 +258,27 @@ pub enum KeyPress {
     GiveUp,
 }
 
+impl KeyPress {
+    /// The outcome a key press records by itself (an acceptance's is the conditional write's).
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            KeyPress::Decline => Some(Outcome::Declined),
+            KeyPress::GiveUp => Some(Outcome::NoAnswer),
+            KeyPress::Accept | KeyPress::Repeat => None,
+        }
+    }
+
+    /// What the person hears before the call ends (`None`: the acceptance decides, or the
+    /// offer plays again after `words::REPEAT_OFFER`).
+    pub fn words(self) -> Option<&'static str> {
+        match self {
+            KeyPress::Decline => Some(crate::words::DECLINED),
+            KeyPress::GiveUp => Some(crate::words::GIVE_UP),
+            KeyPress::Accept | KeyPress::Repeat => None,
+        }
+    }
+}
+
 /// Interpret `Digits` from a `<Gather>`; `repeated` is true once the offer has been replayed.
 pub fn key_press(digits: &str, repeated: bool) -> KeyPress {
     match digits.trim() {
@@ -280,6 +301,22 @@ pub fn key_press_can_accept(outcome: Option<Outcome>, call_over: bool) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_key_press_records_and_says_what_it_means() {
+        for (digits, repeated, outcome, says) in [
+            ("1", false, None, false),
+            ("2", false, Some(Outcome::Declined), true),
+            ("2", true, Some(Outcome::Declined), true),
+            ("9", false, None, false),
+            ("9", true, Some(Outcome::NoAnswer), true),
+            ("", true, Some(Outcome::NoAnswer), true),
+        ] {
+            let k = key_press(digits, repeated);
+            assert_eq!(k.outcome(), outcome, "{digits:?} {repeated}");
+            assert_eq!(k.words().is_some(), says, "{digits:?} {repeated}");
+        }
+    }
 
     #[test]
     fn only_a_live_call_can_accept() {

@@ -58,10 +58,13 @@ impl ShiftStatus {
         }
     }
 
-    /// A shift that can still be taken by someone saying yes (by phone, SMS or a coordinator).
-    /// An unfilled shift is handed to a coordinator, but a late "yes" still fills it.
+    /// The statuses in which a shift can still be taken by someone saying yes (by phone, SMS or
+    /// a coordinator): an unfilled shift is handed to a coordinator, but a late "yes" still
+    /// fills it. One rule: the store's conditional acceptance write is built from this list.
+    pub const ACCEPTABLE: [ShiftStatus; 2] = [ShiftStatus::Open, ShiftStatus::UnfilledAfterCalls];
+
     pub fn can_be_accepted(self) -> bool {
-        matches!(self, ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls)
+        Self::ACCEPTABLE.contains(&self)
     }
 }
 

@@ -113,16 +113,24 @@ impl Store {
                 .expression_attribute_names("#k", attr::ASSIGNED_ATTEMPT)
                 .expression_attribute_values(":k", n(k));
         }
+        // Only while the shift can be accepted (`ShiftStatus::ACCEPTABLE`, the one rule).
+        let acceptable: Vec<String> = (0..ShiftStatus::ACCEPTABLE.len())
+            .map(|i| format!(":ok{i}"))
+            .collect();
+        for (name, status) in acceptable.iter().zip(ShiftStatus::ACCEPTABLE) {
+            req = req.expression_attribute_values(name, s(status.as_str()));
+        }
         let result = req
             .update_expression(expr)
-            .condition_expression("attribute_exists(pk) AND #st IN (:open, :unfilled)")
+            .condition_expression(format!(
+                "attribute_exists(pk) AND #st IN ({})",
+                acceptable.join(", ")
+            ))
             .expression_attribute_names("#st", attr::STATUS)
             .expression_attribute_names("#to", attr::ASSIGNED_TO)
             .expression_attribute_names("#ch", attr::ASSIGNED_CHANNEL)
             .expression_attribute_names("#at", attr::ASSIGNED_AT)
             .expression_attribute_values(":assigned", s(ShiftStatus::Assigned.as_str()))
-            .expression_attribute_values(":open", s(ShiftStatus::Open.as_str()))
-            .expression_attribute_values(":unfilled", s(ShiftStatus::UnfilledAfterCalls.as_str()))
             .expression_attribute_values(":e", s(employee_id))
             .expression_attribute_values(":c", s(channel))
             .expression_attribute_values(":t", time(Utc::now()))
