@@ -60,15 +60,6 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
 /// How long a presigned audio URL given to Twilio works.
 const AUDIO_URL_VALIDITY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Verify, then the attempt ids the URL names; `Err` is the response to return.
-fn verified_ids(app: &App, req: &Request) -> Result<(Webhook, String, u32), webhook::Refused> {
-    let tw = webhook::verify_twilio(&app.config, req)?;
-    match tw.attempt_ids() {
-        Some((occ, k)) => Ok((tw, occ, k)),
-        None => Err(Box::new(hang_up_with(words::NOT_FOUND.into()))),
-    }
-}
-
 // ---------------------------------------------------------------- never a 5xx on a call
 
 /// How often a carer hears "one moment" before the call gives up politely.
@@ -145,11 +136,7 @@ fn sorry(next: Option<String>) -> HttpResult {
 
 /// The call's `FallbackUrl` (the call-timeout function, `fallback=1`): Twilio could not get the
 /// offer (call-twiml failed or timed out). No table access: a short sorry, then the offer again.
-async fn fallback(app: &App, req: Request) -> HttpResult {
-    let tw = match webhook::verify_twilio(&app.config, &req) {
-        Ok(tw) => tw,
-        Err(resp) => return *resp,
-    };
+async fn fallback(app: &App, tw: Webhook, req: Request) -> HttpResult {
     // Twilio names the URL that failed: a retry that failed too counts, so this stays bounded
     // however often Twilio comes back here.
     let tried = tw.failed_url().map_or(0, tries_in);
@@ -176,7 +163,7 @@ pub async fn call_twiml(app: &App, req: Request) -> HttpResult {
             return http::error(502, "Internal Server Error");
         }
     }
-    retry.answer(answer_call(app, req).await)
+    retry.answer(webhook::verified(&app.config, req, |tw, req| answer_call(app, tw, req)).await)
 }
 
 /// Fails once when the fault is armed for the shift (tests only).
@@ -189,11 +176,7 @@ fn injected_failure(app: &App, req: &Request) -> anyhow::Result<()> {
     }
 }
 
-async fn answer_call(app: &App, req: Request) -> HttpResult {
-    let tw = match webhook::verify_twilio(&app.config, &req) {
-        Ok(tw) => tw,
-        Err(resp) => return *resp,
-    };
+async fn answer_call(app: &App, tw: Webhook, req: Request) -> HttpResult {
     let Some((occ, k)) = tw.attempt_ids() else {
         return hang_up_with(words::NOT_FOUND.into());
     };
@@ -235,13 +218,12 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
         &["occurrenceId", "attempt", "audio"],
         0,
     );
-    retry.answer(key_pressed(app, req).await)
+    retry.answer(webhook::verified(&app.config, req, |tw, req| key_pressed(app, tw, req)).await)
 }
 
-async fn key_pressed(app: &App, req: Request) -> HttpResult {
-    let (tw, occ, k) = match verified_ids(app, &req) {
-        Ok(x) => x,
-        Err(resp) => return *resp,
+async fn key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
+    let Some((occ, k)) = tw.attempt_ids() else {
+        return hang_up_with(words::NOT_FOUND.into());
     };
     injected_failure(app, &req)?;
     let digits = tw.digits().to_string();
@@ -290,16 +272,15 @@ async fn key_pressed(app: &App, req: Request) -> HttpResult {
 /// the call's `FallbackUrl` ([`fallback`]). Never a 5xx (see [`VoiceRetry`]).
 pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
     if http::query_param(&req, "fallback").as_deref() == Some("1") {
-        return fallback(app, req).await;
+        return webhook::verified(&app.config, req, |tw, req| fallback(app, tw, req)).await;
     }
     let retry = VoiceRetry::of(app, &req, "call-timeout", "timeout", &[], 0);
-    retry.answer(no_key_pressed(app, req).await)
+    retry.answer(webhook::verified(&app.config, req, |tw, req| no_key_pressed(app, tw, req)).await)
 }
 
-async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
-    let (_, occ, k) = match verified_ids(app, &req) {
-        Ok(x) => x,
-        Err(resp) => return *resp,
+async fn no_key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
+    let Some((occ, k)) = tw.attempt_ids() else {
+        return hang_up_with(words::NOT_FOUND.into());
     };
     injected_failure(app, &req)?;
     info!(occurrence_id = %occ, attempt = k, "no_answer_start");
@@ -316,10 +297,10 @@ async fn no_key_pressed(app: &App, req: Request) -> HttpResult {
 
 /// `POST /api/outbound/status`: call progress, and (with `amd=1`) answering-machine detection.
 pub async fn call_status(app: &App, req: Request) -> HttpResult {
-    let tw = match webhook::verify_twilio(&app.config, &req) {
-        Ok(tw) => tw,
-        Err(resp) => return *resp,
-    };
+    webhook::verified(&app.config, req, |tw, _| status_reported(app, tw)).await
+}
+
+async fn status_reported(app: &App, tw: Webhook) -> HttpResult {
     let Some((occ, k)) = tw.attempt_ids() else {
         return http::error(400, "the status URL must carry occurrenceId and attempt");
     };
@@ -355,9 +336,10 @@ pub async fn call_status(app: &App, req: Request) -> HttpResult {
 
 /// `GET /api/outbound/audio/{callId}`: the attempt's spoken offer as a µ-law WAV.
 pub async fn call_audio(app: &App, req: Request) -> HttpResult {
-    if let Err(resp) = webhook::verify_twilio(&app.config, &req) {
-        return *resp;
-    }
+    webhook::verified(&app.config, req, |_, req| audio_for(app, req)).await
+}
+
+async fn audio_for(app: &App, req: Request) -> HttpResult {
     let call_id = http::path_param(&req, "callId").unwrap_or_default();
     let Some((occ, k)) = parse_call_id(&call_id) else {
         return http::error(404, "unknown call");

@@ -108,6 +108,20 @@ impl Webhook {
     }
 }
 
+/// Every webhook handler runs through this: Twilio's signature is checked first (a 403, or a
+/// 400 for a body that is not a form, and nothing else happens), then `handle` gets the
+/// request's typed values and the request.
+pub async fn verified<F, Fut>(config: &Config, req: Request, handle: F) -> HttpResult
+where
+    F: FnOnce(Webhook, Request) -> Fut,
+    Fut: std::future::Future<Output = HttpResult>,
+{
+    match verify_twilio(config, &req) {
+        Ok(tw) => handle(tw, req).await,
+        Err(refused) => *refused,
+    }
+}
+
 /// The response a refused webhook request gets (boxed: a response is large next to its `Ok`).
 pub type Refused = Box<HttpResult>;
 
