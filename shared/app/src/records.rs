@@ -47,6 +47,32 @@ pub struct Delivery {
 }
 
 impl Shift {
+    /// A new, open shift: its event, and how the provider's settings said to call it then.
+    pub fn open(
+        event: Wave3Completed,
+        calling_enabled: bool,
+        max_rounds: u32,
+        message_template: String,
+        created_at: DateTime<Utc>,
+    ) -> Shift {
+        Shift {
+            event,
+            status: ShiftStatus::Open,
+            calling_enabled,
+            max_rounds,
+            message_template,
+            created_at,
+            scheduled_at: None,
+            assigned_to: None,
+            assigned_channel: None,
+            assigned_at: None,
+            unfilled_at: None,
+            assigned_attempt: None,
+            acceptance_finished: false,
+            confirmation_sms: None,
+        }
+    }
+
     pub fn occurrence_id(&self) -> &str {
         &self.event.occurrence_id
     }

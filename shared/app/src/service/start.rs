@@ -28,22 +28,13 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         warn!(occurrence_id = %occ, employee_id = %employee, reason, "staff_pool_entry_skipped");
     }
     let settings = app.store.get_settings(&event.provider_id).await?;
-    let shift = Shift {
-        status: ShiftStatus::Open,
-        calling_enabled: settings.enabled,
-        max_rounds: settings.max_rounds,
-        message_template: settings.message_template.clone(),
-        created_at: Utc::now(),
-        scheduled_at: None,
-        assigned_to: None,
-        assigned_channel: None,
-        assigned_at: None,
-        unfilled_at: None,
-        assigned_attempt: None,
-        acceptance_finished: false,
-        confirmation_sms: None,
+    let shift = Shift::open(
         event,
-    };
+        settings.enabled,
+        settings.max_rounds,
+        settings.message_template.clone(),
+        Utc::now(),
+    );
     let shift = if app.store.put_shift_if_new(&shift).await? {
         shift
     } else {

@@ -254,22 +254,13 @@ mod tests {
     }
 
     fn bare_shift() -> Shift {
-        Shift {
-            event: event(),
-            status: ShiftStatus::Open,
-            calling_enabled: true,
-            max_rounds: 2,
-            message_template: "Hi {firstName}".into(),
-            created_at: at("2026-01-23T09:00:00.123456789Z"),
-            scheduled_at: None,
-            assigned_to: None,
-            assigned_channel: None,
-            assigned_at: None,
-            unfilled_at: None,
-            assigned_attempt: None,
-            acceptance_finished: false,
-            confirmation_sms: None,
-        }
+        Shift::open(
+            event(),
+            true,
+            2,
+            "Hi {firstName}".into(),
+            at("2026-01-23T09:00:00.123456789Z"),
+        )
     }
 
     fn full_shift() -> Shift {
