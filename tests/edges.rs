@@ -366,12 +366,8 @@ async fn any_signed_webhook_form_gets_a_4xx_or_an_answer_and_bad_ids_change_noth
     .into_iter()
     .enumerate()
     {
-        let url = format!("{}/api/outbound/audio/{id}", w.rt.base_url);
-        let sig = callout_core::signature::sign(&w.sim.config().auth_token, &url, &[]);
         let r = w
-            .http
-            .get(&url)
-            .header("X-Twilio-Signature", sig)
+            .signed_get(&format!("/api/outbound/audio/{id}"))
             .send()
             .await
             .unwrap();

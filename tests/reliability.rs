@@ -2,6 +2,7 @@
 //! callbacks, throttling, failing speech, forged requests and poison tasks, each injected on
 //! the local AWS with the simulated Twilio. docs/RELIABILITY.md maps each fault to its test.
 
+use callout_app::adapters::store::PacingLine;
 use callout_sim::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
 use e2e::*;
 use serde_json::Value;
@@ -1409,12 +1410,8 @@ async fn call_audio_for_a_missing_object_is_404() {
     w.wave3_completed(&occ, &[&ALICE]).await;
     w.finished(&occ).await;
     for id in [format!("{occ}.0"), format!("{occ}.7"), "nodot".to_string()] {
-        let url = format!("{}/api/outbound/audio/{id}", w.rt.base_url);
-        let sig = callout_core::signature::sign(&w.sim.config().auth_token, &url, &[]);
         let r = w
-            .http
-            .get(&url)
-            .header("X-Twilio-Signature", sig)
+            .signed_get(&format!("/api/outbound/audio/{id}"))
             .send()
             .await
             .unwrap();

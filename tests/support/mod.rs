@@ -395,6 +395,13 @@ impl World {
             .form(form)
     }
 
+    /// A GET of a webhook route (the call's audio) signed as the simulated Twilio signs it.
+    pub fn signed_get(&self, path_and_query: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}{path_and_query}", self.rt.base_url);
+        let signature = callout_core::signature::sign(&self.sim.config().auth_token, &url, &[]);
+        self.http.get(url).header("X-Twilio-Signature", signature)
+    }
+
     /// A shift the provider does not call about (calling off), with `n` staff, for tests that
     /// drive the webhooks themselves.
     pub async fn quiet_shift(&self, occ: &str, n: usize) -> Vec<(String, String)> {

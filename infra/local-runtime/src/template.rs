@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub const ACCOUNT: &str = "123456789012";
-pub const REGION: &str = "us-east-1";
+/// The local AWS's account and region, as the IAM record writes ARNs.
+pub use callout_app::access::{ACCOUNT, REGION};
 
 /// The repository's root (this crate lives in `infra/local-runtime`).
 fn repo_root() -> PathBuf {

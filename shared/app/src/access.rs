@@ -12,8 +12,8 @@ use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
 /// The account and region of the local AWS (moto's defaults).
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
 
 static SINK: OnceLock<Mutex<std::fs::File>> = OnceLock::new();
 

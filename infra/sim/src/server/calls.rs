@@ -13,9 +13,7 @@ use callout_core::mask;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use super::twilio::{
-    authenticate, check_from, check_to, injected_failure, parse_form, twilio_error,
-};
+use super::twilio::{admit, authenticate, check_from, injected_failure, parse_form, twilio_error};
 use crate::record::is_final_status;
 use crate::state::{CallEntry, Update};
 use crate::wire::{form_get, new_sid, rfc2822};
@@ -78,18 +76,8 @@ pub(super) async fn create_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, RestOp::CreateCall, &account, &headers) {
-        return r;
-    }
-    if let Some(r) = injected_failure(&sim, RestOp::CreateCall) {
-        return r;
-    }
-    let form = match parse_form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let to = match check_to(form_get(&form, "To")) {
-        Ok(t) => t,
+    let (form, to) = match admit(&sim, RestOp::CreateCall, &account, &headers, &body) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let from = match check_from(form_get(&form, "From")) {

@@ -10,7 +10,7 @@ use axum::Json;
 use callout_core::mask;
 use serde_json::json;
 
-use super::twilio::{authenticate, check_to, injected_failure, parse_form, refusal, twilio_error};
+use super::twilio::{admit, refusal, twilio_error};
 use crate::wire::{form_get, new_sid, rfc2822};
 use crate::{MessageRecord, RestOp, Sim};
 
@@ -20,18 +20,8 @@ pub(super) async fn create_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&sim, RestOp::Message, &account, &headers) {
-        return r;
-    }
-    if let Some(r) = injected_failure(&sim, RestOp::Message) {
-        return r;
-    }
-    let form = match parse_form(&body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let to = match check_to(form_get(&form, "To")) {
-        Ok(t) => t,
+    let (form, to) = match admit(&sim, RestOp::Message, &account, &headers, &body) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     if let Some(r) = sim.inner.twilio.take_sms_refusal(&to) {

@@ -9,7 +9,7 @@ use callout_core::mask;
 use callout_core::model::is_e164;
 use serde_json::json;
 
-use crate::wire::Params;
+use crate::wire::{form_get, Params};
 use crate::{Refusal, RestOp, Sim};
 
 /// A failure the test asked for (`Sim::fail_next_rest`), shaped as Twilio's.
@@ -124,4 +124,22 @@ pub(super) fn check_from(from: Option<&str>) -> Result<String, Response> {
         )),
         Some(f) => Ok(f.to_string()),
     }
+}
+
+/// What every create request (a call, a message) passes first, in Twilio's order: the account,
+/// an injected failure, a form body, a valid `To`. The form and the `To` number, or the answer.
+pub(super) fn admit(
+    sim: &Sim,
+    op: RestOp,
+    account: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Params, String), Response> {
+    authenticate(sim, op, account, headers)?;
+    if let Some(r) = injected_failure(sim, op) {
+        return Err(r);
+    }
+    let form = parse_form(body)?;
+    let to = check_to(form_get(&form, "To"))?;
+    Ok((form, to))
 }

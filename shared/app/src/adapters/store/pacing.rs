@@ -72,9 +72,9 @@ pub trait PacingLine: Sync {
     fn remove_waiter(&self, task: &DialTask) -> impl Future<Output = Result<()>> + Send;
 }
 
-impl Store {
+impl PacingLine for Store {
     /// Every call slot item (`PACING` / `SLOT#{n:03}`) with its lease, in one consistent read.
-    pub async fn call_slots(&self) -> Result<Vec<Held>> {
+    async fn call_slots(&self) -> Result<Vec<Held>> {
         let query = self.query_prefix(PACING, SLOT_PREFIX);
         let items = self.query_all(query, 10_000).await?;
         Ok(items
@@ -88,8 +88,7 @@ impl Store {
             .collect())
     }
 
-    /// See [`PacingLine::take_call_slot`].
-    pub async fn take_call_slot(
+    async fn take_call_slot(
         &self,
         slot: u32,
         holder: &str,
@@ -107,8 +106,7 @@ impl Store {
             .conditional()
     }
 
-    /// See [`PacingLine::pass_call_slot`].
-    pub async fn pass_call_slot(
+    async fn pass_call_slot(
         &self,
         slot: u32,
         from: &str,
@@ -126,23 +124,7 @@ impl Store {
             .conditional()
     }
 
-    fn put_slot(
-        &self,
-        slot: u32,
-        holder: &str,
-        now: i64,
-        lease: Duration,
-    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
-        let item = Item::from([
-            (attr::HOLDER.into(), s(holder)),
-            (attr::EXPIRES_AT.into(), n(now + lease.as_millis() as i64)),
-            (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
-        ]);
-        self.put((s(PACING), s(slot_sk(slot))), item)
-    }
-
-    /// See [`PacingLine::arm_watchdog`].
-    pub async fn arm_watchdog(&self, now: i64, period: Duration, rearm: bool) -> Result<bool> {
+    async fn arm_watchdog(&self, now: i64, period: Duration, rearm: bool) -> Result<bool> {
         let item = Item::from([
             (attr::EXPIRES_AT.into(), n(now + period.as_millis() as i64)),
             (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
@@ -159,7 +141,7 @@ impl Store {
 
     /// Put a dial task in the line of tasks waiting for a call slot (`PACING_WAIT` /
     /// `WAIT#{since:013}#{occurrenceId}#{attempt:05}`: oldest first). Doing it twice is harmless.
-    pub async fn add_waiter(&self, task: &DialTask) -> Result<()> {
+    async fn add_waiter(&self, task: &DialTask) -> Result<()> {
         let item = Item::from([
             (attr::TASK.into(), s(serde_json::to_string(task)?)),
             (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
@@ -172,7 +154,7 @@ impl Store {
     }
 
     /// The `n` tasks that have waited longest for a call slot.
-    pub async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
         let query = self
             .query_prefix(PACING_WAIT, WAIT_PREFIX)
             .limit(n.min(100) as i32);
@@ -187,7 +169,7 @@ impl Store {
     }
 
     /// Take a task out of the waiting line (nothing happens if it is not in it).
-    pub async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
+    async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
         self.delete((s(PACING_WAIT), s(waiter_sk(task))))
             .send()
             .await
@@ -195,8 +177,7 @@ impl Store {
         Ok(())
     }
 
-    /// See [`PacingLine::release_call_slot`].
-    pub async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool> {
+    async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool> {
         self.delete((s(PACING), s(slot_sk(slot))))
             .condition_expression("#h = :h")
             .expression_attribute_names("#h", attr::HOLDER)
@@ -207,42 +188,19 @@ impl Store {
     }
 }
 
-impl PacingLine for Store {
-    async fn call_slots(&self) -> Result<Vec<Held>> {
-        Store::call_slots(self).await
-    }
-    async fn take_call_slot(
+impl Store {
+    fn put_slot(
         &self,
         slot: u32,
         holder: &str,
         now: i64,
-        ttl: Duration,
-    ) -> Result<bool> {
-        Store::take_call_slot(self, slot, holder, now, ttl).await
-    }
-    async fn pass_call_slot(
-        &self,
-        slot: u32,
-        from: &str,
-        to: &str,
-        now: i64,
-        ttl: Duration,
-    ) -> Result<bool> {
-        Store::pass_call_slot(self, slot, from, to, now, ttl).await
-    }
-    async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool> {
-        Store::release_call_slot(self, slot, holder).await
-    }
-    async fn arm_watchdog(&self, now: i64, period: Duration, rearm: bool) -> Result<bool> {
-        Store::arm_watchdog(self, now, period, rearm).await
-    }
-    async fn add_waiter(&self, task: &DialTask) -> Result<()> {
-        Store::add_waiter(self, task).await
-    }
-    async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
-        Store::oldest_waiters(self, n).await
-    }
-    async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
-        Store::remove_waiter(self, task).await
+        lease: Duration,
+    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        let item = Item::from([
+            (attr::HOLDER.into(), s(holder)),
+            (attr::EXPIRES_AT.into(), n(now + lease.as_millis() as i64)),
+            (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
+        ]);
+        self.put((s(PACING), s(slot_sk(slot))), item)
     }
 }
