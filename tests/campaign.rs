@@ -120,6 +120,18 @@ async fn decline_moves_to_the_next_person_at_once() {
     let calls = w.sim.calls();
     let gap = calls[1].created.duration_since(calls[0].created).unwrap();
     assert!(gap < Duration::from_secs(5), "{gap:?}");
+    // One queue hop from Alice's hang-up to Bob's call: her `callEnded` task placed it.
+    let tasks: Vec<(Value, Value)> =
+        w.rt.delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|body| serde_json::from_str::<Value>(body).ok())
+            .filter(|task| task["occurrenceId"] == occ)
+            .map(|task| (task["kind"].clone(), task["attempt"].clone()))
+            .collect();
+    assert!(tasks.contains(&(json!("callEnded"), json!(0))), "{tasks:?}");
+    assert!(!tasks.contains(&(json!("dial"), json!(1))), "{tasks:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1341,7 +1341,7 @@ async fn every_record_carries_its_ttl() {
         .unwrap());
     w.rt.app
         .store
-        .add_waiter(&callout_app::records::DialTask::dial("occ_waiting", 0))
+        .add_waiter(&callout_app::records::Dial::new("occ_waiting", 0))
         .await
         .unwrap();
     let ddb = aws_sdk_dynamodb::Client::new(&w.rt.sdk);

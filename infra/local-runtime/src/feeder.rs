@@ -22,6 +22,8 @@ pub struct Feeder {
     /// Deliver every batch twice, concurrently (at-least-once delivery, exaggerated).
     pub duplicate: bool,
     pub budget: Arc<std::sync::Mutex<crate::gateway::BudgetStats>>,
+    /// Every message body handed to the function, for tests to read.
+    pub delivered: Arc<std::sync::Mutex<Vec<String>>>,
     pub world: String,
 }
 
@@ -34,6 +36,7 @@ pub async fn run(f: Feeder, mut stop: watch::Receiver<bool>) {
         source,
         duplicate,
         budget,
+        delivered,
         world,
     } = f;
     let role = callout_app::access::Caller {
@@ -72,6 +75,10 @@ pub async fn run(f: Feeder, mut stop: watch::Receiver<bool>) {
         if messages.is_empty() {
             continue;
         }
+        delivered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(messages.iter().filter_map(|m| m.body.clone()));
         let records: Vec<Value> = messages
             .iter()
             .map(|m| {

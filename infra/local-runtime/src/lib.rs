@@ -354,6 +354,8 @@ pub struct LocalRuntime {
     pub resources: template::Resources,
     /// Outside requests per webhook invocation, by route.
     pub budget: Arc<std::sync::Mutex<gateway::BudgetStats>>,
+    /// Every dial-queue message body handed to the dialer, in delivery order.
+    pub delivered: Arc<std::sync::Mutex<Vec<String>>>,
     stop: watch::Sender<bool>,
 }
 
@@ -478,6 +480,7 @@ impl LocalRuntime {
                 .await;
         });
         let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
         for source in template.queue_sources(&resources)? {
             if source.binary != "dialer" || source.queue != "DialQueue" {
                 anyhow::bail!(
@@ -496,6 +499,7 @@ impl LocalRuntime {
                         source: source.clone(),
                         duplicate: options.duplicate_deliveries,
                         budget: budget.clone(),
+                        delivered: delivered.clone(),
                         world: options.resource_prefix.clone(),
                     },
                     stop_rx.clone(),
@@ -523,6 +527,7 @@ impl LocalRuntime {
             template,
             resources,
             budget,
+            delivered,
             stop,
         })
     }

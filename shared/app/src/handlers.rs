@@ -6,7 +6,7 @@ use crate::adapters::twilio::urls;
 use crate::adapters::twilio::webhook::{self, Webhook};
 use crate::app::App;
 use crate::http::{self, HttpResult};
-use crate::records::{parse_call_id, Attempt, DialTask};
+use crate::records::{parse_call_id, Attempt, Task};
 use crate::service::{self, Acceptance, StartError, Started};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use callout_core::campaign::{self, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
@@ -544,10 +544,10 @@ pub async fn dialer(
             .and_then(|c| c.parse().ok())
             .unwrap_or(1);
         let body = record.body.as_deref().unwrap_or("");
-        let task = serde_json::from_str::<DialTask>(body);
+        let task = Task::from_json(body);
         let result = match &task {
             Ok(task) => service::run_task(app, task).await.map_err(|e| {
-                error!(message_id = %id, occurrence_id = %task.occurrence_id, attempt = task.attempt, receives, error = %e, "dial_task_failed");
+                error!(message_id = %id, kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), receives, error = %e, "dial_task_failed");
             }),
             Err(e) => {
                 error!(message_id = %id, receives, error = %e, "dial_task_unreadable");
@@ -555,7 +555,7 @@ pub async fn dialer(
             }
         };
         if result.is_err() {
-            let occ = task.as_ref().map(|t| t.occurrence_id.as_str()).unwrap_or_default();
+            let occ = task.as_ref().map(|t| t.occurrence_id()).unwrap_or_default();
             if receives >= app.config.dial_max_receive_count {
                 // The last try: the queue's redrive policy moves it to the dead-letter queue.
                 error!(message_id = %id, occurrence_id = %occ, receives, alarm = true, "dial_task_dead_lettered");

@@ -19,6 +19,8 @@ pub fn dialer_tasks(speech: Duration) -> Vec<(&'static str, Duration)> {
     vec![
         // Speech, the call, and ending it when the shift was filled while it was placed.
         ("dial", speech + twilio + twilio + aws),
+        // Moving on and placing the next call (as `dial`), its AWS requests in the allowance.
+        ("callEnded", speech + twilio + twilio + aws),
         // Ask Twilio about the call; end it when giving up on it.
         ("checkCall", twilio + twilio + aws),
         // End the other live calls (at once), then the confirmation SMS.

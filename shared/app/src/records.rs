@@ -28,6 +28,10 @@ pub struct Shift {
     pub acceptance_finished: bool,
     /// What became of the winner's confirmation SMS.
     pub confirmation_sms: Option<Delivery>,
+    /// How many people a round rings at once (1: one at a time; more: broadcast calling).
+    pub calls_at_once: u32,
+    /// The most calls a person gets in an hour, across every shift and provider.
+    pub person_hourly_limit: u32,
 }
 
 /// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
@@ -70,11 +74,19 @@ impl Shift {
             assigned_attempt: None,
             acceptance_finished: false,
             confirmation_sms: None,
+            calls_at_once: 1,
+            person_hourly_limit: callout_core::settings::Settings::default()
+                .max_calls_per_person_per_hour,
         }
     }
 
     pub fn occurrence_id(&self) -> &str {
         &self.event.occurrence_id
+    }
+
+    /// The attempts rung together with attempt `k` (just `k` unless broadcasting).
+    pub fn batch(&self, k: u32) -> std::ops::Range<u32> {
+        self.plan().batch(k, self.calls_at_once)
     }
 
     pub fn plan(&self) -> Plan {
@@ -170,6 +182,14 @@ impl Attempt {
         self.twilio_status.as_deref().and_then(CallStatus::parse)
     }
 
+    /// The call has ended (a final status), was never placed (refused), or the campaign has
+    /// moved on from it.
+    pub fn is_over(&self) -> bool {
+        self.advanced
+            || self.status().is_some_and(CallStatus::is_terminal)
+            || (self.outcome.is_some() && self.call_sid.is_none())
+    }
+
     /// The id used in the audio URL: `{occurrenceId}.{attempt}`.
     pub fn call_id(&self) -> String {
         call_id(&self.occurrence_id, self.attempt)
@@ -185,69 +205,150 @@ pub fn parse_call_id(call_id: &str) -> Option<(String, u32)> {
     Some((occ.to_string(), k.parse().ok()?)).filter(|(o, _)| !o.is_empty())
 }
 
-/// A task on the dial queue. Without `kind` (as the start schedule sends it) it places
-/// attempt `attempt` of a shift.
+/// A task on the dial queue, one meaning per kind (`kind` in the JSON; the start schedule's
+/// first task has none and is a [`Task::Dial`]: read tasks with [`Task::from_json`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Task {
+    /// Place attempt `attempt` of a shift.
+    Dial(Dial),
+    /// The attempt's final status is recorded: free its call slot and move the campaign on,
+    /// placing the next call in the same run (a hang-up reaches the next call in one hop).
+    CallEnded(AttemptRef),
+    /// No final status may ever arrive for the attempt (lost callbacks): ask Twilio.
+    CheckCall(Check),
+    /// Finish what follows an acceptance (calls ended, the confirmation SMS, `ShiftFilled`).
+    FinishAcceptance(ShiftRef),
+    /// The waiting line's watchdog (see `service::slots`).
+    WakeWaiters {},
+}
+
+/// Attempt `attempt` of a shift, to be placed. Only dial tasks wait for a call slot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DialTask {
+pub struct Dial {
     pub occurrence_id: String,
     pub attempt: u32,
-    #[serde(default, skip_serializing_if = "TaskKind::is_dial")]
-    pub kind: TaskKind,
     /// When this dial task first found every call slot taken (milliseconds since the epoch):
     /// its place in the waiting line, kept when it is woken and has to wait again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<i64>,
     /// The call slot a call that ended handed straight to this waiting task (held for it under
-    /// [`DialTask::granted_holder`]), so no task that arrived later takes it first.
+    /// [`Dial::granted_holder`]), so no task that arrived later takes it first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_slot: Option<u32>,
-    /// For a `CheckCall`: how many checks of this attempt came before (each check that finds
-    /// the call not over, or Twilio refusing to say, queues the next with one more).
+}
+
+/// One attempt of a shift.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRef {
+    pub occurrence_id: String,
+    pub attempt: u32,
+}
+
+/// A check of an attempt's call, and how many checks of it came before (each check that finds
+/// the call not over, or Twilio refusing to say, queues the next with one more).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub occurrence_id: String,
+    pub attempt: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub checks: u32,
+}
+
+/// A shift.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShiftRef {
+    pub occurrence_id: String,
 }
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum TaskKind {
-    /// Place the call.
-    #[default]
-    Dial,
-    /// No final status has arrived for the attempt yet: ask Twilio (lost callbacks).
-    CheckCall,
-    /// Finish what follows an acceptance (SMS, events, ending calls).
-    FinishAcceptance,
-    /// The waiting line's watchdog (see `service::arm_watchdog`).
-    WakeWaiters,
-}
-
-impl TaskKind {
-    fn is_dial(&self) -> bool {
-        *self == TaskKind::Dial
+impl Task {
+    pub fn dial(occurrence_id: &str, attempt: u32) -> Task {
+        Task::Dial(Dial::new(occurrence_id, attempt))
     }
-}
 
-impl DialTask {
-    pub fn dial(occurrence_id: &str, attempt: u32) -> DialTask {
-        DialTask {
+    pub fn call_ended(occurrence_id: &str, attempt: u32) -> Task {
+        Task::CallEnded(AttemptRef {
             occurrence_id: occurrence_id.into(),
             attempt,
-            kind: TaskKind::Dial,
-            waiting_since: None,
-            granted_slot: None,
-            checks: 0,
+        })
+    }
+
+    /// The `checks`-th check of an attempt's call (the first is 0).
+    pub fn check(occurrence_id: &str, attempt: u32, checks: u32) -> Task {
+        Task::CheckCall(Check {
+            occurrence_id: occurrence_id.into(),
+            attempt,
+            checks,
+        })
+    }
+
+    pub fn finish_acceptance(occurrence_id: &str) -> Task {
+        Task::FinishAcceptance(ShiftRef {
+            occurrence_id: occurrence_id.into(),
+        })
+    }
+
+    pub fn wake_waiters() -> Task {
+        Task::WakeWaiters {}
+    }
+
+    /// A task from the queue: a body without `kind` (the start schedule's) is a dial task.
+    pub fn from_json(body: &str) -> serde_json::Result<Task> {
+        let mut value: serde_json::Value = serde_json::from_str(body)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.entry("kind").or_insert_with(|| "dial".into());
+        }
+        serde_json::from_value(value)
+    }
+
+    /// The kind, as in the JSON (for logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Task::Dial(_) => "dial",
+            Task::CallEnded(_) => "callEnded",
+            Task::CheckCall(_) => "checkCall",
+            Task::FinishAcceptance(_) => "finishAcceptance",
+            Task::WakeWaiters {} => "wakeWaiters",
         }
     }
 
-    pub fn check(occurrence_id: &str, attempt: u32) -> DialTask {
-        DialTask {
-            kind: TaskKind::CheckCall,
-            ..DialTask::dial(occurrence_id, attempt)
+    /// The shift the task is about (none for the watchdog).
+    pub fn occurrence_id(&self) -> &str {
+        match self {
+            Task::Dial(t) => &t.occurrence_id,
+            Task::CallEnded(t) => &t.occurrence_id,
+            Task::CheckCall(t) => &t.occurrence_id,
+            Task::FinishAcceptance(t) => &t.occurrence_id,
+            Task::WakeWaiters {} => "",
+        }
+    }
+
+    /// The attempt the task is about, if it is about one.
+    pub fn attempt(&self) -> Option<u32> {
+        match self {
+            Task::Dial(t) => Some(t.attempt),
+            Task::CallEnded(t) => Some(t.attempt),
+            Task::CheckCall(t) => Some(t.attempt),
+            Task::FinishAcceptance(_) | Task::WakeWaiters {} => None,
+        }
+    }
+}
+
+impl Dial {
+    pub fn new(occurrence_id: &str, attempt: u32) -> Dial {
+        Dial {
+            occurrence_id: occurrence_id.into(),
+            attempt,
+            waiting_since: None,
+            granted_slot: None,
         }
     }
 
@@ -257,20 +358,6 @@ impl DialTask {
         let since = self.waiting_since.unwrap_or_default();
         format!("{}#{}#w{since}", self.occurrence_id, self.attempt)
     }
-
-    pub fn wake_waiters() -> DialTask {
-        DialTask {
-            kind: TaskKind::WakeWaiters,
-            ..DialTask::dial("", 0)
-        }
-    }
-
-    pub fn finish_acceptance(occurrence_id: &str) -> DialTask {
-        DialTask {
-            kind: TaskKind::FinishAcceptance,
-            ..DialTask::dial(occurrence_id, 0)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -279,18 +366,71 @@ mod tests {
 
     #[test]
     fn the_schedules_task_is_a_dial_task() {
-        let t: DialTask = serde_json::from_str(r#"{"occurrenceId":"occ_1","attempt":0}"#).unwrap();
-        assert_eq!(t, DialTask::dial("occ_1", 0));
+        let t = Task::from_json(r#"{"occurrenceId":"occ_1","attempt":0}"#).unwrap();
+        assert_eq!(t, Task::dial("occ_1", 0));
+        let json = serde_json::to_string(&t).unwrap();
         assert_eq!(
-            serde_json::to_string(&t).unwrap(),
-            r#"{"occurrenceId":"occ_1","attempt":0}"#
+            json,
+            r#"{"kind":"dial","occurrenceId":"occ_1","attempt":0}"#
         );
-        let c = serde_json::to_string(&DialTask::check("o", 3)).unwrap();
-        assert_eq!(c, r#"{"occurrenceId":"o","attempt":3,"kind":"checkCall"}"#);
+        assert_eq!(Task::from_json(&json).unwrap(), t);
+        assert!(Task::from_json("[1]").is_err());
+        assert!(Task::from_json(r#"{"kind":"dial","occurrenceId":"o"}"#).is_err());
+        assert!(Task::from_json(r#"{"kind":"sing","occurrenceId":"o","attempt":1}"#).is_err());
+    }
+
+    #[test]
+    fn every_kind_round_trips_and_says_what_it_is_about() {
+        let tasks = [
+            (Task::dial("o", 1), "dial", Some(1)),
+            (Task::call_ended("o", 2), "callEnded", Some(2)),
+            (Task::check("o", 3, 4), "checkCall", Some(3)),
+            (Task::finish_acceptance("o"), "finishAcceptance", None),
+            (Task::wake_waiters(), "wakeWaiters", None),
+        ];
+        for (task, kind, attempt) in tasks {
+            let json = serde_json::to_string(&task).unwrap();
+            assert!(json.contains(&format!(r#""kind":"{kind}""#)), "{json}");
+            assert_eq!(Task::from_json(&json).unwrap(), task);
+            assert_eq!(task.kind(), kind);
+            assert_eq!(task.attempt(), attempt);
+            let about = if kind == "wakeWaiters" { "" } else { "o" };
+            assert_eq!(task.occurrence_id(), about);
+        }
         assert_eq!(
-            serde_json::from_str::<DialTask>(&c).unwrap().kind,
-            TaskKind::CheckCall
+            serde_json::to_string(&Task::check("o", 3, 0)).unwrap(),
+            r#"{"kind":"checkCall","occurrenceId":"o","attempt":3}"#
         );
+    }
+
+    /// Tasks queued before the tasks were typed still read as what they meant.
+    #[test]
+    fn tasks_in_the_older_shape_still_read() {
+        let old = [
+            (
+                r#"{"occurrenceId":"o","attempt":2,"waitingSince":5,"grantedSlot":1}"#,
+                Task::Dial(Dial {
+                    waiting_since: Some(5),
+                    granted_slot: Some(1),
+                    ..Dial::new("o", 2)
+                }),
+            ),
+            (
+                r#"{"occurrenceId":"o","attempt":3,"kind":"checkCall","checks":2}"#,
+                Task::check("o", 3, 2),
+            ),
+            (
+                r#"{"occurrenceId":"o","attempt":0,"kind":"finishAcceptance"}"#,
+                Task::finish_acceptance("o"),
+            ),
+            (
+                r#"{"occurrenceId":"","attempt":0,"kind":"wakeWaiters"}"#,
+                Task::wake_waiters(),
+            ),
+        ];
+        for (json, task) in old {
+            assert_eq!(Task::from_json(json).unwrap(), task, "{json}");
+        }
     }
 
     #[test]

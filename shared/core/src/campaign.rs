@@ -67,6 +67,26 @@ impl Plan {
             delay_secs,
         }
     }
+
+    /// The attempts rung together with `attempt` when a round rings `at_once` people at a time
+    /// (broadcast calling): consecutive pool positions of one round, never crossing into the
+    /// next round. With `at_once` 1 it is `attempt` alone.
+    pub fn batch(&self, attempt: u32, at_once: u32) -> std::ops::Range<u32> {
+        let Some(slot) = self.slot(attempt) else {
+            return attempt..attempt.saturating_add(1);
+        };
+        let at_once = at_once.max(1);
+        let round_start = attempt - slot.position;
+        let start = round_start + slot.position / at_once * at_once;
+        let end = (start + at_once).min(round_start + self.pool_size);
+        start..end
+    }
+
+    /// What follows `attempt`'s batch once every call of it has ended without an acceptance:
+    /// the next batch's first attempt (at once, or after the round pause), or unfilled.
+    pub fn after_batch(&self, attempt: u32, at_once: u32) -> Advance {
+        self.after(self.batch(attempt, at_once).end.saturating_sub(1))
+    }
 }
 
 /// How a call ended, as the call log records it (SPEC §4.6).
@@ -417,6 +437,69 @@ mod tests {
         };
         assert_eq!(plan.slot(0), None);
         assert_eq!(plan.after(0), Advance::Unfilled);
+    }
+
+    #[test]
+    fn broadcast_rings_consecutive_people_of_one_round() {
+        let plan = Plan {
+            pool_size: 5,
+            max_rounds: 2,
+        };
+        let batches: Vec<_> = (0..10).map(|k| plan.batch(k, 2)).collect();
+        assert_eq!(
+            batches,
+            [0..2, 0..2, 2..4, 2..4, 4..5, 5..7, 5..7, 7..9, 7..9, 9..10]
+        );
+        assert_eq!(
+            plan.after_batch(0, 2),
+            Advance::Call {
+                attempt: 2,
+                delay_secs: 0
+            }
+        );
+        assert_eq!(
+            plan.after_batch(4, 2),
+            Advance::Call {
+                attempt: 5,
+                delay_secs: ROUND_PAUSE_SECS
+            }
+        );
+        assert_eq!(
+            plan.after_batch(8, 2),
+            Advance::Call {
+                attempt: 9,
+                delay_secs: 0
+            }
+        );
+        assert_eq!(plan.after_batch(9, 2), Advance::Unfilled);
+        assert_eq!(plan.batch(3, 1), 3..4);
+        assert_eq!(plan.after_batch(3, 1), plan.after(3));
+    }
+
+    proptest! {
+        /// Batches split each round into runs of at most `at_once` consecutive attempts that
+        /// every member agrees on, and moving on from any member goes to the next batch.
+        #[test]
+        fn batches_partition_each_round(pool in 1u32..12, rounds in 1u32..5, at_once in 1u32..11) {
+            let plan = Plan { pool_size: pool, max_rounds: rounds };
+            let mut k = 0;
+            while k < plan.total_attempts() {
+                let b = plan.batch(k, at_once);
+                prop_assert_eq!(b.start, k);
+                prop_assert!(!b.is_empty() && b.len() as u32 <= at_once);
+                let round = plan.slot(k).unwrap().round;
+                for m in b.clone() {
+                    prop_assert_eq!(plan.batch(m, at_once), b.clone());
+                    prop_assert_eq!(plan.slot(m).unwrap().round, round);
+                    prop_assert_eq!(plan.after_batch(m, at_once), plan.after_batch(k, at_once));
+                }
+                match plan.after_batch(k, at_once) {
+                    Advance::Call { attempt, .. } => prop_assert_eq!(attempt, b.end),
+                    Advance::Unfilled => prop_assert_eq!(b.end, plan.total_attempts()),
+                }
+                k = b.end;
+            }
+        }
     }
 
     proptest! {

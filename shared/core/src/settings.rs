@@ -7,6 +7,34 @@ use std::collections::BTreeMap;
 
 pub const WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 pub const MAX_ROUNDS: std::ops::RangeInclusive<u32> = 1..=5;
+pub const BROADCAST_SIZE: std::ops::RangeInclusive<u32> = 2..=10;
+pub const MAX_CALLS_PER_PERSON_PER_HOUR: std::ops::RangeInclusive<u32> = 1..=20;
+
+/// How a round calls its pool: one person at a time, or up to `broadcastSize` at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallMode {
+    #[default]
+    Sequential,
+    Broadcast,
+}
+
+impl CallMode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CallMode::Sequential => "sequential",
+            CallMode::Broadcast => "broadcast",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CallMode> {
+        match s {
+            "sequential" => Some(CallMode::Sequential),
+            "broadcast" => Some(CallMode::Broadcast),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -15,6 +43,10 @@ pub struct Settings {
     pub wait_minutes: u32,
     pub max_rounds: u32,
     pub message_template: String,
+    // Broadcast calling and per-person pacing.
+    pub call_mode: CallMode,
+    pub broadcast_size: u32,
+    pub max_calls_per_person_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -24,6 +56,19 @@ impl Default for Settings {
             wait_minutes: 15,
             max_rounds: 3,
             message_template: template::DEFAULT_TEMPLATE.to_string(),
+            call_mode: CallMode::Sequential,
+            broadcast_size: 3,
+            max_calls_per_person_per_hour: 7,
+        }
+    }
+}
+
+impl Settings {
+    /// How many people a round rings at once: 1 unless broadcasting.
+    pub fn calls_at_once(&self) -> u32 {
+        match self.call_mode {
+            CallMode::Sequential => 1,
+            CallMode::Broadcast => self.broadcast_size,
         }
     }
 }
@@ -35,6 +80,10 @@ pub struct SettingsPatch {
     pub wait_minutes: Option<u32>,
     pub max_rounds: Option<u32>,
     pub message_template: Option<String>,
+    // Broadcast calling and per-person pacing.
+    pub call_mode: Option<CallMode>,
+    pub broadcast_size: Option<u32>,
+    pub max_calls_per_person_per_hour: Option<u32>,
 }
 
 /// Per-field messages, keyed by the JSON field name, for a 400 response.
@@ -95,6 +144,25 @@ impl SettingsPatch {
                         errors.insert(key.clone(), "must be text".into());
                     }
                 },
+                // Broadcast calling and per-person pacing.
+                "callMode" => match v.as_str().and_then(CallMode::parse) {
+                    Some(m) => patch.call_mode = Some(m),
+                    None => {
+                        errors.insert(key.clone(), "must be sequential or broadcast".into());
+                    }
+                },
+                "broadcastSize" => match int_in(v, &BROADCAST_SIZE) {
+                    Ok(n) => patch.broadcast_size = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
+                "maxCallsPerPersonPerHour" => match int_in(v, &MAX_CALLS_PER_PERSON_PER_HOUR) {
+                    Ok(n) => patch.max_calls_per_person_per_hour = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
                 // An unknown name is named back only when it looks like a name: whatever else
                 // a caller sends as a key (long, odd characters) is not echoed.
                 _ if key.len() <= 64
@@ -131,6 +199,12 @@ impl SettingsPatch {
                 .message_template
                 .clone()
                 .unwrap_or_else(|| s.message_template.clone()),
+            // Broadcast calling and per-person pacing.
+            call_mode: self.call_mode.unwrap_or(s.call_mode),
+            broadcast_size: self.broadcast_size.unwrap_or(s.broadcast_size),
+            max_calls_per_person_per_hour: self
+                .max_calls_per_person_per_hour
+                .unwrap_or(s.max_calls_per_person_per_hour),
         }
     }
 }
@@ -181,6 +255,34 @@ mod tests {
         assert!(SettingsPatch::from_json(&json!({"waitMinutes": 121})).is_err());
         assert!(SettingsPatch::from_json(&json!({"maxRounds": -1})).is_err());
         assert!(SettingsPatch::from_json(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn broadcast_and_per_person_pacing_are_checked() {
+        let p = SettingsPatch::from_json(&json!({
+            "callMode": "broadcast", "broadcastSize": 10, "maxCallsPerPersonPerHour": 20
+        }))
+        .unwrap();
+        let s = p.apply(&Settings::default());
+        assert_eq!(s.calls_at_once(), 10);
+        assert_eq!(s.max_calls_per_person_per_hour, 20);
+        assert_eq!(Settings::default().calls_at_once(), 1);
+        let sequential = Settings {
+            broadcast_size: 5,
+            ..Settings::default()
+        };
+        assert_eq!(sequential.calls_at_once(), 1);
+        let e = SettingsPatch::from_json(&json!({
+            "callMode": "all", "broadcastSize": 1, "maxCallsPerPersonPerHour": 21
+        }))
+        .unwrap_err();
+        assert_eq!(e["callMode"], "must be sequential or broadcast");
+        assert_eq!(e["broadcastSize"], "must be a whole number from 2 to 10");
+        assert_eq!(
+            e["maxCallsPerPersonPerHour"],
+            "must be a whole number from 1 to 20"
+        );
+        assert!(SettingsPatch::from_json(&json!({"maxCallsPerPersonPerHour": 0})).is_err());
     }
 
     #[test]

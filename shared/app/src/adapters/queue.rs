@@ -1,7 +1,7 @@
 //! SQS: the dial queue. Sending a task twice is harmless: the dialer's conditional attempt
 //! write lets only one of them place a call.
 
-use crate::records::DialTask;
+use crate::records::Task;
 use anyhow::{anyhow, Result};
 use aws_sdk_sqs::Client;
 use std::time::Duration;
@@ -21,7 +21,7 @@ impl DialQueue {
     }
 
     /// Queue a dial task, delivered after `delay` (SQS allows up to 15 minutes).
-    pub async fn send(&self, task: &DialTask, delay: Duration) -> Result<()> {
+    pub async fn send(&self, task: &Task, delay: Duration) -> Result<()> {
         let secs = delay.as_secs_f64().round().min(900.0) as i32;
         self.client
             .send_message()
@@ -54,13 +54,13 @@ pub trait TaskQueue: Sync {
     /// Queue `task`, delivered after `delay`.
     fn send(
         &self,
-        task: &DialTask,
+        task: &Task,
         delay: Duration,
     ) -> impl std::future::Future<Output = Result<()>> + Send;
 }
 
 impl TaskQueue for DialQueue {
-    async fn send(&self, task: &DialTask, delay: Duration) -> Result<()> {
+    async fn send(&self, task: &Task, delay: Duration) -> Result<()> {
         DialQueue::send(self, task, delay).await
     }
 }

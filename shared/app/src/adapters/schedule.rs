@@ -1,7 +1,7 @@
 //! EventBridge Scheduler: the one-time schedule that starts a shift's calls after the
 //! provider's wait, by putting the first dial task on the dial queue.
 
-use crate::records::DialTask;
+use crate::records::Task;
 use anyhow::{anyhow, Result};
 use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target,
@@ -47,7 +47,7 @@ impl Schedules {
     }
 
     /// Create the shift's schedule at `at`; an existing schedule of that name is left as it is.
-    pub async fn create_once(&self, name: &str, at: DateTime<Utc>, task: &DialTask) -> Result<()> {
+    pub async fn create_once(&self, name: &str, at: DateTime<Utc>, task: &Task) -> Result<()> {
         let target = Target::builder()
             .arn(&self.queue_arn)
             .role_arn(&self.role_arn)

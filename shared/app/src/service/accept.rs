@@ -86,7 +86,7 @@ pub const FINISH_SAFETY_SECS: u64 = 30;
 /// The shift is taken: what follows (`after_acceptance`) is the dialer's, from the queue.
 pub(super) async fn finish_from_queue(app: &App, occ: &str) -> Result<Acceptance> {
     app.queue()
-        .send(&DialTask::finish_acceptance(occ), std::time::Duration::ZERO)
+        .send(&Task::finish_acceptance(occ), std::time::Duration::ZERO)
         .await?;
     Ok(Acceptance::Accepted)
 }
@@ -104,7 +104,7 @@ pub(super) async fn record_acceptance(
     // The hand-off is queued (delayed) with the write, not after it: a crash between the write
     // and the immediate hand-off below still finishes the acceptance (SMS, ShiftFilled, other
     // calls ended). A task for a write that lost or never happened finds nothing to do.
-    let finish = DialTask::finish_acceptance(occ);
+    let finish = Task::finish_acceptance(occ);
     let safety_net = app
         .queue()
         .send(&finish, at_least_a_second(app, FINISH_SAFETY_SECS));
@@ -134,6 +134,16 @@ pub(super) async fn record_acceptance(
         AcceptWrite::Taken { .. } => {} // the same person again: a retried request
     }
     Ok(None)
+}
+
+/// A `FinishAcceptance` task: what follows the shift's acceptance, unless it is done.
+pub(super) async fn finish_acceptance(app: &App, occ: &str) -> Result<()> {
+    match app.store.get_shift(occ).await? {
+        Some(shift) if shift.status == ShiftStatus::Assigned && !shift.acceptance_finished => {
+            after_acceptance(app, &shift).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Everything that follows an acceptance, run from the queue (`FinishAcceptance`); each part
@@ -189,7 +199,7 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     if app.faults.trip(faults::CRASH_AFTER_CALLS_ENDED, occ) {
         anyhow::bail!("injected crash after the other calls were ended");
     }
-    let retry = DialTask::finish_acceptance(occ);
+    let retry = Task::finish_acceptance(occ);
     let sms = match shift.staff(&winner_id) {
         Some(winner) => {
             let v = Values::for_job(&winner.first_name, &shift.event.job);

@@ -7,7 +7,7 @@ use super::*;
 
 /// Twilio says the call ended (a status callback, or the check asking Twilio): record it and
 /// give the attempt its outcome if it has none; the campaign then moves on from the queue
-/// (`CheckCall`), off the webhook's critical path. Safe in any order and any number of times:
+/// (`CallEnded`, which places the next call itself), off the webhook's critical path. Safe in any order and any number of times:
 /// the latest `sequence` wins and the campaign moves once per attempt.
 pub async fn on_final_status(
     app: &App,
@@ -35,8 +35,23 @@ pub async fn on_final_status(
         anyhow::bail!("injected crash after the final status was recorded");
     }
     app.queue()
-        .send(&DialTask::check(occ, k), std::time::Duration::ZERO)
+        .send(&Task::call_ended(occ, k), std::time::Duration::ZERO)
         .await
+}
+
+/// A `CallEnded` task: the attempt's final status is recorded; free its call slot and move the
+/// campaign on, placing the next call in this run. Repeats and late copies change nothing.
+pub(super) async fn call_over(app: &App, occ: &str, k: u32) -> Result<()> {
+    let Some(a) = app.store.get_attempt(occ, k).await? else {
+        return Ok(());
+    };
+    if !a.status().is_some_and(CallStatus::is_terminal) {
+        // Not what this task is for (its final status is written before it is queued); the
+        // attempt's own check looks at it in time.
+        warn!(occurrence_id = %occ, attempt = k, "call_ended_without_final_status");
+        return Ok(());
+    }
+    call_ended(app, &a, NextCall::PlaceNow).await
 }
 
 /// Answering-machine detection (asynchronous, so the offer may already be playing): a machine
@@ -74,15 +89,26 @@ pub async fn on_machine_detection(
     Ok(())
 }
 
+/// How the next call of a campaign is placed when an attempt ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NextCall {
+    /// By a dial task on the queue (from steps that already made their own Twilio request, so
+    /// a task never holds two calls' worth of Twilio time).
+    Queue,
+    /// In this run, when it is due at once (a `CallEnded` task): one queue hop from a hang-up
+    /// to the next call.
+    PlaceNow,
+}
+
 /// The attempt's call is over: free its call slot and move the campaign on.
-pub(super) async fn call_ended(app: &App, a: &Attempt) -> Result<()> {
+pub(super) async fn call_ended(app: &App, a: &Attempt, next: NextCall) -> Result<()> {
     if a.advanced {
         return Ok(()); // done before: the slot is freed before the campaign moves on
     }
     if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
         free_call_slot(app, slot, holder).await?;
     }
-    advance(app, a).await
+    advance(app, a, next).await
 }
 
 /// Checks of one call that find it not over (or Twilio refusing to say) before giving up on
@@ -92,24 +118,20 @@ pub const MAX_LIVE_CHECKS: u32 = 12;
 pub const MAX_REFUSED_CHECKS: u32 = 3;
 
 /// A check on an attempt whose final status may never have arrived (lost callbacks).
-pub(super) async fn check_call(app: &App, task: &DialTask) -> Result<()> {
+pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Result<()> {
     let (occ, k) = (task.occurrence_id.as_str(), task.attempt);
     let Some(a) = app.store.get_attempt(occ, k).await? else {
         return Ok(());
     };
-    if a.status().is_some_and(CallStatus::is_terminal)
-        || (a.outcome.is_some() && a.call_sid.is_none())
-    {
+    if a.is_over() {
         // Over (or never placed: refused): nothing lost; idempotent.
-        return call_ended(app, &a).await;
+        return call_ended(app, &a, NextCall::Queue).await;
     }
-    let check = DialTask {
-        checks: task.checks + 1,
-        ..DialTask::check(occ, k)
-    };
+    let checks = task.checks + 1;
+    let next_check = Task::check(occ, k, checks);
     let again = || {
         app.queue()
-            .send(&check, at_least_a_second(app, CHECK_AFTER_SECS))
+            .send(&next_check, at_least_a_second(app, CHECK_AFTER_SECS))
     };
     let Some(sid) = &a.call_sid else {
         // Never confirmed by Twilio: after two check periods, give up on this attempt.
@@ -127,15 +149,15 @@ pub(super) async fn check_call(app: &App, task: &DialTask) -> Result<()> {
                 // After any callback Twilio could still send for this call.
                 on_final_status(app, occ, k, sid, s, i64::from(u32::MAX), duration).await
             }
-            _ if check.checks >= MAX_LIVE_CHECKS => {
-                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, call_status = %status, checks = check.checks, alarm = true, "call_check_gave_up");
+            _ if checks >= MAX_LIVE_CHECKS => {
+                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, call_status = %status, checks, alarm = true, "call_check_gave_up");
                 give_up_on_call(app, occ, k, Some(sid)).await
             }
             _ => again().await,
         },
         Err(TwilioError::Refused { code, message }) => {
-            if check.checks >= MAX_REFUSED_CHECKS {
-                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, code, error = %message, checks = check.checks, alarm = true, "call_check_gave_up");
+            if checks >= MAX_REFUSED_CHECKS {
+                error!(occurrence_id = %occ, attempt = k, call_sid = %sid, code, error = %message, checks, alarm = true, "call_check_gave_up");
                 return give_up_on_call(app, occ, k, Some(sid)).await;
             }
             error!(occurrence_id = %occ, attempt = k, code, error = %message, "call_status_refused");
@@ -164,12 +186,12 @@ pub(super) async fn give_up_on_call(app: &App, occ: &str, k: u32, sid: Option<&s
         .get_attempt(occ, k)
         .await?
         .context("attempt vanished")?;
-    call_ended(app, &a).await
+    call_ended(app, &a, NextCall::Queue).await
 }
 
 /// The attempt has ended without an acceptance: call the next person, or give the shift to a
 /// coordinator when every round is done. Once per attempt, however often it is asked.
-pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
+pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -> Result<()> {
     if attempt.advanced || attempt.outcome == Some(Outcome::Accepted) {
         return Ok(());
     }
@@ -177,7 +199,20 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
     let Some(shift) = app.store.get_shift(occ).await? else {
         return Ok(());
     };
-    match (shift.status, shift.plan().after(attempt.attempt)) {
+    if !rest_of_batch_over(app, &shift, attempt.attempt).await? {
+        // Broadcast calling: the batch's last call to end moves the campaign on. Each final
+        // status is written before its `callEnded` task is queued, so the last task to read
+        // the batch sees every call over (two that end together may both move on: the next
+        // dial task's conditional write absorbs the second).
+        app.store.mark_advanced(occ, attempt.attempt).await?;
+        return Ok(());
+    }
+    match (
+        shift.status,
+        shift
+            .plan()
+            .after_batch(attempt.attempt, shift.calls_at_once),
+    ) {
         (
             ShiftStatus::Open,
             Advance::Call {
@@ -185,10 +220,15 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
                 delay_secs,
             },
         ) => {
-            // Queue first, then mark: a crash in between queues a duplicate task, which the
-            // dialer's conditional write absorbs; the reverse order could lose the campaign.
+            // Call (or queue) first, then mark: a crash in between places or queues the next
+            // call twice, which the dialer's conditional write absorbs; the reverse order could
+            // lose the campaign.
             let delay = app.config.scaled(delay_secs);
-            app.queue().send(&DialTask::dial(occ, next), delay).await?;
+            if next_call == NextCall::PlaceNow && delay.is_zero() {
+                place_next_call(app, occ, next).await?;
+            } else {
+                app.queue().send(&Task::dial(occ, next), delay).await?;
+            }
             if app.faults.trip(faults::CRASH_AFTER_NEXT_CALL_QUEUED, occ) {
                 anyhow::bail!("injected crash after the next call was queued");
             }
@@ -220,7 +260,7 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
                 app,
                 occ,
                 "unfilledEventAt",
-                DialTask::check(occ, attempt.attempt),
+                Task::check(occ, attempt.attempt, 0),
                 async {
                     app.events()
                         .put(
@@ -243,6 +283,35 @@ pub async fn advance(app: &App, attempt: &Attempt) -> Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Whether every other call of `k`'s batch is over (always, one call at a time). A call not
+/// yet placed is not over: its own end moves the campaign on.
+async fn rest_of_batch_over(app: &App, shift: &Shift, k: u32) -> Result<bool> {
+    let batch = shift.batch(k);
+    if batch.len() < 2 {
+        return Ok(true);
+    }
+    let attempts = app.store.list_attempts(shift.occurrence_id()).await?;
+    Ok(batch.filter(|&other| other != k).all(|other| {
+        attempts
+            .iter()
+            .find(|a| a.attempt == other)
+            .is_some_and(Attempt::is_over)
+    }))
+}
+
+/// Place the next call in this run; should that fail for now, it goes to the queue, which
+/// retries it (the attempt's conditional write makes a second placing a no-op).
+async fn place_next_call(app: &App, occ: &str, next: u32) -> Result<()> {
+    let task = Dial::new(occ, next);
+    if let Err(e) = Box::pin(dial(app, &task)).await {
+        warn!(occurrence_id = %occ, attempt = next, error = %e, "next_call_queued_after_error");
+        app.queue()
+            .send(&Task::Dial(task), retry_backoff(app, 1))
+            .await?;
     }
     Ok(())
 }

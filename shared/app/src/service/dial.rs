@@ -19,22 +19,14 @@ pub(super) fn at_least_a_second(app: &App, secs: u64) -> std::time::Duration {
 }
 
 /// Handle one task from the dial queue. An `Err` is temporary: the task is retried.
-pub async fn run_task(app: &App, task: &DialTask) -> Result<()> {
-    match task.kind {
-        TaskKind::Dial => dial(app, task).await,
-        TaskKind::CheckCall => check_call(app, task).await,
-        TaskKind::WakeWaiters => watchdog_fired(app).await,
-        TaskKind::FinishAcceptance => {
-            let shift = app.store.get_shift(&task.occurrence_id).await?;
-            match shift {
-                Some(shift)
-                    if shift.status == ShiftStatus::Assigned && !shift.acceptance_finished =>
-                {
-                    after_acceptance(app, &shift).await
-                }
-                _ => Ok(()),
-            }
-        }
+pub async fn run_task(app: &App, task: &Task) -> Result<()> {
+    info!(kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), "dial_task_received");
+    match task {
+        Task::Dial(dial_task) => dial(app, dial_task).await,
+        Task::CallEnded(ended) => call_over(app, &ended.occurrence_id, ended.attempt).await,
+        Task::CheckCall(check) => check_call(app, check).await,
+        Task::FinishAcceptance(shift) => finish_acceptance(app, &shift.occurrence_id).await,
+        Task::WakeWaiters {} => watchdog_fired(app).await,
     }
 }
 
@@ -53,7 +45,7 @@ pub async fn retry_later(app: &App, receipt_handle: &str, receives: u32) {
 }
 
 /// Place the call a dial task asks for.
-pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
+pub async fn dial(app: &App, task: &Dial) -> Result<()> {
     let occ = &task.occurrence_id;
     let k = task.attempt;
     info!(occurrence_id = %occ, attempt = k, "outbound_worker_processing");
@@ -70,7 +62,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             }) {
                 // A refused call whose step stopped after its outcome, before moving on.
                 info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_refused_attempt");
-                return call_ended(app, a).await;
+                return call_ended(app, a, NextCall::Queue).await;
             }
             match why {
                 "dial_task_for_unknown_shift" => error!(occurrence_id = %occ, attempt = k, "{why}"),
@@ -91,6 +83,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             return Ok(());
         }
     };
+    ring_the_rest_of_the_batch(app, &shift, k).await?;
     // A call slot first: over the account's limit the task waits in line and is not lost.
     let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
@@ -116,7 +109,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     // Whatever happens to this call's callbacks, someone looks at it again.
     app.queue()
         .send(
-            &DialTask::check(occ, k),
+            &Task::check(occ, k, 0),
             at_least_a_second(app, CHECK_AFTER_SECS),
         )
         .await?;
@@ -154,7 +147,7 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
                 .get_attempt(occ, k)
                 .await?
                 .context("attempt vanished")?;
-            call_ended(app, &attempt).await
+            call_ended(app, &attempt, NextCall::Queue).await
         }
         Err(e @ (TwilioError::Unavailable(_) | TwilioError::Account { .. })) => {
             // Twilio did nothing: take the attempt back so the retried task places the call.
@@ -178,6 +171,25 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Broadcast calling: the first attempt of a batch queues the others, so everyone in it rings at
+/// once (each through its own call slot and conditional write). Queued before this call is
+/// placed: a retry of this task queues them again, which their conditional writes absorb.
+async fn ring_the_rest_of_the_batch(app: &App, shift: &Shift, k: u32) -> Result<()> {
+    let batch = shift.batch(k);
+    if batch.start != k || batch.len() < 2 {
+        return Ok(());
+    }
+    for other in batch.skip(1) {
+        app.queue()
+            .send(
+                &Task::dial(shift.occurrence_id(), other),
+                std::time::Duration::ZERO,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Another copy of this task (a duplicate delivery, or this task redelivered while its first

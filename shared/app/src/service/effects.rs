@@ -34,7 +34,7 @@ pub(super) async fn once<F>(
     app: &App,
     occ: &str,
     flag: &str,
-    retry: DialTask,
+    retry: Task,
     effect: F,
 ) -> Result<Once>
 where

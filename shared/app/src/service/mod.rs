@@ -37,7 +37,7 @@ mod prelude {
     pub(super) use crate::app::App;
     pub(super) use crate::faults;
     pub(super) use crate::metrics::figures;
-    pub(super) use crate::records::{Attempt, Delivery, DialTask, Shift, TaskKind};
+    pub(super) use crate::records::{Attempt, Delivery, Dial, Shift, Task};
     pub(super) use anyhow::{Context, Result};
     pub(super) use callout_core::campaign::{self, Advance, CallStatus, Outcome};
     pub(super) use callout_core::mask;

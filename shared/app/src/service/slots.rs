@@ -34,7 +34,7 @@ pub(super) fn pacer(app: &App) -> Pacer<'_, Store, DialQueue> {
 /// then in the line of waiting tasks, and a call that ends hands it its slot (`free_call_slot`).
 pub(super) async fn take_call_slot_or_wait(
     app: &App,
-    task: &DialTask,
+    task: &Dial,
 ) -> Result<Option<(u32, String)>> {
     pacer(app).take_call_slot_or_wait(task).await
 }
@@ -82,7 +82,7 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
     /// is then in the line of waiting tasks, and a call that ends hands it its slot.
     pub(crate) async fn take_call_slot_or_wait(
         &self,
-        task: &DialTask,
+        task: &Dial,
     ) -> Result<Option<(u32, String)>> {
         if let Some(slot) = task.granted_slot {
             let holder = task.granted_holder();
@@ -105,7 +105,7 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
         if let Some(slot) = self.take_free_slot(&holder).await? {
             return Ok(Some((slot, holder)));
         }
-        let waiting = DialTask {
+        let waiting = Dial {
             waiting_since: Some(
                 task.waiting_since
                     .unwrap_or_else(|| Utc::now().timestamp_millis()),
@@ -132,7 +132,7 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
         let now = Utc::now().timestamp_millis();
         let period = self.watchdog_period;
         if self.line.arm_watchdog(now, period, rearm).await? {
-            self.queue.send(&DialTask::wake_waiters(), period).await?;
+            self.queue.send(&Task::wake_waiters(), period).await?;
         }
         Ok(())
     }
@@ -169,7 +169,7 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
     /// still waits.
     pub(crate) async fn free_call_slot(&self, slot: u32, holder: &str) -> Result<()> {
         if let Some(next) = self.line.oldest_waiters(1).await?.pop() {
-            let next = DialTask {
+            let next = Dial {
                 granted_slot: Some(slot),
                 ..next
             };
@@ -182,7 +182,9 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
             {
                 // Sent before it leaves the line: a crash in between sends it twice, never not
                 // at all (a dial task is idempotent, and both copies hold the slot as one holder).
-                self.queue.send(&next, std::time::Duration::ZERO).await?;
+                self.queue
+                    .send(&Task::Dial(next.clone()), std::time::Duration::ZERO)
+                    .await?;
                 self.line.remove_waiter(&next).await?;
                 info!(occurrence_id = %next.occurrence_id, attempt = next.attempt, slot, "pacing_slot_handed_on");
                 return Ok(());
@@ -207,7 +209,9 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
         for task in line.into_iter().take(free) {
             // Sent before it leaves the line: a crash in between wakes it twice, never not at
             // all (a dial task is idempotent).
-            self.queue.send(&task, std::time::Duration::ZERO).await?;
+            self.queue
+                .send(&Task::Dial(task.clone()), std::time::Duration::ZERO)
+                .await?;
             self.line.remove_waiter(&task).await?;
             info!(occurrence_id = %task.occurrence_id, attempt = task.attempt, "pacing_woken");
         }

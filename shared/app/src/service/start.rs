@@ -28,13 +28,17 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         warn!(occurrence_id = %occ, employee_id = %employee, reason, "staff_pool_entry_skipped");
     }
     let settings = app.store.get_settings(&event.provider_id).await?;
-    let shift = Shift::open(
-        event,
-        settings.enabled,
-        settings.max_rounds,
-        settings.message_template.clone(),
-        Utc::now(),
-    );
+    let shift = Shift {
+        calls_at_once: settings.calls_at_once(),
+        person_hourly_limit: settings.max_calls_per_person_per_hour,
+        ..Shift::open(
+            event,
+            settings.enabled,
+            settings.max_rounds,
+            settings.message_template.clone(),
+            Utc::now(),
+        )
+    };
     let shift = if app.store.put_shift_if_new(&shift).await? {
         shift
     } else {
@@ -55,7 +59,7 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
     }
     let at = Utc::now() + app.config.scaled(u64::from(settings.wait_minutes) * 60);
     app.schedules()
-        .create_once(&schedule_name(&occ), at, &DialTask::dial(&occ, 0))
+        .create_once(&schedule_name(&occ), at, &Task::dial(&occ, 0))
         .await?;
     app.store.mark_scheduled(&occ, at).await?;
     info!(

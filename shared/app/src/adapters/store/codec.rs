@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use callout_core::campaign::Outcome;
 use callout_core::model::ShiftStatus;
-use callout_core::settings::Settings;
+use callout_core::settings::{CallMode, Settings};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -72,6 +72,13 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
         .put(attr::WAIT_MINUTES, n(settings.wait_minutes))
         .put(attr::MAX_ROUNDS, n(settings.max_rounds))
         .put(attr::MESSAGE_TEMPLATE, s(&settings.message_template))
+        // Broadcast calling and per-person pacing.
+        .put(attr::CALL_MODE, s(settings.call_mode.as_str()))
+        .put(attr::BROADCAST_SIZE, n(settings.broadcast_size))
+        .put(
+            attr::PERSON_HOURLY_LIMIT,
+            n(settings.max_calls_per_person_per_hour),
+        )
         .0
 }
 
@@ -83,6 +90,13 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         wait_minutes: get_n(item, attr::WAIT_MINUTES).unwrap_or(d.wait_minutes),
         max_rounds: get_n(item, attr::MAX_ROUNDS).unwrap_or(d.max_rounds),
         message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or(d.message_template),
+        // Broadcast calling and per-person pacing.
+        call_mode: get_s(item, attr::CALL_MODE)
+            .and_then(|m| CallMode::parse(&m))
+            .unwrap_or(d.call_mode),
+        broadcast_size: get_n(item, attr::BROADCAST_SIZE).unwrap_or(d.broadcast_size),
+        max_calls_per_person_per_hour: get_n(item, attr::PERSON_HOURLY_LIMIT)
+            .unwrap_or(d.max_calls_per_person_per_hour),
     }
 }
 
@@ -104,6 +118,8 @@ impl TryFrom<&Shift> for Item {
             )
             .put(attr::MAX_ROUNDS, n(sh.max_rounds))
             .put(attr::MESSAGE_TEMPLATE, s(&sh.message_template))
+            .put(attr::CALLS_AT_ONCE, n(sh.calls_at_once))
+            .put(attr::PERSON_HOURLY_LIMIT, n(sh.person_hourly_limit))
             .put(attr::CREATED_AT, time(sh.created_at))
             .opt(attr::SCHEDULED_AT, sh.scheduled_at.map(time))
             .opt(attr::ASSIGNED_TO, sh.assigned_to.as_deref().map(s))
@@ -153,6 +169,9 @@ impl TryFrom<&Item> for Shift {
             acceptance_finished: item.contains_key(attr::ACCEPTANCE_FINISHED_AT),
             confirmation_sms: get_s(item, attr::CONFIRMATION_SMS)
                 .and_then(|d| serde_json::from_str(&d).ok()),
+            calls_at_once: get_n(item, attr::CALLS_AT_ONCE).unwrap_or(1),
+            person_hourly_limit: get_n(item, attr::PERSON_HOURLY_LIMIT)
+                .unwrap_or(Settings::default().max_calls_per_person_per_hour),
         })
     }
 }
@@ -346,8 +365,10 @@ mod tests {
             names,
             [
                 "callingEnabled",
+                "callsAtOnce",
                 "createdAt",
                 "event",
+                "maxCallsPerPersonPerHour",
                 "maxRounds",
                 "messageTemplate",
                 "occurrenceId",
@@ -401,6 +422,9 @@ mod tests {
             wait_minutes: 7,
             max_rounds: 2,
             message_template: "Hello {firstName}".into(),
+            call_mode: CallMode::Broadcast,
+            broadcast_size: 4,
+            max_calls_per_person_per_hour: 2,
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

@@ -14,7 +14,7 @@
 //! `CALL#{createdAt}#{occurrenceId}#{attempt:05}`.
 
 use super::codec::s;
-use crate::records::DialTask;
+use crate::records::Dial;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
@@ -45,6 +45,10 @@ pub(crate) mod attr {
     pub const CALLING_ENABLED: &str = "callingEnabled";
     pub const MAX_ROUNDS: &str = "maxRounds";
     pub const MESSAGE_TEMPLATE: &str = "messageTemplate";
+    pub const CALLS_AT_ONCE: &str = "callsAtOnce";
+    pub const PERSON_HOURLY_LIMIT: &str = "maxCallsPerPersonPerHour";
+    pub const CALL_MODE: &str = "callMode";
+    pub const BROADCAST_SIZE: &str = "broadcastSize";
     pub const CREATED_AT: &str = "createdAt";
     pub const SCHEDULED_AT: &str = "scheduledAt";
     pub const ASSIGNED_TO: &str = "assignedTo";
@@ -120,7 +124,7 @@ pub(crate) fn slot_sk(slot: u32) -> String {
 pub(crate) fn slot_of(sk: &str) -> Option<u32> {
     sk.strip_prefix(SLOT_PREFIX)?.parse().ok()
 }
-pub(crate) fn waiter_sk(task: &DialTask) -> String {
+pub(crate) fn waiter_sk(task: &Dial) -> String {
     let since = task.waiting_since.unwrap_or_default();
     format!(
         "{WAIT_PREFIX}{since:013}#{}#{:05}",
@@ -145,9 +149,9 @@ mod tests {
         assert_eq!(slot_sk(7), "SLOT#007");
         assert_eq!(slot_of(&slot_sk(42)), Some(42));
         assert_eq!(slot_of("WATCHDOG"), None);
-        let task = DialTask {
+        let task = Dial {
             waiting_since: Some(1_700_000_000_000),
-            ..DialTask::dial("occ_1", 3)
+            ..Dial::new("occ_1", 3)
         };
         assert_eq!(waiter_sk(&task), "WAIT#1700000000000#occ_1#00003");
         assert_eq!(

@@ -12,7 +12,7 @@ use super::error::{ConditionalResult, DbResult};
 use super::keys::{attr, slot_of, slot_sk, waiter_sk, PACING, PACING_WAIT, SLOT_PREFIX};
 use super::keys::{WAIT_PREFIX, WATCHDOG_SK};
 use super::{Store, INTERNAL_RETENTION};
-use crate::records::DialTask;
+use crate::records::Dial;
 use anyhow::{Context, Result};
 use callout_core::pacing::Held;
 use chrono::Utc;
@@ -63,13 +63,13 @@ pub trait PacingLine: Sync {
 
     /// Put a dial task in the line (by its `waiting_since`, then occurrence and attempt).
     /// Doing it twice is harmless.
-    fn add_waiter(&self, task: &DialTask) -> impl Future<Output = Result<()>> + Send;
+    fn add_waiter(&self, task: &Dial) -> impl Future<Output = Result<()>> + Send;
 
     /// The `n` tasks that have waited longest.
-    fn oldest_waiters(&self, n: usize) -> impl Future<Output = Result<Vec<DialTask>>> + Send;
+    fn oldest_waiters(&self, n: usize) -> impl Future<Output = Result<Vec<Dial>>> + Send;
 
     /// Take a task out of the line (nothing happens if it is not in it).
-    fn remove_waiter(&self, task: &DialTask) -> impl Future<Output = Result<()>> + Send;
+    fn remove_waiter(&self, task: &Dial) -> impl Future<Output = Result<()>> + Send;
 }
 
 impl PacingLine for Store {
@@ -141,7 +141,7 @@ impl PacingLine for Store {
 
     /// Put a dial task in the line of tasks waiting for a call slot (`PACING_WAIT` /
     /// `WAIT#{since:013}#{occurrenceId}#{attempt:05}`: oldest first). Doing it twice is harmless.
-    async fn add_waiter(&self, task: &DialTask) -> Result<()> {
+    async fn add_waiter(&self, task: &Dial) -> Result<()> {
         let item = Item::from([
             (attr::TASK.into(), s(serde_json::to_string(task)?)),
             (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
@@ -154,7 +154,7 @@ impl PacingLine for Store {
     }
 
     /// The `n` tasks that have waited longest for a call slot.
-    async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Dial>> {
         let query = self
             .query_prefix(PACING_WAIT, WAIT_PREFIX)
             .limit(n.min(100) as i32);
@@ -169,7 +169,7 @@ impl PacingLine for Store {
     }
 
     /// Take a task out of the waiting line (nothing happens if it is not in it).
-    async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
+    async fn remove_waiter(&self, task: &Dial) -> Result<()> {
         self.delete((s(PACING_WAIT), s(waiter_sk(task))))
             .send()
             .await

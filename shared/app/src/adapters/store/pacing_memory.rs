@@ -4,7 +4,7 @@
 
 use super::keys::waiter_sk;
 use super::pacing::PacingLine;
-use crate::records::DialTask;
+use crate::records::Dial;
 use anyhow::Result;
 use callout_core::pacing::Held;
 use std::collections::BTreeMap;
@@ -21,7 +21,7 @@ struct State {
     /// The watchdog's end (ms), when armed.
     watchdog: Option<i64>,
     /// The waiting line by sort key (oldest first, as in the table).
-    waiters: BTreeMap<String, DialTask>,
+    waiters: BTreeMap<String, Dial>,
 }
 
 /// The pacing line in memory. Each operation is atomic, as one DynamoDB request is.
@@ -90,7 +90,7 @@ impl MemoryLine {
     }
 
     /// The waiting tasks, oldest first.
-    pub fn waiting(&self) -> Vec<DialTask> {
+    pub fn waiting(&self) -> Vec<Dial> {
         self.state().waiters.values().cloned().collect()
     }
 }
@@ -172,7 +172,7 @@ impl PacingLine for MemoryLine {
         Ok(arm)
     }
 
-    async fn add_waiter(&self, task: &DialTask) -> Result<()> {
+    async fn add_waiter(&self, task: &Dial) -> Result<()> {
         self.op()
             .await
             .waiters
@@ -180,11 +180,11 @@ impl PacingLine for MemoryLine {
         Ok(())
     }
 
-    async fn oldest_waiters(&self, n: usize) -> Result<Vec<DialTask>> {
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Dial>> {
         Ok(self.op().await.waiters.values().take(n).cloned().collect())
     }
 
-    async fn remove_waiter(&self, task: &DialTask) -> Result<()> {
+    async fn remove_waiter(&self, task: &Dial) -> Result<()> {
         self.op().await.waiters.remove(&waiter_sk(task));
         Ok(())
     }

@@ -5,8 +5,7 @@
 use super::pacing::PacingLine;
 use super::pacing_memory::MemoryLine;
 use crate::adapters::queue::TaskQueue;
-use crate::records::DialTask;
-use crate::records::TaskKind;
+use crate::records::{Dial, Task};
 use crate::service::Pacer;
 use anyhow::Result;
 use proptest::prelude::*;
@@ -21,16 +20,16 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 /// The dial queue in memory: every task sent, in order.
 #[derive(Default)]
-struct SentTasks(Mutex<Vec<DialTask>>);
+struct SentTasks(Mutex<Vec<Task>>);
 
 impl SentTasks {
-    fn take(&self) -> Vec<DialTask> {
+    fn take(&self) -> Vec<Task> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
 }
 
 impl TaskQueue for SentTasks {
-    async fn send(&self, task: &DialTask, _delay: Duration) -> Result<()> {
+    async fn send(&self, task: &Task, _delay: Duration) -> Result<()> {
         self.0.lock().unwrap().push(task.clone());
         Ok(())
     }
@@ -62,8 +61,8 @@ fn run<T>(f: impl Future<Output = T>) -> T {
     }
 }
 
-fn waiting_since(task: &DialTask, since: i64) -> DialTask {
-    DialTask {
+fn waiting_since(task: &Dial, since: i64) -> Dial {
+    Dial {
         waiting_since: Some(since),
         ..task.clone()
     }
@@ -110,9 +109,9 @@ fn an_expired_lease_can_be_taken_and_the_watchdog_is_armed_once_per_period() {
 fn the_line_is_oldest_first_and_joining_twice_is_harmless() {
     let line = MemoryLine::new();
     let (a, b, c) = (
-        waiting_since(&DialTask::dial("occ_a", 1), 30),
-        waiting_since(&DialTask::dial("occ_b", 0), 10),
-        waiting_since(&DialTask::dial("occ_c", 2), 20),
+        waiting_since(&Dial::new("occ_a", 1), 30),
+        waiting_since(&Dial::new("occ_b", 0), 10),
+        waiting_since(&Dial::new("occ_c", 2), 20),
     );
     run(async {
         for t in [&a, &b, &c, &a] {
@@ -137,18 +136,18 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
     let p = pacer(&line, &queue, 1);
     run(async {
         let (slot, holder) = p
-            .take_call_slot_or_wait(&DialTask::dial("occ_1", 0))
+            .take_call_slot_or_wait(&Dial::new("occ_1", 0))
             .await
             .unwrap()
             .unwrap();
         // Two more wait, in the order they came; the first to wait arms the watchdog.
-        let second = DialTask::dial("occ_2", 0);
-        let third = DialTask::dial("occ_3", 0);
+        let second = Dial::new("occ_2", 0);
+        let third = Dial::new("occ_3", 0);
         assert_eq!(p.take_call_slot_or_wait(&second).await.unwrap(), None);
         assert_eq!(p.take_call_slot_or_wait(&third).await.unwrap(), None);
         let sent = queue.take();
         assert_eq!(sent.len(), 1);
-        assert_eq!(sent[0].kind, TaskKind::WakeWaiters);
+        assert_eq!(sent[0], Task::wake_waiters());
         let waiting = line.waiting();
         assert_eq!(waiting.len(), 2);
         assert_eq!(waiting[0].occurrence_id, "occ_2");
@@ -157,7 +156,9 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
         p.free_call_slot(slot, &holder).await.unwrap();
         let sent = queue.take();
         assert_eq!(sent.len(), 1);
-        let woken = &sent[0];
+        let Task::Dial(woken) = &sent[0] else {
+            panic!("a dial task is woken: {sent:?}")
+        };
         assert_eq!(
             (woken.occurrence_id.as_str(), woken.granted_slot),
             ("occ_2", Some(slot))
@@ -166,7 +167,7 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
         assert_eq!(line.waiting().len(), 1);
 
         // The woken task takes its slot even though a fourth asked meanwhile.
-        let fourth = DialTask::dial("occ_4", 0);
+        let fourth = Dial::new("occ_4", 0);
         assert_eq!(p.take_call_slot_or_wait(&fourth).await.unwrap(), None);
         let (slot2, holder2) = p.take_call_slot_or_wait(woken).await.unwrap().unwrap();
         assert_eq!((slot2, holder2), (slot, woken.granted_holder()));
@@ -174,7 +175,7 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
         // The watchdog with the slot still held wakes nobody and comes again.
         p.watchdog_fired().await.unwrap();
         let sent = queue.take();
-        assert!(sent.iter().all(|t| t.kind == TaskKind::WakeWaiters));
+        assert!(sent.iter().all(|t| *t == Task::wake_waiters()));
         assert_eq!(line.waiting().len(), 2);
     });
 }
@@ -185,7 +186,7 @@ fn with_nobody_waiting_a_freed_slot_is_released_and_wake_wakes_as_many_as_are_fr
     let p = pacer(&line, &queue, 3);
     run(async {
         let (slot, holder) = p
-            .take_call_slot_or_wait(&DialTask::dial("occ_1", 0))
+            .take_call_slot_or_wait(&Dial::new("occ_1", 0))
             .await
             .unwrap()
             .unwrap();
@@ -193,17 +194,18 @@ fn with_nobody_waiting_a_freed_slot_is_released_and_wake_wakes_as_many_as_are_fr
         assert!(line.holders().is_empty() && queue.take().is_empty());
         // Three wait (as after slots held by others ran free), two slots are free.
         for (i, since) in [(1, 300), (2, 100), (3, 200)] {
-            line.add_waiter(&waiting_since(
-                &DialTask::dial(&format!("occ_{i}"), 0),
-                since,
-            ))
-            .await
-            .unwrap();
+            line.add_waiter(&waiting_since(&Dial::new(&format!("occ_{i}"), 0), since))
+                .await
+                .unwrap();
         }
         let now = chrono::Utc::now().timestamp_millis();
         line.take_call_slot(2, "other", now, HOUR).await.unwrap();
         p.wake_waiters().await.unwrap();
-        let woken: Vec<String> = queue.take().into_iter().map(|t| t.occurrence_id).collect();
+        let woken: Vec<String> = queue
+            .take()
+            .into_iter()
+            .map(|t| t.occurrence_id().to_string())
+            .collect();
         assert_eq!(woken, ["occ_2", "occ_3"]);
         assert_eq!(line.waiting()[0].occurrence_id, "occ_1");
     });
@@ -213,7 +215,7 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + 'a>>;
 
 /// One step in flight: a dial task's take (the task's number) or another pacing step.
 enum Step<'a> {
-    Take(usize, DialTask, Boxed<'a, Option<(u32, String)>>),
+    Take(usize, Dial, Boxed<'a, Option<(u32, String)>>),
     Other(Boxed<'a, ()>),
 }
 
@@ -223,14 +225,14 @@ fn simulate(limit: u32, tasks: usize, choices: &[u16]) -> std::result::Result<()
     let (line, queue) = (MemoryLine::interleaved(), SentTasks::default());
     let pacer = pacer(&line, &queue, limit);
     let p = &pacer;
-    let task_no = |t: &DialTask| {
+    let task_no = |t: &Dial| {
         t.occurrence_id
             .trim_start_matches("occ_")
             .parse::<usize>()
             .unwrap()
     };
-    let mut pending: Vec<DialTask> = (0..tasks)
-        .map(|i| DialTask::dial(&format!("occ_{i}"), 0))
+    let mut pending: Vec<Task> = (0..tasks)
+        .map(|i| Task::dial(&format!("occ_{i}"), 0))
         .collect();
     // Task → its call's (slot, holder): the attempt, created once, by the first copy.
     let mut attempts: HashMap<usize, (u32, String)> = HashMap::new();
@@ -240,7 +242,7 @@ fn simulate(limit: u32, tasks: usize, choices: &[u16]) -> std::result::Result<()
     // What each step in flight has sent: delivered once the step is over (a task it wakes
     // does not come back before the step's last request, e.g. its leaving the line, is
     // done; see the note in `random_interleavings_respect_the_limit_and_lose_nobody`).
-    let mut outboxes: Vec<Vec<DialTask>> = Vec::new();
+    let mut outboxes: Vec<Vec<Task>> = Vec::new();
     let mut cx = Context::from_waker(std::task::Waker::noop());
     let mut choices = choices.iter().copied();
     let mut rounds = 0;
@@ -331,13 +333,13 @@ fn simulate(limit: u32, tasks: usize, choices: &[u16]) -> std::result::Result<()
             _ if !pending.is_empty() => {
                 let task = pending.remove(if pick == 0 { 0 } else { pick % pending.len() });
                 log.push(format!("deliver {task:?}"));
-                if task.kind == TaskKind::WakeWaiters {
+                let Task::Dial(task) = task else {
                     // It comes when the watchdog's period is over.
                     line.expire_watchdog();
                     outboxes.push(Vec::new());
                     steps.push(Step::Other(Box::pin(p.watchdog_fired())));
                     continue;
-                }
+                };
                 let no = task_no(&task);
                 if let Some(theirs) = attempts.get(&no) {
                     // A duplicate (`dial_task_duplicate`): a slot handed to it goes on.
