@@ -603,8 +603,23 @@ async fn settings_are_validated_per_field_and_nothing_is_saved_when_invalid() {
     );
     let (_, saved) = w.get_settings(PROVIDER).await;
     assert_eq!(
+        [
+            &saved["enabled"],
+            &saved["waitMinutes"],
+            &saved["maxRounds"],
+            &saved["messageTemplate"]
+        ],
+        [
+            &json!(false),
+            &json!(15),
+            &json!(3),
+            &json!(callout_core::template::DEFAULT_TEMPLATE)
+        ]
+    );
+    assert_eq!(
         saved,
-        json!({"enabled": false, "waitMinutes": 15, "maxRounds": 3, "messageTemplate": callout_core::template::DEFAULT_TEMPLATE})
+        json!(callout_core::settings::Settings::default()),
+        "nothing saved"
     );
 
     let (status, body) = w.patch_settings(PROVIDER, json!({"waitMinutes": 5})).await;

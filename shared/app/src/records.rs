@@ -32,6 +32,8 @@ pub struct Shift {
     pub calls_at_once: u32,
     /// The most calls a person gets in an hour, across every shift and provider.
     pub person_hourly_limit: u32,
+    /// The last call held back, why and until when (`service::hold`).
+    pub held: Option<serde_json::Value>,
 }
 
 /// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
@@ -77,6 +79,7 @@ impl Shift {
             calls_at_once: 1,
             person_hourly_limit: callout_core::settings::Settings::default()
                 .max_calls_per_person_per_hour,
+            held: None,
         }
     }
 

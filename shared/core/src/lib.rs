@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod mask;
 pub mod model;
 pub mod pacing;
+pub mod person_pace;
 pub mod retry;
 pub mod settings;
 pub mod signature;

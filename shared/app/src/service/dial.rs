@@ -69,14 +69,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
                 "dial_task_beyond_plan" => warn!(occurrence_id = %occ, attempt = k, "{why}"),
                 _ => info!(occurrence_id = %occ, attempt = k, "{why}"),
             }
-            // Woken for a slot it will not use: the next in line gets it instead.
-            match task.granted_slot {
-                Some(slot) => {
-                    give_back(app, slot, &task.granted_holder(), existing.as_ref()).await?
-                }
-                None if task.waiting_since.is_some() => wake_waiters(app).await?,
-                None => {}
-            }
+            pass_on_the_slot(app, task, existing.as_ref()).await?;
             if why == "dial_task_duplicate" {
                 return duplicate(existing.as_ref());
             }
@@ -84,12 +77,16 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         }
     };
     ring_the_rest_of_the_batch(app, &shift, k).await?;
+    let staff = &shift.event.staff_pool[slot.position as usize];
+    if let Some(until) = person_must_wait(app, &shift, staff, k).await? {
+        pass_on_the_slot(app, task, None).await?;
+        return hold(app, task, staff, until, HeldBy::PersonHourlyLimit).await;
+    }
     // A call slot first: over the account's limit the task waits in line and is not lost.
     let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
         return Ok(());
     };
-    let staff = &shift.event.staff_pool[slot.position as usize];
     let text = template::render(
         &shift.message_template,
         &Values::for_job(&staff.first_name, &shift.event.job),
@@ -170,6 +167,15 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
             error!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_unconfirmed");
             Ok(())
         }
+    }
+}
+
+/// A task woken for a slot it will not use: the next in line gets the slot instead.
+async fn pass_on_the_slot(app: &App, task: &Dial, existing: Option<&Attempt>) -> Result<()> {
+    match task.granted_slot {
+        Some(slot) => give_back(app, slot, &task.granted_holder(), existing).await,
+        None if task.waiting_since.is_some() => wake_waiters(app).await,
+        None => Ok(()),
     }
 }
 

@@ -6,6 +6,7 @@
 //! | `start` | `Wave3Completed` → the shift and its schedule |
 //! | `dial` | a dial task → a call (and retrying a failed task) |
 //! | `slots` | call pacing: call slots and the line of tasks waiting for one |
+//! | `hold` | calls that may not start yet: per-person pacing |
 //! | `audio` | the offer's audio (S3 cache, ElevenLabs) |
 //! | `call_end` | final statuses, machine detection, checks, advancing |
 //! | `effects` | once-only side effects |
@@ -16,6 +17,7 @@ mod audio;
 mod call_end;
 mod dial;
 mod effects;
+mod hold;
 mod slots;
 mod start;
 
@@ -24,6 +26,7 @@ use audio::*;
 pub use call_end::*;
 pub use dial::*;
 use effects::*;
+use hold::*;
 pub(crate) use slots::*;
 pub use start::*;
 

@@ -120,6 +120,7 @@ impl TryFrom<&Shift> for Item {
             .put(attr::MESSAGE_TEMPLATE, s(&sh.message_template))
             .put(attr::CALLS_AT_ONCE, n(sh.calls_at_once))
             .put(attr::PERSON_HOURLY_LIMIT, n(sh.person_hourly_limit))
+            .opt(attr::HELD, sh.held.as_ref().map(|h| s(h.to_string())))
             .put(attr::CREATED_AT, time(sh.created_at))
             .opt(attr::SCHEDULED_AT, sh.scheduled_at.map(time))
             .opt(attr::ASSIGNED_TO, sh.assigned_to.as_deref().map(s))
@@ -172,6 +173,7 @@ impl TryFrom<&Item> for Shift {
             calls_at_once: get_n(item, attr::CALLS_AT_ONCE).unwrap_or(1),
             person_hourly_limit: get_n(item, attr::PERSON_HOURLY_LIMIT)
                 .unwrap_or(Settings::default().max_calls_per_person_per_hour),
+            held: get_s(item, attr::HELD).and_then(|h| serde_json::from_str(&h).ok()),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! | call slot | `PACING` | `SLOT#{n:03}` |
 //! | the waiting line's watchdog | `PACING` | `WATCHDOG` |
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
+//! | a person's recent calls | `PERSON#{sha256(phone) hex, 32}` | `CALLS` |
 //!
 //! Shifts and attempts are also indexed by provider and time (GSI [`GSI1`]): `gsi1pk` =
 //! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
@@ -85,6 +86,11 @@ pub(crate) mod attr {
     pub const EXPIRES_AT: &str = "expiresAt";
     pub const TASK: &str = "task";
 
+    // A person's recent calls.
+    pub const CALLS: &str = "calls";
+    pub const VERSION: &str = "version";
+    pub const HELD: &str = "held";
+
     /// The attribute marking a once-only effect `flag` done.
     pub fn done(flag: &str) -> String {
         format!("{flag}Done")
@@ -99,6 +105,14 @@ pub(crate) const PACING_WAIT: &str = "PACING_WAIT";
 pub(crate) const SLOT_PREFIX: &str = "SLOT#";
 pub(crate) const WAIT_PREFIX: &str = "WAIT#";
 pub(crate) const WATCHDOG_SK: &str = "WATCHDOG";
+pub(crate) const CALLS_SK: &str = "CALLS";
+
+/// A person's recent calls, keyed by their number's hash (the number itself is not a key).
+pub(crate) fn person_calls_key(phone: &str) -> Key {
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(phone.as_bytes()));
+    (s(format!("PERSON#{}", &digest[..32])), s(CALLS_SK))
+}
 
 /// `PROVIDER#{providerId}`: the settings' partition and the index's.
 pub(crate) fn provider_pk(provider_id: &str) -> String {

@@ -20,6 +20,7 @@ pub mod pacing;
 pub mod pacing_memory;
 #[cfg(test)]
 mod pacing_tests;
+pub mod people;
 pub mod queries;
 pub mod settings;
 pub mod shifts;
