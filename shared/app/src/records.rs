@@ -34,6 +34,8 @@ pub struct Shift {
     pub person_hourly_limit: u32,
     /// The last call held back, why and until when (`service::hold`).
     pub held: Option<serde_json::Value>,
+    /// The provider's quiet hours when the calls started, if it has any.
+    pub quiet: Option<callout_core::quiet::Quiet>,
 }
 
 /// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
@@ -80,6 +82,7 @@ impl Shift {
             person_hourly_limit: callout_core::settings::Settings::default()
                 .max_calls_per_person_per_hour,
             held: None,
+            quiet: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod mask;
 pub mod model;
 pub mod pacing;
 pub mod person_pace;
+pub mod quiet;
 pub mod retry;
 pub mod settings;
 pub mod signature;

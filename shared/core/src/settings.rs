@@ -1,5 +1,6 @@
 //! A provider's outbound-calling settings (SPEC §4.5): defaults, ranges, and checking a change.
 
+use crate::quiet::{parse_hhmm, QuietHours};
 use crate::template;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -9,6 +10,7 @@ pub const WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 pub const MAX_ROUNDS: std::ops::RangeInclusive<u32> = 1..=5;
 pub const BROADCAST_SIZE: std::ops::RangeInclusive<u32> = 2..=10;
 pub const MAX_CALLS_PER_PERSON_PER_HOUR: std::ops::RangeInclusive<u32> = 1..=20;
+pub const NIGHT_WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 
 /// How a round calls its pool: one person at a time, or up to `broadcastSize` at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +49,12 @@ pub struct Settings {
     pub call_mode: CallMode,
     pub broadcast_size: u32,
     pub max_calls_per_person_per_hour: u32,
+    // Quiet hours and time-of-day waits.
+    pub quiet_hours: Option<QuietHours>,
+    pub urgent_overrides_quiet_hours: bool,
+    pub night_wait_minutes: Option<u32>,
+    /// The zone quiet hours are read in (IANA); `None`: each shift's own.
+    pub time_zone: Option<String>,
 }
 
 impl Default for Settings {
@@ -59,6 +67,10 @@ impl Default for Settings {
             call_mode: CallMode::Sequential,
             broadcast_size: 3,
             max_calls_per_person_per_hour: 7,
+            quiet_hours: None,
+            urgent_overrides_quiet_hours: true,
+            night_wait_minutes: None,
+            time_zone: None,
         }
     }
 }
@@ -84,6 +96,11 @@ pub struct SettingsPatch {
     pub call_mode: Option<CallMode>,
     pub broadcast_size: Option<u32>,
     pub max_calls_per_person_per_hour: Option<u32>,
+    // Quiet hours and time-of-day waits (`Some(None)`: set to null).
+    pub quiet_hours: Option<Option<QuietHours>>,
+    pub urgent_overrides_quiet_hours: Option<bool>,
+    pub night_wait_minutes: Option<Option<u32>>,
+    pub time_zone: Option<Option<String>>,
 }
 
 /// Per-field messages, keyed by the JSON field name, for a 400 response.
@@ -102,6 +119,20 @@ fn int_in(v: &Value, range: &std::ops::RangeInclusive<u32>) -> Result<u32, Strin
         .ok()
         .filter(|n| range.contains(n))
         .ok_or_else(msg)
+}
+
+/// `{"start":"HH:MM","end":"HH:MM"}` with different times, or null.
+fn quiet_hours(v: &Value) -> Result<Option<QuietHours>, String> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let msg = || r#"must be {"start":"HH:MM","end":"HH:MM"} (24-hour, different times) or null"#;
+    let obj = v.as_object().filter(|o| o.len() == 2).ok_or_else(msg)?;
+    let time = |k: &str| obj.get(k).and_then(Value::as_str).and_then(parse_hhmm);
+    match (time("start"), time("end")) {
+        (Some(start), Some(end)) if start != end => Ok(Some(QuietHours { start, end })),
+        _ => Err(msg().into()),
+    }
 }
 
 impl SettingsPatch {
@@ -163,6 +194,36 @@ impl SettingsPatch {
                         errors.insert(key.clone(), e);
                     }
                 },
+                // Quiet hours and time-of-day waits.
+                "quietHours" => match quiet_hours(v) {
+                    Ok(q) => patch.quiet_hours = Some(q),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
+                "urgentOverridesQuietHours" => match v.as_bool() {
+                    Some(b) => patch.urgent_overrides_quiet_hours = Some(b),
+                    None => {
+                        errors.insert(key.clone(), "must be true or false".into());
+                    }
+                },
+                "nightWaitMinutes" if v.is_null() => patch.night_wait_minutes = Some(None),
+                "nightWaitMinutes" => match int_in(v, &NIGHT_WAIT_MINUTES) {
+                    Ok(n) => patch.night_wait_minutes = Some(Some(n)),
+                    Err(e) => {
+                        errors.insert(key.clone(), format!("{e}, or null"));
+                    }
+                },
+                "timeZone" if v.is_null() => patch.time_zone = Some(None),
+                "timeZone" => match v.as_str().and_then(crate::zone::Zone::get) {
+                    Some(z) => patch.time_zone = Some(Some(z.name().to_string())),
+                    None => {
+                        errors.insert(
+                            key.clone(),
+                            "must be an IANA time zone such as Australia/Sydney, or null".into(),
+                        );
+                    }
+                },
                 // An unknown name is named back only when it looks like a name: whatever else
                 // a caller sends as a key (long, odd characters) is not echoed.
                 _ if key.len() <= 64
@@ -205,6 +266,16 @@ impl SettingsPatch {
             max_calls_per_person_per_hour: self
                 .max_calls_per_person_per_hour
                 .unwrap_or(s.max_calls_per_person_per_hour),
+            // Quiet hours and time-of-day waits.
+            quiet_hours: self.quiet_hours.unwrap_or(s.quiet_hours),
+            urgent_overrides_quiet_hours: self
+                .urgent_overrides_quiet_hours
+                .unwrap_or(s.urgent_overrides_quiet_hours),
+            night_wait_minutes: self.night_wait_minutes.unwrap_or(s.night_wait_minutes),
+            time_zone: self
+                .time_zone
+                .clone()
+                .unwrap_or_else(|| s.time_zone.clone()),
         }
     }
 }
@@ -283,6 +354,59 @@ mod tests {
             "must be a whole number from 1 to 20"
         );
         assert!(SettingsPatch::from_json(&json!({"maxCallsPerPersonPerHour": 0})).is_err());
+    }
+
+    #[test]
+    fn quiet_hours_and_their_companions_are_checked() {
+        let p = SettingsPatch::from_json(&json!({
+            "quietHours": {"start": "21:00", "end": "07:00"},
+            "urgentOverridesQuietHours": false, "nightWaitMinutes": 120,
+            "timeZone": "Australia/Sydney"
+        }))
+        .unwrap();
+        let s = p.apply(&Settings::default());
+        assert_eq!(
+            serde_json::to_value(s.quiet_hours).unwrap(),
+            json!({"start": "21:00", "end": "07:00"})
+        );
+        assert!(!s.urgent_overrides_quiet_hours);
+        assert_eq!(s.night_wait_minutes, Some(120));
+        assert_eq!(s.time_zone.as_deref(), Some("Australia/Sydney"));
+        // Null clears; absent keeps.
+        let cleared = SettingsPatch::from_json(
+            &json!({"quietHours": null, "nightWaitMinutes": null, "timeZone": null}),
+        )
+        .unwrap()
+        .apply(&s);
+        assert_eq!(
+            (
+                cleared.quiet_hours,
+                cleared.night_wait_minutes,
+                cleared.time_zone
+            ),
+            (None, None, None)
+        );
+        assert!(!cleared.urgent_overrides_quiet_hours);
+        let e = SettingsPatch::from_json(&json!({
+            "quietHours": {"start": "21:00", "end": "21:00"}, "urgentOverridesQuietHours": 1,
+            "nightWaitMinutes": 0, "timeZone": "Mars/Olympus"
+        }))
+        .unwrap_err();
+        assert_eq!(e.len(), 4, "{e:?}");
+        assert!(e["quietHours"].contains("HH:MM"));
+        assert_eq!(
+            e["nightWaitMinutes"],
+            "must be a whole number from 1 to 120, or null"
+        );
+        assert!(e["timeZone"].contains("IANA"));
+        for bad in [
+            json!({"start": "9pm", "end": "07:00"}),
+            json!({"start": "21:00"}),
+            json!({"start": "21:00", "end": "07:00", "days": 5}),
+            json!("21:00-07:00"),
+        ] {
+            assert!(SettingsPatch::from_json(&json!({ "quietHours": bad })).is_err());
+        }
     }
 
     #[test]

@@ -78,6 +78,10 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
     };
     ring_the_rest_of_the_batch(app, &shift, k).await?;
     let staff = &shift.event.staff_pool[slot.position as usize];
+    if let Some(until) = quiet_until(&shift) {
+        pass_on_the_slot(app, task, None).await?;
+        return hold(app, task, staff, until, HeldBy::QuietHours).await;
+    }
     if let Some(until) = person_must_wait(app, &shift, staff, k).await? {
         pass_on_the_slot(app, task, None).await?;
         return hold(app, task, staff, until, HeldBy::PersonHourlyLimit).await;

@@ -1,7 +1,7 @@
 //! Calls that may not start yet. A person rung too often lately (more than the shift's
 //! `maxCallsPerPersonPerHour` in an hour, across every shift and provider, or within a minute)
 //! waits: the dial task comes back when the call is allowed (it is never skipped), and the
-//! shift notes why for the call log.
+//! shift notes why for the call log. Quiet hours hold a call the same way, until they end.
 
 use super::prelude::*;
 use callout_core::model::StaffMember;
@@ -12,12 +12,15 @@ use callout_core::person_pace::Windows;
 pub(super) enum HeldBy {
     /// The person's calls in the last hour (or minute) reached the limit.
     PersonHourlyLimit,
+    /// The provider's quiet hours.
+    QuietHours,
 }
 
 impl HeldBy {
     fn as_str(&self) -> &'static str {
         match self {
             HeldBy::PersonHourlyLimit => "maxCallsPerPersonPerHour",
+            HeldBy::QuietHours => "quietHours",
         }
     }
 }
@@ -29,6 +32,15 @@ fn windows(app: &App) -> Windows {
         window_ms: ms(3600),
         gap_ms: ms(60),
     }
+}
+
+/// When the shift's quiet hours end, if no call may start now (milliseconds since the epoch).
+pub(super) fn quiet_until(shift: &Shift) -> Option<i64> {
+    let quiet = shift.quiet.as_ref()?;
+    let starts = shift.event.job.starts_at.with_timezone(&Utc);
+    quiet
+        .hold_until(Utc::now(), starts)
+        .map(|t| t.timestamp_millis())
 }
 
 /// When attempt `k`'s call to `staff` may start if not now (milliseconds since the epoch). A

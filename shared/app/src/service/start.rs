@@ -3,6 +3,7 @@
 //! or the event repeats).
 
 use super::prelude::*;
+use callout_core::quiet::Quiet;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Started {
@@ -28,8 +29,17 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         warn!(occurrence_id = %occ, employee_id = %employee, reason, "staff_pool_entry_skipped");
     }
     let settings = app.store.get_settings(&event.provider_id).await?;
+    let quiet = settings.quiet_hours.map(|hours| Quiet {
+        hours,
+        time_zone: settings
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| event.job.time_zone.clone()),
+        urgent_overrides: settings.urgent_overrides_quiet_hours,
+    });
     let shift = Shift {
         calls_at_once: settings.calls_at_once(),
+        quiet,
         person_hourly_limit: settings.max_calls_per_person_per_hour,
         ..Shift::open(
             event,
@@ -57,7 +67,13 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         info!(occurrence_id = %occ, provider_id = %shift.event.provider_id, "outbound_calling_disabled");
         return Ok(Started::Disabled);
     }
-    let at = Utc::now() + app.config.scaled(u64::from(settings.wait_minutes) * 60);
+    // A wave 3 that ended inside quiet hours waits the night wait, if the provider set one.
+    let now = Utc::now();
+    let wait_minutes = match (&shift.quiet, settings.night_wait_minutes) {
+        (Some(quiet), Some(night)) if quiet.is_quiet(now) => night,
+        _ => settings.wait_minutes,
+    };
+    let at = now + app.config.scaled(u64::from(wait_minutes) * 60);
     app.schedules()
         .create_once(&schedule_name(&occ), at, &Task::dial(&occ, 0))
         .await?;
@@ -65,7 +81,7 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
     info!(
         occurrence_id = %occ,
         provider_id = %shift.event.provider_id,
-        wait_minutes = settings.wait_minutes,
+        wait_minutes,
         max_rounds = shift.max_rounds,
         pool_size = shift.event.staff_pool.len(),
         scheduled_for = %at.to_rfc3339(),

@@ -79,6 +79,20 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
             attr::PERSON_HOURLY_LIMIT,
             n(settings.max_calls_per_person_per_hour),
         )
+        // Quiet hours and time-of-day waits.
+        .opt(
+            attr::QUIET_HOURS,
+            settings
+                .quiet_hours
+                .and_then(|q| serde_json::to_string(&q).ok())
+                .map(s),
+        )
+        .put(
+            attr::URGENT_OVERRIDES_QUIET_HOURS,
+            AttributeValue::Bool(settings.urgent_overrides_quiet_hours),
+        )
+        .opt(attr::NIGHT_WAIT_MINUTES, settings.night_wait_minutes.map(n))
+        .opt(attr::TIME_ZONE, settings.time_zone.as_deref().map(s))
         .0
 }
 
@@ -97,6 +111,12 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         broadcast_size: get_n(item, attr::BROADCAST_SIZE).unwrap_or(d.broadcast_size),
         max_calls_per_person_per_hour: get_n(item, attr::PERSON_HOURLY_LIMIT)
             .unwrap_or(d.max_calls_per_person_per_hour),
+        // Quiet hours and time-of-day waits.
+        quiet_hours: get_s(item, attr::QUIET_HOURS).and_then(|q| serde_json::from_str(&q).ok()),
+        urgent_overrides_quiet_hours: get_bool(item, attr::URGENT_OVERRIDES_QUIET_HOURS)
+            .unwrap_or(d.urgent_overrides_quiet_hours),
+        night_wait_minutes: get_n(item, attr::NIGHT_WAIT_MINUTES),
+        time_zone: get_s(item, attr::TIME_ZONE),
     }
 }
 
@@ -121,6 +141,14 @@ impl TryFrom<&Shift> for Item {
             .put(attr::CALLS_AT_ONCE, n(sh.calls_at_once))
             .put(attr::PERSON_HOURLY_LIMIT, n(sh.person_hourly_limit))
             .opt(attr::HELD, sh.held.as_ref().map(|h| s(h.to_string())))
+            .opt(
+                attr::QUIET,
+                sh.quiet
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()?
+                    .map(s),
+            )
             .put(attr::CREATED_AT, time(sh.created_at))
             .opt(attr::SCHEDULED_AT, sh.scheduled_at.map(time))
             .opt(attr::ASSIGNED_TO, sh.assigned_to.as_deref().map(s))
@@ -174,6 +202,7 @@ impl TryFrom<&Item> for Shift {
             person_hourly_limit: get_n(item, attr::PERSON_HOURLY_LIMIT)
                 .unwrap_or(Settings::default().max_calls_per_person_per_hour),
             held: get_s(item, attr::HELD).and_then(|h| serde_json::from_str(&h).ok()),
+            quiet: get_s(item, attr::QUIET).and_then(|q| serde_json::from_str(&q).ok()),
         })
     }
 }
@@ -427,6 +456,10 @@ mod tests {
             call_mode: CallMode::Broadcast,
             broadcast_size: 4,
             max_calls_per_person_per_hour: 2,
+            quiet_hours: serde_json::from_str(r#"{"start":"21:00","end":"07:00"}"#).unwrap(),
+            urgent_overrides_quiet_hours: false,
+            night_wait_minutes: Some(30),
+            time_zone: Some("Australia/Perth".into()),
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

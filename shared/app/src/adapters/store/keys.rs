@@ -50,6 +50,11 @@ pub(crate) mod attr {
     pub const PERSON_HOURLY_LIMIT: &str = "maxCallsPerPersonPerHour";
     pub const CALL_MODE: &str = "callMode";
     pub const BROADCAST_SIZE: &str = "broadcastSize";
+    pub const QUIET_HOURS: &str = "quietHours";
+    pub const URGENT_OVERRIDES_QUIET_HOURS: &str = "urgentOverridesQuietHours";
+    pub const NIGHT_WAIT_MINUTES: &str = "nightWaitMinutes";
+    pub const TIME_ZONE: &str = "timeZone";
+    pub const QUIET: &str = "quiet";
     pub const CREATED_AT: &str = "createdAt";
     pub const SCHEDULED_AT: &str = "scheduledAt";
     pub const ASSIGNED_TO: &str = "assignedTo";
