@@ -4,7 +4,7 @@
 //   node tests/browser/portal.test.mjs <base_url> <token> <occurrenceId> [<other provider's token>]
 //
 // SCREENSHOT_DIR (default: a temporary folder) receives portal-settings.png,
-// portal-phone.png and portal-call-log.png. CHROMIUM (default /usr/bin/chromium) names the
+// portal-phone.png, portal-call-log.png and portal-who-and-when.png. CHROMIUM (default /usr/bin/chromium) names the
 // browser. Ends with one line `browser: N passed, N failed` and exits non-zero on a failure.
 
 import { chromium } from "playwright-core";
@@ -215,6 +215,54 @@ try {
     eq(calm, false, "no question once the form matches what is saved");
   });
 
+  await check("who is rung, and when: broadcast, the per-person limit and quiet hours save, errors shown", async () => {
+    eq(await page.inputValue("#callMode"), "sequential", "one at a time by default");
+    eq(await page.isDisabled("#broadcastSize"), true, "size only for broadcast");
+    eq(await page.isChecked("#quietOn"), false, "no quiet hours by default");
+    await page.selectOption("#callMode", "broadcast");
+    await page.fill("#broadcastSize", "11");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#broadcastSize-error").textContent !== "");
+    eq(await page.textContent("#broadcastSize-error"), "Must be a whole number from 2 to 10.", "checked on the page");
+    eq((await api("GET", "/api/provider/outbound-calling")).data.callMode, "sequential", "nothing saved");
+
+    await page.fill("#broadcastSize", "4");
+    await page.fill("#maxCallsPerPersonPerHour", "5");
+    await page.setChecked("#quietOn", true);
+    await page.fill("#quietStart", "21:30");
+    await page.fill("#quietEnd", "06:45");
+    await page.fill("#nightWaitMinutes", "30");
+    await page.fill("#timeZone", "Mars/Olympus_Mons");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#timeZone-error").textContent !== "");
+    assert((await page.textContent("#timeZone-error")).includes("IANA time zone"), "the API's answer shown");
+
+    await page.fill("#timeZone", "Australia/Perth");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(s.callMode, "broadcast", "callMode");
+    eq(s.broadcastSize, 4, "broadcastSize");
+    eq(s.maxCallsPerPersonPerHour, 5, "maxCallsPerPersonPerHour");
+    eq(`${s.quietHours.start}-${s.quietHours.end}`, "21:30-06:45", "quietHours");
+    eq(s.nightWaitMinutes, 30, "nightWaitMinutes");
+    eq(s.timeZone, "Australia/Perth", "timeZone");
+    eq(s.urgentOverridesQuietHours, true, "urgent shifts still override");
+    await page.locator("#pacing-fields").screenshot({ path: path.join(shots, "portal-who-and-when.png") });
+
+    // Back to the defaults the rest of this run expects.
+    await page.selectOption("#callMode", "sequential");
+    await page.fill("#nightWaitMinutes", "");
+    await page.setChecked("#quietOn", false);
+    await page.fill("#timeZone", "");
+    await page.fill("#maxCallsPerPersonPerHour", "7");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    const back = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(back.quietHours, null, "quiet hours off");
+    eq(back.timeZone, null, "each shift's time zone");
+  });
+
   let log;
   await check("the call log of the finished campaign: each attempt and who accepted", async () => {
     log = (await api("GET", `/api/provider/jobs/${encodeURIComponent(occ)}/calls`)).data;
@@ -263,8 +311,11 @@ try {
   await check("keyboard: the period switch and the editor are reachable with Tab", async () => {
     await page.focus("#maxRounds");
     await page.keyboard.press("Tab");
+    eq(await page.evaluate(() => document.activeElement.id), "callMode", "Tab goes from rounds to the call mode");
+    await page.focus("#timeZone");
+    await page.keyboard.press("Tab");
     const first = await page.evaluate(() => document.activeElement.dataset.variable);
-    eq(first, "employeeName", "Tab goes from rounds to the first variable button");
+    eq(first, "employeeName", "Tab goes from the time zone (quiet hours off) to the first variable button");
     await page.focus("#days7");
     await page.keyboard.press("ArrowRight");
     await page.waitForSelector('#figures[data-days="30"]');

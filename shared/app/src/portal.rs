@@ -16,7 +16,9 @@ use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::records::Shift;
 use callout_core::model::{Job, ShiftStatus};
-use callout_core::settings::{MAX_ROUNDS, WAIT_MINUTES};
+use callout_core::settings::{
+    BROADCAST_SIZE, MAX_CALLS_PER_PERSON_PER_HOUR, MAX_ROUNDS, NIGHT_WAIT_MINUTES, WAIT_MINUTES,
+};
 use callout_core::stats::{self, CallFact, Window};
 use callout_core::template::{self, Values, DEFAULT_TEMPLATE, MAX_TEMPLATE_CHARS, VARIABLES};
 use chrono::{Duration, Utc};
@@ -108,6 +110,12 @@ pub fn page_config() -> Value {
         "maxTemplateChars": MAX_TEMPLATE_CHARS,
         "waitMinutes": { "min": WAIT_MINUTES.start(), "max": WAIT_MINUTES.end() },
         "maxRounds": { "min": MAX_ROUNDS.start(), "max": MAX_ROUNDS.end() },
+        "broadcastSize": { "min": BROADCAST_SIZE.start(), "max": BROADCAST_SIZE.end() },
+        "maxCallsPerPersonPerHour": {
+            "min": MAX_CALLS_PER_PERSON_PER_HOUR.start(),
+            "max": MAX_CALLS_PER_PERSON_PER_HOUR.end(),
+        },
+        "nightWaitMinutes": { "min": NIGHT_WAIT_MINUTES.start(), "max": NIGHT_WAIT_MINUTES.end() },
         "maxDays": stats::MAX_DAYS,
         "example": example_values_json(),
     })
