@@ -446,7 +446,7 @@ async fn a_woken_task_whose_shift_was_filled_meanwhile_passes_the_slot_on() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(line[0].occurrence_id, b, "B waits first");
+    assert_eq!(line[0].task.occurrence_id, b, "B waits first");
     // B is taken by SMS while its task waits; then A is taken by SMS, which ends Alice's call.
     assert_eq!(w.accept_by_sms(&b, &BOB).await.0, 200);
     assert_eq!(w.accept_by_sms(&a, &ALICE).await.0, 200);

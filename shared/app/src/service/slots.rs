@@ -113,11 +113,11 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
             granted_slot: None,
             ..task.clone()
         };
-        self.line.add_waiter(&waiting).await?;
+        let entry = self.line.add_waiter(&waiting).await?;
         // Look once more now that the task is in line: a call that ended between the first
         // look and joining the line did not see this task, but its free slot is seen here.
         if let Some(slot) = self.take_free_slot(&holder).await? {
-            self.line.remove_waiter(&waiting).await?;
+            self.line.remove_waiter(&entry).await?;
             return Ok(Some((slot, holder)));
         }
         self.arm_watchdog(false).await?;
@@ -168,10 +168,10 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
     /// back. Run again after a failure, it hands the slot to the same task, or wakes whoever
     /// still waits.
     pub(crate) async fn free_call_slot(&self, slot: u32, holder: &str) -> Result<()> {
-        if let Some(next) = self.line.oldest_waiters(1).await?.pop() {
+        if let Some(waiter) = self.line.oldest_waiters(1).await?.pop() {
             let next = Dial {
                 granted_slot: Some(slot),
-                ..next
+                ..waiter.task.clone()
             };
             let now = Utc::now().timestamp_millis();
             let to = next.granted_holder();
@@ -181,11 +181,12 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
                 .await?
             {
                 // Sent before it leaves the line: a crash in between sends it twice, never not
-                // at all (a dial task is idempotent, and both copies hold the slot as one holder).
+                // at all (a dial task is idempotent, and both copies hold the slot as one holder);
+                // back in line before this removal, its new entry stays.
                 self.queue
                     .send(&Task::Dial(next.clone()), std::time::Duration::ZERO)
                     .await?;
-                self.line.remove_waiter(&next).await?;
+                self.line.remove_waiter(&waiter).await?;
                 info!(occurrence_id = %next.occurrence_id, attempt = next.attempt, slot, "pacing_slot_handed_on");
                 return Ok(());
             }
@@ -206,13 +207,15 @@ impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
         if free > 1 {
             line = self.line.oldest_waiters(free).await?;
         }
-        for task in line.into_iter().take(free) {
+        for waiter in line.into_iter().take(free) {
             // Sent before it leaves the line: a crash in between wakes it twice, never not at
-            // all (a dial task is idempotent).
+            // all (a dial task is idempotent). Should it be back in line before this removal
+            // (woken, turned away), its new entry stays.
+            let task = &waiter.task;
             self.queue
                 .send(&Task::Dial(task.clone()), std::time::Duration::ZERO)
                 .await?;
-            self.line.remove_waiter(&task).await?;
+            self.line.remove_waiter(&waiter).await?;
             info!(occurrence_id = %task.occurrence_id, attempt = task.attempt, "pacing_woken");
         }
         Ok(())

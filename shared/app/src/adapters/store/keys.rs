@@ -90,6 +90,7 @@ pub(crate) mod attr {
     pub const HOLDER: &str = "holder";
     pub const EXPIRES_AT: &str = "expiresAt";
     pub const TASK: &str = "task";
+    pub const ENTRY: &str = "entry";
 
     // A person's recent calls.
     pub const CALLS: &str = "calls";

@@ -27,7 +27,7 @@ pub mod shifts;
 
 pub use claims::Claim;
 pub use keys::GSI1;
-pub use pacing::PacingLine;
+pub use pacing::{PacingLine, Waiter};
 pub use shifts::AcceptWrite;
 
 use aws_sdk_dynamodb::operation::{

@@ -61,15 +61,34 @@ pub trait PacingLine: Sync {
         rearm: bool,
     ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// Put a dial task in the line (by its `waiting_since`, then occurrence and attempt).
-    /// Doing it twice is harmless.
-    fn add_waiter(&self, task: &Dial) -> impl Future<Output = Result<()>> + Send;
+    /// Put a dial task in the line (by its `waiting_since`, then occurrence and attempt), as a
+    /// new entry. Doing it twice is harmless: the task keeps its place.
+    fn add_waiter(&self, task: &Dial) -> impl Future<Output = Result<Waiter>> + Send;
 
     /// The `n` tasks that have waited longest.
-    fn oldest_waiters(&self, n: usize) -> impl Future<Output = Result<Vec<Dial>>> + Send;
+    fn oldest_waiters(&self, n: usize) -> impl Future<Output = Result<Vec<Waiter>>> + Send;
 
-    /// Take a task out of the line (nothing happens if it is not in it).
-    fn remove_waiter(&self, task: &Dial) -> impl Future<Output = Result<()>> + Send;
+    /// Take this entry out of the line. Nothing happens if it is not in it, nor if the task
+    /// has joined the line again since (a woken task turned away before its waker removed
+    /// it): that newer entry stays.
+    fn remove_waiter(&self, waiter: &Waiter) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A task's entry in the waiting line: the task and the entry's own random id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiter {
+    pub task: Dial,
+    pub entry: String,
+}
+
+impl Waiter {
+    /// A new entry for `task`.
+    pub fn new(task: &Dial) -> Waiter {
+        Waiter {
+            task: task.clone(),
+            entry: format!("{:016x}", rand::random::<u64>()),
+        }
+    }
 }
 
 impl PacingLine for Store {
@@ -141,20 +160,22 @@ impl PacingLine for Store {
 
     /// Put a dial task in the line of tasks waiting for a call slot (`PACING_WAIT` /
     /// `WAIT#{since:013}#{occurrenceId}#{attempt:05}`: oldest first). Doing it twice is harmless.
-    async fn add_waiter(&self, task: &Dial) -> Result<()> {
+    async fn add_waiter(&self, task: &Dial) -> Result<Waiter> {
+        let waiter = Waiter::new(task);
         let item = Item::from([
             (attr::TASK.into(), s(serde_json::to_string(task)?)),
+            (attr::ENTRY.into(), s(&waiter.entry)),
             (attr::TTL.into(), ttl(Utc::now() + INTERNAL_RETENTION)),
         ]);
         self.put((s(PACING_WAIT), s(waiter_sk(task))), item)
             .send()
             .await
             .db()?;
-        Ok(())
+        Ok(waiter)
     }
 
     /// The `n` tasks that have waited longest for a call slot.
-    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Dial>> {
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Waiter>> {
         let query = self
             .query_prefix(PACING_WAIT, WAIT_PREFIX)
             .limit(n.min(100) as i32);
@@ -163,17 +184,30 @@ impl PacingLine for Store {
             .iter()
             .map(|item| {
                 let task = get_s(item, attr::TASK).context("waiter without task")?;
-                Ok(serde_json::from_str(&task)?)
+                Ok(Waiter {
+                    task: serde_json::from_str(&task)?,
+                    // Entries written before entries had ids: removed as any entry.
+                    entry: get_s(item, attr::ENTRY).unwrap_or_default(),
+                })
             })
             .collect()
     }
 
     /// Take a task out of the waiting line (nothing happens if it is not in it).
-    async fn remove_waiter(&self, task: &Dial) -> Result<()> {
-        self.delete((s(PACING_WAIT), s(waiter_sk(task))))
+    async fn remove_waiter(&self, waiter: &Waiter) -> Result<()> {
+        let delete = self.delete((s(PACING_WAIT), s(waiter_sk(&waiter.task))));
+        let delete = if waiter.entry.is_empty() {
+            delete.condition_expression("attribute_not_exists(#e)")
+        } else {
+            delete
+                .condition_expression("#e = :e")
+                .expression_attribute_values(":e", s(&waiter.entry))
+        };
+        delete
+            .expression_attribute_names("#e", attr::ENTRY)
             .send()
             .await
-            .db()?;
+            .conditional()?;
         Ok(())
     }
 

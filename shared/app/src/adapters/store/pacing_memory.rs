@@ -3,7 +3,7 @@
 //! local AWS.
 
 use super::keys::waiter_sk;
-use super::pacing::PacingLine;
+use super::pacing::{PacingLine, Waiter};
 use crate::records::Dial;
 use anyhow::Result;
 use callout_core::pacing::Held;
@@ -21,7 +21,7 @@ struct State {
     /// The watchdog's end (ms), when armed.
     watchdog: Option<i64>,
     /// The waiting line by sort key (oldest first, as in the table).
-    waiters: BTreeMap<String, Dial>,
+    waiters: BTreeMap<String, Waiter>,
 }
 
 /// The pacing line in memory. Each operation is atomic, as one DynamoDB request is.
@@ -91,7 +91,11 @@ impl MemoryLine {
 
     /// The waiting tasks, oldest first.
     pub fn waiting(&self) -> Vec<Dial> {
-        self.state().waiters.values().cloned().collect()
+        self.state()
+            .waiters
+            .values()
+            .map(|w| w.task.clone())
+            .collect()
     }
 }
 
@@ -172,20 +176,29 @@ impl PacingLine for MemoryLine {
         Ok(arm)
     }
 
-    async fn add_waiter(&self, task: &Dial) -> Result<()> {
+    async fn add_waiter(&self, task: &Dial) -> Result<Waiter> {
+        let waiter = Waiter::new(task);
         self.op()
             .await
             .waiters
-            .insert(waiter_sk(task), task.clone());
-        Ok(())
+            .insert(waiter_sk(task), waiter.clone());
+        Ok(waiter)
     }
 
-    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Dial>> {
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Waiter>> {
         Ok(self.op().await.waiters.values().take(n).cloned().collect())
     }
 
-    async fn remove_waiter(&self, task: &Dial) -> Result<()> {
-        self.op().await.waiters.remove(&waiter_sk(task));
+    async fn remove_waiter(&self, waiter: &Waiter) -> Result<()> {
+        let mut state = self.op().await;
+        let key = waiter_sk(&waiter.task);
+        if state
+            .waiters
+            .get(&key)
+            .is_some_and(|w| w.entry == waiter.entry)
+        {
+            state.waiters.remove(&key);
+        }
         Ok(())
     }
 }
