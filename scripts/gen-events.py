@@ -476,6 +476,21 @@ def main():
             {"occurrenceId": "occ_123"},
         ),
     )
+    # Results: the call log of the last 30 days as CSV.
+    write(
+        "provider-settings-calls-csv.json",
+        api_event(
+            "GET",
+            "/api/provider/calls.csv",
+            "GET /api/provider/calls.csv",
+            None,
+            120,
+            "Jv3xDefgSwMEP0D=",
+            JWT_AUTH,
+            auth,
+            query="days=30",
+        ),
+    )
 
 
 if __name__ == "__main__":

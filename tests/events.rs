@@ -401,6 +401,22 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert_eq!(log["status"], "ASSIGNED", "{log}");
     assert_eq!(log["acceptedBy"]["employeeId"], "emp_1", "{log}");
     assert_eq!(log["calls"][0]["outcome"], "Accepted", "{log}");
+
+    // Results: the call log as CSV, without phone numbers or surnames.
+    let (status, headers, body) = parts(
+        handlers::provider_settings(
+            &f.provider_settings,
+            http_request("provider-settings-calls-csv.json"),
+        )
+        .await
+        .unwrap(),
+    );
+    let csv = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200, "{csv}");
+    assert!(headers.starts_with("text/csv"), "{headers}");
+    assert!(csv.starts_with("occurrenceId,patient,"), "{csv}");
+    assert!(csv.contains("\r\nocc_123,"), "{csv}");
+    assert!(!csv.contains("+61"), "{csv}");
 }
 
 /// Hand what is on the dial queue now to the dialer, as the event source mapping would, and

@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod portal;
 pub mod records;
+pub mod results_api;
 pub mod sdk;
 pub mod secrets;
 pub mod service;

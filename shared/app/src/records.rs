@@ -126,6 +126,8 @@ pub struct Attempt {
     pub pace_slot: Option<u32>,
     #[serde(skip)]
     pub pace_holder: Option<String>,
+    /// Results: characters sent to the speech service for this call (0: cached or `<Say>`).
+    pub speech_chars: u32,
 }
 
 impl Attempt {
@@ -163,6 +165,7 @@ impl Attempt {
             advanced: false,
             pace_slot,
             pace_holder,
+            speech_chars: 0,
         }
     }
 

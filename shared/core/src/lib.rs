@@ -4,10 +4,12 @@
 //! means, when a shift is unfilled, how a message is rendered, how Twilio signs a webhook, how
 //! TwiML and µ-law WAV files are written.
 
+pub mod calllog_csv;
 pub mod campaign;
 pub mod mask;
 pub mod model;
 pub mod pacing;
+pub mod results;
 pub mod retry;
 pub mod settings;
 pub mod signature;

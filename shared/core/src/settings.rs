@@ -15,6 +15,8 @@ pub struct Settings {
     pub wait_minutes: u32,
     pub max_rounds: u32,
     pub message_template: String,
+    // Results: the provider's prices for the cost figures (SPEC §4.10 `costRates`).
+    pub cost_rates: CostRates,
 }
 
 impl Default for Settings {
@@ -24,6 +26,8 @@ impl Default for Settings {
             wait_minutes: 15,
             max_rounds: 3,
             message_template: template::DEFAULT_TEMPLATE.to_string(),
+            // Results: public list prices (README, "Costs").
+            cost_rates: CostRates::default(),
         }
     }
 }
@@ -35,6 +39,78 @@ pub struct SettingsPatch {
     pub wait_minutes: Option<u32>,
     pub max_rounds: Option<u32>,
     pub message_template: Option<String>,
+    // Results: the provider's prices.
+    pub cost_rates: Option<CostRates>,
+}
+
+// ---------------------------------------------------------------- results: cost rates
+
+/// Twilio's list price for an outbound call to a US number, per minute (USD).
+pub const TWILIO_US_CALL_PER_MINUTE: f64 = 0.014;
+/// ElevenLabs' API list price for 1,000 characters of Multilingual v2 speech (USD).
+pub const ELEVENLABS_PER_1K_CHARS: f64 = 0.10;
+/// The largest rate accepted (a typo guard, far above any real price).
+pub const MAX_RATE: f64 = 1000.0;
+
+/// The provider's prices for the results' cost figures: per started minute of a call and per
+/// 1,000 characters sent to the speech service, in `currency` (ISO 4217, three letters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostRates {
+    pub call_per_minute: f64,
+    pub speech_per1k_chars: f64,
+    pub currency: String,
+}
+
+// Rates are checked to be finite numbers, so equality is total.
+impl Eq for CostRates {}
+
+impl Default for CostRates {
+    fn default() -> Self {
+        CostRates {
+            call_per_minute: TWILIO_US_CALL_PER_MINUTE,
+            speech_per1k_chars: ELEVENLABS_PER_1K_CHARS,
+            currency: "USD".into(),
+        }
+    }
+}
+
+fn rate(v: Option<&Value>, name: &str) -> Result<f64, String> {
+    v.and_then(Value::as_f64)
+        .filter(|r| r.is_finite() && (0.0..=MAX_RATE).contains(r))
+        .ok_or_else(|| format!("{name} must be a number from 0 to {MAX_RATE}"))
+}
+
+impl CostRates {
+    /// Check a `costRates` value: an object with exactly `callPerMinute`, `speechPer1kChars`
+    /// (non-negative numbers) and `currency` (three capital letters, e.g. USD).
+    pub fn from_json(v: &Value) -> Result<CostRates, String> {
+        const SHAPE: &str =
+            "must be {\"callPerMinute\": n, \"speechPer1kChars\": n, \"currency\": \"USD\"}";
+        let Some(obj) = v.as_object() else {
+            return Err(SHAPE.into());
+        };
+        if obj.keys().any(|k| {
+            !matches!(
+                k.as_str(),
+                "callPerMinute" | "speechPer1kChars" | "currency"
+            )
+        }) {
+            return Err(SHAPE.into());
+        }
+        let call_per_minute = rate(obj.get("callPerMinute"), "callPerMinute")?;
+        let speech_per1k_chars = rate(obj.get("speechPer1kChars"), "speechPer1kChars")?;
+        let currency = obj
+            .get("currency")
+            .and_then(Value::as_str)
+            .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            .ok_or("currency must be a three-letter code such as USD")?;
+        Ok(CostRates {
+            call_per_minute,
+            speech_per1k_chars,
+            currency: currency.to_string(),
+        })
+    }
 }
 
 /// Per-field messages, keyed by the JSON field name, for a 400 response.
@@ -95,6 +171,13 @@ impl SettingsPatch {
                         errors.insert(key.clone(), "must be text".into());
                     }
                 },
+                // Results: the provider's prices.
+                "costRates" => match CostRates::from_json(v) {
+                    Ok(r) => patch.cost_rates = Some(r),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
                 // An unknown name is named back only when it looks like a name: whatever else
                 // a caller sends as a key (long, odd characters) is not echoed.
                 _ if key.len() <= 64
@@ -102,14 +185,14 @@ impl SettingsPatch {
                 {
                     errors.insert(
                         key.clone(),
-                        "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
+                        "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate, costRates)"
                             .into(),
                     );
                 }
                 _ => {
                     errors.insert(
                         "body".into(),
-                        "has a field that is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
+                        "has a field that is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate, costRates)"
                             .into(),
                     );
                 }
@@ -131,6 +214,11 @@ impl SettingsPatch {
                 .message_template
                 .clone()
                 .unwrap_or_else(|| s.message_template.clone()),
+            // Results: the provider's prices.
+            cost_rates: self
+                .cost_rates
+                .clone()
+                .unwrap_or_else(|| s.cost_rates.clone()),
         }
     }
 }
@@ -181,6 +269,59 @@ mod tests {
         assert!(SettingsPatch::from_json(&json!({"waitMinutes": 121})).is_err());
         assert!(SettingsPatch::from_json(&json!({"maxRounds": -1})).is_err());
         assert!(SettingsPatch::from_json(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn cost_rates_default_to_list_prices_and_are_checked() {
+        let d = Settings::default().cost_rates;
+        assert_eq!((d.call_per_minute, d.speech_per1k_chars), (0.014, 0.10));
+        assert_eq!(d.currency, "USD");
+        let p = SettingsPatch::from_json(&json!({"costRates":
+            {"callPerMinute": 0.02, "speechPer1kChars": 0, "currency": "AUD"}}))
+        .unwrap();
+        let s = p.apply(&Settings::default());
+        assert_eq!(s.cost_rates.call_per_minute, 0.02);
+        assert_eq!(s.cost_rates.speech_per1k_chars, 0.0);
+        assert_eq!(s.cost_rates.currency, "AUD");
+        assert_eq!(s.wait_minutes, 15);
+        for (bad, msg) in [
+            (
+                json!({"callPerMinute": -0.01, "speechPer1kChars": 0.1, "currency": "USD"}),
+                "callPerMinute must be",
+            ),
+            (
+                json!({"callPerMinute": "1", "speechPer1kChars": 0.1, "currency": "USD"}),
+                "callPerMinute must be",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 1e9, "currency": "USD"}),
+                "speechPer1kChars must be",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "currency": "USD"}),
+                "speechPer1kChars must be",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "usd"}),
+                "three-letter",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "DOLLAR"}),
+                "three-letter",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1}),
+                "three-letter",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "USD", "tax": 1}),
+                "must be {",
+            ),
+            (json!(0.014), "must be {"),
+        ] {
+            let e = SettingsPatch::from_json(&json!({ "costRates": bad })).unwrap_err();
+            assert!(e["costRates"].contains(msg), "{bad}: {e:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use callout_core::campaign::Outcome;
 use callout_core::model::ShiftStatus;
-use callout_core::settings::Settings;
+use callout_core::settings::{CostRates, Settings};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -72,7 +72,27 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
         .put(attr::WAIT_MINUTES, n(settings.wait_minutes))
         .put(attr::MAX_ROUNDS, n(settings.max_rounds))
         .put(attr::MESSAGE_TEMPLATE, s(&settings.message_template))
+        // Results: the provider's prices.
+        .put(attr::COST_RATES, cost_rates_item(&settings.cost_rates))
         .0
+}
+
+// Results: the provider's prices as a map; anything unreadable reads as the defaults.
+fn cost_rates_item(r: &CostRates) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("callPerMinute".to_string(), n(r.call_per_minute)),
+        ("speechPer1kChars".to_string(), n(r.speech_per1k_chars)),
+        ("currency".to_string(), s(&r.currency)),
+    ]))
+}
+
+fn cost_rates_from(item: &Item) -> Option<CostRates> {
+    let m = item.get(attr::COST_RATES)?.as_m().ok()?;
+    Some(CostRates {
+        call_per_minute: get_n(m, "callPerMinute")?,
+        speech_per1k_chars: get_n(m, "speechPer1kChars")?,
+        currency: get_s(m, "currency")?,
+    })
 }
 
 /// The settings in `item`, each missing field at its default.
@@ -83,6 +103,8 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         wait_minutes: get_n(item, attr::WAIT_MINUTES).unwrap_or(d.wait_minutes),
         max_rounds: get_n(item, attr::MAX_ROUNDS).unwrap_or(d.max_rounds),
         message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or(d.message_template),
+        // Results: the provider's prices.
+        cost_rates: cost_rates_from(item).unwrap_or(d.cost_rates),
     }
 }
 
@@ -190,6 +212,10 @@ impl From<&Attempt> for Item {
             .opt(attr::ADVANCED_AT, a.advanced.then(|| time(Utc::now())))
             .opt(attr::PACE_SLOT, pace_slot)
             .opt(attr::PACE_HOLDER, pace_holder)
+            .opt(
+                attr::SPEECH_CHARS,
+                (a.speech_chars > 0).then(|| n(a.speech_chars)),
+            )
             .0
     }
 }
@@ -222,6 +248,7 @@ impl TryFrom<&Item> for Attempt {
             advanced: item.contains_key(attr::ADVANCED_AT),
             pace_slot: get_n(item, attr::PACE_SLOT),
             pace_holder: get_s(item, attr::PACE_HOLDER),
+            speech_chars: get_n(item, attr::SPEECH_CHARS).unwrap_or(0),
         })
     }
 }
@@ -308,6 +335,7 @@ mod tests {
             advanced: false,
             pace_slot: None,
             pace_holder: None,
+            speech_chars: 0,
         }
     }
 
@@ -324,6 +352,7 @@ mod tests {
             advanced: true,
             pace_slot: Some(2),
             pace_holder: Some("occ_1#3#0000abcd".into()),
+            speech_chars: 141,
             ..bare_attempt()
         }
     }
@@ -401,6 +430,11 @@ mod tests {
             wait_minutes: 7,
             max_rounds: 2,
             message_template: "Hello {firstName}".into(),
+            cost_rates: CostRates {
+                call_per_minute: 0.0225,
+                speech_per1k_chars: 0.0,
+                currency: "AUD".into(),
+            },
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

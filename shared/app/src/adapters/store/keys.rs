@@ -45,6 +45,8 @@ pub(crate) mod attr {
     pub const CALLING_ENABLED: &str = "callingEnabled";
     pub const MAX_ROUNDS: &str = "maxRounds";
     pub const MESSAGE_TEMPLATE: &str = "messageTemplate";
+    // Results: the provider's prices (a map of callPerMinute, speechPer1kChars, currency).
+    pub const COST_RATES: &str = "costRates";
     pub const CREATED_AT: &str = "createdAt";
     pub const SCHEDULED_AT: &str = "scheduledAt";
     pub const ASSIGNED_TO: &str = "assignedTo";
@@ -75,6 +77,8 @@ pub(crate) mod attr {
     pub const ADVANCED_AT: &str = "advancedAt";
     pub const PACE_SLOT: &str = "paceSlot";
     pub const PACE_HOLDER: &str = "paceHolder";
+    /// Results: characters sent to the speech service for this call (absent: none).
+    pub const SPEECH_CHARS: &str = "speechChars";
 
     // Pacing.
     pub const HOLDER: &str = "holder";
