@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod mask;
 pub mod model;
 pub mod pacing;
+pub mod recording;
 pub mod results;
 pub mod retry;
 pub mod settings;

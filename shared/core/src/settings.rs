@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 pub const WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 pub const MAX_ROUNDS: std::ops::RangeInclusive<u32> = 1..=5;
+/// Call recording: how many days a recording is kept at Twilio.
+pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,6 +19,9 @@ pub struct Settings {
     pub message_template: String,
     // Results: the provider's prices for the cost figures (SPEC §4.10 `costRates`).
     pub cost_rates: CostRates,
+    // Call recording: a spoken notice first, Twilio records, deleted after the retention.
+    pub record_calls: bool,
+    pub recording_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -28,6 +33,9 @@ impl Default for Settings {
             message_template: template::DEFAULT_TEMPLATE.to_string(),
             // Results: public list prices (README, "Costs").
             cost_rates: CostRates::default(),
+            // Call recording: off; 30 days when on.
+            record_calls: false,
+            recording_retention_days: 30,
         }
     }
 }
@@ -41,6 +49,9 @@ pub struct SettingsPatch {
     pub message_template: Option<String>,
     // Results: the provider's prices.
     pub cost_rates: Option<CostRates>,
+    // Call recording.
+    pub record_calls: Option<bool>,
+    pub recording_retention_days: Option<u32>,
 }
 
 // ---------------------------------------------------------------- results: cost rates
@@ -178,6 +189,19 @@ impl SettingsPatch {
                         errors.insert(key.clone(), e);
                     }
                 },
+                // Call recording.
+                "recordCalls" => match v.as_bool() {
+                    Some(b) => patch.record_calls = Some(b),
+                    None => {
+                        errors.insert(key.clone(), "must be true or false".into());
+                    }
+                },
+                "recordingRetentionDays" => match int_in(v, &RECORDING_RETENTION_DAYS) {
+                    Ok(n) => patch.recording_retention_days = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
                 // An unknown name is named back only when it looks like a name: whatever else
                 // a caller sends as a key (long, odd characters) is not echoed.
                 _ if key.len() <= 64
@@ -185,14 +209,14 @@ impl SettingsPatch {
                 {
                     errors.insert(
                         key.clone(),
-                        "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate, costRates)"
+                        "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate, costRates, recordCalls, recordingRetentionDays)"
                             .into(),
                     );
                 }
                 _ => {
                     errors.insert(
                         "body".into(),
-                        "has a field that is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate, costRates)"
+                        "has a field that is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate, costRates, recordCalls, recordingRetentionDays)"
                             .into(),
                     );
                 }
@@ -219,6 +243,11 @@ impl SettingsPatch {
                 .cost_rates
                 .clone()
                 .unwrap_or_else(|| s.cost_rates.clone()),
+            // Call recording.
+            record_calls: self.record_calls.unwrap_or(s.record_calls),
+            recording_retention_days: self
+                .recording_retention_days
+                .unwrap_or(s.recording_retention_days),
         }
     }
 }
@@ -322,6 +351,29 @@ mod tests {
             let e = SettingsPatch::from_json(&json!({ "costRates": bad })).unwrap_err();
             assert!(e["costRates"].contains(msg), "{bad}: {e:?}");
         }
+    }
+
+    #[test]
+    fn recording_is_off_by_default_and_its_retention_checked() {
+        let d = Settings::default();
+        assert!(!d.record_calls);
+        assert_eq!(d.recording_retention_days, 30);
+        let p =
+            SettingsPatch::from_json(&json!({"recordCalls": true, "recordingRetentionDays": 365}))
+                .unwrap();
+        let s = p.apply(&d);
+        assert!(s.record_calls);
+        assert_eq!(s.recording_retention_days, 365);
+        let e =
+            SettingsPatch::from_json(&json!({"recordCalls": "yes", "recordingRetentionDays": 0}))
+                .unwrap_err();
+        assert_eq!(e["recordCalls"], "must be true or false");
+        assert_eq!(
+            e["recordingRetentionDays"],
+            "must be a whole number from 1 to 365"
+        );
+        assert!(SettingsPatch::from_json(&json!({"recordingRetentionDays": 366})).is_err());
+        assert!(SettingsPatch::from_json(&json!({"recordingRetentionDays": 1})).is_ok());
     }
 
     #[test]

@@ -74,6 +74,15 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
         .put(attr::MESSAGE_TEMPLATE, s(&settings.message_template))
         // Results: the provider's prices.
         .put(attr::COST_RATES, cost_rates_item(&settings.cost_rates))
+        // Call recording.
+        .put(
+            attr::RECORD_CALLS,
+            AttributeValue::Bool(settings.record_calls),
+        )
+        .put(
+            attr::RECORDING_RETENTION_DAYS,
+            n(settings.recording_retention_days),
+        )
         .0
 }
 
@@ -105,6 +114,10 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or(d.message_template),
         // Results: the provider's prices.
         cost_rates: cost_rates_from(item).unwrap_or(d.cost_rates),
+        // Call recording.
+        record_calls: get_bool(item, attr::RECORD_CALLS).unwrap_or(d.record_calls),
+        recording_retention_days: get_n(item, attr::RECORDING_RETENTION_DAYS)
+            .unwrap_or(d.recording_retention_days),
     }
 }
 
@@ -216,6 +229,7 @@ impl From<&Attempt> for Item {
                 attr::SPEECH_CHARS,
                 (a.speech_chars > 0).then(|| n(a.speech_chars)),
             )
+            .opt(attr::RECORDING_SID, a.recording_sid.as_deref().map(s))
             .0
     }
 }
@@ -249,6 +263,7 @@ impl TryFrom<&Item> for Attempt {
             pace_slot: get_n(item, attr::PACE_SLOT),
             pace_holder: get_s(item, attr::PACE_HOLDER),
             speech_chars: get_n(item, attr::SPEECH_CHARS).unwrap_or(0),
+            recording_sid: get_s(item, attr::RECORDING_SID),
         })
     }
 }
@@ -336,6 +351,7 @@ mod tests {
             pace_slot: None,
             pace_holder: None,
             speech_chars: 0,
+            recording_sid: None,
         }
     }
 
@@ -353,6 +369,7 @@ mod tests {
             pace_slot: Some(2),
             pace_holder: Some("occ_1#3#0000abcd".into()),
             speech_chars: 141,
+            recording_sid: Some("RE0123456789abcdef0123456789abcdef".into()),
             ..bare_attempt()
         }
     }
@@ -435,6 +452,8 @@ mod tests {
                 speech_per1k_chars: 0.0,
                 currency: "AUD".into(),
             },
+            record_calls: true,
+            recording_retention_days: 7,
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

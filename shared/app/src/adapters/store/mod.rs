@@ -21,6 +21,7 @@ pub mod pacing_memory;
 #[cfg(test)]
 mod pacing_tests;
 pub mod queries;
+pub mod recordings;
 pub mod settings;
 pub mod shifts;
 
