@@ -96,7 +96,7 @@ try {
 
   await check("every field has a label", async () => {
     for (const id of ["enabled", "waitMinutes", "maxRounds", "messageTemplate", "shift", "days7", "days30",
-      "callPerMinute", "speechPer1kChars", "currency"]) {
+      "callPerMinute", "speechPer1kChars", "currency", "recordCalls", "recordingRetentionDays"]) {
       const n = await page.locator(`label[for="${id}"]`).count();
       eq(n, 1, `label for #${id}`);
     }
@@ -260,6 +260,40 @@ try {
     await page.waitForSelector('#figures[data-days="7"]');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, "portal-settings.png"), fullPage: true });
+  });
+
+  // Call recording (issue 16): the settings, and a recorded call played from the call log.
+  await check("call recording: on, its retention checked and saved", async () => {
+    eq(await page.isChecked("#recordCalls"), true, "recording on (the campaign was recorded)");
+    assert((await page.textContent("#recordCalls-help")).includes("This call is recorded."), "the notice is shown");
+    eq(await page.inputValue("#recordingRetentionDays"), "30", "default retention");
+    await page.fill("#recordingRetentionDays", "400");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#recordingRetentionDays-error").textContent !== "");
+    eq(await page.textContent("#recordingRetentionDays-error"), "Must be a whole number from 1 to 365.", "retention message");
+    eq(await page.getAttribute("#recordingRetentionDays", "aria-invalid"), "true", "marked invalid");
+    await page.fill("#recordingRetentionDays", "14");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved"));
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(`${s.recordCalls} ${s.recordingRetentionDays}`, "true 14", "saved");
+    await page.locator("#recording-set").screenshot({ path: path.join(shots, "screenshots", "portal-recording.png") });
+  });
+
+  await check("a recorded call plays from the call log, through the API with the token", async () => {
+    await page.selectOption("#shift", occ);
+    await page.waitForSelector(`#log-table[data-occ="${occ}"]`);
+    const recorded = log.calls.filter((c) => c.recordingSid).map((c) => String(c.attempt));
+    assert(recorded.length >= 1, "the answered calls were recorded");
+    const buttons = await page.$$eval("#log-table button[data-recording]", (bs) => bs.map((b) => b.dataset.recording));
+    eq(JSON.stringify(buttons), JSON.stringify(recorded), "a Play button for each recorded call only");
+    const row = await page.$$eval("#log-table tbody tr", (trs) => trs.map((tr) => tr.cells[6].textContent.trim()));
+    eq(row.filter((t) => t === "–").length, log.calls.length - recorded.length, "no button for unrecorded calls");
+    await page.click(`#log-table button[data-recording="${recorded[0]}"]`);
+    await page.waitForSelector(`#log-table audio[data-recording="${recorded[0]}"]`);
+    const src = await page.getAttribute(`#log-table audio[data-recording="${recorded[0]}"]`, "src");
+    assert(src.startsWith("blob:"), `played from the API's bytes, not a Twilio URL: ${src}`);
+    await page.locator('section[aria-labelledby="log-h"]').screenshot({ path: path.join(shots, "screenshots", "portal-call-log-recording.png") });
   });
 
   // Results (issue 16): the provider's prices, time to fill, costs, the charts, the CSV.

@@ -109,6 +109,12 @@ pub fn page_config() -> Value {
         "waitMinutes": { "min": WAIT_MINUTES.start(), "max": WAIT_MINUTES.end() },
         "maxRounds": { "min": MAX_ROUNDS.start(), "max": MAX_ROUNDS.end() },
         "maxDays": stats::MAX_DAYS,
+        // Call recording: the retention's range and what a recorded call says first.
+        "recordingRetentionDays": {
+            "min": callout_core::settings::RECORDING_RETENTION_DAYS.start(),
+            "max": callout_core::settings::RECORDING_RETENTION_DAYS.end(),
+        },
+        "recordingNotice": callout_core::words::RECORDING_NOTICE,
         "example": example_values_json(),
     })
 }
@@ -148,7 +154,7 @@ pub fn page(req: &Request) -> Option<HttpResult> {
             .header(
                 "content-security-policy",
                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-                 connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+                 connect-src 'self'; img-src 'self' data:; media-src blob:; base-uri 'none'; form-action 'none'; \
                  frame-ancestors 'none'",
             )
             .header("x-content-type-options", "nosniff")
