@@ -73,7 +73,9 @@ pub async fn delete_expired(app: &App) -> Result<(u32, u32)> {
                 deleted += 1;
             }
             Err(e) => {
-                warn!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, error = %e, "recording_delete_failed");
+                // A recording kept past its retention needs a person: the next daily run
+                // tries again.
+                error!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, error = %e, alarm = true, "recording_delete_failed");
                 failed += 1;
             }
         }
