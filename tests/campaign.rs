@@ -590,9 +590,24 @@ async fn settings_are_validated_per_field_and_nothing_is_saved_when_invalid() {
         ["maxRounds", "messageTemplate", "waitMinutes"]
     );
     let (_, saved) = w.get_settings(PROVIDER).await;
+    // Every setting still at its default (those added later included).
     assert_eq!(
         saved,
-        json!({"enabled": false, "waitMinutes": 15, "maxRounds": 3, "messageTemplate": callout_core::template::DEFAULT_TEMPLATE})
+        serde_json::to_value(callout_core::Settings::default()).unwrap()
+    );
+    assert_eq!(
+        (
+            &saved["enabled"],
+            &saved["waitMinutes"],
+            &saved["maxRounds"],
+            &saved["messageTemplate"]
+        ),
+        (
+            &json!(false),
+            &json!(15),
+            &json!(3),
+            &json!(callout_core::template::DEFAULT_TEMPLATE)
+        )
     );
 
     let (status, body) = w.patch_settings(PROVIDER, json!({"waitMinutes": 5})).await;

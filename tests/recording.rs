@@ -89,7 +89,8 @@ async fn a_recorded_call_says_so_first_and_its_recording_reaches_only_its_provid
             .map(|(_, v)| v.as_str())
     };
     assert_eq!(param("Record"), Some("true"));
-    assert_eq!(param("RecordingStatusCallbackEvent"), Some("completed"));
+    // Twilio's default events: `completed` only.
+    assert_eq!(param("RecordingStatusCallbackEvent"), None);
     assert!(param("RecordingStatusCallback")
         .unwrap()
         .ends_with(&format!(
