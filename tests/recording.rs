@@ -175,6 +175,37 @@ async fn a_recorded_call_says_so_first_and_its_recording_reaches_only_its_provid
         w.call_log(&occ).await["calls"][0]["recordingSid"],
         sid.as_str()
     );
+    // Twilio repeating the genuine callback writes the same: one recording to delete.
+    let again = [
+        ("CallSid", call.sid.as_str()),
+        ("RecordingSid", sid.as_str()),
+        ("RecordingStatus", "completed"),
+    ];
+    assert_eq!(w.signed(&path, &again).send().await.unwrap().status(), 204);
+    let far = chrono::Utc::now() + chrono::Duration::days(400);
+    let due = w.rt.app.store.due_recordings(far, 100).await.unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].recording_sid, sid);
+}
+
+/// When call-twiml cannot answer a recorded call, Twilio's FallbackUrl says sorry and the
+/// offer comes again: with the notice before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_call_whose_first_answer_fails_still_says_so_before_the_offer() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    record_calls(&w, 30).await;
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("recorded_down");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::TWIML_FUNCTION_DOWN, &occ);
+    w.wave3_completed(&occ, &[&BOB]).await;
+    assert_eq!(w.finished(&occ).await["status"], "ASSIGNED");
+    let heard = w.sim.calls_to(BOB.phone)[0].heard();
+    assert!(heard[0].starts_with("Sorry"), "{heard:?}");
+    assert_eq!(heard[1], words::RECORDING_NOTICE, "{heard:?}");
+    assert_eq!(heard[2], default_offer("Bob"), "{heard:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

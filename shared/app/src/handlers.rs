@@ -145,7 +145,8 @@ async fn fallback(app: &App, tw: Webhook, req: Request) -> HttpResult {
         &req,
         "fallback",
         "twiml",
-        &["occurrenceId", "attempt", "audio"],
+        // `rec`: a recorded call's offer still starts with the recording notice.
+        &["occurrenceId", "attempt", "audio", "rec"],
         tried,
     );
     let (occ, k) = tw.attempt_ids().unwrap_or_default();

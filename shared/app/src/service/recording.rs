@@ -28,6 +28,8 @@ pub(super) async fn when_recorded(
     if record {
         req.recording_url = Some(urls::recording(&app.config, occ, k));
         req.twiml_url = urls::recorded(&req.twiml_url);
+        // When call-twiml cannot answer, the fallback's retry says the notice too.
+        req.fallback_url = urls::recorded(&req.fallback_url);
     }
     req
 }
