@@ -136,3 +136,41 @@ pub async fn cleanup(app: &App) -> Result<Value, lambda_runtime::Error> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(resp: HttpResult) -> String {
+        match resp.unwrap().into_body() {
+            Body::Text(t) => t,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_recorded_call_says_the_notice_before_anything_else() {
+        let offer = || http::twiml(twiml::render(&[Verb::Say("Hi Bob".into()), Verb::Hangup]));
+        let recorded = body(with_notice(true, offer()));
+        let say = recorded.find(words::RECORDING_NOTICE).expect("the notice");
+        assert!(say < recorded.find("Hi Bob").unwrap(), "{recorded}");
+        assert_eq!(recorded.matches("<Say").count(), 2, "{recorded}");
+        assert!(notice_is_the_first_verb(&recorded));
+        assert_eq!(body(with_notice(false, offer())), body(offer()));
+    }
+
+    /// The document stays one `<Response>` with the notice as its first verb.
+    fn notice_is_the_first_verb(xml: &str) -> bool {
+        let inner = xml.split_once("<Response>").unwrap().1;
+        inner.starts_with("<Say") && xml.matches("<Response>").count() == 1
+    }
+
+    #[test]
+    fn only_the_schedules_input_is_the_daily_run() {
+        assert!(is_cleanup(&json!({"recordingRetention": "deleteExpired"})));
+        assert!(!is_cleanup(&json!({"recordingRetention": "all"})));
+        assert!(!is_cleanup(
+            &json!({"detail-type": "Wave3Completed", "detail": {}})
+        ));
+    }
+}
