@@ -412,6 +412,34 @@ def main():
         ),
     )
 
+    # Call recording: Twilio's recording status callback for Bob's recorded call.
+    write(
+        "call-status-recording.json",
+        twilio_event(
+            "POST",
+            "/api/outbound/recording",
+            "occurrenceId=occ_124&attempt=0",
+            [
+                ("AccountSid", TWILIO_ACCOUNT_SID),
+                ("CallSid", SID_BOB),
+                ("RecordingChannels", "1"),
+                ("RecordingDuration", "23"),
+                ("RecordingSid", "RE5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c"),
+                ("RecordingSource", "OutboundAPI"),
+                ("RecordingStartTime", at(9)[2]),
+                ("RecordingStatus", "completed"),
+                ("RecordingTrack", "both"),
+                ("RecordingUrl", f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Recordings/RE5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c"),
+            ],
+            "Jv3xgUvpSwMEP1p=",
+            34,
+            "f8a9b0c1-d2e3-4f4a-9b5c-6d7e8f9a0b1c",
+        ),
+    )
+    # Call recording: the daily run that deletes recordings past their retention (the
+    # EventBridge schedule's input).
+    write("start-calling-recording-retention.json", {"recordingRetention": "deleteExpired"})
+
     # ---------------------------------------------------------------- job-acceptance (IAM)
     body = json.dumps({"employeeId": "emp_2", "channel": "sms"})
     write(
@@ -474,6 +502,36 @@ def main():
             JWT_AUTH,
             auth,
             {"occurrenceId": "occ_123"},
+        ),
+    )
+    # Call recording: Bob's recorded call, for its provider only.
+    write(
+        "provider-settings-recording.json",
+        api_event(
+            "GET",
+            "/api/provider/jobs/occ_124/calls/0/recording",
+            "GET /api/provider/jobs/{occurrenceId}/calls/{attempt}/recording",
+            None,
+            125,
+            "Jv3xEfghSwMEP0E=",
+            JWT_AUTH,
+            auth,
+            {"occurrenceId": "occ_124", "attempt": "0"},
+        ),
+    )
+    # Results: the call log of the last 30 days as CSV.
+    write(
+        "provider-settings-calls-csv.json",
+        api_event(
+            "GET",
+            "/api/provider/calls.csv",
+            "GET /api/provider/calls.csv",
+            None,
+            120,
+            "Jv3xDefgSwMEP0D=",
+            JWT_AUTH,
+            auth,
+            query="days=30",
         ),
     )
 

@@ -602,6 +602,7 @@ async fn settings_are_validated_per_field_and_nothing_is_saved_when_invalid() {
         ["maxRounds", "messageTemplate", "waitMinutes"]
     );
     let (_, saved) = w.get_settings(PROVIDER).await;
+    // Every setting still at its default (those added later included).
     assert_eq!(
         [
             &saved["enabled"],

@@ -168,11 +168,24 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
             status_url: format!("{BASE}/api/outbound/status?{q}"),
             amd_url: format!("{BASE}/api/outbound/status?{q}&amd=1"),
             fallback_url: format!("{BASE}/api/outbound/timeout?{q}&fallback=1&audio=1"),
+            // Call recording: Record and the recording callback are checked too.
+            recording_url: Some(format!("{BASE}/api/outbound/recording?{q}")),
         })
         .await
-        .expect("create call");
+        .unwrap_or_else(|e| {
+            let v = proxy.verdicts.lock().unwrap();
+            panic!(
+                "create call: {e}; Prism: {}",
+                v.last().map(|v| v.body.as_str()).unwrap_or("")
+            )
+        });
     assert!(sid.starts_with("CA"), "{sid}");
     twilio.call_status(&sid).await.expect("fetch call");
+    // Call recording: the deletion after the retention.
+    twilio
+        .delete_recording("RE0123456789abcdef0123456789abcdef")
+        .await
+        .expect("delete recording");
     twilio.end_call(&sid).await.expect("end call");
     twilio
         .redirect_call(
@@ -290,6 +303,7 @@ async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
             status_url: format!("{BASE}/api/outbound/status?{q}"),
             amd_url: format!("{BASE}/api/outbound/status?{q}&amd=1"),
             fallback_url: format!("{BASE}/api/outbound/timeout?{q}&fallback=1"),
+            recording_url: None,
         })
         .await
         .unwrap();

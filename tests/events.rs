@@ -111,6 +111,17 @@ async fn outside(State(o): State<Outside>, req: Request) -> Response {
         return (axum::http::StatusCode::NOT_FOUND, "no such resource").into_response();
     };
     let created = axum::http::StatusCode::CREATED;
+    // Call recording: a recording's audio and its deletion.
+    if tail.starts_with("Recordings/") {
+        return match method.as_str() {
+            "DELETE" => axum::http::StatusCode::NO_CONTENT.into_response(),
+            _ => (
+                [("content-type", "audio/x-wav")],
+                b"RIFF recorded call".to_vec(),
+            )
+                .into_response(),
+        };
+    }
     match tail {
         "Calls.json" => {
             let sid = match get("To").as_str() {
@@ -382,6 +393,47 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert_eq!(log["status"], "ASSIGNED", "{log}");
     assert_eq!(log["acceptedBy"]["employeeId"], "emp_1", "{log}");
     assert_eq!(log["calls"][0]["outcome"], "Accepted", "{log}");
+
+    // Results: the call log as CSV, without phone numbers or surnames.
+    let (status, headers, body) = parts(
+        handlers::provider_settings(
+            &f.provider_settings,
+            http_request("provider-settings-calls-csv.json"),
+        )
+        .await
+        .unwrap(),
+    );
+    let csv = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200, "{csv}");
+    assert!(headers.starts_with("text/csv"), "{headers}");
+    assert!(csv.starts_with("occurrenceId,patient,"), "{csv}");
+    assert!(csv.contains("\r\nocc_123,"), "{csv}");
+    assert!(!csv.contains("+61"), "{csv}");
+
+    // Call recording: Twilio's recording callback for Bob's call, the audio for its provider,
+    // and the daily run (nothing is past its retention yet).
+    let (status, _, body) = parts(
+        handlers::call_status(&f.call_status, http_request("call-status-recording.json"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(status, 204, "{}", text(&body));
+    let (status, ct, body) = parts(
+        handlers::provider_settings(
+            &f.provider_settings,
+            http_request("provider-settings-recording.json"),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(status, 200, "{}", text(&body));
+    assert_eq!(ct, "audio/x-wav");
+    assert_eq!(body, b"RIFF recorded call");
+    let out = invoke_json(&f.start_calling, "start-calling-recording-retention.json").await;
+    assert_eq!(
+        out,
+        json!({"status": "recordings", "deleted": 0, "failed": 0})
+    );
 }
 
 /// Hand what is on the dial queue now to the dialer, as the event source mapping would, and
@@ -469,7 +521,7 @@ fn webhook_samples_are_signed_for_the_documented_token_and_url() {
             use base64::Engine;
             let b64 = base64::engine::general_purpose::STANDARD;
             let body = b64.decode(event["body"].as_str().unwrap()).unwrap();
-            let tampered = text(&body).replace("CallStatus=", "CallStatus=x");
+            let tampered = text(&body).replace("CallSid=", "CallSid=x");
             event["body"] = Value::String(b64.encode(tampered));
         } else {
             event["rawQueryString"] = Value::String("tampered=1".into());

@@ -200,6 +200,11 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
 async fn the_portal_page_in_a_browser() {
     let w = World::new().await;
     w.enable(1, 2).await;
+    // Call recording: the calls are recorded, so the call log offers the answered ones.
+    let (status, _) = w
+        .patch_settings(PROVIDER, json!({"recordCalls": true}))
+        .await;
+    assert_eq!(status, 200);
     w.phone(&ALICE, Behaviour::NoAnswer);
     w.phone(&BOB, Behaviour::Decline);
     w.phone(&CAROL, Behaviour::Accept);
@@ -207,6 +212,15 @@ async fn the_portal_page_in_a_browser() {
     w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL]).await;
     let log = w.finished(&occ).await;
     assert_eq!(log["status"], "ASSIGNED");
+    w.wait_for(&occ, "the answered calls' recordings", |l| {
+        l["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["outcome"] != "No Answer")
+            .all(|c| c["recordingSid"].is_string())
+    })
+    .await;
     // The last argument is another provider's token: with it the page shows none of this.
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/portal.test.mjs");
     let args = vec![

@@ -4,7 +4,8 @@
 //   node tests/browser/portal.test.mjs <base_url> <token> <occurrenceId> [<other provider's token>]
 //
 // SCREENSHOT_DIR (default: a temporary folder) receives portal-settings.png,
-// portal-phone.png, portal-call-log.png and portal-who-and-when.png. CHROMIUM (default /usr/bin/chromium) names the
+// portal-phone.png, portal-call-log.png, and screenshots/portal-who-and-when.png, portal-cost-rates.png and
+// screenshots/portal-results.png. CHROMIUM (default /usr/bin/chromium) names the
 // browser. Ends with one line `browser: N passed, N failed` and exits non-zero on a failure.
 
 import { chromium } from "playwright-core";
@@ -18,7 +19,7 @@ if (!base || !token || !occ) {
   process.exit(2);
 }
 const shots = process.env.SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), "portal-shots-"));
-fs.mkdirSync(shots, { recursive: true });
+fs.mkdirSync(path.join(shots, "screenshots"), { recursive: true });
 const DEFAULT_OFFER =
   "Hi Alice, we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline.";
 
@@ -94,7 +95,8 @@ try {
   });
 
   await check("every field has a label", async () => {
-    for (const id of ["enabled", "waitMinutes", "maxRounds", "messageTemplate", "shift", "days7", "days30"]) {
+    for (const id of ["enabled", "waitMinutes", "maxRounds", "messageTemplate", "shift", "days7", "days30",
+      "callPerMinute", "speechPer1kChars", "currency", "recordCalls", "recordingRetentionDays"]) {
       const n = await page.locator(`label[for="${id}"]`).count();
       eq(n, 1, `label for #${id}`);
     }
@@ -248,7 +250,7 @@ try {
     eq(s.nightWaitMinutes, 30, "nightWaitMinutes");
     eq(s.timeZone, "Australia/Perth", "timeZone");
     eq(s.urgentOverridesQuietHours, true, "urgent shifts still override");
-    await page.locator("#pacing-fields").screenshot({ path: path.join(shots, "portal-who-and-when.png") });
+    await page.locator("#pacing-fields").screenshot({ path: path.join(shots, "screenshots", "portal-who-and-when.png") });
 
     // Back to the defaults the rest of this run expects.
     await page.selectOption("#callMode", "sequential");
@@ -306,6 +308,97 @@ try {
     await page.waitForSelector('#figures[data-days="7"]');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, "portal-settings.png"), fullPage: true });
+  });
+
+  // Call recording (issue 16): the settings, and a recorded call played from the call log.
+  await check("call recording: on, its retention checked and saved", async () => {
+    eq(await page.isChecked("#recordCalls"), true, "recording on (the campaign was recorded)");
+    assert((await page.textContent("#recordCalls-help")).includes("This call is recorded."), "the notice is shown");
+    eq(await page.inputValue("#recordingRetentionDays"), "30", "default retention");
+    await page.fill("#recordingRetentionDays", "400");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#recordingRetentionDays-error").textContent !== "");
+    eq(await page.textContent("#recordingRetentionDays-error"), "Must be a whole number from 1 to 365.", "retention message");
+    eq(await page.getAttribute("#recordingRetentionDays", "aria-invalid"), "true", "marked invalid");
+    await page.fill("#recordingRetentionDays", "14");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved"));
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(`${s.recordCalls} ${s.recordingRetentionDays}`, "true 14", "saved");
+    await page.locator("#recording-set").screenshot({ path: path.join(shots, "screenshots", "portal-recording.png") });
+  });
+
+  await check("a recorded call plays from the call log, through the API with the token", async () => {
+    await page.selectOption("#shift", occ);
+    await page.waitForSelector(`#log-table[data-occ="${occ}"]`);
+    const recorded = log.calls.filter((c) => c.recordingSid).map((c) => String(c.attempt));
+    assert(recorded.length >= 1, "the answered calls were recorded");
+    const buttons = await page.$$eval("#log-table button[data-recording]", (bs) => bs.map((b) => b.dataset.recording));
+    eq(JSON.stringify(buttons), JSON.stringify(recorded), "a Play button for each recorded call only");
+    const row = await page.$$eval("#log-table tbody tr", (trs) => trs.map((tr) => tr.cells[6].textContent.trim()));
+    eq(row.filter((t) => t === "–").length, log.calls.length - recorded.length, "no button for unrecorded calls");
+    await page.click(`#log-table button[data-recording="${recorded[0]}"]`);
+    await page.waitForSelector(`#log-table audio[data-recording="${recorded[0]}"]`);
+    const src = await page.getAttribute(`#log-table audio[data-recording="${recorded[0]}"]`, "src");
+    assert(src.startsWith("blob:"), `played from the API's bytes, not a Twilio URL: ${src}`);
+    await page.locator('section[aria-labelledby="log-h"]').screenshot({ path: path.join(shots, "screenshots", "portal-call-log-recording.png") });
+  });
+
+  // Results (issue 16): the provider's prices, time to fill, costs, the charts, the CSV.
+  await check("cost rates: list prices by default, checked on save, saved and read back", async () => {
+    eq(await page.inputValue("#callPerMinute"), "0.014", "Twilio's list price");
+    eq(await page.inputValue("#speechPer1kChars"), "0.1", "ElevenLabs' list price");
+    eq(await page.inputValue("#currency"), "USD", "currency");
+    await page.fill("#callPerMinute", "-1");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#costRates-error").textContent !== "");
+    eq(await page.textContent("#costRates-error"), "CallPerMinute must be a number from 0 to 1000.", "rate message");
+    eq(await page.getAttribute("#callPerMinute", "aria-invalid"), "true", "marked invalid");
+    await page.fill("#callPerMinute", "0.02");
+    await page.fill("#currency", "us");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#costRates-error").textContent.includes("three-letter"));
+    eq((await api("GET", "/api/provider/outbound-calling")).data.costRates.currency, "USD", "nothing saved");
+    await page.fill("#speechPer1kChars", "0.3");
+    await page.fill("#currency", "aud");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved"));
+    eq(await page.textContent("#costRates-error"), "", "error cleared");
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    const r = s.costRates;
+    eq([r.callPerMinute, r.speechPer1kChars, r.currency].join(" "), "0.02 0.3 AUD", "saved rates");
+    await page.locator("#costRates-set").screenshot({ path: path.join(shots, "screenshots", "portal-cost-rates.png") });
+  });
+
+  await check("results: time to fill, costs and the two charts match the stats API", async () => {
+    await page.click('label[for="days30"]');
+    await page.waitForSelector('#figures[data-days="30"]');
+    const r = (await api("GET", "/api/provider/outbound-calling/stats?days=30")).data.results;
+    assert(r.timeToFill.shifts >= 1 && r.timeToFill.medianMinutes != null, "a filled shift measured");
+    assert((await page.textContent("#res-median")).endsWith("min"), "median shown in minutes");
+    assert((await page.textContent("#res-total")).includes(r.costs.total.toFixed(2)), "total cost shown");
+    eq(r.costs.currency, "AUD", "the provider's currency");
+    const series = ["person", "machine", "nobody"].filter((k) => r.answeredBy[k] > 0);
+    eq(await page.locator("#answered-chart rect").count(), series.length, "one bar segment per kind of answer");
+    for (const k of series) {
+      assert((await page.textContent(`#answered-chart g[data-series="${k}"] title`)).endsWith(": " + r.answeredBy[k]), `${k} count`);
+    }
+    const people = await page.$$eval("#people-chart g[data-person]", (gs) => gs.map((g) => g.dataset.person));
+    eq(JSON.stringify(people), JSON.stringify(r.perPerson.map((p) => p.firstName)), "a bar per person, in order");
+    const alice = r.perPerson.find((p) => p.firstName === "Alice");
+    assert((await page.textContent('#people-chart g[data-person="Alice"]')).includes(`(${alice.answered}/${alice.calls})`), "Alice's rate");
+    await page.locator('section[aria-labelledby="stats-h"]').screenshot({ path: path.join(shots, "screenshots", "portal-results.png") });
+  });
+
+  await check("the call log downloads as CSV with the token, without phone numbers", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv")]);
+    assert(/^calls-\d{4}-\d{2}-\d{2}-30d\.csv$/.test(download.suggestedFilename()), download.suggestedFilename());
+    const text = fs.readFileSync(await download.path(), "utf8");
+    assert(text.startsWith("occurrenceId,patient,suburb,"), "header");
+    assert(text.includes(occ + ",Margaret T.,Parramatta,"), "the campaign's rows");
+    assert(!text.includes("+61") && !text.includes("Thompson"), "no phone numbers or surnames");
+    await page.click('label[for="days7"]');
+    await page.waitForSelector('#figures[data-days="7"]');
   });
 
   await check("keyboard: the period switch and the editor are reachable with Tab", async () => {

@@ -39,6 +39,20 @@ pub use record::{CallEvent, CallRecord, HangupBy, MessageRecord, Via};
 use elevenlabs::ElevenLabs;
 use state::{Inner, Twilio};
 
+/// Call recording: one recording of a call placed with `Record=true`, as the simulated Twilio
+/// keeps it (its media is a µ-law WAV as long as the call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingInfo {
+    pub sid: String,
+    pub call_sid: String,
+    pub duration_secs: u32,
+    pub media: Vec<u8>,
+    /// Deleted through `DELETE Recordings/{Sid}.json`.
+    pub deleted: bool,
+    /// How many media requests were refused for lacking the account's credentials.
+    pub refused_fetches: u32,
+}
+
 /// The running simulator. Cheap to clone; the server keeps running for the life of the process.
 #[derive(Clone)]
 pub struct Sim {
@@ -100,6 +114,11 @@ impl Sim {
             .calls()
             .phones
             .insert(number.to_string(), behaviour);
+    }
+
+    /// Call recording: every recording made, in order (deleted ones marked).
+    pub fn recordings(&self) -> Vec<RecordingInfo> {
+        self.inner.twilio.calls().recordings.clone()
     }
 
     /// Every call, in creation order.

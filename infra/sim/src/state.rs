@@ -44,6 +44,8 @@ pub(crate) struct Calls {
     pub index: HashMap<String, usize>,
     pub phones: HashMap<String, Behaviour>,
     pub messages: Vec<MessageRecord>,
+    /// Call recording: the recordings made of calls placed with `Record=true`.
+    pub recordings: Vec<crate::RecordingInfo>,
 }
 
 impl Calls {

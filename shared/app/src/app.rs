@@ -19,7 +19,8 @@ pub mod clients {
     pub const TWILIO: u8 = 1 << 4;
     pub const TTS: u8 = 1 << 5;
 
-    pub const START_CALLING: u8 = SCHEDULES;
+    // TWILIO: the daily run that deletes recordings past their retention.
+    pub const START_CALLING: u8 = SCHEDULES | TWILIO;
     /// Places calls, prepares audio, finishes acceptances (calls, SMS, event).
     pub const DIALER: u8 = QUEUE | AUDIO | EVENTS | TWILIO | TTS;
     pub const CALL_TWIML: u8 = AUDIO;
@@ -32,7 +33,8 @@ pub mod clients {
     /// An acceptance by another channel deletes the pending schedule; the rest follows from
     /// the queue.
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
-    pub const PROVIDER_SETTINGS: u8 = 0;
+    // TWILIO: a recorded call's audio, fetched for its provider.
+    pub const PROVIDER_SETTINGS: u8 = TWILIO;
 }
 
 /// How long one Twilio operation may take in a function with client set `set`: the dialer

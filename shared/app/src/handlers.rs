@@ -145,7 +145,8 @@ async fn fallback(app: &App, tw: Webhook, req: Request) -> HttpResult {
         &req,
         "fallback",
         "twiml",
-        &["occurrenceId", "attempt", "audio"],
+        // `rec`: a recorded call's offer still starts with the recording notice.
+        &["occurrenceId", "attempt", "audio", "rec"],
         tried,
     );
     let (occ, k) = tw.attempt_ids().unwrap_or_default();
@@ -198,10 +199,12 @@ async fn answer_call(app: &App, tw: Webhook, req: Request) -> HttpResult {
             info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
         }
     }
-    match answered.words(&a.first_name) {
+    let answer = match answered.words(&a.first_name) {
         Some(words) => hang_up_with(words),
         None => offer(app, &a, tw.has_audio(), false).await,
-    }
+    };
+    // Call recording: a recorded call says so first.
+    crate::recording_api::with_notice(tw.is_recorded(), answer)
 }
 
 // ---------------------------------------------------------------- call-response
@@ -297,6 +300,10 @@ async fn no_key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
 
 /// `POST /api/outbound/status`: call progress, and (with `amd=1`) answering-machine detection.
 pub async fn call_status(app: &App, req: Request) -> HttpResult {
+    // Call recording: the recording status callback (crate::recording_api).
+    if crate::recording_api::is_callback(&req) {
+        return crate::recording_api::callback(app, req).await;
+    }
     webhook::verified(&app.config, req, |tw, _| status_reported(app, tw)).await
 }
 
@@ -412,6 +419,10 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
     let Some(provider) = http::provider_id(&req) else {
         return http::error(401, "a token with the provider_id claim is required");
     };
+    // ---- call recording: a recorded call's audio, for its provider only.
+    if let Some(resp) = crate::recording_api::media_route(app, &provider, &req).await {
+        return resp;
+    }
     // ---- portal API (issue 5): preview, stats, recent shifts; see crate::portal.
     if let Some(resp) = crate::portal::route(app, &provider, &req).await {
         return resp;
@@ -498,6 +509,10 @@ pub async fn start_calling(
     event: LambdaEvent<Value>,
 ) -> Result<Value, lambda_runtime::Error> {
     let payload = event.payload;
+    // Call recording: the daily run that deletes recordings past their retention.
+    if crate::recording_api::is_cleanup(&payload) {
+        return crate::recording_api::cleanup(app).await;
+    }
     let detail = match payload.get("detail-type") {
         Some(t) if t != "Wave3Completed" => {
             warn!(detail_type = %t, "start_calling_ignored_event");

@@ -117,6 +117,12 @@ pub fn page_config() -> Value {
         },
         "nightWaitMinutes": { "min": NIGHT_WAIT_MINUTES.start(), "max": NIGHT_WAIT_MINUTES.end() },
         "maxDays": stats::MAX_DAYS,
+        // Call recording: the retention's range and what a recorded call says first.
+        "recordingRetentionDays": {
+            "min": callout_core::settings::RECORDING_RETENTION_DAYS.start(),
+            "max": callout_core::settings::RECORDING_RETENTION_DAYS.end(),
+        },
+        "recordingNotice": callout_core::words::RECORDING_NOTICE,
         "example": example_values_json(),
     })
 }
@@ -156,7 +162,7 @@ pub fn page(req: &Request) -> Option<HttpResult> {
             .header(
                 "content-security-policy",
                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-                 connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+                 connect-src 'self'; img-src 'self' data:; media-src blob:; base-uri 'none'; form-action 'none'; \
                  frame-ancestors 'none'",
             )
             .header("x-content-type-options", "nosniff")
@@ -182,6 +188,11 @@ pub async fn route(app: &App, provider: &str, req: &Request) -> Option<HttpResul
         },
         JOBS_PATH => match method {
             "GET" => jobs_route(app, provider, req).await,
+            _ => http::error(405, "use GET"),
+        },
+        // Results: the call log as CSV (crate::results_api).
+        crate::results_api::CSV_PATH => match method {
+            "GET" => crate::results_api::csv_route(app, provider, req).await,
             _ => http::error(405, "use GET"),
         },
         _ => return None,
@@ -231,25 +242,12 @@ async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
         .store
         .calls_between(provider, window.from, window.to, MAX_ITEMS)
         .await?;
-    let mut status: HashMap<String, ShiftStatus> = shifts
+    // The shifts of the calls (a call whose shift began before the lookback, rare: read by id).
+    let shifts = crate::results_api::shifts_of(app, provider, &attempts, shifts).await?;
+    let status: HashMap<String, ShiftStatus> = shifts
         .iter()
-        .map(|s| (s.occurrence_id().to_string(), s.status))
+        .map(|(occ, s)| (occ.clone(), s.status))
         .collect();
-    // A call whose shift began before the lookback (rare): read the shift itself.
-    let mut missing: Vec<String> = attempts
-        .iter()
-        .filter(|a| !status.contains_key(&a.occurrence_id))
-        .map(|a| a.occurrence_id.clone())
-        .collect();
-    missing.sort();
-    missing.dedup();
-    for occ in missing.into_iter().take(200) {
-        if let Some(s) = app.store.get_shift(&occ).await? {
-            if s.event.provider_id == provider {
-                status.insert(occ, s.status);
-            }
-        }
-    }
     let calls: Vec<CallFact> = attempts
         .iter()
         .map(|a| CallFact {
@@ -262,6 +260,9 @@ async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
     let figures = stats::compute(&window, &calls, &status);
     let mut body = serde_json::to_value(figures)?;
     body["truncated"] = json!(attempts.len() >= MAX_ITEMS);
+    // Results: time to fill, who answered, answer rates, costs at the provider's rates.
+    let rates = app.store.get_settings(provider).await?.cost_rates;
+    body["results"] = crate::results_api::results(&attempts, &shifts, &rates);
     http::json(200, body)
 }
 

@@ -144,6 +144,11 @@ pub struct Attempt {
     pub pace_slot: Option<u32>,
     #[serde(skip)]
     pub pace_holder: Option<String>,
+    /// Results: characters sent to the speech service for this call (0: cached or `<Say>`).
+    pub speech_chars: u32,
+    /// Call recording: Twilio's recording of this call, until it is deleted after the
+    /// provider's retention (fetched only through the provider API).
+    pub recording_sid: Option<String>,
 }
 
 impl Attempt {
@@ -181,6 +186,8 @@ impl Attempt {
             advanced: false,
             pace_slot,
             pace_holder,
+            speech_chars: 0,
+            recording_sid: None,
         }
     }
 

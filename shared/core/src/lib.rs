@@ -4,12 +4,15 @@
 //! means, when a shift is unfilled, how a message is rendered, how Twilio signs a webhook, how
 //! TwiML and µ-law WAV files are written.
 
+pub mod calllog_csv;
 pub mod campaign;
 pub mod mask;
 pub mod model;
 pub mod pacing;
 pub mod person_pace;
 pub mod quiet;
+pub mod recording;
+pub mod results;
 pub mod retry;
 pub mod settings;
 pub mod signature;

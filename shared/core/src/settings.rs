@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 pub const WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 pub const MAX_ROUNDS: std::ops::RangeInclusive<u32> = 1..=5;
+/// Call recording: how many days a recording is kept at Twilio.
+pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
 pub const BROADCAST_SIZE: std::ops::RangeInclusive<u32> = 2..=10;
 pub const MAX_CALLS_PER_PERSON_PER_HOUR: std::ops::RangeInclusive<u32> = 1..=20;
 pub const NIGHT_WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
@@ -45,6 +47,11 @@ pub struct Settings {
     pub wait_minutes: u32,
     pub max_rounds: u32,
     pub message_template: String,
+    // Results: the provider's prices for the cost figures (SPEC §4.10 `costRates`).
+    pub cost_rates: CostRates,
+    // Call recording: a spoken notice first, Twilio records, deleted after the retention.
+    pub record_calls: bool,
+    pub recording_retention_days: u32,
     // Broadcast calling and per-person pacing.
     pub call_mode: CallMode,
     pub broadcast_size: u32,
@@ -64,6 +71,11 @@ impl Default for Settings {
             wait_minutes: 15,
             max_rounds: 3,
             message_template: template::DEFAULT_TEMPLATE.to_string(),
+            // Results: public list prices (README, "Costs").
+            cost_rates: CostRates::default(),
+            // Call recording: off; 30 days when on.
+            record_calls: false,
+            recording_retention_days: 30,
             call_mode: CallMode::Sequential,
             broadcast_size: 3,
             max_calls_per_person_per_hour: 7,
@@ -92,6 +104,11 @@ pub struct SettingsPatch {
     pub wait_minutes: Option<u32>,
     pub max_rounds: Option<u32>,
     pub message_template: Option<String>,
+    // Results: the provider's prices.
+    pub cost_rates: Option<CostRates>,
+    // Call recording.
+    pub record_calls: Option<bool>,
+    pub recording_retention_days: Option<u32>,
     // Broadcast calling and per-person pacing.
     pub call_mode: Option<CallMode>,
     pub broadcast_size: Option<u32>,
@@ -101,6 +118,76 @@ pub struct SettingsPatch {
     pub urgent_overrides_quiet_hours: Option<bool>,
     pub night_wait_minutes: Option<Option<u32>>,
     pub time_zone: Option<Option<String>>,
+}
+
+// ---------------------------------------------------------------- results: cost rates
+
+/// Twilio's list price for an outbound call to a US number, per minute (USD).
+pub const TWILIO_US_CALL_PER_MINUTE: f64 = 0.014;
+/// ElevenLabs' API list price for 1,000 characters of Multilingual v2 speech (USD).
+pub const ELEVENLABS_PER_1K_CHARS: f64 = 0.10;
+/// The largest rate accepted (a typo guard, far above any real price).
+pub const MAX_RATE: f64 = 1000.0;
+
+/// The provider's prices for the results' cost figures: per started minute of a call and per
+/// 1,000 characters sent to the speech service, in `currency` (ISO 4217, three letters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostRates {
+    pub call_per_minute: f64,
+    pub speech_per1k_chars: f64,
+    pub currency: String,
+}
+
+// Rates are checked to be finite numbers, so equality is total.
+impl Eq for CostRates {}
+
+impl Default for CostRates {
+    fn default() -> Self {
+        CostRates {
+            call_per_minute: TWILIO_US_CALL_PER_MINUTE,
+            speech_per1k_chars: ELEVENLABS_PER_1K_CHARS,
+            currency: "USD".into(),
+        }
+    }
+}
+
+fn rate(v: Option<&Value>, name: &str) -> Result<f64, String> {
+    v.and_then(Value::as_f64)
+        .filter(|r| r.is_finite() && (0.0..=MAX_RATE).contains(r))
+        .ok_or_else(|| format!("{name} must be a number from 0 to {MAX_RATE}"))
+}
+
+impl CostRates {
+    /// Check a `costRates` value: an object with exactly `callPerMinute`, `speechPer1kChars`
+    /// (non-negative numbers) and `currency` (three capital letters, e.g. USD).
+    pub fn from_json(v: &Value) -> Result<CostRates, String> {
+        const SHAPE: &str =
+            "must be {\"callPerMinute\": n, \"speechPer1kChars\": n, \"currency\": \"USD\"}";
+        let Some(obj) = v.as_object() else {
+            return Err(SHAPE.into());
+        };
+        if obj.keys().any(|k| {
+            !matches!(
+                k.as_str(),
+                "callPerMinute" | "speechPer1kChars" | "currency"
+            )
+        }) {
+            return Err(SHAPE.into());
+        }
+        let call_per_minute = rate(obj.get("callPerMinute"), "callPerMinute")?;
+        let speech_per1k_chars = rate(obj.get("speechPer1kChars"), "speechPer1kChars")?;
+        let currency = obj
+            .get("currency")
+            .and_then(Value::as_str)
+            .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            .ok_or("currency must be a three-letter code such as USD")?;
+        Ok(CostRates {
+            call_per_minute,
+            speech_per1k_chars,
+            currency: currency.to_string(),
+        })
+    }
 }
 
 /// Per-field messages, keyed by the JSON field name, for a 400 response.
@@ -175,6 +262,26 @@ impl SettingsPatch {
                         errors.insert(key.clone(), "must be text".into());
                     }
                 },
+                // Results: the provider's prices.
+                "costRates" => match CostRates::from_json(v) {
+                    Ok(r) => patch.cost_rates = Some(r),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
+                // Call recording.
+                "recordCalls" => match v.as_bool() {
+                    Some(b) => patch.record_calls = Some(b),
+                    None => {
+                        errors.insert(key.clone(), "must be true or false".into());
+                    }
+                },
+                "recordingRetentionDays" => match int_in(v, &RECORDING_RETENTION_DAYS) {
+                    Ok(n) => patch.recording_retention_days = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
                 // Broadcast calling and per-person pacing.
                 "callMode" => match v.as_str().and_then(CallMode::parse) {
                     Some(m) => patch.call_mode = Some(m),
@@ -229,17 +336,12 @@ impl SettingsPatch {
                 _ if key.len() <= 64
                     && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
                 {
-                    errors.insert(
-                        key.clone(),
-                        "is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
-                            .into(),
-                    );
+                    errors.insert(key.clone(), "is not a setting (README lists them)".into());
                 }
                 _ => {
                     errors.insert(
                         "body".into(),
-                        "has a field that is not a setting (use enabled, waitMinutes, maxRounds, messageTemplate)"
-                            .into(),
+                        "has a field that is not a setting (README lists them)".into(),
                     );
                 }
             }
@@ -260,6 +362,16 @@ impl SettingsPatch {
                 .message_template
                 .clone()
                 .unwrap_or_else(|| s.message_template.clone()),
+            // Results: the provider's prices.
+            cost_rates: self
+                .cost_rates
+                .clone()
+                .unwrap_or_else(|| s.cost_rates.clone()),
+            // Call recording.
+            record_calls: self.record_calls.unwrap_or(s.record_calls),
+            recording_retention_days: self
+                .recording_retention_days
+                .unwrap_or(s.recording_retention_days),
             // Broadcast calling and per-person pacing.
             call_mode: self.call_mode.unwrap_or(s.call_mode),
             broadcast_size: self.broadcast_size.unwrap_or(s.broadcast_size),
@@ -407,6 +519,82 @@ mod tests {
         ] {
             assert!(SettingsPatch::from_json(&json!({ "quietHours": bad })).is_err());
         }
+    }
+
+    #[test]
+    fn cost_rates_default_to_list_prices_and_are_checked() {
+        let d = Settings::default().cost_rates;
+        assert_eq!((d.call_per_minute, d.speech_per1k_chars), (0.014, 0.10));
+        assert_eq!(d.currency, "USD");
+        let p = SettingsPatch::from_json(&json!({"costRates":
+            {"callPerMinute": 0.02, "speechPer1kChars": 0, "currency": "AUD"}}))
+        .unwrap();
+        let s = p.apply(&Settings::default());
+        assert_eq!(s.cost_rates.call_per_minute, 0.02);
+        assert_eq!(s.cost_rates.speech_per1k_chars, 0.0);
+        assert_eq!(s.cost_rates.currency, "AUD");
+        assert_eq!(s.wait_minutes, 15);
+        for (bad, msg) in [
+            (
+                json!({"callPerMinute": -0.01, "speechPer1kChars": 0.1, "currency": "USD"}),
+                "callPerMinute must be",
+            ),
+            (
+                json!({"callPerMinute": "1", "speechPer1kChars": 0.1, "currency": "USD"}),
+                "callPerMinute must be",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 1e9, "currency": "USD"}),
+                "speechPer1kChars must be",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "currency": "USD"}),
+                "speechPer1kChars must be",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "usd"}),
+                "three-letter",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "DOLLAR"}),
+                "three-letter",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1}),
+                "three-letter",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "USD", "tax": 1}),
+                "must be {",
+            ),
+            (json!(0.014), "must be {"),
+        ] {
+            let e = SettingsPatch::from_json(&json!({ "costRates": bad })).unwrap_err();
+            assert!(e["costRates"].contains(msg), "{bad}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn recording_is_off_by_default_and_its_retention_checked() {
+        let d = Settings::default();
+        assert!(!d.record_calls);
+        assert_eq!(d.recording_retention_days, 30);
+        let p =
+            SettingsPatch::from_json(&json!({"recordCalls": true, "recordingRetentionDays": 365}))
+                .unwrap();
+        let s = p.apply(&d);
+        assert!(s.record_calls);
+        assert_eq!(s.recording_retention_days, 365);
+        let e =
+            SettingsPatch::from_json(&json!({"recordCalls": "yes", "recordingRetentionDays": 0}))
+                .unwrap_err();
+        assert_eq!(e["recordCalls"], "must be true or false");
+        assert_eq!(
+            e["recordingRetentionDays"],
+            "must be a whole number from 1 to 365"
+        );
+        assert!(SettingsPatch::from_json(&json!({"recordingRetentionDays": 366})).is_err());
+        assert!(SettingsPatch::from_json(&json!({"recordingRetentionDays": 1})).is_ok());
     }
 
     #[test]

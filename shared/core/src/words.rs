@@ -89,6 +89,11 @@ pub fn timeout(already: Option<Outcome>) -> &'static str {
     }
 }
 
+// ---------------------------------------------------------------- call recording
+
+/// Said first on a recorded call, before anything else (the provider's `recordCalls`).
+pub const RECORDING_NOTICE: &str = "This call is recorded.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +179,12 @@ mod tests {
             !unfilled.contains("filled,") && unfilled.contains("calls for this shift have ended")
         );
         assert!(!closed_offer("Bob", ShiftStatus::Open).contains("filled"));
+    }
+
+    #[test]
+    fn the_recording_notice_is_short_and_names_nobody() {
+        assert!(RECORDING_NOTICE.len() < 40);
+        assert!(RECORDING_NOTICE.contains("recorded"));
+        assert!(!RECORDING_NOTICE.contains('{'));
     }
 }

@@ -4,6 +4,7 @@
 //! `callbacks`, signed requests to our server in `webhook`.
 
 mod callbacks;
+mod recording;
 mod webhook;
 
 use std::sync::Arc;
@@ -189,6 +190,8 @@ impl Call {
             }
         }
         self.status_callback("completed", status).await;
+        // Call recording: once the call is over, the recording and its callback.
+        self.recording_done(duration).await;
         {
             let mut st = self.sim.twilio.calls();
             if let Some(c) = st.call_mut(&self.sid) {

@@ -7,6 +7,7 @@
 mod calls;
 mod elevenlabs;
 mod messages;
+mod recordings;
 mod twilio;
 
 use axum::extract::{Path, State};
@@ -28,6 +29,10 @@ pub fn router(sim: Sim) -> Router {
         .route(
             "/2010-04-01/Accounts/{account}/Calls/{sid}",
             get(calls::fetch_call).post(calls::update_call),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Recordings/{file}",
+            get(recordings::fetch).delete(recordings::delete),
         )
         .route(
             "/2010-04-01/Accounts/{account}/Messages.json",

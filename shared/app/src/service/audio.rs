@@ -25,18 +25,32 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         &[("TtsCharacters", characters), ("TtsCacheHits", 0.0)],
     );
     match app.tts().synthesize(&a.text).await {
-        Ok(ulaw) => match app.audio().put_wav(&key, wav::wrap_ulaw(&ulaw)).await {
-            Ok(()) => {
-                info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, characters = a.text.chars().count(), "audio_generated");
-                true
+        Ok(ulaw) => {
+            // Results: what this call's speech cost (a cache hit above costs nothing).
+            if let Err(e) = app
+                .store
+                .add_speech_chars(&a.occurrence_id, a.attempt, characters as u32)
+                .await
+            {
+                warn!(error = %e, "speech_characters_not_recorded");
             }
-            Err(e) => {
-                warn!(error = %e, "audio_store_failed_fallback_say");
-                false
-            }
-        },
+            store_audio(app, a, &key, ulaw).await
+        }
         Err(e) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "tts_failed_fallback_say");
+            false
+        }
+    }
+}
+
+async fn store_audio(app: &App, a: &Attempt, key: &str, ulaw: Vec<u8>) -> bool {
+    match app.audio().put_wav(key, wav::wrap_ulaw(&ulaw)).await {
+        Ok(()) => {
+            info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, characters = a.text.chars().count(), "audio_generated");
+            true
+        }
+        Err(e) => {
+            warn!(error = %e, "audio_store_failed_fallback_say");
             false
         }
     }

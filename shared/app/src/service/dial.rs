@@ -121,7 +121,9 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         status_url: urls::status(&app.config, occ, k),
         amd_url: urls::amd(&app.config, occ, k),
         fallback_url: urls::fallback(&app.config, occ, k, has_audio),
+        recording_url: None,
     };
+    let req = super::recording::when_recorded(app, &shift, k, req).await;
     match app.twilio().create_call(&req).await {
         Ok(sid) => {
             if app.faults.trip(crate::faults::CRASH_AFTER_CALL_PLACED, occ) {

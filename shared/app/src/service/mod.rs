@@ -11,6 +11,7 @@
 //! | `call_end` | final statuses, machine detection, checks, advancing |
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
+//! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
 
 mod accept;
 mod audio;
@@ -18,6 +19,7 @@ mod call_end;
 mod dial;
 mod effects;
 mod hold;
+pub mod recording;
 mod slots;
 mod start;
 

@@ -215,4 +215,18 @@ impl Store {
             .await
             .conditional()
     }
+
+    /// Results: count `chars` characters sent to the speech service for this call (added, so
+    /// a message generated twice, after a failed store, is paid for twice).
+    pub async fn add_speech_chars(&self, occ: &str, k: u32, chars: u32) -> Result<()> {
+        self.update(attempt_key(occ, k))
+            .update_expression("ADD #c :c")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#c", attr::SPEECH_CHARS)
+            .expression_attribute_values(":c", n(chars))
+            .send()
+            .await
+            .conditional()?;
+        Ok(())
+    }
 }

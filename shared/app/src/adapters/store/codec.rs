@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use callout_core::campaign::Outcome;
 use callout_core::model::ShiftStatus;
-use callout_core::settings::{CallMode, Settings};
+use callout_core::settings::{CallMode, CostRates, Settings};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -93,7 +93,36 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
         )
         .opt(attr::NIGHT_WAIT_MINUTES, settings.night_wait_minutes.map(n))
         .opt(attr::TIME_ZONE, settings.time_zone.as_deref().map(s))
+        // Results: the provider's prices.
+        .put(attr::COST_RATES, cost_rates_item(&settings.cost_rates))
+        // Call recording.
+        .put(
+            attr::RECORD_CALLS,
+            AttributeValue::Bool(settings.record_calls),
+        )
+        .put(
+            attr::RECORDING_RETENTION_DAYS,
+            n(settings.recording_retention_days),
+        )
         .0
+}
+
+// Results: the provider's prices as a map; anything unreadable reads as the defaults.
+fn cost_rates_item(r: &CostRates) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("callPerMinute".to_string(), n(r.call_per_minute)),
+        ("speechPer1kChars".to_string(), n(r.speech_per1k_chars)),
+        ("currency".to_string(), s(&r.currency)),
+    ]))
+}
+
+fn cost_rates_from(item: &Item) -> Option<CostRates> {
+    let m = item.get(attr::COST_RATES)?.as_m().ok()?;
+    Some(CostRates {
+        call_per_minute: get_n(m, "callPerMinute")?,
+        speech_per1k_chars: get_n(m, "speechPer1kChars")?,
+        currency: get_s(m, "currency")?,
+    })
 }
 
 /// The settings in `item`, each missing field at its default.
@@ -117,6 +146,12 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
             .unwrap_or(d.urgent_overrides_quiet_hours),
         night_wait_minutes: get_n(item, attr::NIGHT_WAIT_MINUTES),
         time_zone: get_s(item, attr::TIME_ZONE),
+        // Results: the provider's prices.
+        cost_rates: cost_rates_from(item).unwrap_or(d.cost_rates),
+        // Call recording.
+        record_calls: get_bool(item, attr::RECORD_CALLS).unwrap_or(d.record_calls),
+        recording_retention_days: get_n(item, attr::RECORDING_RETENTION_DAYS)
+            .unwrap_or(d.recording_retention_days),
     }
 }
 
@@ -240,6 +275,11 @@ impl From<&Attempt> for Item {
             .opt(attr::ADVANCED_AT, a.advanced.then(|| time(Utc::now())))
             .opt(attr::PACE_SLOT, pace_slot)
             .opt(attr::PACE_HOLDER, pace_holder)
+            .opt(
+                attr::SPEECH_CHARS,
+                (a.speech_chars > 0).then(|| n(a.speech_chars)),
+            )
+            .opt(attr::RECORDING_SID, a.recording_sid.as_deref().map(s))
             .0
     }
 }
@@ -272,6 +312,8 @@ impl TryFrom<&Item> for Attempt {
             advanced: item.contains_key(attr::ADVANCED_AT),
             pace_slot: get_n(item, attr::PACE_SLOT),
             pace_holder: get_s(item, attr::PACE_HOLDER),
+            speech_chars: get_n(item, attr::SPEECH_CHARS).unwrap_or(0),
+            recording_sid: get_s(item, attr::RECORDING_SID),
         })
     }
 }
@@ -358,6 +400,8 @@ mod tests {
             advanced: false,
             pace_slot: None,
             pace_holder: None,
+            speech_chars: 0,
+            recording_sid: None,
         }
     }
 
@@ -374,6 +418,8 @@ mod tests {
             advanced: true,
             pace_slot: Some(2),
             pace_holder: Some("occ_1#3#0000abcd".into()),
+            speech_chars: 141,
+            recording_sid: Some("RE0123456789abcdef0123456789abcdef".into()),
             ..bare_attempt()
         }
     }
@@ -460,6 +506,13 @@ mod tests {
             urgent_overrides_quiet_hours: false,
             night_wait_minutes: Some(30),
             time_zone: Some("Australia/Perth".into()),
+            cost_rates: CostRates {
+                call_per_minute: 0.0225,
+                speech_per1k_chars: 0.0,
+                currency: "AUD".into(),
+            },
+            record_calls: true,
+            recording_retention_days: 7,
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

@@ -55,6 +55,11 @@ pub(crate) mod attr {
     pub const NIGHT_WAIT_MINUTES: &str = "nightWaitMinutes";
     pub const TIME_ZONE: &str = "timeZone";
     pub const QUIET: &str = "quiet";
+    // Results: the provider's prices (a map of callPerMinute, speechPer1kChars, currency).
+    pub const COST_RATES: &str = "costRates";
+    // Call recording.
+    pub const RECORD_CALLS: &str = "recordCalls";
+    pub const RECORDING_RETENTION_DAYS: &str = "recordingRetentionDays";
     pub const CREATED_AT: &str = "createdAt";
     pub const SCHEDULED_AT: &str = "scheduledAt";
     pub const ASSIGNED_TO: &str = "assignedTo";
@@ -85,6 +90,12 @@ pub(crate) mod attr {
     pub const ADVANCED_AT: &str = "advancedAt";
     pub const PACE_SLOT: &str = "paceSlot";
     pub const PACE_HOLDER: &str = "paceHolder";
+    /// Results: characters sent to the speech service for this call (absent: none).
+    pub const SPEECH_CHARS: &str = "speechChars";
+    /// Call recording: Twilio's recording of this call (removed once deleted at Twilio).
+    pub const RECORDING_SID: &str = "recordingSid";
+    pub const RECORDING_DUE_AT: &str = "recordingDueAt";
+    pub const RECORDING_DELETED_AT: &str = "recordingDeletedAt";
 
     // Pacing.
     pub const HOLDER: &str = "holder";

@@ -129,9 +129,15 @@ fn the_line_is_oldest_first_and_joining_twice_is_harmless() {
         // Back in line before an old entry's removal: the new entry stays.
         let again = line.add_waiter(&b).await.unwrap();
         line.remove_waiter(&oldest[0]).await.unwrap();
-        assert_eq!(line.oldest_waiters(1).await.unwrap(), std::slice::from_ref(&again));
+        assert_eq!(
+            line.oldest_waiters(1).await.unwrap(),
+            std::slice::from_ref(&again)
+        );
         line.remove_waiter(&again).await.unwrap();
-        assert_eq!(tasks(line.oldest_waiters(5).await.unwrap()), std::slice::from_ref(&a));
+        assert_eq!(
+            tasks(line.oldest_waiters(5).await.unwrap()),
+            std::slice::from_ref(&a)
+        );
     });
 }
 

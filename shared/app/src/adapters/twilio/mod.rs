@@ -2,6 +2,7 @@
 //! SMS. Every request goes through one loop (`request`) and every answer through one
 //! classifier (`classify_response`), so a refusal means the same thing whatever was asked.
 
+pub mod recordings;
 pub mod urls;
 pub mod webhook;
 
@@ -105,6 +106,8 @@ pub struct CallRequest {
     pub amd_url: String,
     /// What Twilio asks when `twiml_url` fails (a 5xx, a timeout): a short sorry, then again.
     pub fallback_url: String,
+    /// Call recording: Twilio records the call and posts the recording's status here.
+    pub recording_url: Option<String>,
 }
 
 impl Twilio {
@@ -209,7 +212,7 @@ impl Twilio {
     /// Place an outbound call; returns its CallSid.
     pub async fn create_call(&self, req: &CallRequest) -> Result<String, TwilioError> {
         let ring = callout_core::campaign::RING_TIMEOUT_SECS.to_string();
-        let form = [
+        let mut form = vec![
             ("To", req.to.as_str()),
             ("From", self.from.as_str()),
             ("Url", req.twiml_url.as_str()),
@@ -228,6 +231,10 @@ impl Twilio {
             ("AsyncAmdStatusCallback", req.amd_url.as_str()),
             ("AsyncAmdStatusCallbackMethod", "POST"),
         ];
+        // Call recording (service::recording decides).
+        if let Some(url) = &req.recording_url {
+            form.extend(recordings::create_call_params(url));
+        }
         Ok(self.post("Calls.json", &form).await?.sid)
     }
 

@@ -61,6 +61,14 @@ pub fn fallback(c: &Config, occ: &str, k: u32, has_audio: bool) -> String {
         },
     )
 }
+/// Call recording: where Twilio posts a recording's status.
+pub fn recording(c: &Config, occ: &str, k: u32) -> String {
+    with_ids(c, "/api/outbound/recording", occ, k, "")
+}
+/// Call recording: the answered call's URL says the call is recorded (the notice first).
+pub fn recorded(url: &str) -> String {
+    format!("{url}&rec=1")
+}
 pub fn status(c: &Config, occ: &str, k: u32) -> String {
     with_ids(c, "/api/outbound/status", occ, k, "")
 }

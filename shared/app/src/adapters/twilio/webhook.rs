@@ -20,6 +20,15 @@ pub struct StatusReport {
     pub duration: Option<u32>,
 }
 
+/// Call recording: a recording status callback (`RecordingStatus`: `in-progress`,
+/// `completed`, `absent`, `failed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingReport {
+    pub recording_sid: String,
+    pub call_sid: String,
+    pub status: String,
+}
+
 /// A webhook request whose Twilio signature checked out.
 pub struct Webhook {
     pub params: Vec<(String, String)>,
@@ -87,6 +96,24 @@ impl Webhook {
 
     pub fn is_machine_detection(&self) -> bool {
         self.query("amd") == Some("1")
+    }
+
+    /// Call recording: the call is recorded (say the notice first).
+    pub fn is_recorded(&self) -> bool {
+        self.query("rec") == Some("1")
+    }
+
+    /// Call recording: a recording status callback's report; `None` without a valid
+    /// `RecordingSid` or a `RecordingStatus`.
+    pub fn recording_report(&self) -> Option<RecordingReport> {
+        let sid = self
+            .param("RecordingSid")
+            .filter(|s| callout_core::recording::is_recording_sid(s))?;
+        Some(RecordingReport {
+            recording_sid: sid.to_string(),
+            call_sid: self.call_sid().to_string(),
+            status: self.param("RecordingStatus")?.to_string(),
+        })
     }
 
     pub fn is_fallback(&self) -> bool {

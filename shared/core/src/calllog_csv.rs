@@ -1,0 +1,185 @@
+//! The call log as CSV (`GET /api/provider/calls.csv?days=N`, SPEC §4.10): one row per call,
+//! oldest first, with no phone numbers and only privacy-safe names (the staff member's first
+//! name, the patient as "Margaret T."). Written with the `csv` crate (quoting, embedded commas,
+//! quotes and line breaks); a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`,
+//! tab or carriage return first) gets a leading `'`.
+
+use crate::campaign::Outcome;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// The window when the caller names none.
+pub const DEFAULT_DAYS: u32 = 30;
+
+/// Check `days` from a query string: a whole number from 1 to `max` (the call log's
+/// retention), [`DEFAULT_DAYS`] (or `max` if smaller) when absent.
+pub fn parse_days(raw: Option<&str>, max: u32) -> Result<u32, String> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_DAYS.min(max));
+    };
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=max).contains(d))
+        .ok_or_else(|| format!("must be a whole number from 1 to {max}"))
+}
+
+/// One call's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub occurrence_id: String,
+    /// Privacy-safe ("Margaret T.").
+    pub patient: String,
+    pub suburb: String,
+    pub shift_starts_at: String,
+    pub attempt: u32,
+    pub round: u32,
+    pub employee_id: String,
+    pub first_name: String,
+    pub placed_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub twilio_status: Option<String>,
+    pub answered_by: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub digit: Option<String>,
+    pub duration_secs: Option<u32>,
+    pub speech_chars: u32,
+    /// The call's cost at the provider's rates.
+    pub cost: f64,
+}
+
+pub const HEADER: [&str; 18] = [
+    "occurrenceId",
+    "patient",
+    "suburb",
+    "shiftStartsAt",
+    "attempt",
+    "round",
+    "employeeId",
+    "firstName",
+    "placedAt",
+    "endedAt",
+    "twilioStatus",
+    "answeredBy",
+    "outcome",
+    "digit",
+    "durationSecs",
+    "speechChars",
+    "cost",
+    "currency",
+];
+
+/// A cell a spreadsheet would not run as a formula.
+fn cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The CSV document: the header and one row per call.
+pub fn write(rows: &[Row], currency: &str) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(HEADER);
+    for r in rows {
+        let record = [
+            cell(&r.occurrence_id),
+            cell(&r.patient),
+            cell(&r.suburb),
+            r.shift_starts_at.clone(),
+            r.attempt.to_string(),
+            r.round.to_string(),
+            cell(&r.employee_id),
+            cell(&r.first_name),
+            time(r.placed_at),
+            r.ended_at.map(time).unwrap_or_default(),
+            r.twilio_status.as_deref().map(cell).unwrap_or_default(),
+            r.answered_by.as_deref().map(cell).unwrap_or_default(),
+            r.outcome
+                .map(|o| o.as_str().to_string())
+                .unwrap_or_default(),
+            r.digit.as_deref().map(cell).unwrap_or_default(),
+            r.duration_secs.map(|d| d.to_string()).unwrap_or_default(),
+            r.speech_chars.to_string(),
+            format!("{:.4}", r.cost),
+            cell(currency),
+        ];
+        let _ = w.write_record(&record);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> Row {
+        Row {
+            occurrence_id: "occ_1".into(),
+            patient: "Margaret T.".into(),
+            suburb: "Parramatta, NSW".into(),
+            shift_starts_at: "2026-01-23T09:00:00+11:00".into(),
+            attempt: 0,
+            round: 1,
+            employee_id: "emp_alice".into(),
+            first_name: "Alice".into(),
+            placed_at: "2026-01-22T21:00:00Z".parse().unwrap(),
+            ended_at: Some("2026-01-22T21:00:41Z".parse().unwrap()),
+            twilio_status: Some("completed".into()),
+            answered_by: Some("human".into()),
+            outcome: Some(Outcome::Accepted),
+            digit: Some("1".into()),
+            duration_secs: Some(41),
+            speech_chars: 141,
+            cost: 0.0281,
+        }
+    }
+
+    #[test]
+    fn a_row_is_quoted_where_needed() {
+        let text = write(&[row()], "USD");
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[0], HEADER.join(","));
+        assert_eq!(
+            lines[1],
+            "occ_1,Margaret T.,\"Parramatta, NSW\",2026-01-23T09:00:00+11:00,0,1,emp_alice,Alice,\
+             2026-01-22T21:00:00Z,2026-01-22T21:00:41Z,completed,human,Accepted,1,41,141,0.0281,USD"
+        );
+        assert_eq!(lines[2], "");
+    }
+
+    #[test]
+    fn quotes_line_breaks_and_formulas_are_harmless() {
+        let mut r = row();
+        r.first_name = "=HYPERLINK(\"x\")".into();
+        r.suburb = "North\nSydney".into();
+        r.ended_at = None;
+        r.outcome = None;
+        let text = write(&[r], "USD");
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+        assert!(text.contains("\"North\nSydney\""), "{text}");
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let rec = rd.records().next().unwrap().unwrap();
+        assert_eq!(&rec[7], "'=HYPERLINK(\"x\")");
+        assert_eq!(&rec[9], "");
+        assert_eq!(&rec[12], "");
+    }
+
+    #[test]
+    fn days_are_checked_against_the_retention() {
+        assert_eq!(parse_days(None, 90), Ok(30));
+        assert_eq!(parse_days(None, 7), Ok(7));
+        assert_eq!(parse_days(Some("90"), 90), Ok(90));
+        assert!(parse_days(Some("91"), 90).unwrap_err().contains("1 to 90"));
+        for bad in ["0", "-1", "1.5", "week", ""] {
+            assert!(parse_days(Some(bad), 90).is_err(), "{bad}");
+        }
+    }
+}
