@@ -17,12 +17,15 @@
 //! - `twiml`: the TwiML parser and interpreter;
 //! - `call`: one call's life, running `twiml` against our server (it sees `state`, never the
 //!   HTTP server);
+//! - `inbound`: phones ringing the product's number and texting it (signed incoming-call and
+//!   incoming-message webhooks; STOP kept as Twilio keeps it);
 //! - `server`: the HTTP side (Twilio REST, ElevenLabs, `/sim` control), which starts calls;
 //! - this file: [`Sim`], the handle tests and the local runtime use, which starts `server`.
 
 mod call;
 mod config;
 mod elevenlabs;
+mod inbound;
 mod record;
 mod server;
 mod state;

@@ -44,6 +44,11 @@ pub(crate) struct Calls {
     pub index: HashMap<String, usize>,
     pub phones: HashMap<String, Behaviour>,
     pub messages: Vec<MessageRecord>,
+    /// The product's number and the webhooks Twilio calls for it (`Sim::set_number`).
+    pub number: Option<crate::inbound::IncomingNumber>,
+    /// Numbers that texted an opt-out keyword to the product's number: Twilio refuses every
+    /// text to them with 21610 until they text an opt-in keyword.
+    pub stopped: std::collections::HashSet<String>,
 }
 
 impl Calls {

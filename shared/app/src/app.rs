@@ -33,6 +33,8 @@ pub mod clients {
     /// the queue.
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
     pub const PROVIDER_SETTINGS: u8 = 0;
+    /// The call-back line and text replies: an acceptance hands what follows to the queue.
+    pub const INBOUND: u8 = QUEUE;
 }
 
 /// How long one Twilio operation may take in a function with client set `set`: the dialer

@@ -459,6 +459,8 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
             _ => return http::error(404, "no such shift"),
         };
         let attempts = app.store.list_attempts(&occ).await?;
+        // Inbound channels: each text sent or refused about the shift.
+        let texts = app.store.list_texts(&occ).await?;
         return http::json(
             200,
             json!({
@@ -476,6 +478,7 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                     "at": shift.assigned_at.map(|t| t.to_rfc3339()),
                 })),
                 "calls": attempts,
+                "texts": texts,
             }),
         );
     }

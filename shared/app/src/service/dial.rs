@@ -91,6 +91,10 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
             return Ok(());
         }
     };
+    // Whoever passed on this shift (by text or on the call-back line) is not called about it.
+    if skip_passed(app, &shift, k, slot).await? {
+        return Ok(());
+    }
     // A call slot first: over the account's limit the task waits in line and is not lost.
     let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
@@ -108,6 +112,8 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
         give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
         return duplicate(theirs.as_ref());
     }
+    // The call-back line will know who rings back.
+    note_call_offer(app, &shift, staff).await;
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),

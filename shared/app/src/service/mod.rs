@@ -10,12 +10,14 @@
 //! | `call_end` | final statuses, machine detection, checks, advancing |
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
+//! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
 
 mod accept;
 mod audio;
 mod call_end;
 mod dial;
 mod effects;
+mod inbound;
 mod slots;
 mod start;
 
@@ -24,6 +26,7 @@ use audio::*;
 pub use call_end::*;
 pub use dial::*;
 use effects::*;
+pub use inbound::*;
 pub(crate) use slots::*;
 pub use start::*;
 

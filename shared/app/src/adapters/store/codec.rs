@@ -72,6 +72,23 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
         .put(attr::WAIT_MINUTES, n(settings.wait_minutes))
         .put(attr::MAX_ROUNDS, n(settings.max_rounds))
         .put(attr::MESSAGE_TEMPLATE, s(&settings.message_template))
+        // Inbound channels: the call-back line and text replies.
+        .put(
+            attr::SMS_FOLLOW_UP,
+            AttributeValue::Bool(settings.sms_follow_up),
+        )
+        .put(
+            attr::NOTIFY_WHEN_FILLED,
+            AttributeValue::Bool(settings.notify_when_filled),
+        )
+        .opt(
+            attr::OFFICE_NUMBER,
+            settings.office_number.as_deref().map(s),
+        )
+        .put(
+            attr::CALLBACK_WINDOW_HOURS,
+            n(settings.callback_window_hours),
+        )
         .0
 }
 
@@ -83,6 +100,13 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         wait_minutes: get_n(item, attr::WAIT_MINUTES).unwrap_or(d.wait_minutes),
         max_rounds: get_n(item, attr::MAX_ROUNDS).unwrap_or(d.max_rounds),
         message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or(d.message_template),
+        // Inbound channels: the call-back line and text replies.
+        sms_follow_up: get_bool(item, attr::SMS_FOLLOW_UP).unwrap_or(d.sms_follow_up),
+        notify_when_filled: get_bool(item, attr::NOTIFY_WHEN_FILLED)
+            .unwrap_or(d.notify_when_filled),
+        office_number: get_s(item, attr::OFFICE_NUMBER).or(d.office_number),
+        callback_window_hours: get_n(item, attr::CALLBACK_WINDOW_HOURS)
+            .unwrap_or(d.callback_window_hours),
     }
 }
 
