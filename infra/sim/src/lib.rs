@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
+pub use inbound::STOP_REPLY;
 pub use record::{CallEvent, CallRecord, HangupBy, MessageRecord, Via};
 
 use elevenlabs::ElevenLabs;

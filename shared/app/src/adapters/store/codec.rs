@@ -425,9 +425,22 @@ mod tests {
             wait_minutes: 7,
             max_rounds: 2,
             message_template: "Hello {firstName}".into(),
+            // Inbound channels: the call-back line and text replies.
+            sms_follow_up: true,
+            notify_when_filled: true,
+            office_number: Some("+61290000000".into()),
+            callback_window_hours: 24,
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);
+        let no_office = Settings {
+            office_number: None,
+            ..settings.clone()
+        };
+        assert_eq!(
+            settings_from(&settings_item("prov_1", &no_office)),
+            no_office
+        );
         assert_eq!(get_s(&item, attr::PROVIDER_ID).as_deref(), Some("prov_1"));
         assert_eq!(settings_from(&Item::new()), Settings::default());
     }
