@@ -200,6 +200,11 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
 async fn the_portal_page_in_a_browser() {
     let w = World::new().await;
     w.enable(1, 2).await;
+    // Alice's missed call is followed by a text, which the call log lists.
+    let (status, body) = w
+        .patch_settings(PROVIDER, json!({"smsFollowUp": true}))
+        .await;
+    assert_eq!(status, 200, "{body}");
     w.phone(&ALICE, Behaviour::NoAnswer);
     w.phone(&BOB, Behaviour::Decline);
     w.phone(&CAROL, Behaviour::Accept);

@@ -108,6 +108,11 @@ pub fn page_config() -> Value {
         "maxTemplateChars": MAX_TEMPLATE_CHARS,
         "waitMinutes": { "min": WAIT_MINUTES.start(), "max": WAIT_MINUTES.end() },
         "maxRounds": { "min": MAX_ROUNDS.start(), "max": MAX_ROUNDS.end() },
+        // Inbound channels: the call-back line and text replies.
+        "callbackWindowHours": {
+            "min": callout_core::settings::CALLBACK_WINDOW_HOURS.start(),
+            "max": callout_core::settings::CALLBACK_WINDOW_HOURS.end(),
+        },
         "maxDays": stats::MAX_DAYS,
         "example": example_values_json(),
     })
