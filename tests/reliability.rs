@@ -1377,6 +1377,9 @@ async fn every_record_carries_its_ttl() {
             .unwrap();
         let expected = if pk.starts_with("SHIFT#") {
             30 * day
+        } else if pk.starts_with("PHONE#") {
+            // The offer index: the longest call-back window and an hour.
+            callout_app::adapters::store::inbound::OFFER_INDEX_HOURS * 3600
         } else {
             day
         };

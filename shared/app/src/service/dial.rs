@@ -93,6 +93,12 @@ pub async fn dial(app: &App, task: &DialTask) -> Result<()> {
     };
     // Whoever passed on this shift (by text or on the call-back line) is not called about it.
     if skip_passed(app, &shift, k, slot).await? {
+        // Woken for a slot it will not use: the next in line gets it instead.
+        match task.granted_slot {
+            Some(s) => give_back(app, s, &task.granted_holder(), None).await?,
+            None if task.waiting_since.is_some() => wake_waiters(app).await?,
+            None => {}
+        }
         return Ok(());
     }
     // A call slot first: over the account's limit the task waits in line and is not lost.
