@@ -178,6 +178,23 @@ async fn yes_for_a_shift_just_filled_hears_it_was_filled() {
     // And on the call-back line.
     let call = w.sim.call_in(CAROL.phone, "1").await;
     assert_eq!(call.heard(), vec![say::CALLBACK_FILLED.to_string()]);
+    // 1 pressed on the call-back line after hearing the offer, just as Bob took it: the key
+    // route (as Twilio posts it after the offer) answers that it has just been filled.
+    let r = w
+        .signed(
+            &format!("/api/inbound/voice/key?occurrenceId={occ}&n=0"),
+            &[
+                ("CallSid", "CA00000000000000000000000000000001"),
+                ("From", CAROL.phone),
+                ("Digits", "1"),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let xml = r.text().await.unwrap();
+    assert!(xml.contains(say::CALLBACK_FILLED), "{xml}");
     let log = w.call_log(&occ).await;
     assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
     assert_eq!(log["acceptedBy"]["channel"], "phone");
@@ -428,4 +445,40 @@ async fn several_offers_carry_codes_and_the_line_offers_the_next_shift() {
         let log = w.finished(o).await;
         assert_eq!(log["acceptedBy"]["employeeId"], CAROL.employee_id);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_incoming_calls_and_texts_are_refused_and_change_nothing() {
+    let w = world().await;
+    for path in [
+        "/api/inbound/sms",
+        "/api/inbound/voice",
+        "/api/inbound/voice/key",
+    ] {
+        let r = w
+            .http
+            .post(format!("{}{path}", w.rt.base_url))
+            .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
+            .form(&[("From", CAROL.phone), ("Body", "STOP"), ("Digits", "2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert!(!w.rt.app.store.is_opted_out(CAROL.phone).await.unwrap());
+    // Signed, the same STOP is recorded.
+    let r = w
+        .signed(
+            "/api/inbound/sms",
+            &[
+                ("From", CAROL.phone),
+                ("Body", "STOP"),
+                ("MessageSid", "SM1"),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(w.rt.app.store.is_opted_out(CAROL.phone).await.unwrap());
 }
