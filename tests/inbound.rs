@@ -112,6 +112,14 @@ async fn a_missed_call_rung_back_and_accepted() {
         1,
         "Alice is not called again"
     );
+    // Each step of the call-back line with one offer open: the caller's offers (a query), the
+    // provider's window, the shift, whether they passed; 1 adds the acceptance (the shift
+    // again, the conditional write) and hands the rest to the queue.
+    let b = w.rt.budget.lock().unwrap().clone();
+    assert_eq!(b.invocations("inbound"), 2, "{b:?}");
+    assert!(b.most("inbound", "dynamodb") <= 6, "{b:?}");
+    assert!(b.most("inbound", "sqs") <= 2, "{b:?}");
+    assert_eq!(b.most("inbound", "twilio"), 0, "{b:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

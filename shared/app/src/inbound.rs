@@ -175,13 +175,16 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
         (CallbackKey::Accept, _) => {
             // The person the index names for this phone and shift, open or not: a shift filled
             // meanwhile answers "just been filled".
-            let employee = app
-                .store
-                .offers_for(phone)
-                .await?
-                .into_iter()
-                .find(|o| o.occurrence_id == occ)
-                .map(|o| o.employee_id);
+            let employee = match here {
+                Some(i) => Some(offers[i].offer.employee_id.clone()),
+                None => app
+                    .store
+                    .offers_for(phone)
+                    .await?
+                    .into_iter()
+                    .find(|o| o.occurrence_id == occ)
+                    .map(|o| o.employee_id),
+            };
             let Some(employee) = employee else {
                 return to_the_office(
                     app,
