@@ -490,3 +490,39 @@ async fn forged_incoming_calls_and_texts_are_refused_and_change_nothing() {
     assert_eq!(r.status(), 200);
     assert!(w.rt.app.store.is_opted_out(CAROL.phone).await.unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_on_the_call_back_line_passes_and_that_person_is_not_called_again() {
+    let w = world().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("pass");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    first_call_ended(&w, &ALICE).await;
+    w.wait_answered(&BOB).await;
+    let call = w.sim.call_in(ALICE.phone, "2").await;
+    assert_eq!(
+        call.heard(),
+        vec![
+            callback_offer("Alice"),
+            say::CALLBACK_PASSED.to_string(),
+            say::CALLBACK_NO_MORE.to_string()
+        ]
+    );
+    w.phone(&BOB, Behaviour::Silent);
+    hang_up(&w, &BOB).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS", "{log:#}");
+    assert_eq!(
+        w.sim.calls_to(ALICE.phone).len(),
+        1,
+        "Alice is not called in round 2"
+    );
+    assert_eq!(
+        outcomes(&log),
+        vec!["No Answer", "No Answer", "Declined", "No Answer"]
+    );
+}
