@@ -21,7 +21,7 @@ import argparse, base64, json, os, shutil, statistics, subprocess, sys, tempfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FUNCTIONS = ["start-calling", "dialer", "call-twiml", "call-response", "call-status",
-             "call-timeout", "call-audio", "job-acceptance", "provider-settings"]
+             "call-timeout", "call-audio", "job-acceptance", "provider-settings", "inbound"]
 
 def apigw(method, path, body="", headers=None):
     return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
@@ -47,6 +47,7 @@ FIRST_EVENT = {
     "call-audio": apigw("GET", "/api/outbound/audio/occ.0"),
     "job-acceptance": apigw("POST", "/api/jobs/occ/acceptance", "{}", {"content-type": "application/json"}),
     "provider-settings": apigw("GET", "/api/provider/outbound-calling"),
+    "inbound": apigw("POST", "/api/inbound/sms", "Body=HELP&From=%2B61400000001"),
 }
 
 class Runtime:

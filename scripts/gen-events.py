@@ -535,6 +535,54 @@ def main():
         ),
     )
 
+    # ---------------------------------------------------------------- inbound (Dan rings back, texts HELP)
+    write(
+        "inbound-voice.json",
+        twilio_event(
+            "POST",
+            "/api/inbound/voice",
+            "",
+            [
+                ("AccountSid", TWILIO_ACCOUNT_SID),
+                ("ApiVersion", "2010-04-01"),
+                ("CallSid", "CA0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"),
+                ("CallStatus", "ringing"),
+                ("Called", FROM),
+                ("Caller", DAN["phone"]),
+                ("Direction", "inbound"),
+                ("From", DAN["phone"]),
+                ("To", FROM),
+            ],
+            "Jv3yAbcdSwMEP2A=",
+            140,
+            "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
+        ),
+    )
+    write(
+        "inbound-sms.json",
+        twilio_event(
+            "POST",
+            "/api/inbound/sms",
+            "",
+            [
+                ("AccountSid", TWILIO_ACCOUNT_SID),
+                ("ApiVersion", "2010-04-01"),
+                ("Body", "HELP"),
+                ("From", DAN["phone"]),
+                ("MessageSid", "SM1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d"),
+                ("NumMedia", "0"),
+                ("NumSegments", "1"),
+                ("SmsMessageSid", "SM1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d"),
+                ("SmsSid", "SM1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d"),
+                ("SmsStatus", "received"),
+                ("To", FROM),
+            ],
+            "Jv3yBcdeSwMEP2B=",
+            150,
+            "f2a3b4c5-d6e7-4f8a-9b0c-1d2e3f4a5b6c",
+        ),
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -118,7 +118,7 @@ fn template_functions(t: &Value) -> Vec<(String, String)> {
 fn every_binary_is_a_function_and_every_function_a_binary() {
     let t = template();
     let bins = lambda_binaries();
-    assert_eq!(bins.len(), 9, "{bins:?}");
+    assert_eq!(bins.len(), 10, "{bins:?}");
     let functions: BTreeSet<String> = template_functions(&t).into_iter().map(|(_, b)| b).collect();
     assert_eq!(functions, bins, "template functions vs. workspace binaries");
     assert_eq!(

@@ -26,12 +26,13 @@ const SAMPLE_BASE: &str = "https://abc123.execute-api.us-east-1.amazonaws.com";
 const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
 const SID_ALICE: &str = "CA5b1f0c2d3e4f5a6b7c8d9e0f1a2b3c4d";
 const SID_BOB: &str = "CA9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b";
-const WEBHOOKS: [&str; 5] = [
+const WEBHOOKS: [&str; 6] = [
     "call-twiml",
     "call-response",
     "call-status",
     "call-timeout",
     "call-audio",
+    "inbound",
 ];
 
 fn events_dir() -> PathBuf {
@@ -315,6 +316,26 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert_eq!(ct, "audio/wav");
     assert!(body.starts_with(b"RIFF") && body.len() > 1600, "a WAV file");
 
+    // The call-back line: Dan was offered nothing, so he hears a short message; a text of
+    // HELP gets the help text as TwiML <Message>.
+    let (status, ct, body) = parts(
+        callout_app::inbound::inbound(&f.inbound, http_request("inbound-voice.json"))
+            .await
+            .unwrap(),
+    );
+    let xml = text(&body);
+    assert_eq!(status, 200, "{xml}");
+    assert!(ct.starts_with("text/xml"), "{ct}");
+    assert!(xml.contains("no open shift offer"), "{xml}");
+    let (status, _, body) = parts(
+        callout_app::inbound::inbound(&f.inbound, http_request("inbound-sms.json"))
+            .await
+            .unwrap(),
+    );
+    let xml = text(&body);
+    assert_eq!(status, 200, "{xml}");
+    assert!(xml.contains("<Message>Urgent shift offers"), "{xml}");
+
     let (status, _, body) = parts(
         handlers::call_response(&f.call_response, http_request("call-response-accept.json"))
             .await
@@ -521,7 +542,9 @@ fn webhook_samples_are_signed_for_the_documented_token_and_url() {
             use base64::Engine;
             let b64 = base64::engine::general_purpose::STANDARD;
             let body = b64.decode(event["body"].as_str().unwrap()).unwrap();
-            let tampered = text(&body).replace("CallSid=", "CallSid=x");
+            let tampered = text(&body)
+                .replace("CallSid=", "CallSid=x")
+                .replace("Body=", "Body=x");
             event["body"] = Value::String(b64.encode(tampered));
         } else {
             event["rawQueryString"] = Value::String("tampered=1".into());

@@ -205,6 +205,11 @@ async fn the_portal_page_in_a_browser() {
         .patch_settings(PROVIDER, json!({"recordCalls": true}))
         .await;
     assert_eq!(status, 200);
+    // Alice's missed call is followed by a text, which the call log lists.
+    let (status, body) = w
+        .patch_settings(PROVIDER, json!({"smsFollowUp": true}))
+        .await;
+    assert_eq!(status, 200, "{body}");
     w.phone(&ALICE, Behaviour::NoAnswer);
     w.phone(&BOB, Behaviour::Decline);
     w.phone(&CAROL, Behaviour::Accept);

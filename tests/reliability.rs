@@ -391,7 +391,9 @@ async fn calls_in_progress_never_exceed_the_account_limit() {
     let mut most = 0;
     let start = std::time::Instant::now();
     while w.sim.calls().len() < 12 || w.sim.live_calls() > 0 {
-        most = most.max(w.sim.live_calls());
+        // As Twilio counts them: a call's slot may go to the next call as soon as its final
+        // status is sent, before the simulator hears our answer to that callback.
+        most = most.max(w.sim.calls_in_progress());
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "tasks over the limit were lost: {} calls",
@@ -1377,6 +1379,9 @@ async fn every_record_carries_its_ttl() {
             .unwrap();
         let expected = if pk.starts_with("SHIFT#") {
             30 * day
+        } else if pk.starts_with("PHONE#") {
+            // The offer index: the longest call-back window and an hour.
+            callout_app::adapters::store::inbound::OFFER_INDEX_HOURS * 3600
         } else {
             day
         };

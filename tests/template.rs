@@ -111,7 +111,7 @@ async fn a_route_without_a_handler_or_a_handler_without_a_route_stops_the_runtim
 #[tokio::test]
 async fn each_function_reads_only_what_its_template_environment_gives() {
     let w = World::new().await;
-    assert_eq!(w.rt.functions.env.len(), 9);
+    assert_eq!(w.rt.functions.env.len(), 10);
     for (binary, env) in &w.rt.functions.env {
         let stray: Vec<&String> = env
             .read

@@ -199,6 +199,50 @@ try {
     await waitPreview({ part: "Hi Alice, can you cover" });
   });
 
+  // Inbound channels: the call-back line and text replies.
+  await check("the missed-call settings are checked, saved and read back (screenshot)", async () => {
+    const before = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(await page.isChecked("#smsFollowUp"), before.smsFollowUp, "text follow-up shown");
+    eq(await page.isChecked("#notifyWhenFilled"), before.notifyWhenFilled, "filled notice shown");
+    eq(await page.inputValue("#officeNumber"), before.officeNumber || "", "office number shown");
+    eq(await page.inputValue("#callbackWindowHours"), String(before.callbackWindowHours), "window shown");
+    eq(await page.getAttribute("#callbackWindowHours", "max"), "48", "the page enforces the server's range");
+    for (const id of ["smsFollowUp", "notifyWhenFilled", "officeNumber", "callbackWindowHours"]) {
+      eq(await page.locator(`label[for="${id}"]`).count(), 1, `label for #${id}`);
+    }
+    await page.fill("#callbackWindowHours", "49");
+    await page.fill("#officeNumber", "02 9000 0000");
+    await page.click("#save");
+    await page.waitForSelector("#callbackWindowHours-error:not(:empty)");
+    const h = await page.textContent("#callbackWindowHours-error");
+    const o = await page.textContent("#officeNumber-error");
+    assert(h.includes("from 1 to 48"), `window error: ${h}`);
+    assert(o.includes("international format"), `office error: ${o}`);
+    eq(await page.getAttribute("#officeNumber", "aria-invalid"), "true", "office marked invalid");
+    eq(JSON.stringify((await api("GET", "/api/provider/outbound-calling")).data), JSON.stringify(before), "nothing saved");
+    // The API checks again, whatever the page lets through.
+    const refused = await api("PATCH", "/api/provider/outbound-calling", { callbackWindowHours: 0, officeNumber: "call me" });
+    eq(refused.status, 400, "the API refuses");
+    assert(refused.data.errors.callbackWindowHours && refused.data.errors.officeNumber, JSON.stringify(refused.data));
+    await page.setChecked("#smsFollowUp", true);
+    await page.setChecked("#notifyWhenFilled", true);
+    await page.fill("#officeNumber", "+61 2 9000 0000");
+    await page.fill("#callbackWindowHours", "24");
+    eq((await saveState.textContent()).trim(), "Unsaved changes", "flagged");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(s.smsFollowUp, true, "smsFollowUp");
+    eq(s.notifyWhenFilled, true, "notifyWhenFilled");
+    eq(s.officeNumber, "+61290000000", "officeNumber, spaces removed");
+    eq(s.callbackWindowHours, 24, "callbackWindowHours");
+    eq(await page.inputValue("#officeNumber"), "+61290000000", "shown as saved");
+    for (const f of ["callbackWindowHours", "officeNumber"]) {
+      eq(await page.textContent(`#${f}-error`), "", `no error left on ${f}`);
+    }
+    await page.locator("#inbound").screenshot({ path: path.join(shots, "portal-inbound-settings.png") });
+  });
+
   await check("leaving with unsaved changes asks first", async () => {
     await page.fill("#waitMinutes", "8");
     eq((await saveState.textContent()).trim(), "Unsaved changes", "flagged");
@@ -284,7 +328,12 @@ try {
     });
     assert(rows.some((r) => r[2] === "Accepted"), "an accepted row");
     const summary = await page.textContent("#log-summary");
-    assert(summary.includes("Filled") && summary.includes(`Accepted by ${log.acceptedBy.firstName}`), `summary: ${summary}`);
+    assert(summary.includes("Filled") && summary.includes(`Accepted by ${log.acceptedBy.firstName} (by phone)`), `summary: ${summary}`);
+    // Inbound channels: each text sent about the shift is listed under the calls.
+    const texts = await page.$$eval("#log-texts li", (lis) => lis.map((li) => li.textContent));
+    eq(texts.length, log.texts.length, "one line per text");
+    assert(log.texts.length >= 1, "the missed call was followed by a text");
+    assert(texts[0].startsWith(`${log.texts[0].firstName}: Offer texted after a missed call · sent`), `text line: ${texts[0]}`);
     await page.locator('section[aria-labelledby="log-h"]').screenshot({ path: path.join(shots, "portal-call-log.png") });
   });
 

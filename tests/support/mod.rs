@@ -124,6 +124,17 @@ impl World {
         let rt = LocalRuntime::start(options)
             .await
             .expect("local runtime starts (is the local AWS running? `make aws-up`)");
+        // The product's number: calls and texts to it reach the inbound routes.
+        let base = rt
+            .options
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| rt.base_url.clone());
+        sim.set_number(
+            &rt.options.twilio_from_number,
+            &format!("{base}/api/inbound/voice"),
+            &format!("{base}/api/inbound/sms"),
+        );
         World {
             sim,
             rt,

@@ -320,6 +320,7 @@ impl Gateway {
                 "provider-settings" => {
                     Box::pin(handlers::provider_settings(&f.provider_settings, request))
                 }
+                "inbound" => Box::pin(callout_app::inbound::inbound(&f.inbound, request)),
                 other => unreachable!("{other} is not in HTTP_FUNCTIONS"),
             };
         let result = invoke(&self.budget, function, &self.world, handler).await;

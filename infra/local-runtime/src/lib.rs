@@ -205,6 +205,7 @@ pub struct Functions {
     pub call_audio: Arc<App>,
     pub job_acceptance: Arc<App>,
     pub provider_settings: Arc<App>,
+    pub inbound: Arc<App>,
     /// By binary name.
     pub env: BTreeMap<String, FunctionEnv>,
 }
@@ -266,7 +267,7 @@ impl World<'_> {
 
 /// The functions' binaries, in the order their `App`s are built: the two event-driven ones,
 /// then those behind the HTTP API ([`gateway::HTTP_FUNCTIONS`]).
-pub const BINARIES: [&str; 9] = [
+pub const BINARIES: [&str; 10] = [
     "start-calling",
     "dialer",
     "call-twiml",
@@ -276,6 +277,7 @@ pub const BINARIES: [&str; 9] = [
     "call-audio",
     "job-acceptance",
     "provider-settings",
+    "inbound",
 ];
 
 impl Functions {
@@ -334,6 +336,7 @@ impl Functions {
             call_audio: function!(CALL_AUDIO, "call-audio"),
             job_acceptance: function!(JOB_ACCEPTANCE, "job-acceptance"),
             provider_settings: function!(PROVIDER_SETTINGS, "provider-settings"),
+            inbound: function!(INBOUND, "inbound"),
             env,
         }
     }

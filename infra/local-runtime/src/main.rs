@@ -29,6 +29,19 @@ async fn main() -> Result<()> {
     };
     let options = Options::from_env(sim.as_ref().map(|s| s.base_url()).as_deref())?;
     let runtime = LocalRuntime::start(options).await?;
+    if let Some(sim) = &sim {
+        // The product's number rings and texts the inbound routes.
+        let base = runtime
+            .options
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| runtime.base_url.clone());
+        sim.set_number(
+            &runtime.options.twilio_from_number,
+            &format!("{base}/api/inbound/voice"),
+            &format!("{base}/api/inbound/sms"),
+        );
+    }
     println!("local runtime on {}  (Ctrl-C to stop)", runtime.base_url);
     println!("provider token for prov_1: {}", runtime.token("prov_1"));
     tokio::signal::ctrl_c().await?;

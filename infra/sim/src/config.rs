@@ -119,6 +119,9 @@ pub enum Behaviour {
     /// Answers and listens, then waits at the Gather (real time, up to 20 s) until the call is
     /// ended or redirected through the REST API; if never, behaves as Silent.
     HoldUntilEnded,
+    /// Presses these keys, one per Gather, in order (after the message); then nothing. A person
+    /// ringing the number back (`Sim::call_in`).
+    Keys(String),
 }
 
 impl FromStr for Behaviour {
@@ -146,6 +149,8 @@ impl FromStr for Behaviour {
             _ => {
                 if let Some(rest) = s.strip_prefix("wrong-key-then-") {
                     Behaviour::WrongKeyThen(one_char(rest)?)
+                } else if let Some(rest) = s.strip_prefix("keys-") {
+                    Behaviour::Keys(rest.to_string())
                 } else if let Some(rest) = s.strip_prefix("press-during-message-") {
                     Behaviour::PressDuringMessage(one_char(rest)?)
                 } else {
@@ -165,6 +170,7 @@ impl Behaviour {
             Behaviour::Decline => Some(('2', false)),
             Behaviour::WrongKeyThen(c) => Some((if index == 0 { '9' } else { *c }, false)),
             Behaviour::PressDuringMessage(c) => Some((*c, index == 0)),
+            Behaviour::Keys(keys) => keys.chars().nth(index as usize).map(|c| (c, false)),
             Behaviour::Silent
             | Behaviour::Voicemail
             | Behaviour::HoldUntilEnded
@@ -213,6 +219,11 @@ mod tests {
             Some(('1', false))
         );
         assert_eq!(Behaviour::Silent.key_at_gather(0), None);
+        let keys = Behaviour::Keys("31".into());
+        assert_eq!(keys.key_at_gather(0), Some(('3', false)));
+        assert_eq!(keys.key_at_gather(1), Some(('1', false)));
+        assert_eq!(keys.key_at_gather(2), None);
+        assert_eq!("keys-31".parse(), Ok(keys));
         assert_eq!(Behaviour::HoldUntilEnded.key_at_gather(0), None);
     }
 }

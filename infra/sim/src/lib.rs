@@ -17,12 +17,15 @@
 //! - `twiml`: the TwiML parser and interpreter;
 //! - `call`: one call's life, running `twiml` against our server (it sees `state`, never the
 //!   HTTP server);
+//! - `inbound`: phones ringing the product's number and texting it (signed incoming-call and
+//!   incoming-message webhooks; STOP kept as Twilio keeps it);
 //! - `server`: the HTTP side (Twilio REST, ElevenLabs, `/sim` control), which starts calls;
 //! - this file: [`Sim`], the handle tests and the local runtime use, which starts `server`.
 
 mod call;
 mod config;
 mod elevenlabs;
+mod inbound;
 mod record;
 mod server;
 mod state;
@@ -34,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
+pub use inbound::STOP_REPLY;
 pub use record::{CallEvent, CallRecord, HangupBy, MessageRecord, Via};
 
 use elevenlabs::ElevenLabs;
@@ -153,6 +157,18 @@ impl Sim {
     }
 
     /// Calls not yet ended.
+    /// Calls in progress as Twilio counts them (not yet completed, busy, failed…), whether or
+    /// not their final status callback has been answered yet.
+    pub fn calls_in_progress(&self) -> usize {
+        self.inner
+            .twilio
+            .calls()
+            .calls
+            .iter()
+            .filter(|c| !record::is_final_status(&c.api_status))
+            .count()
+    }
+
     pub fn live_calls(&self) -> usize {
         self.inner
             .twilio

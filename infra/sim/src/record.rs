@@ -44,6 +44,17 @@ impl CallRecord {
             .collect()
     }
 
+    /// The numbers `<Dial>` put the call through to, in order.
+    pub fn dialed(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                CallEvent::Dialed(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// True once the call is over (final status reached and final callback sent).
     pub fn ended(&self) -> bool {
         is_final_status(&self.status)
@@ -117,6 +128,8 @@ pub enum CallEvent {
     UpdatedByApi(String),
     /// A status callback the network lost (`CallbackDelivery::DropFinal`).
     CallbackDropped(String),
+    /// `<Dial>`: the call was put through to this number.
+    Dialed(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -128,6 +128,17 @@ async fn handle(
             Some("2") => twiml(&format!("<Say>{DECLINED}</Say><Hangup/>")),
             _ => twiml(&format!("<Say>{WRONG}</Say>{}", offer("/audio/offer.wav"))),
         },
+        "/incoming" => twiml(
+            r#"<Gather numDigits="1" timeout="5" action="/incoming-key"><Say>Press 1 or 0.</Say></Gather><Say>Bye.</Say>"#,
+        ),
+        "/incoming-key" => match get(&params, "Digits") {
+            Some("0") => twiml("<Say>To the office.</Say><Dial>+61290000000</Dial>"),
+            _ => twiml("<Say>Taken.</Say><Hangup/>"),
+        },
+        "/sms" => match get(&params, "Body") {
+            Some("HELP") => twiml("<Message>Reply YES or NO.</Message>"),
+            _ => twiml(""),
+        },
         "/loop" => twiml("<Say>Again.</Say><Redirect method=\"GET\">/loop?n=1</Redirect>"),
         "/timeout" => twiml(&format!("<Say>{GOODBYE}</Say><Hangup/>")),
         "/amd-hangup" => {
@@ -989,4 +1000,85 @@ async fn redirect_loops_are_stopped() {
     assert_eq!(get(&app.seen_for("/loop", &sid)[1], "n"), Some("1"));
     assert!(c.events.contains(&CallEvent::HungUp(HangupBy::Error)));
     assert_eq!(c.errors().len(), 1, "{:?}", c.errors());
+}
+
+#[tokio::test]
+async fn a_phone_rings_the_number_and_follows_its_twiml() {
+    let app = setup().await;
+    app.sim
+        .set_number("+61200000000", &app.url("/incoming"), &app.url("/sms"));
+    let call = app.sim.call_in("+61400000009", "0").await;
+    assert_eq!(call.status, "completed");
+    assert_eq!(call.keys(), "0");
+    assert_eq!(call.heard(), vec!["Press 1 or 0.", "To the office."]);
+    assert_eq!(call.dialed(), vec!["+61290000000".to_string()]);
+    // Twilio's incoming-call parameters: the first request while it rings, then in progress.
+    let first = &app.seen("/incoming")[0];
+    assert_eq!(get(first, "Direction"), Some("inbound"));
+    assert_eq!(get(first, "CallStatus"), Some("ringing"));
+    assert_eq!(get(first, "From"), Some("+61400000009"));
+    assert_eq!(get(first, "To"), Some("+61200000000"));
+    assert_eq!(get(first, "Caller"), Some("+61400000009"));
+    assert!(get(first, "AccountSid").is_some() && get(first, "CallSid").is_some());
+    let key = &app.seen("/incoming-key")[0];
+    assert_eq!(get(key, "Digits"), Some("0"));
+    assert_eq!(get(key, "CallStatus"), Some("in-progress"));
+    assert_eq!(app.bad_signatures.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn texts_to_the_number_are_signed_and_stop_is_kept_as_twilio_keeps_it() {
+    let app = setup().await;
+    app.sim
+        .set_number("+61200000000", &app.url("/incoming"), &app.url("/sms"));
+    let phone = "+61400000009";
+    assert_eq!(
+        app.sim.text_in(phone, "HELP").await,
+        vec!["Reply YES or NO."]
+    );
+    let seen = &app.seen("/sms")[0];
+    for (k, v) in [
+        ("Body", "HELP"),
+        ("From", phone),
+        ("To", "+61200000000"),
+        ("SmsStatus", "received"),
+    ] {
+        assert_eq!(get(seen, k), Some(v), "{k}");
+    }
+    assert!(get(seen, "MessageSid").unwrap().starts_with("SM"));
+    assert_eq!(app.bad_signatures.load(Ordering::SeqCst), 0);
+
+    // STOP: Twilio answers itself, passes the message on, and refuses texts with 21610.
+    let replies = app.sim.text_in(phone, "Stop").await;
+    assert_eq!(replies, vec![callout_sim::STOP_REPLY.to_string()]);
+    assert_eq!(get(&app.seen("/sms")[1], "Body"), Some("Stop"));
+    assert!(app.sim.is_stopped(phone));
+    let (status, body) = send(
+        twilio(&app.sim, &app.http, Method::POST, "Messages.json").form(&[
+            ("To", phone),
+            ("From", "+61200000000"),
+            ("Body", "hello"),
+        ]),
+    )
+    .await;
+    assert_eq!((status, body["code"].clone()), (400, json!(21610)));
+    assert!(
+        app.sim.text_in(phone, "HELP").await.is_empty(),
+        "the reply is refused too"
+    );
+    // START undoes it.
+    app.sim.text_in(phone, "start").await;
+    assert!(!app.sim.is_stopped(phone));
+    assert_eq!(
+        app.sim.text_in(phone, "HELP").await,
+        vec!["Reply YES or NO."]
+    );
+    assert_eq!(
+        app.sim.texts_to(phone),
+        vec![
+            "Reply YES or NO.".to_string(),
+            callout_sim::STOP_REPLY.to_string(),
+            "Reply YES or NO.".to_string()
+        ]
+    );
 }

@@ -35,6 +35,8 @@ pub mod clients {
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
     // TWILIO: a recorded call's audio, fetched for its provider.
     pub const PROVIDER_SETTINGS: u8 = TWILIO;
+    /// The call-back line and text replies: an acceptance hands what follows to the queue.
+    pub const INBOUND: u8 = QUEUE;
 }
 
 /// How long one Twilio operation may take in a function with client set `set`: the dialer

@@ -34,6 +34,9 @@ pub struct Config {
     pub dial_max_receive_count: u32,
     /// Days the call log (shifts and their attempts) is kept before DynamoDB's TTL removes it.
     pub call_log_retention_days: u32,
+    /// Inbound channels: the provider whose office number a caller the call-back line does
+    /// not recognise is put through to (one Twilio number, one provider); empty: none.
+    pub inbound_provider_id: String,
 }
 
 /// Production defaults with no resources named: the base that the local runtime and tests
@@ -62,6 +65,7 @@ impl Default for Config {
             max_concurrent_calls: 5,
             dial_max_receive_count: 5,
             call_log_retention_days: crate::adapters::store::CALL_LOG_RETENTION_DAYS,
+            inbound_provider_id: String::new(),
         }
     }
 }
@@ -97,6 +101,8 @@ pub const OPTIONAL_VARIABLES: &[&str] = &[
     "CALL_LOG_RETENTION_DAYS",
     // 1 in AWS; local runs speed waits up.
     "TIME_SCALE",
+    // Only the inbound function's template entry gives it.
+    "INBOUND_PROVIDER_ID",
 ];
 
 impl Config {
@@ -184,6 +190,9 @@ impl Config {
                 })
                 .transpose()?
                 .unwrap_or(crate::adapters::store::CALL_LOG_RETENTION_DAYS),
+            inbound_provider_id: var("INBOUND_PROVIDER_ID")
+                .filter(|p| callout_core::validate::is_identifier(p))
+                .unwrap_or_default(),
         })
     }
 

@@ -477,6 +477,8 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                     .iter()
                     .any(|a| Some(u64::from(a.attempt)) == h["attempt"].as_u64())
         });
+        // Inbound channels: each text sent or refused about the shift.
+        let texts = app.store.list_texts(&occ).await?;
         return http::json(
             200,
             json!({
@@ -495,6 +497,7 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                     "at": shift.assigned_at.map(|t| t.to_rfc3339()),
                 })),
                 "calls": attempts,
+                "texts": texts,
             }),
         );
     }

@@ -116,6 +116,11 @@ pub fn page_config() -> Value {
             "max": MAX_CALLS_PER_PERSON_PER_HOUR.end(),
         },
         "nightWaitMinutes": { "min": NIGHT_WAIT_MINUTES.start(), "max": NIGHT_WAIT_MINUTES.end() },
+        // Inbound channels: the call-back line and text replies.
+        "callbackWindowHours": {
+            "min": callout_core::settings::CALLBACK_WINDOW_HOURS.start(),
+            "max": callout_core::settings::CALLBACK_WINDOW_HOURS.end(),
+        },
         "maxDays": stats::MAX_DAYS,
         // Call recording: the retention's range and what a recorded call says first.
         "recordingRetentionDays": {

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 pub const WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
 pub const MAX_ROUNDS: std::ops::RangeInclusive<u32> = 1..=5;
+// Inbound channels: the call-back line and text replies (SPEC §4.8–4.9).
+pub const CALLBACK_WINDOW_HOURS: std::ops::RangeInclusive<u32> = 1..=48;
 /// Call recording: how many days a recording is kept at Twilio.
 pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
 pub const BROADCAST_SIZE: std::ops::RangeInclusive<u32> = 2..=10;
@@ -41,12 +43,17 @@ impl CallMode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub enabled: bool,
     pub wait_minutes: u32,
     pub max_rounds: u32,
     pub message_template: String,
+    // Inbound channels: the call-back line and text replies (SPEC §4.8–4.9).
+    pub sms_follow_up: bool,
+    pub notify_when_filled: bool,
+    pub office_number: Option<String>,
+    pub callback_window_hours: u32,
     // Results: the provider's prices for the cost figures (SPEC §4.10 `costRates`).
     pub cost_rates: CostRates,
     // Call recording: a spoken notice first, Twilio records, deleted after the retention.
@@ -71,6 +78,11 @@ impl Default for Settings {
             wait_minutes: 15,
             max_rounds: 3,
             message_template: template::DEFAULT_TEMPLATE.to_string(),
+            // Inbound channels: the call-back line and text replies.
+            sms_follow_up: false,
+            notify_when_filled: false,
+            office_number: None,
+            callback_window_hours: 12,
             // Results: public list prices (README, "Costs").
             cost_rates: CostRates::default(),
             // Call recording: off; 30 days when on.
@@ -104,6 +116,12 @@ pub struct SettingsPatch {
     pub wait_minutes: Option<u32>,
     pub max_rounds: Option<u32>,
     pub message_template: Option<String>,
+    // Inbound channels: the call-back line and text replies.
+    pub sms_follow_up: Option<bool>,
+    pub notify_when_filled: Option<bool>,
+    /// `Some(None)`: the office number is cleared.
+    pub office_number: Option<Option<String>>,
+    pub callback_window_hours: Option<u32>,
     // Results: the provider's prices.
     pub cost_rates: Option<CostRates>,
     // Call recording.
@@ -262,6 +280,34 @@ impl SettingsPatch {
                         errors.insert(key.clone(), "must be text".into());
                     }
                 },
+                // Inbound channels: the call-back line and text replies.
+                "smsFollowUp" | "notifyWhenFilled" => match v.as_bool() {
+                    Some(b) if key == "smsFollowUp" => patch.sms_follow_up = Some(b),
+                    Some(b) => patch.notify_when_filled = Some(b),
+                    None => {
+                        errors.insert(key.clone(), "must be true or false".into());
+                    }
+                },
+                "officeNumber" => match v {
+                    Value::Null => patch.office_number = Some(None),
+                    Value::String(n) if n.is_empty() => patch.office_number = Some(None),
+                    Value::String(n) if crate::model::is_e164(n) => {
+                        patch.office_number = Some(Some(n.clone()))
+                    }
+                    _ => {
+                        errors.insert(
+                            key.clone(),
+                            "must be a phone number in international format (+61290000000) or null"
+                                .into(),
+                        );
+                    }
+                },
+                "callbackWindowHours" => match int_in(v, &CALLBACK_WINDOW_HOURS) {
+                    Ok(n) => patch.callback_window_hours = Some(n),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
                 // Results: the provider's prices.
                 "costRates" => match CostRates::from_json(v) {
                     Ok(r) => patch.cost_rates = Some(r),
@@ -362,6 +408,16 @@ impl SettingsPatch {
                 .message_template
                 .clone()
                 .unwrap_or_else(|| s.message_template.clone()),
+            // Inbound channels: the call-back line and text replies.
+            sms_follow_up: self.sms_follow_up.unwrap_or(s.sms_follow_up),
+            notify_when_filled: self.notify_when_filled.unwrap_or(s.notify_when_filled),
+            office_number: self
+                .office_number
+                .clone()
+                .unwrap_or_else(|| s.office_number.clone()),
+            callback_window_hours: self
+                .callback_window_hours
+                .unwrap_or(s.callback_window_hours),
             // Results: the provider's prices.
             cost_rates: self
                 .cost_rates
@@ -595,6 +651,50 @@ mod tests {
         );
         assert!(SettingsPatch::from_json(&json!({"recordingRetentionDays": 366})).is_err());
         assert!(SettingsPatch::from_json(&json!({"recordingRetentionDays": 1})).is_ok());
+    }
+
+    #[test]
+    fn the_inbound_settings_are_checked() {
+        let d = Settings::default();
+        assert!(!d.sms_follow_up && !d.notify_when_filled);
+        assert_eq!(
+            (d.office_number.as_deref(), d.callback_window_hours),
+            (None, 12)
+        );
+        let p = SettingsPatch::from_json(&json!({
+            "smsFollowUp": true, "notifyWhenFilled": true,
+            "officeNumber": "+61290000000", "callbackWindowHours": 48
+        }))
+        .unwrap();
+        let s = p.apply(&d);
+        assert!(s.sms_follow_up && s.notify_when_filled);
+        assert_eq!(s.office_number.as_deref(), Some("+61290000000"));
+        assert_eq!(s.callback_window_hours, 48);
+        let cleared = SettingsPatch::from_json(&json!({"officeNumber": null}))
+            .unwrap()
+            .apply(&s);
+        assert_eq!(cleared.office_number, None);
+        assert!(cleared.sms_follow_up, "only what the patch names changes");
+        let e = SettingsPatch::from_json(&json!({
+            "smsFollowUp": "yes", "notifyWhenFilled": 1,
+            "officeNumber": "02 9000 0000", "callbackWindowHours": 49
+        }))
+        .unwrap_err();
+        assert_eq!(e.len(), 4, "{e:?}");
+        assert_eq!(
+            e["callbackWindowHours"],
+            "must be a whole number from 1 to 48"
+        );
+        assert!(e["officeNumber"].contains("international format"));
+        assert!(SettingsPatch::from_json(&json!({"callbackWindowHours": 0})).is_err());
+        assert!(SettingsPatch::from_json(&json!({"callbackWindowHours": 1})).is_ok());
+        // Settings saved before these fields existed still load, at their defaults.
+        let old: Settings = serde_json::from_value(json!({
+            "enabled": true, "waitMinutes": 5, "maxRounds": 2, "messageTemplate": "Hi"
+        }))
+        .unwrap();
+        assert_eq!(old.callback_window_hours, 12);
+        assert!(!old.sms_follow_up);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub enum Verb {
     },
     Redirect(String),
     Hangup,
+    /// Put the call through to this number (E.164).
+    Dial(String),
 }
 
 fn write(out: &mut String, verb: &Verb) {
@@ -60,6 +62,11 @@ fn write(out: &mut String, verb: &Verb) {
             out.push_str("</Redirect>");
         }
         Verb::Hangup => out.push_str("<Hangup/>"),
+        Verb::Dial(number) => {
+            out.push_str("<Dial>");
+            out.push_str(&escape(number.as_str()));
+            out.push_str("</Dial>");
+        }
     }
 }
 
@@ -73,9 +80,34 @@ pub fn render(verbs: &[Verb]) -> String {
     out
 }
 
+/// The reply to an incoming text: one `<Message>`, or none (an empty `<Response/>`).
+pub fn message(body: Option<&str>) -> String {
+    match body {
+        Some(b) => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
+            escape(b)
+        ),
+        None => "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dial_and_message() {
+        let xml = render(&[
+            Verb::Say("To the office.".into()),
+            Verb::Dial("+61290000000".into()),
+        ]);
+        assert!(xml.ends_with("<Say>To the office.</Say><Dial>+61290000000</Dial></Response>"));
+        assert_eq!(
+            message(Some("Yes & no")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>Yes &amp; no</Message></Response>"
+        );
+        roxmltree::Document::parse(&message(None)).expect("well-formed");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -188,3 +188,164 @@ mod tests {
         assert!(!RECORDING_NOTICE.contains('{'));
     }
 }
+
+// ---------------------------------------------------------------- inbound: call-back line and texts
+
+/// Texts and prompts of the call-back line and of text replies (SPEC §4.8–4.9).
+pub mod inbound {
+    use super::hi;
+    use crate::template::Values;
+
+    /// The offer on the call-back line, with its menu.
+    pub fn callback_offer(v: &Values) -> String {
+        format!(
+            "{}, thank you for calling back. We have an urgent shift for {} on {} at {} in {}. Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office.",
+            hi(&v.employee_name), v.patient_name, v.date, v.time, v.suburb
+        )
+    }
+
+    /// The call-back line: 1 took the shift.
+    pub const CALLBACK_ACCEPTED: &str =
+        "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye.";
+    /// The call-back line: 1 on a shift somebody else took meanwhile.
+    pub const CALLBACK_FILLED: &str = "Sorry, that shift has just been filled, thank you. Goodbye.";
+    /// The call-back line: 2.
+    pub const CALLBACK_PASSED: &str = "No problem, we will not call you about that shift again.";
+    /// After a pass, nothing else is open for the caller.
+    pub const CALLBACK_NO_MORE: &str = "There are no other open shifts for you. Goodbye.";
+    /// 3 with one offer.
+    pub const CALLBACK_ONLY_ONE: &str = "That is the only open shift for you right now.";
+    /// A key that is not on the menu.
+    pub const CALLBACK_WRONG_KEY: &str = "Sorry, that key is not an option.";
+    /// No key at all.
+    pub const CALLBACK_NO_KEY: &str = "We did not hear a choice. Goodbye.";
+    /// An unknown caller, or nobody's offer is open.
+    pub const CALLBACK_NOTHING_OPEN: &str =
+        "Hello, there is no open shift offer for this number right now.";
+    /// Before the call is put through to the office.
+    pub const CALLBACK_TO_OFFICE: &str = "Connecting you to the office.";
+    /// No office number is set.
+    pub const CALLBACK_NO_OFFICE: &str = "Please call the office directly. Goodbye.";
+
+    /// The text after a voicemail or an unanswered call; `code` when the person holds several
+    /// open offers.
+    pub fn follow_up_sms(v: &Values, code: Option<&str>) -> String {
+        let reply = match code {
+            Some(c) => format!("Reply YES {c} to take it"),
+            None => "Reply YES to take it".to_string(),
+        };
+        format!(
+            "{}, we just called about an urgent shift for {} on {} at {} ({}-{}) in {}. {reply}.",
+            hi(&v.employee_name),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb
+        )
+    }
+
+    /// The text to the others once a shift they were texted about is filled.
+    pub fn filled_notice(v: &Values) -> String {
+        format!(
+            "{}, the shift for {} on {} at {} has been filled, thank you. No need to reply.",
+            hi(&v.employee_name),
+            v.patient_name,
+            v.date,
+            v.time
+        )
+    }
+
+    /// Reply to YES that took the shift.
+    pub fn sms_accepted(first_name: &str) -> String {
+        format!(
+            "Thank you, {}! The shift is yours; a confirmation text follows.",
+            first_name.trim()
+        )
+    }
+    /// Reply to YES on a shift somebody else took.
+    pub const SMS_FILLED: &str = "Sorry, that shift has just been filled, thank you.";
+    /// Reply to NO.
+    pub const SMS_PASSED: &str =
+        "Thank you for letting us know. We will not contact you about that shift again.";
+    /// Reply to YES or NO with no open offer.
+    pub const SMS_NOTHING_OPEN: &str = "There is no open shift offer for you right now. Thank you.";
+    /// Reply to YES or NO with a code none of the offers has.
+    pub const SMS_UNKNOWN_CODE: &str =
+        "Sorry, that code does not match an open shift offer. Reply with the code from the offer text.";
+    /// Reply to YES or NO without a code while several offers are open.
+    pub fn sms_need_code(offers: &[(String, String)]) -> String {
+        let list: Vec<String> = offers
+            .iter()
+            .map(|(code, when)| format!("{code} ({when})"))
+            .collect();
+        format!(
+            "You have several shift offers. Reply YES or NO with the shift's code: {}.",
+            list.join(", ")
+        )
+    }
+    /// Reply to HELP and to anything not understood.
+    pub const SMS_HELP: &str = "Urgent shift offers from your care provider. Reply YES to take the shift offered, NO to pass. Reply STOP to stop these texts.";
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn values() -> Values {
+            Values {
+                employee_name: "Bob".into(),
+                patient_name: "Margaret T.".into(),
+                date: "Jan 23".into(),
+                time: "9:00 AM".into(),
+                start_time: "09:00".into(),
+                end_time: "13:00".into(),
+                suburb: "Parramatta".into(),
+            }
+        }
+
+        #[test]
+        fn every_inbound_text_is_short_private_and_finished() {
+            let v = values();
+            let texts = [
+                callback_offer(&v),
+                CALLBACK_ACCEPTED.into(),
+                CALLBACK_FILLED.into(),
+                CALLBACK_PASSED.into(),
+                CALLBACK_NO_MORE.into(),
+                CALLBACK_ONLY_ONE.into(),
+                CALLBACK_WRONG_KEY.into(),
+                CALLBACK_NO_KEY.into(),
+                CALLBACK_NOTHING_OPEN.into(),
+                CALLBACK_TO_OFFICE.into(),
+                CALLBACK_NO_OFFICE.into(),
+                follow_up_sms(&v, None),
+                follow_up_sms(&v, Some("4K7")),
+                filled_notice(&v),
+                sms_accepted("Bob"),
+                SMS_FILLED.into(),
+                SMS_PASSED.into(),
+                SMS_NOTHING_OPEN.into(),
+                SMS_UNKNOWN_CODE.into(),
+                sms_need_code(&[("4K7".into(), "Jan 23 9:00 AM".into())]),
+                SMS_HELP.into(),
+            ];
+            for t in texts {
+                assert!(t.ends_with('.') || t.ends_with('!'), "{t}");
+                assert!(!t.contains('{') && !t.contains("Thompson"), "{t}");
+                assert!(t.len() < 240, "{t}");
+            }
+        }
+
+        #[test]
+        fn the_follow_up_ends_with_the_reply_to_give() {
+            let v = values();
+            assert!(follow_up_sms(&v, None).ends_with("Reply YES to take it."));
+            assert!(follow_up_sms(&v, Some("4K7")).ends_with("Reply YES 4K7 to take it."));
+            assert!(callback_offer(&v).contains(
+                "Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office"
+            ));
+            assert!(filled_notice(&v).contains("has been filled, thank you"));
+        }
+    }
+}

@@ -26,7 +26,7 @@ impl Call {
             ("From", self.from.as_str()),
             ("To", self.to.as_str()),
             ("CallStatus", status),
-            ("Direction", "outbound-api"),
+            ("Direction", self.direction()),
             ("ApiVersion", "2010-04-01"),
         ]
         .iter()

@@ -27,6 +27,19 @@ pub async fn run(sim: Arc<Inner>, sid: String, behaviour: Behaviour, form: Param
     call.run().await;
 }
 
+/// A phone rings the product's number (call `sid`, already listed; `form` names `From`, `To`
+/// and the number's voice `Url`): Twilio asks the `Url` what to do (CallStatus `ringing`,
+/// Direction `inbound`) and follows the TwiML to the end.
+pub async fn run_inbound(sim: Arc<Inner>, sid: String, behaviour: Behaviour, form: Params) {
+    let mut call = Call::new(sim, sid, behaviour, form);
+    call.inbound = true;
+    call.answered = true;
+    call.transition("in-progress");
+    call.push(CallEvent::Answered { by: "human".into() });
+    call.seconds = call.converse().await;
+    call.finish("completed").await;
+}
+
 struct Call {
     /// The simulator's shared state (never its HTTP server).
     sim: Arc<Inner>,
@@ -43,6 +56,10 @@ struct Call {
     seconds: f64,
     answered: bool,
     answered_by: Option<String>,
+    /// A call to the product's number (`run_inbound`), not one it placed.
+    inbound: bool,
+    /// Documents fetched so far (the first of an inbound call is asked while it rings).
+    fetched: std::sync::atomic::AtomicU32,
 }
 
 impl Call {
@@ -76,6 +93,17 @@ impl Call {
             seconds: 0.0,
             answered: false,
             answered_by: None,
+            inbound: false,
+            fetched: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Twilio's `Direction` for this call.
+    fn direction(&self) -> &'static str {
+        if self.inbound {
+            "inbound"
+        } else {
+            "outbound-api"
         }
     }
 

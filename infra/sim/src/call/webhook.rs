@@ -72,7 +72,21 @@ impl Call {
 
     /// Fetch a TwiML document; on failure records WebhookError and returns None.
     pub(super) async fn fetch_doc(&self, url: &str, method: &str, extra: Params) -> Option<Doc> {
-        let mut params = self.common("in-progress");
+        let first = self
+            .fetched
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            == 0;
+        let status = if self.inbound && first {
+            "ringing"
+        } else {
+            "in-progress"
+        };
+        let mut params = self.common(status);
+        if self.inbound {
+            // An incoming call also names both ends as Caller and Called.
+            params.push(("Caller".into(), self.from.clone()));
+            params.push(("Called".into(), self.to.clone()));
+        }
         params.extend(extra);
         let method = method.to_uppercase();
         let method = if method == "GET" { "GET" } else { "POST" };

@@ -27,6 +27,14 @@ pub(super) async fn create_message(
     if let Some(r) = sim.inner.twilio.take_sms_refusal(&to) {
         return refusal(r);
     }
+    if sim.inner.twilio.calls().stopped.contains(&to) {
+        sim.inner
+            .twilio
+            .faults()
+            .refused
+            .push((RestOp::Message, crate::Refusal::OPTED_OUT));
+        return refusal(crate::Refusal::OPTED_OUT);
+    }
     let from = form_get(&form, "From")
         .or_else(|| form_get(&form, "MessagingServiceSid"))
         .unwrap_or_default()

@@ -43,6 +43,8 @@ pub fn router(sim: Sim) -> Router {
             post(elevenlabs::text_to_speech),
         )
         .route("/sim/phones/{number}", put(put_phone))
+        .route("/sim/phones/{number}/call", post(call_in))
+        .route("/sim/phones/{number}/text", post(text_in))
         .route("/sim/calls", get(list_calls))
         .route("/sim/messages", get(list_messages))
         .route("/sim/tts", get(tts_stats))
@@ -71,6 +73,39 @@ async fn put_phone(
         }
         Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct CallInBody {
+    #[serde(default)]
+    keys: String,
+}
+
+/// The phone rings the product's number and presses `keys`: what it heard, pressed and where
+/// it was put through.
+async fn call_in(
+    State(sim): State<Sim>,
+    Path(number): Path<String>,
+    Json(body): Json<CallInBody>,
+) -> Json<Value> {
+    let c = sim.call_in(&number, &body.keys).await;
+    Json(
+        json!({"sid": c.sid, "status": c.status, "heard": c.heard(), "keys": c.keys(), "dialed": c.dialed()}),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct TextInBody {
+    body: String,
+}
+
+/// The phone texts the product's number: the replies it received.
+async fn text_in(
+    State(sim): State<Sim>,
+    Path(number): Path<String>,
+    Json(body): Json<TextInBody>,
+) -> Json<Value> {
+    Json(json!({"replies": sim.text_in(&number, &body.body).await}))
 }
 
 async fn list_calls(State(sim): State<Sim>) -> Json<Value> {

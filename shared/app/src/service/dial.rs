@@ -77,6 +77,10 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         }
     };
     ring_the_rest_of_the_batch(app, &shift, k).await?;
+    // Whoever passed on this shift (by text or on the call-back line) is not called about it.
+    if skip_passed(app, &shift, k, slot).await? {
+        return pass_on_the_slot(app, task, None).await;
+    }
     let staff = &shift.event.staff_pool[slot.position as usize];
     if let Some(until) = quiet_until(&shift) {
         pass_on_the_slot(app, task, None).await?;
@@ -102,6 +106,8 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
         return duplicate(theirs.as_ref());
     }
+    // The call-back line will know who rings back.
+    note_call_offer(app, &shift, staff).await;
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),

@@ -12,6 +12,7 @@
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
+//! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
 
 mod accept;
 mod audio;
@@ -19,6 +20,7 @@ mod call_end;
 mod dial;
 mod effects;
 mod hold;
+mod inbound;
 pub mod recording;
 mod slots;
 mod start;
@@ -29,6 +31,7 @@ pub use call_end::*;
 pub use dial::*;
 use effects::*;
 use hold::*;
+pub use inbound::*;
 pub(crate) use slots::*;
 pub use start::*;
 

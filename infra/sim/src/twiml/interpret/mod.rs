@@ -169,6 +169,13 @@ impl<'a, L: Line> Interpreter<'a, L> {
                 self.line.push(CallEvent::HungUp(HangupBy::Twiml));
                 Flow::End
             }
+            // The call is put through; when the other side hangs up, Twilio goes on with the
+            // next verb (no `action` here).
+            Verb::Dial(number) => {
+                self.seconds += 1.0;
+                self.line.push(CallEvent::Dialed(number));
+                Flow::Continue
+            }
             Verb::Redirect { url, method } => {
                 let url = resolve(&current.url, &url);
                 self.line.push(CallEvent::Redirected(url.clone()));

@@ -384,17 +384,13 @@ async fn a_redirect_loop_ends_after_twenty_documents() {
 #[tokio::test]
 async fn an_unknown_verb_is_an_application_error_before_any_verb_runs() {
     let s = Script::default();
-    s.run(
-        Behaviour::Accept,
-        "<Say>first</Say><Dial>+61400000001</Dial>",
-    )
-    .await;
+    s.run(Behaviour::Accept, "<Say>first</Say><Record/>").await;
     let events = s.events();
     assert_eq!(events.len(), 3, "{events:?}");
     assert!(matches!(
         &events[0],
         CallEvent::WebhookError { url, detail }
-            if url == BASE && detail.starts_with("invalid TwiML: unsupported verb <Dial>")
+            if url == BASE && detail.starts_with("invalid TwiML: unsupported verb <Record>")
     ));
     assert_eq!(events[1..], application_error());
 }
@@ -520,4 +516,24 @@ async fn a_holding_phone_never_ended_times_out_like_a_silent_one() {
             CallEvent::HungUp(HangupBy::Twiml),
         ]
     );
+}
+
+#[tokio::test]
+async fn dial_puts_the_call_through_then_the_document_goes_on() {
+    let s = Script::default();
+    s.run(
+        Behaviour::Silent,
+        "<Say>To the office.</Say><Dial>+61290000000</Dial><Say>Bye.</Say>",
+    )
+    .await;
+    let events = s.events();
+    assert!(
+        events.contains(&CallEvent::Dialed("+61290000000".into())),
+        "{events:?}"
+    );
+    let said: Vec<&CallEvent> = events
+        .iter()
+        .filter(|e| matches!(e, CallEvent::Heard { .. }))
+        .collect();
+    assert_eq!(said.len(), 2, "{events:?}");
 }

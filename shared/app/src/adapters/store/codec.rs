@@ -104,6 +104,23 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
             attr::RECORDING_RETENTION_DAYS,
             n(settings.recording_retention_days),
         )
+        // Inbound channels: the call-back line and text replies.
+        .put(
+            attr::SMS_FOLLOW_UP,
+            AttributeValue::Bool(settings.sms_follow_up),
+        )
+        .put(
+            attr::NOTIFY_WHEN_FILLED,
+            AttributeValue::Bool(settings.notify_when_filled),
+        )
+        .opt(
+            attr::OFFICE_NUMBER,
+            settings.office_number.as_deref().map(s),
+        )
+        .put(
+            attr::CALLBACK_WINDOW_HOURS,
+            n(settings.callback_window_hours),
+        )
         .0
 }
 
@@ -152,6 +169,13 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         record_calls: get_bool(item, attr::RECORD_CALLS).unwrap_or(d.record_calls),
         recording_retention_days: get_n(item, attr::RECORDING_RETENTION_DAYS)
             .unwrap_or(d.recording_retention_days),
+        // Inbound channels: the call-back line and text replies.
+        sms_follow_up: get_bool(item, attr::SMS_FOLLOW_UP).unwrap_or(d.sms_follow_up),
+        notify_when_filled: get_bool(item, attr::NOTIFY_WHEN_FILLED)
+            .unwrap_or(d.notify_when_filled),
+        office_number: get_s(item, attr::OFFICE_NUMBER).or(d.office_number),
+        callback_window_hours: get_n(item, attr::CALLBACK_WINDOW_HOURS)
+            .unwrap_or(d.callback_window_hours),
     }
 }
 
@@ -513,9 +537,22 @@ mod tests {
             },
             record_calls: true,
             recording_retention_days: 7,
+            // Inbound channels: the call-back line and text replies.
+            sms_follow_up: true,
+            notify_when_filled: true,
+            office_number: Some("+61290000000".into()),
+            callback_window_hours: 24,
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);
+        let no_office = Settings {
+            office_number: None,
+            ..settings.clone()
+        };
+        assert_eq!(
+            settings_from(&settings_item("prov_1", &no_office)),
+            no_office
+        );
         assert_eq!(get_s(&item, attr::PROVIDER_ID).as_deref(), Some("prov_1"));
         assert_eq!(settings_from(&Item::new()), Settings::default());
     }

@@ -9,6 +9,12 @@
 //! | the waiting line's watchdog | `PACING` | `WATCHDOG` |
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
 //! | a person's recent calls | `PERSON#{sha256(phone) hex, 32}` | `CALLS` |
+//! | an offer made to a phone (call or text) | `PHONE#{phoneKey}` | `OFFER#{occurrenceId}` |
+//! | a phone that texted STOP | `PHONE#{phoneKey}` | `OPTOUT` |
+//! | a person passed on a shift | `SHIFT#{occurrenceId}` | `PASS#{employeeId}` |
+//! | a text sent (or refused) about a shift | `SHIFT#{occurrenceId}` | `TEXT#{kind}#{employeeId}#{ref}` |
+//!
+//! `phoneKey` is `callout_core::inbound::phone_key`: a hash, never the number.
 //!
 //! Shifts and attempts are also indexed by provider and time (GSI [`GSI1`]): `gsi1pk` =
 //! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
@@ -108,6 +114,14 @@ pub(crate) mod attr {
     pub const VERSION: &str = "version";
     pub const HELD: &str = "held";
 
+    // Inbound channels: settings, the offer index, passes, opt-outs, texts.
+    pub const SMS_FOLLOW_UP: &str = "smsFollowUp";
+    pub const NOTIFY_WHEN_FILLED: &str = "notifyWhenFilled";
+    pub const OFFICE_NUMBER: &str = "officeNumber";
+    pub const CALLBACK_WINDOW_HOURS: &str = "callbackWindowHours";
+    pub const OFFERED_AT: &str = "offeredAt";
+    pub const TEXTED: &str = "texted";
+
     /// The attribute marking a once-only effect `flag` done.
     pub fn done(flag: &str) -> String {
         format!("{flag}Done")
@@ -169,6 +183,30 @@ pub(crate) fn shift_gsi1sk(created: DateTime<Utc>, occ: &str) -> String {
 /// An attempt's `gsi1sk`.
 pub(crate) fn call_gsi1sk(created: DateTime<Utc>, occ: &str, k: u32) -> String {
     format!("CALL#{}#{occ}#{k:05}", created.to_rfc3339())
+}
+
+// Inbound channels: the offer index by phone, opt-outs, passes, texts.
+pub(crate) const OFFER_PREFIX: &str = "OFFER#";
+pub(crate) const OPTOUT_SK: &str = "OPTOUT";
+pub(crate) const TEXT_PREFIX: &str = "TEXT#";
+/// `PHONE#{phoneKey}`: a phone's offers and opt-out, by the number's hash.
+pub(crate) fn phone_pk(phone: &str) -> String {
+    format!("PHONE#{}", callout_core::inbound::phone_key(phone))
+}
+pub(crate) fn offer_key(phone: &str, occ: &str) -> Key {
+    (s(phone_pk(phone)), s(format!("{OFFER_PREFIX}{occ}")))
+}
+pub(crate) fn optout_key(phone: &str) -> Key {
+    (s(phone_pk(phone)), s(OPTOUT_SK))
+}
+pub(crate) fn pass_key(occ: &str, employee_id: &str) -> Key {
+    (s(shift_pk(occ)), s(format!("PASS#{employee_id}")))
+}
+pub(crate) fn text_key(occ: &str, kind: &str, employee_id: &str, reference: &str) -> Key {
+    (
+        s(shift_pk(occ)),
+        s(format!("{TEXT_PREFIX}{kind}#{employee_id}#{reference}")),
+    )
 }
 
 #[cfg(test)]

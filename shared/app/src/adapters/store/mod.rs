@@ -15,6 +15,7 @@ pub mod attempts;
 pub mod claims;
 pub(crate) mod codec;
 pub(crate) mod error;
+pub mod inbound;
 pub mod keys;
 pub mod pacing;
 pub mod pacing_memory;

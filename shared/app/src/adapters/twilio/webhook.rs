@@ -126,6 +126,36 @@ impl Webhook {
             .filter(|e| callout_core::validate::is_identifier(e))
     }
 
+    // Inbound channels: an incoming call or text.
+
+    /// The caller's or sender's number (`From`), when it is an E.164 number (a withheld
+    /// number comes as `anonymous` or a short code: nobody to recognise).
+    pub fn from_number(&self) -> Option<&str> {
+        self.param("From")
+            .filter(|f| callout_core::model::is_e164(f))
+    }
+
+    /// An incoming text's words (`Body`).
+    pub fn message_body(&self) -> &str {
+        self.param("Body").unwrap_or_default()
+    }
+
+    /// The shift our call-back URLs name (`occurrenceId`), when an identifier.
+    pub fn occurrence_id(&self) -> Option<&str> {
+        self.query("occurrenceId")
+            .filter(|o| callout_core::validate::is_identifier(o))
+    }
+
+    /// The position of the offer our call-back URLs name (`n`, 0 when absent).
+    pub fn offer_position(&self) -> usize {
+        self.query("n").and_then(|n| n.parse().ok()).unwrap_or(0)
+    }
+
+    /// Our call-back URL's flag: the caller just passed on a shift.
+    pub fn after_pass(&self) -> bool {
+        self.query("passed") == Some("1")
+    }
+
     /// The attempt a webhook URL names (`occurrenceId`, an identifier, and `attempt`).
     pub fn attempt_ids(&self) -> Option<(String, u32)> {
         let occ = self

@@ -1,0 +1,186 @@
+//! The inbound channels' items: the offer index by phone (`PHONE#{phoneKey}` / `OFFER#{occ}`,
+//! written when a call is placed or an offer texted, so the call-back line and text replies
+//! find who is calling), opt-outs (`PHONE#{phoneKey}` / `OPTOUT`), passes
+//! (`SHIFT#{occ}` / `PASS#{employeeId}`, read by the dialer) and the texts sent or refused about
+//! a shift (`SHIFT#{occ}` / `TEXT#…`, for the call log and the "filled" notices). The phone
+//! number itself is never a key: `callout_core::inbound::phone_key` hashes it.
+
+use super::codec::{get_bool, get_s, get_time, s, time, ttl, Item};
+use super::error::DbResult;
+use super::keys::{
+    attr, offer_key, optout_key, pass_key, phone_pk, shift_pk, text_key, OFFER_PREFIX, TEXT_PREFIX,
+};
+use super::Store;
+use crate::records::Delivery;
+use anyhow::{Context, Result};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How long an offer stays in the index: the longest call-back window and an hour.
+pub const OFFER_INDEX_HOURS: i64 = 49;
+
+/// An offer made to a phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub occurrence_id: String,
+    pub employee_id: String,
+    pub provider_id: String,
+    pub offered_at: DateTime<Utc>,
+    /// The offer was texted (a text reply can take it).
+    pub texted: bool,
+}
+
+/// A text about a shift, sent or refused: the call log shows each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TextLog {
+    /// `followUp` (the offer after a missed call) or `filledNotice`.
+    pub kind: String,
+    pub employee_id: String,
+    pub first_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// The shift's code the text carried, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub delivery: Delivery,
+}
+
+fn offer_from(item: &Item) -> Option<Offer> {
+    Some(Offer {
+        occurrence_id: get_s(item, attr::OCCURRENCE_ID)?,
+        employee_id: get_s(item, attr::EMPLOYEE_ID)?,
+        provider_id: get_s(item, attr::PROVIDER_ID)?,
+        offered_at: get_time(item, attr::OFFERED_AT)?,
+        texted: get_bool(item, attr::TEXTED).unwrap_or(false),
+    })
+}
+
+impl Store {
+    /// Note that `phone` (person `employee_id`) was offered shift `occ` now, by a call or by a
+    /// text (`texted`). Repeating it moves the time on; a texted offer stays texted.
+    pub async fn record_offer(
+        &self,
+        phone: &str,
+        occ: &str,
+        employee_id: &str,
+        provider_id: &str,
+        texted: bool,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut update = "SET #o = :o, #e = :e, #p = :p, #at = :at, #ttl = :ttl".to_string();
+        if texted {
+            update.push_str(", #tx = :tx");
+        }
+        let mut req = self
+            .update(offer_key(phone, occ))
+            .update_expression(update)
+            .expression_attribute_names("#o", attr::OCCURRENCE_ID)
+            .expression_attribute_names("#e", attr::EMPLOYEE_ID)
+            .expression_attribute_names("#p", attr::PROVIDER_ID)
+            .expression_attribute_names("#at", attr::OFFERED_AT)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":o", s(occ))
+            .expression_attribute_values(":e", s(employee_id))
+            .expression_attribute_values(":p", s(provider_id))
+            .expression_attribute_values(":at", time(now))
+            .expression_attribute_values(
+                ":ttl",
+                ttl(now + chrono::Duration::hours(OFFER_INDEX_HOURS)),
+            );
+        if texted {
+            req = req
+                .expression_attribute_names("#tx", attr::TEXTED)
+                .expression_attribute_values(":tx", AttributeValue::Bool(true));
+        }
+        req.send().await.db()?;
+        Ok(())
+    }
+
+    /// Every offer made to `phone` still in the index (the caller checks each one's window).
+    pub async fn offers_for(&self, phone: &str) -> Result<Vec<Offer>> {
+        let query = self.query_prefix(&phone_pk(phone), OFFER_PREFIX);
+        Ok(self
+            .query_all(query, 200)
+            .await?
+            .iter()
+            .filter_map(offer_from)
+            .collect())
+    }
+
+    /// `employee_id` passed on shift `occ` (NO by text, 2 on the call-back line).
+    pub async fn record_pass(&self, occ: &str, employee_id: &str, channel: &str) -> Result<()> {
+        let now = Utc::now();
+        self.put(
+            pass_key(occ, employee_id),
+            Item::from([
+                (attr::EMPLOYEE_ID.to_string(), s(employee_id)),
+                (attr::ASSIGNED_CHANNEL.to_string(), s(channel)),
+                (attr::CREATED_AT.to_string(), time(now)),
+                (attr::TTL.to_string(), ttl(self.call_log_expiry(now))),
+            ]),
+        )
+        .send()
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    pub async fn has_passed(&self, occ: &str, employee_id: &str) -> Result<bool> {
+        let out = self.get(pass_key(occ, employee_id)).send().await.db()?;
+        Ok(out.item.is_some())
+    }
+
+    /// The person at `phone` texted STOP (`true`) or START (`false`). Kept until START: an
+    /// opt-out does not expire.
+    pub async fn set_opted_out(&self, phone: &str, opted_out: bool) -> Result<()> {
+        if opted_out {
+            self.put(
+                optout_key(phone),
+                Item::from([(attr::CREATED_AT.to_string(), time(Utc::now()))]),
+            )
+            .send()
+            .await
+            .db()?;
+        } else {
+            self.delete(optout_key(phone)).send().await.db()?;
+        }
+        Ok(())
+    }
+
+    pub async fn is_opted_out(&self, phone: &str) -> Result<bool> {
+        let out = self.get(optout_key(phone)).send().await.db()?;
+        Ok(out.item.is_some())
+    }
+
+    /// Record a text about shift `occ`; `reference` tells texts of one kind to one person apart
+    /// (the attempt it followed), so a repeat overwrites rather than adds.
+    pub async fn record_text(&self, occ: &str, reference: &str, text: &TextLog) -> Result<()> {
+        let now = Utc::now();
+        self.put(
+            text_key(occ, &text.kind, &text.employee_id, reference),
+            Item::from([
+                (attr::ENTRY.to_string(), s(serde_json::to_string(text)?)),
+                (attr::TTL.to_string(), ttl(self.call_log_expiry(now))),
+            ]),
+        )
+        .send()
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    /// The texts about shift `occ`, in key order.
+    pub async fn list_texts(&self, occ: &str) -> Result<Vec<TextLog>> {
+        let query = self.query_prefix(&shift_pk(occ), TEXT_PREFIX);
+        self.query_all(query, 1000)
+            .await?
+            .iter()
+            .map(|item| {
+                let entry = get_s(item, attr::ENTRY).context("a text without its entry")?;
+                Ok(serde_json::from_str(&entry)?)
+            })
+            .collect()
+    }
+}

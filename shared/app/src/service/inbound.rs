@@ -1,0 +1,388 @@
+//! The inbound channels' steps (SPEC §4.8–4.9): the offer index a call or a text writes, the
+//! text after a missed call, accepting and passing from the call-back line or a text reply, the
+//! dialer skipping whoever passed, and telling the others once a shift is filled. The rules are
+//! `callout_core::inbound`'s.
+
+use super::prelude::*;
+use super::*;
+use crate::adapters::store::inbound::{Offer, TextLog};
+use callout_core::inbound;
+use callout_core::model::StaffMember;
+use callout_core::words::inbound as say;
+use std::collections::HashMap;
+
+/// An offer the person at a phone can still take: who they are in its pool and the shift.
+#[derive(Debug, Clone)]
+pub struct OpenOffer {
+    pub offer: Offer,
+    pub staff: StaffMember,
+    pub shift: Shift,
+    /// The shift's code in texts.
+    pub code: String,
+}
+
+impl OpenOffer {
+    pub fn values(&self) -> Values {
+        Values::for_job(&self.staff.first_name, &self.shift.event.job)
+    }
+}
+
+/// The offers made to `phone` within their provider's call-back window, each with its shift
+/// (the offers whose shift is gone are left out), most recent first.
+async fn offers_in_window(app: &App, phone: &str) -> Result<Vec<(Offer, Shift)>> {
+    let now = Utc::now();
+    let mut windows: HashMap<String, u32> = HashMap::new();
+    let mut found = Vec::new();
+    for offer in app.store.offers_for(phone).await? {
+        let hours = match windows.get(&offer.provider_id) {
+            Some(h) => *h,
+            None => {
+                let h = app
+                    .store
+                    .get_settings(&offer.provider_id)
+                    .await?
+                    .callback_window_hours;
+                windows.insert(offer.provider_id.clone(), h);
+                h
+            }
+        };
+        if !inbound::within_window(offer.offered_at, now, hours) {
+            continue;
+        }
+        if let Some(shift) = app.store.get_shift(&offer.occurrence_id).await? {
+            found.push((offer, shift));
+        }
+    }
+    found.sort_by_key(|(o, _)| std::cmp::Reverse(o.offered_at));
+    Ok(found)
+}
+
+/// The offers `phone` can still take: offered within the window, the shift still acceptable,
+/// the person still in its pool and not passed on it; the soonest shift first.
+pub async fn open_offers(app: &App, phone: &str) -> Result<Vec<OpenOffer>> {
+    let mut open = Vec::new();
+    for (offer, shift) in offers_in_window(app, phone).await? {
+        if !shift.status.can_be_accepted() {
+            continue;
+        }
+        let Some(staff) = shift.staff(&offer.employee_id).cloned() else {
+            continue;
+        };
+        if app
+            .store
+            .has_passed(&offer.occurrence_id, &offer.employee_id)
+            .await?
+        {
+            continue;
+        }
+        let code = inbound::shift_code(&offer.occurrence_id);
+        open.push(OpenOffer {
+            offer,
+            staff,
+            shift,
+            code,
+        });
+    }
+    open.sort_by(|a, b| {
+        a.shift
+            .event
+            .job
+            .starts_at
+            .cmp(&b.shift.event.job.starts_at)
+            .then_with(|| a.offer.occurrence_id.cmp(&b.offer.occurrence_id))
+    });
+    Ok(open)
+}
+
+/// The shift most recently offered to `phone` within the window that someone else has taken
+/// since (for "that shift has just been filled"), the code narrowing it when given.
+pub async fn recently_filled(app: &App, phone: &str, code: Option<&str>) -> Result<bool> {
+    Ok(offers_in_window(app, phone)
+        .await?
+        .into_iter()
+        .filter(|(o, _)| code.is_none_or(|c| inbound::shift_code(&o.occurrence_id) == c))
+        .any(|(o, s)| {
+            s.status == ShiftStatus::Assigned
+                && s.assigned_to.as_deref() != Some(o.employee_id.as_str())
+        }))
+}
+
+/// The provider a caller belongs to for the office line: the provider of their most recent
+/// offer (open or not), else the one the line is set up for (`INBOUND_PROVIDER_ID`).
+pub async fn office_number(app: &App, phone: Option<&str>) -> Result<Option<String>> {
+    let mut provider = None;
+    if let Some(p) = phone {
+        provider = app
+            .store
+            .offers_for(p)
+            .await?
+            .into_iter()
+            .max_by_key(|o| o.offered_at)
+            .map(|o| o.provider_id);
+    }
+    let provider =
+        provider.or_else(|| Some(app.config.inbound_provider_id.clone()).filter(|p| !p.is_empty()));
+    match provider {
+        Some(p) => Ok(app.store.get_settings(&p).await?.office_number),
+        None => Ok(None),
+    }
+}
+
+/// A person takes a shift from the call-back line or a text reply: the same conditional write
+/// as every channel, then the same hand-off from the queue (other calls ended, confirmation
+/// SMS, `ShiftFilled` once). No schedule is left to delete: the person was offered the shift
+/// by a call or a text, so its start schedule has fired.
+pub async fn accept_inbound(
+    app: &App,
+    occ: &str,
+    employee_id: &str,
+    channel: &str,
+) -> Result<Acceptance> {
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(Acceptance::UnknownShift);
+    };
+    if shift.staff(employee_id).is_none() {
+        return Ok(Acceptance::NotInPool);
+    }
+    if let Some(lost) = record_acceptance(app, occ, employee_id, channel, None).await? {
+        return Ok(lost);
+    }
+    finish_from_queue(app, occ).await
+}
+
+/// A person passes on a shift (NO by text, 2 on the call-back line): they are not called about
+/// it again (the dialer skips their turns, `skip_passed`).
+pub async fn pass(app: &App, occ: &str, employee_id: &str, channel: &str) -> Result<()> {
+    app.store.record_pass(occ, employee_id, channel).await?;
+    info!(occurrence_id = %occ, employee_id = %employee_id, channel, "offer_passed");
+    Ok(())
+}
+
+/// STOP: no more texts to this number from this product; START (or YES alone) undoes it.
+pub async fn set_opted_out(app: &App, phone: &str, opted_out: bool) -> Result<()> {
+    app.store.set_opted_out(phone, opted_out).await?;
+    info!(phone = %mask::phone(phone), opted_out, "sms_opt_out_changed");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- in the dialer
+
+/// A call to `staff` about `shift` is being placed: the call-back line will know them. A failure
+/// is logged, never holds the call up (the person can still be reached by the next call).
+pub(super) async fn note_call_offer(app: &App, shift: &Shift, staff: &StaffMember) {
+    if let Err(e) = app
+        .store
+        .record_offer(
+            &staff.phone,
+            shift.occurrence_id(),
+            &staff.employee_id,
+            &shift.event.provider_id,
+            false,
+        )
+        .await
+    {
+        warn!(occurrence_id = %shift.occurrence_id(), error = %e, "offer_index_write_failed");
+    }
+}
+
+/// Before placing attempt `k`: a person who passed on this shift is not called
+/// (`inbound::skips_call`). Their attempt is recorded as declined without a call and the
+/// campaign moves on, as after a refused call. True when the turn was skipped.
+pub(super) async fn skip_passed(
+    app: &App,
+    shift: &Shift,
+    k: u32,
+    slot: campaign::Slot,
+) -> Result<bool> {
+    let occ = shift.occurrence_id();
+    let staff = &shift.event.staff_pool[slot.position as usize];
+    let passed = app.store.has_passed(occ, &staff.employee_id).await?;
+    if !inbound::skips_call(passed) {
+        return Ok(false);
+    }
+    // Should this step stop half-way, the check finds the attempt and moves the campaign on.
+    app.queue()
+        .send(
+            &Task::check(occ, k, 0),
+            at_least_a_second(app, CHECK_AFTER_SECS),
+        )
+        .await?;
+    let attempt = Attempt::new(shift, k, slot, String::new(), None);
+    app.store.create_attempt(&attempt).await?;
+    app.store
+        .set_outcome(occ, k, Outcome::Declined, None)
+        .await?;
+    info!(occurrence_id = %occ, attempt = k, employee_id = %staff.employee_id, "dial_skipped_passed");
+    let a = app
+        .store
+        .get_attempt(occ, k)
+        .await?
+        .context("attempt vanished")?;
+    call_ended(app, &a, NextCall::Queue).await?;
+    Ok(true)
+}
+
+/// Twilio's code for a number that texted STOP: final for that number.
+pub const OPTED_OUT_CODE: i64 = 21610;
+
+/// Send one text to `phone` unless the person opted out, recording what became of it. A
+/// refusal about the person is final (21610 also records the opt-out); anything else is an
+/// error for the caller to retry.
+async fn text(app: &App, occ: &str, phone: &str, body: &str) -> Result<Delivery> {
+    let at = Utc::now();
+    if app.store.is_opted_out(phone).await? {
+        info!(occurrence_id = %occ, phone = %mask::phone(phone), "sms_not_sent_opted_out");
+        return Ok(Delivery {
+            status: "refused".into(),
+            sid: None,
+            code: Some(OPTED_OUT_CODE),
+            reason: Some("the person texted STOP".into()),
+            at,
+        });
+    }
+    match app.twilio().send_sms(phone, body).await {
+        Ok(sid) => Ok(Delivery {
+            status: "sent".into(),
+            sid: Some(sid),
+            code: None,
+            reason: None,
+            at,
+        }),
+        Err(TwilioError::Refused { code, message }) => {
+            warn!(occurrence_id = %occ, phone = %mask::phone(phone), code, error = %message, "sms_refused");
+            if code == OPTED_OUT_CODE {
+                app.store.set_opted_out(phone, true).await?;
+            }
+            Ok(Delivery {
+                status: "refused".into(),
+                sid: None,
+                code: Some(code),
+                reason: Some(message),
+                at,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// After a call ended: a voicemail or an unanswered call is followed by ONE text with the offer
+/// when the provider asks for it (`smsFollowUp`), once per attempt however often this step runs.
+/// A failure does not hold the campaign up: the check comes back later and tries the text again.
+pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
+    let Some(outcome) = a.outcome else {
+        return Ok(());
+    };
+    if !inbound::follows_up_by_text(true, outcome) {
+        return Ok(());
+    }
+    let occ = &a.occurrence_id;
+    let settings = app.store.get_settings(&a.provider_id).await?;
+    if !inbound::follows_up_by_text(settings.sms_follow_up, outcome) {
+        return Ok(());
+    }
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(());
+    };
+    if shift.status != ShiftStatus::Open {
+        return Ok(());
+    }
+    let Some(staff) = shift.staff(&a.employee_id).cloned() else {
+        return Ok(());
+    };
+    let flag = format!("followUpSms{:05}", a.attempt);
+    let retry = Task::check(occ, a.attempt, 0);
+    let sent = once(app, occ, &flag, retry.clone(), async {
+        app.store
+            .record_offer(
+                &staff.phone,
+                occ,
+                &staff.employee_id,
+                &shift.event.provider_id,
+                true,
+            )
+            .await?;
+        let open = open_offers(app, &staff.phone).await?.len();
+        let code = inbound::text_needs_code(open).then(|| inbound::shift_code(occ));
+        let body = say::follow_up_sms(
+            &Values::for_job(&staff.first_name, &shift.event.job),
+            code.as_deref(),
+        );
+        let delivery = text(app, occ, &staff.phone, &body).await?;
+        info!(occurrence_id = %occ, attempt = a.attempt, employee_id = %staff.employee_id, status = %delivery.status, with_code = code.is_some(), "follow_up_sms");
+        app.store
+            .record_text(
+                occ,
+                &format!("{:05}", a.attempt),
+                &TextLog {
+                    kind: "followUp".into(),
+                    employee_id: staff.employee_id.clone(),
+                    first_name: staff.first_name.clone(),
+                    attempt: Some(a.attempt),
+                    code,
+                    delivery,
+                },
+            )
+            .await
+    })
+    .await;
+    if let Err(e) = sent {
+        warn!(occurrence_id = %occ, attempt = a.attempt, error = %e, "follow_up_sms_retry");
+        app.queue()
+            .send(&retry, at_least_a_second(app, CHECK_AFTER_SECS / 5))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Part of what follows an acceptance: with `notifyWhenFilled`, everyone texted an offer for the
+/// shift (but the winner) is told once that it has been filled. `Done` when nothing is left.
+pub(super) async fn tell_the_others(app: &App, shift: &Shift) -> Result<Once> {
+    let occ = shift.occurrence_id();
+    let settings = app.store.get_settings(&shift.event.provider_id).await?;
+    if !settings.notify_when_filled {
+        return Ok(Once::Done);
+    }
+    let winner = shift.assigned_to.as_deref().unwrap_or_default();
+    let mut texted: Vec<String> = app
+        .store
+        .list_texts(occ)
+        .await?
+        .into_iter()
+        .filter(|t| t.kind == "followUp" && t.delivery.status == "sent")
+        .map(|t| t.employee_id)
+        .filter(|e| e != winner)
+        .collect();
+    texted.sort();
+    texted.dedup();
+    let mut all = Once::Done;
+    for employee_id in texted {
+        let Some(staff) = shift.staff(&employee_id).cloned() else {
+            continue;
+        };
+        let flag = format!("filledNotice#{employee_id}");
+        let done = once(app, occ, &flag, Task::finish_acceptance(occ), async {
+            let body = say::filled_notice(&Values::for_job(&staff.first_name, &shift.event.job));
+            let delivery = text(app, occ, &staff.phone, &body).await?;
+            info!(occurrence_id = %occ, employee_id = %staff.employee_id, status = %delivery.status, "filled_notice_sms");
+            app.store
+                .record_text(
+                    occ,
+                    "0",
+                    &TextLog {
+                        kind: "filledNotice".into(),
+                        employee_id: staff.employee_id.clone(),
+                        first_name: staff.first_name.clone(),
+                        attempt: None,
+                        code: None,
+                        delivery,
+                    },
+                )
+                .await
+        })
+        .await?;
+        if done == Once::Deferred {
+            all = Once::Deferred;
+        }
+    }
+    Ok(all)
+}

@@ -1,0 +1,528 @@
+//! The inbound channels end to end (SPEC §4.8–4.9): people ring the number back, get a text
+//! after a missed call and answer it, pass, opt out; told as what they hear, press, text and
+//! receive, and what the shift and its call log show afterwards.
+
+use callout_core::words::inbound as say;
+use callout_sim::Behaviour;
+use e2e::*;
+use serde_json::{json, Value};
+
+fn occ(name: &str) -> String {
+    format!(
+        "occ_{name}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+const OFFICE: &str = "+61290000000";
+
+/// What the callback line says with the standard shift for `first_name`.
+fn callback_offer(first_name: &str) -> String {
+    format!("Hi {first_name}, thank you for calling back. We have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office.")
+}
+
+async fn world() -> World {
+    World::with(|o| {
+        o.parameters
+            .insert("InboundProviderId".into(), PROVIDER.into());
+    })
+    .await
+}
+
+async fn settings(w: &World, body: Value) {
+    let (status, body) = w.patch_settings(PROVIDER, body).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The texts `person` received whose words contain `needle`.
+fn texts_with(w: &World, person: &Person, needle: &str) -> Vec<String> {
+    w.sim
+        .texts_to(person.phone)
+        .into_iter()
+        .filter(|t| t.contains(needle))
+        .collect()
+}
+
+/// Wait until `person`'s first call has ended.
+async fn first_call_ended(w: &World, person: &Person) {
+    eventually(
+        &format!("{}'s first call to end", person.first_name),
+        || {
+            w.sim
+                .calls_to(person.phone)
+                .first()
+                .is_some_and(|c| c.ended())
+        },
+    )
+    .await;
+}
+
+/// Hang up `person`'s live call (a person holding the line, so a test can act meanwhile).
+async fn hang_up(w: &World, person: &Person) {
+    let held = w.wait_answered(person).await;
+    w.rt.app.twilio().end_call(&held.sid).await.unwrap();
+}
+
+/// The call log's texts to `person`, in order.
+fn texts_of<'a>(log: &'a Value, person: &Person) -> Vec<&'a Value> {
+    log["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["employeeId"] == person.employee_id)
+        .collect()
+}
+
+fn follow_up_texts(w: &World, person: &Person) -> Vec<String> {
+    texts_with(w, person, "to take it")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_call_rung_back_and_accepted() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("ringback");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    // Alice misses the call; while Bob listens, she rings the number back and presses 1.
+    first_call_ended(&w, &ALICE).await;
+    w.wait_answered(&BOB).await;
+    let call = w.sim.call_in(ALICE.phone, "1").await;
+    assert_eq!(
+        call.heard(),
+        vec![callback_offer("Alice"), say::CALLBACK_ACCEPTED.to_string()]
+    );
+    assert_eq!(call.keys(), "1");
+
+    // The same hand-off as a key press: Bob's call ended, Alice confirmed, ShiftFilled once.
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    assert_eq!(log["acceptedBy"]["employeeId"], ALICE.employee_id);
+    assert_eq!(log["acceptedBy"]["channel"], "callback");
+    assert_eq!(outcomes(&log), vec!["No Answer", "Canceled"]);
+    eventually("Alice's confirmation", || {
+        !texts_with(&w, &ALICE, "Confirmed").is_empty()
+    })
+    .await;
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+    assert_eq!(
+        w.sim.calls_to(ALICE.phone).len(),
+        1,
+        "Alice is not called again"
+    );
+    // Each step of the call-back line with one offer open: the caller's offers (a query), the
+    // provider's window, the shift, whether they passed; 1 adds the acceptance (the shift
+    // again, the conditional write) and hands the rest to the queue.
+    let b = w.rt.budget.lock().unwrap().clone();
+    assert_eq!(b.invocations("inbound"), 2, "{b:?}");
+    assert!(b.most("inbound", "dynamodb") <= 6, "{b:?}");
+    assert!(b.most("inbound", "sqs") <= 2, "{b:?}");
+    assert_eq!(b.most("inbound", "twilio"), 0, "{b:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voicemail_is_followed_by_one_text_answered_yes() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("textyes");
+    w.wave3_completed(&occ, &[&CAROL, &BOB]).await;
+
+    eventually("Carol's text", || !follow_up_texts(&w, &CAROL).is_empty()).await;
+    let text = follow_up_texts(&w, &CAROL).remove(0);
+    assert_eq!(
+        text,
+        "Hi Carol, we just called about an urgent shift for Margaret T. on Jan 23 at 9:00 AM (09:00-13:00) in Parramatta. Reply YES to take it."
+    );
+    w.wait_answered(&BOB).await;
+    let replies = w.sim.text_in(CAROL.phone, "Yes").await;
+    assert_eq!(
+        replies,
+        vec!["Thank you, Carol! The shift is yours; a confirmation text follows.".to_string()]
+    );
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    assert_eq!(log["acceptedBy"]["employeeId"], CAROL.employee_id);
+    assert_eq!(log["acceptedBy"]["channel"], "sms");
+    assert_eq!(outcomes(&log), vec!["Voicemail", "Canceled"]);
+    eventually("Carol's confirmation", || {
+        !texts_with(&w, &CAROL, "Confirmed").is_empty()
+    })
+    .await;
+    assert_eq!(
+        follow_up_texts(&w, &CAROL).len(),
+        1,
+        "one text per missed call"
+    );
+    // The call log lists the text.
+    let texts = log["texts"].as_array().unwrap();
+    assert_eq!(texts.len(), 1, "{log:#}");
+    assert_eq!(texts[0]["kind"], "followUp");
+    assert_eq!(texts[0]["employeeId"], CAROL.employee_id);
+    assert_eq!(texts[0]["delivery"]["status"], "sent");
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yes_for_a_shift_just_filled_hears_it_was_filled() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("justfilled");
+    w.wave3_completed(&occ, &[&CAROL, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
+    assert_eq!(follow_up_texts(&w, &CAROL).len(), 1);
+    let replies = w.sim.text_in(CAROL.phone, "YES").await;
+    assert_eq!(replies, vec![say::SMS_FILLED.to_string()]);
+    // And on the call-back line.
+    let call = w.sim.call_in(CAROL.phone, "1").await;
+    assert_eq!(call.heard(), vec![say::CALLBACK_FILLED.to_string()]);
+    // 1 pressed on the call-back line after hearing the offer, just as Bob took it: the key
+    // route (as Twilio posts it after the offer) answers that it has just been filled.
+    let r = w
+        .signed(
+            &format!("/api/inbound/voice/key?occurrenceId={occ}&n=0"),
+            &[
+                ("CallSid", "CA00000000000000000000000000000001"),
+                ("From", CAROL.phone),
+                ("Digits", "1"),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let xml = r.text().await.unwrap();
+    assert!(xml.contains(say::CALLBACK_FILLED), "{xml}");
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
+    assert_eq!(log["acceptedBy"]["channel"], "phone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_then_no_more_texts() {
+    let w = world().await;
+    w.enable(1, 2).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("stop");
+    w.wave3_completed(&occ, &[&CAROL, &BOB]).await;
+
+    eventually("Carol's text", || !follow_up_texts(&w, &CAROL).is_empty()).await;
+    w.wait_answered(&BOB).await;
+    // Carol texts STOP: Twilio answers it itself; the product says nothing more.
+    let replies = w.sim.text_in(CAROL.phone, "stop").await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].contains("unsubscribed"), "{replies:?}");
+    assert!(w.sim.is_stopped(CAROL.phone));
+    w.phone(&BOB, Behaviour::Silent);
+    hang_up(&w, &BOB).await;
+
+    // Round 2: Carol's voicemail answers again; no text is even attempted.
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS", "{log:#}");
+    assert_eq!(w.sim.calls_to(CAROL.phone).len(), 2);
+    assert_eq!(
+        follow_up_texts(&w, &CAROL).len(),
+        1,
+        "{:?}",
+        w.sim.texts_to(CAROL.phone)
+    );
+    assert!(
+        w.sim.refusals().is_empty(),
+        "no text was sent to Twilio for Carol: {:?}",
+        w.sim.refusals()
+    );
+    let texts = texts_of(&log, &CAROL);
+    assert_eq!(texts.len(), 2, "{log:#}");
+    assert_eq!(texts[0]["delivery"]["status"], "sent");
+    assert_eq!(texts[1]["delivery"]["status"], "refused");
+    assert_eq!(texts[1]["delivery"]["code"], 21610);
+    // Even the reply to HELP does not reach her: Twilio refuses it (21610).
+    assert!(w.sim.text_in(CAROL.phone, "HELP").await.is_empty());
+    // START opts back in: a text reaches Carol again.
+    w.sim.text_in(CAROL.phone, "START").await;
+    assert!(!w.sim.is_stopped(CAROL.phone));
+    let replies = w.sim.text_in(CAROL.phone, "what is this").await;
+    assert_eq!(replies, vec![say::SMS_HELP.to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_refusing_with_21610_is_final_for_that_number() {
+    let w = world().await;
+    w.enable(1, 2).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::Silent);
+    // Carol opted out of the number before (at Twilio, not through this product).
+    w.sim
+        .refuse_sms_to(CAROL.phone, callout_sim::Refusal::OPTED_OUT);
+    let occ = occ("refused");
+    w.wave3_completed(&occ, &[&CAROL, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(w.sim.calls_to(CAROL.phone).len(), 2, "{log:#}");
+    // Twilio was asked once: after its 21610 no other text to Carol is tried.
+    assert_eq!(w.sim.refusals().len(), 1, "{:?}", w.sim.refusals());
+    let texts = texts_of(&log, &CAROL);
+    assert_eq!(texts.len(), 2, "{log:#}");
+    for t in texts {
+        assert_eq!(t["delivery"]["status"], "refused");
+        assert_eq!(t["delivery"]["code"], 21610);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_then_that_person_is_not_called_again_for_that_shift() {
+    let w = world().await;
+    w.enable(1, 2).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("no");
+    w.wave3_completed(&occ, &[&CAROL, &BOB]).await;
+
+    eventually("Carol's text", || !follow_up_texts(&w, &CAROL).is_empty()).await;
+    w.wait_answered(&BOB).await;
+    let replies = w.sim.text_in(CAROL.phone, "no").await;
+    assert_eq!(replies, vec![say::SMS_PASSED.to_string()]);
+    w.phone(&BOB, Behaviour::Silent);
+    hang_up(&w, &BOB).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS", "{log:#}");
+    assert_eq!(
+        w.sim.calls_to(CAROL.phone).len(),
+        1,
+        "Carol is not called in round 2"
+    );
+    assert_eq!(w.sim.calls_to(BOB.phone).len(), 2);
+    // Her round-2 turn shows as declined, without a call.
+    let calls = log["calls"].as_array().unwrap();
+    assert_eq!(calls[2]["employeeId"], CAROL.employee_id);
+    assert_eq!(calls[2]["outcome"], "Declined");
+    assert!(calls[2]["callSid"].is_null());
+    // Ringing back, she no longer hears that shift.
+    let call = w.sim.call_in(CAROL.phone, "").await;
+    assert_eq!(call.heard()[0], say::CALLBACK_NOTHING_OPEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_caller_reaches_the_office() {
+    let w = world().await;
+    settings(&w, json!({"officeNumber": OFFICE})).await;
+    let call = w.sim.call_in("+61499999999", "").await;
+    assert_eq!(
+        call.heard(),
+        vec![
+            say::CALLBACK_NOTHING_OPEN.to_string(),
+            say::CALLBACK_TO_OFFICE.to_string()
+        ]
+    );
+    assert_eq!(call.dialed(), vec![OFFICE.to_string()]);
+
+    // Without an office number: the short message, and goodbye.
+    settings(&w, json!({"officeNumber": null})).await;
+    let call = w.sim.call_in("+61499999999", "").await;
+    assert_eq!(
+        call.heard(),
+        vec![
+            say::CALLBACK_NOTHING_OPEN.to_string(),
+            say::CALLBACK_NO_OFFICE.to_string()
+        ]
+    );
+    assert!(call.dialed().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_when_filled_texts_the_others_once() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"smsFollowUp": true, "notifyWhenFilled": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&DAN, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::Accept);
+    let occ = occ("notify");
+    w.wave3_completed(&occ, &[&CAROL, &DAN, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
+    let store = &w.rt.app.store;
+    // Everything after the acceptance is done.
+    let start = std::time::Instant::now();
+    loop {
+        let shift = store.get_shift(&occ).await.unwrap().unwrap();
+        if shift.acceptance_finished {
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for p in [&CAROL, &DAN] {
+        assert_eq!(
+            texts_with(&w, p, "has been filled").len(),
+            1,
+            "{}: {:?}",
+            p.first_name,
+            w.sim.texts_to(p.phone)
+        );
+        assert_eq!(
+            texts_with(&w, p, "has been filled")[0],
+            format!("Hi {}, the shift for Margaret T. on Jan 23 at 9:00 AM has been filled, thank you. No need to reply.", p.first_name)
+        );
+    }
+    assert!(texts_with(&w, &BOB, "has been filled").is_empty());
+    let log = w.call_log(&occ).await;
+    let notices = log["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "filledNotice")
+        .count();
+    assert_eq!(notices, 2, "{log:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_offers_carry_codes_and_the_line_offers_the_next_shift() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let first = occ("codes_a");
+    let second = occ("codes_b");
+    w.wave3_completed(&first, &[&CAROL, &BOB]).await;
+    eventually("Carol's first text", || {
+        follow_up_texts(&w, &CAROL).len() == 1
+    })
+    .await;
+    w.wave3_completed(&second, &[&CAROL, &BOB]).await;
+    eventually("Carol's second text", || {
+        follow_up_texts(&w, &CAROL).len() == 2
+    })
+    .await;
+    let code = callout_core::inbound::shift_code(&second);
+    assert!(
+        follow_up_texts(&w, &CAROL)[1].ends_with(&format!("Reply YES {code} to take it.")),
+        "{:?}",
+        follow_up_texts(&w, &CAROL)
+    );
+    // YES alone is ambiguous now: the codes are listed.
+    let replies = w.sim.text_in(CAROL.phone, "yes").await;
+    assert!(
+        replies[0].starts_with("You have several shift offers"),
+        "{replies:?}"
+    );
+    assert!(replies[0].contains(&code), "{replies:?}");
+    // On the call-back line: 3 for the next shift, then 1 takes it.
+    let call = w.sim.call_in(CAROL.phone, "31").await;
+    assert_eq!(call.keys(), "31");
+    assert_eq!(call.heard().last().unwrap(), say::CALLBACK_ACCEPTED);
+    let logs = [w.call_log(&first).await, w.call_log(&second).await];
+    let taken: Vec<&Value> = logs
+        .iter()
+        .filter(|l| l["acceptedBy"]["employeeId"] == CAROL.employee_id)
+        .collect();
+    assert_eq!(taken.len(), 1, "one of the two shifts: {logs:#?}");
+    assert_eq!(taken[0]["acceptedBy"]["channel"], "callback");
+    // Her YES with the other shift's code takes the other one.
+    let other = if logs[0]["status"] == "ASSIGNED" {
+        &second
+    } else {
+        &first
+    };
+    let replies = w
+        .sim
+        .text_in(
+            CAROL.phone,
+            &format!("YES {}", callout_core::inbound::shift_code(other)),
+        )
+        .await;
+    assert!(replies[0].contains("The shift is yours"), "{replies:?}");
+    for o in [&first, &second] {
+        let log = w.finished(o).await;
+        assert_eq!(log["acceptedBy"]["employeeId"], CAROL.employee_id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_incoming_calls_and_texts_are_refused_and_change_nothing() {
+    let w = world().await;
+    for path in [
+        "/api/inbound/sms",
+        "/api/inbound/voice",
+        "/api/inbound/voice/key",
+    ] {
+        let r = w
+            .http
+            .post(format!("{}{path}", w.rt.base_url))
+            .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
+            .form(&[("From", CAROL.phone), ("Body", "STOP"), ("Digits", "2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert!(!w.rt.app.store.is_opted_out(CAROL.phone).await.unwrap());
+    // Signed, the same STOP is recorded.
+    let r = w
+        .signed(
+            "/api/inbound/sms",
+            &[
+                ("From", CAROL.phone),
+                ("Body", "STOP"),
+                ("MessageSid", "SM1"),
+            ],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(w.rt.app.store.is_opted_out(CAROL.phone).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_on_the_call_back_line_passes_and_that_person_is_not_called_again() {
+    let w = world().await;
+    w.enable(1, 2).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("pass");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    first_call_ended(&w, &ALICE).await;
+    w.wait_answered(&BOB).await;
+    let call = w.sim.call_in(ALICE.phone, "2").await;
+    assert_eq!(
+        call.heard(),
+        vec![
+            callback_offer("Alice"),
+            say::CALLBACK_PASSED.to_string(),
+            say::CALLBACK_NO_MORE.to_string()
+        ]
+    );
+    w.phone(&BOB, Behaviour::Silent);
+    hang_up(&w, &BOB).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS", "{log:#}");
+    assert_eq!(
+        w.sim.calls_to(ALICE.phone).len(),
+        1,
+        "Alice is not called in round 2"
+    );
+    assert_eq!(
+        outcomes(&log),
+        vec!["No Answer", "No Answer", "Declined", "No Answer"]
+    );
+}
