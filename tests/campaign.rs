@@ -592,7 +592,9 @@ async fn settings_are_validated_per_field_and_nothing_is_saved_when_invalid() {
     let (_, saved) = w.get_settings(PROVIDER).await;
     assert_eq!(
         saved,
-        json!({"enabled": false, "waitMinutes": 15, "maxRounds": 3, "messageTemplate": callout_core::template::DEFAULT_TEMPLATE})
+        json!({"enabled": false, "waitMinutes": 15, "maxRounds": 3, "messageTemplate": callout_core::template::DEFAULT_TEMPLATE,
+               "skipDecliners": false, "declineMemoryDays": 0, "defaultLanguage": "en",
+               "messageTemplates": {}, "voiceId": null, "voiceIds": {}})
     );
 
     let (status, body) = w.patch_settings(PROVIDER, json!({"waitMinutes": 5})).await;

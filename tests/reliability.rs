@@ -1377,6 +1377,9 @@ async fn every_record_carries_its_ttl() {
             .unwrap();
         let expected = if pk.starts_with("SHIFT#") {
             30 * day
+        } else if pk.starts_with("DECLINES#") {
+            // A decline is remembered a day beyond the longest declineMemoryDays.
+            i64::from(callout_core::campaign::MAX_DECLINE_MEMORY_DAYS + 1) * day
         } else {
             day
         };
@@ -1390,6 +1393,7 @@ async fn every_record_carries_its_ttl() {
     for kind in [
         "SHIFT/SHIFT",
         "SHIFT/ATTEMPT",
+        "DECLINES/EMP",
         "PACING/SLOT",
         "PACING/WATCHDOG",
         "PACING_WAIT/WAIT",

@@ -5,6 +5,7 @@
 //! TwiML and µ-law WAV files are written.
 
 pub mod campaign;
+pub mod lang;
 pub mod mask;
 pub mod model;
 pub mod pacing;

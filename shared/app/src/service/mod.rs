@@ -6,13 +6,13 @@
 //! | `start` | `Wave3Completed` → the shift and its schedule |
 //! | `dial` | a dial task → a call (and retrying a failed task) |
 //! | `slots` | call pacing: call slots and the line of tasks waiting for one |
-//! | `audio` | the offer's audio (S3 cache, ElevenLabs) |
+//! | `audio` | the offer's audio (S3 cache, ElevenLabs), for calls and the Listen button |
 //! | `call_end` | final statuses, machine detection, checks, advancing |
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 
 mod accept;
-mod audio;
+pub mod audio;
 mod call_end;
 mod dial;
 mod effects;
@@ -20,7 +20,7 @@ mod slots;
 mod start;
 
 pub use accept::*;
-use audio::*;
+use audio::prepare_audio;
 pub use call_end::*;
 pub use dial::*;
 use effects::*;
@@ -43,7 +43,7 @@ mod prelude {
     pub(super) use callout_core::mask;
     pub(super) use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
     pub(super) use callout_core::pacing;
-    pub(super) use callout_core::template::{self, Values};
+    pub(super) use callout_core::template::Values;
     pub(super) use callout_core::twiml::{self, Verb};
     pub(super) use callout_core::wav;
     pub(super) use chrono::Utc;

@@ -8,6 +8,7 @@
 //! | call slot | `PACING` | `SLOT#{n:03}` |
 //! | the waiting line's watchdog | `PACING` | `WATCHDOG` |
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
+//! | a decline, remembered per patient | `DECLINES#{providerId}#{patient hash}` | `EMP#{employeeId}` |
 //!
 //! Shifts and attempts are also indexed by provider and time (GSI [`GSI1`]): `gsi1pk` =
 //! `PROVIDER#{providerId}`, `gsi1sk` = `SHIFT#{createdAt}#{occurrenceId}` or
@@ -36,6 +37,12 @@ pub(crate) mod attr {
     pub const ENABLED: &str = "enabled";
     pub const WAIT_MINUTES: &str = "waitMinutes";
     pub const UPDATED_AT: &str = "updatedAt";
+    pub const SKIP_DECLINERS: &str = "skipDecliners";
+    pub const DECLINE_MEMORY_DAYS: &str = "declineMemoryDays";
+    pub const DEFAULT_LANGUAGE: &str = "defaultLanguage";
+    pub const MESSAGE_TEMPLATES: &str = "messageTemplates";
+    pub const VOICE_ID: &str = "voiceId";
+    pub const VOICE_IDS: &str = "voiceIds";
 
     // Shifts (and some shared with attempts).
     pub const OCCURRENCE_ID: &str = "occurrenceId";
@@ -54,6 +61,12 @@ pub(crate) mod attr {
     pub const ASSIGNED_ATTEMPT: &str = "assignedAttempt";
     pub const ACCEPTANCE_FINISHED_AT: &str = "acceptanceFinishedAt";
     pub const CONFIRMATION_SMS: &str = "confirmationSms";
+    /// Who declined the shift (a string set).
+    pub const DECLINED_BY: &str = "declinedBy";
+    /// Who declined the same patient lately (a string set), called last.
+    pub const CALLED_LAST: &str = "calledLast";
+    /// The shift's languages, templates and voices (JSON, `settings::Speaking`).
+    pub const SPEAKING: &str = "speaking";
 
     // Attempts.
     pub const ATTEMPT: &str = "attempt";
@@ -75,6 +88,10 @@ pub(crate) mod attr {
     pub const ADVANCED_AT: &str = "advancedAt";
     pub const PACE_SLOT: &str = "paceSlot";
     pub const PACE_HOLDER: &str = "paceHolder";
+    pub const LANGUAGE: &str = "language";
+
+    // Remembered declines.
+    pub const DECLINED_AT: &str = "declinedAt";
 
     // Pacing.
     pub const HOLDER: &str = "holder";
@@ -95,6 +112,7 @@ pub(crate) const PACING_WAIT: &str = "PACING_WAIT";
 pub(crate) const SLOT_PREFIX: &str = "SLOT#";
 pub(crate) const WAIT_PREFIX: &str = "WAIT#";
 pub(crate) const WATCHDOG_SK: &str = "WATCHDOG";
+pub(crate) const DECLINE_PREFIX: &str = "EMP#";
 
 /// `PROVIDER#{providerId}`: the settings' partition and the index's.
 pub(crate) fn provider_pk(provider_id: &str) -> String {
@@ -127,6 +145,19 @@ pub(crate) fn waiter_sk(task: &DialTask) -> String {
         task.occurrence_id, task.attempt
     )
 }
+/// `DECLINES#{providerId}#{hash}`: the declines of one patient's shifts at one provider. The
+/// patient (`campaign::patient_key`, the normalised name) is hashed: no name in a key.
+pub(crate) fn declines_pk(provider_id: &str, patient_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = hex::encode(Sha256::digest(patient_key.as_bytes()));
+    format!("DECLINES#{provider_id}#{}", &hash[..32])
+}
+pub(crate) fn decline_key(provider_id: &str, patient_key: &str, employee_id: &str) -> Key {
+    (
+        s(declines_pk(provider_id, patient_key)),
+        s(format!("{DECLINE_PREFIX}{employee_id}")),
+    )
+}
 /// A shift's `gsi1sk`.
 pub(crate) fn shift_gsi1sk(created: DateTime<Utc>, occ: &str) -> String {
     format!("SHIFT#{}#{occ}", created.to_rfc3339())
@@ -154,5 +185,9 @@ mod tests {
             attempt_key("occ_1", 12),
             (s("SHIFT#occ_1"), s("ATTEMPT#00012"))
         );
+        let pk = declines_pk("prov_1", "margaret thompson");
+        assert!(pk.starts_with("DECLINES#prov_1#") && pk.len() == "DECLINES#prov_1#".len() + 32);
+        assert!(!pk.contains("margaret"));
+        assert_ne!(pk, declines_pk("prov_2", "margaret thompson"));
     }
 }
