@@ -490,6 +490,20 @@ def main():
             auth,
         ),
     )
+    listen = json.dumps({"language": "es"})
+    write(
+        "provider-settings-listen.json",
+        api_event(
+            "POST",
+            "/api/provider/outbound-calling/listen",
+            "POST /api/provider/outbound-calling/listen",
+            listen,
+            -590,
+            "Jv3wCdefSwMEP0D=",
+            JWT_AUTH,
+            auth,
+        ),
+    )
     write(
         "provider-settings-calls.json",
         api_event(

@@ -232,8 +232,8 @@ fn secrets_come_from_parameter_store_and_privileges_are_narrow() {
     let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
     assert_eq!(
         roles_mentioning(&t, "ElevenLabsApiKeyParameter"),
-        set(&["DialerRole"]),
-        "only the dialer reads the ElevenLabs key"
+        set(&["DialerRole", "ProviderSettingsRole"]),
+        "only the dialer and the portal's Listen button read the ElevenLabs key"
     );
     assert_eq!(
         roles_mentioning(&t, "scheduler:CreateSchedule"),
@@ -244,14 +244,15 @@ fn secrets_come_from_parameter_store_and_privileges_are_narrow() {
         roles_mentioning(&t, "iam:PassRole"),
         set(&["StartCallingRole"])
     );
-    for id in [
-        "StartCallingRole",
-        "JobAcceptanceRole",
-        "ProviderSettingsRole",
-    ] {
+    for id in ["StartCallingRole", "JobAcceptanceRole"] {
         let role = dump(&t["Resources"][id]);
         assert!(!role.contains("ssm:"), "{id} reads no secret");
     }
+    let portal = dump(&t["Resources"]["ProviderSettingsRole"]);
+    assert!(
+        !portal.contains("TwilioAuthToken"),
+        "the portal reads no Twilio token"
+    );
     assert!(
         !all.contains("Action: '*'") && !all.contains("Action: \"*\""),
         "no wildcard actions"

@@ -237,6 +237,39 @@ async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
     assert_eq!(status, 200);
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), saved);
 
+    // The coordinator listens to the example offer in Spanish (the built-in Spanish offer, as
+    // no Spanish template is saved): ElevenLabs speaks it once, the cache answers again.
+    for cached in [false, true] {
+        let (status, _, body) = parts(
+            handlers::provider_settings(
+                &f.provider_settings,
+                http_request("provider-settings-listen.json"),
+            )
+            .await
+            .unwrap(),
+        );
+        let heard: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status, 200, "{heard}");
+        assert_eq!(heard["language"], "es");
+        assert!(
+            heard["text"].as_str().unwrap().starts_with("Hola Alice"),
+            "{heard}"
+        );
+        assert_eq!(heard["cached"], cached, "{heard}");
+        assert!(heard["audio"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:audio/wav;base64,"));
+    }
+    let spoken = outside
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path.starts_with("/v1/text-to-speech/"))
+        .count();
+    assert_eq!(spoken, 1, "listening twice costs one ElevenLabs request");
+
     // Wave 3 ends for two shifts: the EventBridge envelope and a direct invoke of the detail.
     for name in ["start-calling.json", "start-calling-detail.json"] {
         let out = invoke_json(&f.start_calling, name).await;

@@ -235,9 +235,13 @@ async fn the_portal_page_in_a_browser() {
         occ.clone(),
         w.rt.token("prov_other"),
     ];
+    // The simulated ElevenLabs' control API: the Listen checks count its requests and make it
+    // fail.
+    let sim_url = w.sim.base_url();
     let status = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
             .args(&args)
+            .env("SIM_URL", sim_url)
             .status()
             .expect("node runs (is Node.js installed?)")
     })

@@ -1379,9 +1379,12 @@ async fn every_record_carries_its_ttl() {
             .unwrap();
         let expected = if pk.starts_with("SHIFT#") {
             30 * day
-        } else if pk.starts_with("PHONE#") {
+        } else if pk.starts_with("PHONE#") && sk.starts_with("OFFER#") {
             // The offer index: the longest call-back window and an hour.
             callout_app::adapters::store::inbound::OFFER_INDEX_HOURS * 3600
+        } else if pk.starts_with("DECLINES#") {
+            // A decline is remembered a day beyond the longest declineMemoryDays.
+            i64::from(callout_core::campaign::MAX_DECLINE_MEMORY_DAYS + 1) * day
         } else {
             day
         };
@@ -1395,6 +1398,7 @@ async fn every_record_carries_its_ttl() {
     for kind in [
         "SHIFT/SHIFT",
         "SHIFT/ATTEMPT",
+        "DECLINES/EMP",
         "PACING/SLOT",
         "PACING/WATCHDOG",
         "PACING_WAIT/WAIT",

@@ -4,9 +4,10 @@
 //   node tests/browser/portal.test.mjs <base_url> <token> <occurrenceId> [<other provider's token>]
 //
 // SCREENSHOT_DIR (default: a temporary folder) receives portal-settings.png,
-// portal-phone.png, portal-call-log.png, and screenshots/portal-who-and-when.png, portal-cost-rates.png and
-// screenshots/portal-results.png. CHROMIUM (default /usr/bin/chromium) names the
-// browser. Ends with one line `browser: N passed, N failed` and exits non-zero on a failure.
+// portal-phone.png, portal-call-log.png, and screenshots/portal-who-and-when.png, portal-cost-rates.png,
+// portal-results.png and portal-languages-and-voice.png. CHROMIUM (default /usr/bin/chromium) names the
+// browser. SIM_URL is the simulated Twilio/ElevenLabs (its /sim control API): the Listen checks count
+// its speech requests and make it fail. Ends with one line `browser: N passed, N failed` and exits non-zero on a failure.
 
 import { chromium } from "playwright-core";
 import fs from "node:fs";
@@ -20,6 +21,7 @@ if (!base || !token || !occ) {
 }
 const shots = process.env.SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), "portal-shots-"));
 fs.mkdirSync(path.join(shots, "screenshots"), { recursive: true });
+const SIM = process.env.SIM_URL;
 const DEFAULT_OFFER =
   "Hi Alice, we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline.";
 
@@ -96,7 +98,8 @@ try {
 
   await check("every field has a label", async () => {
     for (const id of ["enabled", "waitMinutes", "maxRounds", "messageTemplate", "shift", "days7", "days30",
-      "callPerMinute", "speechPer1kChars", "currency", "recordCalls", "recordingRetentionDays"]) {
+      "callPerMinute", "speechPer1kChars", "currency", "recordCalls", "recordingRetentionDays",
+      "skipDecliners", "declineMemoryDays", "defaultLanguage", "voiceId"]) {
       const n = await page.locator(`label[for="${id}"]`).count();
       eq(n, 1, `label for #${id}`);
     }
@@ -307,6 +310,130 @@ try {
     const back = (await api("GET", "/api/provider/outbound-calling")).data;
     eq(back.quietHours, null, "quiet hours off");
     eq(back.timeZone, null, "each shift's time zone");
+  });
+
+  // ---------------------------------------------------------------- languages, voices, who is called
+
+  const lastRow = () => page.evaluate(() => document.querySelector("#languages .lang:last-child").dataset.row);
+  const ES_TEMPLATE = "Hola {employeeName}, ¿puede cubrir a {patientName} el {date} a las {time}? Pulse 1 para aceptar o 2 para rechazar.";
+  const ES_OFFER = "Hola Alice, ¿puede cubrir a Margaret T. el 23 de enero a las 9:00? Pulse 1 para aceptar o 2 para rechazar.";
+  let row;
+
+  await check("the new settings show the API's messages next to each field and save nothing", async () => {
+    const before = (await api("GET", "/api/provider/outbound-calling")).data;
+    await page.fill("#declineMemoryDays", "31");
+    await page.click("#save");
+    await page.waitForSelector("#declineMemoryDays-error:not(:empty)");
+    assert((await page.textContent("#declineMemoryDays-error")).includes("from 0 to 30"), "the page's own range check");
+    await page.fill("#declineMemoryDays", "7");
+    await page.fill("#defaultLanguage", "de");
+    await page.fill("#voiceId", "not a voice!");
+    await page.click("#add-language");
+    row = await lastRow();
+    eq(await page.evaluate(() => document.activeElement.id), `lang-${row}-tag`, "the new language's tag has the focus");
+    await page.fill(`#lang-${row}-tag`, "es");
+    eq(await page.inputValue(`#lang-${row}-template`), await page.evaluate(() => CONFIG.languages[1].defaultTemplate),
+      "a new language starts from its built-in message");
+    await page.fill(`#lang-${row}-template`, "Hola {apodo}");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Not saved"));
+    const lang = await page.textContent("#defaultLanguage-error");
+    assert(lang.includes("en, es, fr"), `default language error: ${lang}`);
+    const voice = await page.textContent("#voiceId-error");
+    assert(voice.includes("ElevenLabs voice ID"), `voice error: ${voice}`);
+    const tmpl = await page.textContent(`#lang-${row}-template-error`);
+    assert(tmpl.includes("{apodo}"), `Spanish template error: ${tmpl}`);
+    eq(await page.getAttribute(`#lang-${row}-template`, "aria-invalid"), "true", "the Spanish template is marked");
+    eq(await page.getAttribute("#defaultLanguage", "aria-invalid"), "true", "the default language is marked");
+    const after = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(JSON.stringify(after), JSON.stringify(before), "nothing saved");
+  });
+
+  await check("languages, voices and who is called save and read back", async () => {
+    await page.fill("#defaultLanguage", "en");
+    await page.fill("#voiceId", "21m00Tcm4TlvDq8ikWAM");
+    await page.fill(`#lang-${row}-template`, ES_TEMPLATE);
+    await page.fill(`#lang-${row}-voice`, "vozLatina");
+    await page.setChecked("#skipDecliners", true);
+    await page.fill("#declineMemoryDays", "7");
+    await page.waitForFunction(
+      ([n, want]) => !document.querySelector(`#lang-${n}-preview`).hasAttribute("aria-busy")
+        && document.querySelector(`#lang-${n}-preview-text`).textContent === want,
+      [row, ES_OFFER],
+    );
+    eq((await saveState.textContent()).trim(), "Unsaved changes", "flagged");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(s.skipDecliners, true, "skipDecliners");
+    eq(s.declineMemoryDays, 7, "declineMemoryDays");
+    eq(s.defaultLanguage, "en", "defaultLanguage");
+    eq(JSON.stringify(s.messageTemplates), JSON.stringify({ es: ES_TEMPLATE }), "messageTemplates");
+    eq(s.voiceId, "21m00Tcm4TlvDq8ikWAM", "voiceId");
+    eq(JSON.stringify(s.voiceIds), JSON.stringify({ es: "vozLatina" }), "voiceIds");
+    for (const f of ["defaultLanguage", "voiceId", "declineMemoryDays"]) eq(await page.textContent(`#${f}-error`), "", `no error left on ${f}`);
+    // The saved rows come back after a reload (the row numbers start again).
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    row = await lastRow();
+    eq(await page.inputValue(`#lang-${row}-tag`), "es", "the Spanish row after a reload");
+    eq(await page.inputValue(`#lang-${row}-voice`), "vozLatina", "its voice");
+    eq(await page.isChecked("#skipDecliners"), true, "skip decliners shown");
+  });
+
+  const ttsRequests = async () => (await (await fetch(`${SIM}/sim/tts`)).json()).requests;
+  const audioSeconds = (box) => page.evaluate((sel) => new Promise((resolve) => {
+    const a = document.querySelector(`${sel} audio`);
+    if (a.readyState >= 1) resolve(a.duration); else a.addEventListener("loadedmetadata", () => resolve(a.duration));
+  }), box);
+
+  await check("Listen plays the example offer in each language; the second time costs no voice request", async () => {
+    assert(SIM, "SIM_URL names the simulated ElevenLabs");
+    const start = await ttsRequests();
+    const def = '[data-listen="default"]';
+    await page.click("#listen-default");
+    await page.waitForSelector(`${def}[data-state="audio"]`);
+    eq(await page.getAttribute(def, "data-cached"), "false", "first listen: generated");
+    const secs = await audioSeconds(def);
+    assert(secs > 5 && secs < 15, `the offer plays for ${secs} s`);
+    eq(await ttsRequests(), start + 1, "one speech request");
+    await page.click("#listen-default");
+    await page.waitForSelector(`${def}[data-cached="true"]`);
+    eq(await ttsRequests(), start + 1, "listening again costs nothing");
+    const es = `[data-listen="${row}"]`;
+    await page.click(`${es} [data-listen-button]`);
+    await page.waitForSelector(`${es}[data-state="audio"]`);
+    eq(await ttsRequests(), start + 2, "the Spanish offer: one more request");
+    await page.click(`${es} [data-listen-button]`);
+    await page.waitForSelector(`${es}[data-cached="true"]`);
+    eq(await ttsRequests(), start + 2, "and not again");
+    const voices = await (await fetch(`${SIM}/sim/tts`)).json();
+    assert(voices.requests === start + 2, "counted");
+    await page.locator('section[aria-labelledby="settings-h"]').screenshot({
+      path: path.join(shots, "screenshots", "portal-languages-and-voice.png"),
+    });
+  });
+
+  await check("Listen shows the words when the voice cannot be generated", async () => {
+    assert(SIM, "SIM_URL names the simulated ElevenLabs");
+    const fail = (failure) => fetch(`${SIM}/sim/tts/failure`, {
+      method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ failure }),
+    });
+    await fail("server-error");
+    try {
+      // A message not heard before (so not in the cache).
+      await page.fill(`#lang-${row}-template`, "Hola {employeeName}, ¿puede el {date}?");
+      const es = `[data-listen="${row}"]`;
+      await page.click(`${es} [data-listen-button]`);
+      await page.waitForSelector(`${es}[data-state="text"]`);
+      eq(await page.textContent(`${es} .said`), "Hola Alice, ¿puede el 23 de enero?", "the words instead");
+      assert((await page.textContent(`${es} .listen-state`)).includes("not available"), "says why");
+      eq(await page.locator(`${es} audio`).count(), 0, "no player");
+    } finally {
+      await fail(null);
+      await page.fill(`#lang-${row}-template`, ES_TEMPLATE);
+    }
+    eq((await saveState.textContent()).trim(), "All changes saved", "back to the saved message");
   });
 
   let log;

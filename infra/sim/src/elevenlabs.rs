@@ -21,6 +21,16 @@ pub(crate) struct ElevenLabs {
     characters: AtomicU64,
     requests: AtomicU64,
     failure: Mutex<Option<TtsFailure>>,
+    log: Mutex<Vec<TtsRequest>>,
+}
+
+/// One text-to-speech request as the simulated ElevenLabs received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TtsRequest {
+    pub voice_id: String,
+    pub model_id: Option<String>,
+    pub language_code: Option<String>,
+    pub text: String,
 }
 
 impl ElevenLabs {
@@ -29,6 +39,18 @@ impl ElevenLabs {
         self.requests.fetch_add(1, Ordering::SeqCst);
         self.characters
             .fetch_add(text.chars().count() as u64, Ordering::SeqCst);
+    }
+
+    /// Note a request (successful or not), in order.
+    pub fn note(&self, request: TtsRequest) {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(request);
+    }
+
+    pub fn log(&self) -> Vec<TtsRequest> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn characters(&self) -> u64 {

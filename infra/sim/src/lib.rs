@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
+pub use elevenlabs::{TtsRequest, SAMPLES_PER_CHAR};
 pub use inbound::STOP_REPLY;
 pub use record::{CallEvent, CallRecord, HangupBy, MessageRecord, Via};
 
@@ -267,6 +268,11 @@ impl Sim {
 
     pub fn tts_requests(&self) -> u64 {
         self.inner.elevenlabs.requests()
+    }
+
+    /// Every text-to-speech request so far (voice, model, language code, text), in order.
+    pub fn tts_log(&self) -> Vec<TtsRequest> {
+        self.inner.elevenlabs.log()
     }
 
     /// While Some, every TTS request fails that way.

@@ -134,8 +134,16 @@ pub enum CallEvent {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Via {
+    /// `<Say>` without a `language` (Twilio's default, English).
     Say,
-    Play { url: String, seconds: f64 },
+    /// `<Say language="…">`.
+    SayIn {
+        language: String,
+    },
+    Play {
+        url: String,
+        seconds: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -912,6 +912,62 @@ async fn text_to_speech_counts_and_fails_on_demand() {
 }
 
 #[tokio::test]
+async fn text_to_speech_logs_each_request_and_refuses_a_language_code_the_model_cannot_take() {
+    let app = setup().await;
+    let (sim, key) = (&app.sim, app.sim.config().elevenlabs_api_key.clone());
+    let speak = |model: &'static str, language: Option<&'static str>| {
+        let mut body = json!({"text": "Hola", "model_id": model});
+        if let Some(l) = language {
+            body["language_code"] = json!(l);
+        }
+        app.http
+            .post(format!(
+                "{}/v1/text-to-speech/vozLatina?output_format=ulaw_8000",
+                sim.base_url()
+            ))
+            .header("xi-api-key", &key)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        speak("eleven_flash_v2_5", Some("es"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        speak("eleven_multilingual_v2", None)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let refused = speak("eleven_multilingual_v2", Some("es")).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let log = sim.tts_log();
+    assert_eq!(log.len(), 4, "the set-up's request and these three");
+    assert_eq!(log[1].voice_id, "vozLatina");
+    assert_eq!(log[1].language_code.as_deref(), Some("es"));
+    assert_eq!(log[2].model_id.as_deref(), Some("eleven_multilingual_v2"));
+    assert_eq!(log[2].language_code, None);
+
+    // The control API makes every request fail, then none.
+    let base = sim.base_url();
+    let set = |failure: Value| {
+        app.http
+            .put(format!("{base}/sim/tts/failure"))
+            .json(&json!({ "failure": failure }))
+            .send()
+    };
+    assert_eq!(set(json!("server-error")).await.unwrap().status(), 200);
+    assert_eq!(tts(sim, &app.http, &key, "abc").await.status(), 500);
+    assert_eq!(set(json!("tornado")).await.unwrap().status(), 400);
+    assert_eq!(set(Value::Null).await.unwrap().status(), 200);
+    assert_eq!(tts(sim, &app.http, &key, "abc").await.status(), 200);
+}
+
+#[tokio::test]
 async fn an_invalid_wav_is_an_audio_error_and_the_call_goes_on() {
     let app = setup().await;
     app.sim.set_phone("+61400000012", Behaviour::Accept);

@@ -33,17 +33,18 @@ pub mod clients {
     /// An acceptance by another channel deletes the pending schedule; the rest follows from
     /// the queue.
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
-    // TWILIO: a recorded call's audio, fetched for its provider.
-    pub const PROVIDER_SETTINGS: u8 = TWILIO;
+    // TWILIO: a recorded call's audio, fetched for its provider; AUDIO | TTS: the Listen
+    // button, the example offer's speech from S3 or ElevenLabs.
+    pub const PROVIDER_SETTINGS: u8 = TWILIO | AUDIO | TTS;
     /// The call-back line and text replies: an acceptance hands what follows to the queue.
     pub const INBOUND: u8 = QUEUE;
 }
 
 /// How long one Twilio operation may take in a function with client set `set`: the dialer
-/// (the one function that builds ElevenLabs) runs queue tasks with a 30 s timeout; every
-/// other function is a webhook that must answer quickly.
+/// (the one function that places calls and builds ElevenLabs) runs queue tasks with a 30 s
+/// timeout; every other function is a webhook that must answer quickly.
 pub const fn twilio_budget(set: u8) -> std::time::Duration {
-    if set & clients::TTS != 0 {
+    if set & clients::TTS != 0 && set & clients::QUEUE != 0 {
         crate::adapters::twilio::TASK_BUDGET
     } else {
         crate::adapters::twilio::WEBHOOK_BUDGET
@@ -208,13 +209,25 @@ impl App {
         built(&self.tts, "ElevenLabs")
     }
 
-    /// Where a text's audio is kept (the voice and model are part of what was spoken).
-    pub fn audio_key(&self, text: &str) -> String {
+    /// Where a text's audio is kept: the voice (`None`: the deployment's), the model and the
+    /// language are part of what was spoken.
+    pub fn audio_key(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        text: &str,
+    ) -> String {
         crate::adapters::audio::audio_key(
-            &self.config.elevenlabs_voice_id,
+            voice_id.unwrap_or(&self.config.elevenlabs_voice_id),
             &self.config.elevenlabs_model_id,
+            language.code(),
             text,
         )
+    }
+
+    /// Where an attempt's audio is kept.
+    pub fn attempt_audio_key(&self, a: &crate::records::Attempt) -> String {
+        self.audio_key(a.voice_id.as_deref(), a.speech().language, &a.text)
     }
 }
 

@@ -10,10 +10,11 @@ use crate::records::{parse_call_id, Attempt, Task};
 use crate::service::{self, Acceptance, StartError, Started};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use callout_core::campaign::{self, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
+use callout_core::lang::Speech;
 use callout_core::model::{ShiftStatus, Wave3Completed};
 use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
-use callout_core::{validate, words};
+use callout_core::validate;
 use lambda_http::{Request, Response};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
@@ -21,21 +22,27 @@ use tracing::{error, info, warn};
 
 // ---------------------------------------------------------------- what callers hear
 
-fn hang_up_with(text: String) -> HttpResult {
-    http::twiml(twiml::render(&[Verb::Say(text), Verb::Hangup]))
+/// Words in the call's language (`<Say language>` too), then the end of the call.
+fn hang_up_with(speech: &Speech, text: impl Into<String>) -> HttpResult {
+    http::twiml(twiml::render_in(
+        speech.say_language(),
+        &[Verb::Say(text.into()), Verb::Hangup],
+    ))
 }
 
 /// The offer: the message inside a one-key `<Gather>`, so a key pressed while it plays counts,
 /// then the timeout route when nothing is pressed. The audio comes straight from S3 through a
 /// presigned URL (signed locally, no request); the call-audio route serves it otherwise.
+/// Without audio the text is said with `<Say>`, in the call's language.
 async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult {
     let (occ, k) = (&a.occurrence_id, a.attempt);
+    let speech = a.speech();
     let mut nested = Vec::new();
     if repeated {
-        nested.push(Verb::Say(words::REPEAT_OFFER.into()));
+        nested.push(Verb::Say(speech.words().repeat_offer().into()));
     }
     nested.push(if has_audio {
-        let key = app.audio_key(&a.text);
+        let key = app.attempt_audio_key(a);
         let url = match app.audio().presigned_url(&key, AUDIO_URL_VALIDITY).await {
             Ok(u) => u,
             Err(e) => {
@@ -47,14 +54,25 @@ async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpR
     } else {
         Verb::Say(a.text.clone())
     });
-    http::twiml(twiml::render(&[
-        Verb::Gather {
-            action: urls::response(&app.config, occ, k, &a.employee_id, has_audio, repeated),
-            timeout_secs: GATHER_TIMEOUT_SECS,
-            nested,
-        },
-        Verb::Redirect(urls::timeout(&app.config, occ, k)),
-    ]))
+    http::twiml(twiml::render_in(
+        speech.say_language(),
+        &[
+            Verb::Gather {
+                action: urls::response(
+                    &app.config,
+                    occ,
+                    k,
+                    &a.employee_id,
+                    has_audio,
+                    repeated,
+                    &speech,
+                ),
+                timeout_secs: GATHER_TIMEOUT_SECS,
+                nested,
+            },
+            Verb::Redirect(urls::timeout(&app.config, occ, k, &speech)),
+        ],
+    ))
 }
 
 /// How long a presigned audio URL given to Twilio works.
@@ -71,6 +89,8 @@ struct VoiceRetry {
     webhook: &'static str,
     /// The URL to `<Redirect>` to, with `retry` counting the tries; `None`: tries used up.
     next: Option<String>,
+    /// The call's language (the URL's `lang`).
+    speech: Speech,
 }
 
 impl VoiceRetry {
@@ -87,6 +107,12 @@ impl VoiceRetry {
         let url = http::public_url(&app.config, req);
         let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
         let tries = tries_in(&url).max(tried);
+        let speech = Speech::of(
+            &form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "lang")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_else(|| "en".into()),
+        );
         let next = (tries < VOICE_RETRIES).then(|| {
             let base = path.rfind("/api/outbound/").map_or(path, |i| &path[..i]);
             let mut q = form_urlencoded::Serializer::new(String::new());
@@ -98,7 +124,11 @@ impl VoiceRetry {
             q.append_pair("retry", &(tries + 1).to_string());
             format!("{base}/api/outbound/{route}?{}", q.finish())
         });
-        VoiceRetry { webhook, next }
+        VoiceRetry {
+            webhook,
+            next,
+            speech,
+        }
     }
 
     /// The handler's answer, or for an error (the table, the queue or S3 failing) a short
@@ -109,7 +139,7 @@ impl VoiceRetry {
             Err(e) => e,
         };
         error!(webhook = self.webhook, retrying = self.next.is_some(), error = %e, alarm = true, "voice_webhook_failed");
-        sorry(self.next)
+        sorry(self.next, &self.speech)
     }
 }
 
@@ -123,14 +153,18 @@ fn tries_in(url: &str) -> u32 {
 }
 
 /// "One moment" and the webhook again, or goodbye when the tries are used up.
-fn sorry(next: Option<String>) -> HttpResult {
+fn sorry(next: Option<String>, speech: &Speech) -> HttpResult {
+    let words = speech.words();
     match next {
-        Some(url) => http::twiml(twiml::render(&[
-            Verb::Say(words::SORRY_ONE_MOMENT.into()),
-            Verb::Pause(1),
-            Verb::Redirect(url),
-        ])),
-        None => hang_up_with(words::SORRY_GOODBYE.into()),
+        Some(url) => http::twiml(twiml::render_in(
+            speech.say_language(),
+            &[
+                Verb::Say(words.sorry_one_moment().into()),
+                Verb::Pause(1),
+                Verb::Redirect(url),
+            ],
+        )),
+        None => hang_up_with(speech, words.sorry_goodbye()),
     }
 }
 
@@ -146,12 +180,12 @@ async fn fallback(app: &App, tw: Webhook, req: Request) -> HttpResult {
         "fallback",
         "twiml",
         // `rec`: a recorded call's offer still starts with the recording notice.
-        &["occurrenceId", "attempt", "audio", "rec"],
+        &["occurrenceId", "attempt", "audio", "rec", "lang"],
         tried,
     );
     let (occ, k) = tw.attempt_ids().unwrap_or_default();
     error!(occurrence_id = %occ, attempt = k, error_code = tw.error_code(), retrying = retry.next.is_some(), alarm = true, "voice_fallback_used");
-    sorry(retry.next)
+    sorry(retry.next, &tw.speech())
 }
 
 // ---------------------------------------------------------------- call-twiml
@@ -179,13 +213,13 @@ fn injected_failure(app: &App, req: &Request) -> anyhow::Result<()> {
 
 async fn answer_call(app: &App, tw: Webhook, req: Request) -> HttpResult {
     let Some((occ, k)) = tw.attempt_ids() else {
-        return hang_up_with(words::NOT_FOUND.into());
+        return hang_up_with(&tw.speech(), tw.speech().words().not_found());
     };
     injected_failure(app, &req)?;
     let (shift, attempt) = app.store.get_shift_and_attempt(&occ, k).await?;
     let (Some(shift), Some(a)) = (shift, attempt) else {
         warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
-        return hang_up_with(words::NOT_FOUND.into());
+        return hang_up_with(&tw.speech(), tw.speech().words().not_found());
     };
     let answered = campaign::answered(
         shift.status,
@@ -199,8 +233,9 @@ async fn answer_call(app: &App, tw: Webhook, req: Request) -> HttpResult {
             info!(occurrence_id = %occ, attempt = k, "voicemail_detected");
         }
     }
-    let answer = match answered.words(&a.first_name) {
-        Some(words) => hang_up_with(words),
+    let speech = a.speech();
+    let answer = match answered.words(speech.words(), &a.first_name) {
+        Some(words) => hang_up_with(&speech, words),
         None => offer(app, &a, tw.has_audio(), false).await,
     };
     // Call recording: a recorded call says so first.
@@ -218,15 +253,18 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
         &req,
         "call-response",
         "twiml",
-        &["occurrenceId", "attempt", "audio"],
+        &["occurrenceId", "attempt", "audio", "lang"],
         0,
     );
     retry.answer(webhook::verified(&app.config, req, |tw, req| key_pressed(app, tw, req)).await)
 }
 
 async fn key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
+    // The URL says the call's language: 1 and 2 are answered without reading the attempt.
+    let speech = tw.speech();
+    let words = speech.words();
     let Some((occ, k)) = tw.attempt_ids() else {
-        return hang_up_with(words::NOT_FOUND.into());
+        return hang_up_with(&speech, words.not_found());
     };
     injected_failure(app, &req)?;
     let digits = tw.digits().to_string();
@@ -235,26 +273,26 @@ async fn key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
     match press {
         KeyPress::Accept => {
             let Some(employee_id) = tw.employee_id() else {
-                return hang_up_with(words::NOT_FOUND.into());
+                return hang_up_with(&speech, words.not_found());
             };
             match service::accept_call(app, &occ, employee_id, k).await? {
-                Acceptance::Accepted => hang_up_with(words::ACCEPTED.into()),
-                Acceptance::Taken { .. } => hang_up_with(words::TAKEN.into()),
-                Acceptance::OfferClosed => hang_up_with(words::OFFER_CLOSED.into()),
+                Acceptance::Accepted => hang_up_with(&speech, words.accepted()),
+                Acceptance::Taken { .. } => hang_up_with(&speech, words.taken()),
+                Acceptance::OfferClosed => hang_up_with(&speech, words.offer_closed()),
                 Acceptance::UnknownShift | Acceptance::NotInPool => {
-                    hang_up_with(words::NOT_FOUND.into())
+                    hang_up_with(&speech, words.not_found())
                 }
             }
         }
         KeyPress::Decline => {
             service::decline(app, &occ, k).await?;
-            hang_up_with(press.words().unwrap_or_default().into())
+            hang_up_with(&speech, press.words(words).unwrap_or_default())
         }
         KeyPress::Repeat => {
             info!(occurrence_id = %occ, attempt = k, "unknown_key_repeat");
             match app.store.get_attempt(&occ, k).await? {
                 Some(a) => offer(app, &a, tw.has_audio(), true).await,
-                None => hang_up_with(words::NOT_FOUND.into()),
+                None => hang_up_with(&speech, words.not_found()),
             }
         }
         KeyPress::GiveUp => {
@@ -264,7 +302,7 @@ async fn key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
                     .set_outcome(&occ, k, outcome, Some(&digits))
                     .await?;
             }
-            hang_up_with(press.words().unwrap_or_default().into())
+            hang_up_with(&speech, press.words(words).unwrap_or_default())
         }
     }
 }
@@ -282,8 +320,9 @@ pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
 }
 
 async fn no_key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
+    let speech = tw.speech();
     let Some((occ, k)) = tw.attempt_ids() else {
-        return hang_up_with(words::NOT_FOUND.into());
+        return hang_up_with(&speech, speech.words().not_found());
     };
     injected_failure(app, &req)?;
     info!(occurrence_id = %occ, attempt = k, "no_answer_start");
@@ -293,7 +332,7 @@ async fn no_key_pressed(app: &App, tw: Webhook, req: Request) -> HttpResult {
         .set_outcome_or_existing(&occ, k, Outcome::NoAnswer)
         .await?
         .flatten();
-    hang_up_with(words::timeout(already).into())
+    hang_up_with(&speech, speech.words().timeout(already))
 }
 
 // ---------------------------------------------------------------- call-status
@@ -354,7 +393,7 @@ async fn audio_for(app: &App, req: Request) -> HttpResult {
     let Some(a) = app.store.get_attempt(&occ, k).await? else {
         return http::error(404, "unknown call");
     };
-    let key = app.audio_key(&a.text);
+    let key = app.attempt_audio_key(&a);
     match app.audio().get(&key).await? {
         Some(wav) => Ok(Response::builder()
             .status(200)
@@ -446,6 +485,10 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                     Ok(patch) => {
                         let current = app.store.get_settings(&provider).await?;
                         let next = patch.apply(&current);
+                        let conflicts = next.conflicts();
+                        if !conflicts.is_empty() {
+                            return http::json(400, json!({ "errors": conflicts }));
+                        }
                         app.store.put_settings(&provider, &next).await?;
                         info!(provider_id = %provider, enabled = next.enabled, wait_minutes = next.wait_minutes, max_rounds = next.max_rounds, "provider_settings_saved");
                         http::json(200, serde_json::to_value(next)?)

@@ -9,7 +9,7 @@ use crate::http::{self, HttpResult};
 use crate::service::{self, Acceptance, OpenOffer};
 use callout_core::inbound::{self, CallbackKey, Reply, Target};
 use callout_core::twiml::{self, Verb};
-use callout_core::words::{self, inbound as say};
+use callout_core::words::{self, inbound as say, Phrasebook};
 use lambda_http::Request;
 use tracing::{error, info};
 
@@ -60,7 +60,7 @@ fn never_5xx(result: HttpResult) -> HttpResult {
         Err(e) => {
             error!(webhook = "inbound-voice", error = %e, "inbound_voice_failed");
             http::twiml(twiml::render(&[
-                Verb::Say(words::SORRY_GOODBYE.into()),
+                Verb::Say(words::English.sorry_goodbye().into()),
                 Verb::Hangup,
             ]))
         }
@@ -196,7 +196,7 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
             let said = match service::accept_inbound(app, occ, &employee, "callback").await? {
                 Acceptance::Accepted => say::CALLBACK_ACCEPTED,
                 Acceptance::Taken { .. } => say::CALLBACK_FILLED,
-                _ => words::NOT_FOUND,
+                _ => words::English.not_found(),
             };
             http::twiml(twiml::render(&[Verb::Say(said.into()), Verb::Hangup]))
         }

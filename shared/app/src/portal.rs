@@ -4,7 +4,8 @@
 //! | route | auth | what |
 //! |---|---|---|
 //! | `GET /portal/outbound-calling` | none (a static page; it holds no data) | the settings page, one self-contained HTML file |
-//! | `POST /api/provider/outbound-calling/preview` | JWT | `{messageTemplate}` → `{text, errors, seconds}` rendered by the server's own renderer with fixed example data |
+//! | `POST /api/provider/outbound-calling/preview` | JWT | `{messageTemplate[, language]}` → `{text, errors, seconds, language}` rendered by the server's own renderer with fixed example data, in the language's dates and times |
+//! | `POST /api/provider/outbound-calling/listen` | JWT | `{[language][, messageTemplate][, voiceId]}` (each defaults to the saved settings) → the example offer's speech in the provider's voice for that language, through the calls' own speech cache: `{language, text, voiceId, audio, cached}` (`audio` a 16-bit PCM WAV data URL) or, when speech fails, `{language, text, audio: null, reason}` |
 //! | `GET /api/provider/outbound-calling/stats?days=N[&tz=Zone]` | JWT | the provider's results for the last N days (`callout_core::stats`) |
 //! | `GET /api/provider/jobs?days=N[&limit=M]` | JWT | the provider's recent shifts, newest first, for the call-log picker |
 //!
@@ -15,9 +16,11 @@ use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::records::Shift;
+use callout_core::lang::{Language, Speech};
 use callout_core::model::{Job, ShiftStatus};
 use callout_core::settings::{
-    BROADCAST_SIZE, MAX_CALLS_PER_PERSON_PER_HOUR, MAX_ROUNDS, NIGHT_WAIT_MINUTES, WAIT_MINUTES,
+    self as settings, BROADCAST_SIZE, DECLINE_MEMORY_DAYS, MAX_CALLS_PER_PERSON_PER_HOUR,
+    MAX_LANGUAGES, MAX_ROUNDS, NIGHT_WAIT_MINUTES, WAIT_MINUTES,
 };
 use callout_core::stats::{self, CallFact, Window};
 use callout_core::template::{self, Values, DEFAULT_TEMPLATE, MAX_TEMPLATE_CHARS, VARIABLES};
@@ -28,6 +31,7 @@ use std::collections::HashMap;
 
 pub const PAGE_PATH: &str = "/portal/outbound-calling";
 pub const PREVIEW_PATH: &str = "/api/provider/outbound-calling/preview";
+pub const LISTEN_PATH: &str = "/api/provider/outbound-calling/listen";
 pub const STATS_PATH: &str = "/api/provider/outbound-calling/stats";
 pub const JOBS_PATH: &str = "/api/provider/jobs";
 
@@ -73,15 +77,26 @@ pub fn speech_seconds(text: &str) -> f64 {
 /// The preview of a template: the text the example call would speak, or the reason the
 /// template would be refused on save (the same check as `PATCH`).
 pub fn preview(template_text: &str) -> Value {
+    preview_in(&Speech::english(), template_text)
+}
+
+/// The example offer of `template_text` for a call in `speech` (its dates and times).
+pub fn example_offer(speech: &Speech, template_text: &str) -> String {
+    let values = Values::for_job_in(speech.language, EXAMPLE_EMPLOYEE, &example_job());
+    template::render_in(speech.language, template_text, &values)
+}
+
+/// [`preview`] for a call in `speech`.
+pub fn preview_in(speech: &Speech, template_text: &str) -> Value {
     let characters = template_text.chars().count();
     match template::validate(template_text) {
         Ok(()) => {
-            let values = Values::for_job(EXAMPLE_EMPLOYEE, &example_job());
-            let text = template::render(template_text, &values);
+            let text = example_offer(speech, template_text);
             json!({
                 "text": text,
                 "seconds": speech_seconds(&text),
                 "characters": characters,
+                "language": speech.tag,
                 "errors": {},
             })
         }
@@ -89,6 +104,7 @@ pub fn preview(template_text: &str) -> Value {
             "text": null,
             "seconds": null,
             "characters": characters,
+            "language": speech.tag,
             "errors": { "messageTemplate": e.to_string() },
         }),
     }
@@ -121,6 +137,16 @@ pub fn page_config() -> Value {
             "min": callout_core::settings::CALLBACK_WINDOW_HOURS.start(),
             "max": callout_core::settings::CALLBACK_WINDOW_HOURS.end(),
         },
+        "declineMemoryDays": { "min": DECLINE_MEMORY_DAYS.start(), "max": DECLINE_MEMORY_DAYS.end() },
+        "maxLanguages": MAX_LANGUAGES,
+        "maxVoiceIdChars": settings::MAX_VOICE_ID_CHARS,
+        // The languages calls speak, and tags with a region `<Say>` has an accent for.
+        "languages": Language::ALL.map(|l| json!({
+            "code": l.code(),
+            "name": l.name(),
+            "defaultTemplate": l.words().default_template(),
+        })),
+        "suggestedTags": ["en", "en-AU", "en-GB", "en-US", "es", "es-ES", "es-MX", "fr", "fr-CA", "fr-FR"],
         "maxDays": stats::MAX_DAYS,
         // Call recording: the retention's range and what a recorded call says first.
         "recordingRetentionDays": {
@@ -167,8 +193,8 @@ pub fn page(req: &Request) -> Option<HttpResult> {
             .header(
                 "content-security-policy",
                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-                 connect-src 'self'; img-src 'self' data:; media-src blob:; base-uri 'none'; form-action 'none'; \
-                 frame-ancestors 'none'",
+                 connect-src 'self'; img-src 'self' data:; media-src blob: data:; base-uri 'none'; \
+                 form-action 'none'; frame-ancestors 'none'",
             )
             .header("x-content-type-options", "nosniff")
             .header("referrer-policy", "no-referrer")
@@ -185,6 +211,10 @@ pub async fn route(app: &App, provider: &str, req: &Request) -> Option<HttpResul
     Some(match path.as_str() {
         PREVIEW_PATH => match method {
             "POST" => preview_route(req),
+            _ => http::error(405, "use POST"),
+        },
+        LISTEN_PATH => match method {
+            "POST" => listen_route(app, provider, req).await,
             _ => http::error(405, "use POST"),
         },
         STATS_PATH => match method {
@@ -209,11 +239,130 @@ fn preview_route(req: &Request) -> HttpResult {
         Ok(v) => v,
         Err(e) => return http::json(400, json!({ "errors": { "body": http::not_json(&e) } })),
     };
+    let speech = match body.get("language") {
+        None | Some(Value::Null) => Speech::english(),
+        Some(Value::String(tag)) => match settings::spoken_tag(tag) {
+            Ok(tag) => Speech::of(&tag),
+            Err(rule) => return http::json(400, json!({ "errors": { "language": rule } })),
+        },
+        Some(_) => {
+            return http::json(
+                400,
+                json!({ "errors": { "language": callout_core::lang::spoken_tag_rule() } }),
+            )
+        }
+    };
     match body.get("messageTemplate").and_then(Value::as_str) {
-        Some(t) => http::json(200, preview(t)),
+        Some(t) => http::json(200, preview_in(&speech, t)),
         None => http::json(
             400,
             json!({ "errors": { "messageTemplate": "must be text" } }),
+        ),
+    }
+}
+
+/// The Listen button: the example offer spoken in the provider's voice for one language, so a
+/// coordinator hears what staff will hear. Whatever the body leaves out comes from the saved
+/// settings (the default language; that language's template, as a call would pick it; that
+/// language's voice); what it gives is checked as `PATCH` checks it. The speech goes through
+/// the calls' own cache (S3, keyed by voice, model, language and text): listening again costs
+/// no ElevenLabs request. When speech fails the text comes back alone, with the reason.
+async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
+    let body: Value = match http::body_bytes(req) {
+        b if b.iter().all(u8::is_ascii_whitespace) => json!({}),
+        b => match serde_json::from_slice(b) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => {
+                return http::json(
+                    400,
+                    json!({ "errors": { "body": "must be a JSON object" } }),
+                )
+            }
+            Err(e) => return http::json(400, json!({ "errors": { "body": http::not_json(&e) } })),
+        },
+    };
+    let saved = app.store.get_settings(provider).await?;
+    let speaking = saved.speaking();
+    let mut errors = serde_json::Map::new();
+    let speech = match body.get("language") {
+        None | Some(Value::Null) => Some(speaking.speech_for(None)),
+        Some(Value::String(tag)) => settings::spoken_tag(tag)
+            .map(|t| Speech::of(&t))
+            .map_err(|rule| errors.insert("language".into(), rule.into()))
+            .ok(),
+        Some(_) => {
+            errors.insert(
+                "language".into(),
+                callout_core::lang::spoken_tag_rule().into(),
+            );
+            None
+        }
+    };
+    let template = match body.get("messageTemplate") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => match template::validate(t) {
+            Ok(()) => Some(t.clone()),
+            Err(e) => {
+                errors.insert("messageTemplate".into(), e.to_string().into());
+                None
+            }
+        },
+        Some(_) => {
+            errors.insert("messageTemplate".into(), "must be text".into());
+            None
+        }
+    };
+    // Absent: the saved voice for the language; null: the deployment's.
+    let voice: Option<Option<String>> = match body.get("voiceId") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(v)) if settings::is_voice_id(v) => Some(Some(v.clone())),
+        Some(_) => {
+            errors.insert("voiceId".into(), settings::voice_id_rule().into());
+            None
+        }
+    };
+    let Some(speech) = speech.filter(|_| errors.is_empty()) else {
+        return http::json(400, json!({ "errors": errors }));
+    };
+    let template = template.unwrap_or_else(|| {
+        speaking
+            .template(&speech, &saved.message_template)
+            .to_string()
+    });
+    let voice = voice.unwrap_or_else(|| speaking.voice(&speech).map(str::to_string));
+    let text = example_offer(&speech, &template);
+    let voice_used = voice
+        .clone()
+        .unwrap_or_else(|| app.config.elevenlabs_voice_id.clone());
+    match crate::service::audio::speech(app, voice.as_deref(), speech.language, &text).await {
+        Ok(spoken) => {
+            let ulaw = callout_core::wav::parse_ulaw(&spoken.wav)
+                .map(|w| w.data)
+                .unwrap_or_default();
+            let pcm = callout_core::wav::ulaw_to_pcm_wav(&ulaw);
+            tracing::info!(provider_id = %provider, language = %speech.tag, cached = spoken.cached, characters = text.chars().count(), "listen_served");
+            http::json(
+                200,
+                json!({
+                    "language": speech.tag,
+                    "text": text,
+                    "voiceId": voice_used,
+                    "cached": spoken.cached,
+                    "seconds": ulaw.len() as f64 / f64::from(callout_core::wav::SAMPLE_RATE),
+                    "audio": format!("data:audio/wav;base64,{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pcm)),
+                }),
+            )
+        }
+        Err(reason) => http::json(
+            200,
+            json!({
+                "language": speech.tag,
+                "text": text,
+                "voiceId": voice_used,
+                "audio": null,
+                "reason": reason,
+            }),
         ),
     }
 }

@@ -1,9 +1,13 @@
 //! What is stored about a shift and each call attempt.
 
-use callout_core::campaign::{CallStatus, Outcome, Plan, Slot};
+use callout_core::campaign::{self, Advance, CallStatus, Outcome, Plan, Rank, Slot};
+use callout_core::lang::Speech;
 use callout_core::model::{ShiftStatus, StaffMember, Wave3Completed};
+use callout_core::settings::Speaking;
+use callout_core::template::{self, Values};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 pub const PURPOSE: &str = "Outbound Job Offer";
 
@@ -36,6 +40,16 @@ pub struct Shift {
     pub held: Option<serde_json::Value>,
     /// The provider's quiet hours when the calls started, if it has any.
     pub quiet: Option<callout_core::quiet::Quiet>,
+    /// `skipDecliners` when the shift started: whoever declined it is not called again.
+    pub skip_decliners: bool,
+    /// Who declined this shift so far (a 2 on a call, a NO by SMS): `service::record_decline`.
+    pub declined: BTreeSet<String>,
+    /// Who declined a shift for the same patient within `declineMemoryDays` of this shift's
+    /// start: called last in every round (fixed at the start, so every round has one order).
+    pub called_last: BTreeSet<String>,
+    /// Languages, templates and voices when the shift started (`messageTemplate` above is the
+    /// default language's template).
+    pub speaking: Speaking,
 }
 
 /// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
@@ -83,6 +97,10 @@ impl Shift {
                 .max_calls_per_person_per_hour,
             held: None,
             quiet: None,
+            skip_decliners: false,
+            declined: BTreeSet::new(),
+            called_last: BTreeSet::new(),
+            speaking: Speaking::default(),
         }
     }
 
@@ -108,6 +126,74 @@ impl Shift {
             .iter()
             .find(|s| s.employee_id == employee_id)
     }
+
+    /// The order every round calls the pool in (`campaign::call_order`: priority, pool order,
+    /// recent decliners of this patient last), as pool indexes.
+    pub fn call_order(&self) -> Vec<u32> {
+        let ranks: Vec<Rank> = self
+            .event
+            .staff_pool
+            .iter()
+            .map(|s| Rank {
+                priority: s.priority,
+                called_last: self.called_last.contains(&s.employee_id),
+            })
+            .collect();
+        campaign::call_order(&ranks)
+    }
+
+    /// Who a slot of the plan calls.
+    pub fn callee(&self, slot: Slot) -> &StaffMember {
+        self.callee_in(&self.call_order(), slot)
+    }
+
+    fn callee_in(&self, order: &[u32], slot: Slot) -> &StaffMember {
+        &self.event.staff_pool[order[slot.position as usize] as usize]
+    }
+
+    /// Whether a slot's person is left out now (`campaign::skipped`).
+    fn skips_in(&self, order: &[u32], slot: Slot) -> bool {
+        let person = &self.callee_in(order, slot).employee_id;
+        campaign::skipped(self.skip_decliners, self.declined.contains(person))
+    }
+
+    /// Whether attempt `k`'s person is left out now (declined since the attempt was queued).
+    pub fn skips(&self, k: u32) -> bool {
+        let order = self.call_order();
+        self.plan()
+            .slot(k)
+            .is_some_and(|slot| self.skips_in(&order, slot))
+    }
+
+    /// The first attempt after `k` whose person is still called.
+    pub fn next_callable_after(&self, k: u32) -> Option<u32> {
+        let order = self.call_order();
+        self.plan()
+            .next_callable(k.saturating_add(1), |slot| self.skips_in(&order, slot))
+    }
+
+    /// What follows attempt `k` (ended without an acceptance), skipping who is left out.
+    pub fn next_after(&self, k: u32) -> Advance {
+        let order = self.call_order();
+        self.plan()
+            .after_skipping(k, |slot| self.skips_in(&order, slot))
+    }
+
+    /// What a person is spoken to in.
+    pub fn speech_for(&self, staff: &StaffMember) -> Speech {
+        self.speaking.speech_for(staff.language.as_deref())
+    }
+
+    /// The offer `staff` hears: the template of their language, rendered in it.
+    pub fn offer_text(&self, staff: &StaffMember) -> String {
+        let speech = self.speech_for(staff);
+        let template = self.speaking.template(&speech, &self.message_template);
+        template::render_in(
+            speech.language,
+            template,
+            &Values::for_job_in(speech.language, &staff.first_name, &self.event.job),
+        )
+    }
 }
 
 /// One call attempt: the call log record of SPEC §4.6.
@@ -118,6 +204,8 @@ pub struct Attempt {
     pub provider_id: String,
     pub attempt: u32,
     pub round: u32,
+    /// The person's place in the round's call order (`campaign::Slot::position`: 0 is called
+    /// first in every round), not their index in the pool as sent.
     pub position: u32,
     pub employee_id: String,
     pub first_name: String,
@@ -127,6 +215,11 @@ pub struct Attempt {
     /// The words spoken to this person.
     #[serde(skip)]
     pub text: String,
+    /// The language tag the call speaks (`lang::Speech`): its words, its offer, `<Say>`.
+    pub language: String,
+    /// The ElevenLabs voice of its audio (`None`: the deployment's `ELEVENLABS_VOICE_ID`).
+    #[serde(skip)]
+    pub voice_id: Option<String>,
     pub call_sid: Option<String>,
     pub twilio_status: Option<String>,
     #[serde(skip)]
@@ -152,8 +245,9 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// A new attempt of `shift`: who `slot` names, the words they will hear, and the call slot
-    /// it holds (if any). Nothing about the call itself is known yet.
+    /// A new attempt of `shift`: who `slot` names, the words they will hear (in their
+    /// language, with their language's voice), and the call slot it holds (if any). Nothing
+    /// about the call itself is known yet.
     pub fn new(
         shift: &Shift,
         attempt: u32,
@@ -161,7 +255,9 @@ impl Attempt {
         text: String,
         pace: Option<(u32, String)>,
     ) -> Attempt {
-        let staff = &shift.event.staff_pool[slot.position as usize];
+        let staff = shift.callee(slot);
+        let speech = shift.speech_for(staff);
+        let voice_id = shift.speaking.voice(&speech).map(str::to_string);
         let (pace_slot, pace_holder) = pace.unzip();
         Attempt {
             occurrence_id: shift.event.occurrence_id.clone(),
@@ -174,6 +270,8 @@ impl Attempt {
             phone: staff.phone.clone(),
             purpose: PURPOSE.into(),
             text,
+            language: speech.tag,
+            voice_id,
             call_sid: None,
             twilio_status: None,
             status_sequence: None,
@@ -201,6 +299,11 @@ impl Attempt {
         self.advanced
             || self.status().is_some_and(CallStatus::is_terminal)
             || (self.outcome.is_some() && self.call_sid.is_none())
+    }
+
+    /// How the call speaks.
+    pub fn speech(&self) -> Speech {
+        Speech::of(&self.language)
     }
 
     /// The id used in the audio URL: `{occurrenceId}.{attempt}`.

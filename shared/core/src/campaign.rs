@@ -1,9 +1,19 @@
 //! The campaign's rules: who is called in which order, what each ending of a call means, and
 //! what happens after it.
 //!
-//! Attempts are numbered 0, 1, 2, … across the whole campaign: attempt `k` calls pool member
-//! `k % N` in round `k / N + 1`. One call at a time per shift; the next attempt follows the end
-//! of the previous one at once, or after the round pause when a new round begins.
+//! Attempts are numbered 0, 1, 2, … across the whole campaign: attempt `k` calls the person at
+//! place `k % N` of the round's call order ([`call_order`]: priority, then pool order; people
+//! who declined a shift for the same patient lately last) in round `k / N + 1`. One call at a
+//! time per shift; the next attempt follows the end of the previous one at once, or after the
+//! round pause when a new round begins.
+//!
+//! Skipping ([`skipped`]: with `skipDecliners`, whoever declined this shift): the numbering
+//! stays the plan's, N per round, and an attempt whose person is skipped is simply never placed
+//! (no attempt record, no call): the campaign goes from the last call straight to the next
+//! attempt whose person is still called ([`Plan::after_skipping`]), with the round pause when
+//! that attempt is in a later round. So a call log's attempt numbers may have gaps, `round`
+//! and `position` always mean what they mean without skipping, and when nobody is left to call
+//! in any remaining round the shift is unfilled after its last real call.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +36,62 @@ pub struct Plan {
 pub struct Slot {
     /// 1-based round.
     pub round: u32,
-    /// 0-based index into the staff pool.
+    /// 0-based place in the round's call order (the same place for the same person in every
+    /// round): `call_order(..)[position]` is the person's index in the staff pool. Without
+    /// priorities or remembered declines the order is the pool's, and this is the pool index.
     pub position: u32,
+}
+
+/// What decides one person's place in every round's call order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rank {
+    /// The pool entry's `priority` (1 first), if it has one.
+    pub priority: Option<u32>,
+    /// Declined a shift for the same patient within `declineMemoryDays` ([`remembered`]).
+    pub called_last: bool,
+}
+
+/// The order every round calls the pool in, as indexes into the pool (a permutation of
+/// `0..ranks.len()`): people with a priority first, lowest number first; then people without
+/// one; equal priorities, and people without one, in pool order. Whoever is `called_last`
+/// comes after everyone else, in the same order among themselves.
+pub fn call_order(ranks: &[Rank]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..ranks.len() as u32).collect();
+    // A stable sort: equal keys keep pool order.
+    order.sort_by_key(|&i| {
+        let r = ranks[i as usize];
+        (r.called_last, r.priority.is_none(), r.priority.unwrap_or(0))
+    });
+    order
+}
+
+/// Whether a person is left out of the rest of a shift's calls: with `skipDecliners` on,
+/// anyone who declined this shift (pressed 2 on one of its calls, or replied NO to its text).
+pub fn skipped(skip_decliners: bool, declined_this_shift: bool) -> bool {
+    skip_decliners && declined_this_shift
+}
+
+/// The longest `declineMemoryDays`.
+pub const MAX_DECLINE_MEMORY_DAYS: u32 = 30;
+
+/// Whether a decline at `declined_at` of a shift for the same patient still counts at `now`
+/// under `declineMemoryDays` = `days` (0: declines are not remembered).
+pub fn remembered(
+    days: u32,
+    declined_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    days > 0 && declined_at <= now && now - declined_at <= chrono::Duration::days(days.into())
+}
+
+/// Who "the same patient" is: the event carries no patient id, so the job's `patientName`,
+/// whole, case and spacing ignored (within one provider: the store keys it by provider too).
+pub fn patient_key(patient_name: &str) -> String {
+    patient_name
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What the campaign does once an attempt has ended without anyone accepting.
@@ -35,7 +99,8 @@ pub struct Slot {
 pub enum Advance {
     /// Place attempt `attempt` after `delay_secs` (0: at once).
     Call { attempt: u32, delay_secs: u64 },
-    /// Every round is exhausted: the shift becomes UNFILLED_AFTER_CALLS.
+    /// Every round is exhausted (or nobody is left to call in it): the shift becomes
+    /// UNFILLED_AFTER_CALLS.
     Unfilled,
 }
 
@@ -53,18 +118,35 @@ impl Plan {
 
     /// What follows attempt `attempt` when it ended without an acceptance.
     pub fn after(&self, attempt: u32) -> Advance {
-        let next = attempt.saturating_add(1);
-        if next >= self.total_attempts() {
-            return Advance::Unfilled;
+        self.after_skipping(attempt, |_| false)
+    }
+
+    /// What follows attempt `attempt` when it ended without an acceptance and the people
+    /// `skip` names are not called again: the next attempt whose person is called (after the
+    /// round pause when it is in a later round), or unfilled when there is none.
+    pub fn after_skipping(&self, attempt: u32, skip: impl Fn(Slot) -> bool) -> Advance {
+        match self.next_callable(attempt.saturating_add(1), skip) {
+            Some(next) => Advance::Call {
+                attempt: next,
+                delay_secs: self.pause_between(attempt, next),
+            },
+            None => Advance::Unfilled,
         }
-        let delay_secs = if next.is_multiple_of(self.pool_size) {
+    }
+
+    /// The first attempt from `from` on whose person is not skipped.
+    pub fn next_callable(&self, from: u32, skip: impl Fn(Slot) -> bool) -> Option<u32> {
+        (from..self.total_attempts()).find(|&k| self.slot(k).is_some_and(|s| !skip(s)))
+    }
+
+    /// The wait before attempt `next` once attempt `previous` ended: the round pause when
+    /// `next` is in a later round.
+    pub fn pause_between(&self, previous: u32, next: u32) -> u64 {
+        let round = |k: u32| k / self.pool_size.max(1);
+        if round(next) > round(previous) {
             ROUND_PAUSE_SECS
         } else {
             0
-        };
-        Advance::Call {
-            attempt: next,
-            delay_secs,
         }
     }
 
@@ -204,9 +286,9 @@ pub enum Answered {
     /// The shift is already this person's (a repeated or late call): say so, record nothing.
     AlreadyYours,
     /// The offer closed (the shift was filled or its calls ended, or this call was cancelled):
-    /// record `Canceled`, say what happened to the shift (`words::closed_offer`).
+    /// record `Canceled`, say what happened to the shift (`Phrasebook::closed_offer`).
     Closed(crate::model::ShiftStatus),
-    /// A machine answered: record `Voicemail`, leave the short message (`words::voicemail`).
+    /// A machine answered: record `Voicemail`, leave the short message (`Phrasebook::voicemail`).
     Voicemail,
 }
 
@@ -220,13 +302,15 @@ impl Answered {
         }
     }
 
-    /// What the person hears before the call ends; `None` for the offer itself.
-    pub fn words(self, first_name: &str) -> Option<String> {
+    /// What the person hears before the call ends, in `words`' language; `None` for the
+    /// offer itself.
+    pub fn words(self, words: &dyn crate::words::Phrasebook, first_name: &str) -> Option<String> {
+        let hi = words.hi(Some(first_name));
         match self {
             Answered::Offer => None,
-            Answered::AlreadyYours => Some(crate::words::already_yours(first_name)),
-            Answered::Closed(status) => Some(crate::words::closed_offer(first_name, status)),
-            Answered::Voicemail => Some(crate::words::voicemail(first_name)),
+            Answered::AlreadyYours => Some(words.already_yours(&hi)),
+            Answered::Closed(status) => Some(words.closed_offer(&hi, status)),
+            Answered::Voicemail => Some(words.voicemail(&hi)),
         }
     }
 }
@@ -288,12 +372,12 @@ impl KeyPress {
         }
     }
 
-    /// What the person hears before the call ends (`None`: the acceptance decides, or the
-    /// offer plays again after `words::REPEAT_OFFER`).
-    pub fn words(self) -> Option<&'static str> {
+    /// What the person hears before the call ends, in `words`' language (`None`: the
+    /// acceptance decides, or the offer plays again after `Phrasebook::repeat_offer`).
+    pub fn words(self, words: &dyn crate::words::Phrasebook) -> Option<&'static str> {
         match self {
-            KeyPress::Decline => Some(crate::words::DECLINED),
-            KeyPress::GiveUp => Some(crate::words::GIVE_UP),
+            KeyPress::Decline => Some(words.declined()),
+            KeyPress::GiveUp => Some(words.give_up()),
             KeyPress::Accept | KeyPress::Repeat => None,
         }
     }
@@ -334,7 +418,11 @@ mod tests {
         ] {
             let k = key_press(digits, repeated);
             assert_eq!(k.outcome(), outcome, "{digits:?} {repeated}");
-            assert_eq!(k.words().is_some(), says, "{digits:?} {repeated}");
+            assert_eq!(
+                k.words(&crate::words::English).is_some(),
+                says,
+                "{digits:?} {repeated}"
+            );
         }
     }
 
@@ -374,7 +462,10 @@ mod tests {
                             (false, _, false) => Answered::Offer,
                         };
                         assert_eq!(a, expected, "{status:?} {outcome:?} {mine} {by:?}");
-                        assert_eq!(a.words("Ann").is_none(), a == Answered::Offer);
+                        assert_eq!(
+                            a.words(&crate::words::English, "Ann").is_none(),
+                            a == Answered::Offer
+                        );
                     }
                 }
             }
@@ -516,6 +607,212 @@ mod tests {
                 prop_assert_eq!(*delay, pause);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- call order
+
+    fn ranks(priorities: &[Option<u32>]) -> Vec<Rank> {
+        priorities
+            .iter()
+            .map(|&priority| Rank {
+                priority,
+                called_last: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn priority_first_then_pool_order() {
+        // A(1) B(3) C(2): A C B.
+        assert_eq!(call_order(&ranks(&[Some(1), Some(3), Some(2)])), [0, 2, 1]);
+        // Without priorities: pool order.
+        assert_eq!(call_order(&ranks(&[None, None, None])), [0, 1, 2]);
+        // Ties in pool order; people without a priority after those with one.
+        assert_eq!(
+            call_order(&ranks(&[None, Some(2), Some(1), Some(2), None])),
+            [2, 1, 3, 0, 4]
+        );
+        // Recent decliners last, in their own order.
+        let mut r = ranks(&[Some(1), None, Some(5), None]);
+        r[0].called_last = true;
+        r[3].called_last = true;
+        assert_eq!(call_order(&r), [2, 1, 0, 3]);
+        assert!(call_order(&[]).is_empty());
+    }
+
+    fn arb_ranks() -> impl Strategy<Value = Vec<Rank>> {
+        proptest::collection::vec(
+            (proptest::option::of(1u32..5), any::<bool>()).prop_map(|(priority, called_last)| {
+                Rank {
+                    priority,
+                    called_last,
+                }
+            }),
+            0..40,
+        )
+    }
+
+    proptest! {
+        /// The order is a permutation of the pool, sorted by (called last, has no priority,
+        /// priority), stable for ties, and the same every time.
+        #[test]
+        fn the_call_order_is_a_stable_deterministic_permutation(r in arb_ranks()) {
+            let order = call_order(&r);
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..r.len() as u32).collect::<Vec<_>>());
+            prop_assert_eq!(&order, &call_order(&r));
+            let key = |i: u32| {
+                let x = r[i as usize];
+                (x.called_last, x.priority.is_none(), x.priority.unwrap_or(0))
+            };
+            for w in order.windows(2) {
+                prop_assert!(key(w[0]) <= key(w[1]), "sorted");
+                if key(w[0]) == key(w[1]) {
+                    prop_assert!(w[0] < w[1], "ties keep pool order");
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- skipping decliners
+
+    /// Play a campaign where nobody accepts and the person at `position` declines when called
+    /// if `declines[position]`; `skip_decliners` is the setting. Returns (attempt, position,
+    /// round, delay before) per call placed, and whether it ended unfilled.
+    fn exhaust_skipping(
+        n: u32,
+        r: u32,
+        declines: &[bool],
+        skip_decliners: bool,
+    ) -> (Vec<(u32, u32, u32, u64)>, bool) {
+        let plan = Plan {
+            pool_size: n,
+            max_rounds: r,
+        };
+        let mut declined = vec![false; n as usize];
+        let mut calls = vec![];
+        let mut next = plan.next_callable(0, |_| false).map(|k| (k, 0));
+        let mut unfilled = false;
+        while let Some((k, delay)) = next {
+            let slot = plan.slot(k).unwrap();
+            calls.push((k, slot.position, slot.round, delay));
+            if declines[slot.position as usize] {
+                declined[slot.position as usize] = true;
+            }
+            next = match plan.after_skipping(k, |s| {
+                skipped(skip_decliners, declined[s.position as usize])
+            }) {
+                Advance::Call {
+                    attempt,
+                    delay_secs,
+                } => Some((attempt, delay_secs)),
+                Advance::Unfilled => {
+                    unfilled = true;
+                    None
+                }
+            };
+        }
+        (calls, unfilled)
+    }
+
+    #[test]
+    fn the_guides_scenario_still_holds_with_skipping_off() {
+        // 2 staff × 2 rounds, all decline: A B A B.
+        let (calls, _) = exhaust_skipping(2, 2, &[true, true], false);
+        let who: Vec<u32> = calls.iter().map(|c| c.1).collect();
+        assert_eq!(who, [0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn with_skipping_on_a_decliner_is_not_called_in_later_rounds() {
+        // A declines, B does not answer: A B B (attempt 2, A in round 2, is never placed).
+        let (calls, _) = exhaust_skipping(2, 2, &[true, false], true);
+        assert_eq!(
+            calls,
+            vec![(0, 0, 1, 0), (1, 1, 1, 0), (3, 1, 2, ROUND_PAUSE_SECS)]
+        );
+        // Everyone declines: one round, then unfilled.
+        let (calls, _) = exhaust_skipping(3, 3, &[true, true, true], true);
+        assert_eq!(calls.len(), 3);
+        // B declines, A and C do not answer: round 2 calls A (after the pause) then C.
+        let (calls, _) = exhaust_skipping(3, 2, &[false, true, false], true);
+        assert_eq!(
+            calls,
+            vec![
+                (0, 0, 1, 0),
+                (1, 1, 1, 0),
+                (2, 2, 1, 0),
+                (3, 0, 2, ROUND_PAUSE_SECS),
+                (5, 2, 2, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn skipping_needs_the_setting_and_a_decline() {
+        assert!(skipped(true, true));
+        assert!(!skipped(true, false));
+        assert!(!skipped(false, true));
+    }
+
+    proptest! {
+        /// With any declines and either setting: the campaign ends unfilled, calls nobody who
+        /// declined earlier when skipping is on, never calls beyond the plan, pauses exactly
+        /// when a round changes, and without skipping calls everyone every round.
+        #[test]
+        fn skipping_never_calls_a_decliner_and_never_stalls(
+            n in 1u32..8, r in 1u32..=5, declines in proptest::collection::vec(any::<bool>(), 8), skip in any::<bool>(),
+        ) {
+            let (calls, unfilled) = exhaust_skipping(n, r, &declines, skip);
+            prop_assert!(unfilled);
+            prop_assert!(!calls.is_empty());
+            let mut declined_before = vec![false; n as usize];
+            let mut last: Option<(u32, u32)> = None;
+            for &(k, pos, round, delay) in &calls {
+                prop_assert!(k < n * r);
+                if skip {
+                    prop_assert!(!declined_before[pos as usize], "a decliner was called again");
+                }
+                if let Some((pk, pround)) = last {
+                    prop_assert!(k > pk);
+                    prop_assert_eq!(delay, if round > pround { ROUND_PAUSE_SECS } else { 0 });
+                }
+                if declines[pos as usize] {
+                    declined_before[pos as usize] = true;
+                }
+                last = Some((k, round));
+            }
+            if !skip {
+                prop_assert_eq!(calls.len() as u32, n * r);
+            } else {
+                let decliners = (0..n as usize).filter(|&i| declines[i]).count() as u32;
+                prop_assert_eq!(calls.len() as u32, n + (n - decliners) * (r - 1));
+            }
+        }
+    }
+
+    #[test]
+    fn declines_are_remembered_for_the_days_set() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-01-23T09:00:00Z".parse().unwrap();
+        let days_ago = |d: i64| now - chrono::Duration::days(d);
+        assert!(!remembered(0, days_ago(0), now), "0 days: off");
+        assert!(remembered(7, days_ago(7), now));
+        assert!(!remembered(7, days_ago(8), now));
+        assert!(remembered(30, days_ago(30), now));
+        assert!(
+            !remembered(30, now + chrono::Duration::days(1), now),
+            "not from the future"
+        );
+    }
+
+    #[test]
+    fn the_same_patient_ignores_case_and_spacing() {
+        assert_eq!(patient_key("  Margaret   THOMPSON "), "margaret thompson");
+        assert_ne!(
+            patient_key("Margaret Thompson"),
+            patient_key("Margaret Thomson")
+        );
     }
 
     #[test]

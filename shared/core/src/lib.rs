@@ -7,6 +7,7 @@
 pub mod calllog_csv;
 pub mod campaign;
 pub mod inbound;
+pub mod lang;
 pub mod mask;
 pub mod model;
 pub mod pacing;

@@ -29,6 +29,28 @@ pub struct StaffMember {
     pub employee_id: String,
     pub first_name: String,
     pub phone: String,
+    /// Called in this order in every round: 1 first (`campaign::call_order`); without one,
+    /// after everyone who has one, in pool order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    /// The language the person is spoken to in (BCP-47, canonical case once checked); without
+    /// one, or in a language calls do not speak, the provider's `defaultLanguage`
+    /// (`lang::Speech::choose`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+impl StaffMember {
+    /// A pool entry with no priority and no language.
+    pub fn new(employee_id: &str, first_name: &str, phone: &str) -> StaffMember {
+        StaffMember {
+            employee_id: employee_id.into(),
+            first_name: first_name.into(),
+            phone: phone.into(),
+            priority: None,
+            language: None,
+        }
+    }
 }
 
 /// Where a shift is in its life. Only `Open` shifts are called about.
@@ -147,6 +169,21 @@ impl Wave3Completed {
                 format!("must have at most {} people", v::MAX_POOL),
             ));
         }
+        // A pool entry's language is checked like the event's own fields: a malformed tag
+        // refuses the event (nothing is stored), by position, never quoting the tag.
+        for (i, s) in self.staff_pool.iter_mut().enumerate() {
+            if let Some(tag) = &s.language {
+                match crate::lang::canonical(tag) {
+                    Some(c) => s.language = Some(c),
+                    None => {
+                        return Err(InvalidEvent::new(
+                            &format!("staffPool[{i}].language"),
+                            crate::lang::TAG_RULE,
+                        ))
+                    }
+                }
+            }
+        }
         let mut skipped = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut i = 0;
@@ -263,9 +300,35 @@ fn shape_error(detail: &serde_json::Value) -> Option<InvalidEvent> {
                 return Some(e);
             }
         }
+        // Optional fields: absent or null is none.
+        match s.get("priority") {
+            None | Some(Value::Null) => {}
+            Some(p)
+                if p.as_u64()
+                    .is_some_and(|n| (1..=u64::from(u32::MAX)).contains(&n)) => {}
+            Some(_) => {
+                return Some(InvalidEvent::new(
+                    &format!("staffPool[{i}].priority"),
+                    PRIORITY_RULE,
+                ))
+            }
+        }
+        match s.get("language") {
+            None | Some(Value::Null) | Some(Value::String(_)) => {}
+            Some(_) => {
+                return Some(InvalidEvent::new(
+                    &format!("staffPool[{i}].language"),
+                    "must be text",
+                ))
+            }
+        }
     }
     None
 }
+
+/// The rule of a pool entry's `priority`, as an error message.
+pub const PRIORITY_RULE: &str =
+    "must be a whole number of at least 1 (1 is called first; leave it out for pool order)";
 
 #[cfg(test)]
 mod tests {
@@ -403,6 +466,7 @@ mod tests {
                 "/occurrenceId", "/providerId", "/job", "/job/patientName", "/job/startsAt",
                 "/job/endsAt", "/job/timeZone", "/job/suburb", "/staffPool", "/staffPool/0",
                 "/staffPool/0/employeeId", "/staffPool/0/firstName", "/staffPool/0/phone",
+                "/staffPool/0/priority", "/staffPool/0/language",
             ]),
             marker in "[A-Za-z]{6,12}",
             value in arb_json(),
@@ -415,6 +479,9 @@ mod tests {
                 other => other,
             };
             let mut d = detail();
+            if field.ends_with("priority") || field.ends_with("language") {
+                d["staffPool"][0][field.rsplit('/').next().unwrap()] = Value::Null;
+            }
             *d.pointer_mut(field).unwrap() = value;
             for d in [d, whole] {
                 if let Err(e) = Wave3Completed::from_json(d).and_then(|e| e.check().map(|_| ())) {
@@ -422,6 +489,79 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_pool_entry_may_carry_a_priority_and_a_language() {
+        let mut d = detail();
+        d["staffPool"] = json!([
+            {"employeeId": "emp_1", "firstName": "A", "phone": "+61400000001", "priority": 2, "language": "ES-mx"},
+            {"employeeId": "emp_2", "firstName": "B", "phone": "+61400000002", "priority": null, "language": null},
+        ]);
+        let c = Wave3Completed::from_json(d).unwrap().check().unwrap();
+        assert_eq!(c.event.staff_pool[0].priority, Some(2));
+        assert_eq!(c.event.staff_pool[0].language.as_deref(), Some("es-MX"));
+        assert_eq!(c.event.staff_pool[1].priority, None);
+        assert_eq!(c.event.staff_pool[1].language, None);
+        // Written back without the empty fields (the stored event).
+        let back = serde_json::to_value(&c.event.staff_pool[1]).unwrap();
+        assert_eq!(back.as_object().unwrap().len(), 3, "{back}");
+    }
+
+    #[test]
+    fn a_bad_priority_or_language_refuses_the_event_by_position() {
+        for (value, message) in [
+            (
+                json!(0),
+                "staffPool[1].priority: must be a whole number of at least 1",
+            ),
+            (
+                json!(-3),
+                "staffPool[1].priority: must be a whole number of at least 1",
+            ),
+            (
+                json!(1.5),
+                "staffPool[1].priority: must be a whole number of at least 1",
+            ),
+            (
+                json!("1"),
+                "staffPool[1].priority: must be a whole number of at least 1",
+            ),
+            (
+                json!(5_000_000_000u64),
+                "staffPool[1].priority: must be a whole number of at least 1",
+            ),
+        ] {
+            let mut d = detail();
+            d["staffPool"] = json!([
+                {"employeeId": "emp_1", "firstName": "A", "phone": "+61400000001"},
+                {"employeeId": "emp_2", "firstName": "B", "phone": "+61400000002", "priority": value},
+            ]);
+            let e = refused(d).to_string();
+            assert!(e.starts_with(message), "{e}");
+        }
+        for (value, message) in [
+            (
+                json!("Spanish"),
+                "staffPool[0].language: must be a BCP-47 language tag",
+            ),
+            (
+                json!("es_MX"),
+                "staffPool[0].language: must be a BCP-47 language tag",
+            ),
+            (json!(7), "staffPool[0].language: must be text"),
+        ] {
+            let mut d = detail();
+            d["staffPool"][0]["language"] = value;
+            let e = refused(d).to_string();
+            assert!(e.starts_with(message), "{e}");
+            assert!(!e.contains("Spanish") && !e.contains("es_MX"), "{e}");
+        }
+        // A well-formed tag of a language calls do not speak is kept: the call falls back.
+        let mut d = detail();
+        d["staffPool"][0]["language"] = json!("de-CH");
+        let c = Wave3Completed::from_json(d).unwrap().check().unwrap();
+        assert_eq!(c.event.staff_pool[0].language.as_deref(), Some("de-CH"));
     }
 
     #[test]

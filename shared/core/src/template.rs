@@ -1,9 +1,11 @@
 //! The spoken offer: the template a provider writes, its variables, and how it is rendered.
 
+use crate::lang::Language;
 use crate::model::Job;
 use crate::zone::Zone;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
+/// The default template in English (each language's is `words::Phrasebook::default_template`).
 pub const DEFAULT_TEMPLATE: &str = "Hi {employeeName}, we have an urgent shift for {patientName} on {date} at {time} in {suburb}. Press 1 to accept this shift, or press 2 to decline.";
 pub const MAX_TEMPLATE_CHARS: usize = 1000;
 
@@ -109,16 +111,27 @@ fn local(t: &DateTime<FixedOffset>, tz: Option<&Zone>) -> DateTime<FixedOffset> 
 
 impl Values {
     /// Values for `employee_first_name` being offered `job`, in the shift's time zone
-    /// (the offset in the event is used when the zone is unknown).
+    /// (the offset in the event is used when the zone is unknown), in English.
     pub fn for_job(employee_first_name: &str, job: &Job) -> Values {
+        Values::for_job_in(Language::English, employee_first_name, job)
+    }
+
+    /// The same in `language`: its date and time ("Jan 23", "9:00 AM"; "23 de enero", "9:00";
+    /// "23 janvier", "9 h 00") and its word for a patient without a usable name.
+    pub fn for_job_in(language: Language, employee_first_name: &str, job: &Job) -> Values {
+        let words = language.words();
         let tz = Zone::get(&job.time_zone);
         let start = local(&job.starts_at, tz.as_ref());
         let end = local(&job.ends_at, tz.as_ref());
+        let patient_name = match privacy_safe_name(&job.patient_name) {
+            n if n == crate::validate::UNNAMED_PATIENT => words.a_client().to_string(),
+            n => n,
+        };
         Values {
             employee_name: employee_first_name.trim().to_string(),
-            patient_name: privacy_safe_name(&job.patient_name),
-            date: start.format("%b %-d").to_string(),
-            time: start.format("%-I:%M %p").to_string(),
+            patient_name,
+            date: words.date(start.month(), start.day()),
+            time: words.time(start.hour(), start.minute()),
             start_time: start.format("%H:%M").to_string(),
             end_time: end.format("%H:%M").to_string(),
             suburb: job.suburb.trim().to_string(),
@@ -142,9 +155,17 @@ impl Values {
 /// Render a template. A template that fails validation renders the default one instead, so a
 /// call never reads out braces (templates are validated before they are saved).
 pub fn render(template: &str, values: &Values) -> String {
+    render_in(Language::English, template, values)
+}
+
+/// The same for a call in `language`: an invalid template falls back to that language's
+/// default template.
+pub fn render_in(language: Language, template: &str, values: &Values) -> String {
     let pieces = match validate(template).and_then(|_| parse(template)) {
         Ok(p) => p,
-        Err(_) => parse(DEFAULT_TEMPLATE).expect("the default template is valid"),
+        Err(_) => {
+            parse(language.words().default_template()).expect("every default template is valid")
+        }
     };
     pieces
         .into_iter()

@@ -29,10 +29,13 @@ pub enum Verb {
     Dial(String),
 }
 
-fn write(out: &mut String, verb: &Verb) {
+fn write(out: &mut String, verb: &Verb, say_language: Option<&str>) {
     match verb {
         Verb::Say(text) => {
-            out.push_str("<Say>");
+            match say_language {
+                Some(l) => out.push_str(&format!("<Say language=\"{}\">", escape(l))),
+                None => out.push_str("<Say>"),
+            }
             out.push_str(&escape(text.as_str()));
             out.push_str("</Say>");
         }
@@ -52,7 +55,7 @@ fn write(out: &mut String, verb: &Verb) {
                 escape(action.as_str())
             ));
             for v in nested {
-                write(out, v);
+                write(out, v, say_language);
             }
             out.push_str("</Gather>");
         }
@@ -70,11 +73,17 @@ fn write(out: &mut String, verb: &Verb) {
     }
 }
 
-/// A whole TwiML document.
+/// A whole TwiML document (its `<Say>`s in Twilio's default language, English).
 pub fn render(verbs: &[Verb]) -> String {
+    render_in(None, verbs)
+}
+
+/// A whole TwiML document whose every `<Say>` speaks `say_language` (one of
+/// `lang::TWILIO_SAY_LANGUAGES`, from `lang::say_language`; `None`: Twilio's default).
+pub fn render_in(say_language: Option<&str>, verbs: &[Verb]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>");
     for v in verbs {
-        write(&mut out, v);
+        write(&mut out, v, say_language);
     }
     out.push_str("</Response>");
     out
@@ -135,6 +144,24 @@ mod tests {
         assert!(xml.contains(
             "<Say>Tom &amp; Jerry &lt;3 &quot;quotes&quot; &apos;single&apos;</Say><Hangup/>"
         ));
+    }
+
+    #[test]
+    fn every_say_of_a_document_speaks_its_language() {
+        let xml = render_in(
+            Some("es-MX"),
+            &[
+                Verb::Gather {
+                    action: "a".into(),
+                    timeout_secs: 15,
+                    nested: vec![Verb::Say("Hola".into())],
+                },
+                Verb::Say("Adiós".into()),
+            ],
+        );
+        assert!(xml.contains("<Say language=\"es-MX\">Hola</Say>"), "{xml}");
+        assert!(xml.contains("<Say language=\"es-MX\">Adiós</Say>"), "{xml}");
+        assert!(!render(&[Verb::Say("Hi".into())]).contains("language"));
     }
 
     #[test]

@@ -136,10 +136,61 @@ pub fn ulaw_encode(sample: i16) -> u8 {
     !((sign | (exponent << 4) | mantissa) as u8)
 }
 
+/// G.711 µ-law decoding of one byte to a 16-bit linear sample.
+pub fn ulaw_decode(byte: u8) -> i16 {
+    let u = !byte;
+    let sign = u & 0x80;
+    let exponent = (u >> 4) & 0x07;
+    let mantissa = u & 0x0F;
+    let magnitude = (((mantissa as i32) << 3) + 0x84) << exponent;
+    let linear = magnitude - 0x84;
+    (if sign != 0 { -linear } else { linear }) as i16
+}
+
+/// µ-law 8 kHz mono bytes as a 16-bit PCM WAVE file: what every browser plays (the portal's
+/// Listen button), where µ-law WAV is not universally supported.
+pub fn ulaw_to_pcm_wav(ulaw: &[u8]) -> Vec<u8> {
+    let n = ulaw.len() as u32 * 2;
+    let mut out = Vec::with_capacity(44 + n as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + n).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
+    out.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes()); // bytes per second
+    out.extend_from_slice(&2u16.to_le_bytes()); // block align
+    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&n.to_le_bytes());
+    for &b in ulaw {
+        out.extend_from_slice(&ulaw_decode(b).to_le_bytes());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ulaw_decodes_back_near_the_sample() {
+        assert_eq!(ulaw_decode(0xFF), 0);
+        assert_eq!(ulaw_decode(ulaw_encode(0)), 0);
+        for s in [-32000i16, -1000, -8, 8, 1000, 32000] {
+            let back = ulaw_decode(ulaw_encode(s));
+            assert!(
+                (back as i32 - s as i32).abs() <= (s as i32).abs() / 16 + 8,
+                "{s} -> {back}"
+            );
+        }
+        let w = ulaw_to_pcm_wav(&[0xFF; 8000]);
+        assert_eq!(&w[0..4], b"RIFF");
+        assert_eq!(u16::from_le_bytes([w[20], w[21]]), 1, "PCM");
+        assert_eq!(w.len(), 44 + 16000);
+    }
 
     #[test]
     fn header_is_exactly_as_specified() {

@@ -1,91 +1,357 @@
-//! Every spoken text and SMS the product says, in one place: English today, and each function
-//! is where a person's language would be chosen. The offer itself is the provider's template
-//! (`crate::template`). Texts name people by first name only and patients only as the
-//! privacy-safe "Margaret T." (`crate::mask`); none carries a phone number.
+//! Every spoken text and SMS the product says, in one place and in every language it speaks
+//! (`lang::Language`): English, Spanish and French. The offer itself is the provider's template
+//! (`crate::template`), or, in a language the provider wrote none for, that language's
+//! [`Phrasebook::default_template`]. Texts name people by first name only and patients only as
+//! the privacy-safe "Margaret T." (`crate::mask`); none carries a phone number.
+//!
+//! A text is a method of [`Phrasebook`], with no default: a new text does not compile until
+//! every language has it. No text lives outside the phrasebook (a test reads this file and
+//! names any `pub const` or `pub fn` that would), and each language is checked for English
+//! that slipped through.
 
 use crate::campaign::Outcome;
+use crate::lang::Language;
+use crate::model::ShiftStatus;
 use crate::template::Values;
 
-/// Before the offer plays again after a key that is neither 1 nor 2.
-pub const REPEAT_OFFER: &str = "Sorry, that key is not an option. Here is the message again.";
+/// Every fixed text, as one language says it.
+pub trait Phrasebook: Sync {
+    /// The language these texts are in.
+    fn language(&self) -> Language;
 
-/// A webhook whose shift or call cannot be found.
-pub const NOT_FOUND: &str = "Sorry, we could not find this shift offer. Goodbye.";
+    // ---- parts of other texts
 
-/// A call webhook failed on our side; the step is tried again.
-pub const SORRY_ONE_MOMENT: &str = "Sorry, something went wrong on our side. One moment please.";
+    /// A greeting with a first name, or alone when there is none ("Hi Ann" / "Hi").
+    fn hi(&self, first_name: Option<&str>) -> String;
+    /// The patient when no privacy-safe name can be made ("a client").
+    fn a_client(&self) -> &'static str;
+    /// A date as the offer says it ("Jan 23"); `month` 1-12.
+    fn date(&self, month: u32, day: u32) -> String;
+    /// A time of day as the offer says it ("9:00 AM").
+    fn time(&self, hour: u32, minute: u32) -> String;
+    /// The offer when the provider has no template in this language (same variables as a
+    /// provider's template).
+    fn default_template(&self) -> &'static str;
 
-/// A call webhook failed on our side and its tries are used up.
-pub const SORRY_GOODBYE: &str = "Sorry, something went wrong on our side and we cannot take your answer right now. Please call the office if you can help with this shift. Goodbye.";
+    // ---- what a caller hears
 
-/// 1 took the shift.
-pub const ACCEPTED: &str =
-    "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye.";
+    /// Before the offer plays again after a key that is neither 1 nor 2.
+    fn repeat_offer(&self) -> &'static str;
+    /// A webhook whose shift or call cannot be found.
+    fn not_found(&self) -> &'static str;
+    /// A call webhook failed on our side; the step is tried again.
+    fn sorry_one_moment(&self) -> &'static str;
+    /// A call webhook failed on our side and its tries are used up.
+    fn sorry_goodbye(&self) -> &'static str;
+    /// 1 took the shift.
+    fn accepted(&self) -> &'static str;
+    /// 1 came too late: someone else has the shift.
+    fn taken(&self) -> &'static str;
+    /// 1 on a call whose offer had already closed (its call ended, or another outcome).
+    fn offer_closed(&self) -> &'static str;
+    /// 2: declined.
+    fn declined(&self) -> &'static str;
+    /// Wrong keys twice: the call ends as no answer.
+    fn give_up(&self) -> &'static str;
+    /// The winner answers again (a repeated call, a late callback): the shift is theirs
+    /// already. `hi` is [`Phrasebook::hi`].
+    fn already_yours(&self, hi: &str) -> String;
+    /// What a voicemail hears: who called and why, never the patient or the place.
+    fn voicemail(&self, hi: &str) -> String;
+    /// What someone who answers after the offer closed hears, by the shift's real state.
+    fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String;
+    /// No key was pressed after the offer (the attempt's outcome so far: `Canceled` means the
+    /// offer closed while the message played, so it is not "offered to someone else").
+    fn timeout(&self, already: Option<Outcome>) -> &'static str;
 
-/// 1 came too late: someone else has the shift.
-pub const TAKEN: &str =
-    "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye.";
+    // ---- SMS
 
-/// 1 on a call whose offer had already closed (its call ended, or another outcome).
-pub const OFFER_CLOSED: &str =
-    "Sorry, this call's offer has closed, so that key could not take the shift. Goodbye.";
+    /// The winner's confirmation SMS (`v` in this language: `template::Values::for_job_in`).
+    fn confirmation_sms(&self, v: &Values) -> String;
+}
 
-/// 2: declined.
-pub const DECLINED: &str = "No problem, thank you for letting us know. Goodbye.";
-
-/// Wrong keys twice: the call ends as no answer.
-pub const GIVE_UP: &str = "Sorry, we did not get an answer we could use. We will offer the shift to someone else. Goodbye.";
-
-fn hi(first_name: &str) -> String {
-    if first_name.trim().is_empty() {
-        "Hi".to_string()
-    } else {
-        format!("Hi {}", first_name.trim())
+/// The phrasebook of `language`.
+pub fn of(language: Language) -> &'static dyn Phrasebook {
+    match language {
+        Language::English => &English,
+        Language::Spanish => &Spanish,
+        Language::French => &French,
     }
 }
 
-/// The winner answers again (a repeated call, a late callback): the shift is theirs already.
-pub fn already_yours(first_name: &str) -> String {
-    format!("{}, this shift is already yours. Goodbye.", hi(first_name))
+fn name(first_name: Option<&str>) -> Option<&str> {
+    first_name.map(str::trim).filter(|n| !n.is_empty())
 }
 
-/// What a voicemail hears: who called and why, never the patient or the place.
-pub fn voicemail(first_name: &str) -> String {
-    format!(
-        "{}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.",
-        hi(first_name)
-    )
-}
+// ---------------------------------------------------------------- English
 
-/// The winner's confirmation SMS.
-pub fn confirmation_sms(v: &Values) -> String {
-    format!(
-        "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
-        v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
-    )
-}
+pub struct English;
 
-/// What someone who answers after the offer closed hears, by the shift's real state.
-pub fn closed_offer(first_name: &str, status: crate::model::ShiftStatus) -> String {
-    use crate::model::ShiftStatus;
-    let hi = hi(first_name);
-    match status {
-        ShiftStatus::Assigned => format!("{hi}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye."),
-        ShiftStatus::UnfilledAfterCalls => format!("{hi}, thank you for answering. The calls for this shift have ended and the office is arranging it, so there is nothing you need to do. Goodbye."),
-        ShiftStatus::Open => format!("{hi}, thank you for answering. This call is no longer needed, so there is nothing you need to do. Goodbye."),
+impl Phrasebook for English {
+    fn language(&self) -> Language {
+        Language::English
     }
-}
-
-/// What the timeout route says when no key was pressed, given the outcome the attempt already
-/// had (`None`: this is the first word on it). An attempt already `Canceled` means the offer
-/// closed while the message played (the shift was filled, or its calls ended): it is not
-/// "offered to someone else".
-pub fn timeout(already: Option<Outcome>) -> &'static str {
-    match already {
-        Some(Outcome::Canceled) => {
-            "Thank you for listening. This shift offer has now closed, so there is nothing you need to do. Goodbye."
+    fn hi(&self, first_name: Option<&str>) -> String {
+        name(first_name).map_or("Hi".into(), |n| format!("Hi {n}"))
+    }
+    fn a_client(&self) -> &'static str {
+        crate::validate::UNNAMED_PATIENT
+    }
+    fn date(&self, month: u32, day: u32) -> String {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!("{} {day}", MONTHS[(month.clamp(1, 12) - 1) as usize])
+    }
+    fn time(&self, hour: u32, minute: u32) -> String {
+        let h12 = match hour % 12 {
+            0 => 12,
+            h => h,
+        };
+        let half = if hour < 12 { "AM" } else { "PM" };
+        format!("{h12}:{minute:02} {half}")
+    }
+    fn default_template(&self) -> &'static str {
+        "Hi {employeeName}, we have an urgent shift for {patientName} on {date} at {time} in {suburb}. Press 1 to accept this shift, or press 2 to decline."
+    }
+    fn repeat_offer(&self) -> &'static str {
+        "Sorry, that key is not an option. Here is the message again."
+    }
+    fn not_found(&self) -> &'static str {
+        "Sorry, we could not find this shift offer. Goodbye."
+    }
+    fn sorry_one_moment(&self) -> &'static str {
+        "Sorry, something went wrong on our side. One moment please."
+    }
+    fn sorry_goodbye(&self) -> &'static str {
+        "Sorry, something went wrong on our side and we cannot take your answer right now. Please call the office if you can help with this shift. Goodbye."
+    }
+    fn accepted(&self) -> &'static str {
+        "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye."
+    }
+    fn taken(&self) -> &'static str {
+        "Sorry, this shift has just been filled by someone else. Thank you for answering. Goodbye."
+    }
+    fn offer_closed(&self) -> &'static str {
+        "Sorry, this call's offer has closed, so that key could not take the shift. Goodbye."
+    }
+    fn declined(&self) -> &'static str {
+        "No problem, thank you for letting us know. Goodbye."
+    }
+    fn give_up(&self) -> &'static str {
+        "Sorry, we did not get an answer we could use. We will offer the shift to someone else. Goodbye."
+    }
+    fn already_yours(&self, hi: &str) -> String {
+        format!("{hi}, this shift is already yours. Goodbye.")
+    }
+    fn voicemail(&self, hi: &str) -> String {
+        format!("{hi}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
+    }
+    fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String {
+        match status {
+            ShiftStatus::Assigned => format!("{hi}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye."),
+            ShiftStatus::UnfilledAfterCalls => format!("{hi}, thank you for answering. The calls for this shift have ended and the office is arranging it, so there is nothing you need to do. Goodbye."),
+            ShiftStatus::Open => format!("{hi}, thank you for answering. This call is no longer needed, so there is nothing you need to do. Goodbye."),
         }
-        _ => "We did not hear a response, so we will offer the shift to someone else. Goodbye.",
+    }
+    fn timeout(&self, already: Option<Outcome>) -> &'static str {
+        match already {
+            Some(Outcome::Canceled) => "Thank you for listening. This shift offer has now closed, so there is nothing you need to do. Goodbye.",
+            _ => "We did not hear a response, so we will offer the shift to someone else. Goodbye.",
+        }
+    }
+    fn confirmation_sms(&self, v: &Values) -> String {
+        format!(
+            "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
+            v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
+        )
+    }
+}
+
+// ---------------------------------------------------------------- Spanish (usted)
+
+pub struct Spanish;
+
+impl Phrasebook for Spanish {
+    fn language(&self) -> Language {
+        Language::Spanish
+    }
+    fn hi(&self, first_name: Option<&str>) -> String {
+        name(first_name).map_or("Hola".into(), |n| format!("Hola {n}"))
+    }
+    fn a_client(&self) -> &'static str {
+        "un cliente"
+    }
+    fn date(&self, month: u32, day: u32) -> String {
+        const MONTHS: [&str; 12] = [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ];
+        format!("{day} de {}", MONTHS[(month.clamp(1, 12) - 1) as usize])
+    }
+    fn time(&self, hour: u32, minute: u32) -> String {
+        format!("{hour}:{minute:02}")
+    }
+    fn default_template(&self) -> &'static str {
+        "Hola {employeeName}, tenemos un turno urgente con {patientName} el {date} a las {time} en {suburb}. Pulse 1 para aceptar este turno o pulse 2 para rechazarlo."
+    }
+    fn repeat_offer(&self) -> &'static str {
+        "Lo sentimos, esa tecla no es válida. Le repetimos el mensaje."
+    }
+    fn not_found(&self) -> &'static str {
+        "Lo sentimos, no encontramos esta oferta de turno. Adiós."
+    }
+    fn sorry_one_moment(&self) -> &'static str {
+        "Lo sentimos, algo falló de nuestro lado. Un momento, por favor."
+    }
+    fn sorry_goodbye(&self) -> &'static str {
+        "Lo sentimos, algo falló de nuestro lado y ahora no podemos registrar su respuesta. Si puede cubrir este turno, llame a la oficina, por favor. Adiós."
+    }
+    fn accepted(&self) -> &'static str {
+        "Gracias. El turno es suyo. Le enviaremos un mensaje de texto para confirmarlo. Adiós."
+    }
+    fn taken(&self) -> &'static str {
+        "Lo sentimos, otra persona acaba de tomar este turno. Gracias por contestar. Adiós."
+    }
+    fn offer_closed(&self) -> &'static str {
+        "Lo sentimos, la oferta de esta llamada ya se cerró, así que esa tecla no pudo asignarle el turno. Adiós."
+    }
+    fn declined(&self) -> &'static str {
+        "No hay problema, gracias por avisarnos. Adiós."
+    }
+    fn give_up(&self) -> &'static str {
+        "Lo sentimos, no recibimos una respuesta válida. Ofreceremos el turno a otra persona. Adiós."
+    }
+    fn already_yours(&self, hi: &str) -> String {
+        format!("{hi}, este turno ya es suyo. Adiós.")
+    }
+    fn voicemail(&self, hi: &str) -> String {
+        format!("{hi}, le llamamos por un turno urgente. Revise sus mensajes de texto o llame a la oficina si puede ayudar. Adiós.")
+    }
+    fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String {
+        match status {
+            ShiftStatus::Assigned => format!("{hi}, gracias por contestar. Este turno ya está cubierto, así que no tiene que hacer nada. Adiós."),
+            ShiftStatus::UnfilledAfterCalls => format!("{hi}, gracias por contestar. Las llamadas para este turno terminaron y la oficina se está encargando, así que no tiene que hacer nada. Adiós."),
+            ShiftStatus::Open => format!("{hi}, gracias por contestar. Esta llamada ya no es necesaria, así que no tiene que hacer nada. Adiós."),
+        }
+    }
+    fn timeout(&self, already: Option<Outcome>) -> &'static str {
+        match already {
+            Some(Outcome::Canceled) => "Gracias por escuchar. Esta oferta de turno ya se cerró, así que no tiene que hacer nada. Adiós.",
+            _ => "No escuchamos ninguna respuesta, así que ofreceremos el turno a otra persona. Adiós.",
+        }
+    }
+    fn confirmation_sms(&self, v: &Values) -> String {
+        format!(
+            "Confirmado: el turno con {} el {} a las {} ({}-{}) en {} es suyo. ¡Gracias, {}!",
+            v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
+        )
+    }
+}
+
+// ---------------------------------------------------------------- French (vous)
+
+pub struct French;
+
+impl Phrasebook for French {
+    fn language(&self) -> Language {
+        Language::French
+    }
+    fn hi(&self, first_name: Option<&str>) -> String {
+        name(first_name).map_or("Bonjour".into(), |n| format!("Bonjour {n}"))
+    }
+    fn a_client(&self) -> &'static str {
+        "une personne accompagnée"
+    }
+    fn date(&self, month: u32, day: u32) -> String {
+        const MONTHS: [&str; 12] = [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ];
+        let day = if day == 1 {
+            "1er".into()
+        } else {
+            day.to_string()
+        };
+        format!("{day} {}", MONTHS[(month.clamp(1, 12) - 1) as usize])
+    }
+    fn time(&self, hour: u32, minute: u32) -> String {
+        format!("{hour} h {minute:02}")
+    }
+    fn default_template(&self) -> &'static str {
+        "Bonjour {employeeName}, nous avons une intervention urgente auprès de {patientName} le {date} à {time} à {suburb}. Appuyez sur 1 pour accepter cette intervention, ou sur 2 pour la refuser."
+    }
+    fn repeat_offer(&self) -> &'static str {
+        "Désolé, cette touche n'est pas valable. Voici de nouveau le message."
+    }
+    fn not_found(&self) -> &'static str {
+        "Désolé, nous n'avons pas trouvé cette offre d'intervention. Au revoir."
+    }
+    fn sorry_one_moment(&self) -> &'static str {
+        "Désolé, un problème est survenu de notre côté. Un instant, s'il vous plaît."
+    }
+    fn sorry_goodbye(&self) -> &'static str {
+        "Désolé, un problème est survenu de notre côté et nous ne pouvons pas enregistrer votre réponse pour le moment. Si vous pouvez assurer cette intervention, appelez le bureau, s'il vous plaît. Au revoir."
+    }
+    fn accepted(&self) -> &'static str {
+        "Merci. L'intervention est à vous. Nous vous enverrons un SMS de confirmation. Au revoir."
+    }
+    fn taken(&self) -> &'static str {
+        "Désolé, cette intervention vient d'être attribuée à quelqu'un d'autre. Merci d'avoir répondu. Au revoir."
+    }
+    fn offer_closed(&self) -> &'static str {
+        "Désolé, l'offre de cet appel est close, cette touche n'a donc pas pu vous attribuer l'intervention. Au revoir."
+    }
+    fn declined(&self) -> &'static str {
+        "Pas de problème, merci de nous avoir prévenus. Au revoir."
+    }
+    fn give_up(&self) -> &'static str {
+        "Désolé, nous n'avons pas obtenu de réponse utilisable. Nous proposerons l'intervention à quelqu'un d'autre. Au revoir."
+    }
+    fn already_yours(&self, hi: &str) -> String {
+        format!("{hi}, cette intervention est déjà à vous. Au revoir.")
+    }
+    fn voicemail(&self, hi: &str) -> String {
+        format!("{hi}, nous vous avons appelé au sujet d'une intervention urgente. Consultez vos SMS ou appelez le bureau si vous pouvez aider. Au revoir.")
+    }
+    fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String {
+        match status {
+            ShiftStatus::Assigned => format!("{hi}, merci d'avoir répondu. Cette intervention est maintenant pourvue, vous n'avez donc rien à faire. Au revoir."),
+            ShiftStatus::UnfilledAfterCalls => format!("{hi}, merci d'avoir répondu. Les appels pour cette intervention sont terminés et le bureau s'en occupe, vous n'avez donc rien à faire. Au revoir."),
+            ShiftStatus::Open => format!("{hi}, merci d'avoir répondu. Cet appel n'est plus nécessaire, vous n'avez donc rien à faire. Au revoir."),
+        }
+    }
+    fn timeout(&self, already: Option<Outcome>) -> &'static str {
+        match already {
+            Some(Outcome::Canceled) => "Merci de votre écoute. Cette offre d'intervention est maintenant close, vous n'avez donc rien à faire. Au revoir.",
+            _ => "Nous n'avons pas entendu de réponse, nous proposerons donc l'intervention à quelqu'un d'autre. Au revoir.",
+        }
+    }
+    fn confirmation_sms(&self, v: &Values) -> String {
+        format!(
+            "Confirmé : l'intervention auprès de {} le {} à {} ({}-{}) à {} est à vous. Merci, {} !",
+            v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
+        )
     }
 }
 
@@ -97,88 +363,302 @@ pub const RECORDING_NOTICE: &str = "This call is recorded.";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ShiftStatus;
+    use crate::model::Job;
 
-    /// Every text, with a first name where it takes one.
-    fn all() -> Vec<String> {
-        let v = Values {
-            employee_name: "Bob".into(),
-            patient_name: "Margaret T.".into(),
-            date: "Jan 23".into(),
-            time: "9:00 AM".into(),
-            start_time: "09:00".into(),
-            end_time: "13:00".into(),
-            suburb: "Parramatta".into(),
-        };
-        let mut texts: Vec<String> = [
-            REPEAT_OFFER,
-            NOT_FOUND,
-            SORRY_ONE_MOMENT,
-            SORRY_GOODBYE,
-            ACCEPTED,
-            TAKEN,
-            OFFER_CLOSED,
-            DECLINED,
-            GIVE_UP,
-        ]
-        .iter()
-        .map(|t| t.to_string())
-        .collect();
-        texts.extend([already_yours("Bob"), voicemail("Bob"), confirmation_sms(&v)]);
+    fn job() -> Job {
+        serde_json::from_value(serde_json::json!({
+            "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+            "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
+            "suburb": "Parramatta"
+        }))
+        .unwrap()
+    }
+
+    /// Every text of a phrasebook, labelled, with a first name where it takes one.
+    fn all(book: &dyn Phrasebook) -> Vec<(String, String)> {
+        let v = Values::for_job_in(book.language(), "Bob", &job());
+        let hi = book.hi(Some("Bob"));
+        let mut texts: Vec<(String, String)> = vec![
+            ("hi".into(), hi.clone()),
+            ("hi(none)".into(), book.hi(None)),
+            ("a_client".into(), book.a_client().into()),
+            ("date".into(), book.date(1, 23)),
+            ("default_template".into(), book.default_template().into()),
+            ("repeat_offer".into(), book.repeat_offer().into()),
+            ("not_found".into(), book.not_found().into()),
+            ("sorry_one_moment".into(), book.sorry_one_moment().into()),
+            ("sorry_goodbye".into(), book.sorry_goodbye().into()),
+            ("accepted".into(), book.accepted().into()),
+            ("taken".into(), book.taken().into()),
+            ("offer_closed".into(), book.offer_closed().into()),
+            ("declined".into(), book.declined().into()),
+            ("give_up".into(), book.give_up().into()),
+            ("already_yours".into(), book.already_yours(&hi)),
+            ("voicemail".into(), book.voicemail(&hi)),
+            ("confirmation_sms".into(), book.confirmation_sms(&v)),
+            ("timeout".into(), book.timeout(None).into()),
+            (
+                "timeout(canceled)".into(),
+                book.timeout(Some(Outcome::Canceled)).into(),
+            ),
+            (
+                "offer".into(),
+                crate::template::render_in(book.language(), book.default_template(), &v),
+            ),
+        ];
         for s in [
             ShiftStatus::Open,
             ShiftStatus::Assigned,
             ShiftStatus::UnfilledAfterCalls,
         ] {
-            texts.push(closed_offer("Bob", s));
+            texts.push((format!("closed_offer({s:?})"), book.closed_offer(&hi, s)));
         }
-        texts.push(timeout(None).into());
-        texts.push(timeout(Some(Outcome::Canceled)).into());
         texts
+    }
+
+    /// Words only English uses in these texts (none is a word of Spanish or French). A
+    /// translation that still holds one of them let English slip through.
+    const ENGLISH_MARKERS: &[&str] = &[
+        "the",
+        "shift",
+        "please",
+        "thank",
+        "thanks",
+        "you",
+        "your",
+        "yours",
+        "we",
+        "our",
+        "this",
+        "that",
+        "is",
+        "are",
+        "and",
+        "to",
+        "of",
+        "for",
+        "with",
+        "call",
+        "called",
+        "key",
+        "press",
+        "again",
+        "answer",
+        "answering",
+        "someone",
+        "else",
+        "office",
+        "text",
+        "filled",
+        "offer",
+        "confirmed",
+        "goodbye",
+        "sorry",
+        "hi",
+        "something",
+        "wrong",
+        "not",
+        "have",
+        "has",
+        "been",
+        "just",
+        "will",
+        "can",
+        "could",
+        "did",
+        "get",
+        "use",
+        "let",
+        "know",
+        "nothing",
+        "need",
+        "do",
+        "about",
+        "check",
+        "help",
+        "here",
+        "there",
+        "at",
+        "in",
+        "on",
+        "am",
+        "pm",
+        "jan",
+        "accept",
+        "decline",
+        "hear",
+        "listening",
+        "response",
+        "closed",
+        "arranging",
+        "calls",
+        "ended",
+        "client",
+        "confirm",
+    ];
+
+    fn words_of(text: &str) -> Vec<String> {
+        text.split(|c: char| !c.is_alphabetic() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase())
+            .collect()
+    }
+
+    #[test]
+    fn no_english_slips_into_another_language() {
+        let english: Vec<(String, String)> = all(&English);
+        for language in Language::ALL {
+            if language == Language::English {
+                continue;
+            }
+            let book = of(language);
+            assert_eq!(book.language(), language);
+            for ((label, text), (_, en)) in all(book).iter().zip(&english) {
+                assert_ne!(text, en, "{language:?} {label} is the English text");
+                // The names in the example ("Bob", "Margaret T.", "Parramatta") are not words
+                // of any language.
+                let foreign: Vec<String> = words_of(text)
+                    .into_iter()
+                    .filter(|w| ENGLISH_MARKERS.contains(&w.as_str()))
+                    .collect();
+                assert!(
+                    foreign.is_empty(),
+                    "{language:?} {label} has English words {foreign:?}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_english_markers_find_english() {
+        // The check above would catch every English text.
+        for (label, text) in all(&English) {
+            if ["hi(none)", "date", "a_client"].contains(&label.as_str()) {
+                continue;
+            }
+            assert!(
+                words_of(&text)
+                    .iter()
+                    .any(|w| ENGLISH_MARKERS.contains(&w.as_str())),
+                "{label}: {text}"
+            );
+        }
     }
 
     #[test]
     fn every_text_is_a_finished_sentence_with_nothing_left_to_fill() {
-        for t in all() {
-            assert!(t.ends_with('.') || t.ends_with('!'), "{t}");
-            assert!(!t.contains('{') && !t.contains('}'), "{t}");
-            assert!(!t.chars().any(char::is_control), "{t}");
-            assert!(t.len() < 240, "short enough to say or text: {t}");
+        for language in Language::ALL {
+            for (label, t) in all(of(language)) {
+                if ["hi", "hi(none)", "a_client", "date", "default_template"]
+                    .contains(&label.as_str())
+                {
+                    continue;
+                }
+                assert!(
+                    t.ends_with('.') || t.ends_with('!'),
+                    "{language:?} {label}: {t}"
+                );
+                assert!(!t.contains('{') && !t.contains('}'), "{t}");
+                assert!(!t.chars().any(char::is_control), "{t}");
+                assert!(t.chars().count() < 240, "short enough to say or text: {t}");
+            }
+            let template = of(language).default_template();
+            assert_eq!(crate::template::validate(template), Ok(()), "{language:?}");
         }
     }
 
+    /// A text added outside the phrasebook (a `pub const` or `pub fn` of this module) would be
+    /// English only: it must become a method of [`Phrasebook`], translated for every language.
     #[test]
-    fn a_missing_first_name_still_greets() {
+    fn every_text_is_in_the_phrasebook() {
+        let source = include_str!("words.rs");
+        let outside: Vec<&str> = source
+            .lines()
+            .filter(|l| {
+                (l.starts_with("pub const ")
+                    || l.starts_with("pub static ")
+                    || l.starts_with("pub fn "))
+                    && !l.starts_with("pub fn of(")
+            })
+            .collect();
+        assert!(
+            outside.is_empty(),
+            "texts outside the phrasebook (make each a method of Phrasebook and translate it for every language): {outside:?}"
+        );
+    }
+
+    #[test]
+    fn english_stays_as_it_was() {
+        let e = &English;
+        assert_eq!(e.hi(Some(" ")), "Hi");
         assert_eq!(
-            already_yours(" "),
+            e.already_yours(&e.hi(None)),
             "Hi, this shift is already yours. Goodbye."
         );
-        assert!(voicemail("").starts_with("Hi, we called"));
+        assert_eq!(e.default_template(), crate::template::DEFAULT_TEMPLATE);
+        assert_eq!(
+            (e.date(1, 23), e.time(9, 0)),
+            ("Jan 23".into(), "9:00 AM".into())
+        );
+        assert_eq!(
+            (e.time(0, 5), e.time(12, 30)),
+            ("12:05 AM".into(), "12:30 PM".into())
+        );
+        assert_eq!(Spanish.date(1, 23), "23 de enero");
+        assert_eq!(
+            (Spanish.time(13, 5), French.time(9, 0)),
+            ("13:05".into(), "9 h 00".into())
+        );
+        assert_eq!(French.date(5, 1), "1er mai");
     }
 
     #[test]
     fn the_voicemail_names_neither_the_patient_nor_the_place() {
-        let v = voicemail("Carol");
-        assert!(v.starts_with("Hi Carol,"));
-        assert!(!v.contains("Margaret") && !v.contains("Parramatta"));
+        for language in Language::ALL {
+            let book = of(language);
+            let v = book.voicemail(&book.hi(Some("Carol")));
+            assert!(v.contains("Carol"));
+            assert!(!v.contains("Margaret") && !v.contains("Parramatta"));
+        }
     }
 
     #[test]
     fn the_timeout_does_not_promise_another_call_on_a_closed_offer() {
-        assert!(timeout(None).contains("someone else"));
-        assert!(timeout(Some(Outcome::NoAnswer)).contains("someone else"));
-        assert!(!timeout(Some(Outcome::Canceled)).contains("someone else"));
+        let e = &English;
+        assert!(e.timeout(None).contains("someone else"));
+        assert!(e.timeout(Some(Outcome::NoAnswer)).contains("someone else"));
+        assert!(!e.timeout(Some(Outcome::Canceled)).contains("someone else"));
+        for language in Language::ALL {
+            let book = of(language);
+            assert_ne!(book.timeout(None), book.timeout(Some(Outcome::Canceled)));
+        }
     }
 
     #[test]
     fn a_closed_offer_says_what_happened_to_the_shift() {
-        use crate::model::ShiftStatus;
-        assert!(closed_offer("Bob", ShiftStatus::Assigned).contains("has now been filled"));
-        let unfilled = closed_offer("Bob", ShiftStatus::UnfilledAfterCalls);
+        let e = &English;
+        assert!(e
+            .closed_offer("Hi Bob", ShiftStatus::Assigned)
+            .contains("has now been filled"));
+        let unfilled = e.closed_offer("Hi Bob", ShiftStatus::UnfilledAfterCalls);
         assert!(
             !unfilled.contains("filled,") && unfilled.contains("calls for this shift have ended")
         );
-        assert!(!closed_offer("Bob", ShiftStatus::Open).contains("filled"));
+        assert!(!e
+            .closed_offer("Hi Bob", ShiftStatus::Open)
+            .contains("filled"));
+        for language in Language::ALL {
+            let book = of(language);
+            let texts: std::collections::HashSet<String> = [
+                ShiftStatus::Open,
+                ShiftStatus::Assigned,
+                ShiftStatus::UnfilledAfterCalls,
+            ]
+            .map(|s| book.closed_offer("x", s))
+            .into_iter()
+            .collect();
+            assert_eq!(texts.len(), 3, "{language:?}: one text per state");
+        }
     }
 
     #[test]
@@ -193,8 +673,12 @@ mod tests {
 
 /// Texts and prompts of the call-back line and of text replies (SPEC §4.8–4.9).
 pub mod inbound {
-    use super::hi;
+    use super::{English, Phrasebook};
     use crate::template::Values;
+
+    fn hi(first_name: &str) -> String {
+        English.hi(Some(first_name))
+    }
 
     /// The offer on the call-back line, with its menu.
     pub fn callback_offer(v: &Values) -> String {

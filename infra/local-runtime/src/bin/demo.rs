@@ -143,6 +143,7 @@ async fn main() -> Result<()> {
                 } => {
                     let how = match via {
                         Via::Say => "says".to_string(),
+                        Via::SayIn { language } => format!("says ({language})"),
                         Via::Play { seconds, .. } => format!("plays {seconds:.1}s of µ-law audio"),
                     };
                     println!(

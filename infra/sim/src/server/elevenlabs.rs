@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::elevenlabs::TtsRequest;
 use crate::{Sim, TtsFailure};
 
 fn detail(status: StatusCode, body: serde_json::Value) -> Response {
@@ -18,7 +19,7 @@ fn detail(status: StatusCode, body: serde_json::Value) -> Response {
 
 pub(super) async fn text_to_speech(
     State(sim): State<Sim>,
-    Path(_voice_id): Path<String>,
+    Path(voice_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
@@ -43,16 +44,31 @@ pub(super) async fn text_to_speech(
                 "message": format!("Unsupported output_format {:?}; this simulator only produces ulaw_8000", format.unwrap_or("mp3_44100_128"))}}),
         );
     }
-    let text = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_string));
-    let Some(text) = text else {
+    let body = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
+    let field = |k: &str| body.get(k).and_then(|t| t.as_str()).map(str::to_string);
+    let Some(text) = field("text") else {
         return detail(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({"detail": [{"loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"}]}),
         );
     };
     eleven.count(&text);
+    let (model_id, language_code) = (field("model_id"), field("language_code"));
+    eleven.note(TtsRequest {
+        voice_id,
+        model_id: model_id.clone(),
+        language_code: language_code.clone(),
+        text: text.clone(),
+    });
+    // ElevenLabs: "only Turbo v2.5 and Flash v2.5 support language enforcement. For other
+    // models, an error will be returned if language code is provided."
+    if language_code.is_some() && !model_id.as_deref().is_some_and(|m| m.ends_with("_v2_5")) {
+        return detail(
+            StatusCode::BAD_REQUEST,
+            json!({"detail": {"status": "unsupported_language_code",
+                "message": "language_code is only supported by the v2.5 models (simulated)"}}),
+        );
+    }
     if text.trim().is_empty() {
         return detail(
             StatusCode::BAD_REQUEST,

@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use callout_core::mask;
 use serde_json::{json, Value};
 
-use crate::{Behaviour, Sim};
+use crate::{Behaviour, Sim, TtsFailure};
 
 pub fn router(sim: Sim) -> Router {
     Router::new()
@@ -48,6 +48,7 @@ pub fn router(sim: Sim) -> Router {
         .route("/sim/calls", get(list_calls))
         .route("/sim/messages", get(list_messages))
         .route("/sim/tts", get(tts_stats))
+        .route("/sim/tts/failure", put(put_tts_failure))
         .with_state(sim)
 }
 
@@ -140,4 +141,30 @@ async fn list_messages(State(sim): State<Sim>) -> Json<Value> {
 
 async fn tts_stats(State(sim): State<Sim>) -> Json<Value> {
     Json(json!({"requests": sim.tts_requests(), "characters": sim.tts_characters()}))
+}
+
+#[derive(serde::Deserialize)]
+struct FailureBody {
+    failure: Option<String>,
+}
+
+/// `{"failure": "server-error" | "rate-limited" | "malformed" | "unauthorized" | null}`: every
+/// text-to-speech request fails that way from now on (`null`: none does).
+async fn put_tts_failure(State(sim): State<Sim>, Json(body): Json<FailureBody>) -> Response {
+    let failure = match body.failure.as_deref() {
+        None => None,
+        Some("server-error") => Some(TtsFailure::ServerError),
+        Some("rate-limited") => Some(TtsFailure::RateLimited),
+        Some("malformed") => Some(TtsFailure::Malformed),
+        Some("unauthorized") => Some(TtsFailure::Unauthorized),
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": format!("unknown failure {other:?}")})),
+            )
+                .into_response()
+        }
+    };
+    sim.set_tts_failure(failure);
+    Json(json!({"failure": body.failure})).into_response()
 }

@@ -9,7 +9,11 @@ pub(crate) use interpret::{Interpreter, Line};
 /// A TwiML verb, owned (parsed from the document up front).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Verb {
-    Say(String),
+    /// The text, and `language` when the attribute is there.
+    Say {
+        text: String,
+        language: Option<String>,
+    },
     Play(String),
     Pause(u32),
     Gather {
@@ -100,7 +104,21 @@ fn parse_verb(node: roxmltree::Node, nested: bool) -> Result<Verb, String> {
             .to_uppercase()
     };
     let verb = match name {
-        "Say" => Verb::Say(element_text(node)),
+        "Say" => {
+            let language = node.attribute("language").map(str::to_string);
+            // Twilio fails a <Say> whose language none of its voices speak.
+            if let Some(l) = &language {
+                if !callout_core::lang::TWILIO_SAY_LANGUAGES.contains(&l.as_str()) {
+                    return Err(format!(
+                        "invalid TwiML: <Say language={l:?}> is not a language Twilio's <Say> speaks"
+                    ));
+                }
+            }
+            Verb::Say {
+                text: element_text(node),
+                language,
+            }
+        }
         "Play" => {
             let url = element_text(node);
             if url.is_empty() {
@@ -202,12 +220,24 @@ mod tests {
     }
 
     #[test]
-    fn say_keeps_its_text_trimmed() {
+    fn say_keeps_its_text_trimmed_and_its_language() {
         assert_eq!(
             one("<Say voice=\"Polly.Olivia\" language=\"en-AU\">\n  Hello there  </Say>"),
-            Ok(Verb::Say("Hello there".into()))
+            Ok(Verb::Say {
+                text: "Hello there".into(),
+                language: Some("en-AU".into())
+            })
         );
-        assert_eq!(one("<Say/>"), Ok(Verb::Say(String::new())));
+        assert_eq!(
+            one("<Say/>"),
+            Ok(Verb::Say {
+                text: String::new(),
+                language: None
+            })
+        );
+        assert!(one("<Say language=\"es-419\">Hola</Say>")
+            .unwrap_err()
+            .contains("not a language"));
     }
 
     #[test]
@@ -241,7 +271,10 @@ mod tests {
                 action: None,
                 method: "POST".into(),
                 children: vec![
-                    Verb::Say("Offer".into()),
+                    Verb::Say {
+                        text: "Offer".into(),
+                        language: None
+                    },
                     Verb::Play("/a.wav".into()),
                     Verb::Pause(1),
                 ],

@@ -1,5 +1,5 @@
-//! S3: the spoken offers as µ-law WAV files, keyed by a hash of (voice, model, text) so the
-//! same words are never paid for twice. The bucket expires objects after a day.
+//! S3: the spoken offers as µ-law WAV files, keyed by a hash of (voice, model, language, text)
+//! so the same words are never paid for twice. The bucket expires objects after a day.
 
 use anyhow::{anyhow, Result};
 use aws_sdk_s3::primitives::ByteStream;
@@ -12,9 +12,12 @@ pub struct AudioStore {
     bucket: String,
 }
 
-pub fn audio_key(voice: &str, model: &str, text: &str) -> String {
+/// Where the speech of `text` in `voice`, `model` and `language` (a language code) is kept.
+/// The language is part of the key: the same letters may be said differently in two languages
+/// (SPEC §5 names voice, model and text; issue 16 adds the language).
+pub fn audio_key(voice: &str, model: &str, language: &str, text: &str) -> String {
     let mut h = Sha256::new();
-    for part in [voice, model, text] {
+    for part in [voice, model, language, text] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -85,6 +88,28 @@ impl AudioStore {
             Ok(out) => Ok(Some(out.body.collect().await?.into_bytes().to_vec())),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
             Err(e) => Err(anyhow!(aws_sdk_s3::error::DisplayErrorContext(e))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audio_key;
+
+    #[test]
+    fn the_key_covers_voice_model_language_and_text() {
+        let k = audio_key("v", "m", "en", "Hola");
+        assert!(k.starts_with("audio/") && k.ends_with(".wav"));
+        assert_eq!(k, audio_key("v", "m", "en", "Hola"));
+        for other in [
+            audio_key("w", "m", "en", "Hola"),
+            audio_key("v", "n", "en", "Hola"),
+            audio_key("v", "m", "es", "Hola"),
+            audio_key("v", "m", "en", "Hola."),
+            // Lengths are hashed too: parts cannot slide into each other.
+            audio_key("v", "m", "enH", "ola"),
+        ] {
+            assert_ne!(k, other);
         }
     }
 }

@@ -1,4 +1,5 @@
-//! ElevenLabs text-to-speech: headerless µ-law 8 kHz (`ulaw_8000`) for Twilio.
+//! ElevenLabs text-to-speech: headerless µ-law 8 kHz (`ulaw_8000`) for Twilio, in the call's
+//! voice (the provider's, per language, or the deployment's `ELEVENLABS_VOICE_ID`).
 
 use anyhow::{bail, Context, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,8 +42,25 @@ impl Tts {
         }
     }
 
-    /// µ-law bytes for `text`, or an error (the caller falls back to `<Say>`).
-    pub async fn synthesize(&self, text: &str) -> Result<Vec<u8>> {
+    /// The voice a call uses: `voice_id` (the provider's), else the deployment's.
+    pub fn voice<'a>(&'a self, voice_id: Option<&'a str>) -> &'a str {
+        voice_id.unwrap_or(&self.voice_id)
+    }
+
+    pub fn model(&self) -> &str {
+        &self.model_id
+    }
+
+    /// µ-law bytes for `text` spoken by `voice_id` (`None`: the deployment's voice) in
+    /// `language`, or an error (the caller falls back to `<Say>`). The multilingual models
+    /// read the language from the text; only the models that take `language_code` (the v2.5
+    /// ones: ElevenLabs refuses it from any other) are told it.
+    pub async fn synthesize(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        text: &str,
+    ) -> Result<Vec<u8>> {
         if self.api_key.is_empty() {
             bail!("ELEVENLABS_API_KEY is not set");
         }
@@ -50,13 +68,17 @@ impl Tts {
         let url = format!(
             "{}/v1/text-to-speech/{}?output_format=ulaw_8000",
             self.base,
-            urlencoding::encode(&self.voice_id)
+            urlencoding::encode(self.voice(voice_id))
         );
+        let mut body = serde_json::json!({ "text": text, "model_id": self.model_id });
+        if takes_language_code(&self.model_id) {
+            body["language_code"] = language.code().into();
+        }
         let resp = self
             .http
             .post(url)
             .header("xi-api-key", &self.api_key)
-            .json(&serde_json::json!({ "text": text, "model_id": self.model_id }))
+            .json(&body)
             .timeout(self.budget)
             .send()
             .await
@@ -88,5 +110,22 @@ impl Tts {
         // Working again: a later refusal is a new outage, worth a new alarm line.
         self.key_refused.store(false, Ordering::Relaxed);
         Ok(bytes.to_vec())
+    }
+}
+
+/// Whether ElevenLabs accepts `language_code` with `model_id` (its API: "only Turbo v2.5 and
+/// Flash v2.5 support language enforcement"; any other model answers an error).
+pub fn takes_language_code(model_id: &str) -> bool {
+    model_id.ends_with("_v2_5")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_v2_5_models_are_told_the_language() {
+        assert!(super::takes_language_code("eleven_turbo_v2_5"));
+        assert!(super::takes_language_code("eleven_flash_v2_5"));
+        assert!(!super::takes_language_code("eleven_multilingual_v2"));
+        assert!(!super::takes_language_code("eleven_monolingual_v1"));
     }
 }

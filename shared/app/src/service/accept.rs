@@ -67,7 +67,8 @@ pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> R
     finish_from_queue(app, occ).await
 }
 
-/// A person pressed 2 on call `k`; the campaign moves on when the call ends (its final status).
+/// A person pressed 2 on call `k`; the campaign moves on when the call ends (its final status),
+/// and records the decline then (`record_decline`, from `advance`), off the webhook's path.
 pub async fn decline(app: &App, occ: &str, k: u32) -> Result<()> {
     info!(occurrence_id = %occ, attempt = k, "job_decline_start");
     app.store
@@ -76,6 +77,32 @@ pub async fn decline(app: &App, occ: &str, k: u32) -> Result<()> {
     if app.faults.trip(faults::CRASH_AFTER_DECLINE, occ) {
         anyhow::bail!("injected crash after the decline was recorded");
     }
+    Ok(())
+}
+
+/// `employee_id` declined `shift`: a 2 on one of its calls (recorded by `advance` as the call's
+/// campaign moves on) or, from the SMS follow-up, a NO reply (its handler calls this). Two
+/// writes, each safe to repeat: the patient's decline memory (`declineMemoryDays`: who
+/// declined a shift for the same patient lately is called last in the next shifts), then the
+/// shift's `declinedBy` (with `skipDecliners`, they are not called about it again; `shift` is
+/// updated too, so the caller decides the next call knowing it). Someone outside the pool is
+/// ignored.
+pub async fn record_decline(app: &App, shift: &mut Shift, employee_id: &str) -> Result<()> {
+    if shift.declined.contains(employee_id) || shift.staff(employee_id).is_none() {
+        return Ok(());
+    }
+    let occ = shift.occurrence_id().to_string();
+    app.store
+        .remember_decline(
+            &shift.event.provider_id,
+            &campaign::patient_key(&shift.event.job.patient_name),
+            employee_id,
+            Utc::now(),
+        )
+        .await?;
+    app.store.add_decliner(&occ, employee_id).await?;
+    shift.declined.insert(employee_id.to_string());
+    info!(occurrence_id = %occ, employee_id = %employee_id, skip_decliners = shift.skip_decliners, "decline_recorded");
     Ok(())
 }
 
@@ -202,8 +229,10 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     let retry = Task::finish_acceptance(occ);
     let sms = match shift.staff(&winner_id) {
         Some(winner) => {
-            let v = Values::for_job(&winner.first_name, &shift.event.job);
-            let body = callout_core::words::confirmation_sms(&v);
+            // In the winner's language, whatever the channel they accepted by.
+            let speech = shift.speech_for(winner);
+            let v = Values::for_job_in(speech.language, &winner.first_name, &shift.event.job);
+            let body = speech.words().confirmation_sms(&v);
             once(app, occ, "confirmationSmsAt", retry.clone(), async {
                 confirm(app, occ, &winner.employee_id, &winner.phone, &body).await
             })

@@ -73,16 +73,20 @@ pub async fn on_machine_detection(
         return Ok(());
     }
     info!(occurrence_id = %occ, attempt = k, answered_by, "voicemail_detected");
-    let first_name = app
+    let (first_name, speech) = app
         .store
         .get_attempt(occ, k)
         .await?
-        .map(|a| a.first_name)
-        .unwrap_or_default();
-    let xml = twiml::render(&[
-        Verb::Say(callout_core::words::voicemail(&first_name)),
-        Verb::Hangup,
-    ]);
+        .map(|a| (a.first_name.clone(), a.speech()))
+        .unwrap_or_else(|| (String::new(), callout_core::lang::Speech::english()));
+    let words = speech.words();
+    let xml = twiml::render_in(
+        speech.say_language(),
+        &[
+            Verb::Say(words.voicemail(&words.hi(Some(&first_name)))),
+            Verb::Hangup,
+        ],
+    );
     if let Err(e) = app.twilio().redirect_call(sid, &xml).await {
         warn!(occurrence_id = %occ, attempt = k, error = %e, "voicemail_redirect_failed");
     }
@@ -191,16 +195,21 @@ pub(super) async fn give_up_on_call(app: &App, occ: &str, k: u32, sid: Option<&s
     call_ended(app, &a, NextCall::Queue).await
 }
 
-/// The attempt has ended without an acceptance: call the next person, or give the shift to a
-/// coordinator when every round is done. Once per attempt, however often it is asked.
+/// The attempt has ended without an acceptance: call the next person still called, or give the
+/// shift to a coordinator when nobody is left in any round. Once per attempt, however often it
+/// is asked. A decline is recorded first (`record_decline`), so the next person is chosen
+/// knowing it.
 pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -> Result<()> {
     if attempt.advanced || attempt.outcome == Some(Outcome::Accepted) {
         return Ok(());
     }
     let occ = &attempt.occurrence_id;
-    let Some(shift) = app.store.get_shift(occ).await? else {
+    let Some(mut shift) = app.store.get_shift(occ).await? else {
         return Ok(());
     };
+    if attempt.outcome == Some(Outcome::Declined) {
+        record_decline(app, &mut shift, &attempt.employee_id).await?;
+    }
     if !rest_of_batch_over(app, &shift, attempt.attempt).await? {
         // Broadcast calling: the batch's last call to end moves the campaign on. Each final
         // status is written before its `callEnded` task is queued, so the last task to read
@@ -209,12 +218,16 @@ pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -
         app.store.mark_advanced(occ, attempt.attempt).await?;
         return Ok(());
     }
-    match (
-        shift.status,
+    // One at a time, the next person still called; broadcasting, the next batch (whose
+    // skipped turns are recorded as they come).
+    let next = if shift.calls_at_once > 1 {
         shift
             .plan()
-            .after_batch(attempt.attempt, shift.calls_at_once),
-    ) {
+            .after_batch(attempt.attempt, shift.calls_at_once)
+    } else {
+        shift.next_after(attempt.attempt)
+    };
+    match (shift.status, next) {
         (
             ShiftStatus::Open,
             Advance::Call {
@@ -241,46 +254,8 @@ pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -
         // Also when the shift was marked unfilled by a step that stopped before its event:
         // the attempt is marked advanced only once the event is out.
         (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, Advance::Unfilled) => {
-            if shift.status == ShiftStatus::Open {
-                if app.store.mark_unfilled(occ).await? {
-                    info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
-                } else if app
-                    .store
-                    .get_shift(occ)
-                    .await?
-                    .is_none_or(|s| s.status != ShiftStatus::UnfilledAfterCalls)
-                {
-                    // Taken meanwhile (a reply by SMS as the last call ended): not unfilled.
-                    app.store.mark_advanced(occ, attempt.attempt).await?;
-                    return Ok(());
-                }
-            }
-            if app.faults.trip(faults::CRASH_AFTER_UNFILLED, occ) {
-                anyhow::bail!("injected crash after the shift was marked unfilled");
-            }
-            let sent = once(
-                app,
-                occ,
-                "unfilledEventAt",
-                Task::check(occ, attempt.attempt, 0),
-                async {
-                    app.events()
-                        .put(
-                            "ShiftUnfilledAfterCalls",
-                            &json!({
-                                "occurrenceId": occ,
-                                "providerId": shift.event.provider_id,
-                                "attempts": shift.plan().total_attempts(),
-                            }),
-                        )
-                        .await?;
-                    app.metrics
-                        .put_with(&[], &[(figures::SHIFTS_UNFILLED, 1.0)]);
-                    Ok(())
-                },
-            )
-            .await?;
-            if sent == Once::Done {
+            let retry = Task::check(occ, attempt.attempt, 0);
+            if finish_unfilled(app, &shift, retry).await? != Unfilled::Deferred {
                 app.store.mark_advanced(occ, attempt.attempt).await?;
             }
         }
@@ -316,4 +291,58 @@ async fn place_next_call(app: &App, occ: &str, next: u32) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// How ending a campaign without an acceptance went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unfilled {
+    /// The shift is UNFILLED_AFTER_CALLS and its event is out (now or before).
+    Done,
+    /// Someone took the shift meanwhile (a reply by SMS as the last call ended): not unfilled.
+    Taken,
+    /// Another step holds the event's claim; `retry` comes back when it runs out.
+    Deferred,
+}
+
+/// Nobody is left to call: the shift becomes UNFILLED_AFTER_CALLS and
+/// `ShiftUnfilledAfterCalls` goes out once, with the number of calls made (`attempts`; with
+/// skipped decliners fewer than the plan's N × rounds). Safe to repeat.
+pub(super) async fn finish_unfilled(app: &App, shift: &Shift, retry: Task) -> Result<Unfilled> {
+    let occ = shift.occurrence_id();
+    if shift.status == ShiftStatus::Open {
+        if app.store.mark_unfilled(occ).await? {
+            info!(occurrence_id = %occ, attempts = shift.plan().total_attempts(), "shift_unfilled_after_calls");
+        } else if app
+            .store
+            .get_shift(occ)
+            .await?
+            .is_none_or(|s| s.status != ShiftStatus::UnfilledAfterCalls)
+        {
+            return Ok(Unfilled::Taken);
+        }
+    }
+    if app.faults.trip(faults::CRASH_AFTER_UNFILLED, occ) {
+        anyhow::bail!("injected crash after the shift was marked unfilled");
+    }
+    let sent = once(app, occ, "unfilledEventAt", retry, async {
+        let calls = app.store.list_attempts(occ).await?.len();
+        app.events()
+            .put(
+                "ShiftUnfilledAfterCalls",
+                &json!({
+                    "occurrenceId": occ,
+                    "providerId": shift.event.provider_id,
+                    "attempts": calls,
+                }),
+            )
+            .await?;
+        app.metrics
+            .put_with(&[], &[(figures::SHIFTS_UNFILLED, 1.0)]);
+        Ok(())
+    })
+    .await?;
+    Ok(match sent {
+        Once::Done => Unfilled::Done,
+        Once::Deferred => Unfilled::Deferred,
+    })
 }

@@ -54,6 +54,14 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         "PUBLIC_BASE_URL is not set: Twilio needs absolute webhook URLs"
     );
     let (shift, existing) = app.store.get_shift_and_attempt(occ, k).await?;
+    if let Some(shift) = shift
+        .as_ref()
+        .filter(|s| existing.is_none() && s.calls_at_once == 1 && s.skips(k))
+    {
+        // Declined since this task was queued (a NO by SMS): nobody is called for it. (When
+        // broadcasting, the skipped turn is recorded instead, so its batch can end: below.)
+        return skip_ahead(app, shift, task).await;
+    }
     let (shift, slot) = match placeable(shift, existing.is_some(), k) {
         Ok(placeable) => placeable,
         Err(why) => {
@@ -81,7 +89,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
     if skip_passed(app, &shift, k, slot).await? {
         return pass_on_the_slot(app, task, None).await;
     }
-    let staff = &shift.event.staff_pool[slot.position as usize];
+    let staff = shift.callee(slot);
     if let Some(until) = quiet_until(&shift) {
         pass_on_the_slot(app, task, None).await?;
         return hold(app, task, staff, until, HeldBy::QuietHours).await;
@@ -95,10 +103,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
         return Ok(());
     };
-    let text = template::render(
-        &shift.message_template,
-        &Values::for_job(&staff.first_name, &shift.event.job),
-    );
+    let text = shift.offer_text(staff);
     let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
@@ -121,12 +126,13 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         )
         .await?;
     let has_audio = prepare_audio(app, &attempt).await;
+    let speech = attempt.speech();
     let req = CallRequest {
         to: staff.phone.clone(),
-        twiml_url: urls::twiml(&app.config, occ, k, has_audio),
+        twiml_url: urls::twiml(&app.config, occ, k, has_audio, &speech),
         status_url: urls::status(&app.config, occ, k),
         amd_url: urls::amd(&app.config, occ, k),
-        fallback_url: urls::fallback(&app.config, occ, k, has_audio),
+        fallback_url: urls::fallback(&app.config, occ, k, has_audio, &speech),
         recording_url: None,
     };
     let req = super::recording::when_recorded(app, &shift, k, req).await;
@@ -208,6 +214,30 @@ async fn ring_the_rest_of_the_batch(app: &App, shift: &Shift, k: u32) -> Result<
             .await?;
     }
     Ok(())
+}
+
+/// Attempt `task.attempt`'s person is left out (they declined the shift after the task was
+/// queued): no attempt, no call. The campaign goes on from here as it would have from the
+/// previous call: the next attempt still called (after the round pause when it is in a later
+/// round), or, with nobody left, the shift is unfilled (repeated until its event is out: the
+/// same task comes back). A call slot this task was handed goes to the next in line.
+pub(super) async fn skip_ahead(app: &App, shift: &Shift, task: &Dial) -> Result<()> {
+    let (occ, k) = (shift.occurrence_id(), task.attempt);
+    pass_on_the_slot(app, task, None).await?;
+    match (shift.status, shift.next_callable_after(k)) {
+        (ShiftStatus::Open, Some(next)) => {
+            let delay = app.config.scaled(shift.plan().pause_between(k, next));
+            info!(occurrence_id = %occ, attempt = k, next_attempt = next, "dial_task_skips_decliner");
+            app.queue().send(&Task::dial(occ, next), delay).await
+        }
+        (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, None) => {
+            info!(occurrence_id = %occ, attempt = k, "dial_task_skips_decliner");
+            finish_unfilled(app, shift, Task::Dial(task.clone()))
+                .await
+                .map(|_| ())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Another copy of this task (a duplicate delivery, or this task redelivered while its first

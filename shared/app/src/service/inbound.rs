@@ -195,8 +195,10 @@ pub(super) async fn skip_passed(
     slot: campaign::Slot,
 ) -> Result<bool> {
     let occ = shift.occurrence_id();
-    let staff = &shift.event.staff_pool[slot.position as usize];
-    let passed = app.store.has_passed(occ, &staff.employee_id).await?;
+    let staff = shift.callee(slot);
+    // A broadcast batch's decliner (skipDecliners) is skipped here too, with a recorded turn.
+    let declined = shift.calls_at_once > 1 && shift.skips(k);
+    let passed = declined || app.store.has_passed(occ, &staff.employee_id).await?;
     if !inbound::skips_call(passed) {
         return Ok(false);
     }

@@ -6,8 +6,8 @@
 //! | `start` | `Wave3Completed` → the shift and its schedule |
 //! | `dial` | a dial task → a call (and retrying a failed task) |
 //! | `slots` | call pacing: call slots and the line of tasks waiting for one |
-//! | `hold` | calls that may not start yet: per-person pacing |
-//! | `audio` | the offer's audio (S3 cache, ElevenLabs) |
+//! | `hold` | calls that may not start yet: per-person pacing, quiet hours |
+//! | `audio` | the offer's audio (S3 cache, ElevenLabs), for calls and the Listen button |
 //! | `call_end` | final statuses, machine detection, checks, advancing |
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
@@ -15,7 +15,7 @@
 //! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
 
 mod accept;
-mod audio;
+pub mod audio;
 mod call_end;
 mod dial;
 mod effects;
@@ -26,7 +26,7 @@ mod slots;
 mod start;
 
 pub use accept::*;
-use audio::*;
+use audio::prepare_audio;
 pub use call_end::*;
 pub use dial::*;
 use effects::*;
@@ -51,7 +51,7 @@ mod prelude {
     pub(super) use callout_core::mask;
     pub(super) use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
     pub(super) use callout_core::pacing;
-    pub(super) use callout_core::template::{self, Values};
+    pub(super) use callout_core::template::Values;
     pub(super) use callout_core::twiml::{self, Verb};
     pub(super) use callout_core::wav;
     pub(super) use chrono::Utc;

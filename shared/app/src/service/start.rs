@@ -29,6 +29,8 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         warn!(occurrence_id = %occ, employee_id = %employee, reason, "staff_pool_entry_skipped");
     }
     let settings = app.store.get_settings(&event.provider_id).await?;
+    let now = Utc::now();
+    let called_last = recent_decliners(app, &event, settings.decline_memory_days, now).await?;
     let quiet = settings.quiet_hours.map(|hours| Quiet {
         hours,
         time_zone: settings
@@ -41,12 +43,15 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         calls_at_once: settings.calls_at_once(),
         quiet,
         person_hourly_limit: settings.max_calls_per_person_per_hour,
+        skip_decliners: settings.skip_decliners,
+        called_last,
+        speaking: settings.speaking(),
         ..Shift::open(
             event,
             settings.enabled,
             settings.max_rounds,
             settings.message_template.clone(),
-            Utc::now(),
+            now,
         )
     };
     let shift = if app.store.put_shift_if_new(&shift).await? {
@@ -84,8 +89,42 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         wait_minutes,
         max_rounds = shift.max_rounds,
         pool_size = shift.event.staff_pool.len(),
+        skip_decliners = shift.skip_decliners,
         scheduled_for = %at.to_rfc3339(),
         "outbound_call_scheduled"
     );
     Ok(Started::Scheduled { at })
+}
+
+/// The people of the pool who declined a shift for the same patient within `days` days of
+/// `now` (`declineMemoryDays`; 0: nobody, and nothing is read): they are called last.
+async fn recent_decliners(
+    app: &App,
+    event: &Wave3Completed,
+    days: u32,
+    now: chrono::DateTime<Utc>,
+) -> Result<std::collections::BTreeSet<String>> {
+    if days == 0 {
+        return Ok(Default::default());
+    }
+    let since = now - chrono::Duration::days(days.into());
+    let patient = campaign::patient_key(&event.job.patient_name);
+    let declines = app
+        .store
+        .decliners_since(&event.provider_id, &patient, since)
+        .await?;
+    let pool: std::collections::HashSet<&str> = event
+        .staff_pool
+        .iter()
+        .map(|s| s.employee_id.as_str())
+        .collect();
+    let last: std::collections::BTreeSet<String> = declines
+        .into_iter()
+        .filter(|(e, at)| pool.contains(e.as_str()) && campaign::remembered(days, *at, now))
+        .map(|(e, _)| e)
+        .collect();
+    if !last.is_empty() {
+        info!(occurrence_id = %event.occurrence_id, called_last = last.len(), decline_memory_days = days, "recent_decliners_called_last");
+    }
+    Ok(last)
 }

@@ -107,7 +107,7 @@ impl<'a, L: Line> Interpreter<'a, L> {
 
     /// What Twilio does when our server's answer cannot be used: says so and hangs up.
     pub fn application_error(&mut self) {
-        self.say(APPLICATION_ERROR, false);
+        self.say(APPLICATION_ERROR, None, false);
         self.line.push(CallEvent::HungUp(HangupBy::Error));
     }
 
@@ -152,8 +152,8 @@ impl<'a, L: Line> Interpreter<'a, L> {
 
     async fn verb(&mut self, verb: Verb, current: &Doc) -> Flow {
         match verb {
-            Verb::Say(text) => {
-                self.say(&text, false);
+            Verb::Say { text, language } => {
+                self.say(&text, language, false);
                 Flow::Continue
             }
             Verb::Play(url) => {
@@ -193,7 +193,7 @@ impl<'a, L: Line> Interpreter<'a, L> {
         }
     }
 
-    fn say(&mut self, text: &str, interrupted: bool) {
+    fn say(&mut self, text: &str, language: Option<String>, interrupted: bool) {
         let text = if interrupted {
             first_half(text)
         } else {
@@ -202,7 +202,10 @@ impl<'a, L: Line> Interpreter<'a, L> {
         self.seconds += text.chars().count() as f64 / SAY_CHARS_PER_SEC;
         self.line.push(CallEvent::Heard {
             text,
-            via: Via::Say,
+            via: match language {
+                None => Via::Say,
+                Some(language) => Via::SayIn { language },
+            },
             interrupted,
         });
     }
@@ -257,8 +260,8 @@ impl<'a, L: Line> Interpreter<'a, L> {
                 return flow;
             }
             match child {
-                Verb::Say(text) => {
-                    self.say(&text, barge);
+                Verb::Say { text, language } => {
+                    self.say(&text, language, barge);
                     if barge {
                         break;
                     }

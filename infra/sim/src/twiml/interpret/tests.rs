@@ -152,6 +152,32 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 #[tokio::test]
+async fn a_say_in_a_language_is_heard_in_it_inside_a_gather_too() {
+    let s = Script::default();
+    s.run(
+        Behaviour::Silent,
+        "<Gather numDigits=\"1\" timeout=\"5\"><Say language=\"es-MX\">Hola</Say></Gather><Say language=\"fr-CA\">Au revoir</Say>",
+    )
+    .await;
+    let heard: Vec<CallEvent> = s
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, CallEvent::Heard { .. }))
+        .collect();
+    let said = |text: &str, language: &str| CallEvent::Heard {
+        text: text.into(),
+        via: Via::SayIn {
+            language: language.into(),
+        },
+        interrupted: false,
+    };
+    assert_eq!(
+        heard,
+        vec![said("Hola", "es-MX"), said("Au revoir", "fr-CA")]
+    );
+}
+
+#[tokio::test]
 async fn say_play_and_pause_are_heard_then_the_end_of_the_document_hangs_up() {
     let s = Script::default().audio("http://app.test/a.wav", "Offer", 3.0);
     let secs = s

@@ -8,9 +8,9 @@ use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use callout_core::campaign::Outcome;
 use callout_core::model::ShiftStatus;
-use callout_core::settings::{CallMode, CostRates, Settings};
+use callout_core::settings::{CallMode, CostRates, Settings, Speaking};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -45,6 +45,29 @@ pub(crate) fn get_bool(item: &Item, k: &str) -> Option<bool> {
 }
 pub(crate) fn get_time(item: &Item, k: &str) -> Option<DateTime<Utc>> {
     get_s(item, k).and_then(|t| t.parse().ok())
+}
+/// A string set (`SS`); absent is empty.
+pub(crate) fn get_set(item: &Item, k: &str) -> BTreeSet<String> {
+    item.get(k)
+        .and_then(|v| v.as_ss().ok())
+        .map(|v| v.iter().cloned().collect())
+        .unwrap_or_default()
+}
+/// A string set, or nothing for an empty one (DynamoDB has no empty sets).
+fn set(v: &BTreeSet<String>) -> Option<AttributeValue> {
+    (!v.is_empty()).then(|| AttributeValue::Ss(v.iter().cloned().collect()))
+}
+/// A map of strings (`M`).
+fn map(v: &BTreeMap<String, String>) -> AttributeValue {
+    AttributeValue::M(v.iter().map(|(k, v)| (k.clone(), s(v))).collect())
+}
+fn get_map(item: &Item, k: &str) -> Option<BTreeMap<String, String>> {
+    let m = item.get(k)?.as_m().ok()?;
+    Some(
+        m.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+            .collect(),
+    )
 }
 
 /// An item under construction: optional fields are left out when `None`.
@@ -121,6 +144,15 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
             attr::CALLBACK_WINDOW_HOURS,
             n(settings.callback_window_hours),
         )
+        .put(
+            attr::SKIP_DECLINERS,
+            AttributeValue::Bool(settings.skip_decliners),
+        )
+        .put(attr::DECLINE_MEMORY_DAYS, n(settings.decline_memory_days))
+        .put(attr::DEFAULT_LANGUAGE, s(&settings.default_language))
+        .put(attr::MESSAGE_TEMPLATES, map(&settings.message_templates))
+        .opt(attr::VOICE_ID, settings.voice_id.as_deref().map(s))
+        .put(attr::VOICE_IDS, map(&settings.voice_ids))
         .0
 }
 
@@ -176,6 +208,13 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         office_number: get_s(item, attr::OFFICE_NUMBER).or(d.office_number),
         callback_window_hours: get_n(item, attr::CALLBACK_WINDOW_HOURS)
             .unwrap_or(d.callback_window_hours),
+        skip_decliners: get_bool(item, attr::SKIP_DECLINERS).unwrap_or(d.skip_decliners),
+        decline_memory_days: get_n(item, attr::DECLINE_MEMORY_DAYS)
+            .unwrap_or(d.decline_memory_days),
+        default_language: get_s(item, attr::DEFAULT_LANGUAGE).unwrap_or(d.default_language),
+        message_templates: get_map(item, attr::MESSAGE_TEMPLATES).unwrap_or(d.message_templates),
+        voice_id: get_s(item, attr::VOICE_ID),
+        voice_ids: get_map(item, attr::VOICE_IDS).unwrap_or(d.voice_ids),
     }
 }
 
@@ -230,6 +269,19 @@ impl TryFrom<&Shift> for Item {
                     .transpose()?
                     .map(s),
             )
+            .opt(
+                attr::SKIP_DECLINERS,
+                sh.skip_decliners.then_some(AttributeValue::Bool(true)),
+            )
+            .opt(attr::DECLINED_BY, set(&sh.declined))
+            .opt(attr::CALLED_LAST, set(&sh.called_last))
+            .opt(
+                attr::SPEAKING,
+                (sh.speaking != Speaking::default())
+                    .then(|| serde_json::to_string(&sh.speaking))
+                    .transpose()?
+                    .map(s),
+            )
             .0)
     }
 }
@@ -262,6 +314,12 @@ impl TryFrom<&Item> for Shift {
                 .unwrap_or(Settings::default().max_calls_per_person_per_hour),
             held: get_s(item, attr::HELD).and_then(|h| serde_json::from_str(&h).ok()),
             quiet: get_s(item, attr::QUIET).and_then(|q| serde_json::from_str(&q).ok()),
+            skip_decliners: get_bool(item, attr::SKIP_DECLINERS).unwrap_or(false),
+            declined: get_set(item, attr::DECLINED_BY),
+            called_last: get_set(item, attr::CALLED_LAST),
+            speaking: get_s(item, attr::SPEAKING)
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default(),
         })
     }
 }
@@ -287,6 +345,8 @@ impl From<&Attempt> for Item {
             .put(attr::PHONE, s(&a.phone))
             .put(attr::PURPOSE, s(&a.purpose))
             .put(attr::TEXT, s(&a.text))
+            .put(attr::LANGUAGE, s(&a.language))
+            .opt(attr::VOICE_ID, a.voice_id.as_deref().map(s))
             .put(attr::CREATED_AT, time(a.created_at))
             .opt(attr::CALL_SID, a.call_sid.as_deref().map(s))
             .opt(attr::TWILIO_STATUS, a.twilio_status.as_deref().map(s))
@@ -324,6 +384,8 @@ impl TryFrom<&Item> for Attempt {
             phone: get_s(item, attr::PHONE).unwrap_or_default(),
             purpose: get_s(item, attr::PURPOSE).unwrap_or_else(|| PURPOSE.into()),
             text: get_s(item, attr::TEXT).unwrap_or_default(),
+            language: get_s(item, attr::LANGUAGE).unwrap_or_else(|| "en".into()),
+            voice_id: get_s(item, attr::VOICE_ID),
             call_sid: get_s(item, attr::CALL_SID),
             twilio_status: get_s(item, attr::TWILIO_STATUS),
             status_sequence: get_n(item, attr::STATUS_SEQ),
@@ -396,6 +458,16 @@ mod tests {
                 reason: None,
                 at: at("2026-01-23T09:20:02Z"),
             }),
+            skip_decliners: true,
+            declined: ["emp_1".to_string(), "emp_3".to_string()].into(),
+            called_last: ["emp_2".to_string()].into(),
+            speaking: Speaking {
+                default_language: "es".into(),
+                message_templates: [("fr".to_string(), "Bonjour {employeeName}".to_string())]
+                    .into(),
+                voice_id: Some("v1".into()),
+                voice_ids: [("fr".to_string(), "v2".to_string())].into(),
+            },
             ..bare_shift()
         }
     }
@@ -412,6 +484,8 @@ mod tests {
             phone: "+61400000002".into(),
             purpose: PURPOSE.into(),
             text: "Hi Ana".into(),
+            language: "en".into(),
+            voice_id: None,
             call_sid: None,
             twilio_status: None,
             status_sequence: None,
@@ -444,6 +518,8 @@ mod tests {
             pace_holder: Some("occ_1#3#0000abcd".into()),
             speech_chars: 141,
             recording_sid: Some("RE0123456789abcdef0123456789abcdef".into()),
+            language: "es-MX".into(),
+            voice_id: Some("v9".into()),
             ..bare_attempt()
         }
     }
@@ -542,6 +618,12 @@ mod tests {
             notify_when_filled: true,
             office_number: Some("+61290000000".into()),
             callback_window_hours: 24,
+            skip_decliners: true,
+            decline_memory_days: 14,
+            default_language: "es-MX".into(),
+            message_templates: [("en".to_string(), "Hi {employeeName}".to_string())].into(),
+            voice_id: Some("abc".into()),
+            voice_ids: [("en".to_string(), "def".to_string())].into(),
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

@@ -8,11 +8,12 @@
 //! | call slot | `PACING` | `SLOT#{n:03}` |
 //! | the waiting line's watchdog | `PACING` | `WATCHDOG` |
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
-//! | a person's recent calls | `PERSON#{sha256(phone) hex, 32}` | `CALLS` |
 //! | an offer made to a phone (call or text) | `PHONE#{phoneKey}` | `OFFER#{occurrenceId}` |
 //! | a phone that texted STOP | `PHONE#{phoneKey}` | `OPTOUT` |
+//! | a phone's recent calls (per-person pacing) | `PHONE#{phoneKey}` | `CALLS` |
 //! | a person passed on a shift | `SHIFT#{occurrenceId}` | `PASS#{employeeId}` |
 //! | a text sent (or refused) about a shift | `SHIFT#{occurrenceId}` | `TEXT#{kind}#{employeeId}#{ref}` |
+//! | a decline, remembered per patient | `DECLINES#{providerId}#{patient hash}` | `EMP#{employeeId}` |
 //!
 //! `phoneKey` is `callout_core::inbound::phone_key`: a hash, never the number.
 //!
@@ -43,6 +44,12 @@ pub(crate) mod attr {
     pub const ENABLED: &str = "enabled";
     pub const WAIT_MINUTES: &str = "waitMinutes";
     pub const UPDATED_AT: &str = "updatedAt";
+    pub const SKIP_DECLINERS: &str = "skipDecliners";
+    pub const DECLINE_MEMORY_DAYS: &str = "declineMemoryDays";
+    pub const DEFAULT_LANGUAGE: &str = "defaultLanguage";
+    pub const MESSAGE_TEMPLATES: &str = "messageTemplates";
+    pub const VOICE_ID: &str = "voiceId";
+    pub const VOICE_IDS: &str = "voiceIds";
 
     // Shifts (and some shared with attempts).
     pub const OCCURRENCE_ID: &str = "occurrenceId";
@@ -75,6 +82,12 @@ pub(crate) mod attr {
     pub const ASSIGNED_ATTEMPT: &str = "assignedAttempt";
     pub const ACCEPTANCE_FINISHED_AT: &str = "acceptanceFinishedAt";
     pub const CONFIRMATION_SMS: &str = "confirmationSms";
+    /// Who declined the shift (a string set).
+    pub const DECLINED_BY: &str = "declinedBy";
+    /// Who declined the same patient lately (a string set), called last.
+    pub const CALLED_LAST: &str = "calledLast";
+    /// The shift's languages, templates and voices (JSON, `settings::Speaking`).
+    pub const SPEAKING: &str = "speaking";
 
     // Attempts.
     pub const ATTEMPT: &str = "attempt";
@@ -102,6 +115,10 @@ pub(crate) mod attr {
     pub const RECORDING_SID: &str = "recordingSid";
     pub const RECORDING_DUE_AT: &str = "recordingDueAt";
     pub const RECORDING_DELETED_AT: &str = "recordingDeletedAt";
+    pub const LANGUAGE: &str = "language";
+
+    // Remembered declines.
+    pub const DECLINED_AT: &str = "declinedAt";
 
     // Pacing.
     pub const HOLDER: &str = "holder";
@@ -138,12 +155,12 @@ pub(crate) const WAIT_PREFIX: &str = "WAIT#";
 pub(crate) const WATCHDOG_SK: &str = "WATCHDOG";
 pub(crate) const CALLS_SK: &str = "CALLS";
 
-/// A person's recent calls, keyed by their number's hash (the number itself is not a key).
+/// A person's recent calls, by their number's key (a hash: the number itself is not a key).
 pub(crate) fn person_calls_key(phone: &str) -> Key {
-    use sha2::Digest;
-    let digest = hex::encode(sha2::Sha256::digest(phone.as_bytes()));
-    (s(format!("PERSON#{}", &digest[..32])), s(CALLS_SK))
+    let phone_key = callout_core::inbound::phone_key(phone);
+    (s(format!("PHONE#{phone_key}")), s(CALLS_SK))
 }
+pub(crate) const DECLINE_PREFIX: &str = "EMP#";
 
 /// `PROVIDER#{providerId}`: the settings' partition and the index's.
 pub(crate) fn provider_pk(provider_id: &str) -> String {
@@ -174,6 +191,19 @@ pub(crate) fn waiter_sk(task: &Dial) -> String {
     format!(
         "{WAIT_PREFIX}{since:013}#{}#{:05}",
         task.occurrence_id, task.attempt
+    )
+}
+/// `DECLINES#{providerId}#{hash}`: the declines of one patient's shifts at one provider. The
+/// patient (`campaign::patient_key`, the normalised name) is hashed: no name in a key.
+pub(crate) fn declines_pk(provider_id: &str, patient_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash = hex::encode(Sha256::digest(patient_key.as_bytes()));
+    format!("DECLINES#{provider_id}#{}", &hash[..32])
+}
+pub(crate) fn decline_key(provider_id: &str, patient_key: &str, employee_id: &str) -> Key {
+    (
+        s(declines_pk(provider_id, patient_key)),
+        s(format!("{DECLINE_PREFIX}{employee_id}")),
     )
 }
 /// A shift's `gsi1sk`.
@@ -227,5 +257,9 @@ mod tests {
             attempt_key("occ_1", 12),
             (s("SHIFT#occ_1"), s("ATTEMPT#00012"))
         );
+        let pk = declines_pk("prov_1", "margaret thompson");
+        assert!(pk.starts_with("DECLINES#prov_1#") && pk.len() == "DECLINES#prov_1#".len() + 32);
+        assert!(!pk.contains("margaret"));
+        assert_ne!(pk, declines_pk("prov_2", "margaret thompson"));
     }
 }

@@ -7,13 +7,15 @@
 //! slots, the waiting line and the watchdog a day after their last write.
 //!
 //! One file per aggregate: [`settings`], [`shifts`] (with the acceptance), [`claims`] (once-only
-//! effects of a shift), [`attempts`], [`pacing`] (call slots and the waiting line, behind the
+//! effects of a shift), [`declines`] (who declined a shift, and a patient's shifts lately),
+//! [`attempts`], [`pacing`] (call slots and the waiting line, behind the
 //! [`pacing::PacingLine`] trait, with an in-memory twin in [`pacing_memory`]) and [`queries`]
 //! (the portal's reads); [`codec`] and [`error`] serve them all.
 
 pub mod attempts;
 pub mod claims;
 pub(crate) mod codec;
+pub mod declines;
 pub(crate) mod error;
 pub mod inbound;
 pub mod keys;

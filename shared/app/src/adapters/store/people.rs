@@ -1,4 +1,4 @@
-//! A person's recent calls (`PERSON#{hash of the number}` / `CALLS`), across every shift and
+//! A person's recent calls (`PHONE#{phoneKey}` / `CALLS`), across every shift and
 //! provider: a map from the call (`{occurrenceId}#{attempt}`) to when it was let through, and
 //! a version for optimistic writes. The rule is pure, in `callout_core::person_pace`.
 

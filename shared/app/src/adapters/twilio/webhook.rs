@@ -120,6 +120,12 @@ impl Webhook {
         self.query("fallback") == Some("1")
     }
 
+    /// How the call speaks (our URLs' `lang`; plain English without it, or when it is not a
+    /// tag of a language calls speak).
+    pub fn speech(&self) -> callout_core::lang::Speech {
+        callout_core::lang::Speech::of(self.query("lang").unwrap_or("en"))
+    }
+
     /// The person the call was for (our response URL names them), when an identifier.
     pub fn employee_id(&self) -> Option<&str> {
         self.query("employeeId")
