@@ -615,7 +615,8 @@ pub async fn dialer(
         let body = record.body.as_deref().unwrap_or("");
         let task = Task::from_json(body);
         let result = match &task {
-            Ok(task) => service::run_task(app, task).await.map_err(|e| {
+            // Boxed: the steps' futures are large in debug builds.
+            Ok(task) => Box::pin(service::run_task(app, task)).await.map_err(|e| {
                 error!(message_id = %id, kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), receives, error = %e, "dial_task_failed");
             }),
             Err(e) => {

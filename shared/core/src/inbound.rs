@@ -278,15 +278,7 @@ mod tests {
 
     #[test]
     fn only_voicemail_and_no_answer_are_followed_up_and_only_when_asked() {
-        for o in [
-            Outcome::Accepted,
-            Outcome::Declined,
-            Outcome::NoAnswer,
-            Outcome::Busy,
-            Outcome::Failed,
-            Outcome::Voicemail,
-            Outcome::Canceled,
-        ] {
+        for o in Outcome::ALL {
             let expect = matches!(o, Outcome::Voicemail | Outcome::NoAnswer);
             assert_eq!(follows_up_by_text(true, o), expect, "{o:?}");
             assert!(!follows_up_by_text(false, o));

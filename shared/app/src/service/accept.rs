@@ -50,13 +50,7 @@ pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Res
 /// be in the shift's pool. Before answering: the acceptance and, as calls may not have started
 /// yet, the deletion of their schedule. The rest follows from the queue, as after a key press.
 pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> Result<Acceptance> {
-    let Some(shift) = app.store.get_shift(occ).await? else {
-        return Ok(Acceptance::UnknownShift);
-    };
-    if shift.staff(employee_id).is_none() {
-        return Ok(Acceptance::NotInPool);
-    }
-    if let Some(lost) = record_acceptance(app, occ, employee_id, channel, None).await? {
+    if let Some(lost) = take_shift(app, occ, employee_id, channel).await? {
         return Ok(lost);
     }
     // Should this fail, the schedule fires later, its task is dropped (the shift is no longer
@@ -65,6 +59,23 @@ pub async fn accept(app: &App, occ: &str, employee_id: &str, channel: &str) -> R
         warn!(occurrence_id = %occ, error = %e, "schedule_delete_failed");
     }
     finish_from_queue(app, occ).await
+}
+
+/// The acceptance write for a person of the shift's pool by a channel other than a key press
+/// on their call; `Some`: why they did not get the shift.
+pub(super) async fn take_shift(
+    app: &App,
+    occ: &str,
+    employee_id: &str,
+    channel: &str,
+) -> Result<Option<Acceptance>> {
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(Some(Acceptance::UnknownShift));
+    };
+    if shift.staff(employee_id).is_none() {
+        return Ok(Some(Acceptance::NotInPool));
+    }
+    record_acceptance(app, occ, employee_id, channel, None).await
 }
 
 /// A person pressed 2 on call `k`; the campaign moves on when the call ends (its final status),

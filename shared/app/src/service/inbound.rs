@@ -138,13 +138,7 @@ pub async fn accept_inbound(
     employee_id: &str,
     channel: &str,
 ) -> Result<Acceptance> {
-    let Some(shift) = app.store.get_shift(occ).await? else {
-        return Ok(Acceptance::UnknownShift);
-    };
-    if shift.staff(employee_id).is_none() {
-        return Ok(Acceptance::NotInPool);
-    }
-    if let Some(lost) = record_acceptance(app, occ, employee_id, channel, None).await? {
+    if let Some(lost) = take_shift(app, occ, employee_id, channel).await? {
         return Ok(lost);
     }
     finish_from_queue(app, occ).await
