@@ -143,3 +143,39 @@ async fn one_of_a_batch_accepts_while_the_other_still_listens_and_that_call_is_e
     );
     assert_eq!(log["calls"][0]["outcome"], "Canceled", "{log}");
 }
+
+/// With skipDecliners, a batch whose member declined in round 1 rings the others in round 2;
+/// the skipped turn is in the call log without a call, and the batch still ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decliner_is_skipped_in_the_next_rounds_batch() {
+    let w = World::new().await;
+    let (status, body) = w
+        .patch_settings(
+            PROVIDER,
+            json!({"enabled": true, "waitMinutes": 1, "maxRounds": 2, "callMode": "broadcast",
+                   "broadcastSize": 2, "skipDecliners": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    w.phone(&ALICE, Behaviour::Decline);
+    w.phone(&BOB, Behaviour::NoAnswer);
+    let occ = occ("skip_batch");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "UNFILLED_AFTER_CALLS", "{log}");
+    assert_eq!(
+        w.sim.calls_to(ALICE.phone).len(),
+        1,
+        "Alice declined: not rung again"
+    );
+    assert_eq!(
+        w.sim.calls_to(BOB.phone).len(),
+        2,
+        "Bob rung in both rounds"
+    );
+    assert_eq!(
+        w.events_of(&occ, "ShiftUnfilledAfterCalls", 1).await.len(),
+        1
+    );
+}

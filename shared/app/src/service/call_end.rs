@@ -210,13 +210,21 @@ pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -
     if attempt.outcome == Some(Outcome::Declined) {
         record_decline(app, &mut shift, &attempt.employee_id).await?;
     }
-    if !rest_of_batch_over(app, &shift, attempt.attempt).await? {
+    let Some(others) = rest_of_batch_if_over(app, &shift, attempt.attempt).await? else {
         // Broadcast calling: the batch's last call to end moves the campaign on. Each final
         // status is written before its `callEnded` task is queued, so the last task to read
         // the batch sees every call over (two that end together may both move on: the next
         // dial task's conditional write absorbs the second).
         app.store.mark_advanced(occ, attempt.attempt).await?;
         return Ok(());
+    };
+    // Whoever in the batch declined is known before the next round is chosen, whichever
+    // call's end moves the campaign on.
+    for other in others
+        .iter()
+        .filter(|a| a.outcome == Some(Outcome::Declined))
+    {
+        record_decline(app, &mut shift, &other.employee_id).await?;
     }
     // One at a time, the next person still called; broadcasting, the next batch (whose
     // skipped turns are recorded as they come).
@@ -264,20 +272,23 @@ pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -
     Ok(())
 }
 
-/// Whether every other call of `k`'s batch is over (always, one call at a time). A call not
-/// yet placed is not over: its own end moves the campaign on.
-async fn rest_of_batch_over(app: &App, shift: &Shift, k: u32) -> Result<bool> {
+/// The other calls of `k`'s batch when every one of them is over (none, one call at a time),
+/// or `None` while one is not. A call not yet placed is not over: its own end moves the
+/// campaign on.
+async fn rest_of_batch_if_over(app: &App, shift: &Shift, k: u32) -> Result<Option<Vec<Attempt>>> {
     let batch = shift.batch(k);
     if batch.len() < 2 {
-        return Ok(true);
+        return Ok(Some(Vec::new()));
     }
-    let attempts = app.store.list_attempts(shift.occurrence_id()).await?;
-    Ok(batch.filter(|&other| other != k).all(|other| {
-        attempts
-            .iter()
-            .find(|a| a.attempt == other)
-            .is_some_and(Attempt::is_over)
-    }))
+    let others: Vec<Attempt> = app
+        .store
+        .list_attempts(shift.occurrence_id())
+        .await?
+        .into_iter()
+        .filter(|a| a.attempt != k && batch.contains(&a.attempt))
+        .collect();
+    let all_over = others.len() == batch.len() - 1 && others.iter().all(Attempt::is_over);
+    Ok(all_over.then_some(others))
 }
 
 /// Place the next call in this run; should that fail for now, it goes to the queue, which
