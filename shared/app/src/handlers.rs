@@ -239,7 +239,7 @@ async fn answer_call(app: &App, tw: Webhook, req: Request) -> HttpResult {
         None => offer(app, &a, tw.has_audio(), false).await,
     };
     // Call recording: a recorded call says so first.
-    crate::recording_api::with_notice(tw.is_recorded(), answer)
+    crate::recording_api::with_notice(tw.is_recorded(), &speech, answer)
 }
 
 // ---------------------------------------------------------------- call-response
