@@ -265,7 +265,7 @@ pub(super) async fn skip_passed(
         .get_attempt(occ, k)
         .await?
         .context("attempt vanished")?;
-    call_ended(app, &a, NextCall::Queue).await?;
+    Box::pin(call_ended(app, &a, NextCall::Queue)).await?;
     Ok(true)
 }
 
