@@ -358,6 +358,36 @@ async fn a_spanish_speaker_hears_spanish_and_an_english_speaker_english() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_call_to_a_spanish_speaker_starts_with_the_spanish_notice() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    patch(
+        &w,
+        json!({"recordCalls": true, "recordingRetentionDays": 1}),
+    )
+    .await;
+    w.phone(&BOB, Behaviour::Decline);
+    let occ = occ("recordedes");
+    w.post_event(event_with(&occ, &[(&BOB, json!({"language": "es"}))]))
+        .await;
+    let log = w.finished(&occ).await;
+    assert_eq!(outcomes(&log), ["Declined"]);
+    let bob = heard(&w, &BOB);
+    assert_eq!(
+        bob[0],
+        ("Esta llamada se graba.".into(), spanish()),
+        "{}",
+        w.transcript()
+    );
+    assert_eq!(bob[1].0, SPANISH_OFFER);
+    assert!(
+        bob.iter()
+            .all(|(t, _)| !t.contains("This call is recorded")),
+        "{bob:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_elevenlabs_fails_a_spanish_speaker_hears_a_spanish_say() {
     let w = World::new().await;
     w.enable(1, 1).await;

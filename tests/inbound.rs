@@ -2,7 +2,7 @@
 //! after a missed call and answer it, pass, opt out; told as what they hear, press, text and
 //! receive, and what the shift and its call log show afterwards.
 
-use callout_core::words::inbound as say;
+use callout_core::words::{English, Phrasebook, Spanish};
 use callout_sim::Behaviour;
 use e2e::*;
 use serde_json::{json, Value};
@@ -92,7 +92,10 @@ async fn a_missed_call_rung_back_and_accepted() {
     let call = w.sim.call_in(ALICE.phone, "1").await;
     assert_eq!(
         call.heard(),
-        vec![callback_offer("Alice"), say::CALLBACK_ACCEPTED.to_string()]
+        vec![
+            callback_offer("Alice"),
+            English.callback_accepted().to_string()
+        ]
     );
     assert_eq!(call.keys(), "1");
 
@@ -169,6 +172,50 @@ async fn a_voicemail_is_followed_by_one_text_answered_yes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spanish_speaker_who_missed_the_call_is_texted_and_answered_in_spanish() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"smsFollowUp": true})).await;
+    w.phone(&CAROL, Behaviour::Voicemail);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("textyeses");
+    let mut event = World::wave3_event(&occ, &[&CAROL, &BOB]);
+    event["detail"]["staffPool"][0]["language"] = json!("es");
+    w.post_event(event).await;
+
+    eventually("Carol's text", || {
+        !texts_with(&w, &CAROL, "para aceptarlo").is_empty()
+    })
+    .await;
+    let text = texts_with(&w, &CAROL, "para aceptarlo").remove(0);
+    assert_eq!(
+        text,
+        "Hola Carol, le acabamos de llamar por un turno urgente con Margaret T. el 23 de enero a las 9:00 (09:00-13:00) en Parramatta. Responda SÍ para aceptarlo."
+    );
+    assert!(follow_up_texts(&w, &CAROL).is_empty(), "no English text");
+    w.wait_answered(&BOB).await;
+    // She answers YES, as the English texts ask: the reply is in her language.
+    let replies = w.sim.text_in(CAROL.phone, "YES").await;
+    assert_eq!(
+        replies,
+        vec![
+            "¡Gracias, Carol! El turno es suyo; le llegará un mensaje de confirmación.".to_string()
+        ]
+    );
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    assert_eq!(log["acceptedBy"]["employeeId"], CAROL.employee_id);
+    assert_eq!(log["acceptedBy"]["channel"], "sms");
+    eventually("Carol's confirmation", || {
+        !texts_with(&w, &CAROL, "Confirmado").is_empty()
+    })
+    .await;
+    // Anything else she texts gets the help in Spanish too.
+    let replies = w.sim.text_in(CAROL.phone, "HELP").await;
+    assert_eq!(replies, vec![Spanish.sms_help().to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yes_for_a_shift_just_filled_hears_it_was_filled() {
     let w = world().await;
     w.enable(1, 1).await;
@@ -182,10 +229,10 @@ async fn yes_for_a_shift_just_filled_hears_it_was_filled() {
     assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
     assert_eq!(follow_up_texts(&w, &CAROL).len(), 1);
     let replies = w.sim.text_in(CAROL.phone, "YES").await;
-    assert_eq!(replies, vec![say::SMS_FILLED.to_string()]);
+    assert_eq!(replies, vec![English.sms_filled().to_string()]);
     // And on the call-back line.
     let call = w.sim.call_in(CAROL.phone, "1").await;
-    assert_eq!(call.heard(), vec![say::CALLBACK_FILLED.to_string()]);
+    assert_eq!(call.heard(), vec![English.callback_filled().to_string()]);
     // 1 pressed on the call-back line after hearing the offer, just as Bob took it: the key
     // route (as Twilio posts it after the offer) answers that it has just been filled.
     let r = w
@@ -202,7 +249,7 @@ async fn yes_for_a_shift_just_filled_hears_it_was_filled() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let xml = r.text().await.unwrap();
-    assert!(xml.contains(say::CALLBACK_FILLED), "{xml}");
+    assert!(xml.contains(English.callback_filled()), "{xml}");
     let log = w.call_log(&occ).await;
     assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id);
     assert_eq!(log["acceptedBy"]["channel"], "phone");
@@ -254,7 +301,7 @@ async fn stop_then_no_more_texts() {
     w.sim.text_in(CAROL.phone, "START").await;
     assert!(!w.sim.is_stopped(CAROL.phone));
     let replies = w.sim.text_in(CAROL.phone, "what is this").await;
-    assert_eq!(replies, vec![say::SMS_HELP.to_string()]);
+    assert_eq!(replies, vec![English.sms_help().to_string()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -295,7 +342,7 @@ async fn no_then_that_person_is_not_called_again_for_that_shift() {
     eventually("Carol's text", || !follow_up_texts(&w, &CAROL).is_empty()).await;
     w.wait_answered(&BOB).await;
     let replies = w.sim.text_in(CAROL.phone, "no").await;
-    assert_eq!(replies, vec![say::SMS_PASSED.to_string()]);
+    assert_eq!(replies, vec![English.sms_passed().to_string()]);
     w.phone(&BOB, Behaviour::Silent);
     hang_up(&w, &BOB).await;
 
@@ -314,7 +361,7 @@ async fn no_then_that_person_is_not_called_again_for_that_shift() {
     assert!(calls[2]["callSid"].is_null());
     // Ringing back, she no longer hears that shift.
     let call = w.sim.call_in(CAROL.phone, "").await;
-    assert_eq!(call.heard()[0], say::CALLBACK_NOTHING_OPEN);
+    assert_eq!(call.heard()[0], English.callback_nothing_open());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,8 +372,8 @@ async fn an_unknown_caller_reaches_the_office() {
     assert_eq!(
         call.heard(),
         vec![
-            say::CALLBACK_NOTHING_OPEN.to_string(),
-            say::CALLBACK_TO_OFFICE.to_string()
+            English.callback_nothing_open().to_string(),
+            English.callback_to_office().to_string()
         ]
     );
     assert_eq!(call.dialed(), vec![OFFICE.to_string()]);
@@ -337,8 +384,8 @@ async fn an_unknown_caller_reaches_the_office() {
     assert_eq!(
         call.heard(),
         vec![
-            say::CALLBACK_NOTHING_OPEN.to_string(),
-            say::CALLBACK_NO_OFFICE.to_string()
+            English.callback_nothing_open().to_string(),
+            English.callback_no_office().to_string()
         ]
     );
     assert!(call.dialed().is_empty());
@@ -427,7 +474,7 @@ async fn several_offers_carry_codes_and_the_line_offers_the_next_shift() {
     // On the call-back line: 3 for the next shift, then 1 takes it.
     let call = w.sim.call_in(CAROL.phone, "31").await;
     assert_eq!(call.keys(), "31");
-    assert_eq!(call.heard().last().unwrap(), say::CALLBACK_ACCEPTED);
+    assert_eq!(call.heard().last().unwrap(), English.callback_accepted());
     let logs = [w.call_log(&first).await, w.call_log(&second).await];
     let taken: Vec<&Value> = logs
         .iter()
@@ -507,8 +554,8 @@ async fn two_on_the_call_back_line_passes_and_that_person_is_not_called_again() 
         call.heard(),
         vec![
             callback_offer("Alice"),
-            say::CALLBACK_PASSED.to_string(),
-            say::CALLBACK_NO_MORE.to_string()
+            English.callback_passed().to_string(),
+            English.callback_no_more().to_string()
         ]
     );
     w.phone(&BOB, Behaviour::Silent);

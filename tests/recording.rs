@@ -4,7 +4,7 @@
 //! once the provider's `recordingRetentionDays` have passed (days shortened by `TIME_SCALE`).
 
 use callout_app::lambda_runtime::{Context, LambdaEvent};
-use callout_core::words;
+use callout_core::words::{English, Phrasebook};
 use callout_sim::Behaviour;
 use e2e::*;
 use serde_json::{json, Value};
@@ -98,7 +98,7 @@ async fn a_recorded_call_says_so_first_and_its_recording_reaches_only_its_provid
         )));
     // Bob hears the notice before anything else, then the offer.
     let heard = call.heard();
-    assert_eq!(heard[0], words::RECORDING_NOTICE, "{heard:?}");
+    assert_eq!(heard[0], English.recording_notice(), "{heard:?}");
     assert_eq!(heard[1], default_offer("Bob"), "{heard:?}");
 
     // The kept recording is the one Twilio made of this call.
@@ -204,7 +204,7 @@ async fn a_recorded_call_whose_first_answer_fails_still_says_so_before_the_offer
     assert_eq!(w.finished(&occ).await["status"], "ASSIGNED");
     let heard = w.sim.calls_to(BOB.phone)[0].heard();
     assert!(heard[0].starts_with("Sorry"), "{heard:?}");
-    assert_eq!(heard[1], words::RECORDING_NOTICE, "{heard:?}");
+    assert_eq!(heard[1], English.recording_notice(), "{heard:?}");
     assert_eq!(heard[2], default_offer("Bob"), "{heard:?}");
 }
 

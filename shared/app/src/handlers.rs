@@ -239,7 +239,7 @@ async fn answer_call(app: &App, tw: Webhook, req: Request) -> HttpResult {
         None => offer(app, &a, tw.has_audio(), false).await,
     };
     // Call recording: a recorded call says so first.
-    crate::recording_api::with_notice(tw.is_recorded(), answer)
+    crate::recording_api::with_notice(tw.is_recorded(), &speech, answer)
 }
 
 // ---------------------------------------------------------------- call-response
@@ -615,8 +615,7 @@ pub async fn dialer(
         let body = record.body.as_deref().unwrap_or("");
         let task = Task::from_json(body);
         let result = match &task {
-            // Boxed: the steps' futures are large in debug builds.
-            Ok(task) => Box::pin(service::run_task(app, task)).await.map_err(|e| {
+            Ok(task) => service::run_task(app, task).await.map_err(|e| {
                 error!(message_id = %id, kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), receives, error = %e, "dial_task_failed");
             }),
             Err(e) => {

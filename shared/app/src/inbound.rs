@@ -8,8 +8,10 @@ use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::service::{self, Acceptance, OpenOffer};
 use callout_core::inbound::{self, CallbackKey, Reply, Target};
+use callout_core::lang::Speech;
+use callout_core::template::Values;
 use callout_core::twiml::{self, Verb};
-use callout_core::words::{self, inbound as say, Phrasebook};
+use callout_core::words::{self, Phrasebook};
 use lambda_http::Request;
 use tracing::{error, info};
 
@@ -79,36 +81,64 @@ fn key_url(base: &str, occ: &str, n: usize) -> String {
     format!("{base}/key?occurrenceId={}&n={n}", urlencoding::encode(occ))
 }
 
+/// A whole TwiML document in the caller's language (`<Say>`'s language attribute included).
+fn spoken(speech: &Speech, verbs: &[Verb]) -> HttpResult {
+    http::twiml(twiml::render_in(speech.say_language(), verbs))
+}
+
+/// Say `text` and hang up.
+fn say_and_hang_up(speech: &Speech, texts: &[&str]) -> HttpResult {
+    let mut verbs: Vec<Verb> = texts.iter().map(|t| Verb::Say(t.to_string())).collect();
+    verbs.push(Verb::Hangup);
+    spoken(speech, &verbs)
+}
+
 /// The office, or goodbye when there is none.
-async fn to_the_office(app: &App, from: Option<&str>, mut verbs: Vec<Verb>) -> HttpResult {
+async fn to_the_office(
+    app: &App,
+    from: Option<&str>,
+    speech: &Speech,
+    mut verbs: Vec<Verb>,
+) -> HttpResult {
+    let words = speech.words();
     match service::office_number(app, from).await? {
         Some(number) => {
-            verbs.push(Verb::Say(say::CALLBACK_TO_OFFICE.into()));
+            verbs.push(Verb::Say(words.callback_to_office().into()));
             verbs.push(Verb::Dial(number));
         }
         None => {
-            verbs.push(Verb::Say(say::CALLBACK_NO_OFFICE.into()));
+            verbs.push(Verb::Say(words.callback_no_office().into()));
             verbs.push(Verb::Hangup);
         }
     }
-    http::twiml(twiml::render(&verbs))
+    spoken(speech, &verbs)
 }
 
+/// "No open offer for this number", then the office.
+async fn nothing_open(app: &App, from: Option<&str>, speech: &Speech) -> HttpResult {
+    let said = Verb::Say(speech.words().callback_nothing_open().into());
+    to_the_office(app, from, speech, vec![said]).await
+}
+
+/// The offer with its menu, in the language of the person it was made to.
 fn offer_menu(base: &str, offer: &OpenOffer, n: usize, before: Vec<Verb>) -> HttpResult {
+    let speech = offer.speech();
+    let words = speech.words();
     let mut verbs = before;
     verbs.push(Verb::Gather {
         action: key_url(base, &offer.offer.occurrence_id, n),
         timeout_secs: CALLBACK_GATHER_SECS,
-        nested: vec![Verb::Say(say::callback_offer(&offer.values()))],
+        nested: vec![Verb::Say(words.callback_offer(&offer.values()))],
     });
-    verbs.push(Verb::Say(say::CALLBACK_NO_KEY.into()));
+    verbs.push(Verb::Say(words.callback_no_key().into()));
     verbs.push(Verb::Hangup);
-    http::twiml(twiml::render(&verbs))
+    spoken(&speech, &verbs)
 }
 
 /// `POST /api/inbound/voice`: someone rings the number. A caller offered an open shift within
 /// the window hears the soonest one (or the `n`th) with the menu; anyone else a short message
-/// and the office.
+/// and the office. A caller the offer index knows hears their own language; anyone else the
+/// provider's default language (`service::caller_speech`).
 async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let offers = match from {
@@ -116,34 +146,30 @@ async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
         None => Vec::new(),
     };
     info!(phone = %from.map(callout_core::mask::phone).unwrap_or_default(), open_offers = offers.len(), after_pass = tw.after_pass(), "inbound_call");
-    let before = if tw.after_pass() {
-        vec![Verb::Say(say::CALLBACK_PASSED.into())]
-    } else {
-        Vec::new()
-    };
     if offers.is_empty() {
+        let speech = service::caller_speech(app, from, None).await?;
+        let words = speech.words();
         if tw.after_pass() {
-            let mut verbs = before;
-            verbs.push(Verb::Say(say::CALLBACK_NO_MORE.into()));
-            verbs.push(Verb::Hangup);
-            return http::twiml(twiml::render(&verbs));
+            return say_and_hang_up(
+                &speech,
+                &[words.callback_passed(), words.callback_no_more()],
+            );
         }
         if let Some(p) = from {
             if service::recently_filled(app, p, None).await? {
-                return http::twiml(twiml::render(&[
-                    Verb::Say(say::CALLBACK_FILLED.into()),
-                    Verb::Hangup,
-                ]));
+                return say_and_hang_up(&speech, &[words.callback_filled()]);
             }
         }
-        return to_the_office(
-            app,
-            from,
-            vec![Verb::Say(say::CALLBACK_NOTHING_OPEN.into())],
-        )
-        .await;
+        return nothing_open(app, from, &speech).await;
     }
     let n = tw.offer_position() % offers.len();
+    let before = if tw.after_pass() {
+        vec![Verb::Say(
+            offers[n].speech().words().callback_passed().into(),
+        )]
+    } else {
+        Vec::new()
+    };
     offer_menu(base, &offers[n], n, before)
 }
 
@@ -151,25 +177,24 @@ async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
 async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let (Some(phone), Some(occ)) = (from, tw.occurrence_id()) else {
-        return to_the_office(
-            app,
-            from,
-            vec![Verb::Say(say::CALLBACK_NOTHING_OPEN.into())],
-        )
-        .await;
+        let speech = service::caller_speech(app, from, None).await?;
+        return nothing_open(app, from, &speech).await;
     };
     let key = CallbackKey::from_digits(tw.digits());
     info!(occurrence_id = %occ, key = ?key, "inbound_call_key");
     if key == CallbackKey::Office {
-        return to_the_office(app, from, Vec::new()).await;
+        let speech = service::caller_speech(app, from, Some(occ)).await?;
+        return to_the_office(app, from, &speech, Vec::new()).await;
     }
     let offers = service::open_offers(app, phone).await?;
     let here = offers.iter().position(|o| o.offer.occurrence_id == occ);
+    let speech = match here {
+        Some(i) => offers[i].speech(),
+        None => service::caller_speech(app, from, Some(occ)).await?,
+    };
+    let words = speech.words();
     let redirect = |to: String, said: &str| {
-        http::twiml(twiml::render(&[
-            Verb::Say(said.to_string()),
-            Verb::Redirect(to),
-        ]))
+        spoken(&speech, &[Verb::Say(said.to_string()), Verb::Redirect(to)])
     };
     match (key, here) {
         (CallbackKey::Accept, _) => {
@@ -186,41 +211,32 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
                     .map(|o| o.employee_id),
             };
             let Some(employee) = employee else {
-                return to_the_office(
-                    app,
-                    from,
-                    vec![Verb::Say(say::CALLBACK_NOTHING_OPEN.into())],
-                )
-                .await;
+                return nothing_open(app, from, &speech).await;
             };
             let said = match service::accept_inbound(app, occ, &employee, "callback").await? {
-                Acceptance::Accepted => say::CALLBACK_ACCEPTED,
-                Acceptance::Taken { .. } => say::CALLBACK_FILLED,
-                _ => words::English.not_found(),
+                Acceptance::Accepted => words.callback_accepted(),
+                Acceptance::Taken { .. } => words.callback_filled(),
+                _ => words.not_found(),
             };
-            http::twiml(twiml::render(&[Verb::Say(said.into()), Verb::Hangup]))
+            say_and_hang_up(&speech, &[said])
         }
-        (_, None) => {
-            // The shift closed since the offer was read out.
-            http::twiml(twiml::render(&[
-                Verb::Say(say::CALLBACK_FILLED.into()),
-                Verb::Hangup,
-            ]))
-        }
+        // The shift closed since the offer was read out.
+        (_, None) => say_and_hang_up(&speech, &[words.callback_filled()]),
         (CallbackKey::Pass, Some(i)) => {
             service::pass(app, occ, &offers[i].offer.employee_id, "callback").await?;
             http::twiml(twiml::render(&[Verb::Redirect(voice_url(base, 0, true))]))
         }
         (CallbackKey::Next, Some(i)) => match inbound::next_offer(i, offers.len()) {
             Some(j) => http::twiml(twiml::render(&[Verb::Redirect(voice_url(base, j, false))])),
-            None => redirect(voice_url(base, i, false), say::CALLBACK_ONLY_ONE),
+            None => redirect(voice_url(base, i, false), words.callback_only_one()),
         },
-        (_, Some(i)) => redirect(voice_url(base, i, false), say::CALLBACK_WRONG_KEY),
+        (_, Some(i)) => redirect(voice_url(base, i, false), words.callback_wrong_key()),
     }
 }
 
 /// `POST /api/inbound/sms`: a text to the number. The reply is one `<Message>` (none for STOP
-/// and START, which Twilio answers itself).
+/// and START, which Twilio answers itself), in the language of the person it is about: the
+/// offer's person, else whom the offer index knows at the number, else the provider's default.
 async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
     let Some(phone) = tw.from_number() else {
         return http::twiml(twiml::message(None));
@@ -240,49 +256,64 @@ async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
             None
         }
         Reply::Start => None,
-        Reply::Help | Reply::Other => Some(say::SMS_HELP.into()),
+        Reply::Help | Reply::Other => {
+            let speech = service::caller_speech(app, Some(phone), None).await?;
+            Some(speech.words().sms_help().into())
+        }
         Reply::Yes(code) | Reply::No(code) => {
             let offers = service::open_offers(app, phone).await?;
             let listed: Vec<(String, String)> = offers
                 .iter()
                 .map(|o| (o.offer.occurrence_id.clone(), o.code.clone()))
                 .collect();
+            // Several offers: the soonest one's person (the same person, as a rule).
+            let speech = match offers.first() {
+                Some(o) => o.speech(),
+                None => service::caller_speech(app, Some(phone), None).await?,
+            };
+            let words = speech.words();
             Some(match inbound::target(&listed, code.as_deref()) {
                 Target::Shift(occ) => {
                     let o = offers
                         .iter()
                         .find(|o| o.offer.occurrence_id == occ)
                         .expect("the target is one of the offers");
+                    let words = o.speech().words();
                     if yes {
                         match service::accept_inbound(app, &occ, &o.offer.employee_id, "sms")
                             .await?
                         {
-                            Acceptance::Accepted => say::sms_accepted(&o.staff.first_name),
-                            Acceptance::Taken { .. } => say::SMS_FILLED.into(),
-                            _ => say::SMS_NOTHING_OPEN.into(),
+                            Acceptance::Accepted => words.sms_accepted(&o.staff.first_name),
+                            Acceptance::Taken { .. } => words.sms_filled().into(),
+                            _ => words.sms_nothing_open().into(),
                         }
                     } else {
                         service::pass(app, &occ, &o.offer.employee_id, "sms").await?;
-                        say::SMS_PASSED.into()
+                        words.sms_passed().into()
                     }
                 }
                 Target::NothingOpen => {
                     if yes && service::recently_filled(app, phone, code.as_deref()).await? {
-                        say::SMS_FILLED.into()
+                        words.sms_filled().into()
                     } else {
-                        say::SMS_NOTHING_OPEN.into()
+                        words.sms_nothing_open().into()
                     }
                 }
-                Target::NeedCode => say::sms_need_code(
+                Target::NeedCode => words.sms_need_code(
                     &offers
                         .iter()
                         .map(|o| {
-                            let v = o.values();
+                            // Each offer's date and time as the reply's language says them.
+                            let v = Values::for_job_in(
+                                speech.language,
+                                &o.staff.first_name,
+                                &o.shift.event.job,
+                            );
                             (o.code.clone(), format!("{} {}", v.date, v.time))
                         })
                         .collect::<Vec<_>>(),
                 ),
-                Target::UnknownCode => say::SMS_UNKNOWN_CODE.into(),
+                Target::UnknownCode => words.sms_unknown_code().into(),
             })
         }
     };

@@ -145,6 +145,7 @@ pub fn page_config() -> Value {
             "code": l.code(),
             "name": l.name(),
             "defaultTemplate": l.words().default_template(),
+            "recordingNotice": l.words().recording_notice(),
         })),
         "suggestedTags": ["en", "en-AU", "en-GB", "en-US", "es", "es-ES", "es-MX", "fr", "fr-CA", "fr-FR"],
         "maxDays": stats::MAX_DAYS,
@@ -153,7 +154,8 @@ pub fn page_config() -> Value {
             "min": callout_core::settings::RECORDING_RETENTION_DAYS.start(),
             "max": callout_core::settings::RECORDING_RETENTION_DAYS.end(),
         },
-        "recordingNotice": callout_core::words::RECORDING_NOTICE,
+        // In English; each language's own is in `languages` (a call says its language's).
+        "recordingNotice": Language::English.words().recording_notice(),
         "example": example_values_json(),
     })
 }

@@ -12,8 +12,9 @@ use crate::adapters::twilio::webhook;
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::service::recording;
+use callout_core::lang::Speech;
 use callout_core::twiml::{self, Verb};
-use callout_core::{validate, words};
+use callout_core::validate;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use tracing::{error, info, warn};
@@ -45,8 +46,9 @@ pub async fn callback(app: &App, req: Request) -> HttpResult {
     .await
 }
 
-/// The answered call's TwiML with the recording notice said first, when the call is recorded.
-pub fn with_notice(recorded: bool, resp: HttpResult) -> HttpResult {
+/// The answered call's TwiML with the recording notice said first, when the call is recorded:
+/// in the call's language, with `<Say>`'s language attribute as the call's other prompts.
+pub fn with_notice(recorded: bool, speech: &Speech, resp: HttpResult) -> HttpResult {
     let resp = resp?;
     if !recorded {
         return Ok(resp);
@@ -56,7 +58,10 @@ pub fn with_notice(recorded: bool, resp: HttpResult) -> HttpResult {
         Body::Text(t) => t.clone(),
         _ => return Ok(Response::from_parts(parts, body)),
     };
-    let notice = twiml::render(&[Verb::Say(words::RECORDING_NOTICE.into())]);
+    let notice = twiml::render_in(
+        speech.say_language(),
+        &[Verb::Say(speech.words().recording_notice().into())],
+    );
     let say = notice
         .split_once("<Response>")
         .and_then(|(_, rest)| rest.rsplit_once("</Response>"))
@@ -150,13 +155,38 @@ mod tests {
 
     #[test]
     fn a_recorded_call_says_the_notice_before_anything_else() {
+        let english = Speech::english();
         let offer = || http::twiml(twiml::render(&[Verb::Say("Hi Bob".into()), Verb::Hangup]));
-        let recorded = body(with_notice(true, offer()));
-        let say = recorded.find(words::RECORDING_NOTICE).expect("the notice");
+        let recorded = body(with_notice(true, &english, offer()));
+        let say = recorded
+            .find("<Say>This call is recorded.</Say>")
+            .expect("the notice");
         assert!(say < recorded.find("Hi Bob").unwrap(), "{recorded}");
         assert_eq!(recorded.matches("<Say").count(), 2, "{recorded}");
         assert!(notice_is_the_first_verb(&recorded));
-        assert_eq!(body(with_notice(false, offer())), body(offer()));
+        assert_eq!(body(with_notice(false, &english, offer())), body(offer()));
+    }
+
+    #[test]
+    fn the_notice_is_said_in_the_calls_language() {
+        for (tag, notice, say) in [
+            ("es", "Esta llamada se graba.", "es-MX"),
+            ("es-ES", "Esta llamada se graba.", "es-ES"),
+            ("fr-CA", "Cet appel est enregistré.", "fr-CA"),
+        ] {
+            let speech = Speech::of(tag);
+            let offer = || {
+                http::twiml(twiml::render_in(
+                    speech.say_language(),
+                    &[Verb::Say("Hola Bob".into()), Verb::Hangup],
+                ))
+            };
+            let recorded = body(with_notice(true, &speech, offer()));
+            let expected = format!("<Response><Say language=\"{say}\">{notice}</Say>");
+            assert!(recorded.contains(&expected), "{tag}: {recorded}");
+            assert!(notice_is_the_first_verb(&recorded));
+            assert!(!recorded.contains("This call is recorded"), "{recorded}");
+        }
     }
 
     /// The document stays one `<Response>` with the notice as its first verb.

@@ -10,9 +10,10 @@ use sha2::{Digest, Sha256};
 /// What a text message to the product's number means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    /// YES / Y / 1, with the shift's code when one was given ("YES 4K7").
+    /// YES / Y / 1 (or the Spanish SÍ / SI, the French OUI), with the shift's code when one was
+    /// given ("YES 4K7", "sí 4K7").
     Yes(Option<String>),
-    /// NO / N / 2, with the shift's code when one was given.
+    /// NO / N / 2 (NO is Spanish too; the French NON), with the shift's code when one was given.
     No(Option<String>),
     /// One of Twilio's opt-out keywords, alone: no more texts to this number.
     Stop,
@@ -41,6 +42,12 @@ pub const OPT_IN_KEYWORDS: [&str; 3] = ["START", "YES", "UNSTOP"];
 /// Twilio's default help keywords.
 pub const HELP_KEYWORDS: [&str; 2] = ["HELP", "INFO"];
 
+/// The words a reply says yes with: English, and the Spanish and French texts' own ("Responda
+/// SÍ", "Répondez OUI"), SI for a phone without accents.
+pub const YES_WORDS: [&str; 6] = ["YES", "Y", "1", "SÍ", "SI", "OUI"];
+/// The words a reply says no with (NO is English and Spanish).
+pub const NO_WORDS: [&str; 4] = ["NO", "N", "2", "NON"];
+
 /// How long a shift code is, and the characters it is made of (no 0/O, 1/I/L, 5/S, 2/Z).
 pub const CODE_LEN: usize = 3;
 const CODE_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
@@ -66,8 +73,8 @@ pub fn parse_reply(body: &str) -> Reply {
     };
     let alone = code.is_none();
     match first.as_str() {
-        "YES" | "Y" | "1" => Reply::Yes(code),
-        "NO" | "N" | "2" => Reply::No(code),
+        k if YES_WORDS.contains(&k) => Reply::Yes(code),
+        k if NO_WORDS.contains(&k) => Reply::No(code),
         k if alone && OPT_OUT_KEYWORDS.contains(&k) => Reply::Stop,
         k if alone && OPT_IN_KEYWORDS.contains(&k) => Reply::Start,
         k if alone && HELP_KEYWORDS.contains(&k) => Reply::Help,
@@ -207,6 +214,21 @@ mod tests {
     }
 
     #[test]
+    fn yes_and_no_in_spanish_and_french() {
+        for yes in ["SÍ", "sí", "Sí.", "si", "SI!", "oui", "Oui.", " OUI "] {
+            assert_eq!(parse_reply(yes), Reply::Yes(None), "{yes:?}");
+        }
+        for no in ["non", "Non.", "NON", "no"] {
+            assert_eq!(parse_reply(no), Reply::No(None), "{no:?}");
+        }
+        assert_eq!(parse_reply("sí 4k7"), Reply::Yes(Some("4K7".into())));
+        assert_eq!(parse_reply("Oui, 4K7"), Reply::Yes(Some("4K7".into())));
+        assert_eq!(parse_reply("non 4K7"), Reply::No(Some("4K7".into())));
+        assert_eq!(parse_reply("si señor"), Reply::Other);
+        assert_eq!(parse_reply("ouii"), Reply::Other);
+    }
+
+    #[test]
     fn a_code_rides_along() {
         assert_eq!(parse_reply("YES 4K7"), Reply::Yes(Some("4K7".into())));
         assert_eq!(parse_reply("yes 4k7"), Reply::Yes(Some("4K7".into())));
@@ -337,7 +359,7 @@ mod tests {
                 let first = t.split(|c: char| c.is_whitespace() || ",:-#".contains(c))
                     .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_uppercase())
                     .find(|w| !w.is_empty()).unwrap();
-                prop_assert!(["YES", "Y", "1", "NO", "N", "2"].contains(&first.as_str()));
+                prop_assert!(YES_WORDS.contains(&first.as_str()) || NO_WORDS.contains(&first.as_str()));
             }
         }
 

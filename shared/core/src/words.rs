@@ -68,6 +68,58 @@ pub trait Phrasebook: Sync {
 
     /// The winner's confirmation SMS (`v` in this language: `template::Values::for_job_in`).
     fn confirmation_sms(&self, v: &Values) -> String;
+
+    // ---- call recording
+
+    /// Said first on a recorded call, before anything else (the provider's `recordCalls`).
+    fn recording_notice(&self) -> &'static str;
+
+    // ---- the call-back line (SPEC §4.8)
+
+    /// The offer on the call-back line, with its menu (`v` in this language).
+    fn callback_offer(&self, v: &Values) -> String;
+    /// 1 took the shift.
+    fn callback_accepted(&self) -> &'static str;
+    /// 1 on a shift somebody else took meanwhile.
+    fn callback_filled(&self) -> &'static str;
+    /// 2: the person passed on the shift.
+    fn callback_passed(&self) -> &'static str;
+    /// After a pass, nothing else is open for the caller.
+    fn callback_no_more(&self) -> &'static str;
+    /// 3 with one offer.
+    fn callback_only_one(&self) -> &'static str;
+    /// A key that is not on the menu.
+    fn callback_wrong_key(&self) -> &'static str;
+    /// No key at all.
+    fn callback_no_key(&self) -> &'static str;
+    /// An unknown caller, or nobody's offer is open.
+    fn callback_nothing_open(&self) -> &'static str;
+    /// Before the call is put through to the office.
+    fn callback_to_office(&self) -> &'static str;
+    /// No office number is set.
+    fn callback_no_office(&self) -> &'static str;
+
+    // ---- texts after a call, and replies to texts (SPEC §4.9)
+
+    /// The text after a voicemail or an unanswered call; `code` when the person holds several
+    /// open offers. It ends with the reply to give (a keyword `inbound::parse_reply` reads).
+    fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String;
+    /// The text to the others once a shift they were texted about is filled.
+    fn filled_notice(&self, v: &Values) -> String;
+    /// Reply to a YES that took the shift.
+    fn sms_accepted(&self, first_name: &str) -> String;
+    /// Reply to a YES on a shift somebody else took.
+    fn sms_filled(&self) -> &'static str;
+    /// Reply to NO.
+    fn sms_passed(&self) -> &'static str;
+    /// Reply to YES or NO with no open offer.
+    fn sms_nothing_open(&self) -> &'static str;
+    /// Reply to YES or NO with a code none of the offers has.
+    fn sms_unknown_code(&self) -> &'static str;
+    /// Reply to YES or NO without a code while several offers are open: (code, when) each.
+    fn sms_need_code(&self, offers: &[(String, String)]) -> String;
+    /// Reply to HELP and to anything not understood.
+    fn sms_help(&self) -> &'static str;
 }
 
 /// The phrasebook of `language`.
@@ -81,6 +133,20 @@ pub fn of(language: Language) -> &'static dyn Phrasebook {
 
 fn name(first_name: Option<&str>) -> Option<&str> {
     first_name.map(str::trim).filter(|n| !n.is_empty())
+}
+
+/// "(code, when)" pairs as a reply lists them: "4K7 (Jan 23 9:00 AM), 9XY (…)".
+fn code_list(offers: &[(String, String)]) -> String {
+    offers
+        .iter()
+        .map(|(code, when)| format!("{code} ({when})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// " 4K7" after the reply keyword, or nothing.
+fn with_code(code: Option<&str>) -> String {
+    code.map(|c| format!(" {c}")).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- English
@@ -165,6 +231,94 @@ impl Phrasebook for English {
             "Confirmed: the shift with {} on {} at {} ({}-{}) in {} is yours. Thank you, {}!",
             v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
         )
+    }
+    fn recording_notice(&self) -> &'static str {
+        "This call is recorded."
+    }
+    fn callback_offer(&self, v: &Values) -> String {
+        format!(
+            "{}, thank you for calling back. We have an urgent shift for {} on {} at {} in {}. Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office.",
+            self.hi(Some(&v.employee_name)), v.patient_name, v.date, v.time, v.suburb
+        )
+    }
+    fn callback_accepted(&self) -> &'static str {
+        "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye."
+    }
+    fn callback_filled(&self) -> &'static str {
+        "Sorry, that shift has just been filled, thank you. Goodbye."
+    }
+    fn callback_passed(&self) -> &'static str {
+        "No problem, we will not call you about that shift again."
+    }
+    fn callback_no_more(&self) -> &'static str {
+        "There are no other open shifts for you. Goodbye."
+    }
+    fn callback_only_one(&self) -> &'static str {
+        "That is the only open shift for you right now."
+    }
+    fn callback_wrong_key(&self) -> &'static str {
+        "Sorry, that key is not an option."
+    }
+    fn callback_no_key(&self) -> &'static str {
+        "We did not hear a choice. Goodbye."
+    }
+    fn callback_nothing_open(&self) -> &'static str {
+        "Hello, there is no open shift offer for this number right now."
+    }
+    fn callback_to_office(&self) -> &'static str {
+        "Connecting you to the office."
+    }
+    fn callback_no_office(&self) -> &'static str {
+        "Please call the office directly. Goodbye."
+    }
+    fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String {
+        format!(
+            "{}, we just called about an urgent shift for {} on {} at {} ({}-{}) in {}. Reply YES{} to take it.",
+            self.hi(Some(&v.employee_name)),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb,
+            with_code(code)
+        )
+    }
+    fn filled_notice(&self, v: &Values) -> String {
+        format!(
+            "{}, the shift for {} on {} at {} has been filled, thank you. No need to reply.",
+            self.hi(Some(&v.employee_name)),
+            v.patient_name,
+            v.date,
+            v.time
+        )
+    }
+    fn sms_accepted(&self, first_name: &str) -> String {
+        format!(
+            "Thank you, {}! The shift is yours; a confirmation text follows.",
+            first_name.trim()
+        )
+    }
+    fn sms_filled(&self) -> &'static str {
+        "Sorry, that shift has just been filled, thank you."
+    }
+    fn sms_passed(&self) -> &'static str {
+        "Thank you for letting us know. We will not contact you about that shift again."
+    }
+    fn sms_nothing_open(&self) -> &'static str {
+        "There is no open shift offer for you right now. Thank you."
+    }
+    fn sms_unknown_code(&self) -> &'static str {
+        "Sorry, that code does not match an open shift offer. Reply with the code from the offer text."
+    }
+    fn sms_need_code(&self, offers: &[(String, String)]) -> String {
+        format!(
+            "You have several shift offers. Reply YES or NO with the shift's code: {}.",
+            code_list(offers)
+        )
+    }
+    fn sms_help(&self) -> &'static str {
+        "Urgent shift offers from your care provider. Reply YES to take the shift offered, NO to pass. Reply STOP to stop these texts."
     }
 }
 
@@ -256,6 +410,94 @@ impl Phrasebook for Spanish {
             "Confirmado: el turno con {} el {} a las {} ({}-{}) en {} es suyo. ¡Gracias, {}!",
             v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
         )
+    }
+    fn recording_notice(&self) -> &'static str {
+        "Esta llamada se graba."
+    }
+    fn callback_offer(&self, v: &Values) -> String {
+        format!(
+            "{}, gracias por devolver la llamada. Tenemos un turno urgente con {} el {} a las {} en {}. Pulse 1 para aceptar, 2 para rechazar, 3 para el siguiente turno o 0 para la oficina.",
+            self.hi(Some(&v.employee_name)), v.patient_name, v.date, v.time, v.suburb
+        )
+    }
+    fn callback_accepted(&self) -> &'static str {
+        "Gracias. El turno es suyo. Le enviaremos un mensaje de texto para confirmarlo. Adiós."
+    }
+    fn callback_filled(&self) -> &'static str {
+        "Lo sentimos, ese turno ya está cubierto. Gracias. Adiós."
+    }
+    fn callback_passed(&self) -> &'static str {
+        "No hay problema, no volveremos a llamarle por ese turno."
+    }
+    fn callback_no_more(&self) -> &'static str {
+        "No hay otros turnos disponibles para usted. Adiós."
+    }
+    fn callback_only_one(&self) -> &'static str {
+        "Es el único turno disponible para usted en este momento."
+    }
+    fn callback_wrong_key(&self) -> &'static str {
+        "Lo sentimos, esa tecla no es válida."
+    }
+    fn callback_no_key(&self) -> &'static str {
+        "No escuchamos ninguna opción. Adiós."
+    }
+    fn callback_nothing_open(&self) -> &'static str {
+        "Hola, ahora no hay ninguna oferta de turno para este número."
+    }
+    fn callback_to_office(&self) -> &'static str {
+        "Le comunicamos con la oficina."
+    }
+    fn callback_no_office(&self) -> &'static str {
+        "Llame directamente a la oficina, por favor. Adiós."
+    }
+    fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String {
+        format!(
+            "{}, le acabamos de llamar por un turno urgente con {} el {} a las {} ({}-{}) en {}. Responda SÍ{} para aceptarlo.",
+            self.hi(Some(&v.employee_name)),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb,
+            with_code(code)
+        )
+    }
+    fn filled_notice(&self, v: &Values) -> String {
+        format!(
+            "{}, el turno con {} el {} a las {} ya está cubierto, gracias. No hace falta responder.",
+            self.hi(Some(&v.employee_name)),
+            v.patient_name,
+            v.date,
+            v.time
+        )
+    }
+    fn sms_accepted(&self, first_name: &str) -> String {
+        format!(
+            "¡Gracias, {}! El turno es suyo; le llegará un mensaje de confirmación.",
+            first_name.trim()
+        )
+    }
+    fn sms_filled(&self) -> &'static str {
+        "Lo sentimos, ese turno ya está cubierto. Gracias."
+    }
+    fn sms_passed(&self) -> &'static str {
+        "Gracias por avisarnos. No volveremos a contactarle por ese turno."
+    }
+    fn sms_nothing_open(&self) -> &'static str {
+        "Ahora no hay ninguna oferta de turno para usted. Gracias."
+    }
+    fn sms_unknown_code(&self) -> &'static str {
+        "Lo sentimos, ese código no corresponde a ninguna oferta de turno abierta. Responda con el código del mensaje de la oferta."
+    }
+    fn sms_need_code(&self, offers: &[(String, String)]) -> String {
+        format!(
+            "Tiene varias ofertas de turno. Responda SÍ o NO con el código del turno: {}.",
+            code_list(offers)
+        )
+    }
+    fn sms_help(&self) -> &'static str {
+        "Ofertas de turnos urgentes de su proveedor de cuidados. Responda SÍ para aceptar el turno ofrecido o NO para rechazarlo. Responda STOP para no recibir más mensajes."
     }
 }
 
@@ -353,12 +595,95 @@ impl Phrasebook for French {
             v.patient_name, v.date, v.time, v.start_time, v.end_time, v.suburb, v.employee_name
         )
     }
+    fn recording_notice(&self) -> &'static str {
+        "Cet appel est enregistré."
+    }
+    fn callback_offer(&self, v: &Values) -> String {
+        format!(
+            "{}, merci de nous rappeler. Nous avons une intervention urgente auprès de {} le {} à {} à {}. Appuyez sur 1 pour accepter, 2 pour refuser, 3 pour l'intervention suivante ou 0 pour le bureau.",
+            self.hi(Some(&v.employee_name)), v.patient_name, v.date, v.time, v.suburb
+        )
+    }
+    fn callback_accepted(&self) -> &'static str {
+        "Merci. L'intervention est à vous. Nous vous enverrons un SMS de confirmation. Au revoir."
+    }
+    fn callback_filled(&self) -> &'static str {
+        "Désolé, cette intervention vient d'être pourvue. Merci. Au revoir."
+    }
+    fn callback_passed(&self) -> &'static str {
+        "Pas de problème, nous ne vous rappellerons pas pour cette intervention."
+    }
+    fn callback_no_more(&self) -> &'static str {
+        "Il n'y a pas d'autre intervention disponible pour vous. Au revoir."
+    }
+    fn callback_only_one(&self) -> &'static str {
+        "C'est la seule intervention disponible pour vous en ce moment."
+    }
+    fn callback_wrong_key(&self) -> &'static str {
+        "Désolé, cette touche n'est pas valable."
+    }
+    fn callback_no_key(&self) -> &'static str {
+        "Nous n'avons pas entendu de choix. Au revoir."
+    }
+    fn callback_nothing_open(&self) -> &'static str {
+        "Bonjour, il n'y a aucune offre d'intervention pour ce numéro en ce moment."
+    }
+    fn callback_to_office(&self) -> &'static str {
+        "Nous vous mettons en relation avec le bureau."
+    }
+    fn callback_no_office(&self) -> &'static str {
+        "Veuillez appeler directement le bureau. Au revoir."
+    }
+    fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String {
+        format!(
+            "{}, nous venons de vous appeler pour une intervention urgente auprès de {} le {} à {} ({}-{}) à {}. Répondez OUI{} pour l'accepter.",
+            self.hi(Some(&v.employee_name)),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb,
+            with_code(code)
+        )
+    }
+    fn filled_notice(&self, v: &Values) -> String {
+        format!(
+            "{}, l'intervention auprès de {} le {} à {} a été pourvue, merci. Inutile de répondre.",
+            self.hi(Some(&v.employee_name)),
+            v.patient_name,
+            v.date,
+            v.time
+        )
+    }
+    fn sms_accepted(&self, first_name: &str) -> String {
+        format!(
+            "Merci, {} ! L'intervention est à vous ; un SMS de confirmation va suivre.",
+            first_name.trim()
+        )
+    }
+    fn sms_filled(&self) -> &'static str {
+        "Désolé, cette intervention vient d'être pourvue. Merci."
+    }
+    fn sms_passed(&self) -> &'static str {
+        "Merci de nous avoir prévenus. Nous ne vous contacterons plus pour cette intervention."
+    }
+    fn sms_nothing_open(&self) -> &'static str {
+        "Aucune offre d'intervention n'est ouverte pour vous en ce moment. Merci."
+    }
+    fn sms_unknown_code(&self) -> &'static str {
+        "Désolé, ce code ne correspond à aucune offre d'intervention ouverte. Répondez avec le code indiqué dans le SMS de l'offre."
+    }
+    fn sms_need_code(&self, offers: &[(String, String)]) -> String {
+        format!(
+            "Vous avez plusieurs offres d'intervention. Répondez OUI ou NON avec le code de l'intervention : {}.",
+            code_list(offers)
+        )
+    }
+    fn sms_help(&self) -> &'static str {
+        "Offres d'interventions urgentes de votre service d'aide à domicile. Répondez OUI pour accepter l'intervention proposée, NON pour la refuser. Répondez STOP pour ne plus recevoir ces SMS."
+    }
 }
-
-// ---------------------------------------------------------------- call recording
-
-/// Said first on a recorded call, before anything else (the provider's `recordCalls`).
-pub const RECORDING_NOTICE: &str = "This call is recorded.";
 
 #[cfg(test)]
 mod tests {
@@ -413,6 +738,35 @@ mod tests {
         ] {
             texts.push((format!("closed_offer({s:?})"), book.closed_offer(&hi, s)));
         }
+        let when = format!("{} {}", v.date, v.time);
+        let more: Vec<(&str, String)> = vec![
+            ("recording_notice", book.recording_notice().into()),
+            ("callback_offer", book.callback_offer(&v)),
+            ("callback_accepted", book.callback_accepted().into()),
+            ("callback_filled", book.callback_filled().into()),
+            ("callback_passed", book.callback_passed().into()),
+            ("callback_no_more", book.callback_no_more().into()),
+            ("callback_only_one", book.callback_only_one().into()),
+            ("callback_wrong_key", book.callback_wrong_key().into()),
+            ("callback_no_key", book.callback_no_key().into()),
+            ("callback_nothing_open", book.callback_nothing_open().into()),
+            ("callback_to_office", book.callback_to_office().into()),
+            ("callback_no_office", book.callback_no_office().into()),
+            ("follow_up_sms", book.follow_up_sms(&v, None)),
+            ("follow_up_sms(code)", book.follow_up_sms(&v, Some("4K7"))),
+            ("filled_notice", book.filled_notice(&v)),
+            ("sms_accepted", book.sms_accepted("Bob")),
+            ("sms_filled", book.sms_filled().into()),
+            ("sms_passed", book.sms_passed().into()),
+            ("sms_nothing_open", book.sms_nothing_open().into()),
+            ("sms_unknown_code", book.sms_unknown_code().into()),
+            (
+                "sms_need_code",
+                book.sms_need_code(&[("4K7".into(), when.clone()), ("9XY".into(), when)]),
+            ),
+            ("sms_help", book.sms_help().into()),
+        ];
+        texts.extend(more.into_iter().map(|(l, t)| (l.to_string(), t)));
         texts
     }
 
@@ -495,6 +849,11 @@ mod tests {
         "ended",
         "client",
         "confirm",
+        "recorded",
+        "reply",
+        "connecting",
+        "directly",
+        "yes",
     ];
 
     fn words_of(text: &str) -> Vec<String> {
@@ -663,173 +1022,105 @@ mod tests {
 
     #[test]
     fn the_recording_notice_is_short_and_names_nobody() {
-        assert!(RECORDING_NOTICE.len() < 40);
-        assert!(RECORDING_NOTICE.contains("recorded"));
-        assert!(!RECORDING_NOTICE.contains('{'));
-    }
-}
-
-// ---------------------------------------------------------------- inbound: call-back line and texts
-
-/// Texts and prompts of the call-back line and of text replies (SPEC §4.8–4.9).
-pub mod inbound {
-    use super::{English, Phrasebook};
-    use crate::template::Values;
-
-    fn hi(first_name: &str) -> String {
-        English.hi(Some(first_name))
+        assert_eq!(English.recording_notice(), "This call is recorded.");
+        for language in Language::ALL {
+            let notice = of(language).recording_notice();
+            assert!(notice.chars().count() < 40, "{language:?}: {notice}");
+            assert!(!notice.contains('{'), "{notice}");
+        }
     }
 
-    /// The offer on the call-back line, with its menu.
-    pub fn callback_offer(v: &Values) -> String {
-        format!(
-            "{}, thank you for calling back. We have an urgent shift for {} on {} at {} in {}. Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office.",
-            hi(&v.employee_name), v.patient_name, v.date, v.time, v.suburb
-        )
+    #[test]
+    fn no_text_names_the_patient_in_full_or_a_phone_number() {
+        for language in Language::ALL {
+            for (label, t) in all(of(language)) {
+                assert!(!t.contains("Thompson"), "{language:?} {label}: {t}");
+                assert!(!t.contains("+61"), "{language:?} {label}: {t}");
+            }
+        }
     }
 
-    /// The call-back line: 1 took the shift.
-    pub const CALLBACK_ACCEPTED: &str =
-        "Thank you. The shift is yours. We will send you a text message to confirm. Goodbye.";
-    /// The call-back line: 1 on a shift somebody else took meanwhile.
-    pub const CALLBACK_FILLED: &str = "Sorry, that shift has just been filled, thank you. Goodbye.";
-    /// The call-back line: 2.
-    pub const CALLBACK_PASSED: &str = "No problem, we will not call you about that shift again.";
-    /// After a pass, nothing else is open for the caller.
-    pub const CALLBACK_NO_MORE: &str = "There are no other open shifts for you. Goodbye.";
-    /// 3 with one offer.
-    pub const CALLBACK_ONLY_ONE: &str = "That is the only open shift for you right now.";
-    /// A key that is not on the menu.
-    pub const CALLBACK_WRONG_KEY: &str = "Sorry, that key is not an option.";
-    /// No key at all.
-    pub const CALLBACK_NO_KEY: &str = "We did not hear a choice. Goodbye.";
-    /// An unknown caller, or nobody's offer is open.
-    pub const CALLBACK_NOTHING_OPEN: &str =
-        "Hello, there is no open shift offer for this number right now.";
-    /// Before the call is put through to the office.
-    pub const CALLBACK_TO_OFFICE: &str = "Connecting you to the office.";
-    /// No office number is set.
-    pub const CALLBACK_NO_OFFICE: &str = "Please call the office directly. Goodbye.";
+    #[test]
+    fn english_inbound_texts_stay_as_they_were() {
+        let e = &English;
+        let v = Values::for_job("Bob", &job());
+        assert_eq!(
+            e.follow_up_sms(&v, None),
+            "Hi Bob, we just called about an urgent shift for Margaret T. on Jan 23 at 9:00 AM (09:00-13:00) in Parramatta. Reply YES to take it."
+        );
+        assert!(e
+            .follow_up_sms(&v, Some("4K7"))
+            .ends_with("Reply YES 4K7 to take it."));
+        assert_eq!(
+            e.callback_offer(&v),
+            "Hi Bob, thank you for calling back. We have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office."
+        );
+        assert_eq!(
+            e.filled_notice(&v),
+            "Hi Bob, the shift for Margaret T. on Jan 23 at 9:00 AM has been filled, thank you. No need to reply."
+        );
+        assert_eq!(
+            e.sms_accepted(" Bob "),
+            "Thank you, Bob! The shift is yours; a confirmation text follows."
+        );
+        assert_eq!(
+            e.sms_need_code(&[("4K7".into(), "Jan 23 9:00 AM".into())]),
+            "You have several shift offers. Reply YES or NO with the shift's code: 4K7 (Jan 23 9:00 AM)."
+        );
+        assert_eq!(
+            e.callback_passed(),
+            "No problem, we will not call you about that shift again."
+        );
+        assert_eq!(e.sms_help(), "Urgent shift offers from your care provider. Reply YES to take the shift offered, NO to pass. Reply STOP to stop these texts.");
+    }
 
-    /// The text after a voicemail or an unanswered call; `code` when the person holds several
-    /// open offers.
-    pub fn follow_up_sms(v: &Values, code: Option<&str>) -> String {
-        let reply = match code {
-            Some(c) => format!("Reply YES {c} to take it"),
-            None => "Reply YES to take it".to_string(),
+    /// Every text that asks for a reply names a keyword the reply parser reads as that answer,
+    /// in every language, with the shift's code after it when there is one.
+    #[test]
+    fn every_language_asks_for_a_reply_the_parser_understands() {
+        use crate::inbound::{parse_reply, Reply};
+        let keyword = |t: &str, yes: bool| -> bool {
+            t.split(|c: char| c.is_whitespace() || ",.:;()".contains(c))
+                .any(|w| match parse_reply(w) {
+                    Reply::Yes(None) => yes && w.chars().all(char::is_uppercase),
+                    Reply::No(None) => !yes && w.chars().all(char::is_uppercase),
+                    _ => false,
+                })
         };
-        format!(
-            "{}, we just called about an urgent shift for {} on {} at {} ({}-{}) in {}. {reply}.",
-            hi(&v.employee_name),
-            v.patient_name,
-            v.date,
-            v.time,
-            v.start_time,
-            v.end_time,
-            v.suburb
-        )
-    }
-
-    /// The text to the others once a shift they were texted about is filled.
-    pub fn filled_notice(v: &Values) -> String {
-        format!(
-            "{}, the shift for {} on {} at {} has been filled, thank you. No need to reply.",
-            hi(&v.employee_name),
-            v.patient_name,
-            v.date,
-            v.time
-        )
-    }
-
-    /// Reply to YES that took the shift.
-    pub fn sms_accepted(first_name: &str) -> String {
-        format!(
-            "Thank you, {}! The shift is yours; a confirmation text follows.",
-            first_name.trim()
-        )
-    }
-    /// Reply to YES on a shift somebody else took.
-    pub const SMS_FILLED: &str = "Sorry, that shift has just been filled, thank you.";
-    /// Reply to NO.
-    pub const SMS_PASSED: &str =
-        "Thank you for letting us know. We will not contact you about that shift again.";
-    /// Reply to YES or NO with no open offer.
-    pub const SMS_NOTHING_OPEN: &str = "There is no open shift offer for you right now. Thank you.";
-    /// Reply to YES or NO with a code none of the offers has.
-    pub const SMS_UNKNOWN_CODE: &str =
-        "Sorry, that code does not match an open shift offer. Reply with the code from the offer text.";
-    /// Reply to YES or NO without a code while several offers are open.
-    pub fn sms_need_code(offers: &[(String, String)]) -> String {
-        let list: Vec<String> = offers
-            .iter()
-            .map(|(code, when)| format!("{code} ({when})"))
-            .collect();
-        format!(
-            "You have several shift offers. Reply YES or NO with the shift's code: {}.",
-            list.join(", ")
-        )
-    }
-    /// Reply to HELP and to anything not understood.
-    pub const SMS_HELP: &str = "Urgent shift offers from your care provider. Reply YES to take the shift offered, NO to pass. Reply STOP to stop these texts.";
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        fn values() -> Values {
-            Values {
-                employee_name: "Bob".into(),
-                patient_name: "Margaret T.".into(),
-                date: "Jan 23".into(),
-                time: "9:00 AM".into(),
-                start_time: "09:00".into(),
-                end_time: "13:00".into(),
-                suburb: "Parramatta".into(),
-            }
-        }
-
-        #[test]
-        fn every_inbound_text_is_short_private_and_finished() {
-            let v = values();
-            let texts = [
-                callback_offer(&v),
-                CALLBACK_ACCEPTED.into(),
-                CALLBACK_FILLED.into(),
-                CALLBACK_PASSED.into(),
-                CALLBACK_NO_MORE.into(),
-                CALLBACK_ONLY_ONE.into(),
-                CALLBACK_WRONG_KEY.into(),
-                CALLBACK_NO_KEY.into(),
-                CALLBACK_NOTHING_OPEN.into(),
-                CALLBACK_TO_OFFICE.into(),
-                CALLBACK_NO_OFFICE.into(),
-                follow_up_sms(&v, None),
-                follow_up_sms(&v, Some("4K7")),
-                filled_notice(&v),
-                sms_accepted("Bob"),
-                SMS_FILLED.into(),
-                SMS_PASSED.into(),
-                SMS_NOTHING_OPEN.into(),
-                SMS_UNKNOWN_CODE.into(),
-                sms_need_code(&[("4K7".into(), "Jan 23 9:00 AM".into())]),
-                SMS_HELP.into(),
-            ];
-            for t in texts {
-                assert!(t.ends_with('.') || t.ends_with('!'), "{t}");
-                assert!(!t.contains('{') && !t.contains("Thompson"), "{t}");
-                assert!(t.len() < 240, "{t}");
-            }
-        }
-
-        #[test]
-        fn the_follow_up_ends_with_the_reply_to_give() {
-            let v = values();
-            assert!(follow_up_sms(&v, None).ends_with("Reply YES to take it."));
-            assert!(follow_up_sms(&v, Some("4K7")).ends_with("Reply YES 4K7 to take it."));
-            assert!(callback_offer(&v).contains(
-                "Press 1 to accept, 2 to pass, 3 for the next shift, or 0 for the office"
-            ));
-            assert!(filled_notice(&v).contains("has been filled, thank you"));
+        for language in Language::ALL {
+            let book = of(language);
+            let v = Values::for_job_in(language, "Bob", &job());
+            let follow_up = book.follow_up_sms(&v, Some("4K7"));
+            assert!(keyword(&follow_up, true), "{language:?}: {follow_up}");
+            let yes_word = follow_up
+                .split_whitespace()
+                .find(|w| {
+                    matches!(parse_reply(w), Reply::Yes(None)) && w.chars().all(char::is_uppercase)
+                })
+                .unwrap();
+            assert_eq!(
+                parse_reply(&format!("{yes_word} 4K7")),
+                Reply::Yes(Some("4K7".into())),
+                "{language:?}"
+            );
+            assert!(
+                follow_up.contains(&format!("{yes_word} 4K7")),
+                "{follow_up}"
+            );
+            assert!(!book.follow_up_sms(&v, None).contains("4K7"));
+            let need = book.sms_need_code(&[("4K7".into(), "x".into())]);
+            assert!(
+                keyword(&need, true) && keyword(&need, false),
+                "{language:?}: {need}"
+            );
+            assert!(need.contains("4K7 (x)"), "{need}");
+            let help = book.sms_help();
+            assert!(
+                keyword(help, true) && keyword(help, false),
+                "{language:?}: {help}"
+            );
+            assert!(help.contains("STOP"), "{language:?}: {help}");
+            assert!(book.callback_offer(&v).contains('1') && book.callback_offer(&v).contains('0'));
         }
     }
 }

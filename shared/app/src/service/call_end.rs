@@ -107,7 +107,8 @@ pub(super) enum NextCall {
 /// The attempt's call is over: free its call slot and move the campaign on.
 pub(super) async fn call_ended(app: &App, a: &Attempt, next: NextCall) -> Result<()> {
     // A voicemail or no answer: one text with the offer (once per attempt), when asked for.
-    follow_up_by_text(app, a).await?;
+    // Boxed: its future stays off the stack of every step that ends a call.
+    Box::pin(follow_up_by_text(app, a)).await?;
     if a.advanced {
         return Ok(()); // done before: the slot is freed before the campaign moves on
     }

@@ -22,11 +22,17 @@ pub(super) fn at_least_a_second(app: &App, secs: u64) -> std::time::Duration {
 pub async fn run_task(app: &App, task: &Task) -> Result<()> {
     info!(kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), "dial_task_received");
     match task {
-        Task::Dial(dial_task) => dial(app, dial_task).await,
-        Task::CallEnded(ended) => call_over(app, &ended.occurrence_id, ended.attempt).await,
-        Task::CheckCall(check) => check_call(app, check).await,
-        Task::FinishAcceptance(shift) => finish_acceptance(app, &shift.occurrence_id).await,
-        Task::WakeWaiters {} => watchdog_fired(app).await,
+        // Boxed: a task's step can place the next call in the same run, so each keeps its
+        // future off the stack.
+        Task::Dial(dial_task) => Box::pin(dial(app, dial_task)).await,
+        Task::CallEnded(ended) => {
+            Box::pin(call_over(app, &ended.occurrence_id, ended.attempt)).await
+        }
+        Task::CheckCall(check) => Box::pin(check_call(app, check)).await,
+        Task::FinishAcceptance(shift) => {
+            Box::pin(finish_acceptance(app, &shift.occurrence_id)).await
+        }
+        Task::WakeWaiters {} => Box::pin(watchdog_fired(app)).await,
     }
 }
 
@@ -44,7 +50,9 @@ pub async fn retry_later(app: &App, receipt_handle: &str, receives: u32) {
     }
 }
 
-/// Place the call a dial task asks for.
+/// Place the call a dial task asks for. The steps that end a call or hold the task are boxed:
+/// their futures stay off this one's stack (a call ended here places the next call, itself a
+/// `dial`).
 pub async fn dial(app: &App, task: &Dial) -> Result<()> {
     let occ = &task.occurrence_id;
     let k = task.attempt;
@@ -60,7 +68,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
     {
         // Declined since this task was queued (a NO by SMS): nobody is called for it. (When
         // broadcasting, the skipped turn is recorded instead, so its batch can end: below.)
-        return skip_ahead(app, shift, task).await;
+        return Box::pin(skip_ahead(app, shift, task)).await;
     }
     let (shift, slot) = match placeable(shift, existing.is_some(), k) {
         Ok(placeable) => placeable,
@@ -70,7 +78,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
             }) {
                 // A refused call whose step stopped after its outcome, before moving on.
                 info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_refused_attempt");
-                return call_ended(app, a, NextCall::Queue).await;
+                return Box::pin(call_ended(app, a, NextCall::Queue)).await;
             }
             match why {
                 "dial_task_for_unknown_shift" => error!(occurrence_id = %occ, attempt = k, "{why}"),
@@ -84,19 +92,19 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
             return Ok(());
         }
     };
-    ring_the_rest_of_the_batch(app, &shift, k).await?;
+    Box::pin(ring_the_rest_of_the_batch(app, &shift, k)).await?;
     // Whoever passed on this shift (by text or on the call-back line) is not called about it.
-    if skip_passed(app, &shift, k, slot).await? {
+    if Box::pin(skip_passed(app, &shift, k, slot)).await? {
         return pass_on_the_slot(app, task, None).await;
     }
     let staff = shift.callee(slot);
     if let Some(until) = quiet_until(&shift) {
         pass_on_the_slot(app, task, None).await?;
-        return hold(app, task, staff, until, HeldBy::QuietHours).await;
+        return Box::pin(hold(app, task, staff, until, HeldBy::QuietHours)).await;
     }
     if let Some(until) = person_must_wait(app, &shift, staff, k).await? {
         pass_on_the_slot(app, task, None).await?;
-        return hold(app, task, staff, until, HeldBy::PersonHourlyLimit).await;
+        return Box::pin(hold(app, task, staff, until, HeldBy::PersonHourlyLimit)).await;
     }
     // A call slot first: over the account's limit the task waits in line and is not lost.
     let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
@@ -162,7 +170,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
                 .get_attempt(occ, k)
                 .await?
                 .context("attempt vanished")?;
-            call_ended(app, &attempt, NextCall::Queue).await
+            Box::pin(call_ended(app, &attempt, NextCall::Queue)).await
         }
         Err(e @ (TwilioError::Unavailable(_) | TwilioError::Account { .. })) => {
             // Twilio did nothing: take the attempt back so the retried task places the call.

@@ -7,8 +7,8 @@ use super::prelude::*;
 use super::*;
 use crate::adapters::store::inbound::{Offer, TextLog};
 use callout_core::inbound;
+use callout_core::lang::Speech;
 use callout_core::model::StaffMember;
-use callout_core::words::inbound as say;
 use std::collections::HashMap;
 
 /// An offer the person at a phone can still take: who they are in its pool and the shift.
@@ -22,8 +22,18 @@ pub struct OpenOffer {
 }
 
 impl OpenOffer {
+    /// What the person is spoken to (and texted) in for this shift.
+    pub fn speech(&self) -> Speech {
+        self.shift.speech_for(&self.staff)
+    }
+
+    /// The offer's values in the person's language.
     pub fn values(&self) -> Values {
-        Values::for_job(&self.staff.first_name, &self.shift.event.job)
+        Values::for_job_in(
+            self.speech().language,
+            &self.staff.first_name,
+            &self.shift.event.job,
+        )
     }
 }
 
@@ -105,6 +115,41 @@ pub async fn recently_filled(app: &App, phone: &str, code: Option<&str>) -> Resu
             s.status == ShiftStatus::Assigned
                 && s.assigned_to.as_deref() != Some(o.employee_id.as_str())
         }))
+}
+
+/// What a caller or sender who is not answering a particular open offer is spoken to in: the
+/// language of the person the offer index knows at `phone` (their offer for `occ` when given,
+/// else their most recent one), else the provider's default language (the provider of their
+/// most recent offer, else the one the line is set up for), else English.
+pub async fn caller_speech(app: &App, phone: Option<&str>, occ: Option<&str>) -> Result<Speech> {
+    let mut offers = match phone {
+        Some(p) => app.store.offers_for(p).await?,
+        None => Vec::new(),
+    };
+    offers.sort_by_key(|o| std::cmp::Reverse(o.offered_at));
+    let offer = occ
+        .and_then(|occ| offers.iter().find(|o| o.occurrence_id == occ))
+        .or_else(|| offers.first());
+    if let Some(offer) = offer {
+        if let Some(shift) = app.store.get_shift(&offer.occurrence_id).await? {
+            return Ok(match shift.staff(&offer.employee_id) {
+                Some(staff) => shift.speech_for(staff),
+                None => shift.speaking.speech_for(None),
+            });
+        }
+    }
+    let provider = offer
+        .map(|o| o.provider_id.clone())
+        .or_else(|| Some(app.config.inbound_provider_id.clone()).filter(|p| !p.is_empty()));
+    match provider {
+        Some(p) => Ok(app
+            .store
+            .get_settings(&p)
+            .await?
+            .speaking()
+            .speech_for(None)),
+        None => Ok(Speech::english()),
+    }
 }
 
 /// The provider a caller belongs to for the office line: the provider of their most recent
@@ -214,7 +259,7 @@ pub(super) async fn skip_passed(
         .get_attempt(occ, k)
         .await?
         .context("attempt vanished")?;
-    call_ended(app, &a, NextCall::Queue).await?;
+    Box::pin(call_ended(app, &a, NextCall::Queue)).await?;
     Ok(true)
 }
 
@@ -299,8 +344,10 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
             .await?;
         let open = open_offers(app, &staff.phone).await?.len();
         let code = inbound::text_needs_code(open).then(|| inbound::shift_code(occ));
-        let body = say::follow_up_sms(
-            &Values::for_job(&staff.first_name, &shift.event.job),
+        // In the person's language for this shift, as their calls speak.
+        let speech = shift.speech_for(&staff);
+        let body = speech.words().follow_up_sms(
+            &Values::for_job_in(speech.language, &staff.first_name, &shift.event.job),
             code.as_deref(),
         );
         let delivery = text(app, occ, &staff.phone, &body).await?;
@@ -357,7 +404,12 @@ pub(super) async fn tell_the_others(app: &App, shift: &Shift) -> Result<Once> {
         };
         let flag = format!("filledNotice#{employee_id}");
         let done = once(app, occ, &flag, Task::finish_acceptance(occ), async {
-            let body = say::filled_notice(&Values::for_job(&staff.first_name, &shift.event.job));
+            let speech = shift.speech_for(&staff);
+            let body = speech.words().filled_notice(&Values::for_job_in(
+                speech.language,
+                &staff.first_name,
+                &shift.event.job,
+            ));
             let delivery = text(app, occ, &staff.phone, &body).await?;
             info!(occurrence_id = %occ, employee_id = %staff.employee_id, status = %delivery.status, "filled_notice_sms");
             app.store

@@ -1,7 +1,7 @@
 //! Call recording (issue 16, point 5). With the provider's `recordCalls` on, the call is placed
-//! with Twilio's `Record` and a recording status callback, its answered TwiML says
-//! `words::RECORDING_NOTICE` first, and the recording's status callback keeps the recording's
-//! SID on the attempt and puts it in the deletion line; a daily run deletes every recording
+//! with Twilio's `Record` and a recording status callback, its answered TwiML says the
+//! recording notice first (`Phrasebook::recording_notice`, in the call's language), and the
+//! recording's status callback keeps the recording's SID on the attempt and puts it in the deletion line; a daily run deletes every recording
 //! whose `recordingRetentionDays` have passed (`delete_expired`). The media reaches only the
 //! provider, through the provider API (`crate::recording_api`).
 
