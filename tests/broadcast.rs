@@ -7,13 +7,6 @@ use e2e::*;
 use serde_json::json;
 use std::time::Duration;
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 async fn broadcast(w: &World, size: u32, rounds: u32) {
     let (status, body) = w
         .patch_settings(

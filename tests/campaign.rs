@@ -6,13 +6,6 @@ use e2e::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 fn heard_everything(w: &World) -> String {
     w.sim
         .calls()

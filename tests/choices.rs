@@ -8,13 +8,6 @@ use e2e::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 /// A `Wave3Completed` event whose pool entries carry the extra fields given (`priority`,
 /// `language`), one object per person (`{}` for none).
 fn event_with(occ: &str, pool: &[(&Person, Value)]) -> Value {

@@ -4,18 +4,12 @@
 //! cases of the issue: never a 5xx, never a panic, a refusal names the field and never echoes
 //! the value, and nothing changes on a refusal.
 
+use e2e::occ as new_occ;
 use e2e::*;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
-
-fn new_occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
 
 /// `n` values of `strategy`, the same ones on every run.
 fn cases<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {

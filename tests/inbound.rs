@@ -7,13 +7,6 @@ use callout_sim::Behaviour;
 use e2e::*;
 use serde_json::{json, Value};
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 const OFFICE: &str = "+61290000000";
 
 /// What the callback line says with the standard shift for `first_name`.

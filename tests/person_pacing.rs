@@ -7,13 +7,6 @@ use e2e::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 const SCALED_HOUR: Duration = Duration::from_millis((3600.0 / TIME_SCALE * 1000.0) as u64);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

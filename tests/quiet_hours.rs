@@ -9,13 +9,6 @@ use e2e::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 /// A window (UTC) that began two minutes ago and ends at the next whole minute at least five
 /// seconds away.
 fn window_ending_soon() -> (String, String, chrono::DateTime<Utc>) {

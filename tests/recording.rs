@@ -10,13 +10,6 @@ use e2e::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 async fn record_calls(w: &World, days: u32) {
     let (status, body) = w
         .patch_settings(

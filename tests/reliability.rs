@@ -4,17 +4,11 @@
 
 use callout_app::adapters::store::PacingLine;
 use callout_sim::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
+use e2e::occ as new_occ;
 use e2e::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
-
-fn new_occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
 
 // ------------------------------------------------------------------ 1. single acceptance
 

@@ -22,13 +22,6 @@ use callout_sim::Behaviour;
 use e2e::*;
 use serde_json::{json, Value};
 
-fn occ(name: &str) -> String {
-    format!(
-        "occ_{name}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
 async fn get(w: &World, path: &str, provider: &str) -> (u16, reqwest::header::HeaderMap, String) {
     let r = w
         .http

@@ -80,6 +80,14 @@ fn tee() -> &'static Tee {
     })
 }
 
+/// A fresh occurrence id for a test's shift: `occ_{name}_{8 random hex}`.
+pub fn occ(name: &str) -> String {
+    format!(
+        "occ_{name}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
 /// The log lines so far whose event name (the message) is `event`, as JSON.
 pub fn log_lines(event: &str) -> Vec<Value> {
     let bytes = tee().0.lock().unwrap_or_else(|e| e.into_inner()).clone();
