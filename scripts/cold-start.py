@@ -36,8 +36,10 @@ def apigw(method, path, body="", headers=None):
 FIRST_EVENT = {
     "hello-lambda": {"hello": "world"},
     "start-calling": {"detail-type": "Wave3Completed", "detail": {"occurrenceId": ""}},
+    # The last try (receive count = DIAL_MAX_RECEIVE_COUNT): an unreadable task is reported
+    # failed for the dead-letter queue without asking SQS for a later retry.
     "dialer": {"Records": [{"messageId": "m1", "receiptHandle": "h", "body": "not a task",
-                            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                            "attributes": {"ApproximateReceiveCount": "5"}, "messageAttributes": {},
                             "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
                             "awsRegion": "us-east-1"}]},
     "call-twiml": apigw("POST", "/api/outbound/twiml", "CallSid=CA1"),
