@@ -11,7 +11,7 @@ use crate::service::{self, Acceptance, StartError, Started};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use callout_core::campaign::{self, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
 use callout_core::lang::Speech;
-use callout_core::model::{ShiftStatus, Wave3Completed};
+use callout_core::model::Wave3Completed;
 use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
 use callout_core::validate;
@@ -513,13 +513,7 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
             _ => return http::error(404, "no such shift"),
         };
         let attempts = app.store.list_attempts(&occ).await?;
-        // A call held back (per-person pacing) and not placed yet: who, why, until when.
-        let waiting = shift.held.as_ref().filter(|h| {
-            shift.status == ShiftStatus::Open
-                && !attempts
-                    .iter()
-                    .any(|a| Some(u64::from(a.attempt)) == h["attempt"].as_u64())
-        });
+        let waiting = shift.waiting(&attempts);
         // Inbound channels: each text sent or refused about the shift.
         let texts = app.store.list_texts(&occ).await?;
         return http::json(

@@ -108,6 +108,17 @@ impl Shift {
         &self.event.occurrence_id
     }
 
+    /// The call held back (per-person pacing, quiet hours) that is still not placed, as the
+    /// call log shows it (who, why, until when); `None` once it is placed or the shift closed.
+    pub fn waiting(&self, attempts: &[Attempt]) -> Option<&serde_json::Value> {
+        self.held.as_ref().filter(|h| {
+            self.status == ShiftStatus::Open
+                && !attempts
+                    .iter()
+                    .any(|a| Some(u64::from(a.attempt)) == h["attempt"].as_u64())
+        })
+    }
+
     /// The attempts rung together with attempt `k` (just `k` unless broadcasting).
     pub fn batch(&self, k: u32) -> std::ops::Range<u32> {
         self.plan().batch(k, self.calls_at_once)

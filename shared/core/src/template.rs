@@ -176,18 +176,24 @@ pub fn render_in(language: Language, template: &str, values: &Values) -> String 
         .collect()
 }
 
+/// The shift the tests speak of: Margaret Thompson, Jan 23, 9:00–13:00 in Parramatta (Sydney).
+#[cfg(test)]
+pub(crate) fn example_job() -> Job {
+    serde_json::from_value(serde_json::json!({
+        "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+        "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
+        "suburb": "Parramatta"
+    }))
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     fn job() -> Job {
-        serde_json::from_value(serde_json::json!({
-            "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
-            "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
-            "suburb": "Parramatta"
-        }))
-        .unwrap()
+        example_job()
     }
 
     #[test]

@@ -691,12 +691,7 @@ mod tests {
     use crate::model::Job;
 
     fn job() -> Job {
-        serde_json::from_value(serde_json::json!({
-            "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
-            "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
-            "suburb": "Parramatta"
-        }))
-        .unwrap()
+        crate::template::example_job()
     }
 
     /// Every text of a phrasebook, labelled, with a first name where it takes one.

@@ -184,24 +184,44 @@ impl Twilio {
         form: Option<&[(&str, &str)]>,
         timeout: Duration,
     ) -> Result<Resource, TwilioError> {
-        crate::budget::record("twilio");
         let req = match form {
             Some(form) => self.http.post(self.url(tail)).form(form),
             None => self.http.get(self.url(tail)),
         };
+        let answer = self.send(req, timeout).await?;
+        if (200..300).contains(&answer.status) {
+            return serde_json::from_slice(&answer.body)
+                .map_err(|e| TwilioError::Unavailable(format!("unreadable response: {e}")));
+        }
+        Err(classify_response(answer.status, &answer.body))
+    }
+
+    /// Send one request with the account's credentials (counted for the budget); its answer,
+    /// whatever the status. Every request to Twilio goes through here.
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Answer, TwilioError> {
+        crate::budget::record("twilio");
         let resp = req
             .basic_auth(&self.account_sid, Some(&self.auth_token))
             .timeout(timeout)
             .send()
             .await
             .map_err(classify_transport)?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(classify_transport)?;
-        if status.is_success() {
-            return serde_json::from_slice(&body)
-                .map_err(|e| TwilioError::Unavailable(format!("unreadable response: {e}")));
-        }
-        Err(classify_response(status.as_u16(), &body))
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp.bytes().await.map_err(classify_transport)?.to_vec();
+        Ok(Answer {
+            status,
+            content_type,
+            body,
+        })
     }
 
     async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
@@ -294,6 +314,13 @@ impl Twilio {
 }
 
 /// A transport error: before the request left (connect) nothing happened; after, maybe.
+/// Twilio's answer to one request.
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
 fn classify_transport(e: reqwest::Error) -> TwilioError {
     let connect = e.is_connect();
     let text = e.without_url().to_string();

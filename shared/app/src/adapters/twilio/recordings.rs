@@ -2,7 +2,7 @@
 //! media (fetched with the account's credentials, for the provider API only) and its deletion
 //! (`DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json`).
 
-use super::{classify_response, classify_transport, Twilio, TwilioError};
+use super::{classify_response, Twilio, TwilioError};
 use std::time::Duration;
 
 /// How long one media fetch or deletion may take.
@@ -35,49 +35,25 @@ impl Twilio {
 
     /// The recording's audio as WAV; `None` when Twilio has no such recording (deleted).
     pub async fn recording_media(&self, sid: &str) -> Result<Option<Media>, TwilioError> {
-        crate::budget::record("twilio");
-        let resp = self
-            .http
-            .get(self.recording_url(sid, "wav"))
-            .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .timeout(RECORDING_TIMEOUT)
-            .send()
-            .await
-            .map_err(classify_transport)?;
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("audio/x-wav")
-            .to_string();
-        let body = resp.bytes().await.map_err(classify_transport)?;
-        match status {
+        let req = self.http.get(self.recording_url(sid, "wav"));
+        let answer = self.send(req, RECORDING_TIMEOUT).await?;
+        match answer.status {
             200 => Ok(Some(Media {
-                content_type,
-                bytes: body.to_vec(),
+                content_type: answer.content_type.unwrap_or_else(|| "audio/x-wav".into()),
+                bytes: answer.body,
             })),
             404 => Ok(None),
-            _ => Err(classify_response(status, &body)),
+            status => Err(classify_response(status, &answer.body)),
         }
     }
 
     /// Delete the recording at Twilio; a recording already gone is not an error.
     pub async fn delete_recording(&self, sid: &str) -> Result<(), TwilioError> {
-        crate::budget::record("twilio");
-        let resp = self
-            .http
-            .delete(self.recording_url(sid, "json"))
-            .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .timeout(RECORDING_TIMEOUT)
-            .send()
-            .await
-            .map_err(classify_transport)?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(classify_transport)?;
-        match status {
+        let req = self.http.delete(self.recording_url(sid, "json"));
+        let answer = self.send(req, RECORDING_TIMEOUT).await?;
+        match answer.status {
             200..=299 | 404 => Ok(()),
-            _ => Err(classify_response(status, &body)),
+            status => Err(classify_response(status, &answer.body)),
         }
     }
 }
