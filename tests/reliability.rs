@@ -272,7 +272,7 @@ async fn a_webhook_retried_by_twilio_gets_the_same_answer_and_no_second_effect()
 async fn the_confirmation_sms_is_sent_once_when_twilio_fails_at_first() {
     // The dialer finishes an acceptance from the queue; a failed try comes back after the
     // queue's visibility timeout (1 s here).
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     // Three failures exhaust the adapter's own retries; the queue finishes the job.
     w.sim.fail_next_rest(RestOp::Message, 500, 3);
     let occ = new_occ("smsretry");
@@ -295,7 +295,7 @@ async fn the_confirmation_sms_is_sent_once_when_twilio_fails_at_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dialer_that_dies_after_placing_the_call_does_not_call_twice() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     w.phone(&BOB, Behaviour::Accept);
@@ -476,7 +476,7 @@ async fn a_slot_whose_release_was_lost_does_not_stall_the_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_is_retried_and_a_refused_number_fails_to_the_next_person() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     w.phone(&BOB, Behaviour::Decline);
@@ -733,7 +733,7 @@ async fn bad_input_gets_a_clear_refusal_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poison_task_ends_in_the_dead_letter_queue_and_blocks_nothing() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     let sqs = aws_sdk_sqs::Client::new(&w.rt.sdk);
     sqs.send_message()
         .queue_url(&w.rt.provisioned.dial_queue_url)
@@ -894,7 +894,7 @@ async fn the_sorry_and_retry_is_bounded() {
 /// shift and never retried; `ShiftFilled` goes out all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_confirmation_sms_is_recorded_never_retried_and_shift_filled_is_sent() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.sim.refuse_sms_to(BOB.phone, Refusal::OPTED_OUT);
     w.sim.refuse_sms_to(CAROL.phone, Refusal::NOT_MOBILE);
     for (person, code) in [(&BOB, 21610), (&CAROL, 21614)] {
@@ -943,7 +943,7 @@ async fn a_refused_confirmation_sms_is_recorded_never_retried_and_shift_filled_i
 /// works, the campaign goes on with the person whose turn it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_account_burns_nobodys_turn_and_the_campaign_resumes_with_the_same_person() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     w.phone(&BOB, Behaviour::Accept);
@@ -1011,7 +1011,7 @@ async fn a_refused_account_burns_nobodys_turn_and_the_campaign_resumes_with_the_
 /// confirmation is retried (not recorded as refused) and sent when the account works again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspended_account_delays_the_confirmation_but_not_shift_filled() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     let occ = new_occ("suspended");
     w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
     w.sim.refuse_account(Some(Refusal::ACCOUNT_SUSPENDED));
@@ -1104,7 +1104,7 @@ async fn a_call_twilio_keeps_refusing_to_describe_is_given_up_and_the_next_perso
 /// other live call still happen, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_the_acceptance_write_still_confirms_and_ends_the_other_calls() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.enable(1, 1).await;
     use callout_app::faults::CRASH_AFTER_ACCEPTANCE;
     // By SMS while Alice's call is live.
@@ -1157,7 +1157,7 @@ async fn a_crash_after_the_acceptance_write_still_confirms_and_ends_the_other_ca
 async fn a_crash_after_a_decline_a_final_status_a_refusal_or_an_advance_still_calls_the_next_person(
 ) {
     use callout_app::faults::*;
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     w.phone(&BOB, Behaviour::Accept);
@@ -1193,7 +1193,7 @@ async fn a_crash_after_a_decline_a_final_status_a_refusal_or_an_advance_still_ca
 /// A crash after the shift was marked unfilled, before its event: the retried step sends it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_marking_the_shift_unfilled_still_sends_its_event() {
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     let occ = new_occ("crashunfilled");
@@ -1214,7 +1214,7 @@ async fn a_crash_after_marking_the_shift_unfilled_still_sends_its_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_while_finishing_an_acceptance_loses_no_sms_and_no_event() {
     use callout_app::faults::*;
-    let w = World::with(|o| o.visibility_timeout_secs = 1).await;
+    let w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
     for fault in [
         CRASH_AFTER_CALLS_ENDED.to_string(),
         crash_after_claim("confirmationSmsAt"),

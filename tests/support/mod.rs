@@ -151,6 +151,28 @@ impl World {
         }
     }
 
+    /// Stop the local runtime at once and start it again on the same port with the same local
+    /// AWS resources, as an operator's `make run` after a crash: what the local AWS holds
+    /// (shifts, queued tasks, pending schedules) must carry the campaign on.
+    pub async fn restart(&mut self) {
+        let mut options = self.rt.options.clone();
+        options.port = self.rt.addr.port();
+        self.rt.stop();
+        let start = Instant::now();
+        let rt = loop {
+            // The old server lets go of its port once its last connection is closed.
+            match LocalRuntime::start(options.clone()).await {
+                Ok(rt) => break rt,
+                Err(e) if start.elapsed() < Duration::from_secs(60) => {
+                    tracing::debug!(error = %e, "restart_waiting_for_port");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("local runtime restarts: {e:#}"),
+            }
+        };
+        self.rt = rt;
+    }
+
     pub fn phone(&self, person: &Person, behaviour: Behaviour) {
         self.sim.set_phone(person.phone, behaviour);
     }

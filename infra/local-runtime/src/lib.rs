@@ -44,9 +44,9 @@ pub struct Options {
     pub elevenlabs_api_base: String,
     pub elevenlabs_api_key: String,
     pub elevenlabs_voice_id: String,
-    /// The dial queue's visibility timeout (the template's 180 s is shortened locally so that
-    /// retries are seen in seconds).
-    pub visibility_timeout_secs: u32,
+    /// The dial queue's visibility timeout; `None`: the template's, divided by `time_scale`
+    /// like every other wait in the local world (tests of redelivery ask for 1 s).
+    pub visibility_timeout_secs: Option<u32>,
     /// Calls in progress at once across the account (the template's `MaxConcurrentCalls`).
     pub max_concurrent_calls: u32,
     /// Other template parameters than their defaults, e.g. `DialerMaxConcurrency`.
@@ -80,7 +80,7 @@ impl Options {
             elevenlabs_api_base: sim_base.into(),
             elevenlabs_api_key: "sim-elevenlabs-key".into(),
             elevenlabs_voice_id: "local-voice".into(),
-            visibility_timeout_secs: 30,
+            visibility_timeout_secs: None,
             max_concurrent_calls: 5,
             parameters: Default::default(),
             duplicate_deliveries: false,
@@ -425,7 +425,9 @@ impl LocalRuntime {
             &sdk,
             &names,
             &template,
-            options.visibility_timeout_secs,
+            options.visibility_timeout_secs.unwrap_or_else(|| {
+                provision::visibility_timeout_secs(&template, options.time_scale)
+            }),
             &secrets,
         )
         .await

@@ -196,32 +196,75 @@ fn table_from_template(
 
 /// The dial queue's redrive `maxReceiveCount` in the template (5 when it names none).
 pub fn max_receive_count(template: &Template) -> u32 {
-    template
-        .property("DialQueue", &["RedrivePolicy", "maxReceiveCount"])
-        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+    queue_number(template, "DialQueue", &["RedrivePolicy", "maxReceiveCount"])
         .map_or(5, |n| n as u32)
 }
 
+/// A whole-number property of a queue in the template (`None` when it names none).
+fn queue_number(template: &Template, id: &str, path: &[&str]) -> Option<u64> {
+    template
+        .property(id, path)
+        .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+}
+
+/// The dial queue's visibility timeout: the template's, with local time running `time_scale`
+/// times faster (at least 1 s), unless the caller asks for another.
+pub fn visibility_timeout_secs(template: &Template, time_scale: f64) -> u32 {
+    let template_secs = queue_number(template, "DialQueue", &["VisibilityTimeout"]).unwrap_or(30);
+    ((template_secs as f64 / time_scale.max(1.0)).ceil() as u32).max(1)
+}
+
+/// The queue `name`, made if missing; an existing queue keeps its messages and takes `attrs`
+/// (so a restart, or a template that changed, never empties or forks a queue).
 async fn queue(
     sqs: &aws_sdk_sqs::Client,
     name: &str,
     attrs: &[(QueueAttributeName, String)],
 ) -> Result<(String, String)> {
-    let mut req = sqs.create_queue().queue_name(name);
-    for (k, v) in attrs {
-        req = req.attributes(k.clone(), v);
-    }
-    let url = req
-        .send()
-        .await
-        .map_err(|e| {
-            anyhow!(
-                "create queue {name}: {}",
+    let existing = sqs.get_queue_url().queue_name(name).send().await;
+    let url = match existing {
+        Ok(found) => {
+            let url = found.queue_url.unwrap_or_default();
+            if !attrs.is_empty() {
+                let mut req = sqs.set_queue_attributes().queue_url(&url);
+                for (k, v) in attrs {
+                    req = req.attributes(k.clone(), v);
+                }
+                req.send().await.map_err(|e| {
+                    anyhow!(
+                        "set attributes of queue {name}: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(e)
+                    )
+                })?;
+            }
+            url
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_queue_does_not_exist()) =>
+        {
+            let mut req = sqs.create_queue().queue_name(name);
+            for (k, v) in attrs {
+                req = req.attributes(k.clone(), v);
+            }
+            req.send()
+                .await
+                .map_err(|e| {
+                    anyhow!(
+                        "create queue {name}: {}",
+                        aws_sdk_sqs::error::DisplayErrorContext(e)
+                    )
+                })?
+                .queue_url
+                .unwrap_or_default()
+        }
+        Err(e) => {
+            return Err(anyhow!(
+                "find queue {name}: {}",
                 aws_sdk_sqs::error::DisplayErrorContext(e)
-            )
-        })?
-        .queue_url
-        .unwrap_or_default();
+            ))
+        }
+    };
     let arn = sqs
         .get_queue_attributes()
         .queue_url(&url)
@@ -282,20 +325,22 @@ pub async fn provision(
 
     // SQS: the dial queue with its dead-letter queue, and a queue that taps outbound events.
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let (dlq_url, dlq_arn) = queue(&sqs, &names.dial_dlq, &[]).await?;
+    let retention = |id: &str| {
+        queue_number(template, id, &["MessageRetentionPeriod"])
+            .map(|secs| (QueueAttributeName::MessageRetentionPeriod, secs.to_string()))
+    };
+    let dlq_attrs: Vec<_> = retention("DialDeadLetterQueue").into_iter().collect();
+    let (dlq_url, dlq_arn) = queue(&sqs, &names.dial_dlq, &dlq_attrs).await?;
     let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count(template).to_string() });
-    let (dial_url, dial_arn) = queue(
-        &sqs,
-        &names.dial_queue,
-        &[
-            (
-                QueueAttributeName::VisibilityTimeout,
-                visibility_timeout_secs.to_string(),
-            ),
-            (QueueAttributeName::RedrivePolicy, redrive.to_string()),
-        ],
-    )
-    .await?;
+    let mut dial_attrs = vec![
+        (
+            QueueAttributeName::VisibilityTimeout,
+            visibility_timeout_secs.to_string(),
+        ),
+        (QueueAttributeName::RedrivePolicy, redrive.to_string()),
+    ];
+    dial_attrs.extend(retention("DialQueue"));
+    let (dial_url, dial_arn) = queue(&sqs, &names.dial_queue, &dial_attrs).await?;
     let (tap_url, tap_arn) = queue(&sqs, &names.events_tap_queue, &[]).await?;
 
     // S3
@@ -318,21 +363,41 @@ pub async fn provision(
         }
     }
 
-    // EventBridge Scheduler group
+    // EventBridge Scheduler group: made only if missing (creating it again would, in the local
+    // AWS, replace it with an empty group and lose every pending schedule).
     let sched = aws_sdk_scheduler::Client::new(sdk);
-    match sched
-        .create_schedule_group()
+    let group = sched
+        .get_schedule_group()
         .name(&names.schedule_group)
         .send()
-        .await
-    {
+        .await;
+    match group {
         Ok(_) => {}
         Err(e)
             if e.as_service_error()
-                .is_some_and(|s| s.is_conflict_exception()) => {}
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            match sched
+                .create_schedule_group()
+                .name(&names.schedule_group)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conflict_exception()) => {}
+                Err(e) => {
+                    return Err(anyhow!(
+                        "create schedule group: {}",
+                        aws_sdk_scheduler::error::DisplayErrorContext(e)
+                    ))
+                }
+            }
+        }
         Err(e) => {
             return Err(anyhow!(
-                "create schedule group: {}",
+                "find schedule group: {}",
                 aws_sdk_scheduler::error::DisplayErrorContext(e)
             ))
         }
