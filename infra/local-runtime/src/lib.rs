@@ -44,8 +44,8 @@ pub struct Options {
     pub elevenlabs_api_base: String,
     pub elevenlabs_api_key: String,
     pub elevenlabs_voice_id: String,
-    /// The dial queue's visibility timeout; `None`: the template's, divided by `time_scale`
-    /// like every other wait in the local world (tests of redelivery ask for 1 s).
+    /// The dial queue's visibility timeout; `None`: the template's (tests of redelivery after a
+    /// crash ask for 1 s).
     pub visibility_timeout_secs: Option<u32>,
     /// Calls in progress at once across the account (the template's `MaxConcurrentCalls`).
     pub max_concurrent_calls: u32,
@@ -425,9 +425,9 @@ impl LocalRuntime {
             &sdk,
             &names,
             &template,
-            options.visibility_timeout_secs.unwrap_or_else(|| {
-                provision::visibility_timeout_secs(&template, options.time_scale)
-            }),
+            options
+                .visibility_timeout_secs
+                .unwrap_or_else(|| provision::visibility_timeout_secs(&template)),
             &secrets,
         )
         .await

@@ -207,11 +207,10 @@ fn queue_number(template: &Template, id: &str, path: &[&str]) -> Option<u64> {
         .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
 }
 
-/// The dial queue's visibility timeout: the template's, with local time running `time_scale`
-/// times faster (at least 1 s), unless the caller asks for another.
-pub fn visibility_timeout_secs(template: &Template, time_scale: f64) -> u32 {
-    let template_secs = queue_number(template, "DialQueue", &["VisibilityTimeout"]).unwrap_or(30);
-    ((template_secs as f64 / time_scale.max(1.0)).ceil() as u32).max(1)
+/// The dial queue's visibility timeout in the template (30 s, SQS's default, when it names
+/// none). It is not scaled by `TIME_SCALE`: it guards a handler's real running time.
+pub fn visibility_timeout_secs(template: &Template) -> u32 {
+    queue_number(template, "DialQueue", &["VisibilityTimeout"]).map_or(30, |n| n as u32)
 }
 
 /// The queue `name`, made if missing; an existing queue keeps its messages and takes `attrs`
