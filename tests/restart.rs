@@ -68,3 +68,79 @@ async fn the_dial_queue_takes_its_attributes_from_the_template() {
         json!(redrive)
     );
 }
+
+/// Wait (up to `secs`) for the shift to leave OPEN with every call over.
+async fn settled(w: &World, occ: &str, secs: u64) -> serde_json::Value {
+    let start = std::time::Instant::now();
+    loop {
+        let log = w.call_log(occ).await;
+        let over = log["calls"]
+            .as_array()
+            .is_some_and(|c| c.iter().all(|c| !c["outcome"].is_null()));
+        if log["status"] != "OPEN" && over && w.sim.live_calls() == 0 {
+            return log;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out; call log: {log:#}\nconversation:\n{}",
+            w.transcript()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shift_whose_call_is_live_finishes_after_a_restart() {
+    // A task cut off by the kill comes back after 1 s.
+    let mut w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
+    w.enable(1, 1).await;
+    // Alice answers and listens without a key until the call is ended (at most 20 s).
+    w.phone(&ALICE, callout_sim::Behaviour::HoldUntilEnded);
+    w.phone(&BOB, callout_sim::Behaviour::Accept);
+    let occ = occ("restartcall");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    w.wait_answered(&ALICE).await;
+
+    w.restart().await;
+    let log = settled(&w, &occ, 90).await;
+    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
+    let confirmations: Vec<_> = w
+        .sim
+        .messages()
+        .into_iter()
+        .filter(|m| m.to == BOB.phone)
+        .collect();
+    assert_eq!(confirmations.len(), 1, "{confirmations:?}");
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acceptance_cut_off_by_a_crash_is_finished_after_the_restart() {
+    let mut w = World::with(|o| o.visibility_timeout_secs = Some(1)).await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, callout_sim::Behaviour::HoldUntilEnded);
+    let occ = occ("restartaccept");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    w.wait_answered(&ALICE).await;
+    // Bob takes the shift by text while Alice is on the line; the runtime dies at once, in the
+    // middle of the hand-off (ending Alice's call, the confirmation, ShiftFilled).
+    let (status, body) = w.accept_by_sms(&occ, &BOB).await;
+    assert_eq!(status, 200, "{body}");
+    w.restart().await;
+
+    let log = settled(&w, &occ, 90).await;
+    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
+    let texts = w.sim.messages();
+    assert_eq!(
+        texts.iter().filter(|m| m.to == BOB.phone).count(),
+        1,
+        "one confirmation: {texts:?}"
+    );
+    assert!(
+        texts.iter().all(|m| m.to != ALICE.phone),
+        "nothing to Alice: {texts:?}"
+    );
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+}

@@ -151,13 +151,14 @@ impl World {
         }
     }
 
-    /// Stop the local runtime at once and start it again on the same port with the same local
-    /// AWS resources, as an operator's `make run` after a crash: what the local AWS holds
-    /// (shifts, queued tasks, pending schedules) must carry the campaign on.
+    /// Kill the local runtime (`kill -9`: work in flight dropped where it stands) and start it
+    /// again on the same port with the same local AWS resources, as an operator's `make run`
+    /// after a crash: what the local AWS holds (shifts, queued tasks, pending schedules) must
+    /// carry the campaign on.
     pub async fn restart(&mut self) {
         let mut options = self.rt.options.clone();
         options.port = self.rt.addr.port();
-        self.rt.stop();
+        self.rt.kill();
         let start = Instant::now();
         let rt = loop {
             // The old server lets go of its port once its last connection is closed.

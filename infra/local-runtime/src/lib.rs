@@ -360,6 +360,10 @@ pub struct LocalRuntime {
     /// Every dial-queue message body handed to the dialer, in delivery order.
     pub delivered: Arc<std::sync::Mutex<Vec<String>>>,
     stop: watch::Sender<bool>,
+    /// Set by [`LocalRuntime::kill`]: requests in flight are dropped where they stand.
+    killed: watch::Sender<bool>,
+    /// The server, feeders and scheduler, aborted by [`LocalRuntime::kill`].
+    tasks: Vec<tokio::task::AbortHandle>,
 }
 
 impl LocalRuntime {
@@ -463,6 +467,8 @@ impl LocalRuntime {
         }
         let app = functions.dialer.clone();
         let (stop, stop_rx) = watch::channel(false);
+        let (killed, killed_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
 
         let budget = Arc::new(std::sync::Mutex::new(gateway::BudgetStats::default()));
         let gateway = gateway::Gateway::new(
@@ -474,16 +480,26 @@ impl LocalRuntime {
         )?;
         let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let gw = gateway.clone();
-            async move { gw.handle(req).await }
+            let mut killed = killed_rx.clone();
+            async move {
+                // Killed, a request in flight ends where it stands, as in a process that died.
+                tokio::select! {
+                    response = gw.handle(req) => response,
+                    _ = killed.wait_for(|k| *k) => axum::response::IntoResponse::into_response(axum::http::StatusCode::BAD_GATEWAY),
+                }
+            }
         });
         let mut server_stop = stop_rx.clone();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = server_stop.changed().await;
-                })
-                .await;
-        });
+        tasks.push(
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = server_stop.changed().await;
+                    })
+                    .await;
+            })
+            .abort_handle(),
+        );
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
         for source in template.queue_sources(&resources)? {
@@ -495,31 +511,37 @@ impl LocalRuntime {
                 );
             }
             for _ in 0..source.maximum_concurrency.unwrap_or(2).max(1) {
-                tokio::spawn(feeder::run(
-                    feeder::Feeder {
-                        app: app.clone(),
-                        sqs: sqs.clone(),
-                        queue_url: provisioned.dial_queue_url.clone(),
-                        queue_arn: provisioned.dial_queue_arn.clone(),
-                        source: source.clone(),
-                        duplicate: options.duplicate_deliveries,
-                        budget: budget.clone(),
-                        delivered: delivered.clone(),
-                        world: options.resource_prefix.clone(),
-                    },
-                    stop_rx.clone(),
-                ));
+                tasks.push(
+                    tokio::spawn(feeder::run(
+                        feeder::Feeder {
+                            app: app.clone(),
+                            sqs: sqs.clone(),
+                            queue_url: provisioned.dial_queue_url.clone(),
+                            queue_arn: provisioned.dial_queue_arn.clone(),
+                            source: source.clone(),
+                            duplicate: options.duplicate_deliveries,
+                            budget: budget.clone(),
+                            delivered: delivered.clone(),
+                            world: options.resource_prefix.clone(),
+                        },
+                        stop_rx.clone(),
+                    ))
+                    .abort_handle(),
+                );
             }
         }
-        tokio::spawn(schedules::run(
-            aws_sdk_scheduler::Client::new(&sdk),
-            sqs,
-            names.schedule_group.clone(),
-            provisioned.dial_queue_arn.clone(),
-            provisioned.dial_queue_url.clone(),
-            options.resource_prefix.clone(),
-            stop_rx,
-        ));
+        tasks.push(
+            tokio::spawn(schedules::run(
+                aws_sdk_scheduler::Client::new(&sdk),
+                sqs,
+                names.schedule_group.clone(),
+                provisioned.dial_queue_arn.clone(),
+                provisioned.dial_queue_url.clone(),
+                options.resource_prefix.clone(),
+                stop_rx,
+            ))
+            .abort_handle(),
+        );
         tracing::info!(url = %base_url, prefix = %options.resource_prefix, time_scale = options.time_scale, "local_runtime_ready");
         Ok(LocalRuntime {
             app,
@@ -534,6 +556,8 @@ impl LocalRuntime {
             budget,
             delivered,
             stop,
+            killed,
+            tasks,
         })
     }
 
@@ -563,6 +587,18 @@ impl LocalRuntime {
 
     pub fn stop(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// Stop at once, as `kill -9` would: the server, the feeders and the scheduler are aborted
+    /// and every request or task in flight is dropped at the point it has reached. What was
+    /// written to the local AWS stays; a message being handled reappears after the queue's
+    /// visibility timeout.
+    pub fn kill(&self) {
+        let _ = self.killed.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.stop();
     }
 }
 
