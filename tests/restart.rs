@@ -69,7 +69,8 @@ async fn the_dial_queue_takes_its_attributes_from_the_template() {
     );
 }
 
-/// Wait (up to `secs`) for the shift to leave OPEN with every call over.
+/// Wait (up to `secs`) for the shift to leave OPEN with every call over and, when it was
+/// taken, its confirmation sent (or refused).
 async fn settled(w: &World, occ: &str, secs: u64) -> serde_json::Value {
     let start = std::time::Instant::now();
     loop {
@@ -77,7 +78,8 @@ async fn settled(w: &World, occ: &str, secs: u64) -> serde_json::Value {
         let over = log["calls"]
             .as_array()
             .is_some_and(|c| c.iter().all(|c| !c["outcome"].is_null()));
-        if log["status"] != "OPEN" && over && w.sim.live_calls() == 0 {
+        let confirmed = log["status"] != "ASSIGNED" || !log["confirmationSms"].is_null();
+        if log["status"] != "OPEN" && over && confirmed && w.sim.live_calls() == 0 {
             return log;
         }
         assert!(
@@ -143,4 +145,60 @@ async fn an_acceptance_cut_off_by_a_crash_is_finished_after_the_restart() {
         "nothing to Alice: {texts:?}"
     );
     assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialer_that_dies_after_recording_the_attempt_does_not_stall_the_shift() {
+    // Found by the chaos soak: a run killed between the attempt's write and the call left the
+    // attempt "being placed" with no check queued, and the shift open for ever.
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, callout_sim::Behaviour::Accept);
+    w.phone(&BOB, callout_sim::Behaviour::Accept);
+    let occ = occ("diedplacing");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::CRASH_AFTER_ATTEMPT_RECORDED, &occ);
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let log = w.finished(&occ).await;
+    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
+    assert!(
+        w.sim.calls_to(ALICE.phone).is_empty(),
+        "Alice's call was never placed"
+    );
+    assert_eq!(outcomes(&log), ["Failed", "Accepted"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_sent_by_a_step_that_died_is_not_sent_again() {
+    // Found by the chaos soak: a run killed after Twilio took the confirmation, before it was
+    // recorded, left its claim to a later step, which sent it again.
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, callout_sim::Behaviour::Accept);
+    let occ = occ("diedconfirming");
+    w.rt.app
+        .faults
+        .arm(callout_app::faults::CRASH_AFTER_CONFIRMATION_SENT, &occ);
+    w.wave3_completed(&occ, &[&ALICE]).await;
+    let log = w
+        .wait_for(&occ, "the confirmation recorded", |log| {
+            log["confirmationSms"]["status"] == "sent"
+        })
+        .await;
+    assert_eq!(log["acceptedBy"]["employeeId"], ALICE.employee_id);
+    assert_eq!(w.events_of(&occ, "ShiftFilled", 1).await.len(), 1);
+    // The step that took the claim over found the text at Twilio.
+    eventually("the claim taken over", || {
+        !log_lines_of("side_effect_found_done", &occ).is_empty()
+    })
+    .await;
+    let texts: Vec<_> = w
+        .sim
+        .messages()
+        .into_iter()
+        .filter(|m| m.to == ALICE.phone)
+        .collect();
+    assert_eq!(texts.len(), 1, "one confirmation: {texts:?}");
 }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 pub use callout_sim;
 
+pub mod soak;
+
 /// Every system wait (provider wait minutes, the round pause) runs this many times faster.
 pub const TIME_SCALE: f64 = 600.0;
 pub const PROVIDER: &str = "prov_1";

@@ -81,6 +81,7 @@ impl Sim {
                     to: n.number.clone(),
                     from: from.to_string(),
                     created: now,
+                    ended_at: None,
                     status: "ringing".into(),
                     duration_secs: 0,
                     answered_by: None,
@@ -180,6 +181,7 @@ impl Sim {
     fn deliver(&self, from: &str, to: &str, body: &str) {
         self.inner.twilio.calls().messages.push(MessageRecord {
             sid: new_sid("SM"),
+            created: std::time::SystemTime::now(),
             to: to.to_string(),
             from: from.to_string(),
             body: body.to_string(),

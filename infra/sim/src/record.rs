@@ -10,6 +10,8 @@ pub struct CallRecord {
     pub to: String,
     pub from: String,
     pub created: SystemTime,
+    /// When the call ended (its final status reached at Twilio), if it has.
+    pub ended_at: Option<SystemTime>,
     /// Twilio CallStatus: queued, ringing, in-progress, completed, busy, no-answer, failed,
     /// canceled. Becomes final once the final status callback has been sent.
     pub status: String,
@@ -158,6 +160,8 @@ pub enum HangupBy {
 #[derive(Clone, Debug)]
 pub struct MessageRecord {
     pub sid: String,
+    /// When Twilio accepted it.
+    pub created: std::time::SystemTime,
     pub to: String,
     pub from: String,
     pub body: String,

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 /// The dialer stops right after Twilio accepted the call, before the CallSid is stored.
 pub const CRASH_AFTER_CALL_PLACED: &str = "crash_after_call_placed";
+/// The dialer stops right after the attempt's conditional write, before the call is placed.
+pub const CRASH_AFTER_ATTEMPT_RECORDED: &str = "crash_after_attempt_recorded";
 
 /// The call-twiml function answers 502 once (Lambda crashed or timed out behind API Gateway).
 pub const TWIML_FUNCTION_DOWN: &str = "twiml_function_down";
@@ -28,6 +30,8 @@ pub const CRASH_AFTER_DECLINE: &str = "crash_after_decline";
 pub const CRASH_AFTER_ACCEPTANCE: &str = "crash_after_acceptance";
 /// Finishing an acceptance stops after ending the other calls, before the SMS.
 pub const CRASH_AFTER_CALLS_ENDED: &str = "crash_after_calls_ended";
+/// The confirmation SMS was accepted by Twilio; the step stops before recording it.
+pub const CRASH_AFTER_CONFIRMATION_SENT: &str = "crash_after_confirmation_sent";
 /// Finishing an acceptance stops after the SMS, before `ShiftFilled` is sent.
 pub const CRASH_BEFORE_FILLED_EVENT: &str = "crash_before_filled_event";
 

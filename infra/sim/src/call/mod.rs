@@ -214,6 +214,7 @@ impl Call {
                 c.api_status = status.to_string();
                 c.record.duration_secs = duration;
                 c.end_time = Some(SystemTime::now());
+                c.record.ended_at = c.end_time;
                 c.date_updated = SystemTime::now();
             }
         }

@@ -95,6 +95,7 @@ pub(super) async fn create_call(
             to: to.clone(),
             from,
             created: now,
+            ended_at: None,
             status: "queued".into(),
             duration_secs: 0,
             answered_by: None,

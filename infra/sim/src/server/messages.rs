@@ -3,7 +3,7 @@
 use std::time::SystemTime;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -50,9 +50,11 @@ pub(super) async fn create_message(
         return twilio_error(StatusCode::BAD_REQUEST, 21602, "Message body is required.");
     };
     let sid = new_sid("SM");
-    let now = rfc2822(SystemTime::now());
+    let created = SystemTime::now();
+    let now = rfc2822(created);
     let record = MessageRecord {
         sid: sid.clone(),
+        created,
         to: to.clone(),
         from: from.clone(),
         body: body.to_string(),
@@ -85,6 +87,62 @@ pub(super) async fn create_message(
             "subresource_uris": {
                 "media": format!("/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"),
             },
+        })),
+    )
+        .into_response()
+}
+
+/// `GET Messages.json`: the account's messages, newest first, filtered by `To` and `From` as
+/// Twilio filters them, at most `PageSize` (default 50) on the one page.
+pub(super) async fn list_messages(
+    State(sim): State<Sim>,
+    Path(account): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = super::twilio::authenticate(&sim, RestOp::Message, &account, &headers) {
+        return r;
+    }
+    if let Some(r) = super::twilio::injected_failure(&sim, RestOp::Message) {
+        return r;
+    }
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let page_size: usize = param("PageSize")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50)
+        .clamp(1, 1000);
+    let messages: Vec<_> = sim
+        .inner
+        .twilio
+        .calls()
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| param("To").is_none_or(|to| m.to == to))
+        .filter(|m| param("From").is_none_or(|from| m.from == from))
+        .take(page_size)
+        .map(|m| {
+            json!({
+                "sid": m.sid, "account_sid": account, "api_version": "2010-04-01",
+                "body": m.body, "to": m.to, "from": m.from, "direction": "outbound-api",
+                "date_created": rfc2822(m.created), "date_updated": rfc2822(m.created),
+                "date_sent": rfc2822(m.created), "status": "delivered",
+                "uri": format!("/2010-04-01/Accounts/{account}/Messages/{}.json", m.sid),
+            })
+        })
+        .collect();
+    let uri = format!("/2010-04-01/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
+    (
+        StatusCode::OK,
+        Json(json!({
+            "messages": messages, "page": 0, "page_size": page_size, "start": 0,
+            "end": messages.len().saturating_sub(1), "uri": uri, "first_page_uri": uri,
+            "next_page_uri": null, "previous_page_uri": null,
         })),
     )
         .into_response()

@@ -36,7 +36,7 @@ pub fn router(sim: Sim) -> Router {
         )
         .route(
             "/2010-04-01/Accounts/{account}/Messages.json",
-            post(messages::create_message),
+            post(messages::create_message).get(messages::list_messages),
         )
         .route(
             "/v1/text-to-speech/{voice_id}",

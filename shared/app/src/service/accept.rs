@@ -244,8 +244,27 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
             let speech = shift.speech_for(winner);
             let v = Values::for_job_in(speech.language, &winner.first_name, &shift.event.job);
             let body = speech.words().confirmation_sms(&v);
-            once(app, occ, "confirmationSmsAt", retry.clone(), async {
-                confirm(app, occ, &winner.employee_id, &winner.phone, &body).await
+            // Taken over from a step that died: Twilio says whether it was sent after all.
+            let body = body.as_str();
+            let found = |since| async move {
+                let sid = app
+                    .twilio()
+                    .text_sent_since(&winner.phone, body, since)
+                    .await?;
+                if let Some(sid) = &sid {
+                    let delivery = Delivery {
+                        status: "sent".into(),
+                        sid: Some(sid.clone()),
+                        code: None,
+                        reason: None,
+                        at: Utc::now(),
+                    };
+                    app.store.record_confirmation(occ, &delivery).await?;
+                }
+                Ok(sid.is_some())
+            };
+            once_unless_found(app, occ, "confirmationSmsAt", retry.clone(), found, async {
+                confirm(app, occ, &winner.employee_id, &winner.phone, body).await
             })
             .await
         }
@@ -295,6 +314,9 @@ pub(super) async fn confirm(
     let delivery = match app.twilio().send_sms(phone, body).await {
         Ok(sid) => {
             info!(occurrence_id = %occ, employee_id = %employee_id, phone = %mask::phone(phone), "confirmation_sms_sent");
+            if app.faults.trip(faults::CRASH_AFTER_CONFIRMATION_SENT, occ) {
+                anyhow::bail!("injected crash after the confirmation was sent");
+            }
             Delivery {
                 status: "sent".into(),
                 sid: Some(sid),

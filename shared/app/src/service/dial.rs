@@ -9,6 +9,11 @@ use super::*;
 /// (seconds, before TIME_SCALE), and how long a call slot's lease lasts.
 pub const CHECK_AFTER_SECS: u64 = 300;
 pub const CALL_LEASE_SECS: u64 = 900;
+/// A dial task's run is over (finished, failed or killed by Lambda at the dialer's timeout,
+/// 30 s in template.yaml) this long after it recorded its attempt: an attempt still "being
+/// placed" after that will never be placed by that run (real seconds: a run's time is not
+/// scaled).
+pub const PLACING_RUN_OVER_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A wait of `secs` at TIME_SCALE, never less than a second (SQS delays are whole seconds, and
 /// a zero delay would spin).
@@ -87,7 +92,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
             }
             pass_on_the_slot(app, task, existing.as_ref()).await?;
             if why == "dial_task_duplicate" {
-                return duplicate(existing.as_ref());
+                return duplicate(existing.as_ref(), Utc::now());
             }
             return Ok(());
         }
@@ -111,13 +116,25 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
         return Ok(());
     };
+    // Whatever happens to this call (its callbacks lost, or this run dying before the call is
+    // placed), someone looks at it again: the check is queued before the attempt exists, so no
+    // attempt is ever left "being placed" with nobody to look at it.
+    app.queue()
+        .send(
+            &Task::check(occ, k, 0),
+            at_least_a_second(app, CHECK_AFTER_SECS),
+        )
+        .await?;
     let text = shift.offer_text(staff);
     let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         let theirs = app.store.get_attempt(occ, k).await?;
         give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
-        return duplicate(theirs.as_ref());
+        return duplicate(theirs.as_ref(), Utc::now());
+    }
+    if app.faults.trip(faults::CRASH_AFTER_ATTEMPT_RECORDED, occ) {
+        anyhow::bail!("injected crash after the attempt was recorded");
     }
     // The call-back line will know who rings back.
     note_call_offer(app, &shift, staff).await;
@@ -126,13 +143,6 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),
         "outbound_call_processing"
     );
-    // Whatever happens to this call's callbacks, someone looks at it again.
-    app.queue()
-        .send(
-            &Task::check(occ, k, 0),
-            at_least_a_second(app, CHECK_AFTER_SECS),
-        )
-        .await?;
     let has_audio = prepare_audio(app, &attempt).await;
     let speech = attempt.speech();
     let req = CallRequest {
@@ -252,10 +262,17 @@ pub(super) async fn skip_ahead(app: &App, shift: &Shift, task: &Dial) -> Result<
 /// run goes on) has the attempt. Done when its call is placed or has an outcome; while the
 /// call is still being placed, this copy is tried again later rather than dropped: the other
 /// copy may yet find that Twilio did nothing, take the attempt back and fail, and its own
-/// message may be the one this copy's success would delete.
-pub(super) fn duplicate(theirs: Option<&Attempt>) -> Result<()> {
+/// message may be the one this copy's success would delete. Once that run is certainly over
+/// ([`PLACING_RUN_OVER_AFTER`]: it died before placing the call or before storing it), nothing
+/// can take the attempt back any more and its check (queued before the attempt) settles it:
+/// this copy is done.
+pub(super) fn duplicate(theirs: Option<&Attempt>, now: chrono::DateTime<Utc>) -> Result<()> {
     match theirs {
-        Some(a) if a.call_sid.is_none() && a.outcome.is_none() => {
+        Some(a)
+            if a.call_sid.is_none()
+                && a.outcome.is_none()
+                && (now - a.created_at).to_std().unwrap_or_default() < PLACING_RUN_OVER_AFTER =>
+        {
             anyhow::bail!("another copy of this dial task is placing the call")
         }
         _ => Ok(()),
@@ -279,4 +296,36 @@ pub(super) fn placeable(
     }
     let slot = shift.plan().slot(k).ok_or("dial_task_beyond_plan")?;
     Ok((shift, slot))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn being_placed(created_at: chrono::DateTime<Utc>) -> Attempt {
+        let event: callout_core::model::Wave3Completed =
+            serde_json::from_str(include_str!("../../../../events/start-calling-detail.json"))
+                .expect("the sample event");
+        let shift = Shift::open(event, true, 1, "Hi {firstName}".into(), created_at);
+        let slot = shift.plan().slot(0).expect("a first call");
+        let mut a = Attempt::new(&shift, 0, slot, "Hi".into(), None);
+        a.created_at = created_at;
+        a
+    }
+
+    #[test]
+    fn a_copy_waits_for_a_placing_run_only_while_that_run_can_still_be_going() {
+        let now = Utc::now();
+        let young = being_placed(now - chrono::Duration::seconds(5));
+        assert!(duplicate(Some(&young), now).is_err(), "tried again later");
+        let old = being_placed(now - chrono::Duration::seconds(61));
+        assert!(
+            duplicate(Some(&old), now).is_ok(),
+            "the run is over: its check settles it"
+        );
+        let mut placed = young.clone();
+        placed.call_sid = Some("CA1".into());
+        assert!(duplicate(Some(&placed), now).is_ok());
+        assert!(duplicate(None, now).is_ok());
+    }
 }

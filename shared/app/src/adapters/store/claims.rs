@@ -6,14 +6,15 @@ use super::error::{ConditionalResult, DbResult, Written};
 use super::keys::{attr, shift_key};
 use super::Store;
 use anyhow::Result;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 
 /// Where a once-only effect of a shift stands (see [`Store::claim_once`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller claimed it (or took over a claim abandoned longer than the lease): do it.
-    Claimed,
+    /// This caller claimed it: do it. `abandoned`: the time of an earlier claim it took over
+    /// (its holder died, maybe after the effect and before marking it done).
+    Claimed { abandoned: Option<DateTime<Utc>> },
     /// Done already.
     Done,
     /// Claimed by someone else at this time and not done yet.
@@ -54,12 +55,16 @@ impl Store {
             // One fixed width, so that the string comparison is the time order.
             .expression_attribute_values(":t", fixed_time(now))
             .expression_attribute_values(":stale", fixed_time(stale_before))
+            .return_values(ReturnValue::UpdatedOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await
             .written()?;
         let old = match result {
-            Written::Done(_) => return Ok(Claim::Claimed),
+            Written::Done(out) => {
+                let abandoned = out.attributes.as_ref().and_then(|old| get_time(old, flag));
+                return Ok(Claim::Claimed { abandoned });
+            }
             Written::ConditionFailed { old: Some(item) } => item,
             Written::ConditionFailed { old: None } => self
                 .get(shift_key(occ))

@@ -144,12 +144,12 @@ impl Twilio {
     /// POST (`form` given) or GET with retries: throttling, 5xx and refused connections are
     /// retried after a jittered exponential backoff while the budget allows; a timeout is not
     /// (Twilio may have acted on it), nor is a refusal.
-    async fn request(
+    async fn request<T: serde::de::DeserializeOwned>(
         &self,
         tail: &str,
         form: Option<&[(&str, &str)]>,
         deadline: Instant,
-    ) -> Result<Resource, TwilioError> {
+    ) -> Result<T, TwilioError> {
         let mut attempt = 1;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -178,12 +178,12 @@ impl Twilio {
         }
     }
 
-    async fn request_once(
+    async fn request_once<T: serde::de::DeserializeOwned>(
         &self,
         tail: &str,
         form: Option<&[(&str, &str)]>,
         timeout: Duration,
-    ) -> Result<Resource, TwilioError> {
+    ) -> Result<T, TwilioError> {
         let req = match form {
             Some(form) => self.http.post(self.url(tail)).form(form),
             None => self.http.get(self.url(tail)),
@@ -224,7 +224,11 @@ impl Twilio {
         })
     }
 
-    async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        tail: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, TwilioError> {
         self.request(tail, Some(form), Instant::now() + self.budget)
             .await
     }
@@ -255,7 +259,7 @@ impl Twilio {
         if let Some(url) = &req.recording_url {
             form.extend(recordings::create_call_params(url));
         }
-        Ok(self.post("Calls.json", &form).await?.sid)
+        Ok(self.post::<Resource>("Calls.json", &form).await?.sid)
     }
 
     /// End a call whatever state it is in: `canceled` stops a queued or ringing call,
@@ -265,13 +269,13 @@ impl Twilio {
         let tail = format!("Calls/{sid}.json");
         let deadline = Instant::now() + self.budget;
         let first = self
-            .request(&tail, Some(&[("Status", "canceled")]), deadline)
+            .request::<Resource>(&tail, Some(&[("Status", "canceled")]), deadline)
             .await;
         match first {
             Ok(r) if r.status.as_deref() == Some("canceled") => Ok(()),
             Ok(_) | Err(TwilioError::Refused { .. }) => {
                 match self
-                    .request(&tail, Some(&[("Status", "completed")]), deadline)
+                    .request::<Resource>(&tail, Some(&[("Status", "completed")]), deadline)
                     .await
                 {
                     Ok(_) | Err(TwilioError::Refused { .. }) => Ok(()),
@@ -284,14 +288,14 @@ impl Twilio {
 
     /// Replace what a live call is doing with `twiml`.
     pub async fn redirect_call(&self, sid: &str, twiml: &str) -> Result<(), TwilioError> {
-        self.post(&format!("Calls/{sid}.json"), &[("Twiml", twiml)])
+        self.post::<Resource>(&format!("Calls/{sid}.json"), &[("Twiml", twiml)])
             .await
             .map(|_| ())
     }
 
     /// A call's current status and duration (for an attempt whose final callback never came).
     pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
-        let r = self
+        let r: Resource = self
             .request(
                 &format!("Calls/{sid}.json"),
                 None,
@@ -309,7 +313,54 @@ impl Twilio {
     /// Send an SMS from the product's number; returns the message SID.
     pub async fn send_sms(&self, to: &str, body: &str) -> Result<String, TwilioError> {
         let form = [("To", to), ("From", self.from.as_str()), ("Body", body)];
-        Ok(self.post("Messages.json", &form).await?.sid)
+        Ok(self.post::<Resource>("Messages.json", &form).await?.sid)
+    }
+
+    /// The SID of a text of exactly `body` that Twilio accepted for `to` from the product's
+    /// number at or after `since` (to the second, as Twilio dates), if any. Asked by a step that
+    /// takes over a text whose earlier holder died before recording it: sent already, it is not
+    /// sent again.
+    pub async fn text_sent_since(
+        &self,
+        to: &str,
+        body: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<String>, TwilioError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            messages: Vec<Message>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Message {
+            sid: String,
+            body: Option<String>,
+            date_created: Option<String>,
+        }
+        let query = serde_urlencoded::to_string([
+            ("To", to),
+            ("From", self.from.as_str()),
+            ("PageSize", "50"),
+        ])
+        .map_err(|e| TwilioError::Unavailable(e.to_string()))?;
+        let page: Page = self
+            .request(
+                &format!("Messages.json?{query}"),
+                None,
+                Instant::now() + self.budget,
+            )
+            .await?;
+        let since = since.timestamp();
+        Ok(page
+            .messages
+            .into_iter()
+            .find(|m| {
+                m.body.as_deref() == Some(body)
+                    && m.date_created
+                        .as_deref()
+                        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                        .is_some_and(|d| d.timestamp() >= since)
+            })
+            .map(|m| m.sid))
     }
 }
 
