@@ -2,7 +2,7 @@
 MOTO_PORT ?= 5055
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(MOTO_PORT)
 
-.PHONY: demo test run aws-up aws-down lint fmt build build-cargo lint-template transform iam deploy-check contract bench cold-start load
+.PHONY: soak demo test run aws-up aws-down lint fmt build build-cargo lint-template transform iam deploy-check contract bench cold-start load
 
 ## Play a 4-staff campaign on the local AWS with the simulated Twilio and print its timeline.
 demo: transform
@@ -66,3 +66,13 @@ load: aws-up
 	@MOTO_PORT=$(DYNAMODB_PORT) scripts/local-aws.sh start
 	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$(DYNAMODB_PORT) cargo run --release -p perf --bin load -- 1000 50; \
 	  status=$$?; MOTO_PORT=$(DYNAMODB_PORT) scripts/local-aws.sh stop; exit $$status
+
+## The long chaos soak (docs/RELIABILITY.md): SOAK_CAMPAIGNS, SOAK_RESTARTS, SOAK_MINUTES; SOAK_SEED replays a run.
+SOAK_CAMPAIGNS ?= 500
+SOAK_RESTARTS ?= 5
+SOAK_MINUTES ?= 25
+SOAK_MOTO_PORT := $(shell echo $$(($(MOTO_PORT) + 5)))
+soak:
+	@MOTO_PORT=$(SOAK_MOTO_PORT) scripts/local-aws.sh start
+	@AWS_ENDPOINT_URL=http://127.0.0.1:$(SOAK_MOTO_PORT) RUST_LOG=$${RUST_LOG:-error} cargo run -q -p e2e --bin soak -- $(SOAK_CAMPAIGNS) $(SOAK_RESTARTS) $(SOAK_MINUTES); \
+	  status=$$?; MOTO_PORT=$(SOAK_MOTO_PORT) scripts/local-aws.sh stop; exit $$status
