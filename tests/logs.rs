@@ -69,53 +69,17 @@ async fn campaign_logs_are_json_with_event_names_and_no_personal_details() {
 async fn throttling_proxy(upstream: String) -> (String, Arc<AtomicUsize>) {
     let throttled = Arc::new(AtomicUsize::new(0));
     let count = throttled.clone();
-    let seen = Arc::new(AtomicUsize::new(0));
-    let http = reqwest::Client::new();
-    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let (http, upstream, seen, count) = (http.clone(), upstream.clone(), seen.clone(), count.clone());
-        async move {
-            let (parts, body) = req.into_parts();
-            let body = axum::body::to_bytes(body, 16 << 20).await.unwrap();
-            let is_dynamodb = parts
-                .headers
-                .get("x-amz-target")
-                .and_then(|t| t.to_str().ok())
-                .is_some_and(|t| t.starts_with("DynamoDB_"));
-            let first_attempt = parts
-                .headers
-                .get("amz-sdk-request")
-                .and_then(|t| t.to_str().ok())
-                .is_some_and(|t| t.contains("attempt=1;"));
-            if is_dynamodb && first_attempt && seen.fetch_add(1, Ordering::SeqCst) % 2 == 0 {
-                count.fetch_add(1, Ordering::SeqCst);
-                return axum::response::Response::builder()
-                    .status(400)
-                    .header("content-type", "application/x-amz-json-1.0")
-                    .body(axum::body::Body::from(
-                        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
-                    ))
-                    .unwrap();
-            }
-            let url = format!("{upstream}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
-            let mut req = http.request(parts.method.clone(), url).body(body.to_vec());
-            for (k, v) in &parts.headers {
-                if k != "host" && k != "content-length" {
-                    req = req.header(k, v);
-                }
-            }
-            let resp = req.send().await.unwrap();
-            let mut out = axum::response::Response::builder().status(resp.status().as_u16());
-            for (k, v) in resp.headers() {
-                if k != "content-length" && k != "transfer-encoding" {
-                    out = out.header(k, v);
-                }
-            }
-            out.body(axum::body::Body::from(resp.bytes().await.unwrap())).unwrap()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let seen = AtomicUsize::new(0);
+    let url = aws_proxy(upstream, move |request| {
+        let throttle = request.is_dynamodb()
+            && request.first_attempt()
+            && seen.fetch_add(1, Ordering::SeqCst) % 2 == 0;
+        throttle.then(|| {
+            count.fetch_add(1, Ordering::SeqCst);
+            AwsFault::DynamoDbThrottling
+        })
+    })
+    .await;
     (url, throttled)
 }
 

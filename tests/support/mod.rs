@@ -543,3 +543,95 @@ pub fn captured_logs() -> Captured {
         })
         .clone()
 }
+
+/// A request on its way to the local AWS, as [`aws_proxy`] shows it to its fault rule.
+pub struct AwsRequest<'a>(&'a axum::http::request::Parts);
+
+impl AwsRequest<'_> {
+    pub fn is_dynamodb(&self) -> bool {
+        self.header("x-amz-target")
+            .is_some_and(|t| t.starts_with("DynamoDB_"))
+    }
+
+    /// The SDK's first try of this request (not one of its retries).
+    pub fn first_attempt(&self) -> bool {
+        self.header("amz-sdk-request")
+            .is_some_and(|t| t.contains("attempt=1;"))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What the proxy answers instead of the local AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsFault {
+    /// DynamoDB over its throughput (400 `ThrottlingException`).
+    DynamoDbThrottling,
+    /// Any service briefly unavailable (503).
+    Unavailable,
+}
+
+/// A proxy in front of the local AWS at `upstream` (its URL is returned): each request is
+/// shown to `fault`, and answered with the fault it names instead of being passed on.
+pub async fn aws_proxy(
+    upstream: String,
+    fault: impl Fn(AwsRequest) -> Option<AwsFault> + Send + Sync + 'static,
+) -> String {
+    let fault = std::sync::Arc::new(fault);
+    let http = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (http, upstream, fault) = (http.clone(), upstream.clone(), fault.clone());
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 16 << 20).await.unwrap_or_default();
+            let refusal = |status: u16, body: &'static str| {
+                axum::response::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/x-amz-json-1.0")
+                    .body(axum::body::Body::from(body))
+                    .unwrap()
+            };
+            match fault(AwsRequest(&parts)) {
+                Some(AwsFault::DynamoDbThrottling) => {
+                    return refusal(
+                        400,
+                        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
+                    )
+                }
+                Some(AwsFault::Unavailable) => {
+                    return refusal(503, r#"{"__type":"ServiceUnavailable","message":"Service unavailable."}"#)
+                }
+                None => {}
+            }
+            let url = format!(
+                "{upstream}{}",
+                parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+            );
+            let mut req = http.request(parts.method.clone(), url).body(body.to_vec());
+            for (k, v) in &parts.headers {
+                if k != "host" && k != "content-length" {
+                    req = req.header(k, v);
+                }
+            }
+            let Ok(resp) = req.send().await else {
+                return refusal(503, r#"{"__type":"ServiceUnavailable","message":"Upstream gone."}"#);
+            };
+            let mut out = axum::response::Response::builder().status(resp.status().as_u16());
+            for (k, v) in resp.headers() {
+                if k != "content-length" && k != "transfer-encoding" {
+                    out = out.header(k, v);
+                }
+            }
+            out.body(axum::body::Body::from(resp.bytes().await.unwrap_or_default()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}

@@ -62,6 +62,34 @@ fn suburb(n: usize) -> String {
     s
 }
 
+/// The local AWS's faults: 3 % of DynamoDB requests throttled, 2 % of every request answered
+/// 503, whatever the try.
+struct AwsFaults {
+    on: std::sync::atomic::AtomicBool,
+    rng: std::sync::Mutex<StdRng>,
+    throttled: std::sync::atomic::AtomicUsize,
+    unavailable: std::sync::atomic::AtomicUsize,
+}
+
+impl AwsFaults {
+    fn decide(&self, request: crate::AwsRequest) -> Option<crate::AwsFault> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if !self.on.load(SeqCst) {
+            return None;
+        }
+        let roll: f64 = self.rng.lock().unwrap_or_else(|e| e.into_inner()).gen();
+        if request.is_dynamodb() && roll < 0.03 {
+            self.throttled.fetch_add(1, SeqCst);
+            Some(crate::AwsFault::DynamoDbThrottling)
+        } else if roll > 0.98 {
+            self.unavailable.fetch_add(1, SeqCst);
+            Some(crate::AwsFault::Unavailable)
+        } else {
+            None
+        }
+    }
+}
+
 /// One campaign as the driver made it.
 #[derive(Debug, Clone)]
 struct Campaign {
@@ -182,7 +210,18 @@ fn settings(provider: usize, rng: &mut StdRng) -> Value {
 pub async fn run(config: SoakConfig) -> Report {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(config.seed);
+    // The local AWS fails or throttles a share of requests while the campaigns run (from the
+    // seed too): the SDK's retries absorb most; the rest fail a step, retried as in AWS.
+    let aws_faults = std::sync::Arc::new(AwsFaults {
+        on: std::sync::atomic::AtomicBool::new(true),
+        rng: std::sync::Mutex::new(StdRng::seed_from_u64(config.seed ^ 0xa5)),
+        throttled: Default::default(),
+        unavailable: Default::default(),
+    });
+    let rule = aws_faults.clone();
+    let proxy = crate::aws_proxy(crate::aws_endpoint(), move |request| rule.decide(request)).await;
     let mut w = World::build(SimConfig::default(), |o| {
+        o.aws_endpoint = proxy;
         // A task cut off by a kill comes back soon.
         o.visibility_timeout_secs = Some(2);
         o.max_concurrent_calls = 8;
@@ -416,6 +455,12 @@ pub async fn run(config: SoakConfig) -> Report {
     if outage_until.is_some() {
         w.sim.refuse_account(None);
     }
+    aws_faults
+        .on
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let load = |n: &std::sync::atomic::AtomicUsize| n.load(std::sync::atomic::Ordering::SeqCst);
+    *faults.entry("local AWS: DynamoDB throttled").or_default() += load(&aws_faults.throttled);
+    *faults.entry("local AWS: request answered 503").or_default() += load(&aws_faults.unavailable);
     w.sim.set_callback_delivery(CallbackDelivery::Normal);
     w.sim.set_tts_failure(None);
     *faults.entry("runtime killed and restarted").or_default() += restarts;
