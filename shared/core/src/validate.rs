@@ -254,8 +254,10 @@ fn is_vietnamese_middle(word: &str) -> bool {
 /// Letters only Vietnamese writes among the languages a name here comes in (ă, ơ, ư, đ and
 /// the vowels with a tone mark under or above a circumflex or horn).
 fn is_vietnamese_letter(c: char) -> bool {
-    matches!(c, 'ă' | 'Ă' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'đ' | 'Đ' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ')
-        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+    matches!(
+        c,
+        'ă' | 'Ă' | 'ơ' | 'Ơ' | 'ư' | 'Ư' | 'đ' | 'Đ' | 'ĩ' | 'Ĩ' | 'ũ' | 'Ũ'
+    ) || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
 }
 
 /// A word written in capitals (two letters or more): records write the family name so
