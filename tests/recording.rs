@@ -319,17 +319,16 @@ async fn a_second_recording_of_one_call_is_deleted_too() {
     // Repeated, it is still one item.
     assert_eq!(w.signed(&path, &form).send().await.unwrap().status(), 204);
     let far = chrono::Utc::now() + chrono::Duration::days(400);
-    let mut due: Vec<String> = w
-        .rt
-        .app
-        .store
-        .due_recordings(far, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|d| d.occurrence_id == occ)
-        .map(|d| d.recording_sid)
-        .collect();
+    let mut due: Vec<String> =
+        w.rt.app
+            .store
+            .due_recordings(far, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.occurrence_id == occ)
+            .map(|d| d.recording_sid)
+            .collect();
     due.sort();
     let mut both = vec![sid.clone(), second.to_string()];
     both.sort();
