@@ -756,3 +756,56 @@ async fn yes_with_the_code_of_a_shift_just_filled_says_so() {
     );
     assert_ne!(w.call_log(&first).await["status"], "ASSIGNED");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_call_back_key_does_nothing_new() {
+    let w = world().await;
+    w.enable(1, 1).await;
+    w.phone(&ALICE, Behaviour::NoAnswer);
+    w.phone(&BOB, Behaviour::HoldUntilEnded);
+    let occ = occ("replaykey");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    first_call_ended(&w, &ALICE).await;
+    w.wait_answered(&BOB).await;
+
+    // Alice rings back and presses 1.
+    let path = format!(
+        "/api/inbound/voice/key?occurrenceId={occ}&n=0&employeeId={}",
+        ALICE.employee_id
+    );
+    let call_sid = format!("CA{}", &occ[occ.len() - 8..].repeat(4));
+    let form = [
+        ("CallSid", call_sid.as_str()),
+        ("From", ALICE.phone),
+        ("Digits", "1"),
+    ];
+    let first = w.signed(&path, &form).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first
+        .text()
+        .await
+        .unwrap()
+        .contains(English.callback_accepted()));
+    let log = w.finished(&occ).await;
+    assert_eq!(log["acceptedBy"]["employeeId"], ALICE.employee_id);
+
+    // The same request again (a Twilio retry, a replay): the shift's state is said, nothing is
+    // done a second time.
+    let again = w.signed(&path, &form).send().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains(English.callback_accepted()));
+    let replays = log_lines("webhook_replay_ignored")
+        .into_iter()
+        .filter(|l| {
+            l["fields"]["webhook_id"]
+                .as_str()
+                .is_some_and(|id| id.contains(&call_sid))
+        })
+        .count();
+    assert_eq!(replays, 1);
+    assert_eq!(log_lines_of("job_acceptance_start", &occ).len(), 1);
+}
