@@ -866,6 +866,30 @@ mod tests {
         }
     }
 
+    /// Numbers the table cannot hold (1e-131 underflows DynamoDB's numbers, 1e300 overflows
+    /// them) are refused by every number setting with its range, never stored.
+    #[test]
+    fn tiny_and_huge_numbers_are_refused_by_every_number_setting() {
+        for field in [
+            "waitMinutes",
+            "maxRounds",
+            "declineMemoryDays",
+            "callbackWindowHours",
+            "recordingRetentionDays",
+            "broadcastSize",
+            "maxCallsPerPersonPerHour",
+            "nightWaitMinutes",
+        ] {
+            for n in [json!(1e-131), json!(1e300), json!(-1e300), json!(2.5)] {
+                let e = SettingsPatch::from_json(&json!({ field: n })).unwrap_err();
+                assert!(
+                    e[field].starts_with("must be a whole number from"),
+                    "{field} {n}: {e:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn cost_rates_default_to_list_prices_and_are_checked() {
         let d = Settings::default().cost_rates;
