@@ -721,3 +721,32 @@ async fn any_jwt_claims_give_a_200_or_a_401_and_only_a_valid_provider_passes() {
         }
     }
 }
+
+/// A request with its `Host` or `X-Forwarded-Proto` twice is a 400 (it makes no URL), never a
+/// panic of the request; the runtime goes on answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_host_or_scheme_header_is_a_400() {
+    let w = world().await;
+    let url = format!("{}/api/outbound/twiml", w.rt.base_url);
+    let authority = w.rt.base_url.trim_start_matches("http://").to_string();
+    for (name, second) in [("host", "other.example"), ("x-forwarded-proto", "http")] {
+        let first = if name == "host" {
+            authority.as_str()
+        } else {
+            "https"
+        };
+        let r = w
+            .http
+            .post(&url)
+            .header(name, first)
+            .header(name, second)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("CallSid=CA1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{name} twice");
+    }
+    let (status, _) = w.get_settings(PROVIDER).await;
+    assert_eq!(status, 200, "the runtime still answers");
+}

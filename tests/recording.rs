@@ -300,3 +300,42 @@ async fn a_recording_is_deleted_at_twilio_once_its_retention_has_passed() {
         404
     );
 }
+
+/// A call recorded twice (two recording SIDs for one call): each goes in the deletion line, so
+/// neither outlives its retention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_recording_of_one_call_is_deleted_too() {
+    let w = World::new().await;
+    let (occ, sid) = recorded_campaign(&w).await;
+    let call = w.sim.calls_to(BOB.phone).remove(0);
+    let second = "RE11111111111111111111111111111111";
+    let path = format!("/api/outbound/recording?occurrenceId={occ}&attempt=0");
+    let form = [
+        ("CallSid", call.sid.as_str()),
+        ("RecordingSid", second),
+        ("RecordingStatus", "completed"),
+    ];
+    assert_eq!(w.signed(&path, &form).send().await.unwrap().status(), 204);
+    // Repeated, it is still one item.
+    assert_eq!(w.signed(&path, &form).send().await.unwrap().status(), 204);
+    let far = chrono::Utc::now() + chrono::Duration::days(400);
+    let mut due: Vec<String> =
+        w.rt.app
+            .store
+            .due_recordings(far, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.occurrence_id == occ)
+            .map(|d| d.recording_sid)
+            .collect();
+    due.sort();
+    let mut both = vec![sid.clone(), second.to_string()];
+    both.sort();
+    assert_eq!(due, both);
+    // The call log still shows the first.
+    assert_eq!(
+        w.call_log(&occ).await["calls"][0]["recordingSid"],
+        sid.as_str()
+    );
+}

@@ -303,7 +303,16 @@ async fn cost_rates_are_checked_and_a_refusal_changes_nothing() {
     for (bad, msg) in [
         (
             json!({"callPerMinute": -1, "speechPer1kChars": 0.1, "currency": "USD"}),
-            "callPerMinute must be a number from 0 to 1000",
+            "callPerMinute must be 0 or a number from 0.000001 to 1000",
+        ),
+        // Beyond what the table's numbers hold (DynamoDB's underflow): refused, never a 500.
+        (
+            json!({"callPerMinute": 1e-131, "speechPer1kChars": 0.1, "currency": "USD"}),
+            "callPerMinute must be 0 or a number from 0.000001 to 1000",
+        ),
+        (
+            json!({"callPerMinute": 0.01, "speechPer1kChars": 1e300, "currency": "USD"}),
+            "speechPer1kChars must be 0 or a number from 0.000001 to 1000",
         ),
         (
             json!({"callPerMinute": 0.01, "speechPer1kChars": 0.1, "currency": "dollars"}),

@@ -528,7 +528,7 @@ try {
     await page.fill("#callPerMinute", "-1");
     await page.click("#save");
     await page.waitForFunction(() => document.querySelector("#costRates-error").textContent !== "");
-    eq(await page.textContent("#costRates-error"), "CallPerMinute must be a number from 0 to 1000.", "rate message");
+    eq(await page.textContent("#costRates-error"), "CallPerMinute must be 0 or a number from 0.000001 to 1000.", "rate message");
     eq(await page.getAttribute("#callPerMinute", "aria-invalid"), "true", "marked invalid");
     await page.fill("#callPerMinute", "0.02");
     await page.fill("#currency", "us");

@@ -178,8 +178,15 @@ pub fn apigw_event(
 }
 
 /// Whether `lambda_http` can build a request URL from these headers: the `Host` it reads and
-/// the `X-Forwarded-Proto` scheme must make a URL (it unwraps that parse).
+/// the `X-Forwarded-Proto` scheme must make a URL (it unwraps that parse), each given once (a
+/// repeated one reaches the function joined with a comma, which makes no URL either).
 fn convertible(headers: &http::HeaderMap, path: &str) -> bool {
+    if ["host", "x-forwarded-proto"]
+        .iter()
+        .any(|name| headers.get_all(*name).iter().count() > 1)
+    {
+        return false;
+    }
     let text = |name: &str| headers.get(name).map(|v| v.to_str().ok());
     let host = match text("host") {
         None => return true,
@@ -396,5 +403,39 @@ impl Gateway {
                 json!({"delivered": true, "error": e.to_string()}),
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, http::HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_repeated_host_or_scheme_makes_no_url() {
+        assert!(convertible(&headers(&[("host", "a.example")]), "/x"));
+        assert!(convertible(
+            &headers(&[("host", "a.example"), ("x-forwarded-proto", "https")]),
+            "/x"
+        ));
+        assert!(!convertible(
+            &headers(&[("host", "a.example"), ("host", "b.example")]),
+            "/x"
+        ));
+        assert!(!convertible(
+            &headers(&[
+                ("host", "a.example"),
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-proto", "http")
+            ]),
+            "/x"
+        ));
     }
 }

@@ -1,6 +1,6 @@
 //! The API Gateway JWT authorizer, emulated: an HS256 token signed with `LOCAL_JWT_SECRET`
 //! whose `exp` is in the future and whose `nbf`, when present, is not, both within
-//! [`LEEWAY_SECS`] of clock skew; and whose `provider_id` is an identifier
+//! [`LEEWAY_SECS`] of clock skew and both whole numbers (a string or a fraction is refused); and whose `provider_id` is an identifier
 //! (`callout_core::validate::provider_claim`: a number, array, object, null, empty or overlong
 //! value is refused, 401). Its claims reach the function as API Gateway passes them (every
 //! value as a string). Issuer and audience are checked only in AWS.
@@ -33,6 +33,15 @@ pub fn claims(
         &v,
     )
     .map_err(|e| format!("invalid token: {e}"))?;
+    // The library passes over an `nbf` it cannot read as a whole number (a string, a fraction):
+    // such a token is refused, as is an `exp` of that kind.
+    for name in ["exp", "nbf"] {
+        if let Some(v) = data.claims.get(name) {
+            if v.as_i64().is_none() {
+                return Err(format!("{name} must be a whole number of seconds"));
+            }
+        }
+    }
     match data.claims.get("provider_id") {
         Some(Value::String(p)) if callout_core::validate::provider_claim(Some(p)).is_some() => {}
         _ => return Err("provider_id must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @".into()),
@@ -104,6 +113,28 @@ mod tests {
         assert!(ok(now() + 60).is_err(), "not yet valid");
         let expired = json!({"provider_id": "p1", "exp": now() - 60});
         assert!(claims("s", Some(&signed(expired))).is_err());
+    }
+
+    #[test]
+    fn an_nbf_or_exp_that_is_not_a_whole_number_is_refused() {
+        let with = |extra: Value| {
+            let mut c = json!({"provider_id": "p1", "exp": now() + 600});
+            for (k, v) in extra.as_object().unwrap() {
+                c[k] = v.clone();
+            }
+            claims("s", Some(&signed(c)))
+        };
+        assert!(with(json!({"nbf": now() - 10})).is_ok());
+        for bad in [
+            json!({"nbf": "soon"}),
+            json!({"nbf": (now() + 3600).to_string()}),
+            json!({"nbf": (now() + 3600) as f64 + 0.5}),
+            json!({"nbf": null}),
+            json!({"nbf": [1]}),
+            json!({"exp": (now() + 600) as f64 + 0.5}),
+        ] {
+            assert!(with(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -69,16 +69,25 @@ fn never_5xx(result: HttpResult) -> HttpResult {
     }
 }
 
-fn voice_url(base: &str, n: usize, passed: bool) -> String {
+/// The call-back line's next URL: the `n`th offer, after a pass, for the person `who` chose
+/// (on a number several people share).
+fn voice_url(base: &str, n: usize, passed: bool, who: Option<&str>) -> String {
     let mut url = format!("{base}?n={n}");
     if passed {
         url.push_str("&passed=1");
     }
+    if let Some(w) = who {
+        url.push_str(&format!("&employeeId={}", urlencoding::encode(w)));
+    }
     url
 }
 
-fn key_url(base: &str, occ: &str, n: usize) -> String {
-    format!("{base}/key?occurrenceId={}&n={n}", urlencoding::encode(occ))
+fn key_url(base: &str, occ: &str, n: usize, who: &str) -> String {
+    format!(
+        "{base}/key?occurrenceId={}&n={n}&employeeId={}",
+        urlencoding::encode(occ),
+        urlencoding::encode(who)
+    )
 }
 
 /// A whole TwiML document in the caller's language (`<Say>`'s language attribute included).
@@ -126,7 +135,12 @@ fn offer_menu(base: &str, offer: &OpenOffer, n: usize, before: Vec<Verb>) -> Htt
     let words = speech.words();
     let mut verbs = before;
     verbs.push(Verb::Gather {
-        action: key_url(base, &offer.offer.occurrence_id, n),
+        action: key_url(
+            base,
+            &offer.offer.occurrence_id,
+            n,
+            &offer.offer.employee_id,
+        ),
         timeout_secs: CALLBACK_GATHER_SECS,
         nested: vec![Verb::Say(words.callback_offer(&offer.values()))],
     });
@@ -135,19 +149,76 @@ fn offer_menu(base: &str, offer: &OpenOffer, n: usize, before: Vec<Verb>) -> Htt
     spoken(&speech, &verbs)
 }
 
+/// The people whose offers are open, in the order of their soonest offer (at most nine: one
+/// key each).
+fn people_of(offers: &[OpenOffer]) -> Vec<(String, String)> {
+    let mut people: Vec<(String, String)> = Vec::new();
+    for o in offers {
+        if !people.iter().any(|(e, _)| *e == o.offer.employee_id) {
+            people.push((o.offer.employee_id.clone(), o.staff.first_name.clone()));
+        }
+    }
+    people.truncate(9);
+    people
+}
+
+/// On a number several people with open offers share: who is calling ("For Mum press 1, for
+/// Dad press 2"), in the language of the soonest offer's person.
+fn which_person(base: &str, offers: &[OpenOffer], before: Vec<Verb>) -> HttpResult {
+    let speech = offers[0].speech();
+    let words = speech.words();
+    let names: Vec<String> = people_of(offers).into_iter().map(|(_, n)| n).collect();
+    let mut verbs = before;
+    verbs.push(Verb::Gather {
+        action: format!("{base}?pick=1"),
+        timeout_secs: CALLBACK_GATHER_SECS,
+        nested: vec![Verb::Say(words.callback_which_person(&names))],
+    });
+    verbs.push(Verb::Say(words.callback_no_key().into()));
+    verbs.push(Verb::Hangup);
+    spoken(&speech, &verbs)
+}
+
 /// `POST /api/inbound/voice`: someone rings the number. A caller offered an open shift within
-/// the window hears the soonest one (or the `n`th) with the menu; anyone else a short message
-/// and the office. A caller the offer index knows hears their own language; anyone else the
-/// provider's default language (`service::caller_speech`).
+/// the window hears the soonest one (or the `n`th) with the menu; on a number several people
+/// with open offers share, the caller first says who they are (a key each) and hears only that
+/// person's offers; anyone else a short message and the office. A caller the offer index knows
+/// hears their own language; anyone else the provider's default language
+/// (`service::caller_speech`).
 async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
-    let offers = match from {
+    let mut offers = match from {
         Some(p) => service::open_offers(app, p).await?,
         None => Vec::new(),
     };
-    info!(phone = %from.map(callout_core::mask::phone).unwrap_or_default(), open_offers = offers.len(), after_pass = tw.after_pass(), "inbound_call");
+    let people = people_of(&offers);
+    let who: Option<String> = match tw.employee_id() {
+        Some(e) => Some(e.to_string()),
+        None if people.len() > 1 && tw.picking_person() => {
+            let chosen = tw
+                .digits()
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .and_then(|d| d.checked_sub(1))
+                .and_then(|i| people.get(i));
+            match chosen {
+                Some((e, _)) => Some(e.clone()),
+                None => {
+                    let wrong = Verb::Say(offers[0].speech().words().callback_wrong_key().into());
+                    return which_person(base, &offers, vec![wrong]);
+                }
+            }
+        }
+        None if people.len() > 1 => return which_person(base, &offers, Vec::new()),
+        None => None,
+    };
+    if let Some(w) = &who {
+        offers.retain(|o| o.offer.employee_id == *w);
+    }
+    info!(phone = %from.map(callout_core::mask::phone).unwrap_or_default(), open_offers = offers.len(), people = people.len(), after_pass = tw.after_pass(), "inbound_call");
     if offers.is_empty() {
-        let speech = service::caller_speech(app, from, None).await?;
+        let speech = service::caller_speech_of(app, from, None, who.as_deref()).await?;
         let words = speech.words();
         if tw.after_pass() {
             return say_and_hang_up(
@@ -173,28 +244,37 @@ async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
     offer_menu(base, &offers[n], n, before)
 }
 
-/// `POST /api/inbound/voice/key`: a key on the call-back line, about the shift the URL names.
+/// `POST /api/inbound/voice/key`: a key on the call-back line, about the shift (and the
+/// person) the URL names. 1 and 2 act once per call: a replayed or retried key changes nothing.
 async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let (Some(phone), Some(occ)) = (from, tw.occurrence_id()) else {
         let speech = service::caller_speech(app, from, None).await?;
         return nothing_open(app, from, &speech).await;
     };
+    let who = tw.employee_id();
     let key = CallbackKey::from_digits(tw.digits());
     info!(occurrence_id = %occ, key = ?key, "inbound_call_key");
     if key == CallbackKey::Office {
         let speech = service::caller_speech(app, from, Some(occ)).await?;
         return to_the_office(app, from, &speech, Vec::new()).await;
     }
-    let offers = service::open_offers(app, phone).await?;
+    let mut offers = service::open_offers(app, phone).await?;
+    offers.retain(|o| who.is_none_or(|w| o.offer.employee_id == w));
     let here = offers.iter().position(|o| o.offer.occurrence_id == occ);
     let speech = match here {
         Some(i) => offers[i].speech(),
-        None => service::caller_speech(app, from, Some(occ)).await?,
+        None => service::caller_speech_of(app, from, Some(occ), who).await?,
     };
     let words = speech.words();
     let redirect = |to: String, said: &str| {
         spoken(&speech, &[Verb::Say(said.to_string()), Verb::Redirect(to)])
+    };
+    // What a key that acts is remembered by: the call, the shift, the person and the key.
+    let step_id = |k: &str, employee: &str| {
+        Some(tw.call_sid())
+            .filter(|sid| !sid.is_empty())
+            .map(|sid| format!("CALL#{sid}#key#{occ}#{employee}#{k}"))
     };
     match (key, here) {
         (CallbackKey::Accept, _) => {
@@ -207,40 +287,87 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
                     .offers_for(phone)
                     .await?
                     .into_iter()
-                    .find(|o| o.occurrence_id == occ)
+                    .find(|o| o.occurrence_id == occ && who.is_none_or(|w| o.employee_id == w))
                     .map(|o| o.employee_id),
             };
             let Some(employee) = employee else {
                 return nothing_open(app, from, &speech).await;
             };
-            let said = match service::accept_inbound(app, occ, &employee, "callback").await? {
-                Acceptance::Accepted => words.callback_accepted(),
-                Acceptance::Taken { .. } => words.callback_filled(),
-                _ => words.not_found(),
+            let take = service::accept_inbound(app, occ, &employee, "callback");
+            let taken = match step_id("1", &employee) {
+                Some(id) => service::webhook_once(app, &id, take).await?,
+                None => Some(take.await?),
+            };
+            let said = match taken {
+                Some(Acceptance::Accepted) => words.callback_accepted(),
+                Some(Acceptance::Taken { .. }) => words.callback_filled(),
+                Some(_) => words.not_found(),
+                // A replay: what the shift says now, nothing done.
+                None => match app.store.get_shift(occ).await? {
+                    Some(s) if s.assigned_to.as_deref() == Some(employee.as_str()) => {
+                        words.callback_accepted()
+                    }
+                    _ => words.callback_filled(),
+                },
             };
             say_and_hang_up(&speech, &[said])
         }
         // The shift closed since the offer was read out.
         (_, None) => say_and_hang_up(&speech, &[words.callback_filled()]),
         (CallbackKey::Pass, Some(i)) => {
-            service::pass(app, occ, &offers[i].offer.employee_id, "callback").await?;
-            http::twiml(twiml::render(&[Verb::Redirect(voice_url(base, 0, true))]))
+            let employee = offers[i].offer.employee_id.clone();
+            let pass = service::pass(app, occ, &employee, "callback");
+            match step_id("2", &employee) {
+                Some(id) => {
+                    service::webhook_once(app, &id, pass).await?;
+                }
+                None => pass.await?,
+            }
+            http::twiml(twiml::render(&[Verb::Redirect(voice_url(
+                base,
+                0,
+                true,
+                Some(&employee),
+            ))]))
         }
-        (CallbackKey::Next, Some(i)) => match inbound::next_offer(i, offers.len()) {
-            Some(j) => http::twiml(twiml::render(&[Verb::Redirect(voice_url(base, j, false))])),
-            None => redirect(voice_url(base, i, false), words.callback_only_one()),
-        },
-        (_, Some(i)) => redirect(voice_url(base, i, false), words.callback_wrong_key()),
+        (CallbackKey::Next, Some(i)) => {
+            let person = Some(offers[i].offer.employee_id.as_str());
+            match inbound::next_offer(i, offers.len()) {
+                Some(j) => http::twiml(twiml::render(&[Verb::Redirect(voice_url(
+                    base, j, false, person,
+                ))])),
+                None => redirect(voice_url(base, i, false, person), words.callback_only_one()),
+            }
+        }
+        (_, Some(i)) => redirect(
+            voice_url(base, i, false, Some(&offers[i].offer.employee_id)),
+            words.callback_wrong_key(),
+        ),
     }
 }
 
 /// `POST /api/inbound/sms`: a text to the number. The reply is one `<Message>` (none for STOP
 /// and START, which Twilio answers itself), in the language of the person it is about: the
 /// offer's person, else whom the offer index knows at the number, else the provider's default.
+/// Each text (its `MessageSid`) is acted on once: a replay or a retry gets no reply and
+/// changes nothing.
 async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
     let Some(phone) = tw.from_number() else {
         return http::twiml(twiml::message(None));
     };
+    let answer = match tw.message_sid() {
+        Some(sid) => {
+            service::webhook_once(app, &format!("SMS#{sid}"), answer_text(app, &tw, phone))
+                .await?
+                .flatten()
+        }
+        None => answer_text(app, &tw, phone).await?,
+    };
+    http::twiml(twiml::message(answer.as_deref()))
+}
+
+/// What a text does, and the reply to it.
+async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Option<String>> {
     let reply = inbound::parse_reply(tw.message_body());
     info!(phone = %callout_core::mask::phone(phone), reply = reply_name(&reply), "inbound_sms");
     if inbound::opts_in(&reply) {
@@ -250,7 +377,7 @@ async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
         }
     }
     let yes = matches!(reply, Reply::Yes(_));
-    let answer: Option<String> = match reply {
+    Ok(match reply {
         Reply::Stop => {
             service::set_opted_out(app, phone, true).await?;
             None
@@ -261,10 +388,12 @@ async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
             Some(speech.words().sms_help().into())
         }
         Reply::Yes(code) | Reply::No(code) => {
-            let offers = service::open_offers(app, phone).await?;
-            let listed: Vec<(String, String)> = offers
+            let at = service::offers_at(app, phone).await?;
+            let offers = &at.open;
+            let listed: Vec<(usize, String)> = offers
                 .iter()
-                .map(|o| (o.offer.occurrence_id.clone(), o.code.clone()))
+                .enumerate()
+                .map(|(i, o)| (i, o.code.clone()))
                 .collect();
             // Several offers: the soonest one's person (the same person, as a rule).
             let speech = match offers.first() {
@@ -272,52 +401,58 @@ async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
                 None => service::caller_speech(app, Some(phone), None).await?,
             };
             let words = speech.words();
-            Some(match inbound::target(&listed, code.as_deref()) {
-                Target::Shift(occ) => {
-                    let o = offers
-                        .iter()
-                        .find(|o| o.offer.occurrence_id == occ)
-                        .expect("the target is one of the offers");
+            // Each offer's date and time as the reply's language says them.
+            let when = |o: &OpenOffer| {
+                let v =
+                    Values::for_job_in(speech.language, &o.staff.first_name, &o.shift.event.job);
+                format!("{} {}", v.date, v.time)
+            };
+            Some(match inbound::target(&listed, code.as_deref(), at.shared) {
+                Target::Shift(i) => {
+                    let o = &offers[i];
+                    let occ = &o.offer.occurrence_id;
                     let words = o.speech().words();
                     if yes {
-                        match service::accept_inbound(app, &occ, &o.offer.employee_id, "sms")
-                            .await?
+                        match service::accept_inbound(app, occ, &o.offer.employee_id, "sms").await?
                         {
                             Acceptance::Accepted => words.sms_accepted(&o.staff.first_name),
                             Acceptance::Taken { .. } => words.sms_filled().into(),
                             _ => words.sms_nothing_open().into(),
                         }
                     } else {
-                        service::pass(app, &occ, &o.offer.employee_id, "sms").await?;
+                        service::pass(app, occ, &o.offer.employee_id, "sms").await?;
                         words.sms_passed().into()
                     }
                 }
-                Target::NothingOpen => {
-                    if yes && service::recently_filled(app, phone, code.as_deref()).await? {
-                        words.sms_filled().into()
-                    } else {
-                        words.sms_nothing_open().into()
-                    }
+                Target::NothingOpen | Target::UnknownCode
+                    if yes && service::recently_filled(app, phone, code.as_deref()).await? =>
+                {
+                    words.sms_filled().into()
                 }
-                Target::NeedCode => words.sms_need_code(
+                Target::NothingOpen => words.sms_nothing_open().into(),
+                // A number several people share: whose offer, by name, never a guess.
+                Target::NeedCode if at.shared => words.sms_which_person(
                     &offers
                         .iter()
                         .map(|o| {
-                            // Each offer's date and time as the reply's language says them.
-                            let v = Values::for_job_in(
-                                speech.language,
-                                &o.staff.first_name,
-                                &o.shift.event.job,
-                            );
-                            (o.code.clone(), format!("{} {}", v.date, v.time))
+                            (
+                                o.code.clone(),
+                                format!("{}, {}", o.staff.first_name.trim(), when(o)),
+                            )
                         })
                         .collect::<Vec<_>>(),
                 ),
+                Target::NeedCode => words.sms_need_code(
+                    &offers
+                        .iter()
+                        .map(|o| (o.code.clone(), when(o)))
+                        .collect::<Vec<_>>(),
+                ),
                 Target::UnknownCode => words.sms_unknown_code().into(),
+                Target::Ambiguous => words.sms_ambiguous_code().into(),
             })
         }
-    };
-    http::twiml(twiml::message(answer.as_deref()))
+    })
 }
 
 fn reply_name(r: &Reply) -> &'static str {

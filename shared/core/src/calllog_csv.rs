@@ -2,7 +2,7 @@
 //! oldest first, with no phone numbers and only privacy-safe names (the staff member's first
 //! name, the patient as "Margaret T."). Written with the `csv` crate (quoting, embedded commas,
 //! quotes and line breaks); a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`,
-//! tab or carriage return first) gets a leading `'`.
+//! tab or carriage return first, also after leading spaces) gets a leading `'`.
 
 use crate::campaign::Outcome;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -68,11 +68,23 @@ pub const HEADER: [&str; 18] = [
     "currency",
 ];
 
+/// A character that makes a spreadsheet read a cell as a formula when it comes first (or
+/// first after spaces, which spreadsheets skip); the full-width forms too.
+fn starts_formula(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠'
+    )
+}
+
 /// A cell a spreadsheet would not run as a formula.
 fn cell(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
+    let first = s.chars().next();
+    let first_shown = s.trim_start().chars().next();
+    if first.is_some_and(starts_formula) || first_shown.is_some_and(starts_formula) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -170,6 +182,26 @@ mod tests {
         assert_eq!(&rec[7], "'=HYPERLINK(\"x\")");
         assert_eq!(&rec[9], "");
         assert_eq!(&rec[12], "");
+    }
+
+    #[test]
+    fn a_formula_after_spaces_is_guarded_too() {
+        for risky in [
+            "  =1+1",
+            " +61400",
+            "\u{a0}-2",
+            " @SUM(A1)",
+            "\t=1",
+            "\r=1",
+            " \t=1",
+            "＝1",
+            "=1",
+        ] {
+            assert_eq!(cell(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in ["Alice", " Alice", "a=b", "", "  ", "1-2"] {
+            assert_eq!(cell(plain), plain, "{plain:?}");
+        }
     }
 
     #[test]

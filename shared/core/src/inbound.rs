@@ -93,9 +93,13 @@ pub fn opts_in(reply: &Reply) -> bool {
 }
 
 /// The short code of a shift in texts ("Reply YES 4K7"): the same for a shift whoever is
-/// texted, from its id.
+/// texted, from its id. It is the first code an offer is given (see [`offer_code`]).
 pub fn shift_code(occurrence_id: &str) -> String {
-    let digest = Sha256::digest(occurrence_id.as_bytes());
+    code_of(occurrence_id.as_bytes())
+}
+
+fn code_of(seed: &[u8]) -> String {
+    let digest = Sha256::digest(seed);
     digest
         .iter()
         .take(CODE_LEN)
@@ -103,35 +107,94 @@ pub fn shift_code(occurrence_id: &str) -> String {
         .collect()
 }
 
+/// The code of the offer of shift `occurrence_id` to `employee_id` at a phone whose other
+/// offers already use the codes in `taken`: the shift's own code ([`shift_code`]) when it is
+/// free, else the first free one of the offer's further candidates, else the first free code
+/// of all. Two open offers at one phone (two shifts, or two people sharing the number) so never
+/// share a code while fewer than all codes are taken.
+pub fn offer_code(occurrence_id: &str, employee_id: &str, taken: &[String]) -> String {
+    let free = |c: &String| !taken.contains(c);
+    std::iter::once(shift_code(occurrence_id))
+        .chain((1..64u32).map(|i| code_of(format!("{occurrence_id}#{employee_id}#{i}").as_bytes())))
+        .find(free)
+        .or_else(|| all_codes().find(free))
+        .unwrap_or_else(|| shift_code(occurrence_id))
+}
+
+/// Every code, in alphabet order.
+fn all_codes() -> impl Iterator<Item = String> {
+    let n = CODE_ALPHABET.len();
+    (0..n.pow(CODE_LEN as u32)).map(move |mut i| {
+        let mut code = String::with_capacity(CODE_LEN);
+        for _ in 0..CODE_LEN {
+            code.push(CODE_ALPHABET[i % n] as char);
+            i /= n;
+        }
+        code
+    })
+}
+
+/// The codes of a phone's offers, each given as (its stored code, if its text carried one;
+/// occurrence id; employee id), in a stable order: an offer keeps the code its text carried,
+/// and each other offer gets [`offer_code`] against the codes before it (and every stored
+/// one), so listing the same offers twice lists the same codes.
+pub fn codes_for(offers: &[(Option<&str>, &str, &str)]) -> Vec<String> {
+    let mut taken: Vec<String> = offers
+        .iter()
+        .filter_map(|(stored, _, _)| stored.map(str::to_string))
+        .collect();
+    offers
+        .iter()
+        .map(|(stored, occ, employee)| match stored {
+            Some(code) => code.to_string(),
+            None => {
+                let code = offer_code(occ, employee, &taken);
+                taken.push(code.clone());
+                code
+            }
+        })
+        .collect()
+}
+
 /// Which offer a YES or NO is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// This shift (its occurrence id).
-    Shift(String),
+pub enum Target<K> {
+    /// This offer.
+    Shift(K),
     /// No open offer for this person.
     NothingOpen,
-    /// Several open offers and no code: the person is asked for one.
+    /// Several open offers (or a phone several people share) and no code: the sender is asked
+    /// for one.
     NeedCode,
     /// A code that none of their open offers has.
     UnknownCode,
+    /// A code that several open offers have (codes given at the same moment by two offers):
+    /// asking for the code again would loop, so the sender is sent to the call-back line.
+    Ambiguous,
 }
 
-/// The offer a reply names among the person's open offers (occurrence id, code), given the
-/// code the reply carried.
-pub fn target(open: &[(String, String)], code: Option<&str>) -> Target {
+/// The offer a reply names among the open offers at the sender's phone (an offer's key, its
+/// code), given the code the reply carried. `code_required`: several people share the phone,
+/// so a reply without a code never takes an offer.
+pub fn target<K: Clone>(
+    open: &[(K, String)],
+    code: Option<&str>,
+    code_required: bool,
+) -> Target<K> {
     match code {
         Some(c) => {
             let mut matching = open.iter().filter(|(_, oc)| oc == c);
             match (matching.next(), matching.next()) {
-                (Some((occ, _)), None) => Target::Shift(occ.clone()),
-                (Some(_), Some(_)) => Target::NeedCode,
+                (Some((key, _)), None) => Target::Shift(key.clone()),
+                (Some(_), Some(_)) => Target::Ambiguous,
                 (None, _) if open.is_empty() => Target::NothingOpen,
                 (None, _) => Target::UnknownCode,
             }
         }
         None => match open {
             [] => Target::NothingOpen,
-            [(occ, _)] => Target::Shift(occ.clone()),
+            [_] if code_required => Target::NeedCode,
+            [(key, _)] => Target::Shift(key.clone()),
             _ => Target::NeedCode,
         },
     }
@@ -283,19 +346,64 @@ mod tests {
             ("a".to_string(), "4K7".to_string()),
             ("b".to_string(), "9XY".to_string()),
         ];
-        assert_eq!(target(&[], None), Target::NothingOpen);
-        assert_eq!(target(&[], Some("4K7")), Target::NothingOpen);
-        assert_eq!(target(&one, None), Target::Shift("a".into()));
-        assert_eq!(target(&one, Some("4K7")), Target::Shift("a".into()));
-        assert_eq!(target(&one, Some("9XY")), Target::UnknownCode);
-        assert_eq!(target(&two, None), Target::NeedCode);
-        assert_eq!(target(&two, Some("9XY")), Target::Shift("b".into()));
-        let clash = vec![
-            ("a".to_string(), "4K7".to_string()),
-            ("b".to_string(), "4K7".to_string()),
-        ];
-        assert_eq!(target(&clash, Some("4K7")), Target::NeedCode);
+        let none: &[(String, String)] = &[];
+        assert_eq!(target(none, None, false), Target::NothingOpen);
+        assert_eq!(target(none, Some("4K7"), false), Target::NothingOpen);
+        assert_eq!(target(&one, None, false), Target::Shift("a".into()));
+        assert_eq!(target(&one, Some("4K7"), false), Target::Shift("a".into()));
+        assert_eq!(target(&one, Some("9XY"), false), Target::UnknownCode);
+        assert_eq!(target(&two, None, false), Target::NeedCode);
+        assert_eq!(target(&two, Some("9XY"), false), Target::Shift("b".into()));
+        // A phone several people share: a plain YES takes nothing, even with one offer open.
+        assert_eq!(target(&one, None, true), Target::NeedCode);
+        assert_eq!(target(&two, None, true), Target::NeedCode);
+        assert_eq!(target(&two, Some("4K7"), true), Target::Shift("a".into()));
         assert!(!text_needs_code(1) && text_needs_code(2));
+    }
+
+    /// "YES A3H" with a code two open offers share is not answered with a list asking for
+    /// that code again (which would loop for ever).
+    #[test]
+    fn an_ambiguous_code_never_loops() {
+        let clash = vec![
+            ("a".to_string(), "A3H".to_string()),
+            ("b".to_string(), "A3H".to_string()),
+        ];
+        for required in [false, true] {
+            assert_eq!(target(&clash, Some("A3H"), required), Target::Ambiguous);
+        }
+    }
+
+    #[test]
+    fn offers_at_one_phone_never_share_a_code() {
+        // Two people sharing a phone, offered the same shift: two codes.
+        let mum = offer_code("occ_1", "emp_mum", &[]);
+        assert_eq!(mum, shift_code("occ_1"));
+        let dad = offer_code("occ_1", "emp_dad", std::slice::from_ref(&mum));
+        assert_ne!(mum, dad);
+        assert!(is_code(&dad));
+        // Every code taken but one: that one.
+        let all: Vec<String> = all_codes().collect();
+        assert_eq!(all.len(), 15_625);
+        let last = all[12_345].clone();
+        let taken: Vec<String> = all.iter().filter(|c| **c != last).cloned().collect();
+        assert_eq!(offer_code("occ_1", "emp_x", &taken), last);
+        // Stored codes are kept, the others settle around them, and a second listing is the
+        // same as the first.
+        let offers = [
+            (None, "occ_1", "emp_mum"),
+            (Some(shift_code("occ_1")), "occ_2", "emp_mum"),
+            (None, "occ_1", "emp_dad"),
+        ];
+        let offers: Vec<(Option<&str>, &str, &str)> = offers
+            .iter()
+            .map(|(c, o, e)| (c.as_deref(), *o, *e))
+            .collect();
+        let codes = codes_for(&offers);
+        assert_eq!(codes[1], shift_code("occ_1"));
+        let distinct: std::collections::HashSet<&String> = codes.iter().collect();
+        assert_eq!(distinct.len(), 3, "{codes:?}");
+        assert_eq!(codes, codes_for(&offers));
     }
 
     #[test]
@@ -360,6 +468,17 @@ mod tests {
                     .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_uppercase())
                     .find(|w| !w.is_empty()).unwrap();
                 prop_assert!(YES_WORDS.contains(&first.as_str()) || NO_WORDS.contains(&first.as_str()));
+            }
+        }
+
+        /// However many shifts a phone is offered, the codes differ.
+        #[test]
+        fn codes_at_one_phone_differ(occs in proptest::collection::vec("[a-z0-9_]{1,12}", 1..60)) {
+            let mut taken: Vec<String> = Vec::new();
+            for (i, occ) in occs.iter().enumerate() {
+                let code = offer_code(occ, &format!("emp_{i}"), &taken);
+                prop_assert!(!taken.contains(&code) && is_code(&code));
+                taken.push(code);
             }
         }
 

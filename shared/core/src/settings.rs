@@ -281,6 +281,9 @@ pub const TWILIO_US_CALL_PER_MINUTE: f64 = 0.014;
 pub const ELEVENLABS_PER_1K_CHARS: f64 = 0.10;
 /// The largest rate accepted (a typo guard, far above any real price).
 pub const MAX_RATE: f64 = 1000.0;
+/// The smallest rate above zero accepted: a millionth of the currency (anything smaller is no
+/// price, and a number as small as 1e-131 is beyond what the table can store).
+pub const MIN_RATE: f64 = 0.000_001;
 
 /// The provider's prices for the results' cost figures: per started minute of a call and per
 /// 1,000 characters sent to the speech service, in `currency` (ISO 4217, three letters).
@@ -307,8 +310,10 @@ impl Default for CostRates {
 
 fn rate(v: Option<&Value>, name: &str) -> Result<f64, String> {
     v.and_then(Value::as_f64)
-        .filter(|r| r.is_finite() && (0.0..=MAX_RATE).contains(r))
-        .ok_or_else(|| format!("{name} must be a number from 0 to {MAX_RATE}"))
+        .filter(|r| r.is_finite() && (*r == 0.0 || (MIN_RATE..=MAX_RATE).contains(r)))
+        // -0 is 0.
+        .map(|r| if r == 0.0 { 0.0 } else { r })
+        .ok_or_else(|| format!("{name} must be 0 or a number from {MIN_RATE} to {MAX_RATE}"))
 }
 
 impl CostRates {
@@ -861,6 +866,30 @@ mod tests {
         }
     }
 
+    /// Numbers the table cannot hold (1e-131 underflows DynamoDB's numbers, 1e300 overflows
+    /// them) are refused by every number setting with its range, never stored.
+    #[test]
+    fn tiny_and_huge_numbers_are_refused_by_every_number_setting() {
+        for field in [
+            "waitMinutes",
+            "maxRounds",
+            "declineMemoryDays",
+            "callbackWindowHours",
+            "recordingRetentionDays",
+            "broadcastSize",
+            "maxCallsPerPersonPerHour",
+            "nightWaitMinutes",
+        ] {
+            for n in [json!(1e-131), json!(1e300), json!(-1e300), json!(2.5)] {
+                let e = SettingsPatch::from_json(&json!({ field: n })).unwrap_err();
+                assert!(
+                    e[field].starts_with("must be a whole number from"),
+                    "{field} {n}: {e:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn cost_rates_default_to_list_prices_and_are_checked() {
         let d = Settings::default().cost_rates;
@@ -908,6 +937,19 @@ mod tests {
                 "must be {",
             ),
             (json!(0.014), "must be {"),
+            // Too small or too large to be a price (1e-131 underflows the table's numbers).
+            (
+                json!({"callPerMinute": 1e-131, "speechPer1kChars": 0.1, "currency": "USD"}),
+                "callPerMinute must be 0 or a number from 0.000001 to 1000",
+            ),
+            (
+                json!({"callPerMinute": 0.01, "speechPer1kChars": 1e-7, "currency": "USD"}),
+                "speechPer1kChars must be 0 or a number from 0.000001 to 1000",
+            ),
+            (
+                json!({"callPerMinute": 1e300, "speechPer1kChars": 0.1, "currency": "USD"}),
+                "callPerMinute must be",
+            ),
         ] {
             let e = SettingsPatch::from_json(&json!({ "costRates": bad })).unwrap_err();
             assert!(e["costRates"].contains(msg), "{bad}: {e:?}");

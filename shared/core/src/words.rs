@@ -98,12 +98,18 @@ pub trait Phrasebook: Sync {
     fn callback_to_office(&self) -> &'static str;
     /// No office number is set.
     fn callback_no_office(&self) -> &'static str;
+    /// Before the offer, on a number several people with open offers share: who is calling
+    /// (the first names, in key order: "For Mum press 1, for Dad press 2").
+    fn callback_which_person(&self, first_names: &[String]) -> String;
 
     // ---- texts after a call, and replies to texts (SPEC §4.9)
 
     /// The text after a voicemail or an unanswered call; `code` when the person holds several
     /// open offers. It ends with the reply to give (a keyword `inbound::parse_reply` reads).
     fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String;
+    /// The one text after a missed call to a number several people of the shift's pool share:
+    /// it names them all, each with the code that takes the shift as them (first name, code).
+    fn follow_up_sms_shared(&self, v: &Values, people: &[(String, String)]) -> String;
     /// The text to the others once a shift they were texted about is filled.
     fn filled_notice(&self, v: &Values) -> String;
     /// Reply to a YES that took the shift.
@@ -118,6 +124,12 @@ pub trait Phrasebook: Sync {
     fn sms_unknown_code(&self) -> &'static str;
     /// Reply to YES or NO without a code while several offers are open: (code, when) each.
     fn sms_need_code(&self, offers: &[(String, String)]) -> String;
+    /// Reply to YES or NO without a code from a number several people share: whose offer it
+    /// is, (code, "name, when") each.
+    fn sms_which_person(&self, offers: &[(String, String)]) -> String;
+    /// Reply to YES or NO with a code several open offers share: the call-back line tells them
+    /// apart.
+    fn sms_ambiguous_code(&self) -> &'static str;
     /// Reply to HELP and to anything not understood.
     fn sms_help(&self) -> &'static str;
 }
@@ -142,6 +154,24 @@ fn code_list(offers: &[(String, String)]) -> String {
         .map(|(code, when)| format!("{code} ({when})"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "Mum", "Mum and Dad", "Mum, Dad and Ann", with the language's "and".
+fn names_list(names: &[String], and: &str) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.trim().to_string(),
+        [rest @ .., last] => format!(
+            "{} {and} {}",
+            rest.iter().map(|n| n.trim()).collect::<Vec<_>>().join(", "),
+            last.trim()
+        ),
+    }
+}
+
+/// The first names of (first name, code) pairs.
+fn first_names(people: &[(String, String)]) -> Vec<String> {
+    people.iter().map(|(n, _)| n.clone()).collect()
 }
 
 /// " 4K7" after the reply keyword, or nothing.
@@ -271,6 +301,17 @@ impl Phrasebook for English {
     fn callback_no_office(&self) -> &'static str {
         "Please call the office directly. Goodbye."
     }
+    fn callback_which_person(&self, first_names: &[String]) -> String {
+        let keys: Vec<String> = first_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("for {} press {}", n.trim(), i + 1))
+            .collect();
+        format!(
+            "Thank you for calling back. This number has shift offers for more than one person: {}.",
+            keys.join(", ")
+        )
+    }
     fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String {
         format!(
             "{}, we just called about an urgent shift for {} on {} at {} ({}-{}) in {}. Reply YES{} to take it.",
@@ -282,6 +323,23 @@ impl Phrasebook for English {
             v.end_time,
             v.suburb,
             with_code(code)
+        )
+    }
+    fn follow_up_sms_shared(&self, v: &Values, people: &[(String, String)]) -> String {
+        let replies: Vec<String> = people
+            .iter()
+            .map(|(n, c)| format!("YES {c} for {}", n.trim()))
+            .collect();
+        format!(
+            "Hi {}, we just called about an urgent shift for {} on {} at {} ({}-{}) in {}. Reply {} to take it.",
+            names_list(&first_names(people), "and"),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb,
+            replies.join(" or ")
         )
     }
     fn filled_notice(&self, v: &Values) -> String {
@@ -316,6 +374,15 @@ impl Phrasebook for English {
             "You have several shift offers. Reply YES or NO with the shift's code: {}.",
             code_list(offers)
         )
+    }
+    fn sms_which_person(&self, offers: &[(String, String)]) -> String {
+        format!(
+            "This number has shift offers for more than one person. Reply YES or NO with your code: {}.",
+            code_list(offers)
+        )
+    }
+    fn sms_ambiguous_code(&self) -> &'static str {
+        "Sorry, that code matches more than one shift offer. Please call this number back to choose."
     }
     fn sms_help(&self) -> &'static str {
         "Urgent shift offers from your care provider. Reply YES to take the shift offered, NO to pass. Reply STOP to stop these texts."
@@ -450,6 +517,17 @@ impl Phrasebook for Spanish {
     fn callback_no_office(&self) -> &'static str {
         "Llame directamente a la oficina, por favor. Adiós."
     }
+    fn callback_which_person(&self, first_names: &[String]) -> String {
+        let keys: Vec<String> = first_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("para {} pulse {}", n.trim(), i + 1))
+            .collect();
+        format!(
+            "Gracias por devolver la llamada. Este número tiene ofertas de turno para varias personas: {}.",
+            keys.join(", ")
+        )
+    }
     fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String {
         format!(
             "{}, le acabamos de llamar por un turno urgente con {} el {} a las {} ({}-{}) en {}. Responda SÍ{} para aceptarlo.",
@@ -461,6 +539,23 @@ impl Phrasebook for Spanish {
             v.end_time,
             v.suburb,
             with_code(code)
+        )
+    }
+    fn follow_up_sms_shared(&self, v: &Values, people: &[(String, String)]) -> String {
+        let replies: Vec<String> = people
+            .iter()
+            .map(|(n, c)| format!("SÍ {c} para {}", n.trim()))
+            .collect();
+        format!(
+            "Hola {}, les acabamos de llamar por un turno urgente con {} el {} a las {} ({}-{}) en {}. Responda {} para aceptarlo.",
+            names_list(&first_names(people), "y"),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb,
+            replies.join(" o ")
         )
     }
     fn filled_notice(&self, v: &Values) -> String {
@@ -495,6 +590,15 @@ impl Phrasebook for Spanish {
             "Tiene varias ofertas de turno. Responda SÍ o NO con el código del turno: {}.",
             code_list(offers)
         )
+    }
+    fn sms_which_person(&self, offers: &[(String, String)]) -> String {
+        format!(
+            "Este número tiene ofertas de turno para varias personas. Responda SÍ o NO con su código: {}.",
+            code_list(offers)
+        )
+    }
+    fn sms_ambiguous_code(&self) -> &'static str {
+        "Lo sentimos, ese código corresponde a varias ofertas de turno. Llame a este número para elegir."
     }
     fn sms_help(&self) -> &'static str {
         "Ofertas de turnos urgentes de su proveedor de cuidados. Responda SÍ para aceptar el turno ofrecido o NO para rechazarlo. Responda STOP para no recibir más mensajes."
@@ -634,6 +738,17 @@ impl Phrasebook for French {
     fn callback_no_office(&self) -> &'static str {
         "Veuillez appeler directement le bureau. Au revoir."
     }
+    fn callback_which_person(&self, first_names: &[String]) -> String {
+        let keys: Vec<String> = first_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("pour {} appuyez sur {}", n.trim(), i + 1))
+            .collect();
+        format!(
+            "Merci de nous rappeler. Ce numéro a des offres d'intervention pour plusieurs personnes : {}.",
+            keys.join(", ")
+        )
+    }
     fn follow_up_sms(&self, v: &Values, code: Option<&str>) -> String {
         format!(
             "{}, nous venons de vous appeler pour une intervention urgente auprès de {} le {} à {} ({}-{}) à {}. Répondez OUI{} pour l'accepter.",
@@ -645,6 +760,23 @@ impl Phrasebook for French {
             v.end_time,
             v.suburb,
             with_code(code)
+        )
+    }
+    fn follow_up_sms_shared(&self, v: &Values, people: &[(String, String)]) -> String {
+        let replies: Vec<String> = people
+            .iter()
+            .map(|(n, c)| format!("OUI {c} pour {}", n.trim()))
+            .collect();
+        format!(
+            "Bonjour {}, nous venons de vous appeler pour une intervention urgente auprès de {} le {} à {} ({}-{}) à {}. Répondez {} pour l'accepter.",
+            names_list(&first_names(people), "et"),
+            v.patient_name,
+            v.date,
+            v.time,
+            v.start_time,
+            v.end_time,
+            v.suburb,
+            replies.join(" ou ")
         )
     }
     fn filled_notice(&self, v: &Values) -> String {
@@ -679,6 +811,15 @@ impl Phrasebook for French {
             "Vous avez plusieurs offres d'intervention. Répondez OUI ou NON avec le code de l'intervention : {}.",
             code_list(offers)
         )
+    }
+    fn sms_which_person(&self, offers: &[(String, String)]) -> String {
+        format!(
+            "Ce numéro a des offres d'intervention pour plusieurs personnes. Répondez OUI ou NON avec votre code : {}.",
+            code_list(offers)
+        )
+    }
+    fn sms_ambiguous_code(&self) -> &'static str {
+        "Désolé, ce code correspond à plusieurs offres d'intervention. Rappelez ce numéro pour choisir."
     }
     fn sms_help(&self) -> &'static str {
         "Offres d'interventions urgentes de votre service d'aide à domicile. Répondez OUI pour accepter l'intervention proposée, NON pour la refuser. Répondez STOP pour ne plus recevoir ces SMS."
@@ -747,6 +888,25 @@ mod tests {
             ("callback_nothing_open", book.callback_nothing_open().into()),
             ("callback_to_office", book.callback_to_office().into()),
             ("callback_no_office", book.callback_no_office().into()),
+            (
+                "callback_which_person",
+                book.callback_which_person(&["Ann".into(), "Bob".into()]),
+            ),
+            (
+                "follow_up_sms_shared",
+                book.follow_up_sms_shared(
+                    &v,
+                    &[("Ann".into(), "4K7".into()), ("Bob".into(), "9XY".into())],
+                ),
+            ),
+            (
+                "sms_which_person",
+                book.sms_which_person(&[
+                    ("4K7".into(), format!("Ann, {when}")),
+                    ("9XY".into(), format!("Bob, {when}")),
+                ]),
+            ),
+            ("sms_ambiguous_code", book.sms_ambiguous_code().into()),
             ("follow_up_sms", book.follow_up_sms(&v, None)),
             ("follow_up_sms(code)", book.follow_up_sms(&v, Some("4K7"))),
             ("filled_notice", book.filled_notice(&v)),
@@ -1116,6 +1276,44 @@ mod tests {
             );
             assert!(help.contains("STOP"), "{language:?}: {help}");
             assert!(book.callback_offer(&v).contains('1') && book.callback_offer(&v).contains('0'));
+            // The shared phone's text: each person's reply is the keyword and their code.
+            let shared = book.follow_up_sms_shared(
+                &v,
+                &[("Ann".into(), "4K7".into()), ("Bob".into(), "9XY".into())],
+            );
+            for code in ["4K7", "9XY"] {
+                assert!(shared.contains(&format!("{yes_word} {code}")), "{shared}");
+            }
+            assert!(shared.contains("Ann") && shared.contains("Bob"), "{shared}");
+            let which = book.sms_which_person(&[("4K7".into(), "Ann, x".into())]);
+            assert!(keyword(&which, true) && keyword(&which, false), "{which}");
+            assert!(which.contains("4K7 (Ann, x)"), "{which}");
+            let keys = book.callback_which_person(&["Ann".into(), "Bob".into()]);
+            assert!(
+                keys.contains("Ann")
+                    && keys.contains('1')
+                    && keys.contains("Bob")
+                    && keys.contains('2'),
+                "{keys}"
+            );
         }
+    }
+
+    #[test]
+    fn the_shared_phone_texts_in_english() {
+        let e = &English;
+        let v = Values::for_job("Mum", &job());
+        assert_eq!(
+            e.follow_up_sms_shared(&v, &[("Mum".into(), "4K7".into()), ("Dad".into(), "9XY".into())]),
+            "Hi Mum and Dad, we just called about an urgent shift for Margaret T. on Jan 23 at 9:00 AM (09:00-13:00) in Parramatta. Reply YES 4K7 for Mum or YES 9XY for Dad to take it."
+        );
+        assert_eq!(
+            e.callback_which_person(&["Mum".into(), "Dad".into()]),
+            "Thank you for calling back. This number has shift offers for more than one person: for Mum press 1, for Dad press 2."
+        );
+        assert_eq!(
+            names_list(&["A".into(), "B".into(), "C".into()], "and"),
+            "A, B and C"
+        );
     }
 }

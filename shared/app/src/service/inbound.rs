@@ -1,6 +1,8 @@
-//! The inbound channels' steps (SPEC §4.8–4.9): the offer index a call or a text writes, the
-//! text after a missed call, accepting and passing from the call-back line or a text reply, the
-//! dialer skipping whoever passed, and telling the others once a shift is filled. The rules are
+//! The inbound channels' steps (SPEC §4.8–4.9): the offer index a call or a text writes (one
+//! offer per person, so people sharing a number each have theirs), the text after a missed
+//! call (one text naming everyone of the pool at a shared number, each with a code), accepting
+//! and passing from the call-back line or a text reply, each webhook acted on once, the dialer
+//! skipping whoever passed, and telling the others once a shift is filled. The rules are
 //! `callout_core::inbound`'s.
 
 use super::prelude::*;
@@ -9,7 +11,7 @@ use crate::adapters::store::inbound::{Offer, TextLog};
 use callout_core::inbound;
 use callout_core::lang::Speech;
 use callout_core::model::StaffMember;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// An offer the person at a phone can still take: who they are in its pool and the shift.
 #[derive(Debug, Clone)]
@@ -25,6 +27,15 @@ impl OpenOffer {
     /// What the person is spoken to (and texted) in for this shift.
     pub fn speech(&self) -> Speech {
         self.shift.speech_for(&self.staff)
+    }
+
+    /// Where the person stands in the shift's pool.
+    fn pool_position(&self) -> Option<usize> {
+        self.shift
+            .event
+            .staff_pool
+            .iter()
+            .position(|s| s.employee_id == self.offer.employee_id)
     }
 
     /// The offer's values in the person's language.
@@ -67,11 +78,53 @@ async fn offers_in_window(app: &App, phone: &str) -> Result<Vec<(Offer, Shift)>>
     Ok(found)
 }
 
+/// The code each offer in `offers` is known by at its phone (`inbound::codes_for`: the one its
+/// text carried, else one no other offer there has), by (occurrence id, employee id).
+fn codes(offers: &[(Offer, Shift)]) -> HashMap<(String, String), String> {
+    let mut keyed: Vec<&Offer> = offers.iter().map(|(o, _)| o).collect();
+    keyed.sort_by(|a, b| {
+        (a.occurrence_id.as_str(), a.employee_id.as_str())
+            .cmp(&(b.occurrence_id.as_str(), b.employee_id.as_str()))
+    });
+    let input: Vec<(Option<&str>, &str, &str)> = keyed
+        .iter()
+        .map(|o| {
+            (
+                o.code.as_deref(),
+                o.occurrence_id.as_str(),
+                o.employee_id.as_str(),
+            )
+        })
+        .collect();
+    keyed
+        .iter()
+        .zip(inbound::codes_for(&input))
+        .map(|(o, c)| ((o.occurrence_id.clone(), o.employee_id.clone()), c))
+        .collect()
+}
+
+/// What the offer index knows at a phone.
+pub struct AtPhone {
+    /// The offers still open, the soonest shift first.
+    pub open: Vec<OpenOffer>,
+    /// Offers within the window name more than one person: several people share the number,
+    /// so a reply must say whose offer it takes.
+    pub shared: bool,
+}
+
 /// The offers `phone` can still take: offered within the window, the shift still acceptable,
-/// the person still in its pool and not passed on it; the soonest shift first.
-pub async fn open_offers(app: &App, phone: &str) -> Result<Vec<OpenOffer>> {
+/// the person still in its pool and not passed on it; the soonest shift first. And whether
+/// several people share the number.
+pub async fn offers_at(app: &App, phone: &str) -> Result<AtPhone> {
+    let in_window = offers_in_window(app, phone).await?;
+    let people: HashSet<&str> = in_window
+        .iter()
+        .map(|(o, _)| o.employee_id.as_str())
+        .collect();
+    let shared = people.len() > 1;
+    let codes = codes(&in_window);
     let mut open = Vec::new();
-    for (offer, shift) in offers_in_window(app, phone).await? {
+    for (offer, shift) in in_window {
         if !shift.status.can_be_accepted() {
             continue;
         }
@@ -85,7 +138,10 @@ pub async fn open_offers(app: &App, phone: &str) -> Result<Vec<OpenOffer>> {
         {
             continue;
         }
-        let code = inbound::shift_code(&offer.occurrence_id);
+        let code = codes
+            .get(&(offer.occurrence_id.clone(), offer.employee_id.clone()))
+            .cloned()
+            .unwrap_or_else(|| inbound::shift_code(&offer.occurrence_id));
         open.push(OpenOffer {
             offer,
             staff,
@@ -100,21 +156,53 @@ pub async fn open_offers(app: &App, phone: &str) -> Result<Vec<OpenOffer>> {
             .starts_at
             .cmp(&b.shift.event.job.starts_at)
             .then_with(|| a.offer.occurrence_id.cmp(&b.offer.occurrence_id))
+            // People sharing a number, in pool order.
+            .then_with(|| a.pool_position().cmp(&b.pool_position()))
     });
-    Ok(open)
+    Ok(AtPhone { open, shared })
+}
+
+/// The offers `phone` can still take ([`offers_at`]).
+pub async fn open_offers(app: &App, phone: &str) -> Result<Vec<OpenOffer>> {
+    Ok(offers_at(app, phone).await?.open)
 }
 
 /// The shift most recently offered to `phone` within the window that someone else has taken
 /// since (for "that shift has just been filled"), the code narrowing it when given.
 pub async fn recently_filled(app: &App, phone: &str, code: Option<&str>) -> Result<bool> {
-    Ok(offers_in_window(app, phone)
-        .await?
-        .into_iter()
-        .filter(|(o, _)| code.is_none_or(|c| inbound::shift_code(&o.occurrence_id) == c))
+    let in_window = offers_in_window(app, phone).await?;
+    let codes = codes(&in_window);
+    Ok(in_window
+        .iter()
+        .filter(|(o, _)| {
+            code.is_none_or(|c| {
+                codes
+                    .get(&(o.occurrence_id.clone(), o.employee_id.clone()))
+                    .is_some_and(|oc| oc == c)
+            })
+        })
         .any(|(o, s)| {
             s.status == ShiftStatus::Assigned
                 && s.assigned_to.as_deref() != Some(o.employee_id.as_str())
         }))
+}
+
+/// Run `step`, what webhook `id` (a `MessageSid`, a `CallSid` and step) does, once: a replay or
+/// a retry of a webhook already handled gets `None` and nothing is done. The id is remembered
+/// once the step has succeeded, so a retry of a step that failed before its effect still acts
+/// (each step's writes are safe to repeat: the acceptance is a conditional write).
+pub async fn webhook_once<T>(
+    app: &App,
+    id: &str,
+    step: impl std::future::Future<Output = Result<T>>,
+) -> Result<Option<T>> {
+    if app.store.webhook_handled(id).await? {
+        info!(webhook_id = %id, "webhook_replay_ignored");
+        return Ok(None);
+    }
+    let done = step.await?;
+    app.store.remember_webhook(id).await?;
+    Ok(Some(done))
 }
 
 /// What a caller or sender who is not answering a particular open offer is spoken to in: the
@@ -122,11 +210,22 @@ pub async fn recently_filled(app: &App, phone: &str, code: Option<&str>) -> Resu
 /// else their most recent one), else the provider's default language (the provider of their
 /// most recent offer, else the one the line is set up for), else English.
 pub async fn caller_speech(app: &App, phone: Option<&str>, occ: Option<&str>) -> Result<Speech> {
+    caller_speech_of(app, phone, occ, None).await
+}
+
+/// [`caller_speech`], the person (`who`, an employee id) narrowing it on a shared number.
+pub async fn caller_speech_of(
+    app: &App,
+    phone: Option<&str>,
+    occ: Option<&str>,
+    who: Option<&str>,
+) -> Result<Speech> {
     let mut offers = match phone {
         Some(p) => app.store.offers_for(p).await?,
         None => Vec::new(),
     };
     offers.sort_by_key(|o| std::cmp::Reverse(o.offered_at));
+    offers.retain(|o| who.is_none_or(|w| o.employee_id == w));
     let offer = occ
         .and_then(|occ| offers.iter().find(|o| o.occurrence_id == occ))
         .or_else(|| offers.first());
@@ -217,6 +316,7 @@ pub(super) async fn note_call_offer(app: &App, shift: &Shift, staff: &StaffMembe
             &staff.employee_id,
             &shift.event.provider_id,
             false,
+            None,
         )
         .await
     {
@@ -333,25 +433,64 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
     let flag = format!("followUpSms{:05}", a.attempt);
     let retry = Task::check(occ, a.attempt, 0);
     let sent = once(app, occ, &flag, retry.clone(), async {
-        app.store
-            .record_offer(
-                &staff.phone,
-                occ,
-                &staff.employee_id,
-                &shift.event.provider_id,
-                true,
-            )
-            .await?;
-        let open = open_offers(app, &staff.phone).await?.len();
-        let code = inbound::text_needs_code(open).then(|| inbound::shift_code(occ));
+        // Everyone of the pool at this number, the person called first: people sharing a phone
+        // get one text naming them all, each with their own code.
+        let mut sharers: Vec<StaffMember> = vec![staff.clone()];
+        sharers.extend(
+            shift
+                .event
+                .staff_pool
+                .iter()
+                .filter(|p| p.phone == staff.phone && p.employee_id != staff.employee_id)
+                .cloned(),
+        );
+        let shared = sharers.len() > 1;
+        if shared && texted_already(app, occ, &sharers).await? {
+            info!(occurrence_id = %occ, attempt = a.attempt, employee_id = %staff.employee_id, "follow_up_sms_shared_phone_texted_already");
+            return Ok(());
+        }
+        // Each person's offer keeps the code it has; a new one gets a code no other offer at
+        // this number has.
+        let known = app.store.offers_for(&staff.phone).await?;
+        let mut taken: Vec<String> = known.iter().filter_map(|o| o.code.clone()).collect();
+        let mut people: Vec<(String, String)> = Vec::new();
+        for p in &sharers {
+            let code = known
+                .iter()
+                .find(|o| o.occurrence_id == *occ && o.employee_id == p.employee_id)
+                .and_then(|o| o.code.clone())
+                .unwrap_or_else(|| {
+                    let c = inbound::offer_code(occ, &p.employee_id, &taken);
+                    taken.push(c.clone());
+                    c
+                });
+            app.store
+                .record_offer(
+                    &p.phone,
+                    occ,
+                    &p.employee_id,
+                    &shift.event.provider_id,
+                    true,
+                    Some(&code),
+                )
+                .await?;
+            people.push((p.first_name.clone(), code));
+        }
         // In the person's language for this shift, as their calls speak.
         let speech = shift.speech_for(&staff);
-        let body = speech.words().follow_up_sms(
-            &Values::for_job_in(speech.language, &staff.first_name, &shift.event.job),
-            code.as_deref(),
-        );
+        let values = Values::for_job_in(speech.language, &staff.first_name, &shift.event.job);
+        let (body, code) = if shared {
+            (
+                speech.words().follow_up_sms_shared(&values, &people),
+                Some(people[0].1.clone()),
+            )
+        } else {
+            let open = open_offers(app, &staff.phone).await?.len();
+            let code = inbound::text_needs_code(open).then(|| people[0].1.clone());
+            (speech.words().follow_up_sms(&values, code.as_deref()), code)
+        };
         let delivery = text(app, occ, &staff.phone, &body).await?;
-        info!(occurrence_id = %occ, attempt = a.attempt, employee_id = %staff.employee_id, status = %delivery.status, with_code = code.is_some(), "follow_up_sms");
+        info!(occurrence_id = %occ, attempt = a.attempt, employee_id = %staff.employee_id, status = %delivery.status, with_code = code.is_some(), shared_phone = shared, "follow_up_sms");
         app.store
             .record_text(
                 occ,
@@ -375,6 +514,16 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// A follow-up text about shift `occ` already reached one of `sharers` (people sharing a
+/// number): their number is texted once per shift.
+async fn texted_already(app: &App, occ: &str, sharers: &[StaffMember]) -> Result<bool> {
+    Ok(app.store.list_texts(occ).await?.iter().any(|t| {
+        t.kind == "followUp"
+            && t.delivery.status == "sent"
+            && sharers.iter().any(|p| p.employee_id == t.employee_id)
+    }))
 }
 
 /// Part of what follows an acceptance: with `notifyWhenFilled`, everyone texted an offer for the

@@ -1,14 +1,17 @@
-//! The inbound channels' items: the offer index by phone (`PHONE#{phoneKey}` / `OFFER#{occ}`,
-//! written when a call is placed or an offer texted, so the call-back line and text replies
-//! find who is calling), opt-outs (`PHONE#{phoneKey}` / `OPTOUT`), passes
+//! The inbound channels' items: the offer index by phone (`PHONE#{phoneKey}` /
+//! `OFFER#{occ}#{employeeId}`, one per person, written when a call is placed or an offer
+//! texted, so the call-back line and text replies find who is calling, people sharing a
+//! number included), the webhooks handled (`WEBHOOK#{id}`, so a replay changes nothing), opt-outs (`PHONE#{phoneKey}` / `OPTOUT`), passes
 //! (`SHIFT#{occ}` / `PASS#{employeeId}`, read by the dialer) and the texts sent or refused about
 //! a shift (`SHIFT#{occ}` / `TEXT#…`, for the call log and the "filled" notices). The phone
 //! number itself is never a key: `callout_core::inbound::phone_key` hashes it.
 
 use super::codec::{get_bool, get_s, get_time, s, time, ttl, Item};
+use super::error::ConditionalResult;
 use super::error::DbResult;
 use super::keys::{
-    attr, offer_key, optout_key, pass_key, phone_pk, shift_pk, text_key, OFFER_PREFIX, TEXT_PREFIX,
+    attr, offer_key, optout_key, pass_key, phone_pk, shift_pk, text_key, webhook_key, OFFER_PREFIX,
+    TEXT_PREFIX,
 };
 use super::Store;
 use crate::records::Delivery;
@@ -20,6 +23,10 @@ use serde::{Deserialize, Serialize};
 /// How long an offer stays in the index: the longest call-back window and an hour.
 pub const OFFER_INDEX_HOURS: i64 = 49;
 
+/// How long a webhook handled is remembered: far beyond Twilio's retries and the offer index,
+/// so a signed request replayed later (signatures do not expire) finds it.
+pub const WEBHOOK_MEMORY_DAYS: i64 = 30;
+
 /// An offer made to a phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
@@ -29,6 +36,8 @@ pub struct Offer {
     pub offered_at: DateTime<Utc>,
     /// The offer was texted (a text reply can take it).
     pub texted: bool,
+    /// The code its text carried, when texted with one.
+    pub code: Option<String>,
 }
 
 /// A text about a shift, sent or refused: the call log shows each.
@@ -54,12 +63,14 @@ fn offer_from(item: &Item) -> Option<Offer> {
         provider_id: get_s(item, attr::PROVIDER_ID)?,
         offered_at: get_time(item, attr::OFFERED_AT)?,
         texted: get_bool(item, attr::TEXTED).unwrap_or(false),
+        code: get_s(item, attr::CODE),
     })
 }
 
 impl Store {
     /// Note that `phone` (person `employee_id`) was offered shift `occ` now, by a call or by a
-    /// text (`texted`). Repeating it moves the time on; a texted offer stays texted.
+    /// text (`texted`, with the `code` it carries). Repeating it moves the time on; a texted
+    /// offer stays texted and keeps its code.
     pub async fn record_offer(
         &self,
         phone: &str,
@@ -67,14 +78,18 @@ impl Store {
         employee_id: &str,
         provider_id: &str,
         texted: bool,
+        code: Option<&str>,
     ) -> Result<()> {
         let now = Utc::now();
         let mut update = "SET #o = :o, #e = :e, #p = :p, #at = :at, #ttl = :ttl".to_string();
         if texted {
             update.push_str(", #tx = :tx");
         }
+        if code.is_some() {
+            update.push_str(", #c = if_not_exists(#c, :c)");
+        }
         let mut req = self
-            .update(offer_key(phone, occ))
+            .update(offer_key(phone, occ, employee_id))
             .update_expression(update)
             .expression_attribute_names("#o", attr::OCCURRENCE_ID)
             .expression_attribute_names("#e", attr::EMPLOYEE_ID)
@@ -94,19 +109,63 @@ impl Store {
                 .expression_attribute_names("#tx", attr::TEXTED)
                 .expression_attribute_values(":tx", AttributeValue::Bool(true));
         }
+        if let Some(c) = code {
+            req = req
+                .expression_attribute_names("#c", attr::CODE)
+                .expression_attribute_values(":c", s(c));
+        }
         req.send().await.db()?;
         Ok(())
     }
 
-    /// Every offer made to `phone` still in the index (the caller checks each one's window).
+    /// Every offer made to `phone` still in the index, one per person and shift (the caller
+    /// checks each one's window).
     pub async fn offers_for(&self, phone: &str) -> Result<Vec<Offer>> {
         let query = self.query_prefix(&phone_pk(phone), OFFER_PREFIX);
-        Ok(self
+        let mut offers: Vec<Offer> = Vec::new();
+        for offer in self
             .query_all(query, 200)
             .await?
             .iter()
             .filter_map(offer_from)
-            .collect())
+        {
+            // An item written before offers were kept per person (`OFFER#{occ}`) and its
+            // successor name the same offer: the later one counts.
+            match offers.iter_mut().find(|o| {
+                o.occurrence_id == offer.occurrence_id && o.employee_id == offer.employee_id
+            }) {
+                Some(o) if o.offered_at < offer.offered_at => *o = offer,
+                Some(_) => {}
+                None => offers.push(offer),
+            }
+        }
+        Ok(offers)
+    }
+
+    /// True when webhook `id` was handled already (see [`Store::remember_webhook`]).
+    pub async fn webhook_handled(&self, id: &str) -> Result<bool> {
+        let out = self.get(webhook_key(id)).send().await.db()?;
+        Ok(out.item.is_some())
+    }
+
+    /// Remember that webhook `id` (a `MessageSid`, a `CallSid` and step) was handled, for
+    /// [`WEBHOOK_MEMORY_DAYS`]; false when it already was.
+    pub async fn remember_webhook(&self, id: &str) -> Result<bool> {
+        let now = Utc::now();
+        self.put(
+            webhook_key(id),
+            Item::from([
+                (attr::CREATED_AT.to_string(), time(now)),
+                (
+                    attr::TTL.to_string(),
+                    ttl(now + chrono::Duration::days(WEBHOOK_MEMORY_DAYS)),
+                ),
+            ]),
+        )
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await
+        .conditional()
     }
 
     /// `employee_id` passed on shift `occ` (NO by text, 2 on the call-back line).

@@ -8,12 +8,13 @@
 //! | call slot | `PACING` | `SLOT#{n:03}` |
 //! | the waiting line's watchdog | `PACING` | `WATCHDOG` |
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
-//! | an offer made to a phone (call or text) | `PHONE#{phoneKey}` | `OFFER#{occurrenceId}` |
+//! | an offer made to a person at a phone (call or text) | `PHONE#{phoneKey}` | `OFFER#{occurrenceId}#{employeeId}` |
 //! | a phone that texted STOP | `PHONE#{phoneKey}` | `OPTOUT` |
 //! | a phone's recent calls (per-person pacing) | `PHONE#{phoneKey}` | `CALLS` |
 //! | a person passed on a shift | `SHIFT#{occurrenceId}` | `PASS#{employeeId}` |
 //! | a text sent (or refused) about a shift | `SHIFT#{occurrenceId}` | `TEXT#{kind}#{employeeId}#{ref}` |
 //! | a decline, remembered per patient | `DECLINES#{providerId}#{patient hash}` | `EMP#{employeeId}` |
+//! | a webhook handled (replays and retries change nothing) | `WEBHOOK#{sid and step}` | `WEBHOOK` |
 //!
 //! `phoneKey` is `callout_core::inbound::phone_key`: a hash, never the number.
 //!
@@ -138,6 +139,8 @@ pub(crate) mod attr {
     pub const CALLBACK_WINDOW_HOURS: &str = "callbackWindowHours";
     pub const OFFERED_AT: &str = "offeredAt";
     pub const TEXTED: &str = "texted";
+    /// The code an offer's text carried ("Reply YES 4K7").
+    pub const CODE: &str = "code";
 
     /// The attribute marking a once-only effect `flag` done.
     pub fn done(flag: &str) -> String {
@@ -223,8 +226,17 @@ pub(crate) const TEXT_PREFIX: &str = "TEXT#";
 pub(crate) fn phone_pk(phone: &str) -> String {
     format!("PHONE#{}", callout_core::inbound::phone_key(phone))
 }
-pub(crate) fn offer_key(phone: &str, occ: &str) -> Key {
-    (s(phone_pk(phone)), s(format!("{OFFER_PREFIX}{occ}")))
+/// One person's offer of one shift at a phone: people sharing a number each have theirs.
+pub(crate) fn offer_key(phone: &str, occ: &str, employee_id: &str) -> Key {
+    (
+        s(phone_pk(phone)),
+        s(format!("{OFFER_PREFIX}{occ}#{employee_id}")),
+    )
+}
+/// A webhook handled (`id`: a `MessageSid`, a `CallSid` and step), remembered so a replay or a
+/// retry of it changes nothing.
+pub(crate) fn webhook_key(id: &str) -> Key {
+    (s(format!("WEBHOOK#{id}")), s("WEBHOOK"))
 }
 pub(crate) fn optout_key(phone: &str) -> Key {
     (s(phone_pk(phone)), s(OPTOUT_SK))

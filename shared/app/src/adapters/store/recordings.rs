@@ -1,13 +1,15 @@
 //! Call recordings: the recording's SID on its attempt, and the deletion line the daily
-//! cleanup reads (`RECORDING_DUE` / `DUE#{dueAt}#{occurrenceId}#{attempt:05}`, oldest first).
+//! cleanup reads (`RECORDING_DUE` / `DUE#{dueAt}#{occurrenceId}#{attempt:05}#{recordingSid}`,
+//! oldest first: one item per recording, so a call recorded twice has both deleted).
 //! A deletion-line item carries no `ttl`: it goes only once the recording is deleted at Twilio
 //! (the attempt itself may expire before a long retention ends).
 
 use super::codec::{get_n, get_s, n, s, time, Item};
-use super::error::{ConditionalResult, DbResult};
+use super::error::{ConditionalResult, DbResult, Written};
 use super::keys::{attempt_key, attr};
 use super::Store;
 use anyhow::{Context, Result};
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 /// The deletion line's partition.
@@ -27,14 +29,15 @@ fn fixed(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
-fn due_sk(due: DateTime<Utc>, occ: &str, k: u32) -> String {
-    format!("{DUE_PREFIX}{}#{occ}#{k:05}", fixed(due))
+fn due_sk(due: DateTime<Utc>, occ: &str, k: u32, sid: &str) -> String {
+    format!("{DUE_PREFIX}{}#{occ}#{k:05}#{sid}", fixed(due))
 }
 
 impl Store {
     /// Keep `sid` on attempt `k` and put it in the deletion line at `due`. Repeating it (a
-    /// repeated callback) writes the same; false when the attempt is gone, already has another
-    /// recording or had its recording deleted (nothing is written then).
+    /// repeated callback) writes the same. False when the attempt is gone (nothing is written
+    /// then), already shows another recording or had its recording deleted: a further
+    /// recording of the call is not shown, but it is put in the deletion line all the same.
     pub async fn keep_recording(
         &self,
         occ: &str,
@@ -42,7 +45,7 @@ impl Store {
         sid: &str,
         due: DateTime<Utc>,
     ) -> Result<bool> {
-        let kept = self
+        let written = self
             .update(attempt_key(occ, k))
             .update_expression("SET #r = :r, #due = :due")
             .condition_expression(
@@ -54,14 +57,17 @@ impl Store {
             .expression_attribute_names("#del", attr::RECORDING_DELETED_AT)
             .expression_attribute_values(":r", s(sid))
             .expression_attribute_values(":due", time(due))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await
-            .conditional()?;
-        if !kept {
-            return Ok(false);
-        }
+            .written()?;
+        let kept = match written {
+            Written::Done(_) => true,
+            Written::ConditionFailed { old: Some(_) } => false,
+            Written::ConditionFailed { old: None } => return Ok(false),
+        };
         self.put(
-            (s(RECORDING_DUE), s(due_sk(due, occ, k))),
+            (s(RECORDING_DUE), s(due_sk(due, occ, k, sid))),
             Item::from([
                 (attr::OCCURRENCE_ID.to_string(), s(occ)),
                 (attr::ATTEMPT.to_string(), n(k)),
@@ -71,7 +77,7 @@ impl Store {
         .send()
         .await
         .db()?;
-        Ok(true)
+        Ok(kept)
     }
 
     /// The recordings due for deletion at `now`, oldest first, at most `limit`.

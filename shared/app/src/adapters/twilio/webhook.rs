@@ -146,6 +146,17 @@ impl Webhook {
         self.param("Body").unwrap_or_default()
     }
 
+    /// An incoming text's SID (`MessageSid`), when it has one: the text is acted on once.
+    pub fn message_sid(&self) -> Option<&str> {
+        self.param("MessageSid").filter(|s| !s.is_empty())
+    }
+
+    /// Our call-back URL's flag: the key pressed says who of the people sharing the number is
+    /// calling.
+    pub fn picking_person(&self) -> bool {
+        self.query("pick") == Some("1")
+    }
+
     /// The shift our call-back URLs name (`occurrenceId`), when an identifier.
     pub fn occurrence_id(&self) -> Option<&str> {
         self.query("occurrenceId")
