@@ -653,7 +653,7 @@ async fn bad_input_gets_a_clear_refusal_and_changes_nothing() {
     let log = w.finished(&occ).await;
     assert_eq!(w.called(&[&ALICE, &BOB]), ["Bob"]);
     assert_eq!(log["poolSize"], 1);
-    // Nobody callable, a bad time zone: refused, nothing stored.
+    // Nobody callable, a bad time zone: not called, kept as NOT_CALLED with its reason.
     for (field, value) in [
         ("staffPool", serde_json::json!([])),
         (
@@ -673,7 +673,13 @@ async fn bad_input_gets_a_clear_refusal_and_changes_nothing() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 404, "nothing stored");
+        assert_eq!(r.status(), 200, "kept");
+        let log: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(log["status"], "NOT_CALLED", "{log}");
+        assert!(
+            log["notCalledReason"].as_str().unwrap().starts_with(field),
+            "{log}"
+        );
     }
     // Malformed webhook bodies and settings.
     let r = w
