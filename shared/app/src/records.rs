@@ -443,6 +443,16 @@ impl Task {
         serde_json::from_value(value)
     }
 
+    /// Every kind, as in the JSON (`limits::dialer_tasks` describes each).
+    pub const KINDS: [&'static str; 6] = [
+        "dial",
+        "callEnded",
+        "checkCall",
+        "finishAcceptance",
+        "wakeWaiters",
+        "deleteRecording",
+    ];
+
     /// The kind, as in the JSON (for logs).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -535,7 +545,9 @@ mod tests {
                 Some(5),
             ),
         ];
+        assert_eq!(tasks.len(), Task::KINDS.len());
         for (task, kind, attempt) in tasks {
+            assert!(Task::KINDS.contains(&task.kind()));
             let json = serde_json::to_string(&task).unwrap();
             assert!(json.contains(&format!(r#""kind":"{kind}""#)), "{json}");
             assert_eq!(Task::from_json(&json).unwrap(), task);

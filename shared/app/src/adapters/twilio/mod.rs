@@ -52,6 +52,63 @@ const MIN_TRY: Duration = Duration::from_millis(500);
 pub const TASK_BUDGET: Duration = Duration::from_secs(5);
 pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
 
+/// What a request to Twilio does: each is recorded under its label (`budget`) and has one
+/// worst case (`limits`), from the numbers above and `recordings::RECORDING_TIMEOUT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Op {
+    CreateCall,
+    /// `canceled`, then `completed` if the call was already answered: two requests, one budget.
+    EndCall,
+    RedirectCall,
+    CallStatus,
+    SendSms,
+    /// One try of `RECORDING_TIMEOUT` each.
+    RecordingMedia,
+    DeleteRecording,
+}
+
+impl Op {
+    pub const ALL: [Op; 7] = [
+        Op::CreateCall,
+        Op::EndCall,
+        Op::RedirectCall,
+        Op::CallStatus,
+        Op::SendSms,
+        Op::RecordingMedia,
+        Op::DeleteRecording,
+    ];
+
+    /// The label its requests are counted under.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Op::CreateCall => "twilio.createCall",
+            Op::EndCall => "twilio.endCall",
+            Op::RedirectCall => "twilio.redirectCall",
+            Op::CallStatus => "twilio.callStatus",
+            Op::SendSms => "twilio.sendSms",
+            Op::RecordingMedia => "twilio.recordingMedia",
+            Op::DeleteRecording => "twilio.deleteRecording",
+        }
+    }
+
+    /// The longest it takes, every try and wait included, in a client with `budget`.
+    pub const fn worst_case(self, budget: Duration) -> Duration {
+        match self {
+            Op::RecordingMedia | Op::DeleteRecording => recordings::RECORDING_TIMEOUT,
+            _ => budget,
+        }
+    }
+
+    /// The most requests it makes.
+    pub const fn most_requests(self) -> u32 {
+        match self {
+            Op::RecordingMedia | Op::DeleteRecording => 1,
+            Op::EndCall => 2 * ATTEMPTS,
+            _ => ATTEMPTS,
+        }
+    }
+}
+
 /// Twilio error codes that refuse the account rather than one request
 /// (https://www.twilio.com/docs/api/errors): 20003 authentication failed, 20005 and 10001
 /// account not active, 10002 trial account, 20008 test credentials, 21210 / 21212 / 21606 the
@@ -146,6 +203,7 @@ impl Twilio {
     /// (Twilio may have acted on it), nor is a refusal.
     async fn request(
         &self,
+        op: Op,
         tail: &str,
         form: Option<&[(&str, &str)]>,
         deadline: Instant,
@@ -159,7 +217,7 @@ impl Twilio {
                 ));
             }
             let result = self
-                .request_once(tail, form, left.min(REQUEST_TIMEOUT))
+                .request_once(op, tail, form, left.min(REQUEST_TIMEOUT))
                 .await;
             match result {
                 Err(TwilioError::Unavailable(why)) if attempt < ATTEMPTS => {
@@ -180,6 +238,7 @@ impl Twilio {
 
     async fn request_once(
         &self,
+        op: Op,
         tail: &str,
         form: Option<&[(&str, &str)]>,
         timeout: Duration,
@@ -188,7 +247,7 @@ impl Twilio {
             Some(form) => self.http.post(self.url(tail)).form(form),
             None => self.http.get(self.url(tail)),
         };
-        let answer = self.send(req, timeout).await?;
+        let answer = self.send(op, req, timeout).await?;
         if (200..300).contains(&answer.status) {
             return serde_json::from_slice(&answer.body)
                 .map_err(|e| TwilioError::Unavailable(format!("unreadable response: {e}")));
@@ -200,10 +259,12 @@ impl Twilio {
     /// whatever the status. Every request to Twilio goes through here.
     async fn send(
         &self,
+        op: Op,
         req: reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<Answer, TwilioError> {
         crate::budget::record("twilio");
+        crate::budget::record(op.label());
         let resp = req
             .basic_auth(&self.account_sid, Some(&self.auth_token))
             .timeout(timeout)
@@ -224,8 +285,13 @@ impl Twilio {
         })
     }
 
-    async fn post(&self, tail: &str, form: &[(&str, &str)]) -> Result<Resource, TwilioError> {
-        self.request(tail, Some(form), Instant::now() + self.budget)
+    async fn post(
+        &self,
+        op: Op,
+        tail: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Resource, TwilioError> {
+        self.request(op, tail, Some(form), Instant::now() + self.budget)
             .await
     }
 
@@ -255,7 +321,7 @@ impl Twilio {
         if let Some(url) = &req.recording_url {
             form.extend(recordings::create_call_params(url));
         }
-        Ok(self.post("Calls.json", &form).await?.sid)
+        Ok(self.post(Op::CreateCall, "Calls.json", &form).await?.sid)
     }
 
     /// End a call whatever state it is in: `canceled` stops a queued or ringing call,
@@ -265,13 +331,23 @@ impl Twilio {
         let tail = format!("Calls/{sid}.json");
         let deadline = Instant::now() + self.budget;
         let first = self
-            .request(&tail, Some(&[("Status", "canceled")]), deadline)
+            .request(
+                Op::EndCall,
+                &tail,
+                Some(&[("Status", "canceled")]),
+                deadline,
+            )
             .await;
         match first {
             Ok(r) if r.status.as_deref() == Some("canceled") => Ok(()),
             Ok(_) | Err(TwilioError::Refused { .. }) => {
                 match self
-                    .request(&tail, Some(&[("Status", "completed")]), deadline)
+                    .request(
+                        Op::EndCall,
+                        &tail,
+                        Some(&[("Status", "completed")]),
+                        deadline,
+                    )
                     .await
                 {
                     Ok(_) | Err(TwilioError::Refused { .. }) => Ok(()),
@@ -284,15 +360,20 @@ impl Twilio {
 
     /// Replace what a live call is doing with `twiml`.
     pub async fn redirect_call(&self, sid: &str, twiml: &str) -> Result<(), TwilioError> {
-        self.post(&format!("Calls/{sid}.json"), &[("Twiml", twiml)])
-            .await
-            .map(|_| ())
+        self.post(
+            Op::RedirectCall,
+            &format!("Calls/{sid}.json"),
+            &[("Twiml", twiml)],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A call's current status and duration (for an attempt whose final callback never came).
     pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
         let r = self
             .request(
+                Op::CallStatus,
                 &format!("Calls/{sid}.json"),
                 None,
                 Instant::now() + self.budget,
@@ -309,7 +390,7 @@ impl Twilio {
     /// Send an SMS from the product's number; returns the message SID.
     pub async fn send_sms(&self, to: &str, body: &str) -> Result<String, TwilioError> {
         let form = [("To", to), ("From", self.from.as_str()), ("Body", body)];
-        Ok(self.post("Messages.json", &form).await?.sid)
+        Ok(self.post(Op::SendSms, "Messages.json", &form).await?.sid)
     }
 }
 

@@ -2,11 +2,11 @@
 //! media (fetched with the account's credentials, for the provider API only) and its deletion
 //! (`DELETE /2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json`).
 
-use super::{classify_response, Twilio, TwilioError};
+use super::{classify_response, Op, Twilio, TwilioError};
 use std::time::Duration;
 
-/// How long one media fetch or deletion may take.
-const RECORDING_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long one media fetch or deletion may take (one try; `Op::worst_case`).
+pub const RECORDING_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// The create-call parameters that record the whole call (both legs, one channel) and post
 /// the recording's status, once it is available, to `callback` (`RecordingStatusCallbackEvent`
@@ -36,7 +36,9 @@ impl Twilio {
     /// The recording's audio as WAV; `None` when Twilio has no such recording (deleted).
     pub async fn recording_media(&self, sid: &str) -> Result<Option<Media>, TwilioError> {
         let req = self.http.get(self.recording_url(sid, "wav"));
-        let answer = self.send(req, RECORDING_TIMEOUT).await?;
+        let answer = self
+            .send(Op::RecordingMedia, req, RECORDING_TIMEOUT)
+            .await?;
         match answer.status {
             200 => Ok(Some(Media {
                 content_type: answer.content_type.unwrap_or_else(|| "audio/x-wav".into()),
@@ -50,7 +52,9 @@ impl Twilio {
     /// Delete the recording at Twilio; a recording already gone is not an error.
     pub async fn delete_recording(&self, sid: &str) -> Result<(), TwilioError> {
         let req = self.http.delete(self.recording_url(sid, "json"));
-        let answer = self.send(req, RECORDING_TIMEOUT).await?;
+        let answer = self
+            .send(Op::DeleteRecording, req, RECORDING_TIMEOUT)
+            .await?;
         match answer.status {
             200..=299 | 404 => Ok(()),
             status => Err(classify_response(status, &answer.body)),
