@@ -62,7 +62,7 @@ pub enum Op {
     RedirectCall,
     CallStatus,
     SendSms,
-    /// One try of `RECORDING_TIMEOUT` each.
+    /// One try of `RECORDING_TIMEOUT` each (the media fetch's redirects within it).
     RecordingMedia,
     DeleteRecording,
 }
@@ -102,7 +102,8 @@ impl Op {
     /// The most requests it makes.
     pub const fn most_requests(self) -> u32 {
         match self {
-            Op::RecordingMedia | Op::DeleteRecording => 1,
+            Op::RecordingMedia => 1 + recordings::MEDIA_REDIRECTS,
+            Op::DeleteRecording => 1,
             Op::EndCall => 2 * ATTEMPTS,
             _ => ATTEMPTS,
         }
@@ -263,10 +264,33 @@ impl Twilio {
         req: reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<Answer, TwilioError> {
+        self.exchange(
+            op,
+            req.basic_auth(&self.account_sid, Some(&self.auth_token)),
+            timeout,
+        )
+        .await
+    }
+
+    /// One request WITHOUT the account's credentials (a redirect to Twilio's media host).
+    async fn send_unauthenticated(
+        &self,
+        op: Op,
+        req: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Answer, TwilioError> {
+        self.exchange(op, req, timeout).await
+    }
+
+    async fn exchange(
+        &self,
+        op: Op,
+        req: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Answer, TwilioError> {
         crate::budget::record("twilio");
         crate::budget::record(op.label());
         let resp = req
-            .basic_auth(&self.account_sid, Some(&self.auth_token))
             .timeout(timeout)
             .send()
             .await
@@ -277,10 +301,16 @@ impl Twilio {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp.bytes().await.map_err(classify_transport)?.to_vec();
         Ok(Answer {
             status,
             content_type,
+            location,
             body,
         })
     }
@@ -399,6 +429,8 @@ impl Twilio {
 struct Answer {
     status: u16,
     content_type: Option<String>,
+    /// Where a redirect points.
+    location: Option<String>,
     body: Vec<u8>,
 }
 
