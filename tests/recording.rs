@@ -115,8 +115,11 @@ async fn a_recorded_call_says_so_first_and_its_recording_reaches_only_its_provid
     let rec = &w.sim.recordings()[0];
     assert_eq!(rec.media_host_fetches, 1, "{rec:?}");
     assert_eq!(rec.media_host_fetches_with_authorization, 0, "{rec:?}");
-    let api = w
-        .http
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let api = no_redirects
         .get(format!(
             "{}/2010-04-01/Accounts/{}/Recordings/{sid}.wav",
             w.sim.base_url(),
