@@ -336,3 +336,56 @@ async fn a_recording_is_deleted_at_twilio_once_its_retention_has_passed() {
         404
     );
 }
+
+/// Any backlog drains: the daily run reads the deletion line page by page and queues one
+/// deletion task per recording, and the dialer deletes each (a recording Twilio no longer has
+/// counts as deleted); the line ends empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_recordings_past_their_retention_drains() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let w = World::new().await;
+    let db = aws_sdk_dynamodb::Client::new(&w.rt.sdk);
+    let table = &w.rt.provisioned.names.table;
+    let backlog = callout_app::service::recording::DELETIONS_PER_PAGE * 2 + 30;
+    for k in 0..backlog {
+        let sk = format!("DUE#2020-01-01T00:00:00.000000+00:00#occ_backlog#{k:05}");
+        db.put_item()
+            .table_name(table)
+            .item("pk", A::S("RECORDING_DUE".into()))
+            .item("sk", A::S(sk))
+            .item("occurrenceId", A::S("occ_backlog".into()))
+            .item("attempt", A::N(k.to_string()))
+            .item("recordingSid", A::S(format!("RE{k:032}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = daily_run(&w).await;
+    assert_eq!(
+        out,
+        json!({"status": "recordings", "queued": backlog, "complete": true})
+    );
+    let far = chrono::Utc::now() + chrono::Duration::days(1);
+    let start = Instant::now();
+    loop {
+        let left =
+            w.rt.app
+                .store
+                .due_recordings(far, None, backlog)
+                .await
+                .unwrap()
+                .len();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{left} recordings still in the line"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        daily_run(&w).await,
+        json!({"status": "recordings", "queued": 0, "complete": true})
+    );
+}
