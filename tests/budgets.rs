@@ -260,3 +260,67 @@ async fn every_invocation_makes_only_the_requests_its_description_declares() {
         "the daily run queued deletions"
     );
 }
+
+/// With notifyWhenFilled, more people texted than one run tells are told in pieces: no
+/// `finishAcceptance` run sends more than its confirmation and `FILLED_NOTICES_PER_RUN` texts,
+/// and everyone is told exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filled_notices_beyond_one_runs_share_go_in_pieces_each_once() {
+    let w = World::new().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"smsFollowUp": true, "notifyWhenFilled": true})).await;
+    let per_run = callout_app::service::FILLED_NOTICES_PER_RUN;
+    let missed: Vec<Person> = (0..per_run + 3)
+        .map(|i| Person {
+            employee_id: Box::leak(format!("emp_missed{i}").into_boxed_str()),
+            first_name: "Sam",
+            phone: Box::leak(format!("+6140011{i:04}").into_boxed_str()),
+        })
+        .collect();
+    for p in &missed {
+        w.phone(p, Behaviour::NoAnswer);
+    }
+    w.phone(&BOB, Behaviour::Accept);
+    let mut pool: Vec<&Person> = missed.iter().collect();
+    pool.push(&BOB);
+    let occ = occ("notices");
+    w.wave3_completed(&occ, &pool).await;
+    assert_eq!(w.finished(&occ).await["status"], "ASSIGNED");
+    let start = Instant::now();
+    while !w
+        .rt
+        .app
+        .store
+        .get_shift(&occ)
+        .await
+        .unwrap()
+        .unwrap()
+        .acceptance_finished
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "acceptance never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for p in &missed {
+        let filled: Vec<String> = w
+            .sim
+            .texts_to(p.phone)
+            .into_iter()
+            .filter(|t| t.contains("has been filled"))
+            .collect();
+        assert_eq!(filled.len(), 1, "{}: {filled:?}", p.employee_id);
+    }
+    let b = w.rt.budget.lock().unwrap().clone();
+    let runs = &b.0["finishAcceptance"].runs;
+    let texts = |r: &callout_app::budget::Counts| r.get("twilio.sendSms").copied().unwrap_or(0);
+    assert!(
+        runs.iter().all(|r| texts(r) as usize <= per_run + 1),
+        "{runs:?}"
+    );
+    assert!(
+        runs.iter().filter(|r| texts(r) > 0).count() >= 2,
+        "{runs:?}"
+    );
+}
