@@ -71,7 +71,15 @@ async fn an_event_that_cannot_be_called_is_kept_announced_and_alarmed() {
             .unwrap();
         (r.status(), r.json::<serde_json::Value>().await.unwrap())
     };
-    assert!(jobs.to_string().contains(&occ), "{jobs}");
+    let listed = jobs["jobs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(jobs.as_array().into_iter().flatten())
+        .find(|j| j["occurrenceId"] == occ.as_str())
+        .unwrap_or_else(|| panic!("{occ} not in the job list: {jobs}"));
+    assert_eq!(listed["status"], "NOT_CALLED");
+    assert_eq!(listed["notCalledReason"], reason);
 
     // The same event again changes nothing and announces nothing twice.
     assert_eq!(w.post_event(event).await["result"]["status"], "rejected");
