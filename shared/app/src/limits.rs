@@ -17,7 +17,8 @@
 //! connect timeout and retries only, so each piece of work has an allowance for them, well
 //! above what they take under load (docs/PERFORMANCE.md).
 
-use crate::adapters::twilio::{Op, TASK_BUDGET, WEBHOOK_BUDGET};
+use crate::adapters::twilio::Op;
+use crate::app::{clients, twilio_budget};
 use crate::service::recording::QUEUEING_BUDGET;
 use std::time::Duration;
 
@@ -40,27 +41,28 @@ pub enum Request {
     Until(Duration),
 }
 
-/// Where the work runs: what a Twilio operation may take there, and its AWS allowance.
+/// Where the work runs: the function's client set (`app::clients`, which gives its Twilio
+/// client its budget, `app::twilio_budget`) and its AWS allowance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runs {
     /// A dial-queue task (the dialer).
     Task,
-    /// A function answering a request or an event.
-    Handler,
+    /// A function answering a request or an event, with its client set.
+    Handler(u8),
 }
 
 impl Runs {
     fn twilio_budget(self) -> Duration {
         match self {
-            Runs::Task => TASK_BUDGET,
-            Runs::Handler => WEBHOOK_BUDGET,
+            Runs::Task => twilio_budget(clients::DIALER),
+            Runs::Handler(set) => twilio_budget(set),
         }
     }
 
     fn aws(self) -> Duration {
         match self {
             Runs::Task => DIALER_AWS_ALLOWANCE,
-            Runs::Handler => WEBHOOK_AWS_ALLOWANCE,
+            Runs::Handler(_) => WEBHOOK_AWS_ALLOWANCE,
         }
     }
 }
@@ -248,23 +250,30 @@ pub fn dialer_tasks() -> Vec<Work> {
 /// Each function but the dialer (by binary name), by its paths.
 pub fn functions() -> Vec<Work> {
     use Op::*;
-    let f = |name, paths| Work {
+    let f = |name, set, paths| Work {
         name,
-        runs: Runs::Handler,
+        runs: Runs::Handler(set),
         paths,
     };
     vec![
         f(
             "call-twiml",
+            clients::CALL_TWIML,
             vec![path("the answered call's TwiML", &[AWS])],
         ),
-        f("call-response", vec![path("a key press", &[AWS])]),
+        f(
+            "call-response",
+            clients::CALL_RESPONSE,
+            vec![path("a key press", &[AWS])],
+        ),
         f(
             "call-timeout",
+            clients::CALL_TIMEOUT,
             vec![path("no key, or the fallback", &[AWS])],
         ),
         f(
             "call-status",
+            clients::CALL_STATUS,
             vec![
                 path(
                     "a status; a machine's call redirected",
@@ -273,19 +282,33 @@ pub fn functions() -> Vec<Work> {
                 path("a recording kept", &[AWS]),
             ],
         ),
-        f("call-audio", vec![path("the attempt's WAV", &[AWS])]),
-        f("job-acceptance", vec![path("an acceptance", &[AWS])]),
+        f(
+            "call-audio",
+            clients::CALL_AUDIO,
+            vec![path("the attempt's WAV", &[AWS])],
+        ),
+        f(
+            "job-acceptance",
+            clients::JOB_ACCEPTANCE,
+            vec![path("an acceptance", &[AWS])],
+        ),
         f(
             "provider-settings",
+            clients::PROVIDER_SETTINGS,
             vec![
                 path("settings, stats, jobs, call log", &[AWS]),
                 path("Listen: the example offer's speech", &[SPEECH, AWS]),
                 path("a recording's media", &[tw(RecordingMedia), AWS]),
             ],
         ),
-        f("inbound", vec![path("a call back or a text reply", &[AWS])]),
+        f(
+            "inbound",
+            clients::INBOUND,
+            vec![path("a call back or a text reply", &[AWS])],
+        ),
         f(
             "start-calling",
+            clients::START_CALLING,
             vec![
                 path("Wave3Completed: the shift and its schedule", &[AWS]),
                 path("not called: kept, ShiftNotCalled", &[AWS]),
@@ -334,6 +357,7 @@ pub fn dialer_worst_case(speech: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::twilio::TASK_BUDGET;
 
     fn counts(pairs: &[(&'static str, u32)]) -> crate::budget::Counts {
         pairs.iter().copied().collect()
