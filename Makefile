@@ -2,7 +2,7 @@
 MOTO_PORT ?= 5055
 export AWS_ENDPOINT_URL ?= http://127.0.0.1:$(MOTO_PORT)
 
-.PHONY: soak demo test run aws-up aws-down lint fmt build build-cargo lint-template transform iam deploy-check contract bench cold-start load
+.PHONY: soak demo test run aws-up aws-down lint fmt build build-cargo lint-template transform iam deploy-check contract bench cold-start load budgets
 
 ## Play a 4-staff campaign on the local AWS with the simulated Twilio and print its timeline.
 demo: transform
@@ -51,6 +51,10 @@ iam:
 
 contract:
 	@scripts/contract.sh
+
+## Each dial-queue task's and each function's worst case, computed from its steps, against its limit.
+budgets: transform
+	@cargo test -q -p e2e --test budgets every_task_and_handler_fits_its_functions_limit -- --nocapture
 
 ## Measurements (docs/PERFORMANCE.md).
 bench:

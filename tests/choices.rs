@@ -108,7 +108,7 @@ async fn people_without_a_priority_come_after_in_pool_order_and_a_bad_priority_i
         ["Bob", "Dan", "Alice", "Carol"]
     );
 
-    // A priority of 0 refuses the whole event, naming the field: nothing is stored.
+    // A priority of 0 refuses the whole event, naming the field: kept as NOT_CALLED, nobody rung.
     let bad = self::occ("badpriority");
     let out = w
         .post_event(event_with(
@@ -122,7 +122,8 @@ async fn people_without_a_priority_come_after_in_pool_order_and_a_bad_priority_i
     assert_eq!(out["result"]["status"], "rejected", "{out}");
     let error = out["result"]["error"].as_str().unwrap();
     assert!(error.contains("staffPool[1].priority"), "{error}");
-    assert!(w.rt.app.store.get_shift(&bad).await.unwrap().is_none());
+    let kept = w.rt.app.store.get_shift(&bad).await.unwrap().unwrap();
+    assert_eq!(kept.status, callout_core::model::ShiftStatus::NotCalled);
 }
 
 // ------------------------------------------------------------------ 2. skipping decliners
@@ -499,7 +500,8 @@ async fn a_bad_language_refuses_the_event_and_bad_settings_save_nothing() {
         .as_str()
         .unwrap()
         .contains("staffPool[0].language"));
-    assert!(w.rt.app.store.get_shift(&bad).await.unwrap().is_none());
+    let kept = w.rt.app.store.get_shift(&bad).await.unwrap().unwrap();
+    assert_eq!(kept.status, callout_core::model::ShiftStatus::NotCalled);
 
     let (_, before) = w.get_settings(PROVIDER).await;
     let (status, body) = w

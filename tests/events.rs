@@ -502,7 +502,7 @@ async fn every_sample_event() {
     let out = invoke_json(&f.start_calling, "start-calling-recording-retention.json").await;
     assert_eq!(
         out,
-        json!({"status": "recordings", "deleted": 0, "failed": 0})
+        json!({"status": "recordings", "queued": 0, "complete": true})
     );
 }
 

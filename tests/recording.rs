@@ -110,6 +110,32 @@ async fn a_recorded_call_says_so_first_and_its_recording_reaches_only_its_provid
     let bytes = r.bytes().await.unwrap();
     assert!(bytes.starts_with(b"RIFF"));
     assert_eq!(bytes.as_ref(), recs[0].media.as_slice());
+    // Twilio answered the fetch with a redirect to its media host (another host), which the
+    // product followed without the account's credentials.
+    let rec = &w.sim.recordings()[0];
+    assert_eq!(rec.media_host_fetches, 1, "{rec:?}");
+    assert_eq!(rec.media_host_fetches_with_authorization, 0, "{rec:?}");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let api = no_redirects
+        .get(format!(
+            "{}/2010-04-01/Accounts/{}/Recordings/{sid}.wav",
+            w.sim.base_url(),
+            w.sim.config().account_sid
+        ))
+        .basic_auth(
+            &w.sim.config().account_sid,
+            Some(&w.sim.config().auth_token),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 302);
+    let location = api.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&w.sim.media_url()), "{location}");
+    assert_ne!(w.sim.media_url(), w.sim.base_url());
     let log = w.call_log(&occ).await;
     assert!(
         !log.to_string().contains("api.twilio.com") && !log.to_string().contains(&w.sim.base_url())
@@ -176,7 +202,7 @@ async fn a_recorded_call_says_so_first_and_its_recording_reaches_only_its_provid
     ];
     assert_eq!(w.signed(&path, &again).send().await.unwrap().status(), 204);
     let far = chrono::Utc::now() + chrono::Duration::days(400);
-    let due = w.rt.app.store.due_recordings(far, 100).await.unwrap();
+    let due = w.rt.app.store.due_recordings(far, None, 100).await.unwrap();
     assert_eq!(due.len(), 1, "{due:?}");
     assert_eq!(due[0].recording_sid, sid);
 }
@@ -263,7 +289,7 @@ async fn a_recording_is_deleted_at_twilio_once_its_retention_has_passed() {
     // Before the retention ends, the daily run keeps it.
     assert_eq!(
         daily_run(&w).await,
-        json!({"status": "recordings", "deleted": 0, "failed": 0})
+        json!({"status": "recordings", "queued": 0, "complete": true})
     );
     assert!(!w.sim.recordings()[0].deleted);
     assert_eq!(
@@ -271,28 +297,38 @@ async fn a_recording_is_deleted_at_twilio_once_its_retention_has_passed() {
         200
     );
 
-    // After it, the next run deletes it at Twilio, once.
+    // After it, the next run queues its deletion and the dialer deletes it at Twilio, once.
     let start = Instant::now();
-    let mut deleted_at = None;
-    while deleted_at.is_none() {
-        assert!(start.elapsed() < Duration::from_secs(30), "never deleted");
+    let mut queued_at = None;
+    while queued_at.is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "never queued");
         let out = daily_run(&w).await;
-        if out["deleted"] == 1 {
-            deleted_at = Some(chrono::Utc::now());
+        if out["queued"] == 1 {
+            queued_at = Some(chrono::Utc::now());
         } else {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
     assert!(
-        deleted_at.unwrap() >= due,
-        "deleted before the retention ended"
+        queued_at.unwrap() >= due,
+        "queued before the retention ended"
     );
+    eventually("the recording deleted at Twilio", || {
+        w.sim.recordings()[0].deleted
+    })
+    .await;
     let rec = &w.sim.recordings()[0];
     assert_eq!((rec.sid.as_str(), rec.deleted), (sid.as_str(), true));
-    assert_eq!(
-        daily_run(&w).await,
-        json!({"status": "recordings", "deleted": 0, "failed": 0})
-    );
+    // The deletion line is empty once Twilio confirmed.
+    let start = Instant::now();
+    while daily_run(&w).await["queued"] != 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "still in the line"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(w.sim.recordings().iter().filter(|r| r.deleted).count(), 1);
     // The call log no longer offers it.
     assert!(w.call_log(&occ).await["calls"][0]["recordingSid"].is_null());
     assert_eq!(
@@ -322,7 +358,7 @@ async fn a_second_recording_of_one_call_is_deleted_too() {
     let mut due: Vec<String> =
         w.rt.app
             .store
-            .due_recordings(far, 100)
+            .due_recordings(far, None, 100)
             .await
             .unwrap()
             .into_iter()
@@ -337,5 +373,58 @@ async fn a_second_recording_of_one_call_is_deleted_too() {
     assert_eq!(
         w.call_log(&occ).await["calls"][0]["recordingSid"],
         sid.as_str()
+    );
+}
+
+/// Any backlog drains: the daily run reads the deletion line page by page and queues one
+/// deletion task per recording, and the dialer deletes each (a recording Twilio no longer has
+/// counts as deleted); the line ends empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_recordings_past_their_retention_drains() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    let w = World::new().await;
+    let db = aws_sdk_dynamodb::Client::new(&w.rt.sdk);
+    let table = &w.rt.provisioned.names.table;
+    let backlog = callout_app::service::recording::DELETIONS_PER_PAGE * 2 + 30;
+    for k in 0..backlog {
+        let sk = format!("DUE#2020-01-01T00:00:00.000000+00:00#occ_backlog#{k:05}");
+        db.put_item()
+            .table_name(table)
+            .item("pk", A::S("RECORDING_DUE".into()))
+            .item("sk", A::S(sk))
+            .item("occurrenceId", A::S("occ_backlog".into()))
+            .item("attempt", A::N(k.to_string()))
+            .item("recordingSid", A::S(format!("RE{k:032}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = daily_run(&w).await;
+    assert_eq!(
+        out,
+        json!({"status": "recordings", "queued": backlog, "complete": true})
+    );
+    let far = chrono::Utc::now() + chrono::Duration::days(1);
+    let start = Instant::now();
+    loop {
+        let left =
+            w.rt.app
+                .store
+                .due_recordings(far, None, backlog)
+                .await
+                .unwrap()
+                .len();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{left} recordings still in the line"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        daily_run(&w).await,
+        json!({"status": "recordings", "queued": 0, "complete": true})
     );
 }

@@ -653,7 +653,7 @@ async fn bad_input_gets_a_clear_refusal_and_changes_nothing() {
     let log = w.finished(&occ).await;
     assert_eq!(w.called(&[&ALICE, &BOB]), ["Bob"]);
     assert_eq!(log["poolSize"], 1);
-    // Nobody callable, a bad time zone: refused, nothing stored.
+    // Nobody callable, a bad time zone: not called, kept as NOT_CALLED with its reason.
     for (field, value) in [
         ("staffPool", serde_json::json!([])),
         (
@@ -673,7 +673,13 @@ async fn bad_input_gets_a_clear_refusal_and_changes_nothing() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 404, "nothing stored");
+        assert_eq!(r.status(), 200, "kept");
+        let log: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(log["status"], "NOT_CALLED", "{log}");
+        assert!(
+            log["notCalledReason"].as_str().unwrap().starts_with(field),
+            "{log}"
+        );
     }
     // Malformed webhook bodies and settings.
     let r = w
@@ -1242,68 +1248,9 @@ async fn a_crash_while_finishing_an_acceptance_loses_no_sms_and_no_event() {
 }
 
 // ------------------------------------------------------------------ 11. bounded everything
-
-/// Each function's Lambda timeout in `template.yaml` (its own, else the Globals'), by binary,
-/// and the environment the template gives it.
-fn template_functions() -> HashMap<String, (Duration, serde_yaml::Value)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(root.join("template.yaml")).unwrap();
-    // The template's short-form intrinsics (!Ref, !Sub…) are tags serde_yaml keeps as tags.
-    let t: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let global = t["Globals"]["Function"]["Timeout"].as_u64().unwrap();
-    let mut out = HashMap::new();
-    for (_, r) in t["Resources"].as_mapping().unwrap() {
-        if r["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let timeout = r["Properties"]["Timeout"].as_u64().unwrap_or(global);
-        let env = r["Properties"]["Environment"]["Variables"].clone();
-        out.insert(binary, (Duration::from_secs(timeout), env));
-    }
-    out
-}
-
-/// The dialer's worst case per task (speech budget + Twilio's tries and backoff + the AWS
-/// allowance) stays under its Lambda timeout with a fifth to spare, and every webhook answers
-/// within 10 s (Twilio waits 15) with the same margin, whatever the template says today.
-#[test]
-fn every_functions_worst_case_fits_its_timeout_with_a_margin() {
-    use callout_app::limits;
-    let functions = template_functions();
-    let margin = |timeout: Duration| timeout.mul_f64(0.8);
-
-    let (dialer_timeout, env) = &functions["dialer"];
-    let speech = env["ELEVENLABS_BUDGET_MS"]
-        .as_str()
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(callout_app::Config::default().tts_budget);
-    for (task, worst) in limits::dialer_tasks(speech) {
-        assert!(
-            worst <= margin(*dialer_timeout),
-            "a {task} task can take {worst:?}, the dialer's timeout is {dialer_timeout:?}"
-        );
-    }
-    let worst = limits::dialer_worst_case(speech);
-    assert_eq!(
-        worst,
-        Duration::from_secs(23),
-        "8 s speech + 2 x 5 s Twilio + 5 s AWS"
-    );
-
-    for (function, worst) in limits::webhooks() {
-        let (timeout, _) = &functions[function];
-        let limit = margin((*timeout).min(Duration::from_secs(10)));
-        assert!(
-            worst <= limit,
-            "{function} can take {worst:?}, more than {limit:?} ({timeout:?} timeout)"
-        );
-    }
-}
+//
+// Every piece of work's worst case, computed from its steps, against its function's timeout:
+// tests/budgets.rs (`make budgets`).
 
 // ------------------------------------------------------------------ 12. retention
 

@@ -106,10 +106,21 @@ pub async fn run(f: Feeder, mut stop: watch::Receiver<bool>) {
                     continue;
                 }
             };
+        // One task a batch (BatchSize 1): its requests are also counted under its kind.
+        let kinds: Vec<&'static str> = match messages.as_slice() {
+            [m] => m
+                .body
+                .as_deref()
+                .and_then(|b| callout_app::records::Task::from_json(b).ok())
+                .map(|t| vec![t.kind()])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let invoke = |event| async {
-            let result = crate::gateway::invoke(
+            let result = crate::gateway::invoke_as(
                 &budget,
                 "dialer",
+                &kinds,
                 &world,
                 Box::pin(handlers::dialer(
                     &app,

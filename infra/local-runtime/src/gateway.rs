@@ -42,6 +42,9 @@ pub struct RouteStats {
     pub requests: BTreeMap<&'static str, u64>,
     /// Handler time, all invocations together.
     pub millis: f64,
+    /// Each different set of requests one invocation made (`limits` checks each against the
+    /// work's declared paths).
+    pub runs: std::collections::BTreeSet<callout_app::budget::Counts>,
 }
 
 /// Run one invocation of `function`'s handler, adding its outside requests and its time to
@@ -52,6 +55,17 @@ pub async fn invoke<F: std::future::Future>(
     world: &str,
     handler: F,
 ) -> F::Output {
+    invoke_as(stats, function, &[], world, handler).await
+}
+
+/// `invoke`, its requests also added under each of `also` (the dialer's task kind).
+pub async fn invoke_as<F: std::future::Future>(
+    stats: &Mutex<BudgetStats>,
+    function: &'static str,
+    also: &[&'static str],
+    world: &str,
+    handler: F,
+) -> F::Output {
     let started = std::time::Instant::now();
     let caller = callout_app::access::Caller {
         function: function.to_string(),
@@ -59,12 +73,11 @@ pub async fn invoke<F: std::future::Future>(
     };
     let (out, counts) =
         callout_app::access::scope(caller, callout_app::budget::counted(handler)).await;
-    let route = function;
-    stats.lock().unwrap_or_else(|e| e.into_inner()).record(
-        route,
-        counts,
-        started.elapsed().as_secs_f64() * 1000.0,
-    );
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
+    for route in std::iter::once(function).chain(also.iter().copied()) {
+        stats.record(route, counts.clone(), millis);
+    }
     out
 }
 
@@ -72,6 +85,7 @@ impl BudgetStats {
     fn record(&mut self, route: &'static str, counts: callout_app::budget::Counts, millis: f64) {
         let r = self.0.entry(route).or_default();
         r.invocations += 1;
+        r.runs.insert(counts.clone());
         r.millis += millis;
         for (service, n) in counts {
             let m = r.most.entry(service).or_default();

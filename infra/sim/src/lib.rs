@@ -56,6 +56,13 @@ pub struct RecordingInfo {
     pub deleted: bool,
     /// How many media requests were refused for lacking the account's credentials.
     pub refused_fetches: u32,
+    /// The unguessable part of its media host URL (the API answers a media fetch with a 302
+    /// there, as Twilio does).
+    pub media_token: String,
+    /// Media fetches served by the media host, and how many of them carried an
+    /// `Authorization` header (the account's credentials must not leave Twilio's API host).
+    pub media_host_fetches: u32,
+    pub media_host_fetches_with_authorization: u32,
 }
 
 /// The running simulator. Cheap to clone; the server keeps running for the life of the process.
@@ -83,8 +90,13 @@ impl Sim {
             .timeout(Duration::from_secs(15))
             .no_proxy()
             .build()?;
+        // The media host: another listener, as Twilio serves recordings' media from another
+        // host than its API.
+        let media = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let media_url = format!("http://127.0.0.1:{}", media.local_addr()?.port());
         let inner = Arc::new(Inner {
             config,
+            media_url,
             base_url: format!("http://{host}:{}", local.port()),
             http,
             twilio: Twilio::default(),
@@ -97,6 +109,12 @@ impl Sim {
                 tracing::error!(error = %e, "sim server stopped");
             }
         });
+        let media_app = server::media_router(sim.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(media, media_app).await {
+                tracing::error!(error = %e, "sim media host stopped");
+            }
+        });
         tracing::info!(base_url = %sim.base_url(), "sim listening");
         Ok(sim)
     }
@@ -104,6 +122,11 @@ impl Sim {
     /// `http://127.0.0.1:PORT`, no trailing slash: the base for both Twilio and ElevenLabs.
     pub fn base_url(&self) -> String {
         self.inner.base_url.clone()
+    }
+
+    /// The media host's base URL (recordings' media are redirected there).
+    pub fn media_url(&self) -> String {
+        self.inner.media_url.clone()
     }
 
     pub fn config(&self) -> &SimConfig {

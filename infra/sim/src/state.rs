@@ -127,6 +127,8 @@ impl Twilio {
 pub(crate) struct Inner {
     pub config: SimConfig,
     pub base_url: String,
+    /// Where recordings' media are served (another listener: Twilio's media host).
+    pub media_url: String,
     /// The client the simulated Twilio calls webhooks and fetches audio with.
     pub http: reqwest::Client,
     pub twilio: Twilio,

@@ -149,6 +149,8 @@ pub fn describe(
             let mut parts = url.rsplit('/');
             let name = parts.next().unwrap_or_default();
             let account = parts.next().filter(|a| !a.is_empty()).unwrap_or(ACCOUNT);
+            // A batch is authorized as its single action (SQS has no `…Batch` IAM actions).
+            let operation = operation.strip_suffix("Batch").unwrap_or(operation);
             one(
                 &format!("sqs:{operation}"),
                 format!("arn:aws:sqs:{REGION}:{account}:{name}"),
@@ -262,6 +264,13 @@ mod tests {
             Some(br#"{"QueueUrl":"http://127.0.0.1:5056/123456789012/t-dial"}"#),
         );
         assert_eq!(d[0].1, "arn:aws:sqs:us-east-1:123456789012:t-dial");
+        let d = describe(
+            "sqs",
+            "SendMessageBatch",
+            "http://127.0.0.1:5056/",
+            Some(br#"{"QueueUrl":"http://127.0.0.1:5056/123456789012/t-dial"}"#),
+        );
+        assert_eq!(d[0].0, "sqs:SendMessage", "a batch is its single action");
         let d = describe(
             "s3",
             "HeadObject",

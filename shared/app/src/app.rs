@@ -19,8 +19,9 @@ pub mod clients {
     pub const TWILIO: u8 = 1 << 4;
     pub const TTS: u8 = 1 << 5;
 
-    // TWILIO: the daily run that deletes recordings past their retention.
-    pub const START_CALLING: u8 = SCHEDULES | TWILIO;
+    // QUEUE: the daily run queues the recordings past their retention for deletion;
+    // EVENTS: ShiftNotCalled.
+    pub const START_CALLING: u8 = SCHEDULES | QUEUE | EVENTS;
     /// Places calls, prepares audio, finishes acceptances (calls, SMS, event).
     pub const DIALER: u8 = QUEUE | AUDIO | EVENTS | TWILIO | TTS;
     pub const CALL_TWIML: u8 = AUDIO;

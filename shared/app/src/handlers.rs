@@ -522,6 +522,7 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                 "occurrenceId": occ,
                 "waiting": waiting,
                 "status": shift.status.as_str(),
+                "notCalledReason": shift.not_called,
                 "callingEnabled": shift.calling_enabled,
                 "maxRounds": shift.max_rounds,
                 "poolSize": shift.event.staff_pool.len(),
@@ -562,13 +563,25 @@ pub async fn start_calling(
         None => payload,
     };
     // A refusal names the field and the rule, never the value (`Wave3Completed::from_json`).
-    let detail = match Wave3Completed::from_json(detail) {
+    // An event that cannot be read is not dropped: what is known of it is kept or announced
+    // (`service::not_called`).
+    let detail = match Wave3Completed::from_json(detail.clone()) {
         Ok(d) => d,
         Err(e) => {
-            error!(field = %e.field, error = %e, "start_calling_invalid_event");
-            return Ok(
-                json!({ "status": "rejected", "error": format!("invalid Wave3Completed detail: {e}") }),
-            );
+            let id = |key: &str| detail.get(key).and_then(Value::as_str).map(str::to_string);
+            let what = service::Uncallable::Unreadable {
+                occurrence_id: id("occurrenceId"),
+                provider_id: id("providerId"),
+            };
+            return match service::not_called(app, what, &e).await {
+                Ok(_) => Ok(
+                    json!({ "status": "rejected", "error": format!("invalid Wave3Completed detail: {e}") }),
+                ),
+                Err(failed) => {
+                    error!(field = %e.field, error = %failed, "start_calling_failed");
+                    Err(failed.into())
+                }
+            };
         }
     };
     let occ = detail.occurrence_id.clone();
@@ -578,10 +591,7 @@ pub async fn start_calling(
         }
         Ok(Started::Disabled) => Ok(json!({ "status": "disabled" })),
         Ok(Started::Duplicate) => Ok(json!({ "status": "duplicate" })),
-        Err(StartError::Invalid(e)) => {
-            error!(field = %e.field, error = %e, "start_calling_invalid_event");
-            Ok(json!({ "status": "rejected", "error": e.to_string() }))
-        }
+        Ok(Started::NotCalled { reason }) => Ok(json!({ "status": "rejected", "error": reason })),
         // Lambda tries twice more, then puts the event on StartCallingFailedQueue, whose
         // alarm reaches a person (template.yaml, docs/DEPLOY.md §8).
         Err(StartError::Failed(e)) => {

@@ -428,6 +428,7 @@ fn job_summary(s: &Shift) -> Value {
     json!({
         "occurrenceId": s.occurrence_id(),
         "status": s.status.as_str(),
+        "notCalledReason": s.not_called,
         "createdAt": s.created_at.to_rfc3339(),
         "startsAt": job.starts_at.to_rfc3339(),
         "endsAt": job.ends_at.to_rfc3339(),

@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | `POST /api/outbound/recording` | call-status | Twilio's signature (`webhook::verified`) | a recording status callback: the recording is kept on its attempt |
 //! | `GET /api/provider/jobs/{occurrenceId}/calls/{attempt}/recording` | provider-settings | JWT | the recording's audio, fetched from Twilio with the account's credentials; another provider's call, a call without a recording or one deleted after the retention is a 404 |
-//! | daily schedule `{"recordingRetention": "deleteExpired"}` | start-calling | EventBridge | deletes at Twilio every recording past its retention |
+//! | daily schedule `{"recordingRetention": "deleteExpired"}` | start-calling | EventBridge | queues one `deleteRecording` task per recording past its retention; the dialer deletes each at Twilio |
 //!
 //! The browser never gets a Twilio URL: the media passes through the provider API.
 
@@ -129,11 +129,12 @@ pub fn is_cleanup(payload: &Value) -> bool {
     payload.get(CLEANUP_KEY).and_then(Value::as_str) == Some(CLEANUP_VALUE)
 }
 
-/// The daily run: delete every recording past its retention.
+/// The daily run: one `deleteRecording` task per recording past its retention (the dialer
+/// deletes each at Twilio).
 pub async fn cleanup(app: &App) -> Result<Value, lambda_runtime::Error> {
-    match recording::delete_expired(app).await {
-        Ok((deleted, failed)) => {
-            Ok(json!({ "status": "recordings", "deleted": deleted, "failed": failed }))
+    match recording::queue_deletions(app).await {
+        Ok((queued, complete)) => {
+            Ok(json!({ "status": "recordings", "queued": queued, "complete": complete }))
         }
         Err(e) => {
             error!(error = %e, "recording_cleanup_failed");

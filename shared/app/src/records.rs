@@ -50,6 +50,8 @@ pub struct Shift {
     /// Languages, templates and voices when the shift started (`messageTemplate` above is the
     /// default language's template).
     pub speaking: Speaking,
+    /// Why the shift was not called (`NOT_CALLED`: nobody callable, an unusable event).
+    pub not_called: Option<String>,
 }
 
 /// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
@@ -101,6 +103,7 @@ impl Shift {
             declined: BTreeSet::new(),
             called_last: BTreeSet::new(),
             speaking: Speaking::default(),
+            not_called: None,
         }
     }
 
@@ -348,6 +351,10 @@ pub enum Task {
     FinishAcceptance(ShiftRef),
     /// The waiting line's watchdog (see `service::slots`).
     WakeWaiters {},
+    /// Delete one call recording past its retention at Twilio (queued by the daily run, one
+    /// task per recording, so any backlog drains): its deletion-line item goes only once
+    /// Twilio confirms (deleted, or already gone).
+    DeleteRecording(crate::adapters::store::DueRecording),
 }
 
 /// Attempt `attempt` of a shift, to be placed. Only dial tasks wait for a call slot.
@@ -436,6 +443,16 @@ impl Task {
         serde_json::from_value(value)
     }
 
+    /// Every kind, as in the JSON (`limits::dialer_tasks` describes each).
+    pub const KINDS: [&'static str; 6] = [
+        "dial",
+        "callEnded",
+        "checkCall",
+        "finishAcceptance",
+        "wakeWaiters",
+        "deleteRecording",
+    ];
+
     /// The kind, as in the JSON (for logs).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -444,6 +461,7 @@ impl Task {
             Task::CheckCall(_) => "checkCall",
             Task::FinishAcceptance(_) => "finishAcceptance",
             Task::WakeWaiters {} => "wakeWaiters",
+            Task::DeleteRecording(_) => "deleteRecording",
         }
     }
 
@@ -454,6 +472,7 @@ impl Task {
             Task::CallEnded(t) => &t.occurrence_id,
             Task::CheckCall(t) => &t.occurrence_id,
             Task::FinishAcceptance(t) => &t.occurrence_id,
+            Task::DeleteRecording(d) => &d.occurrence_id,
             Task::WakeWaiters {} => "",
         }
     }
@@ -464,6 +483,7 @@ impl Task {
             Task::Dial(t) => Some(t.attempt),
             Task::CallEnded(t) => Some(t.attempt),
             Task::CheckCall(t) => Some(t.attempt),
+            Task::DeleteRecording(d) => Some(d.attempt),
             Task::FinishAcceptance(_) | Task::WakeWaiters {} => None,
         }
     }
@@ -514,8 +534,20 @@ mod tests {
             (Task::check("o", 3, 4), "checkCall", Some(3)),
             (Task::finish_acceptance("o"), "finishAcceptance", None),
             (Task::wake_waiters(), "wakeWaiters", None),
+            (
+                Task::DeleteRecording(crate::adapters::store::DueRecording {
+                    occurrence_id: "o".into(),
+                    attempt: 5,
+                    recording_sid: "RE1".into(),
+                    sk: "DUE#2026-01-01T00:00:00.000000+00:00#o#00005".into(),
+                }),
+                "deleteRecording",
+                Some(5),
+            ),
         ];
+        assert_eq!(tasks.len(), Task::KINDS.len());
         for (task, kind, attempt) in tasks {
+            assert!(Task::KINDS.contains(&task.kind()));
             let json = serde_json::to_string(&task).unwrap();
             assert!(json.contains(&format!(r#""kind":"{kind}""#)), "{json}");
             assert_eq!(Task::from_json(&json).unwrap(), task);

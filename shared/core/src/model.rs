@@ -60,6 +60,9 @@ pub enum ShiftStatus {
     Open,
     Assigned,
     UnfilledAfterCalls,
+    /// A `Wave3Completed` that could not be called (nobody callable, an unusable event): kept
+    /// with its reason for the call log, an alarm line and `ShiftNotCalled`. Terminal.
+    NotCalled,
 }
 
 impl ShiftStatus {
@@ -68,6 +71,7 @@ impl ShiftStatus {
             ShiftStatus::Open => "OPEN",
             ShiftStatus::Assigned => "ASSIGNED",
             ShiftStatus::UnfilledAfterCalls => "UNFILLED_AFTER_CALLS",
+            ShiftStatus::NotCalled => "NOT_CALLED",
         }
     }
 
@@ -76,6 +80,7 @@ impl ShiftStatus {
             "OPEN" => Some(ShiftStatus::Open),
             "ASSIGNED" => Some(ShiftStatus::Assigned),
             "UNFILLED_AFTER_CALLS" => Some(ShiftStatus::UnfilledAfterCalls),
+            "NOT_CALLED" => Some(ShiftStatus::NotCalled),
             _ => None,
         }
     }
@@ -90,7 +95,8 @@ impl ShiftStatus {
     }
 }
 
-/// A problem with an incoming event that its sender must fix; nothing is stored.
+/// A problem with an incoming event that its sender must fix: the shift is not called (stored
+/// as `NOT_CALLED` with this reason when its ids can be, `service::start`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct InvalidEvent {
@@ -131,47 +137,55 @@ impl Wave3Completed {
         })
     }
 
+    /// The event with its display fields (the patient's name, the suburb, first names) cleaned
+    /// to their written limits (`validate::clean_display`): what is stored and spoken.
+    pub fn cleaned(mut self) -> Wave3Completed {
+        use crate::validate::{self as v, clean_display};
+        self.job.patient_name = clean_display(&self.job.patient_name, v::MAX_PATIENT_NAME_CHARS);
+        self.job.suburb = clean_display(&self.job.suburb, v::MAX_SUBURB_CHARS);
+        for s in &mut self.staff_pool {
+            s.first_name = clean_display(&s.first_name, v::MAX_FIRST_NAME_CHARS);
+        }
+        self
+    }
+
     /// Check the event a sender gave us against the written limits (`validate`). Errors name
-    /// the field and the rule; a pool entry that cannot be called is dropped (reported in
-    /// `skipped`, by its employeeId when that is valid, else by its position) so the rest of
-    /// the pool is still called.
-    pub fn check(mut self) -> Result<CheckedStart, InvalidEvent> {
+    /// the field and the rule. Display fields are cleaned, never refused (`cleaned`); a pool
+    /// entry that cannot be called (no usable employeeId or phone, a repeat) is dropped
+    /// (reported in `skipped`, by its employeeId when that is valid, else by its position) so
+    /// the rest of the pool is still called.
+    pub fn check(self) -> Result<CheckedStart, InvalidEvent> {
         use crate::validate::{self as v, Refusal};
+        let mut this = self.cleaned();
         let first = |checks: Vec<Result<(), Refusal>>| checks.into_iter().find_map(Result::err);
         if let Some(r) = first(vec![
-            v::identifier("occurrenceId", &self.occurrence_id),
-            v::identifier("providerId", &self.provider_id),
-            v::name("job.timeZone", &self.job.time_zone, v::MAX_TIME_ZONE_CHARS),
-            v::name(
-                "job.patientName",
-                &self.job.patient_name,
-                v::MAX_PATIENT_NAME_CHARS,
-            ),
-            v::name("job.suburb", &self.job.suburb, v::MAX_SUBURB_CHARS),
+            v::identifier("occurrenceId", &this.occurrence_id),
+            v::identifier("providerId", &this.provider_id),
+            v::name("job.timeZone", &this.job.time_zone, v::MAX_TIME_ZONE_CHARS),
         ]) {
             return Err(r.into());
         }
-        if crate::zone::Zone::get(&self.job.time_zone).is_none() {
+        if crate::zone::Zone::get(&this.job.time_zone).is_none() {
             return Err(InvalidEvent::new(
                 "job.timeZone",
                 "must be an IANA time zone such as Australia/Sydney",
             ));
         }
-        if self.job.ends_at <= self.job.starts_at {
+        if this.job.ends_at <= this.job.starts_at {
             return Err(InvalidEvent::new(
                 "job.endsAt",
                 "must be after job.startsAt",
             ));
         }
-        if self.staff_pool.len() > v::MAX_POOL {
+        if this.staff_pool.len() > v::MAX_POOL {
             return Err(InvalidEvent::new(
                 "staffPool",
                 format!("must have at most {} people", v::MAX_POOL),
             ));
         }
         // A pool entry's language is checked like the event's own fields: a malformed tag
-        // refuses the event (nothing is stored), by position, never quoting the tag.
-        for (i, s) in self.staff_pool.iter_mut().enumerate() {
+        // refuses the event (it is not called: `NOT_CALLED`), by position, never quoting the tag.
+        for (i, s) in this.staff_pool.iter_mut().enumerate() {
             if let Some(tag) = &s.language {
                 match crate::lang::canonical(tag) {
                     Some(c) => s.language = Some(c),
@@ -187,7 +201,7 @@ impl Wave3Completed {
         let mut skipped = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut i = 0;
-        self.staff_pool.retain(|s| {
+        this.staff_pool.retain(|s| {
             let label = if v::is_identifier(&s.employee_id) {
                 s.employee_id.clone()
             } else {
@@ -196,8 +210,6 @@ impl Wave3Completed {
             i += 1;
             let reason = if !v::is_identifier(&s.employee_id) {
                 Some("employeeId is not 1 to 128 characters of A-Z a-z 0-9 _ - . : @")
-            } else if v::name("firstName", &s.first_name, v::MAX_FIRST_NAME_CHARS).is_err() {
-                Some("firstName is not 1 to 64 characters without control characters")
             } else if !is_e164(&s.phone) {
                 Some("phone is not an E.164 number")
             } else if !seen.insert(s.employee_id.clone()) {
@@ -210,14 +222,14 @@ impl Wave3Completed {
             }
             reason.is_none()
         });
-        if self.staff_pool.is_empty() {
+        if this.staff_pool.is_empty() {
             return Err(InvalidEvent::new(
                 "staffPool",
                 "has nobody who can be called",
             ));
         }
         Ok(CheckedStart {
-            event: self,
+            event: this,
             skipped,
         })
     }
@@ -394,19 +406,9 @@ mod tests {
                 "providerId: must be 1 to 128 characters of A-Z a-z 0-9 _ - . : @",
             ),
             (
-                "/job/patientName",
-                json!("p".repeat(129)),
-                "job.patientName: must be 1 to 128 characters",
-            ),
-            (
-                "/job/suburb",
-                json!("Parra\u{0}matta"),
-                "job.suburb: must not contain control characters",
-            ),
-            (
-                "/job/suburb",
-                json!(""),
-                "job.suburb: must be 1 to 100 characters",
+                "/job/timeZone",
+                json!("Australia/Syd\u{0}ney"),
+                "job.timeZone: must not contain control characters",
             ),
         ];
         for (pointer, value, message) in cases {
@@ -434,9 +436,38 @@ mod tests {
             {"employeeId": "emp_4", "firstName": "Dan", "phone": "+61400000004"},
         ]);
         let c = Wave3Completed::from_json(d).unwrap().check().unwrap();
-        assert_eq!(c.event.staff_pool.len(), 1);
+        // Only who cannot be called is left out: a bad first name is cleaned, not refused.
         let labels: Vec<&str> = c.skipped.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(labels, ["staffPool[0]", "emp_2", "emp_3"]);
+        assert_eq!(labels, ["staffPool[0]"]);
+        let names: Vec<&str> = c
+            .event
+            .staff_pool
+            .iter()
+            .map(|s| s.first_name.as_str())
+            .collect();
+        assert_eq!(names, ["Alice", &"x".repeat(64), "Dan"]);
+    }
+
+    #[test]
+    fn display_fields_are_cleaned_to_their_limits_and_the_event_is_called() {
+        let mut d = detail();
+        d["job"]["patientName"] = json!(format!("Margaret\u{7}\n Thompson{}", "p".repeat(200)));
+        d["job"]["suburb"] = json!("Parra\u{0}matta\t ");
+        d["staffPool"][0]["firstName"] = json!("\u{1b}[31mAl\u{8}ice");
+        let c = Wave3Completed::from_json(d).unwrap().check().unwrap();
+        assert!(c.skipped.is_empty());
+        let job = &c.event.job;
+        assert!(job.patient_name.starts_with("Margaret Thompsonppp"));
+        assert_eq!(job.patient_name.chars().count(), 128);
+        assert_eq!(job.suburb, "Parramatta");
+        assert_eq!(c.event.staff_pool[0].first_name, "[31mAlice");
+        // A pool whose only person has no callable number is not called.
+        let mut d = detail();
+        d["staffPool"][0]["phone"] = json!("0400 000 001");
+        assert_eq!(
+            refused(d).to_string(),
+            "staffPool: has nobody who can be called"
+        );
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {

@@ -237,7 +237,7 @@ pub fn compute(
                 r.costs.unfilled_shifts += 1;
                 unfilled_cost += cost;
             }
-            ShiftStatus::Open => {}
+            ShiftStatus::Open | ShiftStatus::NotCalled => {}
         }
     }
     fill_minutes.sort_by(f64::total_cmp);

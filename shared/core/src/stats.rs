@@ -238,7 +238,8 @@ pub fn compute(
         match shift_status.get(*occ) {
             Some(ShiftStatus::Assigned) => s.shifts_filled_otherwise += 1,
             Some(ShiftStatus::UnfilledAfterCalls) => s.shifts_unfilled += 1,
-            Some(ShiftStatus::Open) | None => s.shifts_open += 1,
+            // A shift not called has no calls, so it is never among these.
+            Some(ShiftStatus::Open | ShiftStatus::NotCalled) | None => s.shifts_open += 1,
         }
     }
     s.shifts_decided = s.shifts_filled_by_call + s.shifts_filled_otherwise + s.shifts_unfilled;

@@ -86,6 +86,35 @@ pub fn name(field: &str, s: &str, max: usize) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// A display field from an upstream system (a first name, the patient's name, a suburb) as the
+/// product keeps and speaks it: control characters removed, each run of whitespace (line breaks
+/// and tabs included) one space, none at either end, cut to `max` characters. A display field
+/// is never a reason not to call someone: it is cleaned, not refused.
+pub fn clean_display(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let (mut n, mut gap) = (0, false);
+    for c in s.chars() {
+        if c.is_whitespace() {
+            gap = n > 0;
+            continue;
+        }
+        if is_control(c) {
+            continue;
+        }
+        let needed = if gap { 2 } else { 1 };
+        if n + needed > max {
+            break;
+        }
+        if gap {
+            out.push(' ');
+            gap = false;
+        }
+        out.push(c);
+        n += needed;
+    }
+    out
+}
+
 /// Text a provider writes (the message template): line breaks and tabs are allowed, no other
 /// control characters. `None` when it is clean, else the 1-based position of the first one.
 pub fn first_control_in_text(s: &str) -> Option<usize> {
@@ -522,6 +551,30 @@ pub fn privacy_safe_name(full: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn display_fields_are_cleaned_never_refused() {
+        assert_eq!(clean_display("Al\u{8}ice", 64), "Alice");
+        assert_eq!(clean_display("  Mary\n\tJane \u{7f} ", 64), "Mary Jane");
+        assert_eq!(clean_display("Parra\u{0}matta\u{FFFF}", 100), "Parramatta");
+        assert_eq!(clean_display(&"x".repeat(100_000), 64), "x".repeat(64));
+        // Cut at the limit, never leaving a space at the end.
+        assert_eq!(clean_display("abc def", 4), "abc");
+        assert_eq!(clean_display("abc def", 5), "abc d");
+        assert_eq!(clean_display("\u{1}\u{2} ", 10), "");
+    }
+
+    proptest! {
+        #[test]
+        fn a_cleaned_field_keeps_every_written_rule(s in ".{0,200}", max in 1usize..80) {
+            let c = clean_display(&s, max);
+            prop_assert!(c.chars().count() <= max);
+            prop_assert!(!c.chars().any(is_control));
+            prop_assert_eq!(c.trim(), c.as_str());
+            prop_assert!(!c.contains("  "));
+            prop_assert!(c.is_empty() || name("f", &c, max).is_ok());
+        }
+    }
 
     #[test]
     fn identifiers() {

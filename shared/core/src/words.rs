@@ -247,7 +247,7 @@ impl Phrasebook for English {
         match status {
             ShiftStatus::Assigned => format!("{hi}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye."),
             ShiftStatus::UnfilledAfterCalls => format!("{hi}, thank you for answering. The calls for this shift have ended and the office is arranging it, so there is nothing you need to do. Goodbye."),
-            ShiftStatus::Open => format!("{hi}, thank you for answering. This call is no longer needed, so there is nothing you need to do. Goodbye."),
+            ShiftStatus::Open | ShiftStatus::NotCalled => format!("{hi}, thank you for answering. This call is no longer needed, so there is nothing you need to do. Goodbye."),
         }
     }
     fn timeout(&self, already: Option<Outcome>) -> &'static str {
@@ -463,7 +463,7 @@ impl Phrasebook for Spanish {
         match status {
             ShiftStatus::Assigned => format!("{hi}, gracias por contestar. Este turno ya está cubierto, así que no tiene que hacer nada. Adiós."),
             ShiftStatus::UnfilledAfterCalls => format!("{hi}, gracias por contestar. Las llamadas para este turno terminaron y la oficina se está encargando, así que no tiene que hacer nada. Adiós."),
-            ShiftStatus::Open => format!("{hi}, gracias por contestar. Esta llamada ya no es necesaria, así que no tiene que hacer nada. Adiós."),
+            ShiftStatus::Open | ShiftStatus::NotCalled => format!("{hi}, gracias por contestar. Esta llamada ya no es necesaria, así que no tiene que hacer nada. Adiós."),
         }
     }
     fn timeout(&self, already: Option<Outcome>) -> &'static str {
@@ -684,7 +684,7 @@ impl Phrasebook for French {
         match status {
             ShiftStatus::Assigned => format!("{hi}, merci d'avoir répondu. Cette intervention est maintenant pourvue, vous n'avez donc rien à faire. Au revoir."),
             ShiftStatus::UnfilledAfterCalls => format!("{hi}, merci d'avoir répondu. Les appels pour cette intervention sont terminés et le bureau s'en occupe, vous n'avez donc rien à faire. Au revoir."),
-            ShiftStatus::Open => format!("{hi}, merci d'avoir répondu. Cet appel n'est plus nécessaire, vous n'avez donc rien à faire. Au revoir."),
+            ShiftStatus::Open | ShiftStatus::NotCalled => format!("{hi}, merci d'avoir répondu. Cet appel n'est plus nécessaire, vous n'avez donc rien à faire. Au revoir."),
         }
     }
     fn timeout(&self, already: Option<Outcome>) -> &'static str {

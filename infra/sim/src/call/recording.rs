@@ -26,6 +26,9 @@ impl Call {
             media,
             deleted: false,
             refused_fetches: 0,
+            media_token: new_sid("ME").to_lowercase(),
+            media_host_fetches: 0,
+            media_host_fetches_with_authorization: 0,
         });
         let Some(url) = self.param("RecordingStatusCallback") else {
             return;

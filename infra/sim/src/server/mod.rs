@@ -20,6 +20,13 @@ use serde_json::{json, Value};
 
 use crate::{Behaviour, Sim, TtsFailure};
 
+/// The media host's routes (another listener: `Sim::media_url`).
+pub fn media_router(sim: Sim) -> Router {
+    Router::new()
+        .route("/v1/{account}/{token}/{file}", get(recordings::media))
+        .with_state(sim)
+}
+
 pub fn router(sim: Sim) -> Router {
     Router::new()
         .route(

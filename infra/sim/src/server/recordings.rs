@@ -1,5 +1,7 @@
 //! Call recording's REST endpoints: `GET Recordings/{Sid}.wav` (the media, only with the
-//! account's credentials, as with Twilio's "HTTP basic authentication for media" on),
+//! account's credentials, as with Twilio's "HTTP basic authentication for media" on: answered,
+//! as Twilio does, with a 302 to the media host, another listener that needs no credentials
+//! but an unguessable URL, `media`),
 //! `GET Recordings/{Sid}.json` (the resource) and `DELETE Recordings/{Sid}.json` (204, then
 //! 404 for everything about it).
 
@@ -41,9 +43,14 @@ pub(super) async fn fetch(
     };
     match ext {
         "wav" => (
-            StatusCode::OK,
-            [("content-type", "audio/x-wav")],
-            rec.media.clone(),
+            StatusCode::FOUND,
+            [(
+                "location",
+                format!(
+                    "{}/v1/{account}/{}/{sid}.wav?Expires=2000000000",
+                    sim.inner.media_url, rec.media_token
+                ),
+            )],
         )
             .into_response(),
         "json" => (
@@ -84,4 +91,32 @@ pub(super) async fn delete(
         }
         None => not_found(&account, &file),
     }
+}
+
+/// The media host: `GET /v1/{account}/{token}/{Sid}.wav`, where the API's redirect points. It
+/// serves the media to whoever has the URL and counts fetches that carried credentials.
+pub(super) async fn media(
+    State(sim): State<Sim>,
+    Path((account, token, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let sid = file.strip_suffix(".wav").unwrap_or(&file);
+    let mut st = sim.inner.twilio.calls();
+    let Some(rec) = st
+        .recordings
+        .iter_mut()
+        .find(|r| r.sid == sid && r.media_token == token && !r.deleted)
+    else {
+        return not_found(&account, &file);
+    };
+    rec.media_host_fetches += 1;
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        rec.media_host_fetches_with_authorization += 1;
+    }
+    (
+        StatusCode::OK,
+        [("content-type", "audio/x-wav")],
+        rec.media.clone(),
+    )
+        .into_response()
 }

@@ -6,6 +6,9 @@ use anyhow::{anyhow, Result};
 use aws_sdk_sqs::Client;
 use std::time::Duration;
 
+/// The most messages one SendMessageBatch request carries.
+pub const SEND_BATCH: usize = 10;
+
 #[derive(Clone)]
 pub struct DialQueue {
     client: Client,
@@ -31,6 +34,39 @@ impl DialQueue {
             .send()
             .await
             .map_err(|e| anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    /// Queue `tasks` at once, ten to a request (SQS's batch limit), the requests side by side.
+    /// Fails if any task could not be queued (a repeat of the whole is harmless: every task on
+    /// this queue is idempotent).
+    pub async fn send_all(&self, tasks: &[Task]) -> Result<()> {
+        let batches = tasks.chunks(SEND_BATCH).map(|batch| async move {
+            let entries = batch
+                .iter()
+                .enumerate()
+                .map(|(i, task)| {
+                    aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(serde_json::to_string(task)?)
+                        .build()
+                        .map_err(|e| anyhow!(e))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+            match out.failed.first() {
+                Some(f) => Err(anyhow!("a task was not queued: {}", f.code)),
+                None => Ok(()),
+            }
+        });
+        futures::future::try_join_all(batches).await?;
         Ok(())
     }
 

@@ -26,7 +26,9 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .pool_idle_timeout(Duration::from_secs(50))
-        // The SDK signs the exact request; a redirect would have to be re-signed by it.
+        // The SDK signs the exact request; a redirect would have to be re-signed by it. The one
+        // redirect the product follows, Twilio's to its media host, is followed by the
+        // recording fetch itself, without the account's credentials (`twilio::recordings`).
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("an HTTP client with the compiled-in TLS roots")

@@ -107,8 +107,14 @@ pub(super) enum NextCall {
 /// The attempt's call is over: free its call slot and move the campaign on.
 pub(super) async fn call_ended(app: &App, a: &Attempt, next: NextCall) -> Result<()> {
     // A voicemail or no answer: one text with the offer (once per attempt), when asked for.
-    // Boxed: its future stays off the stack of every step that ends a call.
-    Box::pin(follow_up_by_text(app, a)).await?;
+    // Boxed: its future stays off the stack of every step that ends a call. A text sent in
+    // this run has spent the step's Twilio time: the next call goes to the queue as `dial`
+    // (`limits`: a task never holds a text and a call's worth of Twilio time).
+    let next = if Box::pin(follow_up_by_text(app, a)).await? {
+        NextCall::Queue
+    } else {
+        next
+    };
     if a.advanced {
         return Ok(()); // done before: the slot is freed before the campaign moves on
     }

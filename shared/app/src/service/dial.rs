@@ -38,6 +38,7 @@ pub async fn run_task(app: &App, task: &Task) -> Result<()> {
             Box::pin(finish_acceptance(app, &shift.occurrence_id)).await
         }
         Task::WakeWaiters {} => Box::pin(watchdog_fired(app)).await,
+        Task::DeleteRecording(d) => Box::pin(recording::delete_recording(app, d)).await,
     }
 }
 

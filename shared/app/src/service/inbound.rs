@@ -409,29 +409,32 @@ async fn text(app: &App, occ: &str, phone: &str, body: &str) -> Result<Delivery>
 /// After a call ended: a voicemail or an unanswered call is followed by ONE text with the offer
 /// when the provider asks for it (`smsFollowUp`), once per attempt however often this step runs.
 /// A failure does not hold the campaign up: the check comes back later and tries the text again.
-pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
+/// True when this run asked Twilio for a text (the step has then spent its Twilio time: the
+/// next call goes to the queue, `call_end::call_ended`).
+pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<bool> {
     let Some(outcome) = a.outcome else {
-        return Ok(());
+        return Ok(false);
     };
     if !inbound::follows_up_by_text(true, outcome) {
-        return Ok(());
+        return Ok(false);
     }
     let occ = &a.occurrence_id;
     let settings = app.store.get_settings(&a.provider_id).await?;
     if !inbound::follows_up_by_text(settings.sms_follow_up, outcome) {
-        return Ok(());
+        return Ok(false);
     }
     let Some(shift) = app.store.get_shift(occ).await? else {
-        return Ok(());
+        return Ok(false);
     };
     if shift.status != ShiftStatus::Open {
-        return Ok(());
+        return Ok(false);
     }
     let Some(staff) = shift.staff(&a.employee_id).cloned() else {
-        return Ok(());
+        return Ok(false);
     };
     let flag = format!("followUpSms{:05}", a.attempt);
     let retry = Task::check(occ, a.attempt, 0);
+    let mut texted = false;
     let sent = once(app, occ, &flag, retry.clone(), async {
         // Everyone of the pool at this number, the person called first: people sharing a phone
         // get one text naming them all, each with their own code.
@@ -489,6 +492,7 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
             let code = inbound::text_needs_code(open).then(|| people[0].1.clone());
             (speech.words().follow_up_sms(&values, code.as_deref()), code)
         };
+        texted = true;
         let delivery = text(app, occ, &staff.phone, &body).await?;
         info!(occurrence_id = %occ, attempt = a.attempt, employee_id = %staff.employee_id, status = %delivery.status, with_code = code.is_some(), shared_phone = shared, "follow_up_sms");
         app.store
@@ -513,7 +517,7 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<()> {
             .send(&retry, at_least_a_second(app, CHECK_AFTER_SECS / 5))
             .await?;
     }
-    Ok(())
+    Ok(texted)
 }
 
 /// A follow-up text about shift `occ` already reached one of `sharers` (people sharing a
@@ -526,8 +530,13 @@ async fn texted_already(app: &App, occ: &str, sharers: &[StaffMember]) -> Result
     }))
 }
 
+/// The most "filled" texts one `finishAcceptance` run sends (side by side, so the run spends
+/// one Twilio budget on them, `limits`); the rest go in the next run, queued at once.
+pub const FILLED_NOTICES_PER_RUN: usize = 10;
+
 /// Part of what follows an acceptance: with `notifyWhenFilled`, everyone texted an offer for the
-/// shift (but the winner) is told once that it has been filled. `Done` when nothing is left.
+/// shift (but the winner) is told once that it has been filled, at most
+/// [`FILLED_NOTICES_PER_RUN`] at a time. `Done` when nothing is left.
 pub(super) async fn tell_the_others(app: &App, shift: &Shift) -> Result<Once> {
     let occ = shift.occurrence_id();
     let settings = app.store.get_settings(&shift.event.provider_id).await?;
@@ -535,51 +544,65 @@ pub(super) async fn tell_the_others(app: &App, shift: &Shift) -> Result<Once> {
         return Ok(Once::Done);
     }
     let winner = shift.assigned_to.as_deref().unwrap_or_default();
-    let mut texted: Vec<String> = app
-        .store
-        .list_texts(occ)
-        .await?
-        .into_iter()
-        .filter(|t| t.kind == "followUp" && t.delivery.status == "sent")
-        .map(|t| t.employee_id)
-        .filter(|e| e != winner)
+    let texts = app.store.list_texts(occ).await?;
+    let told: std::collections::HashSet<&str> = texts
+        .iter()
+        .filter(|t| t.kind == "filledNotice")
+        .map(|t| t.employee_id.as_str())
         .collect();
-    texted.sort();
-    texted.dedup();
+    let mut pending: Vec<&str> = texts
+        .iter()
+        .filter(|t| t.kind == "followUp" && t.delivery.status == "sent")
+        .map(|t| t.employee_id.as_str())
+        .filter(|e| *e != winner && !told.contains(e))
+        .collect();
+    pending.sort();
+    pending.dedup();
+    let more = pending.len() > FILLED_NOTICES_PER_RUN;
+    pending.truncate(FILLED_NOTICES_PER_RUN);
+    let notices = pending
+        .into_iter()
+        .filter_map(|e| shift.staff(e).cloned())
+        .map(|staff| async move {
+            let flag = format!("filledNotice#{}", staff.employee_id);
+            once(app, occ, &flag, Task::finish_acceptance(occ), async {
+                let speech = shift.speech_for(&staff);
+                let body = speech.words().filled_notice(&Values::for_job_in(
+                    speech.language,
+                    &staff.first_name,
+                    &shift.event.job,
+                ));
+                let delivery = text(app, occ, &staff.phone, &body).await?;
+                info!(occurrence_id = %occ, employee_id = %staff.employee_id, status = %delivery.status, "filled_notice_sms");
+                app.store
+                    .record_text(
+                        occ,
+                        "0",
+                        &TextLog {
+                            kind: "filledNotice".into(),
+                            employee_id: staff.employee_id.clone(),
+                            first_name: staff.first_name.clone(),
+                            attempt: None,
+                            code: None,
+                            delivery,
+                        },
+                    )
+                    .await
+            })
+            .await
+        });
     let mut all = Once::Done;
-    for employee_id in texted {
-        let Some(staff) = shift.staff(&employee_id).cloned() else {
-            continue;
-        };
-        let flag = format!("filledNotice#{employee_id}");
-        let done = once(app, occ, &flag, Task::finish_acceptance(occ), async {
-            let speech = shift.speech_for(&staff);
-            let body = speech.words().filled_notice(&Values::for_job_in(
-                speech.language,
-                &staff.first_name,
-                &shift.event.job,
-            ));
-            let delivery = text(app, occ, &staff.phone, &body).await?;
-            info!(occurrence_id = %occ, employee_id = %staff.employee_id, status = %delivery.status, "filled_notice_sms");
-            app.store
-                .record_text(
-                    occ,
-                    "0",
-                    &TextLog {
-                        kind: "filledNotice".into(),
-                        employee_id: staff.employee_id.clone(),
-                        first_name: staff.first_name.clone(),
-                        attempt: None,
-                        code: None,
-                        delivery,
-                    },
-                )
-                .await
-        })
-        .await?;
-        if done == Once::Deferred {
+    for done in futures::future::join_all(notices).await {
+        if done? == Once::Deferred {
             all = Once::Deferred;
         }
+    }
+    if more {
+        app.queue()
+            .send(&Task::finish_acceptance(occ), std::time::Duration::ZERO)
+            .await?;
+        info!(occurrence_id = %occ, sent_at_most = FILLED_NOTICES_PER_RUN, "filled_notices_continue");
+        all = Once::Deferred;
     }
     Ok(all)
 }

@@ -6,6 +6,7 @@
 //! provider, through the provider API (`crate::recording_api`).
 
 use super::prelude::*;
+use crate::adapters::store::DueRecording;
 use crate::adapters::twilio::webhook::RecordingReport;
 use callout_core::recording;
 
@@ -61,27 +62,56 @@ pub async fn on_recording(app: &App, occ: &str, k: u32, report: &RecordingReport
     Ok(())
 }
 
-/// Delete every recording past its retention at Twilio, oldest first (at most 500 a run;
-/// what is left, or fails, is deleted on the next run). Returns how many were deleted and
-/// how many failed.
-pub async fn delete_expired(app: &App) -> Result<(u32, u32)> {
-    let due = app.store.due_recordings(Utc::now(), 500).await?;
-    let (mut deleted, mut failed) = (0, 0);
-    for d in &due {
-        match app.twilio().delete_recording(&d.recording_sid).await {
-            Ok(()) => {
-                app.store.recording_deleted(d).await?;
-                info!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, "recording_deleted");
-                deleted += 1;
-            }
-            Err(e) => {
-                // A recording kept past its retention needs a person: the next daily run
-                // tries again.
-                error!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, error = %e, alarm = true, "recording_delete_failed");
-                failed += 1;
-            }
+/// How many due recordings one page of the daily run reads and queues.
+pub const DELETIONS_PER_PAGE: usize = 100;
+/// The daily run starts no new page after this long (`limits`: its worst case is this and one
+/// page); what is left is queued by the next run, and the tasks already queued drain meanwhile.
+pub const QUEUEING_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The daily run: one `deleteRecording` task per recording past its retention, oldest first,
+/// page by page, until the line is read to its end or `QUEUEING_BUDGET` is spent. Queuing a
+/// recording twice (a repeated run) is harmless: a deletion is idempotent. Returns how many
+/// were queued and whether the whole line was read.
+pub async fn queue_deletions(app: &App) -> Result<(usize, bool)> {
+    let started = std::time::Instant::now();
+    let now = Utc::now();
+    let (mut queued, mut after) = (0, None::<String>);
+    loop {
+        let page = app
+            .store
+            .due_recordings(now, after.as_deref(), DELETIONS_PER_PAGE)
+            .await?;
+        let tasks: Vec<Task> = page.iter().cloned().map(Task::DeleteRecording).collect();
+        app.queue().send_all(&tasks).await?;
+        queued += tasks.len();
+        let complete = page.len() < DELETIONS_PER_PAGE;
+        if complete || started.elapsed() >= QUEUEING_BUDGET {
+            info!(queued, complete, "recording_deletions_queued");
+            return Ok((queued, complete));
+        }
+        after = page.last().map(|d| d.sk.clone());
+    }
+}
+
+/// A `deleteRecording` task: delete the recording at Twilio; its deletion-line item (and the
+/// attempt's SID) go only once Twilio confirms, so a failure is retried by the queue (then its
+/// dead-letter queue) and by the next daily run.
+pub(super) async fn delete_recording(app: &App, d: &DueRecording) -> Result<()> {
+    match app.twilio().delete_recording(&d.recording_sid).await {
+        Ok(()) => {
+            app.store.recording_deleted(d).await?;
+            info!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, "recording_deleted");
+            Ok(())
+        }
+        Err(e @ TwilioError::Unavailable(_)) | Err(e @ TwilioError::Unknown(_)) => {
+            warn!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, error = %e, "recording_delete_retry");
+            Err(e.into())
+        }
+        // A refusal needs a person (credentials, the account): the recording outlives its
+        // retention until then.
+        Err(e) => {
+            error!(occurrence_id = %d.occurrence_id, attempt = d.attempt, recording_sid = %d.recording_sid, error = %e, alarm = true, "recording_delete_failed");
+            Err(e.into())
         }
     }
-    info!(deleted, failed, "recordings_past_retention");
-    Ok((deleted, failed))
 }

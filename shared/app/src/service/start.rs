@@ -1,28 +1,54 @@
 //! Starting a campaign: a `Wave3Completed` event becomes the shift's record and one
 //! EventBridge Scheduler schedule at now + the provider's wait (or nothing, when calling is off
-//! or the event repeats).
+//! or the event repeats). An event that cannot be called is never dropped in silence: it is
+//! kept as a `NOT_CALLED` shift with its reason (when its ids allow a record), raises the
+//! `shift_not_called` alarm line and puts `ShiftNotCalled` on the bus (`not_called`).
 
+use super::claim_lease;
 use super::prelude::*;
 use callout_core::quiet::Quiet;
+use callout_core::validate;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Started {
-    Scheduled { at: chrono::DateTime<Utc> },
+    Scheduled {
+        at: chrono::DateTime<Utc>,
+    },
     Disabled,
     Duplicate,
+    /// The event cannot be called (`reason`): kept as `NOT_CALLED` if it could be, an alarm
+    /// line and `ShiftNotCalled`.
+    NotCalled {
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("invalid Wave3Completed event: {0}")]
-    Invalid(#[from] InvalidEvent),
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
 }
 
+/// What is known of an event that cannot be called.
+pub enum Uncallable {
+    /// A readable event that breaks a rule (nobody callable, an unusable time zone…).
+    Event(Wave3Completed),
+    /// A detail without the event's shape: its ids, if they are usable.
+    Unreadable {
+        occurrence_id: Option<String>,
+        provider_id: Option<String>,
+    },
+}
+
+/// The once-only flag of the `ShiftNotCalled` event on the shift's item.
+const NOT_CALLED_EVENT: &str = "notCalledEventAt";
+
 /// Wave 3 ended unfilled: store the shift and, if the provider calls, schedule the first call.
 pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartError> {
-    let checked = event.check()?;
+    let checked = match event.clone().check() {
+        Ok(c) => c,
+        Err(why) => return Ok(not_called(app, Uncallable::Event(event), &why).await?),
+    };
     let event = checked.event;
     let occ = event.occurrence_id.clone();
     for (employee, reason) in &checked.skipped {
@@ -127,4 +153,102 @@ async fn recent_decliners(
         info!(occurrence_id = %event.occurrence_id, called_last = last.len(), decline_memory_days = days, "recent_decliners_called_last");
     }
     Ok(last)
+}
+
+/// An event that cannot be called: kept as a `NOT_CALLED` shift with its reason (when its
+/// occurrenceId and providerId can key a record), the `shift_not_called` alarm line, and
+/// `ShiftNotCalled` on the bus once (with what is known when nothing can be kept). A repeat of
+/// the event repeats nothing; a failure is returned so Lambda runs the event again.
+pub async fn not_called(app: &App, what: Uncallable, why: &InvalidEvent) -> Result<Started> {
+    let reason = why.to_string();
+    let usable = |id: &str| validate::is_identifier(id).then(|| id.to_string());
+    let (occ, provider, event) = match what {
+        Uncallable::Event(e) => (usable(&e.occurrence_id), usable(&e.provider_id), Some(e)),
+        Uncallable::Unreadable {
+            occurrence_id,
+            provider_id,
+        } => (
+            occurrence_id.as_deref().and_then(usable),
+            provider_id.as_deref().and_then(usable),
+            None,
+        ),
+    };
+    let detail = json!({
+        "occurrenceId": occ,
+        "providerId": provider,
+        "reason": reason,
+        "field": why.field,
+    });
+    let alarm = || {
+        error!(occurrence_id = occ.as_deref().unwrap_or("-"), provider_id = provider.as_deref().unwrap_or("-"), field = %why.field, reason = %reason, alarm = true, "shift_not_called");
+    };
+    let (Some(o), Some(p)) = (&occ, &provider) else {
+        alarm();
+        app.events().put("ShiftNotCalled", &detail).await?;
+        return Ok(Started::NotCalled { reason });
+    };
+    let now = Utc::now();
+    let event = for_the_record(event.unwrap_or_else(|| unreadable(o, p, now)));
+    let shift = Shift {
+        status: ShiftStatus::NotCalled,
+        not_called: Some(reason.clone()),
+        ..Shift::open(event, false, 0, String::new(), now)
+    };
+    if !app.store.put_shift_if_new(&shift).await? {
+        let existing = app.store.get_shift(o).await?;
+        if existing.is_none_or(|s| s.status != ShiftStatus::NotCalled) {
+            // The same occurrence came before in a shape that could be called.
+            info!(occurrence_id = %o, "start_calling_duplicate");
+            return Ok(Started::Duplicate);
+        }
+    }
+    alarm();
+    let lease = claim_lease(app);
+    match app
+        .store
+        .claim_once(o, NOT_CALLED_EVENT, now, now - lease)
+        .await?
+    {
+        Claim::Done => return Ok(Started::NotCalled { reason }),
+        Claim::InProgress(_) => anyhow::bail!("another run is putting ShiftNotCalled"),
+        Claim::Claimed { .. } => {}
+    }
+    if let Err(e) = app.events().put("ShiftNotCalled", &detail).await {
+        app.store.release_once(o, NOT_CALLED_EVENT).await?;
+        return Err(e);
+    }
+    app.store.complete_once(o, NOT_CALLED_EVENT).await?;
+    Ok(Started::NotCalled { reason })
+}
+
+/// An event as it is kept when it is not called: display fields cleaned, and every other text
+/// cut so the record stays within an item's size whatever was sent.
+fn for_the_record(event: Wave3Completed) -> Wave3Completed {
+    let cut = |s: &str, max: usize| s.chars().take(max).collect::<String>();
+    let mut e = event.cleaned();
+    e.job.time_zone = cut(&e.job.time_zone, validate::MAX_TIME_ZONE_CHARS);
+    e.staff_pool.truncate(validate::MAX_POOL);
+    for s in &mut e.staff_pool {
+        s.employee_id = cut(&s.employee_id, validate::MAX_ID_CHARS);
+        s.phone = cut(&s.phone, 16);
+        s.language = s.language.as_deref().map(|l| cut(l, 35));
+    }
+    e
+}
+
+/// The record of an event whose detail could not be read: its ids, nobody in its pool.
+fn unreadable(occ: &str, provider: &str, now: chrono::DateTime<Utc>) -> Wave3Completed {
+    let at = now.fixed_offset();
+    Wave3Completed {
+        occurrence_id: occ.into(),
+        provider_id: provider.into(),
+        job: callout_core::model::Job {
+            patient_name: String::new(),
+            starts_at: at,
+            ends_at: at,
+            time_zone: "UTC".into(),
+            suburb: String::new(),
+        },
+        staff_pool: Vec::new(),
+    }
 }

@@ -269,6 +269,7 @@ impl TryFrom<&Shift> for Item {
                     .transpose()?
                     .map(s),
             )
+            .opt(attr::NOT_CALLED_REASON, sh.not_called.as_deref().map(s))
             .opt(
                 attr::SKIP_DECLINERS,
                 sh.skip_decliners.then_some(AttributeValue::Bool(true)),
@@ -320,6 +321,7 @@ impl TryFrom<&Item> for Shift {
             speaking: get_s(item, attr::SPEAKING)
                 .and_then(|j| serde_json::from_str(&j).ok())
                 .unwrap_or_default(),
+            not_called: get_s(item, attr::NOT_CALLED_REASON),
         })
     }
 }
@@ -459,6 +461,7 @@ mod tests {
                 at: at("2026-01-23T09:20:02Z"),
             }),
             skip_decliners: true,
+            not_called: Some("staffPool: has nobody who can be called".into()),
             declined: ["emp_1".to_string(), "emp_3".to_string()].into(),
             called_last: ["emp_2".to_string()].into(),
             speaking: Speaking {

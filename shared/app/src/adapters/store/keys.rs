@@ -83,6 +83,7 @@ pub(crate) mod attr {
     pub const ASSIGNED_ATTEMPT: &str = "assignedAttempt";
     pub const ACCEPTANCE_FINISHED_AT: &str = "acceptanceFinishedAt";
     pub const CONFIRMATION_SMS: &str = "confirmationSms";
+    pub const NOT_CALLED_REASON: &str = "notCalledReason";
     /// Who declined the shift (a string set).
     pub const DECLINED_BY: &str = "declinedBy";
     /// Who declined the same patient lately (a string set), called last.

@@ -32,6 +32,7 @@ pub mod shifts;
 pub use claims::Claim;
 pub use keys::GSI1;
 pub use pacing::{PacingLine, Waiter};
+pub use recordings::DueRecording;
 pub use shifts::AcceptWrite;
 
 use aws_sdk_dynamodb::operation::{

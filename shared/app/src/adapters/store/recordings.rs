@@ -16,13 +16,16 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub const RECORDING_DUE: &str = "RECORDING_DUE";
 const DUE_PREFIX: &str = "DUE#";
 
-/// A recording waiting for its deletion.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A recording waiting for its deletion (also the `deleteRecording` task's body).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DueRecording {
     pub occurrence_id: String,
     pub attempt: u32,
     pub recording_sid: String,
-    sk: String,
+    /// Its place in the deletion line (the item's sort key).
+    #[serde(rename = "dueKey")]
+    pub sk: String,
 }
 
 fn fixed(t: DateTime<Utc>) -> String {
@@ -84,19 +87,25 @@ impl Store {
     pub async fn due_recordings(
         &self,
         now: DateTime<Utc>,
+        after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<DueRecording>> {
+        let from = after.map_or_else(|| DUE_PREFIX.to_string(), str::to_string);
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
             .expression_attribute_values(":pk", s(RECORDING_DUE))
-            .expression_attribute_values(":from", s(DUE_PREFIX))
+            .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(format!("{DUE_PREFIX}{}~", fixed(now))))
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
             .consistent_read(true);
-        self.query_all(query, limit)
-            .await?
+        // BETWEEN includes `after` itself: it is left out below.
+        let mut items = self.query_all(query, limit + 1).await?;
+        items.retain(|item| after.is_none() || get_s(item, attr::SK).as_deref() != after);
+        items.truncate(limit);
+        items
             .iter()
             .map(|item| {
                 Ok(DueRecording {

@@ -52,6 +52,69 @@ const MIN_TRY: Duration = Duration::from_millis(500);
 pub const TASK_BUDGET: Duration = Duration::from_secs(5);
 pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
 
+/// What a request to Twilio does: each is recorded under its label (`budget`) and has one
+/// worst case (`limits`), from the numbers above and `recordings::RECORDING_TIMEOUT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Op {
+    CreateCall,
+    /// `canceled`, then `completed` if the call was already answered: two requests, one budget.
+    EndCall,
+    RedirectCall,
+    CallStatus,
+    SendSms,
+    /// Whether a text went out after all (`GET Messages.json`): asked when a once-only text's
+    /// step was taken over from a step that died, or failed after Twilio may have taken it.
+    FindText,
+    /// One try of `RECORDING_TIMEOUT` each (the media fetch's redirects within it).
+    RecordingMedia,
+    DeleteRecording,
+}
+
+impl Op {
+    pub const ALL: [Op; 8] = [
+        Op::CreateCall,
+        Op::EndCall,
+        Op::RedirectCall,
+        Op::CallStatus,
+        Op::SendSms,
+        Op::FindText,
+        Op::RecordingMedia,
+        Op::DeleteRecording,
+    ];
+
+    /// The label its requests are counted under.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Op::CreateCall => "twilio.createCall",
+            Op::EndCall => "twilio.endCall",
+            Op::RedirectCall => "twilio.redirectCall",
+            Op::CallStatus => "twilio.callStatus",
+            Op::SendSms => "twilio.sendSms",
+            Op::FindText => "twilio.findText",
+            Op::RecordingMedia => "twilio.recordingMedia",
+            Op::DeleteRecording => "twilio.deleteRecording",
+        }
+    }
+
+    /// The longest it takes, every try and wait included, in a client with `budget`.
+    pub const fn worst_case(self, budget: Duration) -> Duration {
+        match self {
+            Op::RecordingMedia | Op::DeleteRecording => recordings::RECORDING_TIMEOUT,
+            _ => budget,
+        }
+    }
+
+    /// The most requests it makes.
+    pub const fn most_requests(self) -> u32 {
+        match self {
+            Op::RecordingMedia => 1 + recordings::MEDIA_REDIRECTS,
+            Op::DeleteRecording => 1,
+            Op::EndCall => 2 * ATTEMPTS,
+            _ => ATTEMPTS,
+        }
+    }
+}
+
 /// Twilio error codes that refuse the account rather than one request
 /// (https://www.twilio.com/docs/api/errors): 20003 authentication failed, 20005 and 10001
 /// account not active, 10002 trial account, 20008 test credentials, 21210 / 21212 / 21606 the
@@ -146,6 +209,7 @@ impl Twilio {
     /// (Twilio may have acted on it), nor is a refusal.
     async fn request<T: serde::de::DeserializeOwned>(
         &self,
+        op: Op,
         tail: &str,
         form: Option<&[(&str, &str)]>,
         deadline: Instant,
@@ -159,7 +223,7 @@ impl Twilio {
                 ));
             }
             let result = self
-                .request_once(tail, form, left.min(REQUEST_TIMEOUT))
+                .request_once(op, tail, form, left.min(REQUEST_TIMEOUT))
                 .await;
             match result {
                 Err(TwilioError::Unavailable(why)) if attempt < ATTEMPTS => {
@@ -180,6 +244,7 @@ impl Twilio {
 
     async fn request_once<T: serde::de::DeserializeOwned>(
         &self,
+        op: Op,
         tail: &str,
         form: Option<&[(&str, &str)]>,
         timeout: Duration,
@@ -188,7 +253,7 @@ impl Twilio {
             Some(form) => self.http.post(self.url(tail)).form(form),
             None => self.http.get(self.url(tail)),
         };
-        let answer = self.send(req, timeout).await?;
+        let answer = self.send(op, req, timeout).await?;
         if (200..300).contains(&answer.status) {
             return serde_json::from_slice(&answer.body)
                 .map_err(|e| TwilioError::Unavailable(format!("unreadable response: {e}")));
@@ -200,12 +265,37 @@ impl Twilio {
     /// whatever the status. Every request to Twilio goes through here.
     async fn send(
         &self,
+        op: Op,
+        req: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Answer, TwilioError> {
+        self.exchange(
+            op,
+            req.basic_auth(&self.account_sid, Some(&self.auth_token)),
+            timeout,
+        )
+        .await
+    }
+
+    /// One request WITHOUT the account's credentials (a redirect to Twilio's media host).
+    async fn send_unauthenticated(
+        &self,
+        op: Op,
+        req: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Answer, TwilioError> {
+        self.exchange(op, req, timeout).await
+    }
+
+    async fn exchange(
+        &self,
+        op: Op,
         req: reqwest::RequestBuilder,
         timeout: Duration,
     ) -> Result<Answer, TwilioError> {
         crate::budget::record("twilio");
+        crate::budget::record(op.label());
         let resp = req
-            .basic_auth(&self.account_sid, Some(&self.auth_token))
             .timeout(timeout)
             .send()
             .await
@@ -216,20 +306,27 @@ impl Twilio {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp.bytes().await.map_err(classify_transport)?.to_vec();
         Ok(Answer {
             status,
             content_type,
+            location,
             body,
         })
     }
 
-    async fn post<T: serde::de::DeserializeOwned>(
+    async fn post(
         &self,
+        op: Op,
         tail: &str,
         form: &[(&str, &str)],
-    ) -> Result<T, TwilioError> {
-        self.request(tail, Some(form), Instant::now() + self.budget)
+    ) -> Result<Resource, TwilioError> {
+        self.request(op, tail, Some(form), Instant::now() + self.budget)
             .await
     }
 
@@ -259,7 +356,7 @@ impl Twilio {
         if let Some(url) = &req.recording_url {
             form.extend(recordings::create_call_params(url));
         }
-        Ok(self.post::<Resource>("Calls.json", &form).await?.sid)
+        Ok(self.post(Op::CreateCall, "Calls.json", &form).await?.sid)
     }
 
     /// End a call whatever state it is in: `canceled` stops a queued or ringing call,
@@ -269,13 +366,23 @@ impl Twilio {
         let tail = format!("Calls/{sid}.json");
         let deadline = Instant::now() + self.budget;
         let first = self
-            .request::<Resource>(&tail, Some(&[("Status", "canceled")]), deadline)
+            .request::<Resource>(
+                Op::EndCall,
+                &tail,
+                Some(&[("Status", "canceled")]),
+                deadline,
+            )
             .await;
         match first {
             Ok(r) if r.status.as_deref() == Some("canceled") => Ok(()),
             Ok(_) | Err(TwilioError::Refused { .. }) => {
                 match self
-                    .request::<Resource>(&tail, Some(&[("Status", "completed")]), deadline)
+                    .request::<Resource>(
+                        Op::EndCall,
+                        &tail,
+                        Some(&[("Status", "completed")]),
+                        deadline,
+                    )
                     .await
                 {
                     Ok(_) | Err(TwilioError::Refused { .. }) => Ok(()),
@@ -288,15 +395,20 @@ impl Twilio {
 
     /// Replace what a live call is doing with `twiml`.
     pub async fn redirect_call(&self, sid: &str, twiml: &str) -> Result<(), TwilioError> {
-        self.post::<Resource>(&format!("Calls/{sid}.json"), &[("Twiml", twiml)])
-            .await
-            .map(|_| ())
+        self.post(
+            Op::RedirectCall,
+            &format!("Calls/{sid}.json"),
+            &[("Twiml", twiml)],
+        )
+        .await
+        .map(|_| ())
     }
 
     /// A call's current status and duration (for an attempt whose final callback never came).
     pub async fn call_status(&self, sid: &str) -> Result<(String, Option<u32>), TwilioError> {
         let r: Resource = self
             .request(
+                Op::CallStatus,
                 &format!("Calls/{sid}.json"),
                 None,
                 Instant::now() + self.budget,
@@ -313,7 +425,7 @@ impl Twilio {
     /// Send an SMS from the product's number; returns the message SID.
     pub async fn send_sms(&self, to: &str, body: &str) -> Result<String, TwilioError> {
         let form = [("To", to), ("From", self.from.as_str()), ("Body", body)];
-        Ok(self.post::<Resource>("Messages.json", &form).await?.sid)
+        Ok(self.post(Op::SendSms, "Messages.json", &form).await?.sid)
     }
 
     /// The SID of a text of exactly `body` that Twilio accepted for `to` from the product's
@@ -344,6 +456,7 @@ impl Twilio {
         .map_err(|e| TwilioError::Unavailable(e.to_string()))?;
         let page: Page = self
             .request(
+                Op::FindText,
                 &format!("Messages.json?{query}"),
                 None,
                 Instant::now() + self.budget,
@@ -369,6 +482,8 @@ impl Twilio {
 struct Answer {
     status: u16,
     content_type: Option<String>,
+    /// Where a redirect points.
+    location: Option<String>,
     body: Vec<u8>,
 }
 
