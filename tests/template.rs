@@ -366,3 +366,61 @@ async fn a_start_schedule_has_the_templates_dead_letter_queue_and_an_undeliverab
         Some(missing.as_str())
     );
 }
+
+/// What AWS does for the stack (scripts/iam-on-behalf.mjs) is checked from the transformed
+/// template: it passes as deployed, and with start-calling's failure-queue send under the
+/// scheduler's PassRole condition again (a key only PassRole requests carry, so the statement
+/// never matches) it fails, naming the role, the action and the queue.
+#[test]
+fn the_iam_check_of_what_aws_does_for_the_stack_names_the_role_action_and_resource() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = local_runtime::template::transformed_path();
+    let check = |template: &std::path::Path| {
+        let out = std::process::Command::new(root.join("scripts/iam.sh"))
+            .args(["check", "--on-behalf", "--template"])
+            .arg(template)
+            .output()
+            .expect("scripts/iam.sh runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (passed, report) = check(&path);
+    assert!(passed, "{report}");
+    assert!(report.contains("iam:PassRole"), "{report}");
+
+    let mut t: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let statements = t["Resources"]["StartCallingRole"]["Properties"]["Policies"][0]
+        ["PolicyDocument"]["Statement"]
+        .as_array_mut()
+        .unwrap();
+    let pass_role = statements
+        .iter()
+        .position(|s| s["Action"] == "iam:PassRole")
+        .unwrap();
+    let condition = statements[pass_role]
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition")
+        .expect("PassRole keeps its condition");
+    let send = statements
+        .iter()
+        .position(|s| s["Action"] == "sqs:SendMessage")
+        .unwrap();
+    statements[send]["Condition"] = condition;
+    let broken = root.join(format!(
+        ".local/template.on-behalf-test-{}.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&broken, t.to_string()).unwrap();
+    let (passed, report) = check(&broken);
+    let _ = std::fs::remove_file(&broken);
+    assert!(!passed, "{report}");
+    assert!(
+        report.contains(
+            "DENIED (ImplicitlyDenied) StartCallingRole: sqs:SendMessage on arn:aws:sqs:"
+        ) && report.contains("StartCallingFailedQueue [OnFailure destination"),
+        "{report}"
+    );
+}
