@@ -424,3 +424,29 @@ fn the_iam_check_of_what_aws_does_for_the_stack_names_the_role_action_and_resour
         "{report}"
     );
 }
+
+/// The console shows every parameter in a group, and the stack's outputs give the URLs a
+/// person types into Twilio's console for the number (docs/DEPLOY.md §5).
+#[test]
+fn every_parameter_is_in_a_group_and_the_numbers_webhook_urls_are_outputs() {
+    let path = local_runtime::template::transformed_path();
+    let t: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let grouped: BTreeSet<&str> = t["Metadata"]["AWS::CloudFormation::Interface"]
+        ["ParameterGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["Parameters"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
+    for parameter in t["Parameters"].as_object().unwrap().keys() {
+        assert!(
+            grouped.contains(parameter.as_str()),
+            "{parameter} is in no ParameterGroup"
+        );
+    }
+    let outputs = t["Outputs"].to_string();
+    for path in ["/api/inbound/voice\"", "/api/inbound/sms\""] {
+        assert!(outputs.contains(path), "no output gives {path}");
+    }
+}
