@@ -104,7 +104,15 @@ class Stack {
   physicalName(id) {
     const r = this.t.Resources[id]
     const p = r.Properties ?? {}
-    const named = { 'AWS::Logs::LogGroup': 'LogGroupName', 'AWS::Events::EventBus': 'Name', 'AWS::Scheduler::ScheduleGroup': 'Name', 'AWS::Events::Rule': 'Name', 'AWS::SQS::Queue': 'QueueName', 'AWS::Lambda::Function': 'FunctionName', 'AWS::IAM::Role': 'RoleName' }[r.Type]
+    const named = {
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::Events::EventBus': 'Name',
+      'AWS::Scheduler::ScheduleGroup': 'Name',
+      'AWS::Events::Rule': 'Name',
+      'AWS::SQS::Queue': 'QueueName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::IAM::Role': 'RoleName'
+    }[r.Type]
     if (named && p[named] !== undefined) return this.resolve(p[named])
     return `${STACK}-${id}`
   }
@@ -188,7 +196,10 @@ class Stack {
           return this.getAtt(...(typeof a === 'string' ? a.split('.') : a))
         case 'Fn::Sub':
           if (typeof a === 'string') return this.sub(a)
-          return this.sub(a[0], Object.fromEntries(Object.entries(a[1]).map(([n, x]) => [n, this.resolve(x)])))
+          return this.sub(
+            a[0],
+            Object.fromEntries(Object.entries(a[1]).map(([n, x]) => [n, this.resolve(x)]))
+          )
         case 'Fn::If':
           return this.resolve(this.condition(a[0]) ? a[1] : a[2])
         case 'Fn::Join':
@@ -241,7 +252,8 @@ export function derive(templatePath) {
       const awsManaged = arn.match(/^arn:aws:iam::aws:policy\/(?:service-role\/)?(.+)$/)
       let docId
       if (awsManaged) {
-        if (!AWS_MANAGED[awsManaged[1]]) throw new Error(`${id}: AWS managed policy ${awsManaged[1]} is not modelled`)
+        if (!AWS_MANAGED[awsManaged[1]])
+          throw new Error(`${id}: AWS managed policy ${awsManaged[1]} is not modelled`)
         docId = `aws:${awsManaged[1]}`
         docs.set(docId, AWS_MANAGED[awsManaged[1]])
       } else {
@@ -265,9 +277,19 @@ export function derive(templatePath) {
   // Functions, and their resource policies from their AWS::Lambda::Permission resources.
   const functions = new Map() // logical id -> { arn, name, role, env, props }
   for (const [id, p] of s.resources('AWS::Lambda::Function')) {
-    functions.set(id, { id, arn: s.getAtt(id, 'Arn'), name: s.ref(id), role: p.Role, env: p.Environment?.Variables ?? {}, props: p })
+    functions.set(id, {
+      id,
+      arn: s.getAtt(id, 'Arn'),
+      name: s.ref(id),
+      role: p.Role,
+      env: p.Environment?.Variables ?? {},
+      props: p
+    })
   }
-  const functionByRef = (ref) => [...functions.values()].find((f) => f.name === ref || f.arn === ref || f.arn === ref.replace(/:\$LATEST$/, ''))
+  const functionByRef = (ref) =>
+    [...functions.values()].find(
+      (f) => f.name === ref || f.arn === ref || f.arn === ref.replace(/:\$LATEST$/, '')
+    )
   for (const [id, p] of s.resources('AWS::Lambda::Permission')) {
     const f = functionByRef(p.FunctionName)
     if (!f) throw new Error(`${id}: names no function of the template`)
@@ -291,14 +313,35 @@ export function derive(templatePath) {
   const requests = []
   const asRole = (roleArn, why, action, resource, context = {}) => {
     const role = roles.get(roleArn)
-    requests.push({ why, principal: roleArn, role: role?.id ?? null, action, resource, context: { ...TLS, ...context }, expect: 'Allowed' })
+    requests.push({
+      why,
+      principal: roleArn,
+      role: role?.id ?? null,
+      action,
+      resource,
+      context: { ...TLS, ...context },
+      expect: 'Allowed'
+    })
   }
   const asService = (service, why, action, resource, context) => {
-    requests.push({ why, principal: service, role: null, action, resource, context: { ...TLS, 'aws:SourceAccount': ACCOUNT, ...context }, expect: 'Allowed' })
+    requests.push({
+      why,
+      principal: service,
+      role: null,
+      action,
+      resource,
+      context: { ...TLS, 'aws:SourceAccount': ACCOUNT, ...context },
+      expect: 'Allowed'
+    })
   }
   const sendAction = (arn, why) => {
     const service = arn.split(':')[2]
-    const action = { sqs: 'sqs:SendMessage', sns: 'sns:Publish', lambda: 'lambda:InvokeFunction', events: 'events:PutEvents' }[service]
+    const action = {
+      sqs: 'sqs:SendMessage',
+      sns: 'sns:Publish',
+      lambda: 'lambda:InvokeFunction',
+      events: 'events:PutEvents'
+    }[service]
     if (!action) throw new Error(`${why}: no send modelled for ${arn}`)
     return action
   }
@@ -324,19 +367,38 @@ export function derive(templatePath) {
   for (const f of functions.values()) {
     const role = roles.get(f.role)
     const creates = role.docs.some((d) =>
-      statementsOf(docs.get(d)).some((st) => st.Effect === 'Allow' && list(st.Action).some((a) => a === 'scheduler:CreateSchedule' || a === 'scheduler:*'))
+      statementsOf(docs.get(d)).some(
+        (st) =>
+          st.Effect === 'Allow' &&
+          list(st.Action).some((a) => a === 'scheduler:CreateSchedule' || a === 'scheduler:*')
+      )
     )
     if (!creates) continue
     const target = f.env.DIAL_QUEUE_ARN
     const roleArn = f.env.SCHEDULER_ROLE_ARN
     const dlq = f.env.SCHEDULE_DEAD_LETTER_QUEUE_ARN
-    const missing = ['DIAL_QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_DEAD_LETTER_QUEUE_ARN'].filter((v) => !f.env[v])
+    const missing = ['DIAL_QUEUE_ARN', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_DEAD_LETTER_QUEUE_ARN'].filter(
+      (v) => !f.env[v]
+    )
     if (missing.length) {
-      requests.push({ why: `schedules ${f.id} creates`, principal: f.role, role: role.id, action: 'scheduler:CreateSchedule', resource: '*', context: {}, expect: 'Allowed', broken: `${f.id}'s environment lacks ${missing.join(', ')}` })
+      requests.push({
+        why: `schedules ${f.id} creates`,
+        principal: f.role,
+        role: role.id,
+        action: 'scheduler:CreateSchedule',
+        resource: '*',
+        context: {},
+        expect: 'Allowed',
+        broken: `${f.id}'s environment lacks ${missing.join(', ')}`
+      })
       continue
     }
     schedulers.push(f.id)
-    asRole(f.role, `CreateSchedule by ${f.id} passes the schedule's role`, 'iam:PassRole', roleArn, { 'iam:PassedToService': 'scheduler.amazonaws.com' })
+    const schedule = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${f.env.SCHEDULE_GROUP ?? 'default'}/shift-x1`
+    asRole(f.role, `CreateSchedule by ${f.id} passes the schedule's role`, 'iam:PassRole', roleArn, {
+      'iam:PassedToService': 'scheduler.amazonaws.com',
+      'iam:AssociatedResourceArn': schedule
+    })
     asRole(roleArn, `target of the schedules ${f.id} creates`, sendAction(target, f.id), target)
     asRole(roleArn, `dead-letter queue of the schedules ${f.id} creates`, sendAction(dlq, f.id), dlq)
   }
@@ -344,28 +406,54 @@ export function derive(templatePath) {
   for (const [id, p] of s.resources('AWS::Scheduler::Schedule')) {
     asRole(p.Target.RoleArn, `target of schedule ${id}`, sendAction(p.Target.Arn, id), p.Target.Arn)
     if (p.Target.DeadLetterConfig?.Arn) {
-      asRole(p.Target.RoleArn, `dead-letter queue of schedule ${id}`, 'sqs:SendMessage', p.Target.DeadLetterConfig.Arn)
+      asRole(
+        p.Target.RoleArn,
+        `dead-letter queue of schedule ${id}`,
+        'sqs:SendMessage',
+        p.Target.DeadLetterConfig.Arn
+      )
     } else {
-      requests.push({ why: `schedule ${id}`, principal: p.Target.RoleArn, role: null, action: 'sqs:SendMessage', resource: '(none)', context: {}, expect: 'Allowed', broken: `schedule ${id} has no dead-letter queue` })
+      requests.push({
+        why: `schedule ${id}`,
+        principal: p.Target.RoleArn,
+        role: null,
+        action: 'sqs:SendMessage',
+        resource: '(none)',
+        context: {},
+        expect: 'Allowed',
+        broken: `schedule ${id} has no dead-letter queue`
+      })
     }
   }
   // API Gateway invokes each route's function with the route's execute-api ARN as source.
   for (const [apiId, p] of s.resources('AWS::ApiGatewayV2::Api')) {
     const api = s.ref(apiId)
-    const stages = s.resources('AWS::ApiGatewayV2::Stage').filter(([, st]) => st.ApiId === api).map(([, st]) => st.StageName)
+    const stages = s
+      .resources('AWS::ApiGatewayV2::Stage')
+      .filter(([, st]) => st.ApiId === api)
+      .map(([, st]) => st.StageName)
     for (const [path, methods] of Object.entries(p.Body?.paths ?? {})) {
       for (const [method, op] of Object.entries(methods)) {
         const uri = op['x-amazon-apigateway-integration']?.uri
         if (!uri) continue
         const arn = uri.match(/functions\/(arn:aws:lambda:[^/]+)\/invocations/)?.[1]
         const f = arn && functionByRef(arn)
-        if (!f) throw new Error(`${method.toUpperCase()} ${path}: integration ${uri} names no function of the template`)
+        if (!f)
+          throw new Error(
+            `${method.toUpperCase()} ${path}: integration ${uri} names no function of the template`
+          )
         const verb = method === 'x-amazon-apigateway-any-method' ? 'ANY' : method.toUpperCase()
         const concrete = path.replace(/\{[^}]+\}/g, 'x1').replace(/^\//, '')
         for (const stage of stages.length ? stages : ['$default']) {
-          asService('apigateway.amazonaws.com', `route ${verb} ${path} of ${apiId} -> ${f.id}`, 'lambda:InvokeFunction', f.arn, {
-            'aws:SourceArn': `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/${verb}/${concrete}`
-          })
+          asService(
+            'apigateway.amazonaws.com',
+            `route ${verb} ${path} of ${apiId} -> ${f.id}`,
+            'lambda:InvokeFunction',
+            f.arn,
+            {
+              'aws:SourceArn': `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api}/${stage}/${verb}/${concrete}`
+            }
+          )
         }
       }
     }
@@ -378,10 +466,22 @@ export function derive(templatePath) {
       if (target.RoleArn) {
         asRole(target.RoleArn, `rule ${id} target ${target.Id}`, sendAction(target.Arn, id), target.Arn)
       } else if (target.Arn.startsWith('arn:aws:lambda:')) {
-        asService('events.amazonaws.com', `rule ${id} -> ${functionByRef(target.Arn)?.id ?? target.Arn}`, 'lambda:InvokeFunction', target.Arn, { 'aws:SourceArn': ruleArn })
+        asService(
+          'events.amazonaws.com',
+          `rule ${id} -> ${functionByRef(target.Arn)?.id ?? target.Arn}`,
+          'lambda:InvokeFunction',
+          target.Arn,
+          { 'aws:SourceArn': ruleArn }
+        )
       }
       if (target.DeadLetterConfig?.Arn) {
-        asService('events.amazonaws.com', `dead-letter queue of rule ${id}`, 'sqs:SendMessage', target.DeadLetterConfig.Arn, { 'aws:SourceArn': ruleArn })
+        asService(
+          'events.amazonaws.com',
+          `dead-letter queue of rule ${id}`,
+          'sqs:SendMessage',
+          target.DeadLetterConfig.Arn,
+          { 'aws:SourceArn': ruleArn }
+        )
       }
     }
   }
@@ -423,7 +523,9 @@ export async function evaluator(runSimulation, model) {
     const rp = resourcePolicy.get(req.resource)
     const result = await runSimulation(
       {
-        identityPolicies: (role?.docs ?? []).map((id) => ({ name: id, policy: docsNow.get(id) })).filter((p) => statementsOf(p.policy).length),
+        identityPolicies: (role?.docs ?? [])
+          .map((id) => ({ name: id, policy: docsNow.get(id) }))
+          .filter((p) => statementsOf(p.policy).length),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         ...(rp && statementsOf(docsNow.get(rp)).length ? { resourcePolicy: docsNow.get(rp) } : {}),
@@ -462,14 +564,24 @@ export async function evaluator(runSimulation, model) {
           const v = req.context[ck]
           const other = v !== undefined && foreign(ck, v)
           if (other && !probes.some((p) => p.of === i && p.key === ck)) {
-            probes.push({ ...req, of: i, key: ck, context: { ...req.context, [ck]: other }, expect: 'Denied', why: `${req.why}, with ${ck} = ${other}` })
+            probes.push({
+              ...req,
+              of: i,
+              key: ck,
+              context: { ...req.context, [ck]: other },
+              expect: 'Denied',
+              why: `${req.why}, with ${ck} = ${other}`
+            })
           }
         }
       }
     }
   }
   const all = [...model.requests, ...probes]
-  const docsOf = (req) => [...(roles.get(req.principal)?.docs ?? []), ...(resourcePolicy.has(req.resource) ? [resourcePolicy.get(req.resource)] : [])]
+  const docsOf = (req) => [
+    ...(roles.get(req.principal)?.docs ?? []),
+    ...(resourcePolicy.has(req.resource) ? [resourcePolicy.get(req.resource)] : [])
+  ]
 
   /** Every request and probe (or only those governed by `changed` docs) against `docsNow`. */
   async function check(docsNow, changed) {
@@ -550,7 +662,8 @@ export function mutations(model, grants) {
             b.Statement = statementsOf(b)
             const target = b.Statement[to.i]
             target.Condition = structuredClone(target.Condition ?? {})
-            for (const [op, block] of Object.entries(condition)) target.Condition[op] = { ...(target.Condition[op] ?? {}), ...block }
+            for (const [op, block] of Object.entries(condition))
+              target.Condition[op] = { ...(target.Condition[op] ?? {}), ...block }
             m.set(to.d, b)
             return [from.d, to.d]
           }
