@@ -17,20 +17,99 @@
 //                                                 removals, one a presign, are shown)
 //   node scripts/iam-check.mjs RECORD --without F=ACTION   the check with ACTION taken out of F's
 //                                                 role (exits 1 when that denies a request)
+//
+// Then what AWS does FOR the stack (scripts/iam-on-behalf.mjs), derived from the transformed
+// template: event source mappings, invoke destinations, schedules and the role they are passed,
+// API Gateway's and EventBridge's invocations, logs and X-Ray. Each must be allowed, each
+// condition's probe denied.
+//   node scripts/iam-check.mjs [RECORD] --mutations   also: dropping any grant of those (the
+//                                                 statement or the action) or moving any
+//                                                 condition onto another statement of the same
+//                                                 role must make that check fail (figures shown)
+//   node scripts/iam-check.mjs --on-behalf [--mutations]   that part alone, without a record
+//   --template PATH                               another transformed template (default
+//                                                 .local/template.transformed.json)
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { derive, evaluator, mutations } from './iam-on-behalf.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(join(root, 'tests/iam/package.json'))
 const { runSimulation } = require('@cloud-copilot/iam-simulate')
 
 const args = process.argv.slice(2)
-const recordPath = args.find((a) => !a.startsWith('--') && !a.includes('='))
-if (!recordPath) {
-  console.error('usage: iam-check.mjs RECORD [--removals] [--without FUNCTION=ACTION]')
+const valueOf = (flag) => args.find((a, i) => args[i - 1] === flag)
+const templatePath = valueOf('--template') ?? join(root, '.local/template.transformed.json')
+const recordPath = args.find((a, i) => !a.startsWith('--') && !a.includes('=') && !['--template', '--without'].includes(args[i - 1]))
+if (!recordPath && !args.includes('--on-behalf')) {
+  console.error('usage: iam-check.mjs RECORD [--removals] [--mutations] [--without FUNCTION=ACTION] [--template PATH] | --on-behalf [--mutations]')
   process.exit(2)
+}
+
+// ---------------------------------------------------------------- what AWS does for the stack
+async function onBehalf() {
+  const started = Date.now()
+  const model = derive(templatePath)
+  const ob = await evaluator(runSimulation, model)
+  const byKind = {}
+  for (const r of model.requests) byKind[r.action] = (byKind[r.action] ?? 0) + 1
+  console.log(
+    `iam: on the stack's behalf: ${model.requests.length} requests derived from ${templatePath.replace(`${root}/`, '')} ` +
+      `(${Object.entries(byKind).map(([a, n]) => `${n} ${a}`).join(', ')}), ${ob.probes.length} condition probes; ` +
+      `schedules created by ${model.schedulers.join(', ') || 'no function'}`
+  )
+  let ok = true
+  const failures = await ob.check(model.docs)
+  if (failures.length) {
+    ok = false
+    console.log(`iam: ${failures.length} of what AWS does for the stack would fail:`)
+    for (const { req, result } of failures) {
+      const who = req.role ?? req.principal
+      const what = req.expect === 'Allowed' ? `DENIED (${result.why ?? result.resultType})` : 'ALLOWED, but its condition should deny it'
+      console.log(`  ${what} ${who}: ${req.action} on ${req.resource} [${req.why}]`)
+    }
+  } else {
+    console.log(`iam: all ${model.requests.length} allowed, and all ${ob.probes.length} probes with another service or source denied`)
+  }
+  if (args.includes('--mutations')) {
+    const all = mutations(model, ob.grants)
+    const survived = { grant: [], condition: [] }
+    const counts = { grant: 0, condition: 0 }
+    for (const m of all) {
+      counts[m.kind]++
+      const docs = new Map(model.docs)
+      const changed = new Set(m.apply(docs))
+      const f = await ob.check(docs, changed)
+      if (f.length === 0) survived[m.kind].push(m.label)
+    }
+    const statements = [...ob.grants.keys()].length
+    console.log(
+      `iam: mutations of the on-behalf grants: ${counts.grant} grants dropped (${statements} statements and each used action of a multi-action statement), ` +
+        `${counts.grant - survived.grant.length} proven necessary; ${counts.condition} conditions moved onto another statement of the same role, ` +
+        `${counts.condition - survived.condition.length} proven necessary (${((Date.now() - started) / 1000).toFixed(1)} s)`
+    )
+    for (const kind of ['grant', 'condition']) {
+      if (survived[kind].length) {
+        ok = false
+        console.log(`iam: these ${kind} mutations did not fail the check:`)
+        for (const l of survived[kind]) console.log(`  ${l}`)
+      }
+    }
+  }
+  const usedByRole = new Map()
+  for (const r of model.requests) {
+    if (!r.role) continue
+    if (!usedByRole.has(r.role)) usedByRole.set(r.role, new Set())
+    usedByRole.get(r.role).add(r.action)
+  }
+  return { ok, usedByRole }
+}
+const { ok: onBehalfOk, usedByRole } = await onBehalf()
+if (!recordPath) {
+  console.log(onBehalfOk ? 'iam: passed' : 'iam: FAILED')
+  process.exit(onBehalfOk ? 0 : 1)
 }
 const without = args
   .filter((a, i) => args[i - 1] === '--without')
@@ -159,7 +238,7 @@ const functions = [...new Set([...requests.values()].map((r) => r.function))].so
 console.log(
   `iam: ${requests.size} distinct requests by ${functions.length} roles (${functions.join(', ')}) across ${worlds.size} local worlds`
 )
-let failed = false
+let failed = !onBehalfOk
 if (unattributed.length) {
   // The tests' own set-up (a shift written straight into the table) runs outside any function.
   const distinct = new Set(unattributed.map((r) => r.action))
@@ -180,12 +259,15 @@ for (const r of requests.values()) {
   if (!used.has(r.function)) used.set(r.function, new Set())
   used.get(r.function).add(r.action)
 }
-console.log('iam: granted but not used in the tests (least privilege; logs and X-Ray are not recorded locally):')
+console.log('iam: granted but not used in the tests nor by AWS for the stack (least privilege):')
 for (const [fn, docs] of Object.entries(roles)) {
   const granted = new Set(
     docs.flatMap((d) => statements(d).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)))
   )
-  const unused = [...granted].filter((a) => !used.get(fn)?.has(a) && !a.startsWith('logs:')).sort()
+  // The world's role ARN ends with the role's logical id (local-runtime's provisioning).
+  const roleId = [...usedByRole.keys()].find((id) => rolesWithArns[fn].arn.endsWith(`-${id.toLowerCase()}`))
+  const forTheStack = usedByRole.get(roleId) ?? new Set()
+  const unused = [...granted].filter((a) => !used.get(fn)?.has(a) && !forTheStack.has(a)).sort()
   console.log(`  ${fn}: ${unused.length ? unused.join(', ') : '(none)'}`)
 }
 

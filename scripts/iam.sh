@@ -4,7 +4,10 @@
 # policy simulator (@cloud-copilot/iam-simulate, installed into tests/iam if missing).
 #   scripts/iam.sh check RECORD   evaluate a record (make test writes .local/iam/requests.jsonl)
 #   scripts/iam.sh run            record the end-to-end and reliability tests, then check with
-#                                 --removals (`make iam`)
+#                                 --removals and --mutations (`make iam`)
+# Both also check what AWS does for the stack (event source mappings, destinations, schedules
+# and PassRole, API Gateway's and EventBridge's invocations, logs, X-Ray), derived from the
+# transformed template (scripts/iam-on-behalf.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f tests/iam/node_modules/@cloud-copilot/iam-simulate/package.json ]; then
@@ -25,7 +28,7 @@ case "${1:-}" in
     export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}" RUST_LOG="${RUST_LOG:-error}"
     scripts/lint-template.sh >/dev/null
     IAM_RECORD="$record" cargo test -q -p e2e --test campaign --test reliability --test portal "$@"
-    node scripts/iam-check.mjs "$record" --removals
+    node scripts/iam-check.mjs "$record" --removals --mutations
     ;;
-  *) echo "usage: $0 check RECORD [--removals] | run" >&2; exit 2 ;;
+  *) echo "usage: $0 check RECORD [--removals] [--mutations] | run" >&2; exit 2 ;;
 esac

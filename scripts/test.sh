@@ -18,14 +18,15 @@ scripts/deploy-check.sh
 # The contract check against Twilio's OpenAPI description runs on Prism (installed if missing).
 scripts/contract.sh install
 export CONTRACT_REQUIRED=1
-# Every AWS request a function makes is recorded, then evaluated against its role (scripts/iam.sh).
+# Every AWS request a function makes is recorded, then evaluated against its role; what AWS does
+# for the stack is derived from the transformed template and checked too (scripts/iam.sh).
 export IAM_RECORD="$(pwd)/.local/iam/requests.jsonl"
 mkdir -p .local/iam && rm -f "$IAM_RECORD"
 log="$(mktemp)"
 set +e
 cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-scripts/iam.sh check "$IAM_RECORD" --removals 2>&1 | tee .local/iam/report.txt
+scripts/iam.sh check "$IAM_RECORD" --removals --mutations 2>&1 | tee .local/iam/report.txt
 iam=${PIPESTATUS[0]}
 [ "$status" -ne 0 ] || status=$iam
 # The portal in headless Chromium (installs chromium and playwright-core if missing).

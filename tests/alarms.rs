@@ -387,31 +387,49 @@ fn every_alarm_line_in_the_code_has_a_metric_filter_and_an_alarm() {
     assert!(!alarmed.is_empty());
 }
 
-#[test]
-fn dead_letters_failures_errors_and_throttles_alarm_to_the_topic() {
-    let t = transformed();
-    let alarms = resources(&t, "AWS::CloudWatch::Alarm");
-    // Every queue that holds work for a person: a redrive target, a rule's dead-letter queue,
-    // a function's on-failure destination.
+/// Every queue that holds work for a person: a redrive target, a rule's dead-letter queue, a
+/// function's on-failure destination, and the dead-letter queue a function gives the schedules
+/// it creates (an environment variable `…_DEAD_LETTER_QUEUE_ARN`).
+fn waiting_queues(t: &Value) -> BTreeSet<String> {
     let mut waiting = BTreeSet::new();
-    for (_, q) in resources(&t, "AWS::SQS::Queue") {
+    for (_, q) in resources(t, "AWS::SQS::Queue") {
         if let Some(dlq) = get_att(&q["RedrivePolicy"]["deadLetterTargetArn"], "Arn") {
             waiting.insert(dlq.to_string());
         }
     }
-    for (_, rule) in resources(&t, "AWS::Events::Rule") {
+    for (_, rule) in resources(t, "AWS::Events::Rule") {
         for target in rule["Targets"].as_array().unwrap() {
             if let Some(dlq) = get_att(&target["DeadLetterConfig"]["Arn"], "Arn") {
                 waiting.insert(dlq.to_string());
             }
         }
     }
-    for (_, c) in resources(&t, "AWS::Lambda::EventInvokeConfig") {
+    for (_, c) in resources(t, "AWS::Lambda::EventInvokeConfig") {
         if let Some(q) = get_att(&c["DestinationConfig"]["OnFailure"]["Destination"], "Arn") {
             waiting.insert(q.to_string());
         }
     }
-    assert!(waiting.len() >= 3, "{waiting:?}");
+    for (_, f) in resources(t, "AWS::Lambda::Function") {
+        for (name, value) in f["Environment"]["Variables"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            if name.ends_with("DEAD_LETTER_QUEUE_ARN") {
+                let q = get_att(value, "Arn").unwrap_or_else(|| panic!("{name}: {value}"));
+                waiting.insert(q.to_string());
+            }
+        }
+    }
+    waiting
+}
+
+#[test]
+fn dead_letters_failures_errors_and_throttles_alarm_to_the_topic() {
+    let t = transformed();
+    let alarms = resources(&t, "AWS::CloudWatch::Alarm");
+    let waiting = waiting_queues(&t);
+    assert!(waiting.len() >= 5, "{waiting:?}");
     for queue in &waiting {
         assert_eq!(t["Resources"][queue]["Type"], "AWS::SQS::Queue", "{queue}");
         let (id, alarm) = alarms
@@ -588,6 +606,33 @@ fn the_dashboard_shows_the_guides_figures_from_the_recorded_metrics() {
             "{name} is not on the dashboard"
         );
     }
+    // Beside the alarms: every function's errors and throttles, every waiting queue's depth
+    // (each `${X}` read as the name X it stands for).
+    let by_name = metric_rows(&body);
+    for (function, _) in resources(&t, "AWS::Lambda::Function") {
+        for metric in ["Errors", "Throttles"] {
+            assert!(
+                by_name.contains(&vec![
+                    "AWS/Lambda".to_string(),
+                    metric.into(),
+                    "FunctionName".into(),
+                    function.into()
+                ]),
+                "{function}'s {metric} are not on the dashboard"
+            );
+        }
+    }
+    for queue in waiting_queues(&t) {
+        assert!(
+            by_name.contains(&vec![
+                "AWS/SQS".to_string(),
+                "ApproximateNumberOfMessagesVisible".into(),
+                "QueueName".into(),
+                format!("{queue}.QueueName")
+            ]),
+            "the depth of {queue} is not on the dashboard"
+        );
+    }
     for outcome in callout_core::campaign::Outcome::ALL {
         assert!(
             shown(&["ShiftCallout", figures::CALLS, "Outcome", outcome.as_str()]),
@@ -595,6 +640,38 @@ fn the_dashboard_shows_the_guides_figures_from_the_recorded_metrics() {
             outcome.as_str()
         );
     }
+}
+
+/// The dashboard's metric rows (their string parts), each `${X}` read as the name `X`.
+fn metric_rows(body: &str) -> Vec<Vec<String>> {
+    let mut plain = String::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("${") {
+        plain.push_str(&rest[..i]);
+        let end = rest[i..].find('}').expect("a closed ${...}") + i;
+        plain.push_str(&rest[i + 2..end]);
+        rest = &rest[end + 1..];
+    }
+    plain.push_str(rest);
+    let parsed: Value = serde_json::from_str(&plain).expect("the dashboard body is JSON");
+    parsed["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| {
+            w["properties"]["metrics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|m| {
+            m.as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p.as_str().map(String::from))
+                .collect()
+        })
+        .collect()
 }
 
 /// `${X}` and `${X.Attr}` replaced by a placeholder, as CloudFormation would by a value.

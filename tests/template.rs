@@ -135,6 +135,20 @@ async fn each_function_reads_only_what_its_template_environment_gives() {
             assert!(env.given.contains_key(required), "{binary}: {required}");
         }
     }
+    // Every function that writes the call log keeps it as long as the stack says.
+    for binary in ["start-calling", "dialer", "provider-settings", "inbound"] {
+        assert!(
+            w.rt.functions.env[binary]
+                .given
+                .contains_key("CALL_LOG_RETENTION_DAYS"),
+            "{binary} writes call-log records without CALL_LOG_RETENTION_DAYS"
+        );
+    }
+    // The function that creates the start schedules names their dead-letter queue.
+    assert_eq!(
+        w.rt.functions.env["start-calling"].given["SCHEDULE_DEAD_LETTER_QUEUE_ARN"],
+        w.rt.provisioned.schedule_dlq_arn
+    );
     // The dialer's own settings come from its template entry.
     let dialer = &w.rt.functions.env["dialer"];
     assert_eq!(dialer.logical_id, "DialerFunction");
@@ -260,4 +274,179 @@ fn every_sample_http_event_names_a_route_of_the_template() {
         }
     }
     assert!(seen >= 10, "{seen} sample HTTP events");
+}
+
+/// A shift's start schedule sends to the dial queue as the template's scheduler role, with the
+/// template's ScheduleDeadLetterQueue as its dead-letter queue; a start the scheduler cannot
+/// deliver lands there (the local scheduler does what EventBridge Scheduler does with an error
+/// it does not retry).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_schedule_has_the_templates_dead_letter_queue_and_an_undeliverable_start_lands_there(
+) {
+    let w = World::new().await;
+    // 120 minutes at the tests' TIME_SCALE: the schedule is still pending when read.
+    w.enable(120, 3).await;
+    let occ = e2e::occ("scheduledlq");
+    w.wave3_completed(&occ, &[&e2e::ALICE]).await;
+    let scheduler = aws_sdk_scheduler::Client::new(&w.rt.sdk);
+    let group = &w.rt.provisioned.names.schedule_group;
+    let schedule = scheduler
+        .get_schedule()
+        .name(callout_app::adapters::schedule::schedule_name(&occ))
+        .group_name(group)
+        .send()
+        .await
+        .expect("the start schedule is pending");
+    let target = schedule.target.expect("a target");
+    let attribute = |id: &str| w.rt.resources.by_id[id].attributes["Arn"].clone();
+    assert_eq!(target.arn, w.rt.provisioned.dial_queue_arn);
+    assert_eq!(target.role_arn, attribute("SchedulerRole"));
+    assert_eq!(
+        target.dead_letter_config.and_then(|d| d.arn),
+        Some(attribute("ScheduleDeadLetterQueue")),
+        "the start schedule has the template's dead-letter queue"
+    );
+
+    // A start whose target cannot be reached goes to that queue, its input whole.
+    let missing = format!("{}-missing", w.rt.provisioned.dial_queue_arn);
+    let input = r#"{"kind":"startCalling","occurrenceId":"occ_undeliverable"}"#;
+    scheduler
+        .create_schedule()
+        .name("undeliverable-start")
+        .group_name(group)
+        .schedule_expression(format!(
+            "at({})",
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S")
+        ))
+        .flexible_time_window(
+            aws_sdk_scheduler::types::FlexibleTimeWindow::builder()
+                .mode(aws_sdk_scheduler::types::FlexibleTimeWindowMode::Off)
+                .build()
+                .unwrap(),
+        )
+        .target(
+            aws_sdk_scheduler::types::Target::builder()
+                .arn(&missing)
+                .role_arn(attribute("SchedulerRole"))
+                .input(input)
+                .dead_letter_config(
+                    aws_sdk_scheduler::types::DeadLetterConfig::builder()
+                        .arn(attribute("ScheduleDeadLetterQueue"))
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&w.rt.sdk);
+    let started = std::time::Instant::now();
+    let message = loop {
+        let got = sqs
+            .receive_message()
+            .queue_url(&w.rt.provisioned.schedule_dlq_url)
+            .message_attribute_names("All")
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if let Some(m) = got.messages.unwrap_or_default().pop() {
+            break m;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no dead letter for the undeliverable start"
+        );
+    };
+    assert_eq!(message.body.as_deref(), Some(input));
+    let attributes = message.message_attributes.unwrap_or_default();
+    assert_eq!(
+        attributes["TARGET_ARN"].string_value.as_deref(),
+        Some(missing.as_str())
+    );
+}
+
+/// What AWS does for the stack (scripts/iam-on-behalf.mjs) is checked from the transformed
+/// template: it passes as deployed, and with start-calling's failure-queue send under the
+/// scheduler's PassRole condition again (a key only PassRole requests carry, so the statement
+/// never matches) it fails, naming the role, the action and the queue.
+#[test]
+fn the_iam_check_of_what_aws_does_for_the_stack_names_the_role_action_and_resource() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = local_runtime::template::transformed_path();
+    let check = |template: &std::path::Path| {
+        let out = std::process::Command::new(root.join("scripts/iam.sh"))
+            .args(["check", "--on-behalf", "--template"])
+            .arg(template)
+            .output()
+            .expect("scripts/iam.sh runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (passed, report) = check(&path);
+    assert!(passed, "{report}");
+    assert!(report.contains("iam:PassRole"), "{report}");
+
+    let mut t: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let statements = t["Resources"]["StartCallingRole"]["Properties"]["Policies"][0]
+        ["PolicyDocument"]["Statement"]
+        .as_array_mut()
+        .unwrap();
+    let pass_role = statements
+        .iter()
+        .position(|s| s["Action"] == "iam:PassRole")
+        .unwrap();
+    let condition = statements[pass_role]
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition")
+        .expect("PassRole keeps its condition");
+    let send = statements
+        .iter()
+        .position(|s| s["Action"] == "sqs:SendMessage")
+        .unwrap();
+    statements[send]["Condition"] = condition;
+    let broken = root.join(format!(
+        ".local/template.on-behalf-test-{}.json",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&broken, t.to_string()).unwrap();
+    let (passed, report) = check(&broken);
+    let _ = std::fs::remove_file(&broken);
+    assert!(!passed, "{report}");
+    assert!(
+        report.contains(
+            "DENIED (ImplicitlyDenied) StartCallingRole: sqs:SendMessage on arn:aws:sqs:"
+        ) && report.contains("StartCallingFailedQueue [OnFailure destination"),
+        "{report}"
+    );
+}
+
+/// The console shows every parameter in a group, and the stack's outputs give the URLs a
+/// person types into Twilio's console for the number (docs/DEPLOY.md §5).
+#[test]
+fn every_parameter_is_in_a_group_and_the_numbers_webhook_urls_are_outputs() {
+    let path = local_runtime::template::transformed_path();
+    let t: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let grouped: BTreeSet<&str> = t["Metadata"]["AWS::CloudFormation::Interface"]
+        ["ParameterGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["Parameters"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
+    for parameter in t["Parameters"].as_object().unwrap().keys() {
+        assert!(
+            grouped.contains(parameter.as_str()),
+            "{parameter} is in no ParameterGroup"
+        );
+    }
+    let outputs = t["Outputs"].to_string();
+    for path in ["/api/inbound/voice\"", "/api/inbound/sms\""] {
+        assert!(outputs.contains(path), "no output gives {path}");
+    }
 }

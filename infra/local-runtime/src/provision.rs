@@ -16,6 +16,7 @@ pub struct Names {
     pub table: String,
     pub dial_queue: String,
     pub dial_dlq: String,
+    pub schedule_dlq: String,
     pub events_tap_queue: String,
     pub bucket: String,
     pub schedule_group: String,
@@ -29,6 +30,7 @@ impl Names {
             table: format!("{p}-table"),
             dial_queue: format!("{p}-dial"),
             dial_dlq: format!("{p}-dial-dlq"),
+            schedule_dlq: format!("{p}-schedule-dlq"),
             events_tap_queue: format!("{p}-events"),
             bucket: format!("{p}-audio"),
             schedule_group: p.clone(),
@@ -44,6 +46,10 @@ pub struct Provisioned {
     pub dial_queue_url: String,
     pub dial_queue_arn: String,
     pub dial_dlq_url: String,
+    /// The template's ScheduleDeadLetterQueue: where the local scheduler puts a start it
+    /// could not deliver.
+    pub schedule_dlq_url: String,
+    pub schedule_dlq_arn: String,
     pub events_tap_url: String,
 }
 
@@ -108,6 +114,14 @@ impl Provisioned {
             &[
                 ("Arn", &arn("sqs", &n.dial_dlq)),
                 ("QueueName", &n.dial_dlq),
+            ],
+        );
+        r.add(
+            "ScheduleDeadLetterQueue",
+            &self.schedule_dlq_url,
+            &[
+                ("Arn", &self.schedule_dlq_arn),
+                ("QueueName", &n.schedule_dlq),
             ],
         );
         r.add(
@@ -341,6 +355,7 @@ pub async fn provision(
     dial_attrs.extend(retention("DialQueue"));
     let (dial_url, dial_arn) = queue(&sqs, &names.dial_queue, &dial_attrs).await?;
     let (tap_url, tap_arn) = queue(&sqs, &names.events_tap_queue, &[]).await?;
+    let (schedule_dlq_url, schedule_dlq_arn) = queue(&sqs, &names.schedule_dlq, &[]).await?;
 
     // S3
     let s3 = aws_sdk_s3::Client::from_conf(
@@ -453,6 +468,8 @@ pub async fn provision(
         dial_queue_url: dial_url,
         dial_queue_arn: dial_arn,
         dial_dlq_url: dlq_url,
+        schedule_dlq_url,
+        schedule_dlq_arn,
         events_tap_url: tap_url,
     })
 }

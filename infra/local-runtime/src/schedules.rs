@@ -1,7 +1,11 @@
 //! EventBridge Scheduler, emulated: fires one-time `at(...)` schedules when due by sending
 //! their target input to the target queue, then deletes those marked
-//! `ActionAfterCompletion: DELETE`. Each schedule is read once; later polls only list names.
+//! `ActionAfterCompletion: DELETE`. A target the send cannot reach (a queue that does not
+//! exist: an error EventBridge Scheduler does not retry) sends the input to the target's
+//! dead-letter queue, as the scheduler does, with its error attributes. Each schedule is read
+//! once; later polls only list names.
 
+use aws_sdk_sqs::types::MessageAttributeValue;
 use chrono::{NaiveDateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -11,6 +15,24 @@ struct Pending {
     at: NaiveDateTime,
     input: String,
     delete: bool,
+    target_arn: String,
+    dead_letter_arn: Option<String>,
+}
+
+/// The queue URL of an SQS ARN, if that queue exists.
+async fn queue_url(sqs: &aws_sdk_sqs::Client, arn: &str) -> Option<String> {
+    let mut parts = arn.split(':');
+    let (Some("sqs"), Some(account), Some(name)) = (parts.nth(2), parts.nth(1), parts.next())
+    else {
+        return None;
+    };
+    sqs.get_queue_url()
+        .queue_name(name)
+        .queue_owner_aws_account_id(account)
+        .send()
+        .await
+        .ok()?
+        .queue_url
 }
 
 pub async fn run(
@@ -18,7 +40,7 @@ pub async fn run(
     sqs: aws_sdk_sqs::Client,
     group: String,
     queue_arn: String,
-    queue_url: String,
+    queue_url_known: String,
     world: String,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -78,14 +100,18 @@ pub async fn run(
                     .and_then(|e| e.strip_suffix(')'))
                     .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok());
                 let pending = match (at, s.target) {
-                    (Some(at), Some(target)) if target.arn == queue_arn => Some(Pending {
-                        at,
-                        input: target.input.unwrap_or_default(),
-                        delete: s
-                            .action_after_completion
-                            .map(|a| a.as_str() == "DELETE")
-                            .unwrap_or(true),
-                    }),
+                    (Some(at), Some(target)) if target.arn.starts_with("arn:aws:sqs:") => {
+                        Some(Pending {
+                            at,
+                            input: target.input.unwrap_or_default(),
+                            delete: s
+                                .action_after_completion
+                                .map(|a| a.as_str() == "DELETE")
+                                .unwrap_or(true),
+                            dead_letter_arn: target.dead_letter_config.and_then(|d| d.arn),
+                            target_arn: target.arn,
+                        })
+                    }
                     _ => {
                         tracing::warn!(schedule = %name, "local_scheduler_unsupported_schedule");
                         None
@@ -99,25 +125,87 @@ pub async fn run(
             if p.at > now {
                 continue;
             }
+            let target_url = if p.target_arn == queue_arn {
+                Some(queue_url_known.clone())
+            } else {
+                queue_url(&sqs, &p.target_arn).await
+            };
             if callout_app::access::enabled() {
                 callout_app::access::record_as(
                     &role,
                     "sqs:SendMessage",
-                    &queue_arn,
+                    &p.target_arn,
                     "schedule target",
                 );
             }
-            if let Err(e) = sqs
-                .send_message()
-                .queue_url(&queue_url)
-                .message_body(&p.input)
-                .send()
-                .await
-            {
-                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "local_scheduler_send_failed");
-                continue;
+            let sent = match &target_url {
+                Some(url) => sqs
+                    .send_message()
+                    .queue_url(url)
+                    .message_body(&p.input)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string()),
+                None => Err(format!("the target queue {} does not exist", p.target_arn)),
+            };
+            if let Err(error) = sent {
+                let Some(dlq) = &p.dead_letter_arn else {
+                    // Retried on the next poll, as the scheduler retries a failed send.
+                    tracing::warn!(schedule = %name, %error, "local_scheduler_send_failed");
+                    continue;
+                };
+                if callout_app::access::enabled() {
+                    callout_app::access::record_as(
+                        &role,
+                        "sqs:SendMessage",
+                        dlq,
+                        "schedule dead letter",
+                    );
+                }
+                let attribute = |v: &str| {
+                    MessageAttributeValue::builder()
+                        .data_type("String")
+                        .string_value(v)
+                        .build()
+                        .ok()
+                };
+                let dead_lettered = match queue_url(&sqs, dlq).await {
+                    Some(url) => sqs
+                        .send_message()
+                        .queue_url(url)
+                        .message_body(&p.input)
+                        .set_message_attributes(Some(
+                            [
+                                ("ERROR_CODE", attribute("ResourceNotFound")),
+                                ("ERROR_MESSAGE", attribute(&error)),
+                                ("TARGET_ARN", attribute(&p.target_arn)),
+                                (
+                                    "SCHEDULE_ARN",
+                                    attribute(&format!(
+                                        "arn:aws:scheduler:{}:{}:schedule/{group}/{name}",
+                                        callout_app::access::REGION,
+                                        callout_app::access::ACCOUNT
+                                    )),
+                                ),
+                            ]
+                            .into_iter()
+                            .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                            .collect(),
+                        ))
+                        .send()
+                        .await
+                        .is_ok(),
+                    None => false,
+                };
+                if !dead_lettered {
+                    tracing::warn!(schedule = %name, %error, "local_scheduler_send_failed");
+                    continue;
+                }
+                tracing::warn!(schedule = %name, %error, "local_schedule_dead_lettered");
+            } else {
+                tracing::info!(schedule = %name, "local_schedule_fired");
             }
-            tracing::info!(schedule = %name, "local_schedule_fired");
             if p.delete {
                 let _ = scheduler
                     .delete_schedule()

@@ -108,6 +108,7 @@ impl App {
                 &config.schedule_group,
                 &config.dial_queue_arn,
                 &config.scheduler_role_arn,
+                &config.schedule_dead_letter_queue_arn,
             ))
         } else {
             None

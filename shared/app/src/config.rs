@@ -37,6 +37,9 @@ pub struct Config {
     /// Inbound channels: the provider whose office number a caller the call-back line does
     /// not recognise is put through to (one Twilio number, one provider); empty: none.
     pub inbound_provider_id: String,
+    /// Where EventBridge Scheduler puts a shift start it could not deliver to the dial queue
+    /// (the template's ScheduleDeadLetterQueue); empty: the schedules have none.
+    pub schedule_dead_letter_queue_arn: String,
 }
 
 /// Production defaults with no resources named: the base that the local runtime and tests
@@ -66,6 +69,7 @@ impl Default for Config {
             dial_max_receive_count: 5,
             call_log_retention_days: crate::adapters::store::CALL_LOG_RETENTION_DAYS,
             inbound_provider_id: String::new(),
+            schedule_dead_letter_queue_arn: String::new(),
         }
     }
 }
@@ -103,6 +107,8 @@ pub const OPTIONAL_VARIABLES: &[&str] = &[
     "TIME_SCALE",
     // Only the inbound function's template entry gives it.
     "INBOUND_PROVIDER_ID",
+    // Only the function that creates schedules (start-calling) is given it.
+    "SCHEDULE_DEAD_LETTER_QUEUE_ARN",
 ];
 
 impl Config {
@@ -192,6 +198,8 @@ impl Config {
                 .unwrap_or(crate::adapters::store::CALL_LOG_RETENTION_DAYS),
             inbound_provider_id: var("INBOUND_PROVIDER_ID")
                 .filter(|p| callout_core::validate::is_identifier(p))
+                .unwrap_or_default(),
+            schedule_dead_letter_queue_arn: var("SCHEDULE_DEAD_LETTER_QUEUE_ARN")
                 .unwrap_or_default(),
         })
     }

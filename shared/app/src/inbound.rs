@@ -60,7 +60,7 @@ fn never_5xx(result: HttpResult) -> HttpResult {
     match result {
         Ok(r) => Ok(r),
         Err(e) => {
-            error!(webhook = "inbound-voice", error = %e, "inbound_voice_failed");
+            error!(webhook = "inbound-voice", error = %e, alarm = true, "inbound_voice_failed");
             http::twiml(twiml::render(&[
                 Verb::Say(words::English.sorry_goodbye().into()),
                 Verb::Hangup,

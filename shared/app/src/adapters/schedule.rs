@@ -1,10 +1,11 @@
 //! EventBridge Scheduler: the one-time schedule that starts a shift's calls after the
-//! provider's wait, by putting the first dial task on the dial queue.
+//! provider's wait, by putting the first dial task on the dial queue. A start the scheduler
+//! cannot deliver (after its retries) goes to the schedule dead-letter queue, never away.
 
 use crate::records::Task;
 use anyhow::{anyhow, Result};
 use aws_sdk_scheduler::types::{
-    ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target,
+    ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, Target,
 };
 use aws_sdk_scheduler::Client;
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ pub struct Schedules {
     group: String,
     queue_arn: String,
     role_arn: String,
+    dead_letter_arn: String,
 }
 
 /// A deterministic schedule name for a shift (letters, digits, `-_.`, at most 64 characters):
@@ -37,12 +39,21 @@ pub fn schedule_name(occurrence_id: &str) -> String {
 }
 
 impl Schedules {
-    pub fn new(client: Client, group: &str, queue_arn: &str, role_arn: &str) -> Schedules {
+    /// Schedules in `group` that send to `queue_arn` as `role_arn`, with `dead_letter_arn`
+    /// (when not empty) as the target's dead-letter queue.
+    pub fn new(
+        client: Client,
+        group: &str,
+        queue_arn: &str,
+        role_arn: &str,
+        dead_letter_arn: &str,
+    ) -> Schedules {
         Schedules {
             client,
             group: group.into(),
             queue_arn: queue_arn.into(),
             role_arn: role_arn.into(),
+            dead_letter_arn: dead_letter_arn.into(),
         }
     }
 
@@ -52,6 +63,11 @@ impl Schedules {
             .arn(&self.queue_arn)
             .role_arn(&self.role_arn)
             .input(serde_json::to_string(task)?)
+            .set_dead_letter_config((!self.dead_letter_arn.is_empty()).then(|| {
+                DeadLetterConfig::builder()
+                    .arn(&self.dead_letter_arn)
+                    .build()
+            }))
             .build()?;
         let r = self
             .client
