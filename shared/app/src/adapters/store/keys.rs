@@ -139,6 +139,11 @@ pub(crate) mod attr {
     pub const OFFERED_AT: &str = "offeredAt";
     pub const TEXTED: &str = "texted";
 
+    // Toll fraud and speech spend: settings and the per-provider counters.
+    pub const ALLOWED_COUNTRIES: &str = "allowedCountries";
+    pub const DAILY_SPEECH_CHARACTERS: &str = "dailySpeechCharacters";
+    pub const COUNT: &str = "count";
+
     /// The attribute marking a once-only effect `flag` done.
     pub fn done(flag: &str) -> String {
         format!("{flag}Done")
