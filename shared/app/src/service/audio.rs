@@ -10,7 +10,7 @@ use callout_core::speech_budget::{self, Refusal, Window};
 
 /// Spend `characters` of `provider`'s speech budget for today before an ElevenLabs request:
 /// `Err` with the reason when it would pass `budget` (nothing is spent then). The spend that
-/// takes the day's use to 80 % writes the alarm line `speech_budget_80`, once per provider per
+/// takes the day's use to 80 % writes the alarm line `speech_budget_nearly_spent`, once per provider per
 /// day (spends are added atomically, so exactly one spend crosses the line).
 pub async fn spend_speech(
     app: &App,
@@ -26,7 +26,7 @@ pub async fn spend_speech(
     {
         Some((before, after)) => {
             if speech_budget::crosses_alarm(before, after, budget) {
-                error!(provider_id = %provider, used = after, budget, alarm = true, "speech_budget_80");
+                error!(provider_id = %provider, used = after, budget, alarm = true, "speech_budget_nearly_spent");
             }
             Ok(Ok(()))
         }
