@@ -404,12 +404,22 @@ async fn the_office_key_dials_the_office_of_the_shift_being_heard() {
     event["detail"]["providerId"] = json!(OTHER);
     w.post_event(event).await;
     eventually("the other provider's call to end", || {
-        w.sim.calls_to(CAROL.phone).iter().filter(|c| c.ended()).count() == 1
+        w.sim
+            .calls_to(CAROL.phone)
+            .iter()
+            .filter(|c| c.ended())
+            .count()
+            == 1
     })
     .await;
     w.wave3_completed(&ours, &[&CAROL]).await;
     eventually("both calls to end", || {
-        w.sim.calls_to(CAROL.phone).iter().filter(|c| c.ended()).count() == 2
+        w.sim
+            .calls_to(CAROL.phone)
+            .iter()
+            .filter(|c| c.ended())
+            .count()
+            == 2
     })
     .await;
 

@@ -149,6 +149,11 @@ pub fn page_config() -> Value {
             "max": callout_core::settings::CALLBACK_WINDOW_HOURS.end(),
         },
         "declineMemoryDays": { "min": DECLINE_MEMORY_DAYS.start(), "max": DECLINE_MEMORY_DAYS.end() },
+        // Speech spend: the daily budget's range.
+        "dailySpeechCharacters": {
+            "min": callout_core::settings::DAILY_SPEECH_CHARACTERS.start(),
+            "max": callout_core::settings::DAILY_SPEECH_CHARACTERS.end(),
+        },
         "maxLanguages": MAX_LANGUAGES,
         "maxVoiceIdChars": settings::MAX_VOICE_ID_CHARS,
         // The languages calls speak, and tags with a region `<Say>` has an accent for.
