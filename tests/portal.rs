@@ -354,6 +354,26 @@ async fn past_the_daily_speech_budget_calls_say_the_offer_and_listen_is_refused(
     assert_eq!(stats["speechToday"]["budget"], budget);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_speech_request_gives_its_characters_back() {
+    let w = World::new().await;
+    w.sim
+        .set_tts_failure(Some(callout_sim::TtsFailure::ServerError));
+    let (status, failed, _) = listen(&w, json!({})).await;
+    assert_eq!(status, 200);
+    assert!(failed["audio"].is_null(), "{failed}");
+    let (_, stats) = get(&w, "/api/provider/outbound-calling/stats?days=1", PROVIDER).await;
+    assert_eq!(stats["speechToday"]["used"], 0, "{stats}");
+    w.sim.set_tts_failure(None);
+    let (status, spoken, _) = listen(&w, json!({})).await;
+    assert_eq!(status, 200);
+    let (_, stats) = get(&w, "/api/provider/outbound-calling/stats?days=1", PROVIDER).await;
+    assert_eq!(
+        stats["speechToday"]["used"],
+        spoken["text"].as_str().unwrap().chars().count()
+    );
+}
+
 /// The page in headless Chromium against this world, after a finished campaign.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and node (tests/browser); run by scripts/browser-test.sh"]

@@ -8,8 +8,9 @@
 use super::prelude::*;
 use callout_core::speech_budget::{self, Refusal, Window};
 
-/// Spend `characters` of `provider`'s speech budget for today before an ElevenLabs request:
-/// `Err` with the reason when it would pass `budget` (nothing is spent then). The spend that
+/// Spend `characters` of `provider`'s speech budget for today before an ElevenLabs request
+/// (when it was spent, for [`refund_speech`]): `Err` with the reason when it would pass
+/// `budget` (nothing is spent then). The spend that
 /// takes the day's use to 80 % writes the alarm line `speech_budget_nearly_spent`, once per provider per
 /// day (spends are added atomically, so exactly one spend crosses the line).
 pub async fn spend_speech(
@@ -17,7 +18,7 @@ pub async fn spend_speech(
     provider: &str,
     characters: u32,
     budget: u32,
-) -> Result<std::result::Result<(), Refusal>> {
+) -> Result<std::result::Result<chrono::DateTime<Utc>, Refusal>> {
     let now = Utc::now();
     match app
         .store
@@ -28,7 +29,7 @@ pub async fn spend_speech(
             if speech_budget::crosses_alarm(before, after, budget) {
                 error!(provider_id = %provider, used = after, budget, alarm = true, "speech_budget_nearly_spent");
             }
-            Ok(Ok(()))
+            Ok(Ok(now))
         }
         None => {
             let used = app.store.speech_used(provider, now).await?;
@@ -40,6 +41,13 @@ pub async fn spend_speech(
                 retry_after_secs: Window::Day.retry_after_secs(now),
             }))
         }
+    }
+}
+
+/// The request `spend_speech` paid for failed: its characters go back to the budget.
+async fn refund_speech(app: &App, provider: &str, at: chrono::DateTime<Utc>, characters: u32) {
+    if let Err(e) = app.store.refund_speech(provider, at, characters).await {
+        warn!(provider_id = %provider, error = %e, "speech_refund_failed");
     }
 }
 
@@ -60,6 +68,9 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         }
     }
     let characters = a.text.chars().count() as f64;
+    if !app.tts().has_key() {
+        return false;
+    }
     let budget = match app.store.get_settings(&a.provider_id).await {
         Ok(settings) => settings.daily_speech_characters,
         Err(e) => {
@@ -67,17 +78,17 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
             return false;
         }
     };
-    match spend_speech(app, &a.provider_id, characters as u32, budget).await {
-        Ok(Ok(())) => {}
+    let spent_at = match spend_speech(app, &a.provider_id, characters as u32, budget).await {
+        Ok(Ok(at)) => at,
         Ok(Err(_)) => {
-            info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "speech_budget_spent_fallback_say");
+            warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "speech_budget_spent_fallback_say");
             return false;
         }
         Err(e) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "speech_budget_unavailable_fallback_say");
             return false;
         }
-    }
+    };
     app.metrics.put(
         "dialer",
         &[("TtsCharacters", characters), ("TtsCacheHits", 0.0)],
@@ -109,6 +120,7 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         }
         Err(e) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "tts_failed_fallback_say");
+            refund_speech(app, &a.provider_id, spent_at, characters as u32).await;
             false
         }
     }
@@ -153,8 +165,13 @@ pub async fn speech(
         }
     }
     let characters = text.chars().count() as u32;
-    match spend_speech(app, provider, characters, budget).await {
-        Ok(Ok(())) => {}
+    if !app.tts().has_key() {
+        return Err(NoSpeech::Failed(
+            "the voice could not be generated right now".into(),
+        ));
+    }
+    let spent_at = match spend_speech(app, provider, characters, budget).await {
+        Ok(Ok(at)) => at,
         Ok(Err(refusal)) => return Err(NoSpeech::Refused(refusal)),
         Err(e) => {
             warn!(error = %e, "speech_budget_unavailable");
@@ -162,7 +179,7 @@ pub async fn speech(
                 "the speech budget cannot be checked right now".into(),
             ));
         }
-    }
+    };
     app.metrics.put(
         "provider-settings",
         &[
@@ -174,6 +191,7 @@ pub async fn speech(
         Ok(ulaw) => ulaw,
         Err(e) => {
             warn!(error = %e, "listen_tts_failed");
+            refund_speech(app, provider, spent_at, characters).await;
             return Err(NoSpeech::Failed(
                 "the voice could not be generated right now".into(),
             ));

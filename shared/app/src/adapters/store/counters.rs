@@ -1,6 +1,7 @@
 //! Speech spend's counters, one item per provider per window (`PROVIDER#{providerId}` /
 //! `LISTEN#{window}` and `SPEECH#{day}`), each changed only by a conditional `ADD`, so
-//! concurrent requests never pass a limit together. Each carries `ttl`: a day after its window.
+//! concurrent requests never pass a limit together. Each carries `ttl`: a day after its last
+//! write (`INTERNAL_RETENTION`), so never before its window (at most a day) is over.
 
 use super::codec::{get_n, n, s};
 use super::error::{ConditionalResult, Written};
@@ -9,7 +10,7 @@ use super::Store;
 use anyhow::Result;
 use aws_sdk_dynamodb::types::ReturnValue;
 use callout_core::speech_budget::{self, Window};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 fn listen_key(provider_id: &str, window: Window, now: DateTime<Utc>) -> Key {
     let kind = match window {
@@ -29,8 +30,8 @@ fn speech_key(provider_id: &str, now: DateTime<Utc>) -> Key {
     )
 }
 
-fn expiry(window: Window, now: DateTime<Utc>) -> i64 {
-    (window.end(now) + Duration::days(1)).timestamp()
+fn expiry(now: DateTime<Utc>) -> i64 {
+    (now + super::INTERNAL_RETENTION).timestamp()
 }
 
 impl Store {
@@ -51,7 +52,7 @@ impl Store {
                 .expression_attribute_names("#ttl", attr::TTL)
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":limit", n(window.listen_limit()))
-                .expression_attribute_values(":ttl", n(expiry(window, now)))
+                .expression_attribute_values(":ttl", n(expiry(now)))
                 .send()
                 .await
                 .conditional()?;
@@ -83,7 +84,7 @@ impl Store {
             .expression_attribute_names("#ttl", attr::TTL)
             .expression_attribute_values(":n", n(characters))
             .expression_attribute_values(":room", n(room))
-            .expression_attribute_values(":ttl", n(expiry(Window::Day, now)))
+            .expression_attribute_values(":ttl", n(expiry(now)))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
@@ -99,6 +100,25 @@ impl Store {
             }
             Written::ConditionFailed { .. } => None,
         })
+    }
+
+    /// Give back `characters` spent at `at` (the speech request failed: ElevenLabs charges
+    /// nothing for it).
+    pub async fn refund_speech(
+        &self,
+        provider_id: &str,
+        at: DateTime<Utc>,
+        characters: u32,
+    ) -> Result<()> {
+        self.update(speech_key(provider_id, at))
+            .update_expression("ADD #c :n")
+            .condition_expression("attribute_exists(#c)")
+            .expression_attribute_names("#c", attr::COUNT)
+            .expression_attribute_values(":n", n(-i64::from(characters)))
+            .send()
+            .await
+            .conditional()?;
+        Ok(())
     }
 
     /// The speech characters `provider_id` has spent on the day of `now`.
