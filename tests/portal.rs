@@ -241,6 +241,10 @@ async fn a_template_rendering_past_the_limit_is_refused_by_listen_and_preview() 
     assert_eq!(preview["errors"]["messageTemplate"], reason);
 }
 
+fn attr(v: &str) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(v.to_string())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_31st_listen_in_a_minute_is_refused_with_the_reason_and_when_to_retry() {
     use chrono::Timelike;
@@ -274,6 +278,44 @@ async fn the_31st_listen_in_a_minute_is_refused_with_the_reason_and_when_to_retr
         w.sim.tts_requests(),
         1,
         "the same text: one request, then the cache"
+    );
+    // A day's worth already used (the day's counter as 300 Listens left it): refused too.
+    let day_used = "prov_listened_all_day";
+    aws_sdk_dynamodb::Client::new(&w.rt.sdk)
+        .put_item()
+        .table_name(&w.rt.app.config.table_name)
+        .item("pk", attr(&format!("PROVIDER#{day_used}")))
+        .item(
+            "sk",
+            attr(&format!(
+                "LISTEN#DAY#{}",
+                chrono::Utc::now().format("%Y-%m-%d")
+            )),
+        )
+        .item(
+            "count",
+            aws_sdk_dynamodb::types::AttributeValue::N(
+                callout_core::speech_budget::LISTEN_PER_DAY.to_string(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = call(
+        &w,
+        "POST",
+        "/api/provider/outbound-calling/listen",
+        Some(day_used),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("at most 300 Listen requests a day per provider"),
+        "{body}"
     );
     // Another provider has its own count.
     let (status, _) = call(
