@@ -276,6 +276,8 @@ try {
     eq(JSON.stringify(s.allowedCountries), JSON.stringify(["AU", "NZ"]), "allowedCountries, in capitals");
     eq(s.dailySpeechCharacters, 5000, "dailySpeechCharacters");
     eq(await page.inputValue("#allowedCountries"), "AU, NZ", "shown as saved");
+    const saved = await page.textContent("#dailySpeechCharacters-usage");
+    assert(saved.replace(/\D/g, "").endsWith("5000"), `usage against the saved budget: ${saved}`);
     await page.locator("#spend").screenshot({ path: path.join(shots, "portal-limits-settings.png") });
   });
 
