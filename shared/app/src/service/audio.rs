@@ -54,7 +54,17 @@ async fn refund_speech(app: &App, provider: &str, at: chrono::DateTime<Utc>, cha
 /// Make sure the attempt's audio is in S3; false means the call will use `<Say>` instead.
 pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
     let key = app.attempt_audio_key(a);
-    match app.audio().exists(&key).await {
+    // The provider's speech budget is read alongside the cache check, so a miss adds one
+    // request in a row (the spend), not two, before the call is placed.
+    let settings = async {
+        if app.tts().has_key() {
+            Some(app.store.get_settings(&a.provider_id).await)
+        } else {
+            None
+        }
+    };
+    let (cached, settings) = tokio::join!(app.audio().exists(&key), settings);
+    match cached {
         Ok(true) => {
             info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "audio_cache_hit");
             app.metrics
@@ -68,12 +78,11 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         }
     }
     let characters = a.text.chars().count() as f64;
-    if !app.tts().has_key() {
-        return false;
-    }
-    let budget = match app.store.get_settings(&a.provider_id).await {
-        Ok(settings) => settings.daily_speech_characters,
-        Err(e) => {
+    let budget = match settings {
+        // No key: no request can be made, and nothing is spent.
+        None => return false,
+        Some(Ok(settings)) => settings.daily_speech_characters,
+        Some(Err(e)) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "speech_budget_unavailable_fallback_say");
             return false;
         }
