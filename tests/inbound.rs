@@ -383,30 +383,151 @@ async fn no_then_that_person_is_not_called_again_for_that_shift() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_caller_reaches_the_office() {
+async fn an_unknown_caller_hears_a_message_and_is_never_put_through() {
     let w = world().await;
+    // The line is set up for the provider, and its office number is set: still no dial, as
+    // no shift is being heard (a stranger cannot make the line call out).
     settings(&w, json!({"officeNumber": OFFICE})).await;
-    let call = w.sim.call_in("+61499999999", "").await;
-    assert_eq!(
-        call.heard(),
-        vec![
-            English.callback_nothing_open().to_string(),
-            English.callback_to_office().to_string()
-        ]
-    );
-    assert_eq!(call.dialed(), vec![OFFICE.to_string()]);
+    for keys in ["", "0"] {
+        let call = w.sim.call_in("+61499999999", keys).await;
+        assert_eq!(
+            call.heard(),
+            vec![
+                English.callback_nothing_open().to_string(),
+                English.callback_no_office().to_string()
+            ]
+        );
+        assert!(call.dialed().is_empty(), "{:?}", call.dials());
+    }
+}
 
-    // Without an office number: the short message, and goodbye.
-    settings(&w, json!({"officeNumber": null})).await;
-    let call = w.sim.call_in("+61499999999", "").await;
+/// The platform's own number in the local world.
+fn platform_number(w: &World) -> String {
+    w.rt.options.twilio_from_number.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_key_dials_the_office_of_the_shift_being_heard() {
+    const OTHER: &str = "prov_other_office";
+    const OTHER_OFFICE: &str = "+61390000000";
+    let w = world().await;
+    w.enable(1, 1).await;
+    settings(&w, json!({"officeNumber": OFFICE})).await;
+    let (status, body) = w
+        .patch_settings(
+            OTHER,
+            json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1, "officeNumber": OTHER_OFFICE}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    w.phone(&CAROL, Behaviour::NoAnswer);
+    // The other provider's shift is offered first and is heard first on the line (the same
+    // start; its id sorts first); the provider's own shift is her most recent offer.
+    let theirs = occ("office_1");
+    let ours = occ("office_2");
+    let mut event = World::wave3_event(&theirs, &[&CAROL]);
+    event["detail"]["providerId"] = json!(OTHER);
+    w.post_event(event).await;
+    eventually("the other provider's call to end", || {
+        w.sim
+            .calls_to(CAROL.phone)
+            .iter()
+            .filter(|c| c.ended())
+            .count()
+            == 1
+    })
+    .await;
+    w.wave3_completed(&ours, &[&CAROL]).await;
+    eventually("both calls to end", || {
+        w.sim
+            .calls_to(CAROL.phone)
+            .iter()
+            .filter(|c| c.ended())
+            .count()
+            == 2
+    })
+    .await;
+
+    // 0 while hearing the other provider's shift: that provider's office, with a time limit,
+    // the platform's caller ID and ringing until the office answers.
+    let call = w.sim.call_in(CAROL.phone, "0").await;
+    assert_eq!(call.heard()[0], callback_offer("Carol"));
     assert_eq!(
-        call.heard(),
-        vec![
-            English.callback_nothing_open().to_string(),
-            English.callback_no_office().to_string()
-        ]
+        call.dials(),
+        vec![callout_sim::Dialed {
+            number: OTHER_OFFICE.into(),
+            time_limit_secs: callout_core::dialable::DIAL_TIME_LIMIT_SECS,
+            caller_id: Some(platform_number(&w)),
+            answer_on_bridge: true,
+        }]
     );
-    assert!(call.dialed().is_empty());
+    // 3 for the next shift (the provider's own), then 0: its office.
+    let call = w.sim.call_in(CAROL.phone, "30").await;
+    assert_eq!(call.keys(), "30");
+    assert_eq!(call.dialed(), vec![OFFICE.to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_numbers_that_cost_or_loop_are_refused_and_never_dialled() {
+    let w = world().await;
+    let own = platform_number(&w);
+    settings(&w, json!({"officeNumber": OFFICE})).await;
+    let refused = [
+        ("+19002345678", "premium-rate"),
+        ("+449098765432", "premium-rate"),
+        ("+881612345678", "satellite"),
+        ("+8823421234", "international-network"),
+        ("+611300123456", "shared-cost"),
+        (own.as_str(), "own number"),
+        ("+6421123456", "not among the allowed countries (AU)"),
+    ];
+    for (number, reason) in refused {
+        let (status, body) = w
+            .patch_settings(PROVIDER, json!({"officeNumber": number, "enabled": true}))
+            .await;
+        assert_eq!(status, 400, "{number}: {body}");
+        let message = body["errors"]["officeNumber"].as_str().unwrap_or_default();
+        assert!(message.contains(reason), "{number}: {body}");
+        let (_, saved) = w.get_settings(PROVIDER).await;
+        assert_eq!(saved["officeNumber"], OFFICE, "nothing changed: {number}");
+        assert_eq!(saved["enabled"], false, "nothing changed: {number}");
+    }
+    // New Zealand once allowed; and the countries cannot be narrowed under the office's.
+    let (status, body) = w
+        .patch_settings(
+            PROVIDER,
+            json!({"allowedCountries": ["AU", "NZ"], "officeNumber": "+6421123456"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = w
+        .patch_settings(PROVIDER, json!({"allowedCountries": ["AU"]}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["errors"]["officeNumber"]
+        .as_str()
+        .unwrap()
+        .contains("NZ"));
+
+    // Defence in depth: a number saved before the check existed is refused at dial time.
+    w.enable(1, 1).await;
+    w.phone(&CAROL, Behaviour::NoAnswer);
+    let shift = occ("office_premium");
+    w.wave3_completed(&shift, &[&CAROL]).await;
+    first_call_ended(&w, &CAROL).await;
+    for number in ["+19002345678", "+8823421234", own.as_str()] {
+        let store = &w.rt.app.store;
+        let mut saved = store.get_settings(PROVIDER).await.unwrap();
+        saved.office_number = Some(number.to_string());
+        store.put_settings(PROVIDER, &saved).await.unwrap();
+        let call = w.sim.call_in(CAROL.phone, "0").await;
+        assert!(call.dialed().is_empty(), "{number}: {:?}", call.dials());
+        assert_eq!(
+            call.heard().last().unwrap(),
+            English.callback_no_office(),
+            "{number}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

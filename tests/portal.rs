@@ -187,6 +187,235 @@ async fn the_portal_api_reports_only_the_providers_own_calls() {
     );
 }
 
+// ------------------------------------------------------------------ speech spend
+
+/// The Listen button as the page presses it: status, body and `Retry-After`.
+async fn listen(w: &World, body: Value) -> (u16, Value, Option<u64>) {
+    let r = w
+        .http
+        .post(format!(
+            "{}/api/provider/outbound-calling/listen",
+            w.rt.base_url
+        ))
+        .bearer_auth(w.rt.token(PROVIDER))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (
+        r.status().as_u16(),
+        r.json().await.unwrap_or(Value::Null),
+        retry_after,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_rendering_past_the_limit_is_refused_by_listen_and_preview() {
+    let w = World::new().await;
+    // 990 characters of template, 1,210 spoken ("Parramatta" for each {suburb}).
+    let template = "{suburb} ".repeat(110);
+    assert!(template.chars().count() <= callout_core::template::MAX_TEMPLATE_CHARS);
+    let (status, body, _) = listen(&w, json!({"messageTemplate": template})).await;
+    assert_eq!(status, 400, "{body}");
+    let reason = body["errors"]["messageTemplate"].as_str().unwrap();
+    assert!(
+        reason.contains("renders to 1210 characters") && reason.contains("1000"),
+        "{reason}"
+    );
+    assert_eq!(w.sim.tts_requests(), 0, "nothing was spoken");
+    let (status, preview) = call(
+        &w,
+        "POST",
+        "/api/provider/outbound-calling/preview",
+        Some(PROVIDER),
+        Some(json!({"messageTemplate": template})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(preview["text"].is_null(), "{preview}");
+    assert_eq!(preview["errors"]["messageTemplate"], reason);
+}
+
+fn attr(v: &str) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(v.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_31st_listen_in_a_minute_is_refused_with_the_reason_and_when_to_retry() {
+    use chrono::Timelike;
+    let w = World::new().await;
+    // All 31 requests within one minute (they take a few seconds).
+    eventually("a minute with time left in it", || {
+        chrono::Utc::now().second() < 40
+    })
+    .await;
+    let minute = chrono::Utc::now().minute();
+    for i in 0..callout_core::speech_budget::LISTEN_PER_MINUTE {
+        let (status, body, _) = listen(&w, json!({})).await;
+        assert_eq!(status, 200, "request {i}: {body}");
+    }
+    let (status, body, retry_after) = listen(&w, json!({})).await;
+    assert_eq!(
+        chrono::Utc::now().minute(),
+        minute,
+        "the test ran too slowly"
+    );
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(
+        body["reason"].as_str().unwrap(),
+        format!(
+            "at most 30 Listen requests a minute per provider: try again in {} seconds",
+            retry_after.unwrap()
+        )
+    );
+    assert!((1..=60).contains(&retry_after.unwrap()));
+    assert_eq!(
+        w.sim.tts_requests(),
+        1,
+        "the same text: one request, then the cache"
+    );
+    // A day's worth already used (the day's counter as 300 Listens left it): refused too.
+    let day_used = "prov_listened_all_day";
+    aws_sdk_dynamodb::Client::new(&w.rt.sdk)
+        .put_item()
+        .table_name(&w.rt.app.config.table_name)
+        .item("pk", attr(&format!("PROVIDER#{day_used}")))
+        .item(
+            "sk",
+            attr(&format!(
+                "LISTEN#DAY#{}",
+                chrono::Utc::now().format("%Y-%m-%d")
+            )),
+        )
+        .item(
+            "count",
+            aws_sdk_dynamodb::types::AttributeValue::N(
+                callout_core::speech_budget::LISTEN_PER_DAY.to_string(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = call(
+        &w,
+        "POST",
+        "/api/provider/outbound-calling/listen",
+        Some(day_used),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("at most 300 Listen requests a day per provider"),
+        "{body}"
+    );
+    // Another provider has its own count.
+    let (status, _) = call(
+        &w,
+        "POST",
+        "/api/provider/outbound-calling/listen",
+        Some("prov_other"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_daily_speech_budget_calls_say_the_offer_and_listen_is_refused() {
+    let w = World::new().await;
+    let offer = default_offer("Alice");
+    let spoken = offer.chars().count() as u64;
+    // A budget the first Listen takes past 80 % and that the next text does not fit in.
+    let budget = spoken + 20;
+    let (status, body) = w
+        .patch_settings(PROVIDER, json!({"dailySpeechCharacters": budget}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, first, _) = listen(&w, json!({})).await;
+    assert_eq!((status, &first["text"]), (200, &json!(offer)), "{first}");
+    assert_eq!(w.sim.tts_requests(), 1);
+    let alarms: Vec<Value> = log_lines("speech_budget_nearly_spent")
+        .into_iter()
+        .filter(|l| l["fields"]["provider_id"] == PROVIDER && l["fields"]["budget"] == budget)
+        .collect();
+    assert_eq!(alarms.len(), 1, "the alarm line at 80 %, once");
+    assert_eq!(alarms[0]["fields"]["alarm"], true);
+    // The same text again costs nothing (the cache); a new one is refused with the reason.
+    let (status, _, _) = listen(&w, json!({})).await;
+    assert_eq!(status, 200);
+    let (status, refused, retry_after) = listen(&w, json!({"language": "es"})).await;
+    assert_eq!(status, 429, "{refused}");
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("speech budget of {budget} characters is spent")),
+        "{refused}"
+    );
+    assert!(retry_after.unwrap() <= 86_400);
+    assert_eq!(w.sim.tts_requests(), 1);
+
+    // The dialer: Bob's offer is not in the cache and the budget is spent: <Say>, no request.
+    w.enable(1, 1).await;
+    w.phone(&BOB, Behaviour::Decline);
+    let occ = occ("budget_spent");
+    w.wave3_completed(&occ, &[&BOB]).await;
+    w.finished(&occ).await;
+    let call = &w.sim.calls_to(BOB.phone)[0];
+    assert_eq!(call.heard()[0], default_offer("Bob"));
+    assert!(
+        call.events.iter().any(|e| matches!(
+            e,
+            callout_sim::CallEvent::Heard {
+                via: callout_sim::Via::Say | callout_sim::Via::SayIn { .. },
+                ..
+            }
+        )),
+        "{:?}",
+        call.events
+    );
+    assert_eq!(
+        w.sim.tts_requests(),
+        1,
+        "no ElevenLabs request past the budget"
+    );
+
+    // The portal shows today's use against the budget.
+    let (status, stats) = get(&w, "/api/provider/outbound-calling/stats?days=1", PROVIDER).await;
+    assert_eq!(status, 200);
+    assert_eq!(stats["speechToday"]["used"], spoken);
+    assert_eq!(stats["speechToday"]["budget"], budget);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_speech_request_gives_its_characters_back() {
+    let w = World::new().await;
+    w.sim
+        .set_tts_failure(Some(callout_sim::TtsFailure::ServerError));
+    let (status, failed, _) = listen(&w, json!({})).await;
+    assert_eq!(status, 200);
+    assert!(failed["audio"].is_null(), "{failed}");
+    let (_, stats) = get(&w, "/api/provider/outbound-calling/stats?days=1", PROVIDER).await;
+    assert_eq!(stats["speechToday"]["used"], 0, "{stats}");
+    w.sim.set_tts_failure(None);
+    let (status, spoken, _) = listen(&w, json!({})).await;
+    assert_eq!(status, 200);
+    let (_, stats) = get(&w, "/api/provider/outbound-calling/stats?days=1", PROVIDER).await;
+    assert_eq!(
+        stats["speechToday"]["used"],
+        spoken["text"].as_str().unwrap().chars().count()
+    );
+}
+
 /// The page in headless Chromium against this world, after a finished campaign.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Chromium and node (tests/browser); run by scripts/browser-test.sh"]

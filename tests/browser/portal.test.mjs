@@ -246,6 +246,41 @@ try {
     await page.locator("#inbound").screenshot({ path: path.join(shots, "portal-inbound-settings.png") });
   });
 
+  // Toll fraud and speech spend.
+  await check("the call and voice limits are checked, saved and shown with today's use", async () => {
+    const before = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(await page.inputValue("#allowedCountries"), (before.allowedCountries || []).join(", "), "countries shown");
+    eq(await page.inputValue("#dailySpeechCharacters"), String(before.dailySpeechCharacters), "budget shown");
+    eq(await page.getAttribute("#dailySpeechCharacters", "max"), "1000000", "the page enforces the server's range");
+    for (const id of ["allowedCountries", "dailySpeechCharacters"]) {
+      eq(await page.locator(`label[for="${id}"]`).count(), 1, `label for #${id}`);
+    }
+    await page.waitForFunction(() => document.querySelector("#dailySpeechCharacters-usage").textContent.startsWith("Used today: "));
+    const usage = await page.textContent("#dailySpeechCharacters-usage");
+    assert(/^Used today: [\d,.\s\u202f\u00a0]+ of [\d,.\s\u202f\u00a0]+ characters\.$/.test(usage), `usage: ${usage}`);
+    assert(usage.replace(/\D/g, "").endsWith(String(before.dailySpeechCharacters)), `usage: ${usage}`);
+    // A premium-rate office number: the API's reason next to the field, nothing saved.
+    await page.fill("#officeNumber", "+1 900 234 5678");
+    await page.click("#save");
+    await page.waitForSelector("#officeNumber-error:not(:empty)");
+    const o = await page.textContent("#officeNumber-error");
+    assert(o.includes("premium-rate"), `office error: ${o}`);
+    eq(JSON.stringify((await api("GET", "/api/provider/outbound-calling")).data), JSON.stringify(before), "nothing saved");
+    await page.fill("#officeNumber", before.officeNumber || "");
+    await page.fill("#allowedCountries", "au, nz");
+    await page.fill("#dailySpeechCharacters", "5000");
+    eq((await saveState.textContent()).trim(), "Unsaved changes", "flagged");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    const s = (await api("GET", "/api/provider/outbound-calling")).data;
+    eq(JSON.stringify(s.allowedCountries), JSON.stringify(["AU", "NZ"]), "allowedCountries, in capitals");
+    eq(s.dailySpeechCharacters, 5000, "dailySpeechCharacters");
+    eq(await page.inputValue("#allowedCountries"), "AU, NZ", "shown as saved");
+    const saved = await page.textContent("#dailySpeechCharacters-usage");
+    assert(saved.replace(/\D/g, "").endsWith("5000"), `usage against the saved budget: ${saved}`);
+    await page.locator("#spend").screenshot({ path: path.join(shots, "portal-limits-settings.png") });
+  });
+
   await check("leaving with unsaved changes asks first", async () => {
     await page.fill("#waitMinutes", "8");
     eq((await saveState.textContent()).trim(), "Unsaved changes", "flagged");

@@ -39,7 +39,7 @@ use std::time::Duration;
 pub use config::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
 pub use elevenlabs::{TtsRequest, SAMPLES_PER_CHAR};
 pub use inbound::STOP_REPLY;
-pub use record::{CallEvent, CallRecord, HangupBy, MessageRecord, Via};
+pub use record::{CallEvent, CallRecord, Dialed, HangupBy, MessageRecord, Via};
 
 use elevenlabs::ElevenLabs;
 use state::{Inner, Twilio};

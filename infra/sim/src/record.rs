@@ -48,10 +48,15 @@ impl CallRecord {
 
     /// The numbers `<Dial>` put the call through to, in order.
     pub fn dialed(&self) -> Vec<String> {
+        self.dials().into_iter().map(|d| d.number).collect()
+    }
+
+    /// Each `<Dial>` with its attributes, in order.
+    pub fn dials(&self) -> Vec<Dialed> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                CallEvent::Dialed(n) => Some(n.clone()),
+                CallEvent::Dialed(d) => Some(d.clone()),
                 _ => None,
             })
             .collect()
@@ -130,8 +135,32 @@ pub enum CallEvent {
     UpdatedByApi(String),
     /// A status callback the network lost (`CallbackDelivery::DropFinal`).
     CallbackDropped(String),
-    /// `<Dial>`: the call was put through to this number.
-    Dialed(String),
+    /// `<Dial>`: the call was put through.
+    Dialed(Dialed),
+}
+
+/// A `<Dial>` as Twilio read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dialed {
+    pub number: String,
+    /// `timeLimit`: the longest the call put through may last (Twilio's default: 4 hours).
+    pub time_limit_secs: u32,
+    /// `callerId`: the number the other side sees.
+    pub caller_id: Option<String>,
+    /// `answerOnBridge`: the caller hears ringing until the other side answers.
+    pub answer_on_bridge: bool,
+}
+
+impl Dialed {
+    /// A bare `<Dial>number</Dial>`.
+    pub fn to(number: &str) -> Dialed {
+        Dialed {
+            number: number.into(),
+            time_limit_secs: 14_400,
+            caller_id: None,
+            answer_on_bridge: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -485,7 +485,17 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                     Ok(patch) => {
                         let current = app.store.get_settings(&provider).await?;
                         let next = patch.apply(&current);
-                        let conflicts = next.conflicts();
+                        let mut conflicts = next.conflicts();
+                        // Toll fraud: an office number set, or the countries changed, is
+                        // checked as the call-back line will dial it.
+                        if patch.office_number.is_some() || patch.allowed_countries.is_some() {
+                            if let Some(e) = callout_core::dialable::office_number_error(
+                                &next,
+                                &app.config.twilio_from_number,
+                            ) {
+                                conflicts.insert("officeNumber".into(), e);
+                            }
+                        }
                         if !conflicts.is_empty() {
                             return http::json(400, json!({ "errors": conflicts }));
                         }

@@ -102,18 +102,19 @@ fn say_and_hang_up(speech: &Speech, texts: &[&str]) -> HttpResult {
     spoken(speech, &verbs)
 }
 
-/// The office, or goodbye when there is none.
-async fn to_the_office(
-    app: &App,
-    from: Option<&str>,
-    speech: &Speech,
-    mut verbs: Vec<Verb>,
-) -> HttpResult {
+/// The office of the provider of shift `occ` (the shift the caller is hearing), or goodbye
+/// when there is none or it cannot be dialled. The call shows the platform's number, lasts at
+/// most `dialable::DIAL_TIME_LIMIT_SECS`, and the caller hears ringing until the office answers.
+async fn to_the_office(app: &App, occ: &str, speech: &Speech, mut verbs: Vec<Verb>) -> HttpResult {
     let words = speech.words();
-    match service::office_number(app, from).await? {
+    match service::office_for_shift(app, occ).await? {
         Some(number) => {
             verbs.push(Verb::Say(words.callback_to_office().into()));
-            verbs.push(Verb::Dial(number));
+            verbs.push(Verb::Dial {
+                number,
+                caller_id: app.config.twilio_from_number.clone(),
+                time_limit_secs: callout_core::dialable::DIAL_TIME_LIMIT_SECS,
+            });
         }
         None => {
             verbs.push(Verb::Say(words.callback_no_office().into()));
@@ -123,10 +124,14 @@ async fn to_the_office(
     spoken(speech, &verbs)
 }
 
-/// "No open offer for this number", then the office.
-async fn nothing_open(app: &App, from: Option<&str>, speech: &Speech) -> HttpResult {
-    let said = Verb::Say(speech.words().callback_nothing_open().into());
-    to_the_office(app, from, speech, vec![said]).await
+/// "No open offer for this number": a short message and goodbye, never a call put through
+/// (no shift is being heard, so no provider's office is known).
+fn nothing_open(speech: &Speech) -> HttpResult {
+    let words = speech.words();
+    say_and_hang_up(
+        speech,
+        &[words.callback_nothing_open(), words.callback_no_office()],
+    )
 }
 
 /// The offer with its menu, in the language of the person it was made to.
@@ -231,7 +236,7 @@ async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
                 return say_and_hang_up(&speech, &[words.callback_filled()]);
             }
         }
-        return nothing_open(app, from, &speech).await;
+        return nothing_open(&speech);
     }
     let n = tw.offer_position() % offers.len();
     let before = if tw.after_pass() {
@@ -250,14 +255,14 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let (Some(phone), Some(occ)) = (from, tw.occurrence_id()) else {
         let speech = service::caller_speech(app, from, None).await?;
-        return nothing_open(app, from, &speech).await;
+        return nothing_open(&speech);
     };
     let who = tw.employee_id();
     let key = CallbackKey::from_digits(tw.digits());
     info!(occurrence_id = %occ, key = ?key, "inbound_call_key");
     if key == CallbackKey::Office {
         let speech = service::caller_speech(app, from, Some(occ)).await?;
-        return to_the_office(app, from, &speech, Vec::new()).await;
+        return to_the_office(app, occ, &speech, Vec::new()).await;
     }
     let mut offers = service::open_offers(app, phone).await?;
     offers.retain(|o| who.is_none_or(|w| o.offer.employee_id == w));
@@ -291,7 +296,7 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
                     .map(|o| o.employee_id),
             };
             let Some(employee) = employee else {
-                return nothing_open(app, from, &speech).await;
+                return nothing_open(&speech);
             };
             let take = service::accept_inbound(app, occ, &employee, "callback");
             let taken = match step_id("1", &employee) {

@@ -4,9 +4,9 @@
 //! | route | auth | what |
 //! |---|---|---|
 //! | `GET /portal/outbound-calling` | none (a static page; it holds no data) | the settings page, one self-contained HTML file |
-//! | `POST /api/provider/outbound-calling/preview` | JWT | `{messageTemplate[, language]}` → `{text, errors, seconds, language}` rendered by the server's own renderer with fixed example data, in the language's dates and times |
-//! | `POST /api/provider/outbound-calling/listen` | JWT | `{[language][, messageTemplate][, voiceId]}` (each defaults to the saved settings) → the example offer's speech in the provider's voice for that language, through the calls' own speech cache: `{language, text, voiceId, audio, cached}` (`audio` a 16-bit PCM WAV data URL) or, when speech fails, `{language, text, audio: null, reason}` |
-//! | `GET /api/provider/outbound-calling/stats?days=N[&tz=Zone]` | JWT | the provider's results for the last N days (`callout_core::stats`) |
+//! | `POST /api/provider/outbound-calling/preview` | JWT | `{messageTemplate[, language]}` → `{text, errors, seconds, language}` rendered by the server's own renderer with fixed example data, in the language's dates and times (a template whose rendering passes the template limit gets the reason under `errors.messageTemplate` and no text) |
+//! | `POST /api/provider/outbound-calling/listen` | JWT | `{[language][, messageTemplate][, voiceId]}` (each defaults to the saved settings) → the example offer's speech in the provider's voice for that language, through the calls' own speech cache: `{language, text, voiceId, audio, cached}` (`audio` a 16-bit PCM WAV data URL) or, when speech fails, `{language, text, audio: null, reason}`; a rendering past the template limit is a 400; past `speech_budget::LISTEN_PER_MINUTE` / `LISTEN_PER_DAY` requests, or with the day's speech budget spent, a 429 `{error, reason}` with `Retry-After` |
+//! | `GET /api/provider/outbound-calling/stats?days=N[&tz=Zone]` | JWT | the provider's results for the last N days (`callout_core::stats`), and `speechToday: {day, used, budget}`, today's (UTC) speech characters against `dailySpeechCharacters` |
 //! | `GET /api/provider/jobs?days=N[&limit=M]` | JWT | the provider's recent shifts, newest first, for the call-log picker |
 //!
 //! The page reads its token from the URL fragment (`#token=…`, which never reaches a server)
@@ -16,6 +16,7 @@ use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::records::Shift;
+use crate::service::audio::NoSpeech;
 use callout_core::lang::{Language, Speech};
 use callout_core::model::{Job, ShiftStatus};
 use callout_core::settings::{
@@ -92,6 +93,16 @@ pub fn preview_in(speech: &Speech, template_text: &str) -> Value {
     match template::validate(template_text) {
         Ok(()) => {
             let text = example_offer(speech, template_text);
+            // Speech spend: the spoken text, not only the template, within the limit.
+            if let Err(reason) = callout_core::speech_budget::check_rendered(&text) {
+                return json!({
+                    "text": null,
+                    "seconds": null,
+                    "characters": characters,
+                    "language": speech.tag,
+                    "errors": { "messageTemplate": reason },
+                });
+            }
             json!({
                 "text": text,
                 "seconds": speech_seconds(&text),
@@ -138,6 +149,11 @@ pub fn page_config() -> Value {
             "max": callout_core::settings::CALLBACK_WINDOW_HOURS.end(),
         },
         "declineMemoryDays": { "min": DECLINE_MEMORY_DAYS.start(), "max": DECLINE_MEMORY_DAYS.end() },
+        // Speech spend: the daily budget's range.
+        "dailySpeechCharacters": {
+            "min": callout_core::settings::DAILY_SPEECH_CHARACTERS.start(),
+            "max": callout_core::settings::DAILY_SPEECH_CHARACTERS.end(),
+        },
         "maxLanguages": MAX_LANGUAGES,
         "maxVoiceIdChars": settings::MAX_VOICE_ID_CHARS,
         // The languages calls speak, and tags with a region `<Say>` has an accent for.
@@ -334,10 +350,32 @@ async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
     });
     let voice = voice.unwrap_or_else(|| speaking.voice(&speech).map(str::to_string));
     let text = example_offer(&speech, &template);
+    // Speech spend: the spoken text within the limit, then the provider's Listen rate.
+    if let Err(reason) = callout_core::speech_budget::check_rendered(&text) {
+        return http::json(400, json!({ "errors": { "messageTemplate": reason } }));
+    }
+    let now = Utc::now();
+    if let Err(window) = app.store.count_listen(provider, now).await? {
+        let refusal = callout_core::speech_budget::Refusal::TooMany {
+            window,
+            retry_after_secs: window.retry_after_secs(now),
+        };
+        tracing::info!(provider_id = %provider, window = ?window, "listen_refused_rate");
+        return too_many(&refusal);
+    }
     let voice_used = voice
         .clone()
         .unwrap_or_else(|| app.config.elevenlabs_voice_id.clone());
-    match crate::service::audio::speech(app, voice.as_deref(), speech.language, &text).await {
+    let spoken = crate::service::audio::speech(
+        app,
+        provider,
+        saved.daily_speech_characters,
+        voice.as_deref(),
+        speech.language,
+        &text,
+    )
+    .await;
+    match spoken {
         Ok(spoken) => {
             let ulaw = callout_core::wav::parse_ulaw(&spoken.wav)
                 .map(|w| w.data)
@@ -356,7 +394,8 @@ async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
                 }),
             )
         }
-        Err(reason) => http::json(
+        Err(NoSpeech::Refused(refusal)) => too_many(&refusal),
+        Err(NoSpeech::Failed(reason)) => http::json(
             200,
             json!({
                 "language": speech.tag,
@@ -367,6 +406,19 @@ async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
             }),
         ),
     }
+}
+
+/// A refused Listen: 429, the reason, and when to try again (`Retry-After`, seconds).
+fn too_many(refusal: &callout_core::speech_budget::Refusal) -> HttpResult {
+    let mut resp = http::json(
+        429,
+        json!({ "error": "too many speech requests", "reason": refusal.to_string() }),
+    )?;
+    resp.headers_mut().insert(
+        "retry-after",
+        lambda_http::http::HeaderValue::from(refusal.retry_after_secs()),
+    );
+    Ok(resp)
 }
 
 async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
@@ -417,8 +469,14 @@ async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
     let mut body = serde_json::to_value(figures)?;
     body["truncated"] = json!(attempts.len() >= MAX_ITEMS);
     // Results: time to fill, who answered, answer rates, costs at the provider's rates.
-    let rates = app.store.get_settings(provider).await?.cost_rates;
-    body["results"] = crate::results_api::results(&attempts, &shifts, &rates);
+    let saved = app.store.get_settings(provider).await?;
+    body["results"] = crate::results_api::results(&attempts, &shifts, &saved.cost_rates);
+    // Speech spend: today's (UTC) use of the daily speech budget, for the settings page.
+    body["speechToday"] = json!({
+        "day": callout_core::speech_budget::Window::Day.id(now),
+        "used": app.store.speech_used(provider, now).await?,
+        "budget": saved.daily_speech_characters,
+    });
     http::json(200, body)
 }
 

@@ -6,6 +6,7 @@
 
 pub mod calllog_csv;
 pub mod campaign;
+pub mod dialable;
 pub mod inbound;
 pub mod lang;
 pub mod mask;
@@ -18,6 +19,7 @@ pub mod results;
 pub mod retry;
 pub mod settings;
 pub mod signature;
+pub mod speech_budget;
 pub mod stats;
 pub mod template;
 pub mod twiml;

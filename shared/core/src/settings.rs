@@ -33,6 +33,8 @@ pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
 pub const BROADCAST_SIZE: std::ops::RangeInclusive<u32> = 2..=10;
 pub const MAX_CALLS_PER_PERSON_PER_HOUR: std::ops::RangeInclusive<u32> = 1..=20;
 pub const NIGHT_WAIT_MINUTES: std::ops::RangeInclusive<u32> = 1..=120;
+/// Speech spend: the characters a provider may send to ElevenLabs in a (UTC) day.
+pub const DAILY_SPEECH_CHARACTERS: std::ops::RangeInclusive<u32> = 0..=1_000_000;
 
 /// How a round calls its pool: one person at a time, or up to `broadcastSize` at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +102,12 @@ pub struct Settings {
     pub night_wait_minutes: Option<u32>,
     /// The zone quiet hours are read in (IANA); `None`: each shift's own.
     pub time_zone: Option<String>,
+    /// Toll fraud: the countries (ISO 3166 alpha-2) calls may be put through to; empty: the
+    /// platform's country (`dialable::countries`).
+    pub allowed_countries: Vec<String>,
+    /// Speech spend: ElevenLabs characters a day (dialer and Listen; cache hits cost nothing);
+    /// past it calls speak with `<Say>` and Listen is refused.
+    pub daily_speech_characters: u32,
 }
 
 impl Default for Settings {
@@ -132,6 +140,8 @@ impl Default for Settings {
             urgent_overrides_quiet_hours: true,
             night_wait_minutes: None,
             time_zone: None,
+            allowed_countries: Vec::new(),
+            daily_speech_characters: 20_000,
         }
     }
 }
@@ -271,6 +281,9 @@ pub struct SettingsPatch {
     pub urgent_overrides_quiet_hours: Option<bool>,
     pub night_wait_minutes: Option<Option<u32>>,
     pub time_zone: Option<Option<String>>,
+    // Toll fraud and speech spend.
+    pub allowed_countries: Option<Vec<String>>,
+    pub daily_speech_characters: Option<u32>,
 }
 
 // ---------------------------------------------------------------- results: cost rates
@@ -349,7 +362,7 @@ impl CostRates {
 }
 
 /// The settings' names, as unknown-field errors list them.
-pub const FIELDS: &str = "enabled, waitMinutes, maxRounds, messageTemplate, skipDecliners, declineMemoryDays, defaultLanguage, messageTemplates, voiceId, voiceIds, smsFollowUp, notifyWhenFilled, officeNumber, callbackWindowHours, costRates, recordCalls, recordingRetentionDays, callMode, broadcastSize, maxCallsPerPersonPerHour, quietHours, urgentOverridesQuietHours, nightWaitMinutes, timeZone";
+pub const FIELDS: &str = "enabled, waitMinutes, maxRounds, messageTemplate, skipDecliners, declineMemoryDays, defaultLanguage, messageTemplates, voiceId, voiceIds, smsFollowUp, notifyWhenFilled, officeNumber, callbackWindowHours, costRates, recordCalls, recordingRetentionDays, callMode, broadcastSize, maxCallsPerPersonPerHour, quietHours, urgentOverridesQuietHours, nightWaitMinutes, timeZone, allowedCountries, dailySpeechCharacters";
 
 /// Whether `s` can be an ElevenLabs voice ID: 1 to [`MAX_VOICE_ID_CHARS`] letters and digits.
 pub fn is_voice_id(s: &str) -> bool {
@@ -478,6 +491,30 @@ fn quiet_hours(v: &Value) -> Result<Option<QuietHours>, String> {
         (Some(start), Some(end)) if start != end => Ok(Some(QuietHours { start, end })),
         _ => Err(msg().into()),
     }
+}
+
+/// `["AU", "NZ"]` (ISO 3166 alpha-2, kept in capitals, each once), or null / `[]` for the
+/// platform's country.
+fn allowed_countries(v: &Value) -> Result<Vec<String>, String> {
+    use crate::dialable::{country_code, MAX_ALLOWED_COUNTRIES};
+    let msg = || {
+        format!("must be a list of at most {MAX_ALLOWED_COUNTRIES} ISO 3166 country codes such as [\"AU\", \"NZ\"], or null for the platform's country")
+    };
+    if v.is_null() {
+        return Ok(Vec::new());
+    }
+    let list = v
+        .as_array()
+        .filter(|a| a.len() <= MAX_ALLOWED_COUNTRIES)
+        .ok_or_else(msg)?;
+    let mut out: Vec<String> = Vec::new();
+    for c in list {
+        let code = c.as_str().and_then(country_code).ok_or_else(msg)?;
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
 }
 
 impl SettingsPatch {
@@ -651,6 +688,22 @@ impl SettingsPatch {
                         );
                     }
                 },
+                // Toll fraud and speech spend.
+                "allowedCountries" => match allowed_countries(v) {
+                    Ok(c) => patch.allowed_countries = Some(c),
+                    Err(e) => {
+                        errors.insert(key.clone(), e);
+                    }
+                },
+                "dailySpeechCharacters" => match int_in(v, &DAILY_SPEECH_CHARACTERS) {
+                    Ok(n) => patch.daily_speech_characters = Some(n),
+                    Err(e) => {
+                        errors.insert(
+                            key.clone(),
+                            format!("{e} (0: calls always speak with the built-in voice)"),
+                        );
+                    }
+                },
                 // An unknown name is named back only when it looks like a name: whatever else
                 // a caller sends as a key (long, odd characters) is not echoed.
                 _ if key.len() <= 64
@@ -733,6 +786,14 @@ impl SettingsPatch {
                 .time_zone
                 .clone()
                 .unwrap_or_else(|| s.time_zone.clone()),
+            // Toll fraud and speech spend.
+            allowed_countries: self
+                .allowed_countries
+                .clone()
+                .unwrap_or_else(|| s.allowed_countries.clone()),
+            daily_speech_characters: self
+                .daily_speech_characters
+                .unwrap_or(s.daily_speech_characters),
         }
     }
 }
@@ -1168,5 +1229,33 @@ mod tests {
             let p = SettingsPatch::from_json(&json!({"waitMinutes": w, "maxRounds": r})).unwrap();
             assert_eq!((p.wait_minutes, p.max_rounds), (Some(w), Some(r)));
         }
+    }
+
+    #[test]
+    fn allowed_countries_and_the_daily_speech_budget_are_checked() {
+        let d = Settings::default();
+        assert!(d.allowed_countries.is_empty(), "the platform's country");
+        assert_eq!(d.daily_speech_characters, 20_000);
+        let p = SettingsPatch::from_json(&json!({
+            "allowedCountries": ["au", "NZ", "AU"], "dailySpeechCharacters": 0
+        }))
+        .unwrap();
+        let s = p.apply(&d);
+        assert_eq!(
+            s.allowed_countries,
+            vec!["AU".to_string(), "NZ".to_string()]
+        );
+        assert_eq!(s.daily_speech_characters, 0);
+        let reset = SettingsPatch::from_json(&json!({"allowedCountries": null})).unwrap();
+        assert!(reset.apply(&s).allowed_countries.is_empty());
+        let e = SettingsPatch::from_json(&json!({
+            "allowedCountries": ["XX"], "dailySpeechCharacters": 1_000_001
+        }))
+        .unwrap_err();
+        assert!(e["allowedCountries"].contains("ISO 3166"), "{e:?}");
+        assert!(e["dailySpeechCharacters"].contains("0 to 1000000"), "{e:?}");
+        assert!(SettingsPatch::from_json(&json!({"allowedCountries": "AU"})).is_err());
+        let many: Vec<&str> = vec!["AU"; 21];
+        assert!(SettingsPatch::from_json(&json!({ "allowedCountries": many })).is_err());
     }
 }

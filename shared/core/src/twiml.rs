@@ -25,8 +25,14 @@ pub enum Verb {
     },
     Redirect(String),
     Hangup,
-    /// Put the call through to this number (E.164).
-    Dial(String),
+    /// Put the call through to `number` (E.164, checked by `dialable::check`), for at most
+    /// `time_limit_secs`, showing `caller_id`; the caller hears ringing until the other side
+    /// answers (`answerOnBridge`).
+    Dial {
+        number: String,
+        caller_id: String,
+        time_limit_secs: u32,
+    },
 }
 
 fn write(out: &mut String, verb: &Verb, say_language: Option<&str>) {
@@ -65,8 +71,15 @@ fn write(out: &mut String, verb: &Verb, say_language: Option<&str>) {
             out.push_str("</Redirect>");
         }
         Verb::Hangup => out.push_str("<Hangup/>"),
-        Verb::Dial(number) => {
-            out.push_str("<Dial>");
+        Verb::Dial {
+            number,
+            caller_id,
+            time_limit_secs,
+        } => {
+            out.push_str(&format!(
+                "<Dial timeLimit=\"{time_limit_secs}\" answerOnBridge=\"true\" callerId=\"{}\">",
+                escape(caller_id.as_str())
+            ));
             out.push_str(&escape(number.as_str()));
             out.push_str("</Dial>");
         }
@@ -108,9 +121,13 @@ mod tests {
     fn dial_and_message() {
         let xml = render(&[
             Verb::Say("To the office.".into()),
-            Verb::Dial("+61290000000".into()),
+            Verb::Dial {
+                number: "+61290000000".into(),
+                caller_id: "+61200000000".into(),
+                time_limit_secs: 1800,
+            },
         ]);
-        assert!(xml.ends_with("<Say>To the office.</Say><Dial>+61290000000</Dial></Response>"));
+        assert!(xml.ends_with("<Say>To the office.</Say><Dial timeLimit=\"1800\" answerOnBridge=\"true\" callerId=\"+61200000000\">+61290000000</Dial></Response>"), "{xml}");
         assert_eq!(
             message(Some("Yes & no")),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>Yes &amp; no</Message></Response>"

@@ -98,7 +98,8 @@ async fn call_in(
 ) -> Json<Value> {
     let c = sim.call_in(&number, &body.keys).await;
     Json(
-        json!({"sid": c.sid, "status": c.status, "heard": c.heard(), "keys": c.keys(), "dialed": c.dialed()}),
+        json!({"sid": c.sid, "status": c.status, "heard": c.heard(), "keys": c.keys(), "dialed": c.dialed(),
+            "dials": c.dials().iter().map(|d| json!({"number": d.number, "timeLimit": d.time_limit_secs, "callerId": d.caller_id, "answerOnBridge": d.answer_on_bridge})).collect::<Vec<_>>()}),
     )
 }
 

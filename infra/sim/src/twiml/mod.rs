@@ -27,8 +27,9 @@ pub(crate) enum Verb {
         method: String,
     },
     Hangup,
-    /// Put the call through to a number (the element's text, or its `<Number>`).
-    Dial(String),
+    /// Put the call through to a number (the element's text, or its `<Number>`), with the
+    /// attributes Twilio reads.
+    Dial(crate::record::Dialed),
 }
 
 /// A TwiML document and the URL it came from (for relative URLs and default actions).
@@ -161,7 +162,18 @@ fn parse_verb(node: roxmltree::Node, nested: bool) -> Result<Verb, String> {
             if number.is_empty() {
                 return Err("invalid TwiML: <Dial> without a number".into());
             }
-            Verb::Dial(number)
+            let answer_on_bridge = match node.attribute("answerOnBridge") {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(v) => return Err(format!("invalid TwiML: <Dial answerOnBridge={v:?}>")),
+            };
+            Verb::Dial(crate::record::Dialed {
+                number,
+                // Twilio's default is four hours.
+                time_limit_secs: attr_u32("timeLimit", 14_400)?,
+                caller_id: node.attribute("callerId").map(str::to_string),
+                answer_on_bridge,
+            })
         }
         other => return Err(format!("invalid TwiML: unsupported verb <{other}>")),
     };
@@ -171,6 +183,8 @@ fn parse_verb(node: roxmltree::Node, nested: bool) -> Result<Verb, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::record::Dialed;
 
     fn one(inner: &str) -> Result<Verb, String> {
         let mut v = parse(&format!("<Response>{inner}</Response>"))?;
@@ -210,11 +224,22 @@ mod tests {
     fn dial_takes_its_number_from_its_text_or_number_noun() {
         assert_eq!(
             one("<Dial>+61290000000</Dial>"),
-            Ok(Verb::Dial("+61290000000".into()))
+            Ok(Verb::Dial(Dialed::to("+61290000000")))
         );
         assert_eq!(
             one("<Dial><Number>+61290000000</Number></Dial>"),
-            Ok(Verb::Dial("+61290000000".into()))
+            Ok(Verb::Dial(Dialed::to("+61290000000")))
+        );
+        assert_eq!(
+            one(
+                r#"<Dial timeLimit="1800" answerOnBridge="true" callerId="+61200000000">+61290000000</Dial>"#
+            ),
+            Ok(Verb::Dial(Dialed {
+                number: "+61290000000".into(),
+                time_limit_secs: 1800,
+                caller_id: Some("+61200000000".into()),
+                answer_on_bridge: true,
+            }))
         );
         assert!(one("<Dial/>").is_err());
     }

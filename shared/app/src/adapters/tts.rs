@@ -51,6 +51,12 @@ impl Tts {
         &self.model_id
     }
 
+    /// Whether a request can be made at all (an API key is set): without one nothing is
+    /// spent from a speech budget.
+    pub fn has_key(&self) -> bool {
+        !self.api_key.is_empty()
+    }
+
     /// µ-law bytes for `text` spoken by `voice_id` (`None`: the deployment's voice) in
     /// `language`, or an error (the caller falls back to `<Say>`). The multilingual models
     /// read the language from the text; only the models that take `language_code` (the v2.5

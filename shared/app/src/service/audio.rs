@@ -1,13 +1,70 @@
 //! The spoken offer's audio: the S3 cache keyed by voice, model, language and text, or
 //! ElevenLabs within its budget, or nothing (the call then says the text with `<Say>`, in the
 //! call's language). The portal's Listen button goes through the same cache (`speech`).
+//! Every ElevenLabs request first spends its characters from the provider's daily speech
+//! budget (`dailySpeechCharacters`, `spend_speech`); a cache hit spends nothing. Past the
+//! budget a call speaks with `<Say>` and Listen is refused.
 
 use super::prelude::*;
+use callout_core::speech_budget::{self, Refusal, Window};
+
+/// Spend `characters` of `provider`'s speech budget for today before an ElevenLabs request
+/// (when it was spent, for [`refund_speech`]): `Err` with the reason when it would pass
+/// `budget` (nothing is spent then). The spend that
+/// takes the day's use to 80 % writes the alarm line `speech_budget_nearly_spent`, once per provider per
+/// day (spends are added atomically, so exactly one spend crosses the line).
+pub async fn spend_speech(
+    app: &App,
+    provider: &str,
+    characters: u32,
+    budget: u32,
+) -> Result<std::result::Result<chrono::DateTime<Utc>, Refusal>> {
+    let now = Utc::now();
+    match app
+        .store
+        .spend_speech(provider, now, characters, budget)
+        .await?
+    {
+        Some((before, after)) => {
+            if speech_budget::crosses_alarm(before, after, budget) {
+                error!(provider_id = %provider, used = after, budget, alarm = true, "speech_budget_nearly_spent");
+            }
+            Ok(Ok(now))
+        }
+        None => {
+            let used = app.store.speech_used(provider, now).await?;
+            info!(provider_id = %provider, used, budget, characters, "speech_budget_spent");
+            Ok(Err(Refusal::BudgetSpent {
+                budget,
+                used,
+                needed: characters,
+                retry_after_secs: Window::Day.retry_after_secs(now),
+            }))
+        }
+    }
+}
+
+/// The request `spend_speech` paid for failed: its characters go back to the budget.
+async fn refund_speech(app: &App, provider: &str, at: chrono::DateTime<Utc>, characters: u32) {
+    if let Err(e) = app.store.refund_speech(provider, at, characters).await {
+        warn!(provider_id = %provider, error = %e, "speech_refund_failed");
+    }
+}
 
 /// Make sure the attempt's audio is in S3; false means the call will use `<Say>` instead.
 pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
     let key = app.attempt_audio_key(a);
-    match app.audio().exists(&key).await {
+    // The provider's speech budget is read alongside the cache check, so a miss adds one
+    // request in a row (the spend), not two, before the call is placed.
+    let settings = async {
+        if app.tts().has_key() {
+            Some(app.store.get_settings(&a.provider_id).await)
+        } else {
+            None
+        }
+    };
+    let (cached, settings) = tokio::join!(app.audio().exists(&key), settings);
+    match cached {
         Ok(true) => {
             info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "audio_cache_hit");
             app.metrics
@@ -21,6 +78,26 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         }
     }
     let characters = a.text.chars().count() as f64;
+    let budget = match settings {
+        // No key: no request can be made, and nothing is spent.
+        None => return false,
+        Some(Ok(settings)) => settings.daily_speech_characters,
+        Some(Err(e)) => {
+            warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "speech_budget_unavailable_fallback_say");
+            return false;
+        }
+    };
+    let spent_at = match spend_speech(app, &a.provider_id, characters as u32, budget).await {
+        Ok(Ok(at)) => at,
+        Ok(Err(_)) => {
+            warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "speech_budget_spent_fallback_say");
+            return false;
+        }
+        Err(e) => {
+            warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "speech_budget_unavailable_fallback_say");
+            return false;
+        }
+    };
     app.metrics.put(
         "dialer",
         &[("TtsCharacters", characters), ("TtsCacheHits", 0.0)],
@@ -52,20 +129,33 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
         }
         Err(e) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "tts_failed_fallback_say");
+            refund_speech(app, &a.provider_id, spent_at, characters as u32).await;
             false
         }
     }
 }
 
+/// Why there is no speech for a listener.
+#[derive(Debug)]
+pub enum NoSpeech {
+    /// The provider's daily speech budget is spent: the request is refused (429).
+    Refused(Refusal),
+    /// Speech failed for now: the reason.
+    Failed(String),
+}
+
 /// Speech of `text` for a listener outside a call (the portal's Listen button), through the
-/// same cache as calls: the µ-law WAV from S3, or from ElevenLabs (then kept in S3), or why
-/// not. Listening twice costs one ElevenLabs request.
+/// same cache as calls (the same key: voice, model, language and text): the µ-law WAV from S3,
+/// or from ElevenLabs within `provider`'s daily budget (then kept in S3), or why not.
+/// Listening twice costs one ElevenLabs request.
 pub async fn speech(
     app: &App,
+    provider: &str,
+    budget: u32,
     voice_id: Option<&str>,
     language: callout_core::lang::Language,
     text: &str,
-) -> std::result::Result<Speech, String> {
+) -> std::result::Result<Speech, NoSpeech> {
     let key = app.audio_key(voice_id, language, text);
     match app.audio().get(&key).await {
         Ok(Some(wav)) => {
@@ -78,9 +168,27 @@ pub async fn speech(
         Ok(None) => {}
         Err(e) => {
             warn!(error = %e, "audio_cache_unavailable");
-            return Err("the speech cache is not available right now".into());
+            return Err(NoSpeech::Failed(
+                "the speech cache is not available right now".into(),
+            ));
         }
     }
+    let characters = text.chars().count() as u32;
+    if !app.tts().has_key() {
+        return Err(NoSpeech::Failed(
+            "the voice could not be generated right now".into(),
+        ));
+    }
+    let spent_at = match spend_speech(app, provider, characters, budget).await {
+        Ok(Ok(at)) => at,
+        Ok(Err(refusal)) => return Err(NoSpeech::Refused(refusal)),
+        Err(e) => {
+            warn!(error = %e, "speech_budget_unavailable");
+            return Err(NoSpeech::Failed(
+                "the speech budget cannot be checked right now".into(),
+            ));
+        }
+    };
     app.metrics.put(
         "provider-settings",
         &[
@@ -92,7 +200,10 @@ pub async fn speech(
         Ok(ulaw) => ulaw,
         Err(e) => {
             warn!(error = %e, "listen_tts_failed");
-            return Err("the voice could not be generated right now".into());
+            refund_speech(app, provider, spent_at, characters).await;
+            return Err(NoSpeech::Failed(
+                "the voice could not be generated right now".into(),
+            ));
         }
     };
     let wav = wav::wrap_ulaw(&ulaw);

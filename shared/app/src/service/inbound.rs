@@ -251,24 +251,26 @@ pub async fn caller_speech_of(
     }
 }
 
-/// The provider a caller belongs to for the office line: the provider of their most recent
-/// offer (open or not), else the one the line is set up for (`INBOUND_PROVIDER_ID`).
-pub async fn office_number(app: &App, phone: Option<&str>) -> Result<Option<String>> {
-    let mut provider = None;
-    if let Some(p) = phone {
-        provider = app
-            .store
-            .offers_for(p)
-            .await?
-            .into_iter()
-            .max_by_key(|o| o.offered_at)
-            .map(|o| o.provider_id);
-    }
-    let provider =
-        provider.or_else(|| Some(app.config.inbound_provider_id.clone()).filter(|p| !p.is_empty()));
-    match provider {
-        Some(p) => Ok(app.store.get_settings(&p).await?.office_number),
-        None => Ok(None),
+/// The office a caller hearing shift `occ` is put through to: the office of that shift's
+/// provider, checked again at dial time (`dialable::check`, for numbers saved before the check
+/// existed); `None` when there is no shift, no office number, or one that cannot be dialled.
+pub async fn office_for_shift(app: &App, occ: &str) -> Result<Option<String>> {
+    let Some(shift) = app.store.get_shift(occ).await? else {
+        return Ok(None);
+    };
+    let provider = &shift.event.provider_id;
+    let settings = app.store.get_settings(provider).await?;
+    let Some(number) = settings.office_number else {
+        return Ok(None);
+    };
+    let own = app.config.twilio_from_number.as_str();
+    let countries = callout_core::dialable::countries(&settings.allowed_countries, own);
+    match callout_core::dialable::check(&number, &countries, &[own]) {
+        Ok(()) => Ok(Some(number)),
+        Err(refusal) => {
+            warn!(provider_id = %provider, occurrence_id = %occ, office = %mask::phone(&number), reason = %refusal, "office_number_not_dialable");
+            Ok(None)
+        }
     }
 }
 

@@ -171,9 +171,9 @@ impl<'a, L: Line> Interpreter<'a, L> {
             }
             // The call is put through; when the other side hangs up, Twilio goes on with the
             // next verb (no `action` here).
-            Verb::Dial(number) => {
+            Verb::Dial(dial) => {
                 self.seconds += 1.0;
-                self.line.push(CallEvent::Dialed(number));
+                self.line.push(CallEvent::Dialed(dial));
                 Flow::Continue
             }
             Verb::Redirect { url, method } => {

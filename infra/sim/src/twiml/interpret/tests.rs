@@ -554,7 +554,9 @@ async fn dial_puts_the_call_through_then_the_document_goes_on() {
     .await;
     let events = s.events();
     assert!(
-        events.contains(&CallEvent::Dialed("+61290000000".into())),
+        events.contains(&CallEvent::Dialed(crate::record::Dialed::to(
+            "+61290000000"
+        ))),
         "{events:?}"
     );
     let said: Vec<&CallEvent> = events

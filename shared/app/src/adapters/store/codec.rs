@@ -153,6 +153,16 @@ pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
         .put(attr::MESSAGE_TEMPLATES, map(&settings.message_templates))
         .opt(attr::VOICE_ID, settings.voice_id.as_deref().map(s))
         .put(attr::VOICE_IDS, map(&settings.voice_ids))
+        // Toll fraud and speech spend.
+        .opt(
+            attr::ALLOWED_COUNTRIES,
+            (!settings.allowed_countries.is_empty())
+                .then(|| s(settings.allowed_countries.join(","))),
+        )
+        .put(
+            attr::DAILY_SPEECH_CHARACTERS,
+            n(settings.daily_speech_characters),
+        )
         .0
 }
 
@@ -215,6 +225,12 @@ pub(crate) fn settings_from(item: &Item) -> Settings {
         message_templates: get_map(item, attr::MESSAGE_TEMPLATES).unwrap_or(d.message_templates),
         voice_id: get_s(item, attr::VOICE_ID),
         voice_ids: get_map(item, attr::VOICE_IDS).unwrap_or(d.voice_ids),
+        // Toll fraud and speech spend.
+        allowed_countries: get_s(item, attr::ALLOWED_COUNTRIES)
+            .map(|c| c.split(',').map(str::to_string).collect())
+            .unwrap_or(d.allowed_countries),
+        daily_speech_characters: get_n(item, attr::DAILY_SPEECH_CHARACTERS)
+            .unwrap_or(d.daily_speech_characters),
     }
 }
 
@@ -627,6 +643,8 @@ mod tests {
             message_templates: [("en".to_string(), "Hi {employeeName}".to_string())].into(),
             voice_id: Some("abc".into()),
             voice_ids: [("en".to_string(), "def".to_string())].into(),
+            allowed_countries: vec!["AU".into(), "NZ".into()],
+            daily_speech_characters: 5000,
         };
         let item = settings_item("prov_1", &settings);
         assert_eq!(settings_from(&item), settings);

@@ -143,6 +143,11 @@ pub(crate) mod attr {
     /// The code an offer's text carried ("Reply YES 4K7").
     pub const CODE: &str = "code";
 
+    // Toll fraud and speech spend: settings and the per-provider counters.
+    pub const ALLOWED_COUNTRIES: &str = "allowedCountries";
+    pub const DAILY_SPEECH_CHARACTERS: &str = "dailySpeechCharacters";
+    pub const COUNT: &str = "count";
+
     /// The attribute marking a once-only effect `flag` done.
     pub fn done(flag: &str) -> String {
         format!("{flag}Done")

@@ -10,11 +10,13 @@
 //! effects of a shift), [`declines`] (who declined a shift, and a patient's shifts lately),
 //! [`attempts`], [`pacing`] (call slots and the waiting line, behind the
 //! [`pacing::PacingLine`] trait, with an in-memory twin in [`pacing_memory`]) and [`queries`]
-//! (the portal's reads); [`codec`] and [`error`] serve them all.
+//! (the portal's reads), [`counters`] (speech spend: Listen's rate and the daily speech budget);
+//! [`codec`] and [`error`] serve them all.
 
 pub mod attempts;
 pub mod claims;
 pub(crate) mod codec;
+pub mod counters;
 pub mod declines;
 pub(crate) mod error;
 pub mod inbound;
