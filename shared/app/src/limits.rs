@@ -230,9 +230,12 @@ pub fn dialer_tasks() -> Vec<Work> {
         task(
             "finishAcceptance",
             vec![path(
-                "other calls ended at once, confirmation, filled notices side by side",
+                // The confirmation looked up at Twilio first when its claim was taken over from
+                // a step that died (or looked up after a failed send).
+                "other calls ended at once, confirmation (looked up), filled notices side by side",
                 &[
                     all_at_once(Request::Twilio(EndCall), 0),
+                    tw(FindText),
                     tw(SendSms),
                     all_at_once(Request::Twilio(SendSms), notices),
                     AWS,

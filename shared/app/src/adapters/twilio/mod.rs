@@ -52,6 +52,10 @@ const MIN_TRY: Duration = Duration::from_millis(500);
 pub const TASK_BUDGET: Duration = Duration::from_secs(5);
 pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
 
+/// The longest a look-up of a text already sent takes (`Twilio::text_sent_since`): a step that
+/// does it also sends the text, so it gets less than a whole operation's budget.
+pub const FIND_TEXT_BUDGET: Duration = Duration::from_secs(3);
+
 /// What a request to Twilio does: each is recorded under its label (`budget`) and has one
 /// worst case (`limits`), from the numbers above and `recordings::RECORDING_TIMEOUT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,6 +104,7 @@ impl Op {
     pub const fn worst_case(self, budget: Duration) -> Duration {
         match self {
             Op::RecordingMedia | Op::DeleteRecording => recordings::RECORDING_TIMEOUT,
+            Op::FindText => FIND_TEXT_BUDGET,
             _ => budget,
         }
     }
@@ -459,7 +464,7 @@ impl Twilio {
                 Op::FindText,
                 &format!("Messages.json?{query}"),
                 None,
-                Instant::now() + self.budget,
+                Instant::now() + FIND_TEXT_BUDGET.min(self.budget),
             )
             .await?;
         let since = since.timestamp();
