@@ -1,11 +1,10 @@
 //! `make soak`: the long chaos soak. Arguments (all optional): campaigns, restarts, minutes;
 //! `SOAK_SEED` replays a seed (printed first). Exits 1 on any violation.
 
-use e2e::soak::{run, SoakConfig};
+use e2e::soak::{run_on_big_stacks, SoakConfig};
 use std::time::Duration;
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+fn main() {
     let args: Vec<u64> = std::env::args()
         .skip(1)
         .map(|a| {
@@ -24,7 +23,7 @@ async fn main() {
         time_limit: Duration::from_secs(60 * args.get(2).copied().unwrap_or(20)),
     };
     println!("soak: seed {seed} ({config:?})");
-    let report = run(config).await;
+    let report = run_on_big_stacks(config);
     println!("{}", report.table());
     std::process::exit(i32::from(!report.violations.is_empty()));
 }
