@@ -11,56 +11,11 @@ use std::sync::{Arc, Mutex};
 async fn ssm_proxy(upstream: String, throttle: bool) -> (String, Arc<Mutex<Vec<String>>>) {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let record = seen.clone();
-    let http = reqwest::Client::new();
-    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let (http, upstream, record) = (http.clone(), upstream.clone(), record.clone());
-        async move {
-            let (parts, body) = req.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-            let target = parts
-                .headers
-                .get("x-amz-target")
-                .and_then(|t| t.to_str().ok())
-                .unwrap_or_default()
-                .to_string();
-            record.lock().unwrap().push(target);
-            if throttle {
-                return axum::response::Response::builder()
-                    .status(400)
-                    .header("content-type", "application/x-amz-json-1.1")
-                    .body(axum::body::Body::from(
-                        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
-                    ))
-                    .unwrap();
-            }
-            let url = format!(
-                "{upstream}{}",
-                parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/")
-            );
-            let mut req = http.request(parts.method.clone(), url).body(body.to_vec());
-            for (k, v) in &parts.headers {
-                if k != "host" && k != "content-length" {
-                    req = req.header(k, v);
-                }
-            }
-            let resp = req.send().await.unwrap();
-            let mut out = axum::response::Response::builder().status(resp.status().as_u16());
-            for (k, v) in resp.headers() {
-                if k != "content-length" && k != "transfer-encoding" {
-                    out = out.header(k, v);
-                }
-            }
-            out.body(axum::body::Body::from(resp.bytes().await.unwrap()))
-                .unwrap()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = e2e::aws_proxy(upstream, move |request| {
+        record.lock().unwrap().push(request.target().to_string());
+        throttle.then_some(e2e::AwsFault::SsmThrottling)
+    })
+    .await;
     (url, seen)
 }
 

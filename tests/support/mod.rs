@@ -559,6 +559,11 @@ impl AwsRequest<'_> {
             .is_some_and(|t| t.contains("attempt=1;"))
     }
 
+    /// The JSON protocols' operation (`X-Amz-Target`, e.g. `AmazonSSM.GetParameters`).
+    pub fn target(&self) -> &str {
+        self.header("x-amz-target").unwrap_or_default()
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.0.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -569,6 +574,8 @@ impl AwsRequest<'_> {
 pub enum AwsFault {
     /// DynamoDB over its throughput (400 `ThrottlingException`).
     DynamoDbThrottling,
+    /// SSM Parameter Store's rate exceeded (400 `ThrottlingException`).
+    SsmThrottling,
     /// Any service briefly unavailable (503).
     Unavailable,
 }
@@ -598,6 +605,12 @@ pub async fn aws_proxy(
                     return refusal(
                         400,
                         r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
+                    )
+                }
+                Some(AwsFault::SsmThrottling) => {
+                    return refusal(
+                        400,
+                        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
                     )
                 }
                 Some(AwsFault::Unavailable) => {
