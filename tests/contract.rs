@@ -284,31 +284,25 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
     assert_eq!(r.status().as_u16(), 422, "Timeout must be an integer");
 }
 
-/// Every form field the adapter sends is a parameter Twilio's OpenAPI description names for
-/// that operation (a misspelt `FallbackUrl` would be ignored by Twilio, not refused), and the
-/// call carries its fallback. Runs without Prism: a local server records the requests.
-#[tokio::test]
-async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
-    let spec: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(contract_dir().join("twilio_api_v2010.json")).unwrap(),
-    )
-    .unwrap();
-    type Recorded = Vec<(String, Vec<(String, String)>)>;
-    let seen: Arc<Mutex<Recorded>> = Arc::default();
+/// Each request a local stand-in for Twilio received: path, query and form.
+type Recorded = Arc<Mutex<Vec<(String, String, Vec<(String, String)>)>>>;
+
+/// The adapter pointed at a local server that records every request and answers each with
+/// `answer` (JSON).
+async fn recording_twilio(answer: &'static str) -> (Twilio, Recorded) {
+    let seen: Recorded = Arc::default();
     let record = seen.clone();
     let router = axum::Router::new().fallback(move |req: Request| {
         let record = record.clone();
         async move {
             let path = req.uri().path().to_string();
+            let query = req.uri().query().unwrap_or_default().to_string();
             let body = axum::body::to_bytes(req.into_body(), 1 << 20)
                 .await
                 .unwrap();
             let form = form_urlencoded::parse(&body).into_owned().collect();
-            record.lock().unwrap().push((path, form));
-            (
-                [("content-type", "application/json")],
-                r#"{"sid":"CA00000000000000000000000000000001","status":"queued"}"#,
-            )
+            record.lock().unwrap().push((path, query, form));
+            ([("content-type", "application/json")], answer)
         }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -324,6 +318,20 @@ async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
         "+61255501234",
         std::time::Duration::from_secs(5),
     );
+    (twilio, seen)
+}
+
+/// Every form field the adapter sends is a parameter Twilio's OpenAPI description names for
+/// that operation (a misspelt `FallbackUrl` would be ignored by Twilio, not refused), and the
+/// call carries its fallback. Runs without Prism: a local server records the requests.
+#[tokio::test]
+async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(contract_dir().join("twilio_api_v2010.json")).unwrap(),
+    )
+    .unwrap();
+    let (twilio, seen) =
+        recording_twilio(r#"{"sid":"CA00000000000000000000000000000001","status":"queued"}"#).await;
     let q = "occurrenceId=occ_123&attempt=0";
     twilio
         .create_call(&CallRequest {
@@ -343,7 +351,7 @@ async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
 
     let seen = seen.lock().unwrap().clone();
     assert!(seen.len() >= 4, "{seen:?}");
-    for (path, form) in &seen {
+    for (path, _, form) in &seen {
         let operation = path
             .replace(ACCOUNT_SID, "{AccountSid}")
             .replace(sid, "{Sid}");
@@ -357,7 +365,7 @@ async fn every_field_the_adapter_sends_is_named_in_twilios_spec() {
             );
         }
     }
-    let create = &seen[0].1;
+    let create = &seen[0].2;
     let field = |k: &str| create.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     assert_eq!(
         field("FallbackUrl"),
@@ -381,34 +389,10 @@ async fn the_texts_lookup_asks_what_twilios_spec_names() {
         .iter()
         .filter_map(|p| p["name"].as_str().map(str::to_string))
         .collect();
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let record = seen.clone();
-    let router = axum::Router::new().fallback(move |req: Request| {
-        let record = record.clone();
-        async move {
-            record
-                .lock()
-                .unwrap()
-                .push(req.uri().query().unwrap_or_default().to_string());
-            (
-                [("content-type", "application/json")],
-                r#"{"messages":[{"sid":"SM1","body":"Confirmed","date_created":"Fri, 04 Dec 2026 20:58:28 +0000"}]}"#,
-            )
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    let twilio = Twilio::new(
-        reqwest::Client::new(),
-        &base,
-        ACCOUNT_SID,
-        "t",
-        "+61255501234",
-        std::time::Duration::from_secs(5),
-    );
+    let (twilio, seen) = recording_twilio(
+        r#"{"messages":[{"sid":"SM1","body":"Confirmed","date_created":"Fri, 04 Dec 2026 20:58:28 +0000"}]}"#,
+    )
+    .await;
     let before: chrono::DateTime<chrono::Utc> = "2026-12-04T20:58:27Z".parse().unwrap();
     let after: chrono::DateTime<chrono::Utc> = "2026-12-04T20:58:29Z".parse().unwrap();
     assert_eq!(
@@ -433,7 +417,7 @@ async fn the_texts_lookup_asks_what_twilios_spec_names() {
             .unwrap(),
         None
     );
-    for query in seen.lock().unwrap().iter() {
+    for (_, query, _) in seen.lock().unwrap().iter() {
         for (name, _) in form_urlencoded::parse(query.as_bytes()) {
             assert!(
                 names.contains(&name.to_string()),
