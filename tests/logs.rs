@@ -73,7 +73,7 @@ async fn throttling_proxy(upstream: String) -> (String, Arc<AtomicUsize>) {
     let url = aws_proxy(upstream, move |request| {
         let throttle = request.is_dynamodb()
             && request.first_attempt()
-            && seen.fetch_add(1, Ordering::SeqCst) % 2 == 0;
+            && seen.fetch_add(1, Ordering::SeqCst).is_multiple_of(2);
         throttle.then(|| {
             count.fetch_add(1, Ordering::SeqCst);
             AwsFault::DynamoDbThrottling

@@ -497,7 +497,7 @@ pub async fn run(config: SoakConfig) -> Report {
     loop {
         let mut open = 0;
         for c in &campaigns {
-            if logs.get(&c.occ).is_some_and(|l| terminal(l)) {
+            if logs.get(&c.occ).is_some_and(terminal) {
                 continue;
             }
             let log = call_log(&w, c).await;
