@@ -78,5 +78,6 @@ SOAK_MINUTES ?= 25
 SOAK_MOTO_PORT := $(shell echo $$(($(MOTO_PORT) + 5)))
 soak:
 	@MOTO_PORT=$(SOAK_MOTO_PORT) scripts/local-aws.sh start
-	@AWS_ENDPOINT_URL=http://127.0.0.1:$(SOAK_MOTO_PORT) RUST_LOG=$${RUST_LOG:-error} cargo run -q -p e2e --bin soak -- $(SOAK_CAMPAIGNS) $(SOAK_RESTARTS) $(SOAK_MINUTES); \
+	@AWS_ENDPOINT_URL=http://127.0.0.1:$(SOAK_MOTO_PORT) RUST_LOG=$${RUST_LOG:-error} SOAK_CAMPAIGNS=$(SOAK_CAMPAIGNS) SOAK_RESTARTS=$(SOAK_RESTARTS) SOAK_MINUTES=$(SOAK_MINUTES) \
+	  cargo test -q -p e2e --test soak -- --ignored --nocapture the_long_soak; \
 	  status=$$?; MOTO_PORT=$(SOAK_MOTO_PORT) scripts/local-aws.sh stop; exit $$status

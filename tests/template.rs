@@ -404,9 +404,15 @@ fn the_iam_check_of_what_aws_does_for_the_stack_names_the_role_action_and_resour
         .unwrap()
         .remove("Condition")
         .expect("PassRole keeps its condition");
+    // The failure queue's send (start-calling also sends to the dial queue).
     let send = statements
         .iter()
-        .position(|s| s["Action"] == "sqs:SendMessage")
+        .position(|s| {
+            s["Action"] == "sqs:SendMessage"
+                && s["Resource"]
+                    .to_string()
+                    .contains("StartCallingFailedQueue")
+        })
         .unwrap();
     statements[send]["Condition"] = condition;
     let broken = root.join(format!(

@@ -402,7 +402,7 @@ mod tests {
         );
         assert_eq!(
             worst("finishAcceptance"),
-            TASK_BUDGET * 3 + DIALER_AWS_ALLOWANCE
+            TASK_BUDGET * 3 + crate::adapters::twilio::FIND_TEXT_BUDGET + DIALER_AWS_ALLOWANCE
         );
         assert_eq!(
             worst("deleteRecording"),

@@ -197,7 +197,8 @@ pub async fn webhook_once<T>(
     step: impl std::future::Future<Output = Result<T>>,
 ) -> Result<Option<T>> {
     if app.store.webhook_handled(id).await? {
-        info!(webhook_id = %id, "webhook_replay_ignored");
+        // A Twilio retry or a captured request sent again: worth seeing at the default level.
+        warn!(webhook_id = %id, "webhook_replay_ignored");
         return Ok(None);
     }
     let done = step.await?;
