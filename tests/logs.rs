@@ -87,7 +87,14 @@ async fn throttling_proxy(upstream: String) -> (String, Arc<AtomicUsize>) {
 async fn dynamodb_throttling_is_retried_by_the_sdk_and_visible_in_the_logs() {
     let captured = captured_logs();
     let (proxy, throttled) = throttling_proxy(aws_endpoint()).await;
-    let w = World::with(|o| o.aws_endpoint = proxy).await;
+    // At 60× the lost-call check comes 5 s after a call is placed: throttled writes slow the
+    // placing down, and at the tests' usual 600× the check could give up on a call still being
+    // placed.
+    let w = World::with(|o| {
+        o.aws_endpoint = proxy;
+        o.time_scale = 60.0;
+    })
+    .await;
     w.enable(1, 1).await;
     w.phone(&ALICE, Behaviour::Decline);
     w.phone(&BOB, Behaviour::Accept);
