@@ -173,21 +173,7 @@ async fn every_invocation_makes_only_the_requests_its_description_declares() {
     let occ = occ("budgets");
     w.wave3_completed(&occ, &[&ALICE, &CAROL, &DAN, &BOB]).await;
     assert_eq!(w.finished(&occ).await["status"], "ASSIGNED");
-    let store = &w.rt.app.store;
-    let start = Instant::now();
-    while !store
-        .get_shift(&occ)
-        .await
-        .unwrap()
-        .unwrap()
-        .acceptance_finished
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "acceptance never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    w.acceptance_finished(&occ).await;
     // The recordings, deleted once due: the daily run queues one task each.
     w.wait_for(&occ, "the recordings to be kept", |l| {
         l["calls"]
@@ -290,23 +276,7 @@ async fn filled_notices_beyond_one_runs_share_go_in_pieces_each_once() {
     let occ = occ("notices");
     w.wave3_completed(&occ, &pool).await;
     assert_eq!(w.finished(&occ).await["status"], "ASSIGNED");
-    let start = Instant::now();
-    while !w
-        .rt
-        .app
-        .store
-        .get_shift(&occ)
-        .await
-        .unwrap()
-        .unwrap()
-        .acceptance_finished
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "acceptance never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    w.acceptance_finished(&occ).await;
     for p in &missed {
         let filled: Vec<String> = w
             .sim

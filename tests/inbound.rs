@@ -543,17 +543,7 @@ async fn notify_when_filled_texts_the_others_once() {
 
     let log = w.finished(&occ).await;
     assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
-    let store = &w.rt.app.store;
-    // Everything after the acceptance is done.
-    let start = std::time::Instant::now();
-    loop {
-        let shift = store.get_shift(&occ).await.unwrap().unwrap();
-        if shift.acceptance_finished {
-            break;
-        }
-        assert!(start.elapsed() < std::time::Duration::from_secs(20));
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    w.acceptance_finished(&occ).await;
     for p in [&CAROL, &DAN] {
         assert_eq!(
             texts_with(&w, p, "has been filled").len(),

@@ -295,6 +295,27 @@ impl World {
         }
     }
 
+    /// Wait (up to 60 s) until everything after the shift's acceptance is done (other calls
+    /// ended, the confirmation, `ShiftFilled`, the filled notices).
+    pub async fn acceptance_finished(&self, occ: &str) {
+        let start = Instant::now();
+        while !self
+            .rt
+            .app
+            .store
+            .get_shift(occ)
+            .await
+            .unwrap()
+            .is_some_and(|s| s.acceptance_finished)
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the acceptance of {occ} never finished"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Wait until a call to `person` is answered and still live.
     pub async fn wait_answered(&self, person: &Person) -> CallRecord {
         let start = Instant::now();

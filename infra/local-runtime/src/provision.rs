@@ -355,7 +355,9 @@ pub async fn provision(
     dial_attrs.extend(retention("DialQueue"));
     let (dial_url, dial_arn) = queue(&sqs, &names.dial_queue, &dial_attrs).await?;
     let (tap_url, tap_arn) = queue(&sqs, &names.events_tap_queue, &[]).await?;
-    let (schedule_dlq_url, schedule_dlq_arn) = queue(&sqs, &names.schedule_dlq, &[]).await?;
+    let schedule_dlq_attrs: Vec<_> = retention("ScheduleDeadLetterQueue").into_iter().collect();
+    let (schedule_dlq_url, schedule_dlq_arn) =
+        queue(&sqs, &names.schedule_dlq, &schedule_dlq_attrs).await?;
 
     // S3
     let s3 = aws_sdk_s3::Client::from_conf(
