@@ -182,10 +182,38 @@ pub enum Outcome {
     Failed,
     Voicemail,
     Canceled,
+    /// A turn nobody was rung for (the one recorded shape of a skipped turn, whatever the
+    /// calling mode): why is the attempt's [`SkipReason`]. Never a call: no figure counts it.
+    Skipped,
+}
+
+/// Why a turn was skipped without a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SkipReason {
+    /// The person passed on the shift without a call: NO by text, 2 on the call-back line.
+    Passed,
+    /// The person declined this shift on an earlier call (`skipDecliners`).
+    DeclinedBefore,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Passed => "passed",
+            SkipReason::DeclinedBefore => "declinedBefore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SkipReason> {
+        [SkipReason::Passed, SkipReason::DeclinedBefore]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Accepted,
         Outcome::Declined,
         Outcome::NoAnswer,
@@ -193,7 +221,13 @@ impl Outcome {
         Outcome::Failed,
         Outcome::Voicemail,
         Outcome::Canceled,
+        Outcome::Skipped,
     ];
+
+    /// Whether the attempt was a call (someone was rung): every figure counts only these.
+    pub fn is_call(self) -> bool {
+        self != Outcome::Skipped
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -204,6 +238,7 @@ impl Outcome {
             Outcome::Failed => "Failed",
             Outcome::Voicemail => "Voicemail",
             Outcome::Canceled => "Canceled",
+            Outcome::Skipped => "Skipped",
         }
     }
 
