@@ -6,6 +6,7 @@
 
 pub mod calllog_csv;
 pub mod campaign;
+pub mod decide;
 pub mod dialable;
 pub mod inbound;
 pub mod lang;
