@@ -372,11 +372,13 @@ async fn no_then_that_person_is_not_called_again_for_that_shift() {
         "Carol is not called in round 2"
     );
     assert_eq!(w.sim.calls_to(BOB.phone).len(), 2);
-    // Her round-2 turn shows as declined, without a call.
+    // Her round-2 turn shows as passed, without a call, and no figure counts it as one.
     let calls = log["calls"].as_array().unwrap();
     assert_eq!(calls[2]["employeeId"], CAROL.employee_id);
-    assert_eq!(calls[2]["outcome"], "Declined");
+    assert_eq!(calls[2]["outcome"], "Skipped");
+    assert_eq!(calls[2]["skipReason"], "passed");
     assert!(calls[2]["callSid"].is_null());
+    a_passed_turn_is_in_no_call_count(&w, &occ, 3).await;
     // Ringing back, she no longer hears that shift.
     let call = w.sim.call_in(CAROL.phone, "").await;
     assert_eq!(call.heard()[0], English.callback_nothing_open());
@@ -699,8 +701,39 @@ async fn two_on_the_call_back_line_passes_and_that_person_is_not_called_again() 
     );
     assert_eq!(
         outcomes(&log),
-        vec!["No Answer", "No Answer", "Declined", "No Answer"]
+        vec!["No Answer", "No Answer", "Skipped", "No Answer"]
     );
+    assert_eq!(log["calls"][2]["skipReason"], "passed", "{log:#}");
+    a_passed_turn_is_in_no_call_count(&w, &occ, 3).await;
+}
+
+/// The figures a coordinator reads count only the `calls` real calls of the shift `occ` (the
+/// world's only shift): the stats, the results' answer rates, the CSV and the unfilled event.
+async fn a_passed_turn_is_in_no_call_count(w: &World, occ: &str, calls: u64) {
+    let get = |path: &'static str| async move {
+        let r = w
+            .http
+            .get(format!("{}{path}", w.rt.base_url))
+            .bearer_auth(w.rt.token(PROVIDER))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        r.text().await.unwrap()
+    };
+    let stats: Value =
+        serde_json::from_str(&get("/api/provider/outbound-calling/stats?days=7").await).unwrap();
+    assert_eq!(stats["calls"], calls, "{stats:#}");
+    assert_eq!(stats["noAnswer"], calls, "{stats:#}");
+    assert_eq!(stats["declined"], 0, "{stats:#}");
+    let rates = stats["results"]["perPerson"].as_array().cloned().unwrap_or_default();
+    let rated: u64 = rates.iter().map(|p| p["calls"].as_u64().unwrap_or(0)).sum();
+    assert_eq!(rated, calls, "answer rates count calls only: {stats:#}");
+    let csv = get("/api/provider/calls.csv?days=7").await;
+    assert_eq!(csv.lines().count() as u64, calls + 1, "a header and one row per call: {csv}");
+    assert!(!csv.contains("Skipped"), "{csv}");
+    let unfilled = w.events_of(occ, "ShiftUnfilledAfterCalls", 1).await;
+    assert_eq!(unfilled[0]["detail"]["attempts"], calls, "the calls made");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -206,28 +206,6 @@ fn settings(provider: usize, rng: &mut StdRng) -> Value {
     s
 }
 
-/// [`run`] on a runtime of its own whose threads have 16 MiB of stack: in debug builds the
-/// dialer's chained steps (a call's end placing the next call, itself a dial) make futures that
-/// a worker's default 2 MiB does not always hold over hundreds of campaigns (docs/RELIABILITY.md,
-/// "Not covered yet").
-pub fn run_on_big_stacks(config: SoakConfig) -> Report {
-    const STACK: usize = 16 << 20;
-    std::thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_stack_size(STACK)
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(run(config))
-        })
-        .expect("a thread")
-        .join()
-        .expect("the soak ran")
-}
-
 /// Run the soak: set the world up, drive campaigns and faults, settle, check.
 pub async fn run(config: SoakConfig) -> Report {
     let started = Instant::now();

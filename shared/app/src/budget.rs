@@ -26,3 +26,22 @@ pub async fn counted<F: Future>(work: F) -> (F::Output, Counts) {
 pub fn record(service: &'static str) {
     let _ = COUNTS.try_with(|c| *c.borrow_mut().entry(service).or_default() += 1);
 }
+
+/// Run `work` counting its requests: in the caller's count when it keeps one (a test, the
+/// budget check), else in a count of its own, so [`so_far`] always answers. (Chosen when
+/// called, not awaited: the future is `work`'s own size, not twice it.)
+pub fn counting<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    use futures::future::Either;
+    if COUNTS.try_with(|_| ()).is_ok() {
+        Either::Left(work)
+    } else {
+        Either::Right(COUNTS.scope(RefCell::new(Counts::new()), work))
+    }
+}
+
+/// How many requests to `service` the current task has made so far (0 outside a count).
+pub fn so_far(service: &'static str) -> u32 {
+    COUNTS
+        .try_with(|c| c.borrow().get(service).copied().unwrap_or(0))
+        .unwrap_or(0)
+}

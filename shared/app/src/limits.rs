@@ -22,7 +22,8 @@ use crate::app::{clients, twilio_budget};
 use crate::service::recording::QUEUEING_BUDGET;
 use std::time::Duration;
 
-/// The AWS requests of one dial-queue task (about 20 at most) and of one webhook (at most 6).
+/// The AWS requests of one dial-queue task's run (at most `service::STEPS_PER_RUN` steps of
+/// about 8 each: `service::run`) and of one webhook (at most 6).
 pub const DIALER_AWS_ALLOWANCE: Duration = Duration::from_secs(5);
 pub const WEBHOOK_AWS_ALLOWANCE: Duration = Duration::from_secs(3);
 

@@ -1,6 +1,7 @@
 //! What is stored about a shift and each call attempt.
 
-use callout_core::campaign::{self, Advance, CallStatus, Outcome, Plan, Rank, Slot};
+use callout_core::campaign::{self, CallStatus, Outcome, Plan, Rank, SkipReason, Slot};
+use callout_core::decide::{Campaign, HoldReason};
 use callout_core::lang::Speech;
 use callout_core::model::{ShiftStatus, StaffMember, Wave3Completed};
 use callout_core::settings::Speaking;
@@ -37,7 +38,7 @@ pub struct Shift {
     /// The most calls a person gets in an hour, across every shift and provider.
     pub person_hourly_limit: u32,
     /// The last call held back, why and until when (`service::hold`).
-    pub held: Option<serde_json::Value>,
+    pub held: Option<Held>,
     /// The provider's quiet hours when the calls started, if it has any.
     pub quiet: Option<callout_core::quiet::Quiet>,
     /// `skipDecliners` when the shift started: whoever declined it is not called again.
@@ -52,6 +53,18 @@ pub struct Shift {
     pub speaking: Speaking,
     /// Why the shift was not called (`NOT_CALLED`: nobody callable, an unusable event).
     pub not_called: Option<String>,
+}
+
+/// A call held back (per-person pacing, quiet hours): whose turn, why and until when, as the
+/// call log shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    pub attempt: u32,
+    pub employee_id: String,
+    pub first_name: String,
+    pub reason: HoldReason,
+    pub until: DateTime<Utc>,
 }
 
 /// What became of a message to a person: sent (with Twilio's SID) or refused (Twilio's code
@@ -113,12 +126,9 @@ impl Shift {
 
     /// The call held back (per-person pacing, quiet hours) that is still not placed, as the
     /// call log shows it (who, why, until when); `None` once it is placed or the shift closed.
-    pub fn waiting(&self, attempts: &[Attempt]) -> Option<&serde_json::Value> {
+    pub fn waiting(&self, attempts: &[Attempt]) -> Option<&Held> {
         self.held.as_ref().filter(|h| {
-            self.status == ShiftStatus::Open
-                && !attempts
-                    .iter()
-                    .any(|a| Some(u64::from(a.attempt)) == h["attempt"].as_u64())
+            self.status == ShiftStatus::Open && !attempts.iter().any(|a| a.attempt == h.attempt)
         })
     }
 
@@ -165,32 +175,26 @@ impl Shift {
         &self.event.staff_pool[order[slot.position as usize] as usize]
     }
 
-    /// Whether a slot's person is left out now (`campaign::skipped`).
-    fn skips_in(&self, order: &[u32], slot: Slot) -> bool {
-        let person = &self.callee_in(order, slot).employee_id;
-        campaign::skipped(self.skip_decliners, self.declined.contains(person))
+    /// How the shift calls: its plan and how many people a round rings at once.
+    pub fn campaign(&self) -> Campaign {
+        Campaign {
+            plan: self.plan(),
+            calls_at_once: self.calls_at_once,
+        }
     }
 
-    /// Whether attempt `k`'s person is left out now (declined since the attempt was queued).
-    pub fn skips(&self, k: u32) -> bool {
-        let order = self.call_order();
-        self.plan()
-            .slot(k)
-            .is_some_and(|slot| self.skips_in(&order, slot))
-    }
-
-    /// The first attempt after `k` whose person is still called.
-    pub fn next_callable_after(&self, k: u32) -> Option<u32> {
-        let order = self.call_order();
-        self.plan()
-            .next_callable(k.saturating_add(1), |slot| self.skips_in(&order, slot))
-    }
-
-    /// What follows attempt `k` (ended without an acceptance), skipping who is left out.
-    pub fn next_after(&self, k: u32) -> Advance {
-        let order = self.call_order();
-        self.plan()
-            .after_skipping(k, |slot| self.skips_in(&order, slot))
+    /// Why turn `k`'s person is left out now, if they are: they passed on the shift (`passed`:
+    /// who did), or declined it on an earlier call and the shift skips decliners.
+    pub fn skip_reason(&self, k: u32, passed: &BTreeSet<String>) -> Option<SkipReason> {
+        let slot = self.plan().slot(k)?;
+        let person = &self.callee(slot).employee_id;
+        if passed.contains(person) {
+            Some(SkipReason::Passed)
+        } else if self.skip_decliners && self.declined.contains(person) {
+            Some(SkipReason::DeclinedBefore)
+        } else {
+            None
+        }
     }
 
     /// What a person is spoken to in.
@@ -241,6 +245,9 @@ pub struct Attempt {
     pub duration_secs: Option<u32>,
     pub answered_by: Option<String>,
     pub outcome: Option<Outcome>,
+    /// Why the turn was skipped without a call (with `Outcome::Skipped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<SkipReason>,
     pub digit: Option<String>,
     pub created_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -292,6 +299,7 @@ impl Attempt {
             duration_secs: None,
             answered_by: None,
             outcome: None,
+            skip_reason: None,
             digit: None,
             created_at: Utc::now(),
             ended_at: None,
@@ -301,6 +309,20 @@ impl Attempt {
             speech_chars: 0,
             recording_sid: None,
         }
+    }
+
+    /// Turn `attempt` of `shift`, skipped for `why`: nobody is rung, and the turn is over.
+    pub fn skipped(shift: &Shift, attempt: u32, slot: Slot, why: SkipReason) -> Attempt {
+        Attempt {
+            outcome: Some(Outcome::Skipped),
+            skip_reason: Some(why),
+            ..Attempt::new(shift, attempt, slot, String::new(), None)
+        }
+    }
+
+    /// Whether someone was rung (a skipped turn is not a call).
+    pub fn is_call(&self) -> bool {
+        self.outcome.is_none_or(Outcome::is_call)
     }
 
     pub fn status(&self) -> Option<CallStatus> {
@@ -463,6 +485,11 @@ impl Task {
             Task::WakeWaiters {} => "wakeWaiters",
             Task::DeleteRecording(_) => "deleteRecording",
         }
+    }
+
+    /// Whether the task's step may make a Twilio request (the watchdog only hands on slots).
+    pub fn may_use_twilio(&self) -> bool {
+        !matches!(self, Task::WakeWaiters {})
     }
 
     /// The shift the task is about (none for the watchdog).

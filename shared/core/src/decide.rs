@@ -34,7 +34,7 @@ pub struct Facts<'a> {
     pub status: ShiftStatus,
     /// `Due`: an attempt is already recorded for the turn (another copy of its task has it).
     pub recorded: bool,
-    pub skip: &'a dyn Fn(u32) -> Option<SkipReason>,
+    pub skip: &'a (dyn Fn(u32) -> Option<SkipReason> + Sync),
     /// `Due`: when the shift's quiet hours end, if no call may start now (ms since the epoch).
     pub quiet_until: Option<i64>,
     /// `Due`: when the person may be called again, if not now (per-person pacing; ms).

@@ -294,7 +294,7 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     })
     .await;
     // With notifyWhenFilled: the others texted an offer are told, once each.
-    let told = Box::pin(tell_the_others(app, shift)).await;
+    let told = tell_the_others(app, shift).await;
     if (sms?, event?, told?) == (Once::Done, Once::Done, Once::Done) {
         app.store.mark_acceptance_finished(occ).await?;
     }

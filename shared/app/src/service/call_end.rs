@@ -39,19 +39,20 @@ pub async fn on_final_status(
         .await
 }
 
-/// A `CallEnded` task: the attempt's final status is recorded; free its call slot and move the
-/// campaign on, placing the next call in this run. Repeats and late copies change nothing.
-pub(super) async fn call_over(app: &App, occ: &str, k: u32) -> Result<()> {
+/// A `CallEnded` task: the turn is over (its final status recorded, its call refused, or the
+/// turn skipped); free its call slot and move the campaign on. Repeats and late copies change
+/// nothing.
+pub(super) async fn call_over(app: &App, occ: &str, k: u32) -> Result<Vec<Next>> {
     let Some(a) = app.store.get_attempt(occ, k).await? else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    if !a.status().is_some_and(CallStatus::is_terminal) {
-        // Not what this task is for (its final status is written before it is queued); the
+    if !a.is_over() {
+        // Not what this task is for (the turn's end is written before it is queued); the
         // attempt's own check looks at it in time.
         warn!(occurrence_id = %occ, attempt = k, "call_ended_without_final_status");
-        return Ok(());
+        return Ok(Vec::new());
     }
-    call_ended(app, &a, NextCall::PlaceNow).await
+    call_ended(app, &a).await
 }
 
 /// Answering-machine detection (asynchronous, so the offer may already be playing): a machine
@@ -93,35 +94,18 @@ pub async fn on_machine_detection(
     Ok(())
 }
 
-/// How the next call of a campaign is placed when an attempt ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum NextCall {
-    /// By a dial task on the queue (from steps that already made their own Twilio request, so
-    /// a task never holds two calls' worth of Twilio time).
-    Queue,
-    /// In this run, when it is due at once (a `CallEnded` task): one queue hop from a hang-up
-    /// to the next call.
-    PlaceNow,
-}
-
-/// The attempt's call is over: free its call slot and move the campaign on.
-pub(super) async fn call_ended(app: &App, a: &Attempt, next: NextCall) -> Result<()> {
+/// The attempt's turn is over: free its call slot and move the campaign on.
+pub(super) async fn call_ended(app: &App, a: &Attempt) -> Result<Vec<Next>> {
     // A voicemail or no answer: one text with the offer (once per attempt), when asked for.
-    // Boxed: its future stays off the stack of every step that ends a call. A text sent in
-    // this run has spent the step's Twilio time: the next call goes to the queue as `dial`
-    // (`limits`: a task never holds a text and a call's worth of Twilio time).
-    let next = if Box::pin(follow_up_by_text(app, a)).await? {
-        NextCall::Queue
-    } else {
-        next
-    };
+    // A text sent here has spent the run's Twilio time: the loop queues the next call.
+    follow_up_by_text(app, a).await?;
     if a.advanced {
-        return Ok(()); // done before: the slot is freed before the campaign moves on
+        return Ok(Vec::new()); // done before: the slot is freed before the campaign moves on
     }
     if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
         free_call_slot(app, slot, holder).await?;
     }
-    advance(app, a, next).await
+    advance(app, a).await
 }
 
 /// Checks of one call that find it not over (or Twilio refusing to say) before giving up on
@@ -131,20 +115,21 @@ pub const MAX_LIVE_CHECKS: u32 = 12;
 pub const MAX_REFUSED_CHECKS: u32 = 3;
 
 /// A check on an attempt whose final status may never have arrived (lost callbacks).
-pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Result<()> {
+pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Result<Vec<Next>> {
     let (occ, k) = (task.occurrence_id.as_str(), task.attempt);
     let Some(a) = app.store.get_attempt(occ, k).await? else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     if a.is_over() {
-        // Over (or never placed: refused): nothing lost; idempotent.
-        return call_ended(app, &a, NextCall::Queue).await;
+        // Over (or never placed: refused, skipped): nothing lost; idempotent.
+        return call_ended(app, &a).await;
     }
     let checks = task.checks + 1;
-    let next_check = Task::check(occ, k, checks);
-    let again = || {
-        app.queue()
-            .send(&next_check, at_least_a_second(app, CHECK_AFTER_SECS))
+    let again = || -> Result<Vec<Next>> {
+        Ok(vec![Next::Later(
+            Task::check(occ, k, checks),
+            at_least_a_second(app, CHECK_AFTER_SECS),
+        )])
     };
     let Some(sid) = &a.call_sid else {
         // Never confirmed by Twilio: after two check periods, give up on this attempt.
@@ -153,20 +138,21 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
             error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
             return give_up_on_call(app, occ, k, None).await;
         }
-        return again().await;
+        return again();
     };
     match app.twilio().call_status(sid).await {
         Ok((status, duration)) => match CallStatus::parse(&status) {
             Some(s) if s.is_terminal() => {
                 warn!(occurrence_id = %occ, attempt = k, call_status = s.as_str(), "final_status_recovered");
                 // After any callback Twilio could still send for this call.
-                on_final_status(app, occ, k, sid, s, i64::from(u32::MAX), duration).await
+                on_final_status(app, occ, k, sid, s, i64::from(u32::MAX), duration).await?;
+                Ok(Vec::new())
             }
             _ if checks >= MAX_LIVE_CHECKS => {
                 error!(occurrence_id = %occ, attempt = k, call_sid = %sid, call_status = %status, checks, alarm = true, "call_check_gave_up");
                 give_up_on_call(app, occ, k, Some(sid)).await
             }
-            _ => again().await,
+            _ => again(),
         },
         Err(TwilioError::Refused { code, message }) => {
             if checks >= MAX_REFUSED_CHECKS {
@@ -174,7 +160,7 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
                 return give_up_on_call(app, occ, k, Some(sid)).await;
             }
             error!(occurrence_id = %occ, attempt = k, code, error = %message, "call_status_refused");
-            again().await
+            again()
         }
         Err(e) => {
             if let TwilioError::Account { code, message } = &e {
@@ -187,7 +173,12 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
 
 /// Nobody can tell how the call went: it is `Failed` (ended in Twilio, if it still runs) and
 /// the campaign moves on.
-pub(super) async fn give_up_on_call(app: &App, occ: &str, k: u32, sid: Option<&str>) -> Result<()> {
+pub(super) async fn give_up_on_call(
+    app: &App,
+    occ: &str,
+    k: u32,
+    sid: Option<&str>,
+) -> Result<Vec<Next>> {
     app.store.set_outcome(occ, k, Outcome::Failed, None).await?;
     if let Some(sid) = sid {
         if let Err(e) = app.twilio().end_call(sid).await {
@@ -199,84 +190,85 @@ pub(super) async fn give_up_on_call(app: &App, occ: &str, k: u32, sid: Option<&s
         .get_attempt(occ, k)
         .await?
         .context("attempt vanished")?;
-    call_ended(app, &a, NextCall::Queue).await
+    call_ended(app, &a).await
 }
 
-/// The attempt has ended without an acceptance: call the next person still called, or give the
-/// shift to a coordinator when nobody is left in any round. Once per attempt, however often it
-/// is asked. A decline is recorded first (`record_decline`), so the next person is chosen
-/// knowing it.
-pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -> Result<()> {
+/// The attempt's turn has ended without an acceptance: [`decide`] says what follows (the next
+/// turn, at once or after the round pause; waiting for the rest of a broadcast batch; or the
+/// shift to a coordinator when no turn is left). Once per attempt, however often it is asked.
+/// A decline is recorded first (`record_decline`), so the next turn is decided knowing it.
+pub(super) async fn advance(app: &App, attempt: &Attempt) -> Result<Vec<Next>> {
     if attempt.advanced || attempt.outcome == Some(Outcome::Accepted) {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let occ = &attempt.occurrence_id;
+    let (occ, k) = (attempt.occurrence_id.as_str(), attempt.attempt);
     let Some(mut shift) = app.store.get_shift(occ).await? else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     if attempt.outcome == Some(Outcome::Declined) {
         record_decline(app, &mut shift, &attempt.employee_id).await?;
     }
-    let Some(others) = rest_of_batch_if_over(app, &shift, attempt.attempt).await? else {
+    let batch = rest_of_batch_if_over(app, &shift, k).await?;
+    // Whoever in the batch declined is known before the next round is decided, whichever
+    // call's end moves the campaign on.
+    for other in batch.iter().flatten() {
+        if other.outcome == Some(Outcome::Declined) {
+            record_decline(app, &mut shift, &other.employee_id).await?;
+        }
+    }
+    let passes = if shift.status == ShiftStatus::Open {
+        app.store.passes(occ).await?
+    } else {
+        Default::default()
+    };
+    let skip = |t: u32| shift.skip_reason(t, &passes);
+    let facts = Facts {
+        status: shift.status,
+        recorded: true,
+        skip: &skip,
+        quiet_until: None,
+        person_wait: None,
+        batch_over: batch.is_some(),
+    };
+    let moved_on = Next::MarkAdvanced {
+        occurrence_id: occ.to_string(),
+        attempt: k,
+    };
+    Ok(match decide(&shift.campaign(), &facts, Moment::Over(k)) {
         // Broadcast calling: the batch's last call to end moves the campaign on. Each final
         // status is written before its `callEnded` task is queued, so the last task to read
         // the batch sees every call over (two that end together may both move on: the next
         // dial task's conditional write absorbs the second).
-        app.store.mark_advanced(occ, attempt.attempt).await?;
-        return Ok(());
-    };
-    // Whoever in the batch declined is known before the next round is chosen, whichever
-    // call's end moves the campaign on.
-    for other in others
-        .iter()
-        .filter(|a| a.outcome == Some(Outcome::Declined))
-    {
-        record_decline(app, &mut shift, &other.employee_id).await?;
-    }
-    // One at a time, the next person still called; broadcasting, the next batch (whose
-    // skipped turns are recorded as they come).
-    let next = if shift.calls_at_once > 1 {
-        shift
-            .plan()
-            .after_batch(attempt.attempt, shift.calls_at_once)
-    } else {
-        shift.next_after(attempt.attempt)
-    };
-    match (shift.status, next) {
-        (
-            ShiftStatus::Open,
-            Advance::Call {
-                attempt: next,
-                delay_secs,
-            },
-        ) => {
-            // Call (or queue) first, then mark: a crash in between places or queues the next
-            // call twice, which the dialer's conditional write absorbs; the reverse order could
-            // lose the campaign.
+        Decision::Idle(Idle::BatchNotOver) => vec![moved_on],
+        // The next turn first, then the mark (the loop keeps this order): a crash in between
+        // places or queues the next turn twice, which the dialer's conditional write absorbs;
+        // the reverse order could lose the campaign.
+        Decision::Next {
+            attempt: next,
+            delay_secs,
+        } => {
             let delay = app.config.scaled(delay_secs);
-            if next_call == NextCall::PlaceNow && delay.is_zero() {
-                place_next_call(app, occ, next).await?;
+            info!(occurrence_id = %occ, attempt = k, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_moves_on");
+            let task = Task::dial(occ, next);
+            let next = if delay.is_zero() {
+                Next::Now(task)
             } else {
-                app.queue().send(&Task::dial(occ, next), delay).await?;
-            }
-            if app.faults.trip(faults::CRASH_AFTER_NEXT_CALL_QUEUED, occ) {
-                anyhow::bail!("injected crash after the next call was queued");
-            }
-            if app.store.mark_advanced(occ, attempt.attempt).await? {
-                info!(occurrence_id = %occ, attempt = attempt.attempt, next_attempt = next, delay_ms = delay.as_millis() as u64, "campaign_advanced");
-            }
+                Next::Later(task, delay)
+            };
+            vec![next, moved_on]
         }
         // Also when the shift was marked unfilled by a step that stopped before its event:
         // the attempt is marked advanced only once the event is out.
-        (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, Advance::Unfilled) => {
-            let retry = Task::check(occ, attempt.attempt, 0);
-            if finish_unfilled(app, &shift, retry).await? != Unfilled::Deferred {
-                app.store.mark_advanced(occ, attempt.attempt).await?;
+        Decision::Finish(Finish::Unfilled) => {
+            let retry = Task::check(occ, k, 0);
+            if finish_unfilled(app, &shift, retry).await? == Unfilled::Deferred {
+                Vec::new()
+            } else {
+                vec![moved_on]
             }
         }
-        _ => {}
-    }
-    Ok(())
+        _ => Vec::new(),
+    })
 }
 
 /// The other calls of `k`'s batch when every one of them is over (none, one call at a time),
@@ -298,19 +290,6 @@ async fn rest_of_batch_if_over(app: &App, shift: &Shift, k: u32) -> Result<Optio
     Ok(all_over.then_some(others))
 }
 
-/// Place the next call in this run; should that fail for now, it goes to the queue, which
-/// retries it (the attempt's conditional write makes a second placing a no-op).
-async fn place_next_call(app: &App, occ: &str, next: u32) -> Result<()> {
-    let task = Dial::new(occ, next);
-    if let Err(e) = Box::pin(dial(app, &task)).await {
-        warn!(occurrence_id = %occ, attempt = next, error = %e, "next_call_queued_after_error");
-        app.queue()
-            .send(&Task::Dial(task), retry_backoff(app, 1))
-            .await?;
-    }
-    Ok(())
-}
-
 /// How ending a campaign without an acceptance went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Unfilled {
@@ -323,8 +302,8 @@ pub(super) enum Unfilled {
 }
 
 /// Nobody is left to call: the shift becomes UNFILLED_AFTER_CALLS and
-/// `ShiftUnfilledAfterCalls` goes out once, with the number of calls made (`attempts`; with
-/// skipped decliners fewer than the plan's N × rounds). Safe to repeat.
+/// `ShiftUnfilledAfterCalls` goes out once, with the number of calls made (`attempts`: skipped
+/// turns are not calls, so it can be fewer than the plan's N × rounds). Safe to repeat.
 pub(super) async fn finish_unfilled(app: &App, shift: &Shift, retry: Task) -> Result<Unfilled> {
     let occ = shift.occurrence_id();
     if shift.status == ShiftStatus::Open {
@@ -343,7 +322,8 @@ pub(super) async fn finish_unfilled(app: &App, shift: &Shift, retry: Task) -> Re
         anyhow::bail!("injected crash after the shift was marked unfilled");
     }
     let sent = once(app, occ, "unfilledEventAt", retry, async {
-        let calls = app.store.list_attempts(occ).await?.len();
+        let attempts = app.store.list_attempts(occ).await?;
+        let calls = attempts.iter().filter(|a| a.is_call()).count();
         app.events()
             .put(
                 "ShiftUnfilledAfterCalls",

@@ -23,25 +23,6 @@ pub(super) fn at_least_a_second(app: &App, secs: u64) -> std::time::Duration {
         .max(std::time::Duration::from_secs(1))
 }
 
-/// Handle one task from the dial queue. An `Err` is temporary: the task is retried.
-pub async fn run_task(app: &App, task: &Task) -> Result<()> {
-    info!(kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), "dial_task_received");
-    match task {
-        // Boxed: a task's step can place the next call in the same run, so each keeps its
-        // future off the stack.
-        Task::Dial(dial_task) => Box::pin(dial(app, dial_task)).await,
-        Task::CallEnded(ended) => {
-            Box::pin(call_over(app, &ended.occurrence_id, ended.attempt)).await
-        }
-        Task::CheckCall(check) => Box::pin(check_call(app, check)).await,
-        Task::FinishAcceptance(shift) => {
-            Box::pin(finish_acceptance(app, &shift.occurrence_id)).await
-        }
-        Task::WakeWaiters {} => Box::pin(watchdog_fired(app)).await,
-        Task::DeleteRecording(d) => Box::pin(recording::delete_recording(app, d)).await,
-    }
-}
-
 /// The wait before a task that failed on receive `receives` is tried again (at TIME_SCALE).
 pub fn retry_backoff(app: &App, receives: u32) -> std::time::Duration {
     at_least_a_second(app, callout_core::retry::backoff_secs(receives))
@@ -56,10 +37,9 @@ pub async fn retry_later(app: &App, receipt_handle: &str, receives: u32) {
     }
 }
 
-/// Place the call a dial task asks for. The steps that end a call or hold the task are boxed:
-/// their futures stay off this one's stack (a call ended here places the next call, itself a
-/// `dial`).
-pub async fn dial(app: &App, task: &Dial) -> Result<()> {
+/// A dial task: turn `k` of a shift is due. What happens is [`decide`]'s: the call placed, held
+/// for later, the turn skipped (recorded, and over at once), or nothing.
+pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
     let occ = &task.occurrence_id;
     let k = task.attempt;
     info!(occurrence_id = %occ, attempt = k, "outbound_worker_processing");
@@ -68,54 +48,88 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         "PUBLIC_BASE_URL is not set: Twilio needs absolute webhook URLs"
     );
     let (shift, existing) = app.store.get_shift_and_attempt(occ, k).await?;
-    if let Some(shift) = shift
-        .as_ref()
-        .filter(|s| existing.is_none() && s.calls_at_once == 1 && s.skips(k))
-    {
-        // Declined since this task was queued (a NO by SMS): nobody is called for it. (When
-        // broadcasting, the skipped turn is recorded instead, so its batch can end: below.)
-        return Box::pin(skip_ahead(app, shift, task)).await;
-    }
-    let (shift, slot) = match placeable(shift, existing.is_some(), k) {
-        Ok(placeable) => placeable,
-        Err(why) => {
-            if let Some(a) = existing.as_ref().filter(|a| {
-                a.outcome == Some(Outcome::Failed) && a.call_sid.is_none() && !a.advanced
-            }) {
-                // A refused call whose step stopped after its outcome, before moving on.
-                info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_refused_attempt");
-                return Box::pin(call_ended(app, a, NextCall::Queue)).await;
-            }
-            match why {
-                "dial_task_for_unknown_shift" => error!(occurrence_id = %occ, attempt = k, "{why}"),
-                "dial_task_beyond_plan" => warn!(occurrence_id = %occ, attempt = k, "{why}"),
-                _ => info!(occurrence_id = %occ, attempt = k, "{why}"),
-            }
-            pass_on_the_slot(app, task, existing.as_ref()).await?;
-            if why == "dial_task_duplicate" {
-                return duplicate(existing.as_ref(), Utc::now());
-            }
-            return Ok(());
-        }
+    let Some(shift) = shift else {
+        error!(occurrence_id = %occ, attempt = k, "dial_task_for_unknown_shift");
+        pass_on_the_slot(app, task, existing.as_ref()).await?;
+        return Ok(Vec::new());
     };
-    Box::pin(ring_the_rest_of_the_batch(app, &shift, k)).await?;
-    // Whoever passed on this shift (by text or on the call-back line) is not called about it.
-    if Box::pin(skip_passed(app, &shift, k, slot)).await? {
-        return pass_on_the_slot(app, task, None).await;
+    if existing
+        .as_ref()
+        .is_some_and(|a| a.outcome.is_some() && a.call_sid.is_none() && !a.advanced)
+    {
+        // A refused call or a skipped turn whose step stopped after recording it, before
+        // moving on.
+        info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_recorded_turn");
+        return Ok(vec![Next::Now(Task::call_ended(occ, k))]);
     }
+    let open = shift.status == ShiftStatus::Open && existing.is_none();
+    let passes = if open {
+        app.store.passes(occ).await?
+    } else {
+        Default::default()
+    };
+    let skip = |t: u32| shift.skip_reason(t, &passes);
+    let mut facts = Facts {
+        status: shift.status,
+        recorded: existing.is_some(),
+        skip: &skip,
+        quiet_until: quiet_until(&shift),
+        person_wait: None,
+        batch_over: true,
+    };
+    let mut decision = decide(&shift.campaign(), &facts, Moment::Due(k));
+    let Some(slot) = shift.plan().slot(k).filter(|_| !matches!(decision, Decision::Idle(_)))
+    else {
+        let why = match decision {
+            Decision::Idle(why) => why,
+            _ => Idle::BeyondPlan,
+        };
+        match why {
+            Idle::BeyondPlan => warn!(occurrence_id = %occ, attempt = k, "{}", why.as_str()),
+            _ => info!(occurrence_id = %occ, attempt = k, "{}", why.as_str()),
+        }
+        pass_on_the_slot(app, task, existing.as_ref()).await?;
+        if why == Idle::Recorded {
+            duplicate(existing.as_ref(), Utc::now())?;
+        }
+        return Ok(Vec::new());
+    };
+    // Broadcasting: the batch's first turn rings the rest, whatever becomes of its own.
+    ring_the_rest_of_the_batch(app, &shift, k).await?;
     let staff = shift.callee(slot);
-    if let Some(until) = quiet_until(&shift) {
-        pass_on_the_slot(app, task, None).await?;
-        return Box::pin(hold(app, task, staff, until, HeldBy::QuietHours)).await;
+    if decision == Decision::Place {
+        facts.person_wait = person_must_wait(app, &shift, staff, k).await?;
+        decision = decide(&shift.campaign(), &facts, Moment::Due(k));
     }
-    if let Some(until) = person_must_wait(app, &shift, staff, k).await? {
-        pass_on_the_slot(app, task, None).await?;
-        return Box::pin(hold(app, task, staff, until, HeldBy::PersonHourlyLimit)).await;
+    match decision {
+        Decision::Skip(why) => {
+            pass_on_the_slot(app, task, None).await?;
+            app.store
+                .create_attempt(&Attempt::skipped(&shift, k, slot, why))
+                .await?;
+            info!(occurrence_id = %occ, attempt = k, employee_id = %staff.employee_id, reason = why.as_str(), "turn_skipped");
+            Ok(vec![Next::Now(Task::call_ended(occ, k))])
+        }
+        Decision::Hold { until, reason } => {
+            pass_on_the_slot(app, task, None).await?;
+            hold(app, task, staff, until, reason).await
+        }
+        Decision::Place => place(app, task, &shift, slot).await,
+        other => {
+            warn!(occurrence_id = %occ, attempt = k, decision = ?other, "dial_task_unexpected_decision");
+            Ok(Vec::new())
+        }
     }
+}
+
+/// Place turn `task.attempt`'s call: a call slot, the attempt recorded, the audio, the call.
+async fn place(app: &App, task: &Dial, shift: &Shift, slot: campaign::Slot) -> Result<Vec<Next>> {
+    let (occ, k) = (&task.occurrence_id, task.attempt);
+    let staff = shift.callee(slot);
     // A call slot first: over the account's limit the task waits in line and is not lost.
     let Some((pace_slot, holder)) = take_call_slot_or_wait(app, task).await? else {
         info!(occurrence_id = %occ, attempt = k, "pacing_wait");
-        return Ok(());
+        return Ok(Vec::new());
     };
     // Whatever happens to this call (its callbacks lost, or this run dying before the call is
     // placed), someone looks at it again: the check is queued before the attempt exists, so no
@@ -127,18 +141,18 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         )
         .await?;
     let text = shift.offer_text(staff);
-    let attempt = Attempt::new(&shift, k, slot, text, Some((pace_slot, holder.clone())));
+    let attempt = Attempt::new(shift, k, slot, text, Some((pace_slot, holder.clone())));
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         let theirs = app.store.get_attempt(occ, k).await?;
         give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
-        return duplicate(theirs.as_ref(), Utc::now());
+        return duplicate(theirs.as_ref(), Utc::now()).map(|()| Vec::new());
     }
     if app.faults.trip(faults::CRASH_AFTER_ATTEMPT_RECORDED, occ) {
         anyhow::bail!("injected crash after the attempt was recorded");
     }
     // The call-back line will know who rings back.
-    note_call_offer(app, &shift, staff).await;
+    note_call_offer(app, shift, staff).await;
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),
@@ -154,7 +168,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         fallback_url: urls::fallback(&app.config, occ, k, has_audio, &speech),
         recording_url: None,
     };
-    let req = super::recording::when_recorded(app, &shift, k, req).await;
+    let req = super::recording::when_recorded(app, shift, k, req).await;
     match app.twilio().create_call(&req).await {
         Ok(sid) => {
             if app.faults.trip(crate::faults::CRASH_AFTER_CALL_PLACED, occ) {
@@ -167,7 +181,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
                 info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
                 app.twilio().end_call(&sid).await.ok();
             }
-            Ok(())
+            Ok(Vec::new())
         }
         Err(TwilioError::Refused { code, message }) => {
             // About this number only: this person's call failed; the next person is called.
@@ -176,12 +190,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
             if app.faults.trip(faults::CRASH_AFTER_CALL_REFUSED, occ) {
                 anyhow::bail!("injected crash after a refused call's outcome");
             }
-            let attempt = app
-                .store
-                .get_attempt(occ, k)
-                .await?
-                .context("attempt vanished")?;
-            Box::pin(call_ended(app, &attempt, NextCall::Queue)).await
+            Ok(vec![Next::Now(Task::call_ended(occ, k))])
         }
         Err(e @ (TwilioError::Unavailable(_) | TwilioError::Account { .. })) => {
             // Twilio did nothing: take the attempt back so the retried task places the call.
@@ -202,7 +211,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
         Err(e @ TwilioError::Unknown(_)) => {
             // The call may exist: keep the attempt; its callbacks or the check decide.
             error!(occurrence_id = %occ, attempt = k, error = %e, "outbound_call_unconfirmed");
-            Ok(())
+            Ok(Vec::new())
         }
     }
 }
@@ -235,30 +244,6 @@ async fn ring_the_rest_of_the_batch(app: &App, shift: &Shift, k: u32) -> Result<
     Ok(())
 }
 
-/// Attempt `task.attempt`'s person is left out (they declined the shift after the task was
-/// queued): no attempt, no call. The campaign goes on from here as it would have from the
-/// previous call: the next attempt still called (after the round pause when it is in a later
-/// round), or, with nobody left, the shift is unfilled (repeated until its event is out: the
-/// same task comes back). A call slot this task was handed goes to the next in line.
-pub(super) async fn skip_ahead(app: &App, shift: &Shift, task: &Dial) -> Result<()> {
-    let (occ, k) = (shift.occurrence_id(), task.attempt);
-    pass_on_the_slot(app, task, None).await?;
-    match (shift.status, shift.next_callable_after(k)) {
-        (ShiftStatus::Open, Some(next)) => {
-            let delay = app.config.scaled(shift.plan().pause_between(k, next));
-            info!(occurrence_id = %occ, attempt = k, next_attempt = next, "dial_task_skips_decliner");
-            app.queue().send(&Task::dial(occ, next), delay).await
-        }
-        (ShiftStatus::Open | ShiftStatus::UnfilledAfterCalls, None) => {
-            info!(occurrence_id = %occ, attempt = k, "dial_task_skips_decliner");
-            finish_unfilled(app, shift, Task::Dial(task.clone()))
-                .await
-                .map(|_| ())
-        }
-        _ => Ok(()),
-    }
-}
-
 /// Another copy of this task (a duplicate delivery, or this task redelivered while its first
 /// run goes on) has the attempt. Done when its call is placed or has an outcome; while the
 /// call is still being placed, this copy is tried again later rather than dropped: the other
@@ -278,25 +263,6 @@ pub(super) fn duplicate(theirs: Option<&Attempt>, now: chrono::DateTime<Utc>) ->
         }
         _ => Ok(()),
     }
-}
-
-/// The shift and the call slot of the plan a dial task is for, or why no call is placed.
-pub(super) fn placeable(
-    shift: Option<Shift>,
-    duplicate: bool,
-    k: u32,
-) -> std::result::Result<(Shift, campaign::Slot), &'static str> {
-    let Some(shift) = shift else {
-        return Err("dial_task_for_unknown_shift");
-    };
-    if shift.status != ShiftStatus::Open {
-        return Err("dial_task_dropped_shift_not_open");
-    }
-    if duplicate {
-        return Err("dial_task_duplicate");
-    }
-    let slot = shift.plan().slot(k).ok_or("dial_task_beyond_plan")?;
-    Ok((shift, slot))
 }
 
 #[cfg(test)]

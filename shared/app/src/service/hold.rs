@@ -5,25 +5,9 @@
 
 use super::prelude::*;
 use callout_core::model::StaffMember;
+use callout_core::decide::HoldReason;
 use callout_core::person_pace::Windows;
-
-/// Why a call is held (as the call log shows it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum HeldBy {
-    /// The person's calls in the last hour (or minute) reached the limit.
-    PersonHourlyLimit,
-    /// The provider's quiet hours.
-    QuietHours,
-}
-
-impl HeldBy {
-    fn as_str(&self) -> &'static str {
-        match self {
-            HeldBy::PersonHourlyLimit => "maxCallsPerPersonPerHour",
-            HeldBy::QuietHours => "quietHours",
-        }
-    }
-}
+use crate::records::Held;
 
 /// The per-person windows at TIME_SCALE (an hour and a minute in production).
 fn windows(app: &App) -> Windows {
@@ -66,32 +50,29 @@ pub(super) async fn person_must_wait(
     Ok(verdict.err())
 }
 
-/// Hold the task until `until`: queued again for then (SQS waits at most 15 minutes; a longer
-/// hold comes back and waits again), then noted on the shift. Queued first: a crash between
-/// the two loses the note, never the call.
+/// Hold the task until `until`: noted on the shift for the call log, and the task comes back
+/// then (SQS waits at most 15 minutes; a longer hold comes back and waits again).
 pub(super) async fn hold(
     app: &App,
     task: &Dial,
     staff: &StaffMember,
     until: i64,
-    why: HeldBy,
-) -> Result<()> {
+    reason: HoldReason,
+) -> Result<Vec<Next>> {
     let (occ, k) = (&task.occurrence_id, task.attempt);
     let wait_ms = (until - Utc::now().timestamp_millis()).max(0) as u64;
     let wait = std::time::Duration::from_millis(wait_ms).clamp(
         std::time::Duration::from_secs(1),
         std::time::Duration::from_secs(900),
     );
-    app.queue().send(&Task::dial(occ, k), wait).await?;
-    let until_at = chrono::DateTime::from_timestamp_millis(until).unwrap_or_default();
-    let note = json!({
-        "attempt": k,
-        "employeeId": staff.employee_id,
-        "firstName": staff.first_name,
-        "reason": why.as_str(),
-        "until": until_at.to_rfc3339(),
-    });
-    app.store.set_held(occ, &note).await?;
-    info!(occurrence_id = %occ, attempt = k, employee_id = %staff.employee_id, reason = why.as_str(), wait_ms, "call_held");
-    Ok(())
+    let held = Held {
+        attempt: k,
+        employee_id: staff.employee_id.clone(),
+        first_name: staff.first_name.clone(),
+        reason,
+        until: chrono::DateTime::from_timestamp_millis(until).unwrap_or_default(),
+    };
+    app.store.set_held(occ, &held).await?;
+    info!(occurrence_id = %occ, attempt = k, employee_id = %staff.employee_id, reason = reason.as_str(), wait_ms, "call_held");
+    Ok(vec![Next::Later(Task::dial(occ, k), wait)])
 }

@@ -292,7 +292,8 @@ pub async fn accept_inbound(
 }
 
 /// A person passes on a shift (NO by text, 2 on the call-back line): they are not called about
-/// it again (the dialer skips their turns, `skip_passed`).
+/// it again (their turns are skipped: `decide`, `SkipReason::Passed`). A pass is not a
+/// decline: it is not remembered for the patient's next shifts.
 pub async fn pass(app: &App, occ: &str, employee_id: &str, channel: &str) -> Result<()> {
     app.store.record_pass(occ, employee_id, channel).await?;
     info!(occurrence_id = %occ, employee_id = %employee_id, channel, "offer_passed");
@@ -325,45 +326,6 @@ pub(super) async fn note_call_offer(app: &App, shift: &Shift, staff: &StaffMembe
     {
         warn!(occurrence_id = %shift.occurrence_id(), error = %e, "offer_index_write_failed");
     }
-}
-
-/// Before placing attempt `k`: a person who passed on this shift is not called
-/// (`inbound::skips_call`). Their attempt is recorded as declined without a call and the
-/// campaign moves on, as after a refused call. True when the turn was skipped.
-pub(super) async fn skip_passed(
-    app: &App,
-    shift: &Shift,
-    k: u32,
-    slot: campaign::Slot,
-) -> Result<bool> {
-    let occ = shift.occurrence_id();
-    let staff = shift.callee(slot);
-    // A broadcast batch's decliner (skipDecliners) is skipped here too, with a recorded turn.
-    let declined = shift.calls_at_once > 1 && shift.skips(k);
-    let passed = declined || app.store.has_passed(occ, &staff.employee_id).await?;
-    if !inbound::skips_call(passed) {
-        return Ok(false);
-    }
-    // Should this step stop half-way, the check finds the attempt and moves the campaign on.
-    app.queue()
-        .send(
-            &Task::check(occ, k, 0),
-            at_least_a_second(app, CHECK_AFTER_SECS),
-        )
-        .await?;
-    let attempt = Attempt::new(shift, k, slot, String::new(), None);
-    app.store.create_attempt(&attempt).await?;
-    app.store
-        .set_outcome(occ, k, Outcome::Declined, None)
-        .await?;
-    info!(occurrence_id = %occ, attempt = k, employee_id = %staff.employee_id, "dial_skipped_passed");
-    let a = app
-        .store
-        .get_attempt(occ, k)
-        .await?
-        .context("attempt vanished")?;
-    Box::pin(call_ended(app, &a, NextCall::Queue)).await?;
-    Ok(true)
 }
 
 /// Twilio's code for a number that texted STOP: final for that number.

@@ -4,11 +4,12 @@
 //! | module | owns |
 //! | --- | --- |
 //! | `start` | `Wave3Completed` → the shift and its schedule |
-//! | `dial` | a dial task → a call (and retrying a failed task) |
+//! | `run` | the one loop: runs a task and the steps that follow it, within the run's budget |
+//! | `dial` | a due turn → a call placed, held, or skipped (`decide`), and retrying a failed task |
 //! | `slots` | call pacing: call slots and the line of tasks waiting for one |
 //! | `hold` | calls that may not start yet: per-person pacing, quiet hours |
 //! | `audio` | the offer's audio (S3 cache, ElevenLabs), for calls and the Listen button |
-//! | `call_end` | final statuses, machine detection, checks, advancing |
+//! | `call_end` | final statuses, machine detection, checks, moving on (`decide`) |
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
@@ -22,6 +23,7 @@ mod effects;
 mod hold;
 mod inbound;
 pub mod recording;
+mod run;
 mod slots;
 mod start;
 
@@ -32,6 +34,7 @@ pub use dial::*;
 use effects::*;
 use hold::*;
 pub use inbound::*;
+pub use run::{run_task, Next, STEPS_PER_RUN};
 pub(crate) use slots::*;
 pub use start::*;
 
@@ -47,7 +50,9 @@ mod prelude {
     pub(super) use crate::metrics::figures;
     pub(super) use crate::records::{Attempt, Delivery, Dial, Shift, Task};
     pub(super) use anyhow::{Context, Result};
-    pub(super) use callout_core::campaign::{self, Advance, CallStatus, Outcome};
+    pub(super) use super::run::Next;
+    pub(super) use callout_core::campaign::{self, CallStatus, Outcome};
+    pub(super) use callout_core::decide::{decide, Decision, Facts, Finish, Idle, Moment};
     pub(super) use callout_core::mask;
     pub(super) use callout_core::model::{InvalidEvent, ShiftStatus, Wave3Completed};
     pub(super) use callout_core::pacing;

@@ -12,7 +12,7 @@ fn campaign(pool: u32, rounds: u32, at_once: u32) -> Campaign {
     }
 }
 
-fn facts<'a>(status: ShiftStatus, skip: &'a dyn Fn(u32) -> Option<SkipReason>) -> Facts<'a> {
+fn facts<'a>(status: ShiftStatus, skip: &'a (dyn Fn(u32) -> Option<SkipReason> + Sync)) -> Facts<'a> {
     Facts {
         status,
         recorded: false,
@@ -23,7 +23,7 @@ fn facts<'a>(status: ShiftStatus, skip: &'a dyn Fn(u32) -> Option<SkipReason>) -
     }
 }
 
-const NOBODY: &dyn Fn(u32) -> Option<SkipReason> = &|_| None;
+const NOBODY: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|_| None;
 
 #[test]
 fn a_due_turn_is_placed_held_or_skipped_in_this_order() {
@@ -39,7 +39,7 @@ fn a_due_turn_is_placed_held_or_skipped_in_this_order() {
         decide(&c, &filled, Moment::Due(0)),
         Decision::Idle(Idle::ShiftNotOpen)
     );
-    let passed: &dyn Fn(u32) -> Option<SkipReason> = &|_| Some(SkipReason::Passed);
+    let passed: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|_| Some(SkipReason::Passed);
     let quiet_and_passed = Facts {
         quiet_until: Some(5),
         person_wait: Some(7),
@@ -106,7 +106,7 @@ fn an_over_turn_moves_on_with_the_round_pause_unless_nobody_is_left() {
         Decision::Finish(Finish::Unfilled)
     );
     // Everyone left declined before: round 2 is recorded as skipped at once, no pause.
-    let declined: &dyn Fn(u32) -> Option<SkipReason> = &|t| (t >= 2).then_some(SkipReason::DeclinedBefore);
+    let declined: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|t| (t >= 2).then_some(SkipReason::DeclinedBefore);
     assert_eq!(
         decide(&c, &facts(ShiftStatus::Open, declined), Moment::Over(1)),
         Decision::Next {
@@ -115,7 +115,7 @@ fn an_over_turn_moves_on_with_the_round_pause_unless_nobody_is_left() {
         }
     );
     // Someone is still rung in round 2: the pause comes before its first turn, skipped or not.
-    let first_declined: &dyn Fn(u32) -> Option<SkipReason> = &|t| (t == 2).then_some(SkipReason::DeclinedBefore);
+    let first_declined: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|t| (t == 2).then_some(SkipReason::DeclinedBefore);
     assert_eq!(
         decide(&c, &facts(ShiftStatus::Open, first_declined), Moment::Over(1)),
         Decision::Next {

@@ -6,7 +6,7 @@ use super::keys::attr;
 use crate::records::{Attempt, Shift, PURPOSE};
 use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
-use callout_core::campaign::Outcome;
+use callout_core::campaign::{Outcome, SkipReason};
 use callout_core::model::ShiftStatus;
 use callout_core::settings::{CallMode, CostRates, Settings, Speaking};
 use chrono::{DateTime, Utc};
@@ -254,7 +254,13 @@ impl TryFrom<&Shift> for Item {
             .put(attr::MESSAGE_TEMPLATE, s(&sh.message_template))
             .put(attr::CALLS_AT_ONCE, n(sh.calls_at_once))
             .put(attr::PERSON_HOURLY_LIMIT, n(sh.person_hourly_limit))
-            .opt(attr::HELD, sh.held.as_ref().map(|h| s(h.to_string())))
+            .opt(
+                attr::HELD,
+                sh.held
+                    .as_ref()
+                    .and_then(|h| serde_json::to_string(h).ok())
+                    .map(s),
+            )
             .opt(
                 attr::QUIET,
                 sh.quiet
@@ -372,6 +378,7 @@ impl From<&Attempt> for Item {
             .opt(attr::DURATION_SECS, a.duration_secs.map(n))
             .opt(attr::ANSWERED_BY, a.answered_by.as_deref().map(s))
             .opt(attr::OUTCOME, a.outcome.map(|o| s(o.as_str())))
+            .opt(attr::SKIP_REASON, a.skip_reason.map(|r| s(r.as_str())))
             .opt(attr::DIGIT, a.digit.as_deref().map(s))
             .opt(attr::ENDED_AT, a.ended_at.map(time))
             .opt(attr::ADVANCED_AT, a.advanced.then(|| time(Utc::now())))
@@ -410,6 +417,7 @@ impl TryFrom<&Item> for Attempt {
             duration_secs: get_n(item, attr::DURATION_SECS),
             answered_by: get_s(item, attr::ANSWERED_BY),
             outcome: get_s(item, attr::OUTCOME).and_then(|o| Outcome::parse(&o)),
+            skip_reason: get_s(item, attr::SKIP_REASON).and_then(|r| SkipReason::parse(&r)),
             digit: get_s(item, attr::DIGIT),
             created_at: get_time(item, attr::CREATED_AT).unwrap_or_default(),
             ended_at: get_time(item, attr::ENDED_AT),
@@ -511,6 +519,7 @@ mod tests {
             duration_secs: None,
             answered_by: None,
             outcome: None,
+            skip_reason: None,
             digit: None,
             created_at: at("2026-01-23T09:00:00.000001Z"),
             ended_at: None,
@@ -530,6 +539,7 @@ mod tests {
             duration_secs: Some(37),
             answered_by: Some("human".into()),
             outcome: Some(Outcome::Accepted),
+            skip_reason: None,
             digit: Some("1".into()),
             ended_at: Some(at("2026-01-23T09:01:00Z")),
             advanced: true,

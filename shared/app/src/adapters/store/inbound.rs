@@ -191,6 +191,17 @@ impl Store {
         Ok(out.item.is_some())
     }
 
+    /// Who passed on shift `occ` (one query: the dialer decides every turn knowing it).
+    pub async fn passes(&self, occ: &str) -> Result<std::collections::BTreeSet<String>> {
+        let query = self.query_prefix(&shift_pk(occ), "PASS#");
+        Ok(self
+            .query_all(query, usize::MAX)
+            .await?
+            .iter()
+            .filter_map(|item| get_s(item, attr::EMPLOYEE_ID))
+            .collect())
+    }
+
     /// The person at `phone` texted STOP (`true`) or START (`false`). Kept until START: an
     /// opt-out does not expire.
     pub async fn set_opted_out(&self, phone: &str, opted_out: bool) -> Result<()> {

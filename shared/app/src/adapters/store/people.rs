@@ -75,12 +75,12 @@ impl Store {
     }
 
     /// Note on the shift why attempt `k` is held and until when (the call log shows it).
-    pub async fn set_held(&self, occ: &str, held: &serde_json::Value) -> Result<()> {
+    pub async fn set_held(&self, occ: &str, held: &crate::records::Held) -> Result<()> {
         self.update(super::keys::shift_key(occ))
             .update_expression("SET #h = :h")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#h", attr::HELD)
-            .expression_attribute_values(":h", s(held.to_string()))
+            .expression_attribute_values(":h", s(serde_json::to_string(held)?))
             .send()
             .await
             .conditional()?;
