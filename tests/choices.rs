@@ -174,9 +174,9 @@ async fn when_everyone_declined_the_shift_is_unfilled_after_one_round() {
     );
 }
 
-/// A NO that arrives after the person's call was queued (the SMS follow-up's reply goes through
-/// `service::record_decline`, as a 2 on a call does): the queued call is not placed, and the
-/// campaign goes on with the next person, or ends unfilled when nobody is left.
+/// A decline recorded after the person's call was queued (`service::record_decline`, as a 2 on
+/// an earlier call does): the queued call is not placed, its turn is recorded as skipped, and
+/// the campaign goes on with the next person, or ends unfilled when nobody is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decline_after_the_call_was_queued_skips_that_call() {
     let w = World::new().await;

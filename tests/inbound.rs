@@ -726,11 +726,18 @@ async fn a_passed_turn_is_in_no_call_count(w: &World, occ: &str, calls: u64) {
     assert_eq!(stats["calls"], calls, "{stats:#}");
     assert_eq!(stats["noAnswer"], calls, "{stats:#}");
     assert_eq!(stats["declined"], 0, "{stats:#}");
-    let rates = stats["results"]["perPerson"].as_array().cloned().unwrap_or_default();
+    let rates = stats["results"]["perPerson"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let rated: u64 = rates.iter().map(|p| p["calls"].as_u64().unwrap_or(0)).sum();
     assert_eq!(rated, calls, "answer rates count calls only: {stats:#}");
     let csv = get("/api/provider/calls.csv?days=7").await;
-    assert_eq!(csv.lines().count() as u64, calls + 1, "a header and one row per call: {csv}");
+    assert_eq!(
+        csv.lines().count() as u64,
+        calls + 1,
+        "a header and one row per call: {csv}"
+    );
     assert!(!csv.contains("Skipped"), "{csv}");
     let unfilled = w.events_of(occ, "ShiftUnfilledAfterCalls", 1).await;
     assert_eq!(unfilled[0]["detail"]["attempts"], calls, "the calls made");

@@ -43,7 +43,8 @@ pub struct Shift {
     pub quiet: Option<callout_core::quiet::Quiet>,
     /// `skipDecliners` when the shift started: whoever declined it is not called again.
     pub skip_decliners: bool,
-    /// Who declined this shift so far (a 2 on a call, a NO by SMS): `service::record_decline`.
+    /// Who declined this shift so far (a 2 on one of its calls): `service::record_decline`.
+    /// (Who passed on it, by text or on the call-back line, is kept beside it: `PASS#`.)
     pub declined: BTreeSet<String>,
     /// Who declined a shift for the same patient within `declineMemoryDays` of this shift's
     /// start: called last in every round (fixed at the start, so every round has one order).

@@ -7,13 +7,9 @@
 //! time per shift; the next attempt follows the end of the previous one at once, or after the
 //! round pause when a new round begins.
 //!
-//! Skipping ([`skipped`]: with `skipDecliners`, whoever declined this shift): the numbering
-//! stays the plan's, N per round, and an attempt whose person is skipped is simply never placed
-//! (no attempt record, no call): the campaign goes from the last call straight to the next
-//! attempt whose person is still called ([`Plan::after_skipping`]), with the round pause when
-//! that attempt is in a later round. So a call log's attempt numbers may have gaps, `round`
-//! and `position` always mean what they mean without skipping, and when nobody is left to call
-//! in any remaining round the shift is unfilled after its last real call.
+//! Which turns are placed, held or skipped, and what follows a turn, is `crate::decide`'s: a
+//! skipped turn keeps its number and is recorded as `Outcome::Skipped` with its [`SkipReason`],
+//! so `round` and `position` always mean what they mean without skipping.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,12 +61,6 @@ pub fn call_order(ranks: &[Rank]) -> Vec<u32> {
     order
 }
 
-/// Whether a person is left out of the rest of a shift's calls: with `skipDecliners` on,
-/// anyone who declined this shift (pressed 2 on one of its calls, or replied NO to its text).
-pub fn skipped(skip_decliners: bool, declined_this_shift: bool) -> bool {
-    skip_decliners && declined_this_shift
-}
-
 /// The longest `declineMemoryDays`.
 pub const MAX_DECLINE_MEMORY_DAYS: u32 = 30;
 
@@ -116,27 +106,18 @@ impl Plan {
         })
     }
 
-    /// What follows attempt `attempt` when it ended without an acceptance.
+    /// What follows attempt `attempt` when it ended without an acceptance: the next attempt
+    /// (after the round pause when it is in a later round), or unfilled when there is none.
     pub fn after(&self, attempt: u32) -> Advance {
-        self.after_skipping(attempt, |_| false)
-    }
-
-    /// What follows attempt `attempt` when it ended without an acceptance and the people
-    /// `skip` names are not called again: the next attempt whose person is called (after the
-    /// round pause when it is in a later round), or unfilled when there is none.
-    pub fn after_skipping(&self, attempt: u32, skip: impl Fn(Slot) -> bool) -> Advance {
-        match self.next_callable(attempt.saturating_add(1), skip) {
-            Some(next) => Advance::Call {
+        let next = attempt.saturating_add(1);
+        if next < self.total_attempts() {
+            Advance::Call {
                 attempt: next,
                 delay_secs: self.pause_between(attempt, next),
-            },
-            None => Advance::Unfilled,
+            }
+        } else {
+            Advance::Unfilled
         }
-    }
-
-    /// The first attempt from `from` on whose person is not skipped.
-    pub fn next_callable(&self, from: u32, skip: impl Fn(Slot) -> bool) -> Option<u32> {
-        (from..self.total_attempts()).find(|&k| self.slot(k).is_some_and(|s| !skip(s)))
     }
 
     /// The wait before attempt `next` once attempt `previous` ended: the round pause when
@@ -708,137 +689,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    // ---------------------------------------------------------------- skipping decliners
-
-    /// Play a campaign where nobody accepts and the person at `position` declines when called
-    /// if `declines[position]`; `skip_decliners` is the setting. Returns (attempt, position,
-    /// round, delay before) per call placed, and whether it ended unfilled.
-    fn exhaust_skipping(
-        n: u32,
-        r: u32,
-        declines: &[bool],
-        skip_decliners: bool,
-    ) -> (Vec<(u32, u32, u32, u64)>, bool) {
-        let plan = Plan {
-            pool_size: n,
-            max_rounds: r,
-        };
-        let mut declined = vec![false; n as usize];
-        let mut calls = vec![];
-        let mut next = plan.next_callable(0, |_| false).map(|k| (k, 0));
-        let mut unfilled = false;
-        while let Some((k, delay)) = next {
-            let slot = plan.slot(k).unwrap();
-            calls.push((k, slot.position, slot.round, delay));
-            if declines[slot.position as usize] {
-                declined[slot.position as usize] = true;
-            }
-            next = match plan.after_skipping(k, |s| {
-                skipped(skip_decliners, declined[s.position as usize])
-            }) {
-                Advance::Call {
-                    attempt,
-                    delay_secs,
-                } => Some((attempt, delay_secs)),
-                Advance::Unfilled => {
-                    unfilled = true;
-                    None
-                }
-            };
-        }
-        (calls, unfilled)
-    }
-
-    #[test]
-    fn the_guides_scenario_still_holds_with_skipping_off() {
-        // 2 staff × 2 rounds, all decline: A B A B.
-        let (calls, _) = exhaust_skipping(2, 2, &[true, true], false);
-        let who: Vec<u32> = calls.iter().map(|c| c.1).collect();
-        assert_eq!(who, [0, 1, 0, 1]);
-    }
-
-    #[test]
-    fn with_skipping_on_a_decliner_is_not_called_in_later_rounds() {
-        // A declines, B does not answer: A B B (attempt 2, A in round 2, is never placed).
-        let (calls, _) = exhaust_skipping(2, 2, &[true, false], true);
-        assert_eq!(
-            calls,
-            vec![(0, 0, 1, 0), (1, 1, 1, 0), (3, 1, 2, ROUND_PAUSE_SECS)]
-        );
-        // Everyone declines: one round, then unfilled.
-        let (calls, _) = exhaust_skipping(3, 3, &[true, true, true], true);
-        assert_eq!(calls.len(), 3);
-        // B declines, A and C do not answer: round 2 calls A (after the pause) then C.
-        let (calls, _) = exhaust_skipping(3, 2, &[false, true, false], true);
-        assert_eq!(
-            calls,
-            vec![
-                (0, 0, 1, 0),
-                (1, 1, 1, 0),
-                (2, 2, 1, 0),
-                (3, 0, 2, ROUND_PAUSE_SECS),
-                (5, 2, 2, 0)
-            ]
-        );
-    }
-
-    #[test]
-    fn skipping_needs_the_setting_and_a_decline() {
-        assert!(skipped(true, true));
-        assert!(!skipped(true, false));
-        assert!(!skipped(false, true));
-    }
-
-    proptest! {
-        /// With any declines and either setting: the campaign ends unfilled, calls nobody who
-        /// declined earlier when skipping is on, never calls beyond the plan, pauses exactly
-        /// when a round changes, and without skipping calls everyone every round.
-        #[test]
-        fn skipping_never_calls_a_decliner_and_never_stalls(
-            n in 1u32..8, r in 1u32..=5, declines in proptest::collection::vec(any::<bool>(), 8), skip in any::<bool>(),
-        ) {
-            let (calls, unfilled) = exhaust_skipping(n, r, &declines, skip);
-            prop_assert!(unfilled);
-            prop_assert!(!calls.is_empty());
-            let mut declined_before = vec![false; n as usize];
-            let mut last: Option<(u32, u32)> = None;
-            for &(k, pos, round, delay) in &calls {
-                prop_assert!(k < n * r);
-                if skip {
-                    prop_assert!(!declined_before[pos as usize], "a decliner was called again");
-                }
-                if let Some((pk, pround)) = last {
-                    prop_assert!(k > pk);
-                    prop_assert_eq!(delay, if round > pround { ROUND_PAUSE_SECS } else { 0 });
-                }
-                if declines[pos as usize] {
-                    declined_before[pos as usize] = true;
-                }
-                last = Some((k, round));
-            }
-            if !skip {
-                prop_assert_eq!(calls.len() as u32, n * r);
-            } else {
-                let decliners = (0..n as usize).filter(|&i| declines[i]).count() as u32;
-                prop_assert_eq!(calls.len() as u32, n + (n - decliners) * (r - 1));
-            }
-        }
-    }
-
-    #[test]
-    fn declines_are_remembered_for_the_days_set() {
-        let now: chrono::DateTime<chrono::Utc> = "2026-01-23T09:00:00Z".parse().unwrap();
-        let days_ago = |d: i64| now - chrono::Duration::days(d);
-        assert!(!remembered(0, days_ago(0), now), "0 days: off");
-        assert!(remembered(7, days_ago(7), now));
-        assert!(!remembered(7, days_ago(8), now));
-        assert!(remembered(30, days_ago(30), now));
-        assert!(
-            !remembered(30, now + chrono::Duration::days(1), now),
-            "not from the future"
-        );
     }
 
     #[test]

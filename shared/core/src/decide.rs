@@ -102,11 +102,17 @@ pub enum Decision {
     /// `Due`: place the turn's call.
     Place,
     /// `Due`: not yet; the turn comes back at `until` (ms since the epoch).
-    Hold { until: i64, reason: HoldReason },
+    Hold {
+        until: i64,
+        reason: HoldReason,
+    },
     /// `Due`: no call; the turn is recorded as skipped and is over at once.
     Skip(SkipReason),
     /// `Over`: turn `attempt` comes due after `delay_secs`.
-    Next { attempt: u32, delay_secs: u64 },
+    Next {
+        attempt: u32,
+        delay_secs: u64,
+    },
     Finish(Finish),
     Idle(Idle),
 }
@@ -165,7 +171,13 @@ fn over(campaign: &Campaign, facts: &Facts, k: u32) -> Decision {
         plan.after(k)
     };
     match (facts.status, next) {
-        (ShiftStatus::Open, Advance::Call { attempt, delay_secs }) => {
+        (
+            ShiftStatus::Open,
+            Advance::Call {
+                attempt,
+                delay_secs,
+            },
+        ) => {
             // With nobody left to ring (every turn to come skipped), the rest is recorded at
             // once, without the round pause: the shift goes to a coordinator without waiting.
             let nobody_left = (attempt..plan.total_attempts()).all(|t| (facts.skip)(t).is_some());

@@ -213,12 +213,6 @@ pub fn follows_up_by_text(sms_follow_up: bool, outcome: crate::campaign::Outcome
     sms_follow_up && matches!(outcome, Outcome::Voicemail | Outcome::NoAnswer)
 }
 
-/// The one rule for passing: a person who passed on a shift (NO by text, 2 on the call-back
-/// line) is not called about it again; their turn in the call order is skipped.
-pub fn skips_call(passed_this_shift: bool) -> bool {
-    passed_this_shift
-}
-
 /// An offer made at `offered_at` still reaches the call-back line at `now`.
 pub fn within_window(offered_at: DateTime<Utc>, now: DateTime<Utc>, window_hours: u32) -> bool {
     offered_at <= now + chrono::Duration::minutes(1)
@@ -413,12 +407,6 @@ mod tests {
             assert_eq!(follows_up_by_text(true, o), expect, "{o:?}");
             assert!(!follows_up_by_text(false, o));
         }
-    }
-
-    #[test]
-    fn passing_skips_the_call() {
-        assert!(skips_call(true));
-        assert!(!skips_call(false));
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub async fn decline(app: &App, occ: &str, k: u32) -> Result<()> {
 }
 
 /// `employee_id` declined `shift`: a 2 on one of its calls (recorded by `advance` as the call's
-/// campaign moves on) or, from the SMS follow-up, a NO reply (its handler calls this). Two
+/// campaign moves on). A NO by text or a 2 on the call-back line is a pass, not a decline
+/// (`pass`: their turns are skipped, nothing is remembered for the patient). Two
 /// writes, each safe to repeat: the patient's decline memory (`declineMemoryDays`: who
 /// declined a shift for the same patient lately is called last in the next shifts), then the
 /// shift's `declinedBy` (with `skipDecliners`, they are not called about it again; `shift` is

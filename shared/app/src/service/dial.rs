@@ -78,7 +78,10 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
         batch_over: true,
     };
     let mut decision = decide(&shift.campaign(), &facts, Moment::Due(k));
-    let Some(slot) = shift.plan().slot(k).filter(|_| !matches!(decision, Decision::Idle(_)))
+    let Some(slot) = shift
+        .plan()
+        .slot(k)
+        .filter(|_| !matches!(decision, Decision::Idle(_)))
     else {
         let why = match decision {
             Decision::Idle(why) => why,

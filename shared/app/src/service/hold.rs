@@ -4,10 +4,10 @@
 //! shift notes why for the call log. Quiet hours hold a call the same way, until they end.
 
 use super::prelude::*;
-use callout_core::model::StaffMember;
-use callout_core::decide::HoldReason;
-use callout_core::person_pace::Windows;
 use crate::records::Held;
+use callout_core::decide::HoldReason;
+use callout_core::model::StaffMember;
+use callout_core::person_pace::Windows;
 
 /// The per-person windows at TIME_SCALE (an hour and a minute in production).
 fn windows(app: &App) -> Windows {

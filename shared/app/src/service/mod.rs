@@ -40,6 +40,7 @@ pub use start::*;
 
 /// What every step's module uses.
 mod prelude {
+    pub(super) use super::run::Next;
     pub(super) use crate::adapters::queue::{DialQueue, TaskQueue};
     pub(super) use crate::adapters::schedule::schedule_name;
     pub(super) use crate::adapters::store::{AcceptWrite, Claim, PacingLine, Store};
@@ -50,7 +51,6 @@ mod prelude {
     pub(super) use crate::metrics::figures;
     pub(super) use crate::records::{Attempt, Delivery, Dial, Shift, Task};
     pub(super) use anyhow::{Context, Result};
-    pub(super) use super::run::Next;
     pub(super) use callout_core::campaign::{self, CallStatus, Outcome};
     pub(super) use callout_core::decide::{decide, Decision, Facts, Finish, Idle, Moment};
     pub(super) use callout_core::mask;

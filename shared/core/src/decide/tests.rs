@@ -12,7 +12,10 @@ fn campaign(pool: u32, rounds: u32, at_once: u32) -> Campaign {
     }
 }
 
-fn facts<'a>(status: ShiftStatus, skip: &'a (dyn Fn(u32) -> Option<SkipReason> + Sync)) -> Facts<'a> {
+fn facts<'a>(
+    status: ShiftStatus,
+    skip: &'a (dyn Fn(u32) -> Option<SkipReason> + Sync),
+) -> Facts<'a> {
     Facts {
         status,
         recorded: false,
@@ -106,7 +109,8 @@ fn an_over_turn_moves_on_with_the_round_pause_unless_nobody_is_left() {
         Decision::Finish(Finish::Unfilled)
     );
     // Everyone left declined before: round 2 is recorded as skipped at once, no pause.
-    let declined: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|t| (t >= 2).then_some(SkipReason::DeclinedBefore);
+    let declined: &(dyn Fn(u32) -> Option<SkipReason> + Sync) =
+        &|t| (t >= 2).then_some(SkipReason::DeclinedBefore);
     assert_eq!(
         decide(&c, &facts(ShiftStatus::Open, declined), Moment::Over(1)),
         Decision::Next {
@@ -115,9 +119,14 @@ fn an_over_turn_moves_on_with_the_round_pause_unless_nobody_is_left() {
         }
     );
     // Someone is still rung in round 2: the pause comes before its first turn, skipped or not.
-    let first_declined: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|t| (t == 2).then_some(SkipReason::DeclinedBefore);
+    let first_declined: &(dyn Fn(u32) -> Option<SkipReason> + Sync) =
+        &|t| (t == 2).then_some(SkipReason::DeclinedBefore);
     assert_eq!(
-        decide(&c, &facts(ShiftStatus::Open, first_declined), Moment::Over(1)),
+        decide(
+            &c,
+            &facts(ShiftStatus::Open, first_declined),
+            Moment::Over(1)
+        ),
         Decision::Next {
             attempt: 2,
             delay_secs: crate::campaign::ROUND_PAUSE_SECS
@@ -195,7 +204,12 @@ fn run(pool: u32, rounds: u32, at_once: u32, skip_decliners: bool, choices: &[u8
     let mut choices = choices.iter().copied();
     let mut pick = move |n: usize| choices.next().map_or(0, |b| usize::from(b) % n.max(1));
     for _ in 0..10_000 {
-        let live: Vec<u32> = w.turns.iter().filter(|(_, t)| t.0).map(|(k, _)| *k).collect();
+        let live: Vec<u32> = w
+            .turns
+            .iter()
+            .filter(|(_, t)| t.0)
+            .map(|(k, _)| *k)
+            .collect();
         if w.pending.is_empty() && live.is_empty() {
             break;
         }
@@ -233,7 +247,11 @@ fn run(pool: u32, rounds: u32, at_once: u32, skip_decliners: bool, choices: &[u8
             // A task is delivered: any of them, in any order, sometimes twice.
             _ => {
                 let i = pick(w.pending.len());
-                let moment = if pick(5) == 1 { w.pending[i] } else { w.pending.swap_remove(i) };
+                let moment = if pick(5) == 1 {
+                    w.pending[i]
+                } else {
+                    w.pending.swap_remove(i)
+                };
                 deliver(&c, &mut w, moment, skip_decliners, &mut pick);
             }
         }
@@ -286,7 +304,11 @@ fn deliver(
         batch_over,
     };
     let decision = decide(c, &facts, moment);
-    assert_eq!(decision, decide(c, &facts, moment), "a replayed fact decides alike");
+    assert_eq!(
+        decision,
+        decide(c, &facts, moment),
+        "a replayed fact decides alike"
+    );
     match decision {
         Decision::Place => {
             let person = World::person(pool, k);
@@ -294,7 +316,10 @@ fn deliver(
                 .turns
                 .iter()
                 .any(|(t, r)| r.0 && World::person(pool, *t) == person);
-            assert!(!live_for_person, "two live calls for person {person}: {w:?}");
+            assert!(
+                !live_for_person,
+                "two live calls for person {person}: {w:?}"
+            );
             assert!(!w.passed.contains(&person), "a person who passed is rung");
             w.turns.insert(k, (true, None));
             w.placed += 1;
@@ -351,6 +376,117 @@ proptest! {
                 prop_assert!(w.turns.values().all(|t| t.1 != Some("Accepted")));
             }
             other => prop_assert!(false, "ended {:?}: {:?}", other, w),
+        }
+    }
+}
+
+/// Play a campaign one at a time where nobody accepts and the person at pool place `p`
+/// declines when called if `declines[p]`. Returns (turn, place, round, waited since the last
+/// call) per call placed, the turns skipped, and whether it ended unfilled.
+#[allow(clippy::type_complexity)]
+fn exhaust(
+    n: u32,
+    r: u32,
+    declines: &[bool],
+    skip_decliners: bool,
+) -> (Vec<(u32, u32, u32, u64)>, Vec<u32>, bool) {
+    let c = campaign(n, r, 1);
+    let mut declined = vec![false; n as usize];
+    let (mut calls, mut skipped) = (vec![], vec![]);
+    let mut waited = 0;
+    let mut moment = Moment::Due(0);
+    loop {
+        let skip = |t: u32| {
+            (skip_decliners && declined[(t % n) as usize]).then_some(SkipReason::DeclinedBefore)
+        };
+        match decide(&c, &facts(ShiftStatus::Open, &skip), moment) {
+            Decision::Place => {
+                let k = match moment {
+                    Moment::Due(k) | Moment::Over(k) => k,
+                };
+                let slot = c.plan.slot(k).unwrap();
+                calls.push((k, slot.position, slot.round, waited));
+                waited = 0;
+                if declines[slot.position as usize] {
+                    declined[slot.position as usize] = true;
+                }
+                moment = Moment::Over(k);
+            }
+            Decision::Skip(_) => {
+                let Moment::Due(k) = moment else {
+                    unreachable!()
+                };
+                skipped.push(k);
+                moment = Moment::Over(k);
+            }
+            Decision::Next {
+                attempt,
+                delay_secs,
+            } => {
+                waited += delay_secs;
+                moment = Moment::Due(attempt);
+            }
+            Decision::Finish(Finish::Unfilled) => return (calls, skipped, true),
+            other => panic!("{other:?} at {moment:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_decliner_is_not_rung_again_and_their_turns_are_recorded_as_skipped() {
+    // 2 staff × 2 rounds, all decline, skipping off: A B A B.
+    let (calls, skipped, _) = exhaust(2, 2, &[true, true], false);
+    assert_eq!(calls.iter().map(|c| c.1).collect::<Vec<_>>(), [0, 1, 0, 1]);
+    assert!(skipped.is_empty());
+    // A declines, B does not answer: A B, A's round-2 turn (2) skipped, B after the pause.
+    let (calls, skipped, _) = exhaust(2, 2, &[true, false], true);
+    assert_eq!(
+        calls,
+        vec![
+            (0, 0, 1, 0),
+            (1, 1, 1, 0),
+            (3, 1, 2, crate::campaign::ROUND_PAUSE_SECS)
+        ]
+    );
+    assert_eq!(skipped, [2]);
+    // Everyone declines: one round, the rest skipped at once, then unfilled.
+    let (calls, skipped, unfilled) = exhaust(3, 3, &[true, true, true], true);
+    assert_eq!(calls.len(), 3);
+    assert_eq!(skipped, [3, 4, 5, 6, 7, 8]);
+    assert!(unfilled);
+}
+
+proptest! {
+    /// With any declines and either setting: the campaign ends unfilled, rings nobody who
+    /// declined earlier when skipping is on, records every other turn as skipped, and between
+    /// two calls waits exactly one round pause when the round changes and none otherwise.
+    #[test]
+    fn skipping_never_rings_a_decliner_and_keeps_the_round_pause(
+        n in 1u32..8, r in 1u32..=5, declines in proptest::collection::vec(any::<bool>(), 8), skip in any::<bool>(),
+    ) {
+        let (calls, skipped, unfilled) = exhaust(n, r, &declines, skip);
+        prop_assert!(unfilled);
+        prop_assert_eq!(calls.len() + skipped.len(), (n * r) as usize, "every turn recorded");
+        let mut declined_before = vec![false; n as usize];
+        let mut last: Option<u32> = None;
+        for &(_, pos, round, waited) in &calls {
+            if skip {
+                prop_assert!(!declined_before[pos as usize], "a decliner was rung again");
+            }
+            if let Some(previous_round) = last {
+                let pause = if round > previous_round { crate::campaign::ROUND_PAUSE_SECS } else { 0 };
+                prop_assert_eq!(waited, pause);
+            }
+            if declines[pos as usize] {
+                declined_before[pos as usize] = true;
+            }
+            last = Some(round);
+        }
+        if !skip {
+            prop_assert_eq!(calls.len() as u32, n * r);
+        } else {
+            let decliners = (0..n as usize).filter(|&i| declines[i]).count() as u32;
+            prop_assert_eq!(calls.len() as u32, n + (n - decliners) * (r - 1));
         }
     }
 }
