@@ -342,6 +342,17 @@ fn shape_error(detail: &serde_json::Value) -> Option<InvalidEvent> {
 pub const PRIORITY_RULE: &str =
     "must be a whole number of at least 1 (1 is called first; leave it out for pool order)";
 
+/// The shift the tests speak of: Margaret Thompson, Jan 23, 9:00–13:00 in Parramatta (Sydney).
+#[cfg(test)]
+pub(crate) fn example_job() -> Job {
+    serde_json::from_value(serde_json::json!({
+        "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
+        "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
+        "suburb": "Parramatta"
+    }))
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
