@@ -8,7 +8,8 @@
 //!   from local midnight `days - 1` days ago until now. Days are calendar days, so a day on
 //!   which daylight saving starts or ends is 23 or 25 hours long.
 //! - call figures count the calls placed in the window, each on the local day it was placed,
-//!   so a campaign that runs past midnight shows on both days.
+//!   so a campaign that runs past midnight shows on both days. A skipped turn (outcome
+//!   `Skipped`: nobody was rung) is not a call and counts nowhere.
 //! - shift figures count the shifts that had at least one call in the window, once each,
 //!   whatever day their calls fell on. A shift is *decided* once it is no longer `OPEN`:
 //!   filled by a call (it has an `Accepted` call), filled another way (SMS reply or a
@@ -41,7 +42,8 @@ pub fn parse_days(raw: Option<&str>) -> Result<u32, String> {
         .ok_or_else(|| format!("must be a whole number from 1 to {MAX_DAYS}"))
 }
 
-/// One call-log record, as much of it as the figures need.
+/// One call-log record, as much of it as the figures need (a skipped turn's record is handed in
+/// like a call's and left out: [`Outcome::is_call`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallFact {
     pub occurrence_id: String,
@@ -167,7 +169,8 @@ fn round4(x: f64) -> f64 {
 }
 
 /// The figures for `window` from the provider's calls and the status of their shifts.
-/// Calls outside the window are ignored; a shift whose status is unknown counts as open.
+/// Calls outside the window and skipped turns are ignored; a shift whose status is unknown
+/// counts as open.
 pub fn compute(
     window: &Window,
     calls: &[CallFact],
@@ -192,6 +195,9 @@ pub fn compute(
     let mut filled_by_call: BTreeSet<&str> = BTreeSet::new();
     let mut accept_rounds: Vec<u32> = Vec::new();
     for c in calls {
+        if c.outcome.is_some_and(|o| !o.is_call()) {
+            continue;
+        }
         let Some(i) = window.bucket(c.at) else {
             continue;
         };
@@ -214,15 +220,24 @@ pub fn compute(
                 s.no_answer += 1;
                 day.no_answer += 1;
             }
-            Some(o) => {
+            Some(Outcome::Busy) => {
+                s.busy += 1;
                 day.other += 1;
-                match o {
-                    Outcome::Busy => s.busy += 1,
-                    Outcome::Failed => s.failed += 1,
-                    Outcome::Voicemail => s.voicemail += 1,
-                    _ => s.canceled += 1,
-                }
             }
+            Some(Outcome::Failed) => {
+                s.failed += 1;
+                day.other += 1;
+            }
+            Some(Outcome::Voicemail) => {
+                s.voicemail += 1;
+                day.other += 1;
+            }
+            Some(Outcome::Canceled) => {
+                s.canceled += 1;
+                day.other += 1;
+            }
+            // Left out before anything was counted.
+            Some(Outcome::Skipped) => {}
             None => {
                 s.in_progress += 1;
                 day.in_progress += 1;
@@ -471,6 +486,42 @@ mod tests {
         assert_eq!(json["perDay"].as_array().unwrap().len(), 7);
     }
 
+    /// A skipped turn (a pass by text, a decliner skipped) was nobody's call: a campaign with
+    /// skipped turns, on its own days and shifts or between its calls, has the figures of the
+    /// same campaign without them.
+    #[test]
+    fn skipped_turns_change_no_figure() {
+        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
+        let at = "2026-01-23T10:00:00Z";
+        let calls = vec![
+            call("a", 1, Some(Outcome::Declined), at),
+            call("a", 2, Some(Outcome::Accepted), at),
+            call("b", 1, Some(Outcome::NoAnswer), "2026-01-21T10:00:00Z"),
+            call("b", 2, None, at),
+        ];
+        let status: HashMap<String, ShiftStatus> = [
+            ("a", ShiftStatus::Assigned),
+            ("b", ShiftStatus::Open),
+            ("c", ShiftStatus::UnfilledAfterCalls),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let without = compute(&w, &calls, &status);
+        let skipped =
+            |occ: &str, round: u32, at: &str| call(occ, round, Some(Outcome::Skipped), at);
+        let mut with = calls.clone();
+        with.insert(1, skipped("a", 1, at));
+        with.insert(0, skipped("a", 3, at));
+        // On a day with no call, and a shift whose only turns were skipped.
+        with.push(skipped("b", 2, "2026-01-19T10:00:00Z"));
+        with.push(skipped("c", 1, at));
+        with.push(skipped("c", 2, at));
+        assert_eq!(compute(&w, &with, &status), without);
+        assert_eq!((without.calls, without.shifts_called), (4, 2));
+        assert_eq!(without.average_accept_round, Some(2.0));
+    }
+
     #[test]
     fn nothing_to_divide_by_gives_null_rates() {
         let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
@@ -512,6 +563,7 @@ mod tests {
         "America/Santiago",
     ];
 
+    /// Any outcome or none (`0..=8`).
     fn outcome_of(i: u8) -> Option<Outcome> {
         Outcome::ALL.get(usize::from(i)).copied()
     }
@@ -522,7 +574,7 @@ mod tests {
             now_secs in 1_700_000_000i64..1_900_000_000,
             days in 1u32..=40,
             zone in 0usize..ZONES.len(),
-            offsets in proptest::collection::vec((0i64..45 * 86_400, 0u8..8, 1u32..=5, 0u8..4), 0..60),
+            offsets in proptest::collection::vec((0i64..45 * 86_400, 0u8..=8, 1u32..=5, 0u8..4), 0..60),
         ) {
             let tz = Zone::get(ZONES[zone]).unwrap();
             let now = Utc.timestamp_opt(now_secs, 0).unwrap();
@@ -541,7 +593,10 @@ mod tests {
                 })
                 .collect();
             let s = compute(&w, &calls, &HashMap::new());
-            let inside: Vec<&CallFact> = calls.iter().filter(|c| c.at >= w.from).collect();
+            let inside: Vec<&CallFact> = calls
+                .iter()
+                .filter(|c| c.at >= w.from && c.outcome.is_none_or(Outcome::is_call))
+                .collect();
             prop_assert_eq!(s.calls as usize, inside.len());
             let sum = |f: fn(&DayBucket) -> u32| s.per_day.iter().map(f).sum::<u32>();
             prop_assert_eq!(sum(|d| d.calls), s.calls);
