@@ -12,6 +12,7 @@ pub mod lang;
 pub mod mask;
 pub mod model;
 pub mod pacing;
+pub mod patient_name;
 pub mod person_pace;
 pub mod quiet;
 pub mod recording;

@@ -85,7 +85,7 @@ pub fn validate(template: &str) -> Result<(), TemplateError> {
     parse(template).map(|_| ())
 }
 
-pub use crate::validate::privacy_safe_name;
+pub use crate::patient_name::privacy_safe_name;
 
 /// The values of the variables for one call (made in the call's language with the texts:
 /// `Values::for_job_in`).

@@ -15,7 +15,7 @@ impl Phrasebook for English {
         name(first_name).map_or("Hi".into(), |n| format!("Hi {n}"))
     }
     fn a_client(&self) -> &'static str {
-        crate::validate::UNNAMED_PATIENT
+        crate::patient_name::UNNAMED_PATIENT
     }
     fn date(&self, month: u32, day: u32) -> String {
         const MONTHS: [&str; 12] = [

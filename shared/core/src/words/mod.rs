@@ -2,7 +2,7 @@
 //! (`lang::Language`): English (`en`), Spanish (`es`) and French (`fr`), one file each. The offer
 //! itself is the provider's template (`crate::template`), or, in a language the provider wrote
 //! none for, that language's [`Phrasebook::default_template`]. Texts name people by first name
-//! only and patients only as the privacy-safe "Margaret T." (`validate::privacy_safe_name`);
+//! only and patients only as the privacy-safe "Margaret T." (`patient_name::privacy_safe_name`);
 //! none carries a phone number.
 //!
 //! A text is a method of [`Phrasebook`], with no default: a new text does not compile until
@@ -19,7 +19,7 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use crate::campaign::{Answered, KeyPress, Outcome};
 use crate::lang::{Language, Speech};
 use crate::model::{Job, ShiftStatus};
-use crate::validate::{privacy_safe_name, UNNAMED_PATIENT};
+use crate::patient_name::{privacy_safe_name, UNNAMED_PATIENT};
 use crate::zone::Zone;
 
 mod en;
