@@ -213,8 +213,9 @@ pub fn follows_up_by_text(sms_follow_up: bool, outcome: crate::campaign::Outcome
     sms_follow_up && matches!(outcome, Outcome::Voicemail | Outcome::NoAnswer)
 }
 
-/// The one rule for passing: a person who passed on a shift (NO by text, 2 on the call-back
-/// line) is not called about it again; their turn in the call order is skipped.
+/// A person who passed on a shift (NO by text, 2 on the call-back line) is not called about it
+/// again: their turn in the call order is skipped, whatever `skipDecliners` says. This only
+/// hands its argument back; the decliners' own rule is `campaign::skipped`.
 pub fn skips_call(passed_this_shift: bool) -> bool {
     passed_this_shift
 }
