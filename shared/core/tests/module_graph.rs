@@ -4,8 +4,9 @@
 //!
 //! The graph is read from the source with `syn`: every top-level module of `src/lib.rs` (a file
 //! `src/x.rs` or a folder `src/x/`), each path that starts with `crate::`, `super::` or `self::`
-//! resolved to the top-level module it names (`crate::Outcome`, a re-export of `lib.rs`,
-//! counts as the module it comes from). A method called on a value whose type is merely
+//! (in a `use`, in code, in a macro's tokens, in an attribute's string such as serde's
+//! `with = "…"`; never in docs) resolved to the top-level module it names (`crate::Outcome`, a
+//! re-export of `lib.rs`, counts as the module it comes from). A method called on a value whose type is merely
 //! inferred names no module and is not seen; everything written out is.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -136,6 +137,21 @@ impl Reader<'_> {
         }
     }
 
+    /// A string literal as written (quotes included) that holds a path: `"crate::x::f"`.
+    fn quoted(&mut self, literal: &str) {
+        let Some(text) = literal.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+            return;
+        };
+        let segments: Vec<String> = text.split("::").map(str::to_string).collect();
+        let is_path = segments.len() > 1
+            && segments
+                .iter()
+                .all(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        if is_path {
+            self.path(&segments);
+        }
+    }
+
     /// `crate :: x`, `super :: x` and `self :: x` inside a macro's tokens (`assert_eq!`,
     /// `format!`, `vec!` … are not parsed as code).
     fn tokens(&mut self, tokens: TokenStream) {
@@ -144,6 +160,11 @@ impl Reader<'_> {
         while i < trees.len() {
             if let TokenTree::Group(g) = &trees[i] {
                 self.tokens(g.stream());
+                i += 1;
+                continue;
+            }
+            if let TokenTree::Literal(lit) = &trees[i] {
+                self.quoted(&lit.to_string());
                 i += 1;
                 continue;
             }
@@ -206,6 +227,26 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.tokens(m.tokens.clone());
         syn::visit::visit_macro(self, m);
+    }
+
+    /// `#[serde(with = "crate::x::y")]` and the like: a path in an attribute's string.
+    fn visit_attribute(&mut self, a: &'ast syn::Attribute) {
+        if a.path().is_ident("doc") {
+            return;
+        }
+        match &a.meta {
+            syn::Meta::List(list) => self.tokens(list.tokens.clone()),
+            syn::Meta::NameValue(nv) => {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                {
+                    self.quoted(&format!("{:?}", s.value()));
+                }
+            }
+            syn::Meta::Path(_) => {}
+        }
     }
 }
 
@@ -453,7 +494,7 @@ fn the_finder_passes_a_made_up_graph_without_circles() {
 fn the_reader_sees_every_way_a_module_is_named() {
     let lib = syn::parse_file(
         "pub mod a; pub mod b; pub mod c; pub mod d; pub mod e; pub mod f; pub mod g; \
-         pub mod h; pub mod me; pub use g::{Thing, Other as Renamed};",
+         pub mod h; pub mod i; pub mod j; pub mod me; pub use g::{Thing, Other as Renamed};",
     )
     .unwrap();
     let krate = Crate::from_lib(&lib);
@@ -466,6 +507,15 @@ fn the_reader_sees_every_way_a_module_is_named() {
             format!("{}", crate::e::NAME);
             0
         }
+        #[derive(serde::Deserialize)]
+        struct S {
+            #[serde(with = "crate::i::hhmm")]
+            at: u32,
+        }
+        #[doc = "crate::zz::x"]
+        struct D;
+        #[deprecated = "crate::j::x"]
+        struct E;
         #[cfg(test)]
         mod tests {
             use super::*;
@@ -483,7 +533,7 @@ fn the_reader_sees_every_way_a_module_is_named() {
         fn doc() {}
     "#;
     let named = named_by(&krate, vec!["me".into()], source);
-    let expected: BTreeSet<String> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    let expected: BTreeSet<String> = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
         .map(String::from)
         .into();
     assert_eq!(named, expected);
