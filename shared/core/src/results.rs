@@ -508,5 +508,45 @@ mod tests {
                 + r.costs.per_unfilled_shift.unwrap_or(0.0) * f64::from(r.costs.unfilled_shifts);
             prop_assert!(parts <= r.costs.total + 1e-3);
         }
+
+        /// Skipped turns anywhere among any calls, whatever their record carries, change no
+        /// result.
+        #[test]
+        fn skipped_turns_anywhere_change_no_result(
+            raw in proptest::collection::vec((0usize..4, 0usize..4, 0usize..8, 0u32..400, 0u32..500, any::<bool>()), 0..30),
+            skips in proptest::collection::vec((0usize..4, 0usize..5, 0u32..400, 0u32..500, any::<proptest::sample::Index>()), 1..10),
+        ) {
+            let statuses = ["completed", "no-answer", "busy", "failed"];
+            let fact = |occ: usize, who: usize, outcome, secs, chars, machine: bool| CallCostFact {
+                occurrence_id: format!("o{occ}"),
+                employee_id: format!("e{who}"),
+                first_name: format!("P{who}"),
+                outcome,
+                twilio_status: Some(statuses[who % 4].into()),
+                answered_by: machine.then(|| "machine_start".into()),
+                duration_secs: Some(secs),
+                speech_chars: chars,
+            };
+            // Outcomes 0..8: every call outcome or none (index 7 is `Skipped`, so none).
+            let calls: Vec<CallCostFact> = raw
+                .iter()
+                .map(|(occ, who, o, secs, chars, machine)| {
+                    let outcome = Outcome::ALL.get(*o).copied().filter(|o| o.is_call());
+                    fact(*occ, *who, outcome, *secs, *chars, *machine)
+                })
+                .collect();
+            let shifts: HashMap<String, ShiftFact> = (0..4).map(|i| (format!("o{i}"), ShiftFact {
+                status: [ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls, ShiftStatus::Open, ShiftStatus::Assigned][i],
+                wave3_at: t("2026-01-01T00:00:00Z"),
+                accepted_at: Some(t("2026-01-01T00:10:00Z")),
+            })).collect();
+            let mut with = calls.clone();
+            for (occ, who, secs, chars, at) in &skips {
+                let i = at.index(with.len() + 1);
+                with.insert(i, fact(*occ, *who, Some(Outcome::Skipped), *secs, *chars, false));
+            }
+            let rates = CostRates { call_per_minute: 0.02, speech_per1k_chars: 0.3, currency: "AUD".into() };
+            prop_assert_eq!(compute(&with, &shifts, &rates), compute(&calls, &shifts, &rates));
+        }
     }
 }

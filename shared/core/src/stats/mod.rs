@@ -499,5 +499,35 @@ mod tests {
                 prop_assert_eq!(s.shifts_decided, 0);
             }
         }
+
+        /// Skipped turns anywhere among any calls, on any shift and day, change no figure.
+        #[test]
+        fn skipped_turns_anywhere_change_no_figure(
+            calls in proptest::collection::vec((0i64..10 * 86_400, 0u8..8, 1u32..=5, 0u8..4), 0..30),
+            skips in proptest::collection::vec((0i64..10 * 86_400, 1u32..=5, 0u8..6, any::<proptest::sample::Index>()), 1..10),
+        ) {
+            let now = t("2026-01-23T12:00:00Z");
+            let w = Window::last_days(7, now, syd());
+            let fact = |back: i64, outcome, round, shift: u8| CallFact {
+                occurrence_id: format!("occ_{shift}"),
+                round,
+                outcome,
+                at: now - chrono::Duration::seconds(back),
+            };
+            // Outcomes 0..8: every call outcome or none (index 7 is `Skipped`, so none).
+            let calls: Vec<CallFact> = calls
+                .iter()
+                .map(|(back, o, round, shift)| fact(*back, outcome_of(*o).filter(|o| o.is_call()), *round, *shift))
+                .collect();
+            let status: HashMap<String, ShiftStatus> = (0..6u8)
+                .map(|i| (format!("occ_{i}"), [ShiftStatus::Open, ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls][usize::from(i % 3)]))
+                .collect();
+            let mut with = calls.clone();
+            for (back, round, shift, at) in &skips {
+                let i = at.index(with.len() + 1);
+                with.insert(i, fact(*back, Some(Outcome::Skipped), *round, *shift));
+            }
+            prop_assert_eq!(compute(&w, &with, &status), compute(&w, &calls, &status));
+        }
     }
 }
