@@ -490,7 +490,8 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                         // checked as the call-back line will dial it.
                         if patch.office_number.is_some() || patch.allowed_countries.is_some() {
                             if let Some(e) = callout_core::dialable::office_number_error(
-                                &next,
+                                next.office_number.as_deref(),
+                                &next.allowed_countries,
                                 &app.config.twilio_from_number,
                             ) {
                                 conflicts.insert("officeNumber".into(), e);

@@ -3,6 +3,10 @@
 //! name, the patient as "Margaret T."). Written with the `csv` crate (quoting, embedded commas,
 //! quotes and line breaks); a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`,
 //! tab or carriage return first, also after leading spaces) gets a leading `'`.
+//!
+//! A row is a call: a skipped turn (outcome `Skipped`, nobody was rung: a pass by text, a
+//! decliner skipped) is left out, so counting rows, summing `cost` or `durationSecs`, or
+//! tallying `outcome` in a spreadsheet counts calls only.
 
 use crate::campaign::Outcome;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -92,14 +96,17 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The CSV document: the header and one row per call.
+/// The CSV document: the header and one row per call (rows of skipped turns are left out).
 pub fn write(rows: &[Row], currency: &str) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     // Writing to memory cannot fail.
     let _ = w.write_record(HEADER);
-    for r in rows {
+    for r in rows
+        .iter()
+        .filter(|r| r.outcome.is_none_or(Outcome::is_call))
+    {
         let record = [
             cell(&r.occurrence_id),
             cell(&r.patient),
@@ -202,6 +209,32 @@ mod tests {
         for plain in ["Alice", " Alice", "a=b", "", "  ", "1-2"] {
             assert_eq!(cell(plain), plain, "{plain:?}");
         }
+    }
+
+    /// A skipped turn is no call, so it is no row: the CSV of a campaign with skipped turns is
+    /// the CSV of the same campaign without them.
+    #[test]
+    fn a_skipped_turn_is_no_row() {
+        let mut declined = row();
+        declined.attempt = 1;
+        declined.outcome = Some(Outcome::Declined);
+        let calls = vec![row(), declined];
+        let mut skipped = row();
+        skipped.attempt = 2;
+        skipped.first_name = "Bob".into();
+        skipped.outcome = Some(Outcome::Skipped);
+        (
+            skipped.ended_at,
+            skipped.twilio_status,
+            skipped.duration_secs,
+        ) = (None, None, None);
+        let mut with = calls.clone();
+        with.insert(1, skipped.clone());
+        with.push(skipped);
+        let text = write(&with, "USD");
+        assert_eq!(text, write(&calls, "USD"));
+        assert_eq!(text.split("\r\n").filter(|l| !l.is_empty()).count(), 3);
+        assert!(!text.contains("Skipped") && !text.contains("Bob"), "{text}");
     }
 
     #[test]

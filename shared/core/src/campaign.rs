@@ -152,7 +152,7 @@ impl Plan {
     }
 }
 
-/// How a call ended, as the call log records it (SPEC §4.6).
+/// How a turn ended, as the call log records it (SPEC §4.6): a call's outcome, or `Skipped`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Outcome {
     Accepted,
@@ -317,18 +317,6 @@ impl Answered {
             Answered::Voicemail => Some(Outcome::Voicemail),
         }
     }
-
-    /// What the person hears before the call ends, in `words`' language; `None` for the
-    /// offer itself.
-    pub fn words(self, words: &dyn crate::words::Phrasebook, first_name: &str) -> Option<String> {
-        let hi = words.hi(Some(first_name));
-        match self {
-            Answered::Offer => None,
-            Answered::AlreadyYours => Some(words.already_yours(&hi)),
-            Answered::Closed(status) => Some(words.closed_offer(&hi, status)),
-            Answered::Voicemail => Some(words.voicemail(&hi)),
-        }
-    }
 }
 
 /// The call to `employee` was answered (`answered_by`: answering-machine detection, if it said
@@ -387,16 +375,6 @@ impl KeyPress {
             KeyPress::Accept | KeyPress::Repeat => None,
         }
     }
-
-    /// What the person hears before the call ends, in `words`' language (`None`: the
-    /// acceptance decides, or the offer plays again after `Phrasebook::repeat_offer`).
-    pub fn words(self, words: &dyn crate::words::Phrasebook) -> Option<&'static str> {
-        match self {
-            KeyPress::Decline => Some(words.declined()),
-            KeyPress::GiveUp => Some(words.give_up()),
-            KeyPress::Accept | KeyPress::Repeat => None,
-        }
-    }
 }
 
 /// Interpret `Digits` from a `<Gather>`; `repeated` is true once the offer has been replayed.
@@ -423,22 +401,17 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn a_key_press_records_and_says_what_it_means() {
-        for (digits, repeated, outcome, says) in [
-            ("1", false, None, false),
-            ("2", false, Some(Outcome::Declined), true),
-            ("2", true, Some(Outcome::Declined), true),
-            ("9", false, None, false),
-            ("9", true, Some(Outcome::NoAnswer), true),
-            ("", true, Some(Outcome::NoAnswer), true),
+    fn a_key_press_records_what_it_means() {
+        for (digits, repeated, outcome) in [
+            ("1", false, None),
+            ("2", false, Some(Outcome::Declined)),
+            ("2", true, Some(Outcome::Declined)),
+            ("9", false, None),
+            ("9", true, Some(Outcome::NoAnswer)),
+            ("", true, Some(Outcome::NoAnswer)),
         ] {
             let k = key_press(digits, repeated);
             assert_eq!(k.outcome(), outcome, "{digits:?} {repeated}");
-            assert_eq!(
-                k.words(&crate::words::English).is_some(),
-                says,
-                "{digits:?} {repeated}"
-            );
         }
     }
 
@@ -478,10 +451,6 @@ mod tests {
                             (false, _, false) => Answered::Offer,
                         };
                         assert_eq!(a, expected, "{status:?} {outcome:?} {mine} {by:?}");
-                        assert_eq!(
-                            a.words(&crate::words::English, "Ann").is_none(),
-                            a == Answered::Offer
-                        );
                     }
                 }
             }

@@ -121,16 +121,18 @@ pub fn check(number: &str, countries: &[String], own: &[&str]) -> Result<(), Ref
     Ok(())
 }
 
-/// The office number of `settings`, checked: the per-field message for `officeNumber` when it
-/// cannot be dialled (nothing when there is none).
+/// A provider's office number (its `officeNumber` setting, dialled by the call-back line),
+/// checked against its `allowedCountries`: the per-field message when it cannot be dialled
+/// (nothing when there is none).
 pub fn office_number_error(
-    settings: &crate::settings::Settings,
+    office_number: Option<&str>,
+    allowed_countries: &[String],
     platform_number: &str,
 ) -> Option<String> {
-    let number = settings.office_number.as_deref()?;
+    let number = office_number?;
     check(
         number,
-        &countries(&settings.allowed_countries, platform_number),
+        &countries(allowed_countries, platform_number),
         &[platform_number],
     )
     .err()

@@ -1,12 +1,10 @@
 //! Languages: BCP-47 tags as people and providers give them, the languages the product speaks
 //! (every fixed prompt and SMS of `words` in each), which one a call speaks, and what Twilio's
-//! `<Say>` is told.
+//! `<Say>` is told. What each language says is `words`' (`Language::words`, `Speech::words`).
 //!
 //! A call speaks the first of these that the product speaks: the person's `language` (pool
 //! entry), the provider's `defaultLanguage`, English. A tag names a spoken language by its
 //! primary subtag (`es-MX` is Spanish); the region only picks `<Say>`'s accent.
-
-use crate::words::{self, Phrasebook};
 
 /// The longest tag accepted (RFC 5646 asks for at least 35 characters to be handled).
 pub const MAX_TAG_CHARS: usize = 64;
@@ -47,11 +45,6 @@ impl Language {
         }
         let primary = tag.split('-').next()?.to_ascii_lowercase();
         Language::ALL.into_iter().find(|l| l.code() == primary)
-    }
-
-    /// Every fixed text in this language.
-    pub fn words(self) -> &'static dyn Phrasebook {
-        words::of(self)
     }
 }
 
@@ -275,10 +268,6 @@ impl Speech {
         let mut tags: Vec<&str> = person.into_iter().collect();
         tags.push(provider_default);
         Speech::first(&tags).unwrap_or_else(Speech::english)
-    }
-
-    pub fn words(&self) -> &'static dyn Phrasebook {
-        self.language.words()
     }
 
     /// `<Say>`'s `language` attribute for this call (see [`say_language`]).

@@ -12,6 +12,8 @@
 //!   so (or the outcome is voicemail); `person` when a key was pressed or the call was answered
 //!   (Twilio's `completed`) by anyone else; `nobody` otherwise (no answer, busy, failed,
 //!   canceled before it was answered). Calls still going are not counted.
+//! - a **skipped turn** (outcome `Skipped`: a pass by text, a decliner skipped) was nobody's
+//!   call: it counts in no figure here (not answered, no cost, no shift called because of it).
 //! - **answer rate** of a person: their calls answered by a person / their finished calls.
 //! - **cost** of a call: its started minutes (Twilio bills an outbound call per minute, rounded
 //!   up) × `callPerMinute` + the characters sent to the speech service for it / 1,000 ×
@@ -61,9 +63,10 @@ pub enum AnsweredBy {
     Nobody,
 }
 
-/// Who answered `call`, or `None` while it is still going.
+/// Who answered `call`, or `None` while it is still going (and for a skipped turn, which was
+/// no call).
 pub fn answered_by(call: &CallCostFact) -> Option<AnsweredBy> {
-    let outcome = call.outcome?;
+    let outcome = call.outcome.filter(|o| o.is_call())?;
     if outcome == Outcome::Voicemail || call.answered_by.as_deref().is_some_and(is_machine) {
         return Some(AnsweredBy::Machine);
     }
@@ -167,7 +170,8 @@ pub fn percentile(v: &[f64], p: u32) -> Option<f64> {
     Some(v[rank.min(v.len()) - 1])
 }
 
-/// The results of `calls` (the window's calls) and `shifts` (theirs) at `rates`.
+/// The results of `calls` (the window's calls; skipped turns among them are left out) and
+/// `shifts` (theirs) at `rates`.
 pub fn compute(
     calls: &[CallCostFact],
     shifts: &HashMap<String, ShiftFact>,
@@ -178,7 +182,10 @@ pub fn compute(
     let mut people: BTreeMap<&str, (String, u32, u32)> = BTreeMap::new();
     let mut shift_cost: BTreeMap<&str, f64> = BTreeMap::new();
     let mut total = 0.0;
-    for c in calls {
+    for c in calls
+        .iter()
+        .filter(|c| c.outcome.is_none_or(Outcome::is_call))
+    {
         let cost = call_cost(c, rates);
         total += cost;
         *shift_cost.entry(&c.occurrence_id).or_default() += cost;
@@ -391,6 +398,53 @@ mod tests {
         assert_eq!(r.costs.per_unfilled_shift, Some(0.36));
     }
 
+    /// A skipped turn was nobody's call: not answered by anyone, no minutes, no characters, no
+    /// cost, and a shift whose only turns were skipped is neither filled nor unfilled here.
+    #[test]
+    fn skipped_turns_change_no_result() {
+        use Outcome::*;
+        let calls = vec![
+            call("A", "Alice", NoAnswer, "no-answer", None, 0, 100),
+            call("A", "Bob", Accepted, "completed", Some("human"), 61, 0),
+            call("B", "Alice", Declined, "completed", None, 45, 200),
+        ];
+        let w = t("2026-01-23T08:00:00Z");
+        let shift = |status, mins: Option<i64>| ShiftFact {
+            status,
+            wave3_at: w,
+            accepted_at: mins.map(|m| w + chrono::Duration::minutes(m)),
+        };
+        let shifts = HashMap::from([
+            ("A".to_string(), shift(ShiftStatus::Assigned, Some(12))),
+            (
+                "B".to_string(),
+                shift(ShiftStatus::UnfilledAfterCalls, None),
+            ),
+            ("C".to_string(), shift(ShiftStatus::Assigned, Some(5))),
+        ]);
+        let rates = CostRates {
+            call_per_minute: 0.02,
+            speech_per1k_chars: 0.30,
+            currency: "AUD".into(),
+        };
+        let without = compute(&calls, &shifts, &rates);
+        // A skipped turn as a record may carry what a call would (a status, characters): none
+        // of it counts.
+        let skipped = |occ: &str, who: &str| {
+            let mut c = call(occ, who, Skipped, "completed", Some("human"), 30, 80);
+            c.duration_secs = None;
+            c
+        };
+        let mut with = calls.clone();
+        with.insert(1, skipped("A", "Carol"));
+        with.push(skipped("B", "Bob"));
+        with.push(skipped("C", "Dan"));
+        assert_eq!(compute(&with, &shifts, &rates), without);
+        assert_eq!(answered_by(&skipped("A", "Carol")), None);
+        assert_eq!(without.time_to_fill.shifts, 1);
+        assert_eq!(without.answered_by.person, 2);
+    }
+
     #[test]
     fn nothing_to_measure_gives_nulls() {
         let r = compute(&[], &HashMap::new(), &CostRates::default());
@@ -422,7 +476,7 @@ mod tests {
         /// people's calls add up; the total is the sum of the shifts' costs and never negative.
         #[test]
         fn every_finished_call_counts_once(
-            raw in proptest::collection::vec((0usize..3, 0usize..4, 0usize..8, 0u32..400, 0u32..500, any::<bool>()), 0..40)
+            raw in proptest::collection::vec((0usize..3, 0usize..4, 0usize..=8, 0u32..400, 0u32..500, any::<bool>()), 0..40)
         ) {
             let statuses = ["completed", "no-answer", "busy", "failed"];
             let calls: Vec<CallCostFact> = raw.iter().map(|(occ, who, o, secs, chars, machine)| {
@@ -444,7 +498,7 @@ mod tests {
                 accepted_at: Some(t("2026-01-01T00:10:00Z")),
             })).collect();
             let r = compute(&calls, &shifts, &CostRates::default());
-            let finished = calls.iter().filter(|c| c.outcome.is_some()).count() as u32;
+            let finished = calls.iter().filter(|c| c.outcome.is_some_and(Outcome::is_call)).count() as u32;
             let a = &r.answered_by;
             prop_assert_eq!(a.person + a.machine + a.nobody, finished);
             prop_assert_eq!(r.per_person.iter().map(|p| p.calls).sum::<u32>(), finished);
@@ -453,6 +507,46 @@ mod tests {
             let parts = r.costs.per_filled_shift.unwrap_or(0.0) * f64::from(r.costs.filled_shifts)
                 + r.costs.per_unfilled_shift.unwrap_or(0.0) * f64::from(r.costs.unfilled_shifts);
             prop_assert!(parts <= r.costs.total + 1e-3);
+        }
+
+        /// Skipped turns anywhere among any calls, whatever their record carries, change no
+        /// result.
+        #[test]
+        fn skipped_turns_anywhere_change_no_result(
+            raw in proptest::collection::vec((0usize..4, 0usize..4, 0usize..8, 0u32..400, 0u32..500, any::<bool>()), 0..30),
+            skips in proptest::collection::vec((0usize..4, 0usize..5, 0u32..400, 0u32..500, any::<proptest::sample::Index>()), 1..10),
+        ) {
+            let statuses = ["completed", "no-answer", "busy", "failed"];
+            let fact = |occ: usize, who: usize, outcome, secs, chars, machine: bool| CallCostFact {
+                occurrence_id: format!("o{occ}"),
+                employee_id: format!("e{who}"),
+                first_name: format!("P{who}"),
+                outcome,
+                twilio_status: Some(statuses[who % 4].into()),
+                answered_by: machine.then(|| "machine_start".into()),
+                duration_secs: Some(secs),
+                speech_chars: chars,
+            };
+            // Outcomes 0..8: every call outcome or none (index 7 is `Skipped`, so none).
+            let calls: Vec<CallCostFact> = raw
+                .iter()
+                .map(|(occ, who, o, secs, chars, machine)| {
+                    let outcome = Outcome::ALL.get(*o).copied().filter(|o| o.is_call());
+                    fact(*occ, *who, outcome, *secs, *chars, *machine)
+                })
+                .collect();
+            let shifts: HashMap<String, ShiftFact> = (0..4).map(|i| (format!("o{i}"), ShiftFact {
+                status: [ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls, ShiftStatus::Open, ShiftStatus::Assigned][i],
+                wave3_at: t("2026-01-01T00:00:00Z"),
+                accepted_at: Some(t("2026-01-01T00:10:00Z")),
+            })).collect();
+            let mut with = calls.clone();
+            for (occ, who, secs, chars, at) in &skips {
+                let i = at.index(with.len() + 1);
+                with.insert(i, fact(*occ, *who, Some(Outcome::Skipped), *secs, *chars, false));
+            }
+            let rates = CostRates { call_per_minute: 0.02, speech_per1k_chars: 0.3, currency: "AUD".into() };
+            prop_assert_eq!(compute(&with, &shifts, &rates), compute(&calls, &shifts, &rates));
         }
     }
 }

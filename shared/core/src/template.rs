@@ -1,9 +1,6 @@
 //! The spoken offer: the template a provider writes, its variables, and how it is rendered.
 
 use crate::lang::Language;
-use crate::model::Job;
-use crate::zone::Zone;
-use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
 /// The default template in English (each language's is `words::Phrasebook::default_template`).
 pub const DEFAULT_TEMPLATE: &str = "Hi {employeeName}, we have an urgent shift for {patientName} on {date} at {time} in {suburb}. Press 1 to accept this shift, or press 2 to decline.";
@@ -88,67 +85,23 @@ pub fn validate(template: &str) -> Result<(), TemplateError> {
     parse(template).map(|_| ())
 }
 
-pub use crate::validate::privacy_safe_name;
+pub use crate::patient_name::privacy_safe_name;
 
-/// The values of every variable for one call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Values {
-    pub employee_name: String,
-    pub patient_name: String,
-    pub date: String,
-    pub time: String,
-    pub start_time: String,
-    pub end_time: String,
-    pub suburb: String,
-}
+/// The values of the variables for one call (made in the call's language with the texts:
+/// `Values::for_job_in`).
+pub use crate::words::Values;
 
-fn local(t: &DateTime<FixedOffset>, tz: Option<&Zone>) -> DateTime<FixedOffset> {
-    match tz {
-        Some(tz) => tz.local(t),
-        None => *t,
-    }
-}
-
-impl Values {
-    /// Values for `employee_first_name` being offered `job`, in the shift's time zone
-    /// (the offset in the event is used when the zone is unknown), in English.
-    pub fn for_job(employee_first_name: &str, job: &Job) -> Values {
-        Values::for_job_in(Language::English, employee_first_name, job)
-    }
-
-    /// The same in `language`: its date and time ("Jan 23", "9:00 AM"; "23 de enero", "9:00";
-    /// "23 janvier", "9 h 00") and its word for a patient without a usable name.
-    pub fn for_job_in(language: Language, employee_first_name: &str, job: &Job) -> Values {
-        let words = language.words();
-        let tz = Zone::get(&job.time_zone);
-        let start = local(&job.starts_at, tz.as_ref());
-        let end = local(&job.ends_at, tz.as_ref());
-        let patient_name = match privacy_safe_name(&job.patient_name) {
-            n if n == crate::validate::UNNAMED_PATIENT => words.a_client().to_string(),
-            n => n,
-        };
-        Values {
-            employee_name: employee_first_name.trim().to_string(),
-            patient_name,
-            date: words.date(start.month(), start.day()),
-            time: words.time(start.hour(), start.minute()),
-            start_time: start.format("%H:%M").to_string(),
-            end_time: end.format("%H:%M").to_string(),
-            suburb: job.suburb.trim().to_string(),
-        }
-    }
-
-    fn get(&self, name: &str) -> &str {
-        match name {
-            "employeeName" => &self.employee_name,
-            "patientName" => &self.patient_name,
-            "date" => &self.date,
-            "time" => &self.time,
-            "startTime" => &self.start_time,
-            "endTime" => &self.end_time,
-            "suburb" => &self.suburb,
-            _ => "",
-        }
+/// The value of the variable `name` (one of [`VARIABLES`]).
+fn value<'v>(values: &'v Values, name: &str) -> &'v str {
+    match name {
+        "employeeName" => &values.employee_name,
+        "patientName" => &values.patient_name,
+        "date" => &values.date,
+        "time" => &values.time,
+        "startTime" => &values.start_time,
+        "endTime" => &values.end_time,
+        "suburb" => &values.suburb,
+        _ => "",
     }
 }
 
@@ -171,30 +124,16 @@ pub fn render_in(language: Language, template: &str, values: &Values) -> String 
         .into_iter()
         .map(|p| match p {
             Piece::Text(t) => t,
-            Piece::Var(v) => values.get(v),
+            Piece::Var(v) => value(values, v),
         })
         .collect()
-}
-
-/// The shift the tests speak of: Margaret Thompson, Jan 23, 9:00–13:00 in Parramatta (Sydney).
-#[cfg(test)]
-pub(crate) fn example_job() -> Job {
-    serde_json::from_value(serde_json::json!({
-        "patientName": "Margaret Thompson", "startsAt": "2026-01-23T09:00:00+11:00",
-        "endsAt": "2026-01-23T13:00:00+11:00", "timeZone": "Australia/Sydney",
-        "suburb": "Parramatta"
-    }))
-    .unwrap()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::example_job as job;
     use proptest::prelude::*;
-
-    fn job() -> Job {
-        example_job()
-    }
 
     #[test]
     fn renders_the_default_template_as_the_guide_describes() {
@@ -263,6 +202,34 @@ mod tests {
             Err(TemplateError::ControlCharacter(3))
         );
         assert_eq!(validate("Hi {employeeName},\nPress 1."), Ok(()));
+    }
+
+    /// Each language's own default template is a valid template that renders in that
+    /// language; English's is [`DEFAULT_TEMPLATE`].
+    #[test]
+    fn every_languages_default_template_is_valid_and_renders_in_its_language() {
+        assert_eq!(
+            Language::English.words().default_template(),
+            DEFAULT_TEMPLATE
+        );
+        for language in Language::ALL {
+            let template = language.words().default_template();
+            assert_eq!(validate(template), Ok(()), "{language:?}");
+            let v = Values::for_job_in(language, "Bob", &job());
+            let offer = render_in(language, template, &v);
+            assert!(
+                offer.contains(&v.date) && offer.contains(&v.time),
+                "{offer}"
+            );
+            assert!(
+                offer.contains("Bob") && offer.contains("Margaret T."),
+                "{offer}"
+            );
+            assert!(!offer.contains(['{', '}']), "{offer}");
+            assert!(offer.ends_with('.'), "{language:?}: {offer}");
+            // An invalid template falls back to the language's own default.
+            assert_eq!(render_in(language, "Hi {name}", &v), offer);
+        }
     }
 
     proptest! {

@@ -1,99 +1,10 @@
-//! The shapes that cross the product's edges (SPEC §4.1) and the shift's lifecycle.
+//! Reading and checking a `Wave3Completed` detail: its JSON shape first (the first wrong field
+//! and what it must be, never the value), then the written limits (`validate`); display fields
+//! are cleaned, never refused, and a pool entry that cannot be called is dropped, not the event.
 
-use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
+use chrono::DateTime;
 
-/// The detail of a `Wave3Completed` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Wave3Completed {
-    pub occurrence_id: String,
-    pub provider_id: String,
-    pub job: Job,
-    pub staff_pool: Vec<StaffMember>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Job {
-    pub patient_name: String,
-    pub starts_at: DateTime<FixedOffset>,
-    pub ends_at: DateTime<FixedOffset>,
-    pub time_zone: String,
-    pub suburb: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StaffMember {
-    pub employee_id: String,
-    pub first_name: String,
-    pub phone: String,
-    /// Called in this order in every round: 1 first (`campaign::call_order`); without one,
-    /// after everyone who has one, in pool order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<u32>,
-    /// The language the person is spoken to in (BCP-47, canonical case once checked); without
-    /// one, or in a language calls do not speak, the provider's `defaultLanguage`
-    /// (`lang::Speech::choose`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-}
-
-impl StaffMember {
-    /// A pool entry with no priority and no language.
-    pub fn new(employee_id: &str, first_name: &str, phone: &str) -> StaffMember {
-        StaffMember {
-            employee_id: employee_id.into(),
-            first_name: first_name.into(),
-            phone: phone.into(),
-            priority: None,
-            language: None,
-        }
-    }
-}
-
-/// Where a shift is in its life. Only `Open` shifts are called about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ShiftStatus {
-    Open,
-    Assigned,
-    UnfilledAfterCalls,
-    /// A `Wave3Completed` that could not be called (nobody callable, an unusable event): kept
-    /// with its reason for the call log, an alarm line and `ShiftNotCalled`. Terminal.
-    NotCalled,
-}
-
-impl ShiftStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShiftStatus::Open => "OPEN",
-            ShiftStatus::Assigned => "ASSIGNED",
-            ShiftStatus::UnfilledAfterCalls => "UNFILLED_AFTER_CALLS",
-            ShiftStatus::NotCalled => "NOT_CALLED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "OPEN" => Some(ShiftStatus::Open),
-            "ASSIGNED" => Some(ShiftStatus::Assigned),
-            "UNFILLED_AFTER_CALLS" => Some(ShiftStatus::UnfilledAfterCalls),
-            "NOT_CALLED" => Some(ShiftStatus::NotCalled),
-            _ => None,
-        }
-    }
-
-    /// The statuses in which a shift can still be taken by someone saying yes (by phone, SMS or
-    /// a coordinator): an unfilled shift is handed to a coordinator, but a late "yes" still
-    /// fills it. One rule: the store's conditional acceptance write is built from this list.
-    pub const ACCEPTABLE: [ShiftStatus; 2] = [ShiftStatus::Open, ShiftStatus::UnfilledAfterCalls];
-
-    pub fn can_be_accepted(self) -> bool {
-        Self::ACCEPTABLE.contains(&self)
-    }
-}
+use super::{is_e164, Wave3Completed};
 
 /// A problem with an incoming event that its sender must fix: the shift is not called (stored
 /// as `NOT_CALLED` with this reason when its ids can be, `service::start`).
@@ -102,16 +13,6 @@ impl ShiftStatus {
 pub struct InvalidEvent {
     pub field: String,
     pub message: String,
-}
-
-/// True for an E.164 number: `+`, a non-zero country digit, 8 to 15 digits in all.
-pub fn is_e164(phone: &str) -> bool {
-    let Some(digits) = phone.strip_prefix('+') else {
-        return false;
-    };
-    (8..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
 }
 
 /// The shift as the campaign sees it once the event has been checked.

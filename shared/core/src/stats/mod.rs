@@ -8,7 +8,8 @@
 //!   from local midnight `days - 1` days ago until now. Days are calendar days, so a day on
 //!   which daylight saving starts or ends is 23 or 25 hours long.
 //! - call figures count the calls placed in the window, each on the local day it was placed,
-//!   so a campaign that runs past midnight shows on both days.
+//!   so a campaign that runs past midnight shows on both days. A skipped turn (outcome
+//!   `Skipped`: nobody was rung) is not a call and counts nowhere.
 //! - shift figures count the shifts that had at least one call in the window, once each,
 //!   whatever day their calls fell on. A shift is *decided* once it is no longer `OPEN`:
 //!   filled by a call (it has an `Accepted` call), filled another way (SMS reply or a
@@ -19,29 +20,16 @@
 
 use crate::campaign::Outcome;
 use crate::model::ShiftStatus;
-use crate::zone::Zone;
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-/// The longest window the API accepts.
-pub const MAX_DAYS: u32 = 90;
-/// The window when the caller names none.
-pub const DEFAULT_DAYS: u32 = 7;
+mod window;
 
-/// Check `days` from a query string: a whole number from 1 to [`MAX_DAYS`].
-pub fn parse_days(raw: Option<&str>) -> Result<u32, String> {
-    let Some(raw) = raw else {
-        return Ok(DEFAULT_DAYS);
-    };
-    raw.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|d| (1..=MAX_DAYS).contains(d))
-        .ok_or_else(|| format!("must be a whole number from 1 to {MAX_DAYS}"))
-}
+pub use window::{parse_days, report_zone, start_of_day, Window, DEFAULT_DAYS, MAX_DAYS};
 
-/// One call-log record, as much of it as the figures need.
+/// One call-log record, as much of it as the figures need (a skipped turn's record is handed in
+/// like a call's and left out: [`Outcome::is_call`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallFact {
     pub occurrence_id: String,
@@ -50,64 +38,6 @@ pub struct CallFact {
     pub outcome: Option<Outcome>,
     /// When the call was placed (the attempt's `createdAt`).
     pub at: DateTime<Utc>,
-}
-
-/// The first instant of `date` in `tz` (the first existing local time when midnight itself is
-/// skipped by a daylight-saving change).
-pub fn start_of_day(tz: &Zone, date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    for minutes in (0..=24 * 60).step_by(15) {
-        let local = midnight + chrono::Duration::minutes(minutes);
-        if let Some(t) = tz.earliest(local) {
-            return t;
-        }
-    }
-    // No zone skips a whole day at midnight; fall back to the UTC reading.
-    Utc.from_utc_datetime(&midnight)
-}
-
-/// The report's window: the last `days` calendar days in `tz`, today included.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Window {
-    pub tz: Zone,
-    pub first_day: NaiveDate,
-    pub days: u32,
-    pub from: DateTime<Utc>,
-    pub to: DateTime<Utc>,
-}
-
-impl Window {
-    pub fn last_days(days: u32, now: DateTime<Utc>, tz: Zone) -> Window {
-        let days = days.max(1);
-        let today = tz.local(&now).date_naive();
-        let first_day = today
-            .checked_sub_days(Days::new(u64::from(days - 1)))
-            .unwrap_or(today);
-        Window {
-            from: start_of_day(&tz, first_day),
-            tz,
-            first_day,
-            days,
-            to: now,
-        }
-    }
-
-    /// The local dates of the window, oldest first.
-    pub fn dates(&self) -> Vec<NaiveDate> {
-        (0..self.days)
-            .filter_map(|i| self.first_day.checked_add_days(Days::new(u64::from(i))))
-            .collect()
-    }
-
-    /// The bucket (index into [`Window::dates`]) of an instant, or `None` outside the window.
-    pub fn bucket(&self, t: DateTime<Utc>) -> Option<usize> {
-        if t < self.from || t > self.to {
-            return None;
-        }
-        let day = self.tz.local(&t).date_naive();
-        let i = (day - self.first_day).num_days();
-        usize::try_from(i).ok().filter(|i| *i < self.days as usize)
-    }
 }
 
 /// The calls of one local day.
@@ -167,7 +97,8 @@ fn round4(x: f64) -> f64 {
 }
 
 /// The figures for `window` from the provider's calls and the status of their shifts.
-/// Calls outside the window are ignored; a shift whose status is unknown counts as open.
+/// Calls outside the window and skipped turns are ignored; a shift whose status is unknown
+/// counts as open.
 pub fn compute(
     window: &Window,
     calls: &[CallFact],
@@ -192,6 +123,9 @@ pub fn compute(
     let mut filled_by_call: BTreeSet<&str> = BTreeSet::new();
     let mut accept_rounds: Vec<u32> = Vec::new();
     for c in calls {
+        if c.outcome.is_some_and(|o| !o.is_call()) {
+            continue;
+        }
         let Some(i) = window.bucket(c.at) else {
             continue;
         };
@@ -214,15 +148,24 @@ pub fn compute(
                 s.no_answer += 1;
                 day.no_answer += 1;
             }
-            Some(o) => {
+            Some(Outcome::Busy) => {
+                s.busy += 1;
                 day.other += 1;
-                match o {
-                    Outcome::Busy => s.busy += 1,
-                    Outcome::Failed => s.failed += 1,
-                    Outcome::Voicemail => s.voicemail += 1,
-                    _ => s.canceled += 1,
-                }
             }
+            Some(Outcome::Failed) => {
+                s.failed += 1;
+                day.other += 1;
+            }
+            Some(Outcome::Voicemail) => {
+                s.voicemail += 1;
+                day.other += 1;
+            }
+            Some(Outcome::Canceled) => {
+                s.canceled += 1;
+                day.other += 1;
+            }
+            // Left out before anything was counted.
+            Some(Outcome::Skipped) => {}
             None => {
                 s.in_progress += 1;
                 day.in_progress += 1;
@@ -254,32 +197,11 @@ pub fn compute(
     s
 }
 
-/// The zone a provider's report is in: the one it asks for, else the zone its shifts use
-/// most (ties: the latest shift's), else UTC. `zones` is newest first.
-pub fn report_zone(requested: Option<&str>, zones: &[&str]) -> Result<Zone, String> {
-    if let Some(r) = requested.filter(|r| !r.trim().is_empty()) {
-        return Zone::get(r.trim())
-            .ok_or_else(|| "must be an IANA time zone such as Australia/Sydney".to_string());
-    }
-    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (i, z) in zones.iter().copied().enumerate() {
-        if Zone::get(z).is_some() {
-            let e = counts.entry(z).or_insert((0, usize::MAX));
-            e.0 += 1;
-            e.1 = e.1.min(i);
-        }
-    }
-    Ok(counts
-        .into_iter()
-        // Most used; among equals the one seen first (newest).
-        .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
-        .and_then(|(z, _)| Zone::get(z))
-        .unwrap_or_else(Zone::utc))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zone::Zone;
+    use chrono::TimeZone;
     use proptest::prelude::*;
 
     fn t(s: &str) -> DateTime<Utc> {
@@ -297,27 +219,6 @@ mod tests {
 
     fn syd() -> Zone {
         Zone::get("Australia/Sydney").unwrap()
-    }
-
-    #[test]
-    fn days_are_checked() {
-        assert_eq!(parse_days(None), Ok(7));
-        assert_eq!(parse_days(Some("30")), Ok(30));
-        assert!(parse_days(Some("0")).is_err());
-        assert!(parse_days(Some("91")).is_err());
-        assert!(parse_days(Some("7.5")).is_err());
-        assert!(parse_days(Some("-1")).is_err());
-        assert!(parse_days(Some("week")).is_err());
-    }
-
-    #[test]
-    fn the_window_starts_at_local_midnight() {
-        // 2026-01-23 10:00 in Sydney (+11) is 2026-01-22 23:00 UTC.
-        let w = Window::last_days(7, t("2026-01-22T23:00:00Z"), syd());
-        assert_eq!(w.first_day, NaiveDate::from_ymd_opt(2026, 1, 17).unwrap());
-        assert_eq!(w.from, t("2026-01-16T13:00:00Z"));
-        assert_eq!(w.dates().len(), 7);
-        assert_eq!(w.dates()[6], NaiveDate::from_ymd_opt(2026, 1, 23).unwrap());
     }
 
     #[test]
@@ -409,14 +310,6 @@ mod tests {
     }
 
     #[test]
-    fn midnight_skipped_by_daylight_saving_starts_the_day_at_the_first_real_minute() {
-        // Santiago springs forward at midnight (2025-09-07 00:00 → 01:00).
-        let tz = Zone::get("America/Santiago").unwrap();
-        let d = NaiveDate::from_ymd_opt(2025, 9, 7).unwrap();
-        assert_eq!(start_of_day(&tz, d), t("2025-09-07T01:00:00-03:00"));
-    }
-
-    #[test]
     fn shift_outcomes_give_the_rates() {
         let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
         let at = "2026-01-23T10:00:00Z";
@@ -471,6 +364,42 @@ mod tests {
         assert_eq!(json["perDay"].as_array().unwrap().len(), 7);
     }
 
+    /// A skipped turn (a pass by text, a decliner skipped) was nobody's call: a campaign with
+    /// skipped turns, on its own days and shifts or between its calls, has the figures of the
+    /// same campaign without them.
+    #[test]
+    fn skipped_turns_change_no_figure() {
+        let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
+        let at = "2026-01-23T10:00:00Z";
+        let calls = vec![
+            call("a", 1, Some(Outcome::Declined), at),
+            call("a", 2, Some(Outcome::Accepted), at),
+            call("b", 1, Some(Outcome::NoAnswer), "2026-01-21T10:00:00Z"),
+            call("b", 2, None, at),
+        ];
+        let status: HashMap<String, ShiftStatus> = [
+            ("a", ShiftStatus::Assigned),
+            ("b", ShiftStatus::Open),
+            ("c", ShiftStatus::UnfilledAfterCalls),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let without = compute(&w, &calls, &status);
+        let skipped =
+            |occ: &str, round: u32, at: &str| call(occ, round, Some(Outcome::Skipped), at);
+        let mut with = calls.clone();
+        with.insert(1, skipped("a", 1, at));
+        with.insert(0, skipped("a", 3, at));
+        // On a day with no call, and a shift whose only turns were skipped.
+        with.push(skipped("b", 2, "2026-01-19T10:00:00Z"));
+        with.push(skipped("c", 1, at));
+        with.push(skipped("c", 2, at));
+        assert_eq!(compute(&w, &with, &status), without);
+        assert_eq!((without.calls, without.shifts_called), (4, 2));
+        assert_eq!(without.average_accept_round, Some(2.0));
+    }
+
     #[test]
     fn nothing_to_divide_by_gives_null_rates() {
         let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
@@ -484,25 +413,6 @@ mod tests {
         assert!(json["successRate"].is_null());
     }
 
-    #[test]
-    fn the_report_zone() {
-        assert_eq!(
-            report_zone(Some("Australia/Perth"), &[]).unwrap().name(),
-            "Australia/Perth"
-        );
-        assert!(report_zone(Some("Mars/Olympus"), &[]).is_err());
-        assert_eq!(report_zone(None, &[]).unwrap(), Zone::utc());
-        let zones = [
-            "Australia/Perth",
-            "Australia/Sydney",
-            "Australia/Sydney",
-            "x",
-        ];
-        assert_eq!(report_zone(None, &zones).unwrap(), syd());
-        let tie = ["Australia/Perth", "Australia/Sydney"];
-        assert_eq!(report_zone(None, &tie).unwrap().name(), "Australia/Perth");
-    }
-
     const ZONES: [&str; 6] = [
         "UTC",
         "Australia/Sydney",
@@ -512,6 +422,7 @@ mod tests {
         "America/Santiago",
     ];
 
+    /// Any outcome or none (`0..=8`).
     fn outcome_of(i: u8) -> Option<Outcome> {
         Outcome::ALL.get(usize::from(i)).copied()
     }
@@ -522,7 +433,7 @@ mod tests {
             now_secs in 1_700_000_000i64..1_900_000_000,
             days in 1u32..=40,
             zone in 0usize..ZONES.len(),
-            offsets in proptest::collection::vec((0i64..45 * 86_400, 0u8..8, 1u32..=5, 0u8..4), 0..60),
+            offsets in proptest::collection::vec((0i64..45 * 86_400, 0u8..=8, 1u32..=5, 0u8..4), 0..60),
         ) {
             let tz = Zone::get(ZONES[zone]).unwrap();
             let now = Utc.timestamp_opt(now_secs, 0).unwrap();
@@ -541,7 +452,10 @@ mod tests {
                 })
                 .collect();
             let s = compute(&w, &calls, &HashMap::new());
-            let inside: Vec<&CallFact> = calls.iter().filter(|c| c.at >= w.from).collect();
+            let inside: Vec<&CallFact> = calls
+                .iter()
+                .filter(|c| c.at >= w.from && c.outcome.is_none_or(Outcome::is_call))
+                .collect();
             prop_assert_eq!(s.calls as usize, inside.len());
             let sum = |f: fn(&DayBucket) -> u32| s.per_day.iter().map(f).sum::<u32>();
             prop_assert_eq!(sum(|d| d.calls), s.calls);
@@ -584,6 +498,36 @@ mod tests {
             } else {
                 prop_assert_eq!(s.shifts_decided, 0);
             }
+        }
+
+        /// Skipped turns anywhere among any calls, on any shift and day, change no figure.
+        #[test]
+        fn skipped_turns_anywhere_change_no_figure(
+            calls in proptest::collection::vec((0i64..10 * 86_400, 0u8..8, 1u32..=5, 0u8..4), 0..30),
+            skips in proptest::collection::vec((0i64..10 * 86_400, 1u32..=5, 0u8..6, any::<proptest::sample::Index>()), 1..10),
+        ) {
+            let now = t("2026-01-23T12:00:00Z");
+            let w = Window::last_days(7, now, syd());
+            let fact = |back: i64, outcome, round, shift: u8| CallFact {
+                occurrence_id: format!("occ_{shift}"),
+                round,
+                outcome,
+                at: now - chrono::Duration::seconds(back),
+            };
+            // Outcomes 0..8: every call outcome or none (index 7 is `Skipped`, so none).
+            let calls: Vec<CallFact> = calls
+                .iter()
+                .map(|(back, o, round, shift)| fact(*back, outcome_of(*o).filter(|o| o.is_call()), *round, *shift))
+                .collect();
+            let status: HashMap<String, ShiftStatus> = (0..6u8)
+                .map(|i| (format!("occ_{i}"), [ShiftStatus::Open, ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls][usize::from(i % 3)]))
+                .collect();
+            let mut with = calls.clone();
+            for (back, round, shift, at) in &skips {
+                let i = at.index(with.len() + 1);
+                with.insert(i, fact(*back, Some(Outcome::Skipped), *round, *shift));
+            }
+            prop_assert_eq!(compute(&w, &with, &status), compute(&w, &calls, &status));
         }
     }
 }
