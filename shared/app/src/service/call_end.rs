@@ -235,10 +235,10 @@ pub(super) async fn advance(app: &App, attempt: &Attempt, next_call: NextCall) -
     }
     // One at a time, the next person still called; broadcasting, the next batch (whose
     // skipped turns are recorded as they come).
-    let next = if shift.calls_at_once > 1 {
+    let next = if shift.calling().is_broadcast() {
         shift
             .plan()
-            .after_batch(attempt.attempt, shift.calls_at_once)
+            .after_batch(attempt.attempt, shift.calls_at_once())
     } else {
         shift.next_after(attempt.attempt)
     };

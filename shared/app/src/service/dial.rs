@@ -70,7 +70,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<()> {
     let (shift, existing) = app.store.get_shift_and_attempt(occ, k).await?;
     if let Some(shift) = shift
         .as_ref()
-        .filter(|s| existing.is_none() && s.calls_at_once == 1 && s.skips(k))
+        .filter(|s| existing.is_none() && !s.calling().is_broadcast() && s.skips(k))
     {
         // Declined since this task was queued (a NO by SMS): nobody is called for it. (When
         // broadcasting, the skipped turn is recorded instead, so its batch can end: below.)

@@ -234,7 +234,7 @@ pub async fn caller_speech_of(
         if let Some(shift) = app.store.get_shift(&offer.occurrence_id).await? {
             return Ok(match shift.staff(&offer.employee_id) {
                 Some(staff) => shift.speech_for(staff),
-                None => shift.speaking.speech_for(None),
+                None => shift.speaking().speech_for(None),
             });
         }
     }
@@ -339,7 +339,7 @@ pub(super) async fn skip_passed(
     let occ = shift.occurrence_id();
     let staff = shift.callee(slot);
     // A broadcast batch's decliner (skipDecliners) is skipped here too, with a recorded turn.
-    let declined = shift.calls_at_once > 1 && shift.skips(k);
+    let declined = shift.calling().is_broadcast() && shift.skips(k);
     let passed = declined || app.store.has_passed(occ, &staff.employee_id).await?;
     if !inbound::skips_call(passed) {
         return Ok(false);

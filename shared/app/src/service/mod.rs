@@ -13,6 +13,7 @@
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
 //! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
+//! | `settings` | changing a provider's settings: checked, the rules between fields, saved |
 
 mod accept;
 pub mod audio;
@@ -22,6 +23,7 @@ mod effects;
 mod hold;
 mod inbound;
 pub mod recording;
+mod settings;
 mod slots;
 mod start;
 
@@ -32,6 +34,7 @@ pub use dial::*;
 use effects::*;
 use hold::*;
 pub use inbound::*;
+pub use settings::*;
 pub(crate) use slots::*;
 pub use start::*;
 
