@@ -284,13 +284,13 @@ async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
     };
     let speech = match body.get("language") {
         None | Some(Value::Null) => Some(speaking.speech_for(None)),
-        Some(_) => check("language", "defaultLanguage")
-            .and_then(|t| t.as_str().map(Speech::of)),
+        Some(_) => check("language", "defaultLanguage").and_then(|t| t.as_str().map(Speech::of)),
     };
     let template = match body.get("messageTemplate") {
         None | Some(Value::Null) => None,
-        Some(_) => check("messageTemplate", "messageTemplate")
-            .and_then(|t| t.as_str().map(str::to_string)),
+        Some(_) => {
+            check("messageTemplate", "messageTemplate").and_then(|t| t.as_str().map(str::to_string))
+        }
     };
     // Absent: the saved voice for the language; null: the deployment's.
     let voice: Option<Option<String>> =

@@ -78,7 +78,11 @@ impl Shift {
     }
 
     /// A new, open shift: its event and what it keeps of the provider's settings.
-    pub fn started(event: Wave3Completed, settings: ShiftSettings, created_at: DateTime<Utc>) -> Shift {
+    pub fn started(
+        event: Wave3Completed,
+        settings: ShiftSettings,
+        created_at: DateTime<Utc>,
+    ) -> Shift {
         Shift {
             event,
             status: ShiftStatus::Open,

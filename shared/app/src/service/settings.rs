@@ -10,7 +10,7 @@ use serde_json::Value;
 #[derive(Debug, PartialEq, Eq)]
 pub enum SettingsChange {
     /// Saved: the provider's settings now.
-    Saved(Settings),
+    Saved(Box<Settings>),
     /// Nothing saved: the reason per field.
     Refused(FieldErrors),
 }
@@ -24,7 +24,7 @@ pub async fn change_settings(app: &App, provider: &str, body: &Value) -> Result<
     };
     app.store.put_settings(provider, &next).await?;
     info!(provider_id = %provider, enabled = next.enabled, wait_minutes = next.wait_minutes, max_rounds = next.max_rounds, "provider_settings_saved");
-    Ok(SettingsChange::Saved(next))
+    Ok(SettingsChange::Saved(Box::new(next)))
 }
 
 /// `current` changed by the PATCH `body`, or every reason it cannot be: a field's own rule,

@@ -19,7 +19,9 @@ mod rule;
 mod tests;
 
 pub use patch::{readme_table, SettingsPatch};
-pub use prices::{CostRates, ELEVENLABS_PER_1K_CHARS, MAX_RATE, MIN_RATE, TWILIO_US_CALL_PER_MINUTE};
+pub use prices::{
+    CostRates, ELEVENLABS_PER_1K_CHARS, MAX_RATE, MIN_RATE, TWILIO_US_CALL_PER_MINUTE,
+};
 pub use rule::{is_voice_id, spoken_tag, voice_id_rule, FieldErrors, Rule};
 
 use crate::campaign::MAX_DECLINE_MEMORY_DAYS;

@@ -1,6 +1,6 @@
 use super::*;
-use serde_json::json;
 use crate::lang::Speech;
+use serde_json::json;
 use serde_json::Value;
 
 #[test]
@@ -222,15 +222,13 @@ fn recording_is_off_by_default_and_its_retention_checked() {
     let d = Settings::default();
     assert!(!d.record_calls);
     assert_eq!(d.recording_retention_days, 30);
-    let p =
-        SettingsPatch::from_json(&json!({"recordCalls": true, "recordingRetentionDays": 365}))
-            .unwrap();
+    let p = SettingsPatch::from_json(&json!({"recordCalls": true, "recordingRetentionDays": 365}))
+        .unwrap();
     let s = p.apply(&d);
     assert!(s.record_calls);
     assert_eq!(s.recording_retention_days, 365);
-    let e =
-        SettingsPatch::from_json(&json!({"recordCalls": "yes", "recordingRetentionDays": 0}))
-            .unwrap_err();
+    let e = SettingsPatch::from_json(&json!({"recordCalls": "yes", "recordingRetentionDays": 0}))
+        .unwrap_err();
     assert_eq!(e["recordCalls"], "must be true or false");
     assert_eq!(
         e["recordingRetentionDays"],
@@ -347,19 +345,17 @@ fn bad_languages_and_voices_are_reported_per_field() {
     assert!(e["voiceIds"].contains("klingon"), "{e:?}");
     // Keys that do not look like tags are not echoed.
     let odd = format!("<script>{}", "x".repeat(100));
-    let e = SettingsPatch::from_json(&json!({"messageTemplates": {odd.clone(): "Hi"}}))
-        .unwrap_err();
+    let e =
+        SettingsPatch::from_json(&json!({"messageTemplates": {odd.clone(): "Hi"}})).unwrap_err();
     assert!(!e["messageTemplates"].contains("script"), "{e:?}");
     // Two spellings of one language.
-    let e = SettingsPatch::from_json(
-        &json!({"messageTemplates": {"es-mx": "Hola", "ES-MX": "Hola"}}),
-    )
-    .unwrap_err();
+    let e =
+        SettingsPatch::from_json(&json!({"messageTemplates": {"es-mx": "Hola", "ES-MX": "Hola"}}))
+            .unwrap_err();
     assert!(e["messageTemplates"].contains("es-MX twice"), "{e:?}");
     assert!(SettingsPatch::from_json(&json!({"messageTemplates": []})).is_err());
     let many: serde_json::Map<String, Value> = [
-        "en", "es", "fr", "en-AU", "en-GB", "en-US", "es-MX", "es-ES", "fr-CA", "fr-FR",
-        "fr-BE",
+        "en", "es", "fr", "en-AU", "en-GB", "en-US", "es-MX", "es-ES", "fr-CA", "fr-FR", "fr-BE",
     ]
     .iter()
     .map(|t| (t.to_string(), json!("Hi")))
@@ -373,10 +369,9 @@ fn bad_languages_and_voices_are_reported_per_field() {
 
 #[test]
 fn the_default_language_has_no_second_template() {
-    let s =
-        SettingsPatch::from_json(&json!({"messageTemplates": {"es": "Hola {employeeName}"}}))
-            .unwrap()
-            .apply(&Settings::default());
+    let s = SettingsPatch::from_json(&json!({"messageTemplates": {"es": "Hola {employeeName}"}}))
+        .unwrap()
+        .apply(&Settings::default());
     assert!(s.conflicts().is_empty());
     let switched = SettingsPatch::from_json(&json!({"defaultLanguage": "es"}))
         .unwrap()
@@ -493,7 +488,11 @@ fn every_fields_bad_value_gives_its_message_and_changes_nothing() {
         "allowedCountries": "AU",
         "dailySpeechCharacters": -1,
     });
-    assert_eq!(bad.as_object().unwrap().len(), FIELDS.len(), "one bad value per setting");
+    assert_eq!(
+        bad.as_object().unwrap().len(),
+        FIELDS.len(),
+        "one bad value per setting"
+    );
     let e = SettingsPatch::from_json(&bad).unwrap_err();
     let expected: FieldErrors = [
         ("enabled", "must be true or false".to_string()),
@@ -529,7 +528,11 @@ fn every_fields_bad_value_gives_its_message_and_changes_nothing() {
     assert_eq!(e, expected);
     // One good field beside each bad one: still refused whole.
     for (name, v) in bad.as_object().unwrap() {
-        let good = if name == "waitMinutes" { "maxRounds" } else { "waitMinutes" };
+        let good = if name == "waitMinutes" {
+            "maxRounds"
+        } else {
+            "waitMinutes"
+        };
         let e = SettingsPatch::from_json(&json!({ name: v, good: 2 })).unwrap_err();
         assert_eq!(e.keys().collect::<Vec<_>>(), [name], "{name}");
     }
@@ -543,8 +546,12 @@ fn every_default_passes_its_own_rule() {
     let obj = d.as_object().unwrap();
     assert_eq!(
         obj.keys().collect::<std::collections::BTreeSet<_>>(),
-        FIELDS.iter().map(|f| f.name.to_string()).collect::<std::collections::BTreeSet<_>>()
-            .iter().collect(),
+        FIELDS
+            .iter()
+            .map(|f| f.name.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .iter()
+            .collect(),
         "the record's fields are the table's"
     );
     let p = SettingsPatch::from_json(&d).unwrap();
@@ -553,7 +560,11 @@ fn every_default_passes_its_own_rule() {
         enabled: true,
         ..Settings::default()
     };
-    assert_eq!(p.apply(&changed), Settings::default(), "a whole body sets every field");
+    assert_eq!(
+        p.apply(&changed),
+        Settings::default(),
+        "a whole body sets every field"
+    );
 }
 
 #[test]
@@ -569,20 +580,31 @@ fn the_settings_read_from_their_json_and_default_what_is_missing() {
     assert_eq!(serde_json::from_value::<Settings>(j).unwrap(), s);
     assert_eq!(s.calling(), Calling::Broadcast { size: 4 });
     assert_eq!(Settings::default().calling(), Calling::OneAtATime);
-    assert_eq!(serde_json::from_value::<Settings>(json!({})).unwrap(), Settings::default());
+    assert_eq!(
+        serde_json::from_value::<Settings>(json!({})).unwrap(),
+        Settings::default()
+    );
 }
 
 #[test]
 fn checked_takes_a_value_by_a_settings_rule() {
-    assert_eq!(checked::<String>("defaultLanguage", &json!("ES-mx")).unwrap(), "es-MX");
+    assert_eq!(
+        checked::<String>("defaultLanguage", &json!("ES-mx")).unwrap(),
+        "es-MX"
+    );
     assert_eq!(
         checked::<String>("defaultLanguage", &json!("de")).unwrap_err(),
         crate::lang::spoken_tag_rule()
     );
-    assert!(checked::<String>("messageTemplate", &json!("Hi {nickname}"))
-        .unwrap_err()
-        .contains("{nickname}"));
-    assert_eq!(checked::<Option<String>>("voiceId", &json!(null)).unwrap(), None);
+    assert!(
+        checked::<String>("messageTemplate", &json!("Hi {nickname}"))
+            .unwrap_err()
+            .contains("{nickname}")
+    );
+    assert_eq!(
+        checked::<Option<String>>("voiceId", &json!(null)).unwrap(),
+        None
+    );
     assert!(checked::<Option<String>>("voiceId", &json!("a b")).is_err());
     assert!(checked::<u32>("colour", &json!(1)).is_err());
 }
@@ -597,7 +619,10 @@ fn the_readme_settings_table_matches_the_definitions() {
         "README.md's settings table differs from the settings' definitions; it should read:\n\n{table}"
     );
     // The table lists each setting once, with its range.
-    assert!(table.contains("| `waitMinutes` | `15` | 1–120 |"), "{table}");
+    assert!(
+        table.contains("| `waitMinutes` | `15` | 1–120 |"),
+        "{table}"
+    );
     assert_eq!(table.lines().count(), FIELDS.len() + 2);
 }
 
@@ -626,11 +651,20 @@ fn a_shift_keeps_what_it_needs_of_the_settings() {
     assert_eq!(kept.calling, Calling::Broadcast { size: 4 });
     assert_eq!(kept.calling.calls_at_once(), 4);
     let quiet = kept.quiet.clone().unwrap();
-    assert_eq!((quiet.time_zone.as_str(), quiet.urgent_overrides), ("Australia/Perth", false));
+    assert_eq!(
+        (quiet.time_zone.as_str(), quiet.urgent_overrides),
+        ("Australia/Perth", false)
+    );
     assert_eq!(kept.speaking.default_language, "es");
     // The provider's own zone wins over the shift's.
-    let zoned = Settings { time_zone: Some("Europe/Paris".into()), ..s };
-    assert_eq!(zoned.for_shift("Australia/Perth").quiet.unwrap().time_zone, "Europe/Paris");
+    let zoned = Settings {
+        time_zone: Some("Europe/Paris".into()),
+        ..s
+    };
+    assert_eq!(
+        zoned.for_shift("Australia/Perth").quiet.unwrap().time_zone,
+        "Europe/Paris"
+    );
     assert_eq!(ShiftSettings::default().calling, Calling::OneAtATime);
     let j = serde_json::to_value(&kept).unwrap();
     assert_eq!(j["calling"], json!({"broadcast": {"size": 4}}));

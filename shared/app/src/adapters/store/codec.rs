@@ -91,11 +91,17 @@ pub(crate) fn settings_from(item: &Item) -> Result<Settings> {
     // comma-separated text.
     if let Some(q) = get_s(&item, attr::QUIET_HOURS) {
         let hours: Option<QuietHours> = serde_json::from_str(&q).ok();
-        item.insert(attr::QUIET_HOURS.into(), serde_dynamo::to_attribute_value(hours)?);
+        item.insert(
+            attr::QUIET_HOURS.into(),
+            serde_dynamo::to_attribute_value(hours)?,
+        );
     }
     if let Some(c) = get_s(&item, attr::ALLOWED_COUNTRIES) {
         let codes: Vec<&str> = c.split(',').filter(|c| !c.is_empty()).collect();
-        item.insert(attr::ALLOWED_COUNTRIES.into(), serde_dynamo::to_attribute_value(codes)?);
+        item.insert(
+            attr::ALLOWED_COUNTRIES.into(),
+            serde_dynamo::to_attribute_value(codes)?,
+        );
     }
     serde_dynamo::from_item(item).context("unreadable settings item")
 }
@@ -137,7 +143,10 @@ impl TryFrom<&Shift> for Item {
             .put(attr::PROVIDER_ID, s(&sh.event.provider_id))
             .put(attr::EVENT, s(serde_json::to_string(&sh.event)?))
             .put(attr::STATUS, s(sh.status.as_str()))
-            .put(attr::SETTINGS, serde_dynamo::to_attribute_value(&sh.settings)?)
+            .put(
+                attr::SETTINGS,
+                serde_dynamo::to_attribute_value(&sh.settings)?,
+            )
             .opt(attr::HELD, sh.held.as_ref().map(|h| s(h.to_string())))
             .put(attr::CREATED_AT, time(sh.created_at))
             .opt(attr::SCHEDULED_AT, sh.scheduled_at.map(time))
@@ -295,8 +304,8 @@ pub(crate) fn attempt_from(item: &Item) -> Result<Attempt> {
 mod tests {
     use super::*;
     use crate::records::Delivery;
-    use callout_core::settings::{CallMode, CostRates};
     use callout_core::model::Wave3Completed;
+    use callout_core::settings::{CallMode, CostRates};
 
     fn event() -> Wave3Completed {
         serde_json::from_str(include_str!(
@@ -601,10 +610,7 @@ mod tests {
             (attr::MESSAGE_TEMPLATE, s("Hello {firstName}")),
             (attr::CALLS_AT_ONCE, n(4)),
             (attr::PERSON_HOURLY_LIMIT, n(2)),
-            (
-                attr::QUIET,
-                s(serde_json::to_string(&kept.quiet).unwrap()),
-            ),
+            (attr::QUIET, s(serde_json::to_string(&kept.quiet).unwrap())),
             (attr::SKIP_DECLINERS, AttributeValue::Bool(true)),
             (
                 attr::SPEAKING,

@@ -18,7 +18,11 @@ impl Store {
             .send()
             .await
             .db()?;
-        out.item.as_ref().map(settings_from).transpose().map(Option::unwrap_or_default)
+        out.item
+            .as_ref()
+            .map(settings_from)
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     pub async fn put_settings(&self, provider_id: &str, settings: &Settings) -> Result<()> {
