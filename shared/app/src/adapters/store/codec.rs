@@ -305,7 +305,7 @@ mod tests {
     use super::*;
     use crate::records::Delivery;
     use callout_core::model::Wave3Completed;
-    use callout_core::settings::{CallMode, CostRates};
+    use callout_core::settings::SettingsPatch;
 
     fn event() -> Wave3Completed {
         serde_json::from_str(include_str!(
@@ -469,39 +469,26 @@ mod tests {
         assert!(Shift::try_from(&item).is_err());
     }
 
+    /// Settings with every field away from its default.
     fn full_settings() -> Settings {
-        Settings {
-            enabled: true,
-            wait_minutes: 7,
-            max_rounds: 2,
-            message_template: "Hello {firstName}".into(),
-            call_mode: CallMode::Broadcast,
-            broadcast_size: 4,
-            max_calls_per_person_per_hour: 2,
-            quiet_hours: serde_json::from_str(r#"{"start":"21:00","end":"07:00"}"#).unwrap(),
-            urgent_overrides_quiet_hours: false,
-            night_wait_minutes: Some(30),
-            time_zone: Some("Australia/Perth".into()),
-            cost_rates: CostRates {
-                call_per_minute: 0.0225,
-                speech_per1k_chars: 0.0,
-                currency: "AUD".into(),
-            },
-            record_calls: true,
-            recording_retention_days: 7,
-            sms_follow_up: true,
-            notify_when_filled: true,
-            office_number: Some("+61290000000".into()),
-            callback_window_hours: 24,
-            skip_decliners: true,
-            decline_memory_days: 14,
-            default_language: "es-MX".into(),
-            message_templates: [("en".to_string(), "Hi {employeeName}".to_string())].into(),
-            voice_id: Some("abc".into()),
-            voice_ids: [("en".to_string(), "def".to_string())].into(),
-            allowed_countries: vec!["AU".into(), "NZ".into()],
-            daily_speech_characters: 5000,
-        }
+        let full = SettingsPatch::from_json(&serde_json::json!({
+            "enabled": true, "waitMinutes": 7, "maxRounds": 2,
+            "messageTemplate": "Hello {employeeName}", "callMode": "broadcast", "broadcastSize": 4,
+            "maxCallsPerPersonPerHour": 2, "quietHours": {"start": "21:00", "end": "07:00"},
+            "urgentOverridesQuietHours": false, "nightWaitMinutes": 30,
+            "timeZone": "Australia/Perth",
+            "costRates": {"callPerMinute": 0.0225, "speechPer1kChars": 0, "currency": "AUD"},
+            "recordCalls": true, "recordingRetentionDays": 7, "smsFollowUp": true,
+            "notifyWhenFilled": true, "officeNumber": "+61290000000", "callbackWindowHours": 24,
+            "skipDecliners": true, "declineMemoryDays": 14, "defaultLanguage": "es-MX",
+            "messageTemplates": {"en": "Hi {employeeName}"}, "voiceId": "abc",
+            "voiceIds": {"en": "def"}, "allowedCountries": ["AU", "NZ"],
+            "dailySpeechCharacters": 5000,
+        }))
+        .unwrap()
+        .apply(&Settings::default());
+        assert_eq!(full.cost_rates.call_per_minute, 0.0225);
+        full
     }
 
     #[test]
@@ -547,7 +534,7 @@ mod tests {
             ("enabled", AttributeValue::Bool(true)),
             ("waitMinutes", n(7)),
             ("maxRounds", n(2)),
-            ("messageTemplate", s("Hello {firstName}")),
+            ("messageTemplate", s("Hello {employeeName}")),
             ("callMode", s("broadcast")),
             ("broadcastSize", n(4)),
             ("maxCallsPerPersonPerHour", n(2)),
@@ -607,7 +594,7 @@ mod tests {
         for (k, v) in [
             (attr::CALLING_ENABLED, AttributeValue::Bool(true)),
             (attr::MAX_ROUNDS, n(2)),
-            (attr::MESSAGE_TEMPLATE, s("Hello {firstName}")),
+            (attr::MESSAGE_TEMPLATE, s("Hello {employeeName}")),
             (attr::CALLS_AT_ONCE, n(4)),
             (attr::PERSON_HOURLY_LIMIT, n(2)),
             (attr::QUIET, s(serde_json::to_string(&kept.quiet).unwrap())),
