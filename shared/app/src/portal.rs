@@ -143,7 +143,8 @@ pub fn page_config() -> Value {
         })),
         "suggestedTags": ["en", "en-AU", "en-GB", "en-US", "es", "es-ES", "es-MX", "fr", "fr-CA", "fr-FR"],
         "maxDays": stats::MAX_DAYS,
-        // Call recording: what a recorded call says first, in English; each language's own is in `languages` (a call says its language's).
+        // Call recording: what a recorded call says first, in English; each language's own is
+        // in `languages` (a call says its language's).
         "recordingNotice": Language::English.words().recording_notice(),
         "example": example_values_json(),
     });

@@ -675,7 +675,8 @@ fn every_setting_refuses_a_value_of_the_wrong_shape_with_its_rules_message() {
             "enabled" => ("maxRounds", json!(2)),
             _ => ("enabled", json!(true)),
         };
-        let e = SettingsPatch::from_json(&json!({ f.name: {"not": "valid"}, good: v })).unwrap_err();
+        let e =
+            SettingsPatch::from_json(&json!({ f.name: {"not": "valid"}, good: v })).unwrap_err();
         assert_eq!(e.len(), 1, "{}: {e:?}", f.name);
         match f.rule {
             Rule::Languages(_) => assert!(e[f.name].contains("has the key not"), "{e:?}"),
