@@ -188,7 +188,7 @@ async fn a_decline_after_the_call_was_queued_skips_that_call() {
     assert_eq!(out["result"]["status"], "disabled");
     let app = &w.rt.app;
     let mut shift = app.store.get_shift(&first).await.unwrap().unwrap();
-    assert!(shift.skip_decliners);
+    assert!(shift.skip_decliners());
     callout_app::service::record_decline(app, &mut shift, BOB.employee_id)
         .await
         .unwrap();

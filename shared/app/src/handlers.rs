@@ -12,7 +12,6 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use callout_core::campaign::{self, KeyPress, Outcome, GATHER_TIMEOUT_SECS};
 use callout_core::lang::Speech;
 use callout_core::model::Wave3Completed;
-use callout_core::settings::SettingsPatch;
 use callout_core::twiml::{self, Verb};
 use callout_core::validate;
 use lambda_http::{Request, Response};
@@ -481,30 +480,13 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                         return http::json(400, json!({ "errors": { "body": http::not_json(&e) } }))
                     }
                 };
-                match SettingsPatch::from_json(&body) {
-                    Ok(patch) => {
-                        let current = app.store.get_settings(&provider).await?;
-                        let next = patch.apply(&current);
-                        let mut conflicts = next.conflicts();
-                        // Toll fraud: an office number set, or the countries changed, is
-                        // checked as the call-back line will dial it.
-                        if patch.office_number.is_some() || patch.allowed_countries.is_some() {
-                            if let Some(e) = callout_core::dialable::office_number_error(
-                                next.office_number.as_deref(),
-                                &next.allowed_countries,
-                                &app.config.twilio_from_number,
-                            ) {
-                                conflicts.insert("officeNumber".into(), e);
-                            }
-                        }
-                        if !conflicts.is_empty() {
-                            return http::json(400, json!({ "errors": conflicts }));
-                        }
-                        app.store.put_settings(&provider, &next).await?;
-                        info!(provider_id = %provider, enabled = next.enabled, wait_minutes = next.wait_minutes, max_rounds = next.max_rounds, "provider_settings_saved");
+                match crate::service::change_settings(app, &provider, &body).await? {
+                    crate::service::SettingsChange::Saved(next) => {
                         http::json(200, serde_json::to_value(next)?)
                     }
-                    Err(errors) => http::json(400, json!({ "errors": errors })),
+                    crate::service::SettingsChange::Refused(errors) => {
+                        http::json(400, json!({ "errors": errors }))
+                    }
                 }
             }
             _ => http::error(405, "use GET or PATCH"),
@@ -534,8 +516,8 @@ pub async fn provider_settings(app: &App, req: Request) -> HttpResult {
                 "waiting": waiting,
                 "status": shift.status.as_str(),
                 "notCalledReason": shift.not_called,
-                "callingEnabled": shift.calling_enabled,
-                "maxRounds": shift.max_rounds,
+                "callingEnabled": shift.calling_enabled(),
+                "maxRounds": shift.max_rounds(),
                 "poolSize": shift.event.staff_pool.len(),
                 "scheduledAt": shift.scheduled_at.map(|t| t.to_rfc3339()),
                 "confirmationSms": shift.confirmation_sms,

@@ -19,10 +19,7 @@ use crate::records::Shift;
 use crate::service::audio::NoSpeech;
 use callout_core::lang::{Language, Speech};
 use callout_core::model::{Job, ShiftStatus};
-use callout_core::settings::{
-    self as settings, BROADCAST_SIZE, DECLINE_MEMORY_DAYS, MAX_CALLS_PER_PERSON_PER_HOUR,
-    MAX_LANGUAGES, MAX_ROUNDS, NIGHT_WAIT_MINUTES, WAIT_MINUTES,
-};
+use callout_core::settings::{self as settings, MAX_LANGUAGES};
 use callout_core::stats::{self, CallFact, Window};
 use callout_core::template::{self, Values, DEFAULT_TEMPLATE, MAX_TEMPLATE_CHARS, VARIABLES};
 use chrono::{Duration, Utc};
@@ -131,29 +128,10 @@ fn example_values_json() -> Value {
 
 /// The configuration written into the page.
 pub fn page_config() -> Value {
-    json!({
+    let mut config = json!({
         "variables": VARIABLES,
         "defaultTemplate": DEFAULT_TEMPLATE,
         "maxTemplateChars": MAX_TEMPLATE_CHARS,
-        "waitMinutes": { "min": WAIT_MINUTES.start(), "max": WAIT_MINUTES.end() },
-        "maxRounds": { "min": MAX_ROUNDS.start(), "max": MAX_ROUNDS.end() },
-        "broadcastSize": { "min": BROADCAST_SIZE.start(), "max": BROADCAST_SIZE.end() },
-        "maxCallsPerPersonPerHour": {
-            "min": MAX_CALLS_PER_PERSON_PER_HOUR.start(),
-            "max": MAX_CALLS_PER_PERSON_PER_HOUR.end(),
-        },
-        "nightWaitMinutes": { "min": NIGHT_WAIT_MINUTES.start(), "max": NIGHT_WAIT_MINUTES.end() },
-        // Inbound channels: the call-back line and text replies.
-        "callbackWindowHours": {
-            "min": callout_core::settings::CALLBACK_WINDOW_HOURS.start(),
-            "max": callout_core::settings::CALLBACK_WINDOW_HOURS.end(),
-        },
-        "declineMemoryDays": { "min": DECLINE_MEMORY_DAYS.start(), "max": DECLINE_MEMORY_DAYS.end() },
-        // Speech spend: the daily budget's range.
-        "dailySpeechCharacters": {
-            "min": callout_core::settings::DAILY_SPEECH_CHARACTERS.start(),
-            "max": callout_core::settings::DAILY_SPEECH_CHARACTERS.end(),
-        },
         "maxLanguages": MAX_LANGUAGES,
         "maxVoiceIdChars": settings::MAX_VOICE_ID_CHARS,
         // The languages calls speak, and tags with a region `<Say>` has an accent for.
@@ -165,15 +143,16 @@ pub fn page_config() -> Value {
         })),
         "suggestedTags": ["en", "en-AU", "en-GB", "en-US", "es", "es-ES", "es-MX", "fr", "fr-CA", "fr-FR"],
         "maxDays": stats::MAX_DAYS,
-        // Call recording: the retention's range and what a recorded call says first.
-        "recordingRetentionDays": {
-            "min": callout_core::settings::RECORDING_RETENTION_DAYS.start(),
-            "max": callout_core::settings::RECORDING_RETENTION_DAYS.end(),
-        },
-        // In English; each language's own is in `languages` (a call says its language's).
+        // Call recording: what a recorded call says first, in English; each language's own is
+        // in `languages` (a call says its language's).
         "recordingNotice": Language::English.words().recording_notice(),
         "example": example_values_json(),
-    })
+    });
+    // Every whole-number setting's range (`waitMinutes: {min, max}`…), from its definition.
+    for (name, min, max) in settings::whole_ranges() {
+        config[name] = json!({ "min": min, "max": max });
+    }
+    config
 }
 
 /// The page's HTML with its configuration filled in.
@@ -259,16 +238,10 @@ fn preview_route(req: &Request) -> HttpResult {
     };
     let speech = match body.get("language") {
         None | Some(Value::Null) => Speech::english(),
-        Some(Value::String(tag)) => match settings::spoken_tag(tag) {
+        Some(v) => match settings::checked::<String>("defaultLanguage", v) {
             Ok(tag) => Speech::of(&tag),
             Err(rule) => return http::json(400, json!({ "errors": { "language": rule } })),
         },
-        Some(_) => {
-            return http::json(
-                400,
-                json!({ "errors": { "language": callout_core::lang::spoken_tag_rule() } }),
-            )
-        }
     };
     match body.get("messageTemplate").and_then(Value::as_str) {
         Some(t) => http::json(200, preview_in(&speech, t)),
@@ -302,44 +275,27 @@ async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
     let saved = app.store.get_settings(provider).await?;
     let speaking = saved.speaking();
     let mut errors = serde_json::Map::new();
+    // Each given value is checked by its setting's rule (`defaultLanguage`, `messageTemplate`,
+    // `voiceId`).
+    let mut check = |key: &str, setting: &str| -> Option<Value> {
+        let v = body.get(key)?;
+        settings::checked(setting, v)
+            .map_err(|e| errors.insert(key.into(), e.into()))
+            .ok()
+    };
     let speech = match body.get("language") {
         None | Some(Value::Null) => Some(speaking.speech_for(None)),
-        Some(Value::String(tag)) => settings::spoken_tag(tag)
-            .map(|t| Speech::of(&t))
-            .map_err(|rule| errors.insert("language".into(), rule.into()))
-            .ok(),
-        Some(_) => {
-            errors.insert(
-                "language".into(),
-                callout_core::lang::spoken_tag_rule().into(),
-            );
-            None
-        }
+        Some(_) => check("language", "defaultLanguage").and_then(|t| t.as_str().map(Speech::of)),
     };
     let template = match body.get("messageTemplate") {
         None | Some(Value::Null) => None,
-        Some(Value::String(t)) => match template::validate(t) {
-            Ok(()) => Some(t.clone()),
-            Err(e) => {
-                errors.insert("messageTemplate".into(), e.to_string().into());
-                None
-            }
-        },
         Some(_) => {
-            errors.insert("messageTemplate".into(), "must be text".into());
-            None
+            check("messageTemplate", "messageTemplate").and_then(|t| t.as_str().map(str::to_string))
         }
     };
     // Absent: the saved voice for the language; null: the deployment's.
-    let voice: Option<Option<String>> = match body.get("voiceId") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(v)) if settings::is_voice_id(v) => Some(Some(v.clone())),
-        Some(_) => {
-            errors.insert("voiceId".into(), settings::voice_id_rule().into());
-            None
-        }
-    };
+    let voice: Option<Option<String>> =
+        check("voiceId", "voiceId").map(|v| v.as_str().map(str::to_string));
     let Some(speech) = speech.filter(|_| errors.is_empty()) else {
         return http::json(400, json!({ "errors": errors }));
     };
@@ -496,7 +452,7 @@ fn job_summary(s: &Shift) -> Value {
         "suburb": v.suburb,
         "patientName": v.patient_name,
         "poolSize": s.event.staff_pool.len(),
-        "callingEnabled": s.calling_enabled,
+        "callingEnabled": s.calling_enabled(),
         "acceptedBy": s.assigned_to.as_ref().map(|e| json!({
             "employeeId": e,
             "firstName": s.staff(e).map(|m| m.first_name.clone()),

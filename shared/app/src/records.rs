@@ -4,7 +4,7 @@ use callout_core::campaign::{self, CallStatus, Outcome, Plan, Rank, SkipReason, 
 use callout_core::decide::{Campaign, HoldReason};
 use callout_core::lang::Speech;
 use callout_core::model::{ShiftStatus, StaffMember, Wave3Completed};
-use callout_core::settings::Speaking;
+use callout_core::settings::{Calling, ShiftSettings, Speaking};
 use callout_core::template::{self, Values};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,9 +18,8 @@ pub const PURPOSE: &str = "Outbound Job Offer";
 pub struct Shift {
     pub event: Wave3Completed,
     pub status: ShiftStatus,
-    pub calling_enabled: bool,
-    pub max_rounds: u32,
-    pub message_template: String,
+    /// What the provider's settings said when the shift started (`service::start`).
+    pub settings: ShiftSettings,
     pub created_at: DateTime<Utc>,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub assigned_to: Option<String>,
@@ -33,25 +32,14 @@ pub struct Shift {
     pub acceptance_finished: bool,
     /// What became of the winner's confirmation SMS.
     pub confirmation_sms: Option<Delivery>,
-    /// How many people a round rings at once (1: one at a time; more: broadcast calling).
-    pub calls_at_once: u32,
-    /// The most calls a person gets in an hour, across every shift and provider.
-    pub person_hourly_limit: u32,
     /// The last call held back, why and until when (`service::hold`).
     pub held: Option<Held>,
-    /// The provider's quiet hours when the calls started, if it has any.
-    pub quiet: Option<callout_core::quiet::Quiet>,
-    /// `skipDecliners` when the shift started: whoever declined it is not called again.
-    pub skip_decliners: bool,
     /// Who declined this shift so far (a 2 on one of its calls): `service::record_decline`.
     /// (Who passed on it, by text or on the call-back line, is kept beside it: `PASS#`.)
     pub declined: BTreeSet<String>,
     /// Who declined a shift for the same patient within `declineMemoryDays` of this shift's
     /// start: called last in every round (fixed at the start, so every round has one order).
     pub called_last: BTreeSet<String>,
-    /// Languages, templates and voices when the shift started (`messageTemplate` above is the
-    /// default language's template).
-    pub speaking: Speaking,
     /// Why the shift was not called (`NOT_CALLED`: nobody callable, an unusable event).
     pub not_called: Option<String>,
 }
@@ -85,7 +73,8 @@ pub struct Delivery {
 }
 
 impl Shift {
-    /// A new, open shift: its event, and how the provider's settings said to call it then.
+    /// A new, open shift: its event, and whether, how many rounds and with what message the
+    /// provider's settings said to call it (the rest of [`ShiftSettings`] at the defaults).
     pub fn open(
         event: Wave3Completed,
         calling_enabled: bool,
@@ -93,12 +82,25 @@ impl Shift {
         message_template: String,
         created_at: DateTime<Utc>,
     ) -> Shift {
-        Shift {
-            event,
-            status: ShiftStatus::Open,
+        let settings = ShiftSettings {
             calling_enabled,
             max_rounds,
             message_template,
+            ..ShiftSettings::default()
+        };
+        Shift::started(event, settings, created_at)
+    }
+
+    /// A new, open shift: its event and what it keeps of the provider's settings.
+    pub fn started(
+        event: Wave3Completed,
+        settings: ShiftSettings,
+        created_at: DateTime<Utc>,
+    ) -> Shift {
+        Shift {
+            event,
+            status: ShiftStatus::Open,
+            settings,
             created_at,
             scheduled_at: None,
             assigned_to: None,
@@ -108,21 +110,59 @@ impl Shift {
             assigned_attempt: None,
             acceptance_finished: false,
             confirmation_sms: None,
-            calls_at_once: 1,
-            person_hourly_limit: callout_core::settings::Settings::default()
-                .max_calls_per_person_per_hour,
             held: None,
-            quiet: None,
-            skip_decliners: false,
             declined: BTreeSet::new(),
             called_last: BTreeSet::new(),
-            speaking: Speaking::default(),
             not_called: None,
         }
     }
 
     pub fn occurrence_id(&self) -> &str {
         &self.event.occurrence_id
+    }
+
+    /// Whether the provider called shifts when this one started (`enabled`).
+    pub fn calling_enabled(&self) -> bool {
+        self.settings.calling_enabled
+    }
+
+    pub fn max_rounds(&self) -> u32 {
+        self.settings.max_rounds
+    }
+
+    /// The default language's template (`speaking` has the others).
+    pub fn message_template(&self) -> &str {
+        &self.settings.message_template
+    }
+
+    /// One person at a time, or a broadcast of some size.
+    pub fn calling(&self) -> Calling {
+        self.settings.calling
+    }
+
+    /// How many people a round rings at once (1: one at a time; more: broadcast calling).
+    pub fn calls_at_once(&self) -> u32 {
+        self.settings.calling.calls_at_once()
+    }
+
+    /// The most calls a person gets in an hour, across every shift and provider.
+    pub fn person_hourly_limit(&self) -> u32 {
+        self.settings.person_hourly_limit
+    }
+
+    /// The provider's quiet hours when the calls started, if it has any.
+    pub fn quiet(&self) -> Option<&callout_core::quiet::Quiet> {
+        self.settings.quiet.as_ref()
+    }
+
+    /// `skipDecliners` when the shift started: whoever declined it is not called again.
+    pub fn skip_decliners(&self) -> bool {
+        self.settings.skip_decliners
+    }
+
+    /// Languages, templates and voices when the shift started.
+    pub fn speaking(&self) -> &Speaking {
+        &self.settings.speaking
     }
 
     /// The call held back (per-person pacing, quiet hours) that is still not placed, as the
@@ -135,13 +175,13 @@ impl Shift {
 
     /// The attempts rung together with attempt `k` (just `k` unless broadcasting).
     pub fn batch(&self, k: u32) -> std::ops::Range<u32> {
-        self.plan().batch(k, self.calls_at_once)
+        self.plan().batch(k, self.calls_at_once())
     }
 
     pub fn plan(&self) -> Plan {
         Plan {
             pool_size: self.event.staff_pool.len() as u32,
-            max_rounds: self.max_rounds,
+            max_rounds: self.max_rounds(),
         }
     }
 
@@ -180,7 +220,7 @@ impl Shift {
     pub fn campaign(&self) -> Campaign {
         Campaign {
             plan: self.plan(),
-            calls_at_once: self.calls_at_once,
+            calls_at_once: self.calls_at_once(),
         }
     }
 
@@ -191,7 +231,7 @@ impl Shift {
         let person = &self.callee(slot).employee_id;
         if passed.contains(person) {
             Some(SkipReason::Passed)
-        } else if self.skip_decliners && self.declined.contains(person) {
+        } else if self.skip_decliners() && self.declined.contains(person) {
             Some(SkipReason::DeclinedBefore)
         } else {
             None
@@ -200,13 +240,13 @@ impl Shift {
 
     /// What a person is spoken to in.
     pub fn speech_for(&self, staff: &StaffMember) -> Speech {
-        self.speaking.speech_for(staff.language.as_deref())
+        self.speaking().speech_for(staff.language.as_deref())
     }
 
     /// The offer `staff` hears: the template of their language, rendered in it.
     pub fn offer_text(&self, staff: &StaffMember) -> String {
         let speech = self.speech_for(staff);
-        let template = self.speaking.template(&speech, &self.message_template);
+        let template = self.speaking().template(&speech, self.message_template());
         template::render_in(
             speech.language,
             template,
@@ -279,7 +319,7 @@ impl Attempt {
     ) -> Attempt {
         let staff = shift.callee(slot);
         let speech = shift.speech_for(staff);
-        let voice_id = shift.speaking.voice(&speech).map(str::to_string);
+        let voice_id = shift.speaking().voice(&speech).map(str::to_string);
         let (pace_slot, pace_holder) = pace.unzip();
         Attempt {
             occurrence_id: shift.event.occurrence_id.clone(),

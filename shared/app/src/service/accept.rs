@@ -114,7 +114,7 @@ pub async fn record_decline(app: &App, shift: &mut Shift, employee_id: &str) -> 
         .await?;
     app.store.add_decliner(&occ, employee_id).await?;
     shift.declined.insert(employee_id.to_string());
-    info!(occurrence_id = %occ, employee_id = %employee_id, skip_decliners = shift.skip_decliners, "decline_recorded");
+    info!(occurrence_id = %occ, employee_id = %employee_id, skip_decliners = shift.skip_decliners(), "decline_recorded");
     Ok(())
 }
 

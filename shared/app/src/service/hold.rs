@@ -20,7 +20,7 @@ fn windows(app: &App) -> Windows {
 
 /// When the shift's quiet hours end, if no call may start now (milliseconds since the epoch).
 pub(super) fn quiet_until(shift: &Shift) -> Option<i64> {
-    let quiet = shift.quiet.as_ref()?;
+    let quiet = shift.quiet()?;
     let starts = shift.event.job.starts_at.with_timezone(&Utc);
     quiet
         .hold_until(Utc::now(), starts)
@@ -43,7 +43,7 @@ pub(super) async fn person_must_wait(
             &staff.phone,
             &call,
             now,
-            shift.person_hourly_limit,
+            shift.person_hourly_limit(),
             windows(app),
         )
         .await?;

@@ -234,7 +234,7 @@ pub async fn caller_speech_of(
         if let Some(shift) = app.store.get_shift(&offer.occurrence_id).await? {
             return Ok(match shift.staff(&offer.employee_id) {
                 Some(staff) => shift.speech_for(staff),
-                None => shift.speaking.speech_for(None),
+                None => shift.speaking().speech_for(None),
             });
         }
     }

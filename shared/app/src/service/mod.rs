@@ -14,6 +14,7 @@
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
 //! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
+//! | `settings` | changing a provider's settings: checked, the rules between fields, saved |
 
 mod accept;
 pub mod audio;
@@ -24,6 +25,7 @@ mod hold;
 mod inbound;
 pub mod recording;
 mod run;
+mod settings;
 mod slots;
 mod start;
 
@@ -35,6 +37,7 @@ use effects::*;
 use hold::*;
 pub use inbound::*;
 pub use run::{run_task, Next, STEPS_PER_RUN};
+pub use settings::*;
 pub(crate) use slots::*;
 pub use start::*;
 

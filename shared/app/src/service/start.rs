@@ -6,7 +6,6 @@
 
 use super::claim_lease;
 use super::prelude::*;
-use callout_core::quiet::Quiet;
 use callout_core::validate;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -57,35 +56,17 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
     let settings = app.store.get_settings(&event.provider_id).await?;
     let now = Utc::now();
     let called_last = recent_decliners(app, &event, settings.decline_memory_days, now).await?;
-    let quiet = settings.quiet_hours.map(|hours| Quiet {
-        hours,
-        time_zone: settings
-            .time_zone
-            .clone()
-            .unwrap_or_else(|| event.job.time_zone.clone()),
-        urgent_overrides: settings.urgent_overrides_quiet_hours,
-    });
+    let kept = settings.for_shift(&event.job.time_zone);
     let shift = Shift {
-        calls_at_once: settings.calls_at_once(),
-        quiet,
-        person_hourly_limit: settings.max_calls_per_person_per_hour,
-        skip_decliners: settings.skip_decliners,
         called_last,
-        speaking: settings.speaking(),
-        ..Shift::open(
-            event,
-            settings.enabled,
-            settings.max_rounds,
-            settings.message_template.clone(),
-            now,
-        )
+        ..Shift::started(event, kept, now)
     };
     let shift = if app.store.put_shift_if_new(&shift).await? {
         shift
     } else {
         let existing = app.store.get_shift(&occ).await?.context("shift vanished")?;
         // A repeat finishes a start that stopped before its schedule was made; otherwise nothing.
-        if !(existing.calling_enabled
+        if !(existing.calling_enabled()
             && existing.scheduled_at.is_none()
             && existing.status == ShiftStatus::Open)
         {
@@ -94,13 +75,13 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         }
         existing
     };
-    if !shift.calling_enabled {
+    if !shift.calling_enabled() {
         info!(occurrence_id = %occ, provider_id = %shift.event.provider_id, "outbound_calling_disabled");
         return Ok(Started::Disabled);
     }
     // A wave 3 that ended inside quiet hours waits the night wait, if the provider set one.
     let now = Utc::now();
-    let wait_minutes = match (&shift.quiet, settings.night_wait_minutes) {
+    let wait_minutes = match (shift.quiet(), settings.night_wait_minutes) {
         (Some(quiet), Some(night)) if quiet.is_quiet(now) => night,
         _ => settings.wait_minutes,
     };
@@ -113,9 +94,9 @@ pub async fn start(app: &App, event: Wave3Completed) -> Result<Started, StartErr
         occurrence_id = %occ,
         provider_id = %shift.event.provider_id,
         wait_minutes,
-        max_rounds = shift.max_rounds,
+        max_rounds = shift.max_rounds(),
         pool_size = shift.event.staff_pool.len(),
-        skip_decliners = shift.skip_decliners,
+        skip_decliners = shift.skip_decliners(),
         scheduled_for = %at.to_rfc3339(),
         "outbound_call_scheduled"
     );

@@ -8,9 +8,10 @@ use anyhow::{Context, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use callout_core::campaign::{Outcome, SkipReason};
 use callout_core::model::ShiftStatus;
-use callout_core::settings::{CallMode, CostRates, Settings, Speaking};
+use callout_core::quiet::QuietHours;
+use callout_core::settings::{Calling, Settings, ShiftSettings};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -57,18 +58,6 @@ pub(crate) fn get_set(item: &Item, k: &str) -> BTreeSet<String> {
 fn set(v: &BTreeSet<String>) -> Option<AttributeValue> {
     (!v.is_empty()).then(|| AttributeValue::Ss(v.iter().cloned().collect()))
 }
-/// A map of strings (`M`).
-fn map(v: &BTreeMap<String, String>) -> AttributeValue {
-    AttributeValue::M(v.iter().map(|(k, v)| (k.clone(), s(v))).collect())
-}
-fn get_map(item: &Item, k: &str) -> Option<BTreeMap<String, String>> {
-    let m = item.get(k)?.as_m().ok()?;
-    Some(
-        m.iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
-            .collect(),
-    )
-}
 
 /// An item under construction: optional fields are left out when `None`.
 struct Builder(Item);
@@ -86,151 +75,59 @@ impl Builder {
     }
 }
 
-// ---- settings (a core type: functions rather than `From`) ----
+// ---- settings: the record's serde form, one attribute per setting ----
 
-pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Item {
-    Builder(Item::new())
-        .put(attr::PROVIDER_ID, s(provider_id))
-        .put(attr::ENABLED, AttributeValue::Bool(settings.enabled))
-        .put(attr::WAIT_MINUTES, n(settings.wait_minutes))
-        .put(attr::MAX_ROUNDS, n(settings.max_rounds))
-        .put(attr::MESSAGE_TEMPLATE, s(&settings.message_template))
-        // Broadcast calling and per-person pacing.
-        .put(attr::CALL_MODE, s(settings.call_mode.as_str()))
-        .put(attr::BROADCAST_SIZE, n(settings.broadcast_size))
-        .put(
-            attr::PERSON_HOURLY_LIMIT,
-            n(settings.max_calls_per_person_per_hour),
-        )
-        // Quiet hours and time-of-day waits.
-        .opt(
-            attr::QUIET_HOURS,
-            settings
-                .quiet_hours
-                .and_then(|q| serde_json::to_string(&q).ok())
-                .map(s),
-        )
-        .put(
-            attr::URGENT_OVERRIDES_QUIET_HOURS,
-            AttributeValue::Bool(settings.urgent_overrides_quiet_hours),
-        )
-        .opt(attr::NIGHT_WAIT_MINUTES, settings.night_wait_minutes.map(n))
-        .opt(attr::TIME_ZONE, settings.time_zone.as_deref().map(s))
-        // Results: the provider's prices.
-        .put(attr::COST_RATES, cost_rates_item(&settings.cost_rates))
-        // Call recording.
-        .put(
-            attr::RECORD_CALLS,
-            AttributeValue::Bool(settings.record_calls),
-        )
-        .put(
-            attr::RECORDING_RETENTION_DAYS,
-            n(settings.recording_retention_days),
-        )
-        // Inbound channels: the call-back line and text replies.
-        .put(
-            attr::SMS_FOLLOW_UP,
-            AttributeValue::Bool(settings.sms_follow_up),
-        )
-        .put(
-            attr::NOTIFY_WHEN_FILLED,
-            AttributeValue::Bool(settings.notify_when_filled),
-        )
-        .opt(
-            attr::OFFICE_NUMBER,
-            settings.office_number.as_deref().map(s),
-        )
-        .put(
-            attr::CALLBACK_WINDOW_HOURS,
-            n(settings.callback_window_hours),
-        )
-        .put(
-            attr::SKIP_DECLINERS,
-            AttributeValue::Bool(settings.skip_decliners),
-        )
-        .put(attr::DECLINE_MEMORY_DAYS, n(settings.decline_memory_days))
-        .put(attr::DEFAULT_LANGUAGE, s(&settings.default_language))
-        .put(attr::MESSAGE_TEMPLATES, map(&settings.message_templates))
-        .opt(attr::VOICE_ID, settings.voice_id.as_deref().map(s))
-        .put(attr::VOICE_IDS, map(&settings.voice_ids))
-        // Toll fraud and speech spend.
-        .opt(
-            attr::ALLOWED_COUNTRIES,
-            (!settings.allowed_countries.is_empty())
-                .then(|| s(settings.allowed_countries.join(","))),
-        )
-        .put(
-            attr::DAILY_SPEECH_CHARACTERS,
-            n(settings.daily_speech_characters),
-        )
-        .0
-}
-
-// Results: the provider's prices as a map; anything unreadable reads as the defaults.
-fn cost_rates_item(r: &CostRates) -> AttributeValue {
-    AttributeValue::M(HashMap::from([
-        ("callPerMinute".to_string(), n(r.call_per_minute)),
-        ("speechPer1kChars".to_string(), n(r.speech_per1k_chars)),
-        ("currency".to_string(), s(&r.currency)),
-    ]))
-}
-
-fn cost_rates_from(item: &Item) -> Option<CostRates> {
-    let m = item.get(attr::COST_RATES)?.as_m().ok()?;
-    Some(CostRates {
-        call_per_minute: get_n(m, "callPerMinute")?,
-        speech_per1k_chars: get_n(m, "speechPer1kChars")?,
-        currency: get_s(m, "currency")?,
-    })
+/// The provider's settings item: each setting an attribute of its JSON name (serde).
+pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Result<Item> {
+    let mut item: Item = serde_dynamo::to_item(settings).context("settings as an item")?;
+    item.insert(attr::PROVIDER_ID.into(), s(provider_id));
+    Ok(item)
 }
 
 /// The settings in `item`, each missing field at its default.
-pub(crate) fn settings_from(item: &Item) -> Settings {
-    let d = Settings::default();
-    Settings {
-        enabled: get_bool(item, attr::ENABLED).unwrap_or(d.enabled),
-        wait_minutes: get_n(item, attr::WAIT_MINUTES).unwrap_or(d.wait_minutes),
-        max_rounds: get_n(item, attr::MAX_ROUNDS).unwrap_or(d.max_rounds),
-        message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or(d.message_template),
-        // Broadcast calling and per-person pacing.
-        call_mode: get_s(item, attr::CALL_MODE)
-            .and_then(|m| CallMode::parse(&m))
-            .unwrap_or(d.call_mode),
-        broadcast_size: get_n(item, attr::BROADCAST_SIZE).unwrap_or(d.broadcast_size),
-        max_calls_per_person_per_hour: get_n(item, attr::PERSON_HOURLY_LIMIT)
-            .unwrap_or(d.max_calls_per_person_per_hour),
-        // Quiet hours and time-of-day waits.
-        quiet_hours: get_s(item, attr::QUIET_HOURS).and_then(|q| serde_json::from_str(&q).ok()),
-        urgent_overrides_quiet_hours: get_bool(item, attr::URGENT_OVERRIDES_QUIET_HOURS)
-            .unwrap_or(d.urgent_overrides_quiet_hours),
-        night_wait_minutes: get_n(item, attr::NIGHT_WAIT_MINUTES),
-        time_zone: get_s(item, attr::TIME_ZONE),
-        // Results: the provider's prices.
-        cost_rates: cost_rates_from(item).unwrap_or(d.cost_rates),
-        // Call recording.
-        record_calls: get_bool(item, attr::RECORD_CALLS).unwrap_or(d.record_calls),
-        recording_retention_days: get_n(item, attr::RECORDING_RETENTION_DAYS)
-            .unwrap_or(d.recording_retention_days),
-        // Inbound channels: the call-back line and text replies.
-        sms_follow_up: get_bool(item, attr::SMS_FOLLOW_UP).unwrap_or(d.sms_follow_up),
-        notify_when_filled: get_bool(item, attr::NOTIFY_WHEN_FILLED)
-            .unwrap_or(d.notify_when_filled),
-        office_number: get_s(item, attr::OFFICE_NUMBER).or(d.office_number),
-        callback_window_hours: get_n(item, attr::CALLBACK_WINDOW_HOURS)
-            .unwrap_or(d.callback_window_hours),
-        skip_decliners: get_bool(item, attr::SKIP_DECLINERS).unwrap_or(d.skip_decliners),
-        decline_memory_days: get_n(item, attr::DECLINE_MEMORY_DAYS)
-            .unwrap_or(d.decline_memory_days),
-        default_language: get_s(item, attr::DEFAULT_LANGUAGE).unwrap_or(d.default_language),
-        message_templates: get_map(item, attr::MESSAGE_TEMPLATES).unwrap_or(d.message_templates),
-        voice_id: get_s(item, attr::VOICE_ID),
-        voice_ids: get_map(item, attr::VOICE_IDS).unwrap_or(d.voice_ids),
-        // Toll fraud and speech spend.
-        allowed_countries: get_s(item, attr::ALLOWED_COUNTRIES)
-            .map(|c| c.split(',').map(str::to_string).collect())
-            .unwrap_or(d.allowed_countries),
-        daily_speech_characters: get_n(item, attr::DAILY_SPEECH_CHARACTERS)
-            .unwrap_or(d.daily_speech_characters),
+pub(crate) fn settings_from(item: &Item) -> Result<Settings> {
+    let mut item = item.clone();
+    // Written before the record was serde's: quietHours as JSON text, allowedCountries as
+    // comma-separated text.
+    if let Some(q) = get_s(&item, attr::QUIET_HOURS) {
+        let hours: Option<QuietHours> = serde_json::from_str(&q).ok();
+        item.insert(
+            attr::QUIET_HOURS.into(),
+            serde_dynamo::to_attribute_value(hours)?,
+        );
+    }
+    if let Some(c) = get_s(&item, attr::ALLOWED_COUNTRIES) {
+        let codes: Vec<&str> = c.split(',').filter(|c| !c.is_empty()).collect();
+        item.insert(
+            attr::ALLOWED_COUNTRIES.into(),
+            serde_dynamo::to_attribute_value(codes)?,
+        );
+    }
+    serde_dynamo::from_item(item).context("unreadable settings item")
+}
+
+/// What a shift kept of its settings, from an item written before `settings` was one
+/// attribute: each as its own attribute, missing ones at their old defaults.
+fn shift_settings_of_old(item: &Item) -> ShiftSettings {
+    let calls_at_once: u32 = get_n(item, attr::CALLS_AT_ONCE).unwrap_or(1);
+    ShiftSettings {
+        calling_enabled: get_bool(item, attr::CALLING_ENABLED).unwrap_or(false),
+        max_rounds: get_n(item, attr::MAX_ROUNDS).unwrap_or(1),
+        message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or_default(),
+        calling: if calls_at_once > 1 {
+            Calling::Broadcast {
+                size: calls_at_once,
+            }
+        } else {
+            Calling::OneAtATime
+        },
+        person_hourly_limit: get_n(item, attr::PERSON_HOURLY_LIMIT)
+            .unwrap_or(Settings::default().max_calls_per_person_per_hour),
+        quiet: get_s(item, attr::QUIET).and_then(|q| serde_json::from_str(&q).ok()),
+        skip_decliners: get_bool(item, attr::SKIP_DECLINERS).unwrap_or(false),
+        speaking: get_s(item, attr::SPEAKING)
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
     }
 }
 
@@ -247,26 +144,14 @@ impl TryFrom<&Shift> for Item {
             .put(attr::EVENT, s(serde_json::to_string(&sh.event)?))
             .put(attr::STATUS, s(sh.status.as_str()))
             .put(
-                attr::CALLING_ENABLED,
-                AttributeValue::Bool(sh.calling_enabled),
+                attr::SETTINGS,
+                serde_dynamo::to_attribute_value(&sh.settings)?,
             )
-            .put(attr::MAX_ROUNDS, n(sh.max_rounds))
-            .put(attr::MESSAGE_TEMPLATE, s(&sh.message_template))
-            .put(attr::CALLS_AT_ONCE, n(sh.calls_at_once))
-            .put(attr::PERSON_HOURLY_LIMIT, n(sh.person_hourly_limit))
             .opt(
                 attr::HELD,
                 sh.held
                     .as_ref()
                     .and_then(|h| serde_json::to_string(h).ok())
-                    .map(s),
-            )
-            .opt(
-                attr::QUIET,
-                sh.quiet
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()?
                     .map(s),
             )
             .put(attr::CREATED_AT, time(sh.created_at))
@@ -292,19 +177,8 @@ impl TryFrom<&Shift> for Item {
                     .map(s),
             )
             .opt(attr::NOT_CALLED_REASON, sh.not_called.as_deref().map(s))
-            .opt(
-                attr::SKIP_DECLINERS,
-                sh.skip_decliners.then_some(AttributeValue::Bool(true)),
-            )
             .opt(attr::DECLINED_BY, set(&sh.declined))
             .opt(attr::CALLED_LAST, set(&sh.called_last))
-            .opt(
-                attr::SPEAKING,
-                (sh.speaking != Speaking::default())
-                    .then(|| serde_json::to_string(&sh.speaking))
-                    .transpose()?
-                    .map(s),
-            )
             .0)
     }
 }
@@ -319,9 +193,11 @@ impl TryFrom<&Item> for Shift {
             status: get_s(item, attr::STATUS)
                 .and_then(|v| ShiftStatus::parse(&v))
                 .context("shift without status")?,
-            calling_enabled: get_bool(item, attr::CALLING_ENABLED).unwrap_or(false),
-            max_rounds: get_n(item, attr::MAX_ROUNDS).unwrap_or(1),
-            message_template: get_s(item, attr::MESSAGE_TEMPLATE).unwrap_or_default(),
+            settings: match item.get(attr::SETTINGS) {
+                Some(v) => serde_dynamo::from_attribute_value(v.clone())
+                    .context("unreadable shift settings")?,
+                None => shift_settings_of_old(item),
+            },
             created_at: get_time(item, attr::CREATED_AT).unwrap_or_default(),
             scheduled_at: get_time(item, attr::SCHEDULED_AT),
             assigned_to: get_s(item, attr::ASSIGNED_TO),
@@ -332,17 +208,9 @@ impl TryFrom<&Item> for Shift {
             acceptance_finished: item.contains_key(attr::ACCEPTANCE_FINISHED_AT),
             confirmation_sms: get_s(item, attr::CONFIRMATION_SMS)
                 .and_then(|d| serde_json::from_str(&d).ok()),
-            calls_at_once: get_n(item, attr::CALLS_AT_ONCE).unwrap_or(1),
-            person_hourly_limit: get_n(item, attr::PERSON_HOURLY_LIMIT)
-                .unwrap_or(Settings::default().max_calls_per_person_per_hour),
             held: get_s(item, attr::HELD).and_then(|h| serde_json::from_str(&h).ok()),
-            quiet: get_s(item, attr::QUIET).and_then(|q| serde_json::from_str(&q).ok()),
-            skip_decliners: get_bool(item, attr::SKIP_DECLINERS).unwrap_or(false),
             declined: get_set(item, attr::DECLINED_BY),
             called_last: get_set(item, attr::CALLED_LAST),
-            speaking: get_s(item, attr::SPEAKING)
-                .and_then(|j| serde_json::from_str(&j).ok())
-                .unwrap_or_default(),
             not_called: get_s(item, attr::NOT_CALLED_REASON),
         })
     }
@@ -445,6 +313,7 @@ mod tests {
     use super::*;
     use crate::records::Delivery;
     use callout_core::model::Wave3Completed;
+    use callout_core::settings::SettingsPatch;
 
     fn event() -> Wave3Completed {
         serde_json::from_str(include_str!(
@@ -484,17 +353,10 @@ mod tests {
                 reason: None,
                 at: at("2026-01-23T09:20:02Z"),
             }),
-            skip_decliners: true,
             not_called: Some("staffPool: has nobody who can be called".into()),
             declined: ["emp_1".to_string(), "emp_3".to_string()].into(),
             called_last: ["emp_2".to_string()].into(),
-            speaking: Speaking {
-                default_language: "es".into(),
-                message_templates: [("fr".to_string(), "Bonjour {employeeName}".to_string())]
-                    .into(),
-                voice_id: Some("v1".into()),
-                voice_ids: [("fr".to_string(), "v2".to_string())].into(),
-            },
+            settings: full_settings().for_shift("Australia/Sydney"),
             ..bare_shift()
         }
     }
@@ -570,15 +432,11 @@ mod tests {
         assert_eq!(
             names,
             [
-                "callingEnabled",
-                "callsAtOnce",
                 "createdAt",
                 "event",
-                "maxCallsPerPersonPerHour",
-                "maxRounds",
-                "messageTemplate",
                 "occurrenceId",
                 "providerId",
+                "settings",
                 "status"
             ]
         );
@@ -621,52 +479,157 @@ mod tests {
         assert!(Shift::try_from(&item).is_err());
     }
 
+    /// Settings with every field away from its default.
+    fn full_settings() -> Settings {
+        let full = SettingsPatch::from_json(&serde_json::json!({
+            "enabled": true, "waitMinutes": 7, "maxRounds": 2,
+            "messageTemplate": "Hello {employeeName}", "callMode": "broadcast", "broadcastSize": 4,
+            "maxCallsPerPersonPerHour": 2, "quietHours": {"start": "21:00", "end": "07:00"},
+            "urgentOverridesQuietHours": false, "nightWaitMinutes": 30,
+            "timeZone": "Australia/Perth",
+            "costRates": {"callPerMinute": 0.0225, "speechPer1kChars": 0, "currency": "AUD"},
+            "recordCalls": true, "recordingRetentionDays": 7, "smsFollowUp": true,
+            "notifyWhenFilled": true, "officeNumber": "+61290000000", "callbackWindowHours": 24,
+            "skipDecliners": true, "declineMemoryDays": 14, "defaultLanguage": "es-MX",
+            "messageTemplates": {"en": "Hi {employeeName}"}, "voiceId": "abc",
+            "voiceIds": {"en": "def"}, "allowedCountries": ["AU", "NZ"],
+            "dailySpeechCharacters": 5000,
+        }))
+        .unwrap()
+        .apply(&Settings::default());
+        assert_eq!(full.cost_rates.call_per_minute, 0.0225);
+        full
+    }
+
     #[test]
     fn settings_round_trip_and_default_when_missing() {
-        let settings = Settings {
-            enabled: true,
-            wait_minutes: 7,
-            max_rounds: 2,
-            message_template: "Hello {firstName}".into(),
-            call_mode: CallMode::Broadcast,
-            broadcast_size: 4,
-            max_calls_per_person_per_hour: 2,
-            quiet_hours: serde_json::from_str(r#"{"start":"21:00","end":"07:00"}"#).unwrap(),
-            urgent_overrides_quiet_hours: false,
-            night_wait_minutes: Some(30),
-            time_zone: Some("Australia/Perth".into()),
-            cost_rates: CostRates {
-                call_per_minute: 0.0225,
-                speech_per1k_chars: 0.0,
-                currency: "AUD".into(),
-            },
-            record_calls: true,
-            recording_retention_days: 7,
-            // Inbound channels: the call-back line and text replies.
-            sms_follow_up: true,
-            notify_when_filled: true,
-            office_number: Some("+61290000000".into()),
-            callback_window_hours: 24,
-            skip_decliners: true,
-            decline_memory_days: 14,
-            default_language: "es-MX".into(),
-            message_templates: [("en".to_string(), "Hi {employeeName}".to_string())].into(),
-            voice_id: Some("abc".into()),
-            voice_ids: [("en".to_string(), "def".to_string())].into(),
-            allowed_countries: vec!["AU".into(), "NZ".into()],
-            daily_speech_characters: 5000,
-        };
-        let item = settings_item("prov_1", &settings);
-        assert_eq!(settings_from(&item), settings);
+        let settings = full_settings();
+        let item = settings_item("prov_1", &settings).unwrap();
+        assert_eq!(settings_from(&item).unwrap(), settings);
+        // Each setting is an attribute of its JSON name.
+        assert_eq!(item["waitMinutes"], n(7));
+        assert_eq!(item["callMode"], s("broadcast"));
         let no_office = Settings {
             office_number: None,
+            quiet_hours: None,
             ..settings.clone()
         };
-        assert_eq!(
-            settings_from(&settings_item("prov_1", &no_office)),
-            no_office
-        );
+        let item = settings_item("prov_1", &no_office).unwrap();
+        assert_eq!(settings_from(&item).unwrap(), no_office);
         assert_eq!(get_s(&item, attr::PROVIDER_ID).as_deref(), Some("prov_1"));
-        assert_eq!(settings_from(&Item::new()), Settings::default());
+        assert_eq!(settings_from(&Item::new()).unwrap(), Settings::default());
+        assert_eq!(
+            settings_from(&settings_item("p", &Settings::default()).unwrap()).unwrap(),
+            Settings::default()
+        );
+    }
+
+    /// A settings item as the code before serde wrote it (quiet hours as JSON text, countries
+    /// comma-separated, absent options left out, the keys and `updatedAt` beside them).
+    #[test]
+    fn a_settings_item_of_the_old_shape_still_reads() {
+        let m = |pairs: &[(&str, AttributeValue)]| {
+            AttributeValue::M(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            )
+        };
+        let old: Item = [
+            ("pk", s("PROVIDER#prov_1")),
+            ("sk", s("SETTINGS")),
+            ("providerId", s("prov_1")),
+            ("updatedAt", s("2026-01-01T00:00:00+00:00")),
+            ("enabled", AttributeValue::Bool(true)),
+            ("waitMinutes", n(7)),
+            ("maxRounds", n(2)),
+            ("messageTemplate", s("Hello {employeeName}")),
+            ("callMode", s("broadcast")),
+            ("broadcastSize", n(4)),
+            ("maxCallsPerPersonPerHour", n(2)),
+            ("quietHours", s(r#"{"start":"21:00","end":"07:00"}"#)),
+            ("urgentOverridesQuietHours", AttributeValue::Bool(false)),
+            ("nightWaitMinutes", n(30)),
+            ("timeZone", s("Australia/Perth")),
+            (
+                "costRates",
+                m(&[
+                    ("callPerMinute", n(0.0225)),
+                    ("speechPer1kChars", n(0)),
+                    ("currency", s("AUD")),
+                ]),
+            ),
+            ("recordCalls", AttributeValue::Bool(true)),
+            ("recordingRetentionDays", n(7)),
+            ("smsFollowUp", AttributeValue::Bool(true)),
+            ("notifyWhenFilled", AttributeValue::Bool(true)),
+            ("officeNumber", s("+61290000000")),
+            ("callbackWindowHours", n(24)),
+            ("skipDecliners", AttributeValue::Bool(true)),
+            ("declineMemoryDays", n(14)),
+            ("defaultLanguage", s("es-MX")),
+            ("messageTemplates", m(&[("en", s("Hi {employeeName}"))])),
+            ("voiceId", s("abc")),
+            ("voiceIds", m(&[("en", s("def"))])),
+            ("allowedCountries", s("AU,NZ")),
+            ("dailySpeechCharacters", n(5000)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(settings_from(&old).unwrap(), full_settings());
+        // An old item of the first fields only: the rest at their defaults.
+        let first: Item = [
+            ("enabled", AttributeValue::Bool(true)),
+            ("waitMinutes", n(5)),
+            ("maxRounds", n(2)),
+            ("messageTemplate", s("Hi")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let read = settings_from(&first).unwrap();
+        assert_eq!((read.wait_minutes, read.callback_window_hours), (5, 12));
+        assert_eq!(read.quiet_hours, None);
+        assert!(read.allowed_countries.is_empty());
+    }
+
+    /// A shift item as the code before `settings` wrote it: what it kept, one attribute each.
+    #[test]
+    fn a_shift_item_of_the_old_shape_still_reads() {
+        let kept = full_settings().for_shift("Australia/Sydney");
+        let mut item = Item::try_from(&full_shift()).unwrap();
+        item.remove(attr::SETTINGS);
+        for (k, v) in [
+            (attr::CALLING_ENABLED, AttributeValue::Bool(true)),
+            (attr::MAX_ROUNDS, n(2)),
+            (attr::MESSAGE_TEMPLATE, s("Hello {employeeName}")),
+            (attr::CALLS_AT_ONCE, n(4)),
+            (attr::PERSON_HOURLY_LIMIT, n(2)),
+            (attr::QUIET, s(serde_json::to_string(&kept.quiet).unwrap())),
+            (attr::SKIP_DECLINERS, AttributeValue::Bool(true)),
+            (
+                attr::SPEAKING,
+                s(serde_json::to_string(&kept.speaking).unwrap()),
+            ),
+        ] {
+            item.insert(k.to_string(), v);
+        }
+        let back = Shift::try_from(&item).unwrap();
+        assert_eq!(back.settings, kept);
+        assert_eq!(back.calling(), Calling::Broadcast { size: 4 });
+        // A sequential shift of the old shape, with no optional attribute.
+        let mut bare = Item::try_from(&bare_shift()).unwrap();
+        bare.remove(attr::SETTINGS);
+        bare.insert(attr::CALLING_ENABLED.into(), AttributeValue::Bool(true));
+        bare.insert(attr::MAX_ROUNDS.into(), n(2));
+        bare.insert(attr::MESSAGE_TEMPLATE.into(), s("Hi {firstName}"));
+        bare.insert(attr::CALLS_AT_ONCE.into(), n(1));
+        bare.insert(attr::PERSON_HOURLY_LIMIT.into(), n(7));
+        let back = Shift::try_from(&bare).unwrap();
+        assert_eq!(back.settings, bare_shift().settings);
+        assert_eq!(back.calls_at_once(), 1);
+        assert_eq!(back.quiet(), None);
     }
 }

@@ -41,39 +41,29 @@ pub(crate) mod attr {
     pub const GSI1PK: &str = "gsi1pk";
     pub const GSI1SK: &str = "gsi1sk";
 
-    // Settings.
-    pub const ENABLED: &str = "enabled";
-    pub const WAIT_MINUTES: &str = "waitMinutes";
+    // Settings: each setting is an attribute of its JSON name (`codec::settings_item`).
     pub const UPDATED_AT: &str = "updatedAt";
-    pub const SKIP_DECLINERS: &str = "skipDecliners";
-    pub const DECLINE_MEMORY_DAYS: &str = "declineMemoryDays";
-    pub const DEFAULT_LANGUAGE: &str = "defaultLanguage";
-    pub const MESSAGE_TEMPLATES: &str = "messageTemplates";
-    pub const VOICE_ID: &str = "voiceId";
-    pub const VOICE_IDS: &str = "voiceIds";
+    /// Settings written before they were serde's: JSON text and comma-separated text.
+    pub const QUIET_HOURS: &str = "quietHours";
+    pub const ALLOWED_COUNTRIES: &str = "allowedCountries";
 
     // Shifts (and some shared with attempts).
     pub const OCCURRENCE_ID: &str = "occurrenceId";
     pub const PROVIDER_ID: &str = "providerId";
     pub const EVENT: &str = "event";
     pub const STATUS: &str = "status";
+    /// What a shift keeps of its settings (a map, `settings::ShiftSettings`).
+    pub const SETTINGS: &str = "settings";
+    // What a shift kept of its settings before `settings`, one attribute each (read only).
     pub const CALLING_ENABLED: &str = "callingEnabled";
     pub const MAX_ROUNDS: &str = "maxRounds";
     pub const MESSAGE_TEMPLATE: &str = "messageTemplate";
     pub const CALLS_AT_ONCE: &str = "callsAtOnce";
     pub const PERSON_HOURLY_LIMIT: &str = "maxCallsPerPersonPerHour";
-    pub const CALL_MODE: &str = "callMode";
-    pub const BROADCAST_SIZE: &str = "broadcastSize";
-    pub const QUIET_HOURS: &str = "quietHours";
-    pub const URGENT_OVERRIDES_QUIET_HOURS: &str = "urgentOverridesQuietHours";
-    pub const NIGHT_WAIT_MINUTES: &str = "nightWaitMinutes";
-    pub const TIME_ZONE: &str = "timeZone";
     pub const QUIET: &str = "quiet";
-    // Results: the provider's prices (a map of callPerMinute, speechPer1kChars, currency).
-    pub const COST_RATES: &str = "costRates";
-    // Call recording.
-    pub const RECORD_CALLS: &str = "recordCalls";
-    pub const RECORDING_RETENTION_DAYS: &str = "recordingRetentionDays";
+    pub const SKIP_DECLINERS: &str = "skipDecliners";
+    /// The shift's languages, templates and voices (JSON, `settings::Speaking`).
+    pub const SPEAKING: &str = "speaking";
     pub const CREATED_AT: &str = "createdAt";
     pub const SCHEDULED_AT: &str = "scheduledAt";
     pub const ASSIGNED_TO: &str = "assignedTo";
@@ -88,8 +78,6 @@ pub(crate) mod attr {
     pub const DECLINED_BY: &str = "declinedBy";
     /// Who declined the same patient lately (a string set), called last.
     pub const CALLED_LAST: &str = "calledLast";
-    /// The shift's languages, templates and voices (JSON, `settings::Speaking`).
-    pub const SPEAKING: &str = "speaking";
 
     // Attempts.
     pub const ATTEMPT: &str = "attempt";
@@ -119,6 +107,7 @@ pub(crate) mod attr {
     pub const RECORDING_DUE_AT: &str = "recordingDueAt";
     pub const RECORDING_DELETED_AT: &str = "recordingDeletedAt";
     pub const LANGUAGE: &str = "language";
+    pub const VOICE_ID: &str = "voiceId";
 
     // Remembered declines.
     pub const DECLINED_AT: &str = "declinedAt";
@@ -134,19 +123,13 @@ pub(crate) mod attr {
     pub const VERSION: &str = "version";
     pub const HELD: &str = "held";
 
-    // Inbound channels: settings, the offer index, passes, opt-outs, texts.
-    pub const SMS_FOLLOW_UP: &str = "smsFollowUp";
-    pub const NOTIFY_WHEN_FILLED: &str = "notifyWhenFilled";
-    pub const OFFICE_NUMBER: &str = "officeNumber";
-    pub const CALLBACK_WINDOW_HOURS: &str = "callbackWindowHours";
+    // Inbound channels: the offer index, passes, opt-outs, texts.
     pub const OFFERED_AT: &str = "offeredAt";
     pub const TEXTED: &str = "texted";
     /// The code an offer's text carried ("Reply YES 4K7").
     pub const CODE: &str = "code";
 
-    // Toll fraud and speech spend: settings and the per-provider counters.
-    pub const ALLOWED_COUNTRIES: &str = "allowedCountries";
-    pub const DAILY_SPEECH_CHARACTERS: &str = "dailySpeechCharacters";
+    // Speech spend: the per-provider counters.
     pub const COUNT: &str = "count";
 
     /// The attribute marking a once-only effect `flag` done.

@@ -18,13 +18,17 @@ impl Store {
             .send()
             .await
             .db()?;
-        Ok(out.item.as_ref().map(settings_from).unwrap_or_default())
+        out.item
+            .as_ref()
+            .map(settings_from)
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     pub async fn put_settings(&self, provider_id: &str, settings: &Settings) -> Result<()> {
         self.put(
             settings_key(provider_id),
-            settings_item(provider_id, settings),
+            settings_item(provider_id, settings)?,
         )
         .item(attr::UPDATED_AT, s(Utc::now().to_rfc3339()))
         .send()
