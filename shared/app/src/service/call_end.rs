@@ -132,9 +132,12 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
         )])
     };
     let Some(sid) = &a.call_sid else {
-        // Never confirmed by Twilio: after two check periods, give up on this attempt.
+        // Never confirmed by Twilio: after two check periods, and once the run placing it is
+        // certainly over (it can no longer store the call's SID), give up on this attempt.
         let waited = Utc::now() - a.created_at;
-        if waited.to_std().unwrap_or_default() > 2 * at_least_a_second(app, CHECK_AFTER_SECS) {
+        let give_up_after =
+            (2 * at_least_a_second(app, CHECK_AFTER_SECS)).max(PLACING_RUN_OVER_AFTER);
+        if waited.to_std().unwrap_or_default() > give_up_after {
             error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
             return give_up_on_call(app, occ, k, None).await;
         }

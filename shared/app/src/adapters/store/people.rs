@@ -15,7 +15,10 @@ use std::collections::HashMap;
 impl Store {
     /// Let call `call` to `phone` through at `now` if the person's recent calls allow it
     /// (recorded, so it counts for every later call), or say until when it must wait. Asking
-    /// again for the same call is answered yes without counting it twice.
+    /// again for the same call (a placement retried after Twilio did nothing) decides again
+    /// against the person's OTHER calls, and moves the call to `now` when let through: it
+    /// never counts twice, and a retried call never rings on the heels of another shift's call
+    /// let through while it waited. Held back, it stops counting until it asks again.
     pub async fn let_person_call(
         &self,
         phone: &str,
@@ -28,7 +31,7 @@ impl Store {
         loop {
             let item = self.get(key.clone()).send().await.db()?.item;
             let version: Option<u64> = item.as_ref().and_then(|i| get_n(i, attr::VERSION));
-            let calls: HashMap<String, i64> = item
+            let mut calls: HashMap<String, i64> = item
                 .as_ref()
                 .and_then(|i| i.get(attr::CALLS))
                 .and_then(|v| v.as_m().ok())
@@ -38,20 +41,22 @@ impl Store {
                         .collect()
                 })
                 .unwrap_or_default();
-            if calls.contains_key(call) {
-                return Ok(Ok(()));
-            }
+            let asked_before = calls.remove(call).is_some();
             let times: Vec<i64> = calls.values().copied().collect();
-            if let Some(until) = person_pace::wait_until(&times, now, limit, windows) {
-                return Ok(Err(until));
-            }
+            let verdict = match person_pace::wait_until(&times, now, limit, windows) {
+                Some(until) if !asked_before => return Ok(Err(until)),
+                Some(until) => Err(until),
+                None => Ok(()),
+            };
             // The whole map is rewritten: calls that left the window are dropped.
             let mut kept: HashMap<String, AttributeValue> = calls
                 .into_iter()
                 .filter(|(_, t)| person_pace::keep(*t, now, windows))
                 .map(|(k, t)| (k, n(t)))
                 .collect();
-            kept.insert(call.to_string(), n(now));
+            if verdict.is_ok() {
+                kept.insert(call.to_string(), n(now));
+            }
             let update = self
                 .update(key.clone())
                 .update_expression("SET #c = :c, #v = :next, #ttl = :ttl")
@@ -68,7 +73,7 @@ impl Store {
                 None => update.condition_expression("attribute_not_exists(#v)"),
             };
             if update.send().await.conditional()? {
-                return Ok(Ok(()));
+                return Ok(verdict);
             }
             // Another call to this person was let through meanwhile: decide again.
         }
