@@ -14,6 +14,7 @@
 //! [`codec`] and [`error`] serve them all.
 
 pub mod attempts;
+pub mod capabilities;
 pub mod claims;
 pub(crate) mod codec;
 pub mod counters;
@@ -21,6 +22,7 @@ pub mod declines;
 pub(crate) mod error;
 pub mod inbound;
 pub mod keys;
+pub mod memory;
 pub mod pacing;
 pub mod pacing_memory;
 #[cfg(test)]
@@ -31,8 +33,13 @@ pub mod recordings;
 pub mod settings;
 pub mod shifts;
 
+pub use capabilities::{
+    Attempts, Claims, Counters, Declines, Offers, People, ProviderSettings, Queries, Recordings,
+    Shifts, Stores,
+};
 pub use claims::Claim;
 pub use keys::GSI1;
+pub use memory::MemoryStore;
 pub use pacing::{PacingLine, Waiter};
 pub use recordings::DueRecording;
 pub use shifts::AcceptWrite;
