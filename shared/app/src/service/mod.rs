@@ -24,6 +24,8 @@ mod inbound;
 pub mod recording;
 mod slots;
 mod start;
+#[cfg(test)]
+mod tests;
 
 pub use accept::*;
 use audio::prepare_audio;
