@@ -33,6 +33,11 @@ pub(super) const OWN_NUMBER: &str = "+61200000000";
 const NOWHERE: &str = "http://127.0.0.1:9";
 
 pub(super) async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// [`world`] with `change` made to its configuration.
+pub(super) async fn world_with(change: impl FnOnce(&mut Config)) -> World {
     let sim = Sim::start(SimConfig::default())
         .await
         .expect("the simulator");
@@ -46,6 +51,8 @@ pub(super) async fn world() -> World {
         elevenlabs_api_key: sc.elevenlabs_api_key,
         ..Config::default()
     };
+    let mut config = config;
+    change(&mut config);
     let (app, twins) = App::in_memory(config);
     World { app, twins, sim }
 }
