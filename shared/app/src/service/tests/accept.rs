@@ -38,9 +38,7 @@ async fn a_shift_is_accepted_once_and_a_second_acceptance_is_refused() {
 #[tokio::test]
 async fn a_key_press_on_a_call_accepts_and_the_other_call_is_refused_too_late() {
     let w = world().await;
-    let mut shift = open_shift("occ_keys");
-    shift.calls_at_once = 2;
-    stored(&w, &shift).await;
+    stored(&w, &broadcast_shift("occ_keys", 2)).await;
     run_task(&w.app, &Task::dial("occ_keys", 0)).await.unwrap();
     pump(&w).await;
     assert!(w

@@ -72,6 +72,36 @@ pub(super) fn open_shift(occ: &str) -> Shift {
     Shift::open(event(occ), true, 1, "Hi {firstName}".into(), Utc::now())
 }
 
+/// [`open_shift`] ringing `at_once` people at a time (broadcast calling).
+pub(super) fn broadcast_shift(occ: &str, at_once: u32) -> Shift {
+    let mut shift = open_shift(occ);
+    shift.calls_at_once = at_once;
+    shift
+}
+
+/// [`open_shift`] inside its provider's quiet hours (an hour either side of now, in UTC).
+pub(super) fn quiet_shift(occ: &str) -> Shift {
+    use callout_core::quiet::{Quiet, QuietHours};
+    let now = Utc::now();
+    let mut shift = open_shift(occ);
+    shift.quiet = Some(Quiet {
+        hours: QuietHours {
+            start: (now - chrono::Duration::hours(1)).time(),
+            end: (now + chrono::Duration::hours(1)).time(),
+        },
+        time_zone: "UTC".into(),
+        urgent_overrides: false,
+    });
+    shift
+}
+
+/// Why the shift notes a call is held: (attempt, reason), as the call log shows it.
+pub(super) async fn held(w: &World, occ: &str) -> Option<(u64, String)> {
+    let shift = w.app.store.get_shift(occ).await.unwrap().unwrap();
+    let h = serde_json::to_value(shift.held?).ok()?;
+    Some((h["attempt"].as_u64()?, h["reason"].as_str()?.to_string()))
+}
+
 /// The tasks queued so far (without their delays), leaving the queue empty.
 pub(super) fn drained(w: &World) -> Vec<Task> {
     w.twins.queue.drain().into_iter().map(|(t, _)| t).collect()

@@ -5,16 +5,8 @@
 use super::*;
 use crate::service::{on_final_status, run_task};
 use callout_core::campaign::CallStatus;
-use callout_core::quiet::{Quiet, QuietHours};
 
 const BOB: &str = "+61400000002";
-
-/// The shift's held note: (attempt, reason).
-async fn held(w: &World, occ: &str) -> Option<(u64, String)> {
-    let shift = w.app.store.get_shift(occ).await.unwrap().unwrap();
-    let h = shift.held?;
-    Some((h["attempt"].as_u64()?, h["reason"].as_str()?.to_string()))
-}
 
 #[tokio::test]
 async fn with_every_slot_taken_a_call_waits_in_line_and_gets_the_slot_of_the_call_that_ends() {
@@ -91,17 +83,7 @@ async fn a_person_called_moments_ago_is_held_not_skipped_and_the_shift_says_why(
 #[tokio::test]
 async fn quiet_hours_hold_a_call_until_they_end() {
     let w = world().await;
-    let now = Utc::now();
-    let mut shift = open_shift("occ_quiet");
-    shift.quiet = Some(Quiet {
-        hours: QuietHours {
-            start: (now - chrono::Duration::hours(1)).time(),
-            end: (now + chrono::Duration::hours(1)).time(),
-        },
-        time_zone: "UTC".into(),
-        urgent_overrides: false,
-    });
-    stored(&w, &shift).await;
+    stored(&w, &quiet_shift("occ_quiet")).await;
     run_task(&w.app, &Task::dial("occ_quiet", 0)).await.unwrap();
     assert!(w.sim.calls().is_empty(), "no call in quiet hours");
     assert_eq!(held(&w, "occ_quiet").await, Some((0, "quietHours".into())));
