@@ -34,6 +34,11 @@ impl MemoryQueue {
         std::mem::take(&mut *lock(&self.sent))
     }
 
+    /// Take every task sent so far (without its delay), leaving the queue empty.
+    pub fn drain_tasks(&self) -> Vec<Task> {
+        self.drain().into_iter().map(|(t, _)| t).collect()
+    }
+
     /// The tasks sent so far, left in the queue.
     pub fn tasks(&self) -> Vec<Task> {
         lock(&self.sent).iter().map(|(t, _)| t.clone()).collect()

@@ -104,7 +104,7 @@ pub(super) async fn held(w: &World, occ: &str) -> Option<(u64, String)> {
 
 /// The tasks queued so far (without their delays), leaving the queue empty.
 pub(super) fn drained(w: &World) -> Vec<Task> {
-    w.twins.queue.drain().into_iter().map(|(t, _)| t).collect()
+    w.twins.queue.drain_tasks()
 }
 
 /// The kinds of `tasks`, in order.
