@@ -118,3 +118,108 @@ async fn a_dial_task_for_a_filled_shift_places_no_call() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn a_call_whose_end_never_arrived_is_found_over_by_its_check_and_the_campaign_moves_on() {
+    let w = world().await;
+    w.sim
+        .set_phone("+61400000002", callout_sim::Behaviour::Busy);
+    stored(&w, &open_shift("occ_lost")).await;
+    run_task(&w.app, &Task::dial("occ_lost", 0)).await.unwrap();
+    let sid = w
+        .app
+        .store
+        .get_attempt("occ_lost", 0)
+        .await
+        .unwrap()
+        .unwrap()
+        .call_sid
+        .unwrap();
+    until("the call is over at Twilio", || {
+        w.sim.call(&sid).is_some_and(|c| c.ended())
+    })
+    .await;
+    // Its status callback was lost (nothing listens): the safety net asks Twilio.
+    let checks: Vec<Task> = drained(&w)
+        .into_iter()
+        .filter(|t| t.kind() == "checkCall")
+        .collect();
+    assert_eq!(checks.len(), 1);
+    run_task(&w.app, &checks[0]).await.unwrap();
+    pump(&w).await;
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_lost", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.outcome, Some(Outcome::Busy));
+    assert!(a.advanced);
+    let next = w.app.store.get_attempt("occ_lost", 1).await.unwrap();
+    assert!(
+        next.is_some_and(|a| a.employee_id == "emp_4"),
+        "Dan is next"
+    );
+}
+
+#[tokio::test]
+async fn a_call_twilio_cannot_take_for_now_is_taken_back_and_placed_when_the_task_comes_again() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_503")).await;
+    w.sim
+        .fail_next_rest(callout_sim::RestOp::CreateCall, 503, 3);
+    let failed = run_task(&w.app, &Task::dial("occ_503", 0)).await;
+    assert!(failed.is_err(), "the task is retried");
+    assert!(
+        w.app
+            .store
+            .get_attempt("occ_503", 0)
+            .await
+            .unwrap()
+            .is_none(),
+        "the attempt is taken back"
+    );
+    assert!(w.sim.calls().is_empty());
+    // The queue brings the task back until Twilio takes the call.
+    let mut tries = 1;
+    while run_task(&w.app, &Task::dial("occ_503", 0)).await.is_err() {
+        tries += 1;
+        assert!(tries < 20, "Twilio never took the call");
+    }
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_503", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(a.call_sid.is_some());
+    assert_eq!(w.sim.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_number_twilio_refuses_is_not_called_again_and_the_campaign_moves_on() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_refused")).await;
+    w.sim.refuse_next_rest(
+        callout_sim::RestOp::CreateCall,
+        callout_sim::Refusal::NOT_MOBILE,
+        1,
+    );
+    run_task(&w.app, &Task::dial("occ_refused", 0))
+        .await
+        .unwrap();
+    pump(&w).await;
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_refused", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(a.call_sid.is_none());
+    assert!(a.outcome.is_some_and(|o| o != Outcome::Accepted));
+    assert!(a.advanced);
+    assert_eq!(w.sim.calls_to("+61400000004").len(), 1, "Dan is called");
+}
