@@ -2,13 +2,15 @@
 //! unit tests (`memory_tests`), DynamoDB on the local AWS in `tests/store.rs`. So the twin the
 //! service's unit tests run on cannot drift from the table: create if absent, accept once, an
 //! outcome once, advance once, stale statuses refused, claims deferred, taken over and done,
-//! a person's calls counted once, a webhook remembered once.
+//! a person's calls counted once, a webhook remembered once, speech and Listen counted
+//! within their limits.
 
 use super::{AcceptWrite, Claim, Stores};
 use crate::records::{Attempt, Shift};
 use callout_core::campaign::Outcome;
 use callout_core::model::{ShiftStatus, Wave3Completed};
 use callout_core::person_pace::Windows;
+use callout_core::speech_budget::Window;
 use chrono::{Duration, Utc};
 
 /// A shift `occ` of provider `prov_contract` whose pool is `emp_a` then `emp_b`.
@@ -45,6 +47,7 @@ pub async fn check(store: &dyn Stores, occ: &str) {
     attempts(store, occ).await;
     claims(store, occ).await;
     people_and_webhooks(store, occ).await;
+    counters(store, occ).await;
 }
 
 async fn shifts(store: &dyn Stores, occ: &str) {
@@ -228,4 +231,26 @@ async fn people_and_webhooks(store: &dyn Stores, occ: &str) {
     assert!(store.is_opted_out(&phone).await.unwrap());
     store.set_opted_out(&phone, false).await.unwrap();
     assert!(!store.is_opted_out(&phone).await.unwrap());
+}
+
+async fn counters(store: &dyn Stores, occ: &str) {
+    let provider = format!("prov_{occ}");
+    let now = Utc::now();
+    let spent = store.spend_speech(&provider, now, 60, 100).await.unwrap();
+    assert_eq!(spent, Some((0, 60)));
+    let over = store.spend_speech(&provider, now, 50, 100).await.unwrap();
+    assert_eq!(over, None, "past the budget: nothing spent");
+    assert_eq!(store.speech_used(&provider, now).await.unwrap(), 60);
+    store.refund_speech(&provider, now, 60).await.unwrap();
+    assert_eq!(store.speech_used(&provider, now).await.unwrap(), 0);
+    let fits = store.spend_speech(&provider, now, 100, 100).await.unwrap();
+    assert_eq!(fits, Some((0, 100)));
+
+    // Listen: counted up to the minute's limit, then refused by the minute.
+    let limit = Window::Minute.listen_limit();
+    for _ in 0..limit {
+        assert_eq!(store.count_listen(&provider, now).await.unwrap(), Ok(()));
+    }
+    let refused = store.count_listen(&provider, now).await.unwrap();
+    assert_eq!(refused, Err(Window::Minute));
 }
