@@ -724,7 +724,10 @@ async fn a_passed_turn_is_in_no_call_count(w: &World, occ: &str, calls: u64) {
     let stats: Value =
         serde_json::from_str(&get("/api/provider/outbound-calling/stats?days=7").await).unwrap();
     assert_eq!(stats["calls"], calls, "{stats:#}");
-    assert_eq!(stats["declined"], 0, "a pass is no declined call: {stats:#}");
+    assert_eq!(
+        stats["declined"], 0,
+        "a pass is no declined call: {stats:#}"
+    );
     let rates = stats["results"]["perPerson"]
         .as_array()
         .cloned()

@@ -2,7 +2,6 @@
 //! callbacks, throttling, failing speech, forged requests and poison tasks, each injected on
 //! the local AWS with the simulated Twilio. docs/RELIABILITY.md maps each fault to its test.
 
-use callout_app::adapters::store::PacingLine;
 use callout_sim::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
 use e2e::occ as new_occ;
 use e2e::*;

@@ -319,9 +319,8 @@ impl Functions {
                 let config = configs
                     .remove($binary)
                     .expect("one configuration per binary");
-                let mut app = App::new::<{ clients::$set }>(config, sdk, http);
-                app.metrics = metrics.clone();
-                app.store.metrics = metrics.clone();
+                let mut app =
+                    App::measured::<{ clients::$set }>(config, sdk, http, metrics.clone());
                 app.faults = faults.clone();
                 Arc::new(app)
             }};

@@ -1,8 +1,15 @@
 //! The clients a function uses, built once per process (at Lambda init).
 
 use crate::adapters::{
-    audio::AudioStore, events::Events, queue::DialQueue, schedule::Schedules, store::Store,
-    transport, tts::Tts, twilio::Twilio,
+    audio::{AudioFiles, AudioStore},
+    events::{EventBus, Events},
+    memory::{MemoryAudio, MemoryEvents, MemoryQueue, MemorySchedules, MemoryTts},
+    queue::{DialQueue, TaskQueue},
+    schedule::{Scheduler, Schedules},
+    store::{MemoryStore, Store, Stores},
+    transport,
+    tts::{Speaker, Tts},
+    twilio::Twilio,
 };
 use crate::config::Config;
 use crate::sdk::SdkConfig;
@@ -52,15 +59,18 @@ pub const fn twilio_budget(set: u8) -> std::time::Duration {
     }
 }
 
+/// A function's clients: each outside service behind its trait (`adapters::store::Stores`,
+/// `TaskQueue`, `Scheduler`, `AudioFiles`, `EventBus`, `Speaker`), AWS and ElevenLabs in a
+/// function ([`App::new`]), in-memory twins in unit tests ([`App::in_memory`]).
 pub struct App {
     pub config: Config,
-    pub store: Store,
-    queue: Option<DialQueue>,
-    schedules: Option<Schedules>,
-    audio: Option<AudioStore>,
-    events: Option<Events>,
+    pub store: Arc<dyn Stores>,
+    queue: Option<Arc<dyn TaskQueue>>,
+    schedules: Option<Arc<dyn Scheduler>>,
+    audio: Option<Arc<dyn AudioFiles>>,
+    events: Option<Arc<dyn EventBus>>,
     twilio: Option<Twilio>,
-    tts: Option<Tts>,
+    tts: Option<Arc<dyn Speaker>>,
     pub faults: Arc<crate::faults::Faults>,
     pub metrics: crate::metrics::Metrics,
 }
@@ -79,7 +89,18 @@ impl App {
     /// Build DynamoDB and the clients in the set `C` (see [`clients`]) from `config`, one SDK
     /// configuration and the process's one HTTP client.
     pub fn new<const C: u8>(config: Config, sdk: &SdkConfig, http: &reqwest::Client) -> App {
-        let store = Store::new(
+        App::measured::<C>(config, sdk, http, crate::metrics::Metrics::Stdout)
+    }
+
+    /// As [`App::new`], with every metric line (the store's `Calls` included) going to
+    /// `metrics`.
+    pub fn measured<const C: u8>(
+        config: Config,
+        sdk: &SdkConfig,
+        http: &reqwest::Client,
+        metrics: crate::metrics::Metrics,
+    ) -> App {
+        let mut store = Store::new(
             aws_sdk_dynamodb::Client::from_conf(
                 aws_sdk_dynamodb::config::Builder::from(sdk)
                     .interceptor(Observe("dynamodb"))
@@ -88,14 +109,15 @@ impl App {
             &config.table_name,
         )
         .with_call_log_retention(config.call_log_retention_days);
+        store.metrics = metrics.clone();
         let queue = if C & clients::QUEUE != 0 {
             let conf = aws_sdk_sqs::config::Builder::from(sdk)
                 .interceptor(Observe("sqs"))
                 .build();
-            Some(DialQueue::new(
+            Some(Arc::new(DialQueue::new(
                 aws_sdk_sqs::Client::from_conf(conf),
                 &config.dial_queue_url,
-            ))
+            )) as Arc<dyn TaskQueue>)
         } else {
             None
         };
@@ -103,13 +125,13 @@ impl App {
             let conf = aws_sdk_scheduler::config::Builder::from(sdk)
                 .interceptor(Observe("scheduler"))
                 .build();
-            Some(Schedules::new(
+            Some(Arc::new(Schedules::new(
                 aws_sdk_scheduler::Client::from_conf(conf),
                 &config.schedule_group,
                 &config.dial_queue_arn,
                 &config.scheduler_role_arn,
                 &config.schedule_dead_letter_queue_arn,
-            ))
+            )) as Arc<dyn Scheduler>)
         } else {
             None
         };
@@ -119,10 +141,10 @@ impl App {
                 .force_path_style(crate::sdk::endpoint_overridden(sdk))
                 .interceptor(Observe("s3"))
                 .build();
-            Some(AudioStore::new(
+            Some(Arc::new(AudioStore::new(
                 aws_sdk_s3::Client::from_conf(conf),
                 &config.audio_bucket,
-            ))
+            )) as Arc<dyn AudioFiles>)
         } else {
             None
         };
@@ -130,10 +152,10 @@ impl App {
             let conf = aws_sdk_eventbridge::config::Builder::from(sdk)
                 .interceptor(Observe("eventbridge"))
                 .build();
-            Some(Events::new(
+            Some(Arc::new(Events::new(
                 aws_sdk_eventbridge::Client::from_conf(conf),
                 &config.event_bus_name,
-            ))
+            )) as Arc<dyn EventBus>)
         } else {
             None
         };
@@ -150,19 +172,19 @@ impl App {
             None
         };
         let tts = if C & clients::TTS != 0 {
-            Some(Tts::new(
+            Some(Arc::new(Tts::new(
                 http.clone(),
                 &config.elevenlabs_api_base,
                 &config.elevenlabs_api_key,
                 &config.elevenlabs_voice_id,
                 &config.elevenlabs_model_id,
                 config.tts_budget,
-            ))
+            )) as Arc<dyn Speaker>)
         } else {
             None
         };
         App {
-            store,
+            store: Arc::new(store),
             queue,
             schedules,
             audio,
@@ -170,9 +192,37 @@ impl App {
             twilio,
             tts,
             faults: Default::default(),
-            metrics: crate::metrics::Metrics::Stdout,
+            metrics,
             config,
         }
+    }
+
+    /// Every client in memory (Twilio at `config.twilio_api_base`: a test starts the simulated
+    /// Twilio there), with the twins to look into: what was stored, queued, scheduled, put,
+    /// kept and spoken. Metric lines are kept in memory.
+    pub fn in_memory(config: Config) -> (App, Twins) {
+        let twins = Twins::default();
+        let twilio = Twilio::new(
+            transport::http_client(),
+            &config.twilio_api_base,
+            &config.twilio_account_sid,
+            config.twilio_auth_tokens.first().map_or("", String::as_str),
+            &config.twilio_from_number,
+            crate::adapters::twilio::TASK_BUDGET,
+        );
+        let app = App {
+            store: twins.store.clone(),
+            queue: Some(twins.queue.clone()),
+            schedules: Some(twins.schedules.clone()),
+            audio: Some(twins.audio.clone()),
+            events: Some(twins.events.clone()),
+            twilio: Some(twilio),
+            tts: Some(twins.tts.clone()),
+            faults: Default::default(),
+            metrics: twins.store.metrics.clone(),
+            config,
+        };
+        (app, twins)
     }
 
     /// What a function's `main` calls: logging, configuration, secrets and the clients of its
@@ -187,28 +237,28 @@ impl App {
         Ok(Arc::new(App::new::<C>(config, &sdk, &http)))
     }
 
-    pub fn queue(&self) -> &DialQueue {
-        built(&self.queue, "SQS dial queue")
+    pub fn queue(&self) -> &dyn TaskQueue {
+        built(&self.queue, "SQS dial queue").as_ref()
     }
 
-    pub fn schedules(&self) -> &Schedules {
-        built(&self.schedules, "EventBridge Scheduler")
+    pub fn schedules(&self) -> &dyn Scheduler {
+        built(&self.schedules, "EventBridge Scheduler").as_ref()
     }
 
-    pub fn audio(&self) -> &AudioStore {
-        built(&self.audio, "S3 audio")
+    pub fn audio(&self) -> &dyn AudioFiles {
+        built(&self.audio, "S3 audio").as_ref()
     }
 
-    pub fn events(&self) -> &Events {
-        built(&self.events, "EventBridge")
+    pub fn events(&self) -> &dyn EventBus {
+        built(&self.events, "EventBridge").as_ref()
     }
 
     pub fn twilio(&self) -> &Twilio {
         built(&self.twilio, "Twilio")
     }
 
-    pub fn tts(&self) -> &Tts {
-        built(&self.tts, "ElevenLabs")
+    pub fn tts(&self) -> &dyn Speaker {
+        built(&self.tts, "ElevenLabs").as_ref()
     }
 
     /// Where a text's audio is kept: the voice (`None`: the deployment's), the model and the
@@ -231,6 +281,17 @@ impl App {
     pub fn attempt_audio_key(&self, a: &crate::records::Attempt) -> String {
         self.audio_key(a.voice_id.as_deref(), a.speech().language, &a.text)
     }
+}
+
+/// The in-memory twins behind an [`App::in_memory`], to look into in tests.
+#[derive(Default, Clone)]
+pub struct Twins {
+    pub store: Arc<MemoryStore>,
+    pub queue: Arc<MemoryQueue>,
+    pub schedules: Arc<MemorySchedules>,
+    pub events: Arc<MemoryEvents>,
+    pub audio: Arc<MemoryAudio>,
+    pub tts: Arc<MemoryTts>,
 }
 
 /// Counts every AWS request for the critical-path budget (`budget`), records it for the IAM check

@@ -46,6 +46,44 @@ pub fn keep(t: i64, now: i64, w: Windows) -> bool {
     t > now - w.window_ms
 }
 
+/// Call `call` asks to start at `now`, given the person's recent `calls` (call → when it was let
+/// through): the verdict, and the calls to store, if anything changes. A call asking again (a
+/// placement retried after Twilio did nothing) is decided again against the person's OTHER
+/// calls and moved to `now` when let through: it never counts twice, and never rings on the
+/// heels of a call let through while it waited; held back, it stops counting.
+pub fn ask(
+    calls: &std::collections::HashMap<String, i64>,
+    call: &str,
+    now: i64,
+    limit: u32,
+    w: Windows,
+) -> (
+    Result<(), i64>,
+    Option<std::collections::HashMap<String, i64>>,
+) {
+    let asked_before = calls.contains_key(call);
+    let others: Vec<i64> = calls
+        .iter()
+        .filter(|(k, _)| k.as_str() != call)
+        .map(|(_, t)| *t)
+        .collect();
+    let verdict = match wait_until(&others, now, limit, w) {
+        Some(until) if !asked_before => return (Err(until), None),
+        Some(until) => Err(until),
+        None => Ok(()),
+    };
+    // Calls that left the window are dropped.
+    let mut kept: std::collections::HashMap<String, i64> = calls
+        .iter()
+        .filter(|(k, t)| k.as_str() != call && keep(**t, now, w))
+        .map(|(k, t)| (k.clone(), *t))
+        .collect();
+    if verdict.is_ok() {
+        kept.insert(call.to_string(), now);
+    }
+    (verdict, Some(kept))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +91,33 @@ mod tests {
 
     const W: Windows = Windows::REAL;
     const MIN: i64 = 60_000;
+
+    #[test]
+    fn a_call_asking_again_is_decided_again_against_the_others() {
+        let now = 10 * 3_600_000;
+        let calls = |pairs: &[(&str, i64)]| -> std::collections::HashMap<String, i64> {
+            pairs.iter().map(|(k, t)| (k.to_string(), *t)).collect()
+        };
+        // Let through, then asked again a little later with nobody else: moved to now.
+        let (v, kept) = ask(&calls(&[("a#0", now - 5_000)]), "a#0", now, 7, W);
+        assert_eq!(v, Ok(()));
+        assert_eq!(kept.unwrap()["a#0"], now);
+        // Another shift's call went through while it waited: held, and no longer counted.
+        let (v, kept) = ask(
+            &calls(&[("a#0", now - 90_000), ("b#3", now - 1_000)]),
+            "a#0",
+            now,
+            7,
+            W,
+        );
+        assert_eq!(v, Err(now - 1_000 + MIN));
+        assert_eq!(kept.unwrap(), calls(&[("b#3", now - 1_000)]));
+        // A new call held back writes nothing.
+        assert_eq!(
+            ask(&calls(&[("b#3", now - 1_000)]), "a#0", now, 7, W),
+            (Err(now - 1_000 + MIN), None)
+        );
+    }
 
     #[test]
     fn the_limit_and_the_minute_hold() {

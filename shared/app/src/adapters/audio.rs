@@ -92,6 +92,36 @@ impl AudioStore {
     }
 }
 
+/// The audio files as the steps see them: S3 ([`AudioStore`]) or a test's map
+/// (`adapters::memory::MemoryAudio`).
+#[async_trait::async_trait]
+pub trait AudioFiles: Send + Sync {
+    async fn exists(&self, key: &str) -> Result<bool>;
+    async fn put_wav(&self, key: &str, wav: Vec<u8>) -> Result<()>;
+    /// A time-limited URL Twilio can fetch the audio from.
+    async fn presigned_url(&self, key: &str, valid_for: std::time::Duration) -> Result<String>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+}
+
+#[async_trait::async_trait]
+impl AudioFiles for AudioStore {
+    async fn exists(&self, key: &str) -> Result<bool> {
+        AudioStore::exists(self, key).await
+    }
+
+    async fn put_wav(&self, key: &str, wav: Vec<u8>) -> Result<()> {
+        AudioStore::put_wav(self, key, wav).await
+    }
+
+    async fn presigned_url(&self, key: &str, valid_for: std::time::Duration) -> Result<String> {
+        AudioStore::presigned_url(self, key, valid_for).await
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        AudioStore::get(self, key).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::audio_key;

@@ -40,3 +40,18 @@ impl Events {
         Ok(())
     }
 }
+
+/// The event bus as the steps see it: EventBridge ([`Events`]) or a test's list
+/// (`adapters::memory::MemoryEvents`).
+#[async_trait::async_trait]
+pub trait EventBus: Send + Sync {
+    /// Put one event of `detail_type` with `detail`.
+    async fn put(&self, detail_type: &str, detail: &serde_json::Value) -> Result<()>;
+}
+
+#[async_trait::async_trait]
+impl EventBus for Events {
+    async fn put(&self, detail_type: &str, detail: &serde_json::Value) -> Result<()> {
+        Events::put(self, detail_type, detail).await
+    }
+}

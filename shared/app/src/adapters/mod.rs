@@ -2,6 +2,7 @@
 
 pub mod audio;
 pub mod events;
+pub mod memory;
 pub mod queue;
 pub mod schedule;
 pub mod store;

@@ -85,18 +85,36 @@ impl DialQueue {
     }
 }
 
-/// Where a step sends the tasks it wakes: the dial queue, or a test's list.
-pub trait TaskQueue: Sync {
+/// The dial queue as the steps see it: the SQS queue ([`DialQueue`]) or a test's list
+/// (`adapters::memory::MemoryQueue`).
+#[async_trait::async_trait]
+pub trait TaskQueue: Send + Sync {
     /// Queue `task`, delivered after `delay`.
-    fn send(
-        &self,
-        task: &Task,
-        delay: Duration,
-    ) -> impl std::future::Future<Output = Result<()>> + Send;
+    async fn send(&self, task: &Task, delay: Duration) -> Result<()>;
+
+    /// Queue `tasks` at once (a repeat of the whole is harmless).
+    async fn send_all(&self, tasks: &[Task]) -> Result<()> {
+        for task in tasks {
+            self.send(task, Duration::ZERO).await?;
+        }
+        Ok(())
+    }
+
+    /// A received task that failed comes back after `delay`.
+    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<()>;
 }
 
+#[async_trait::async_trait]
 impl TaskQueue for DialQueue {
     async fn send(&self, task: &Task, delay: Duration) -> Result<()> {
         DialQueue::send(self, task, delay).await
+    }
+
+    async fn send_all(&self, tasks: &[Task]) -> Result<()> {
+        DialQueue::send_all(self, tasks).await
+    }
+
+    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> Result<()> {
+        DialQueue::retry_after(self, receipt_handle, delay).await
     }
 }

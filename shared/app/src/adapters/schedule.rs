@@ -118,3 +118,24 @@ impl Schedules {
         }
     }
 }
+
+/// The one-time schedules as the steps see them: EventBridge Scheduler ([`Schedules`]) or a
+/// test's list (`adapters::memory::MemorySchedules`).
+#[async_trait::async_trait]
+pub trait Scheduler: Send + Sync {
+    /// Create schedule `name` at `at` sending `task`; an existing one is left as it is.
+    async fn create_once(&self, name: &str, at: DateTime<Utc>, task: &Task) -> Result<()>;
+    /// Delete a pending schedule: false when it was gone already.
+    async fn delete(&self, name: &str) -> Result<bool>;
+}
+
+#[async_trait::async_trait]
+impl Scheduler for Schedules {
+    async fn create_once(&self, name: &str, at: DateTime<Utc>, task: &Task) -> Result<()> {
+        Schedules::create_once(self, name, at, task).await
+    }
+
+    async fn delete(&self, name: &str) -> Result<bool> {
+        Schedules::delete(self, name).await
+    }
+}

@@ -119,6 +119,37 @@ impl Tts {
     }
 }
 
+/// Speech as the steps see it: ElevenLabs ([`Tts`]) or a test's voice
+/// (`adapters::memory::MemoryTts`).
+#[async_trait::async_trait]
+pub trait Speaker: Send + Sync {
+    /// Whether a request can be made at all (an API key is set).
+    fn has_key(&self) -> bool;
+    /// µ-law bytes for `text` spoken by `voice_id` (`None`: the deployment's) in `language`.
+    async fn synthesize(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        text: &str,
+    ) -> Result<Vec<u8>>;
+}
+
+#[async_trait::async_trait]
+impl Speaker for Tts {
+    fn has_key(&self) -> bool {
+        Tts::has_key(self)
+    }
+
+    async fn synthesize(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        text: &str,
+    ) -> Result<Vec<u8>> {
+        Tts::synthesize(self, voice_id, language, text).await
+    }
+}
+
 /// Whether ElevenLabs accepts `language_code` with `model_id` (its API: "only Turbo v2.5 and
 /// Flash v2.5 support language enforcement"; any other model answers an error).
 pub fn takes_language_code(model_id: &str) -> bool {

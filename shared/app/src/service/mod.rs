@@ -28,6 +28,8 @@ mod run;
 mod settings;
 mod slots;
 mod start;
+#[cfg(test)]
+mod tests;
 
 pub use accept::*;
 use audio::prepare_audio;
@@ -44,9 +46,9 @@ pub use start::*;
 /// What every step's module uses.
 mod prelude {
     pub(super) use super::run::Next;
-    pub(super) use crate::adapters::queue::{DialQueue, TaskQueue};
+    pub(super) use crate::adapters::queue::TaskQueue;
     pub(super) use crate::adapters::schedule::schedule_name;
-    pub(super) use crate::adapters::store::{AcceptWrite, Claim, PacingLine, Store};
+    pub(super) use crate::adapters::store::{AcceptWrite, Claim, PacingLine, Stores};
     pub(super) use crate::adapters::twilio::urls;
     pub(super) use crate::adapters::twilio::{CallRequest, TwilioError};
     pub(super) use crate::app::App;

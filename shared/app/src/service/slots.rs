@@ -7,7 +7,7 @@ use super::*;
 
 /// What the pacing steps work with: the line of call slots (`PacingLine`), the queue that wakes
 /// tasks, and the numbers. The app's is [`pacer`]; tests run the same steps in memory.
-pub(crate) struct Pacer<'a, L, Q> {
+pub(crate) struct Pacer<'a, L: ?Sized, Q: ?Sized> {
     pub line: &'a L,
     pub queue: &'a Q,
     /// The most calls in progress at once.
@@ -19,9 +19,9 @@ pub(crate) struct Pacer<'a, L, Q> {
 }
 
 /// The app's pacing: the store's line, the dial queue, the configured limit.
-pub(super) fn pacer(app: &App) -> Pacer<'_, Store, DialQueue> {
+pub(super) fn pacer(app: &App) -> Pacer<'_, dyn Stores + '_, dyn TaskQueue + '_> {
     Pacer {
-        line: &app.store,
+        line: &*app.store,
         queue: app.queue(),
         limit: app.config.max_concurrent_calls,
         lease: app.config.scaled(CALL_LEASE_SECS),
@@ -77,7 +77,7 @@ pub(super) async fn wake_waiters(app: &App) -> Result<()> {
     pacer(app).wake_waiters().await
 }
 
-impl<L: PacingLine, Q: TaskQueue> Pacer<'_, L, Q> {
+impl<L: PacingLine + ?Sized, Q: TaskQueue + ?Sized> Pacer<'_, L, Q> {
     /// A call slot and its holder for this task, or `None` when every slot is taken: the task
     /// is then in the line of waiting tasks, and a call that ends hands it its slot.
     pub(crate) async fn take_call_slot_or_wait(

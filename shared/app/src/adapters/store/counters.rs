@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 use callout_core::speech_budget::{self, Window};
 use chrono::{DateTime, Utc};
 
-fn listen_key(provider_id: &str, window: Window, now: DateTime<Utc>) -> Key {
+pub(super) fn listen_key(provider_id: &str, window: Window, now: DateTime<Utc>) -> Key {
     let kind = match window {
         Window::Minute => "MINUTE",
         Window::Day => "DAY",
@@ -23,7 +23,7 @@ fn listen_key(provider_id: &str, window: Window, now: DateTime<Utc>) -> Key {
     )
 }
 
-fn speech_key(provider_id: &str, now: DateTime<Utc>) -> Key {
+pub(super) fn speech_key(provider_id: &str, now: DateTime<Utc>) -> Key {
     (
         s(provider_pk(provider_id)),
         s(format!("SPEECH#{}", Window::Day.id(now))),

@@ -56,7 +56,7 @@ pub struct TextLog {
     pub delivery: Delivery,
 }
 
-fn offer_from(item: &Item) -> Option<Offer> {
+pub(super) fn offer_from(item: &Item) -> Option<Offer> {
     Some(Offer {
         occurrence_id: get_s(item, attr::OCCURRENCE_ID)?,
         employee_id: get_s(item, attr::EMPLOYEE_ID)?,

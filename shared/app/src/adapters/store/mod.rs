@@ -8,19 +8,28 @@
 //!
 //! One file per aggregate: [`settings`], [`shifts`] (with the acceptance), [`claims`] (once-only
 //! effects of a shift), [`declines`] (who declined a shift, and a patient's shifts lately),
-//! [`attempts`], [`pacing`] (call slots and the waiting line, behind the
-//! [`pacing::PacingLine`] trait, with an in-memory twin in [`pacing_memory`]) and [`queries`]
-//! (the portal's reads), [`counters`] (speech spend: Listen's rate and the daily speech budget);
-//! [`codec`] and [`error`] serve them all.
+//! [`attempts`], [`pacing`] (call slots and the waiting line) and [`queries`] (the portal's
+//! reads), [`counters`] (speech spend: Listen's rate and the daily speech budget); [`codec`] and
+//! [`error`] serve them all.
+//!
+//! Callers see the store through [`capabilities`]: one small trait per aggregate, all of them
+//! together [`Stores`] (what `App::store` holds), implemented here on DynamoDB and in
+//! [`memory`] in memory (the pacing line's part in [`pacing_memory`]); [`contract`] is the check
+//! both pass.
 
 pub mod attempts;
+pub mod capabilities;
 pub mod claims;
 pub(crate) mod codec;
+pub mod contract;
 pub mod counters;
 pub mod declines;
 pub(crate) mod error;
 pub mod inbound;
 pub mod keys;
+pub mod memory;
+#[cfg(test)]
+mod memory_tests;
 pub mod pacing;
 pub mod pacing_memory;
 #[cfg(test)]
@@ -31,8 +40,13 @@ pub mod recordings;
 pub mod settings;
 pub mod shifts;
 
+pub use capabilities::{
+    Attempts, Claims, Counters, Declines, Offers, People, ProviderSettings, Queries, Recordings,
+    Shifts, Stores,
+};
 pub use claims::Claim;
 pub use keys::GSI1;
+pub use memory::MemoryStore;
 pub use pacing::{PacingLine, Waiter};
 pub use recordings::DueRecording;
 pub use shifts::AcceptWrite;

@@ -14,64 +14,56 @@ use super::keys::{WAIT_PREFIX, WATCHDOG_SK};
 use super::{Store, INTERNAL_RETENTION};
 use crate::records::Dial;
 use anyhow::{Context, Result};
+use async_trait::async_trait;
 use callout_core::pacing::Held;
 use chrono::Utc;
-use std::future::Future;
 use std::time::Duration;
 
 /// The call slots and the waiting line. Times are milliseconds since the epoch.
-pub trait PacingLine: Sync {
+#[async_trait]
+pub trait PacingLine: Send + Sync {
     /// Every call slot with its lease, in one consistent read.
-    fn call_slots(&self) -> impl Future<Output = Result<Vec<Held>>> + Send;
+    async fn call_slots(&self) -> Result<Vec<Held>>;
 
     /// Take call slot `slot` for `holder` until `ttl` after `now` unless another running lease
     /// holds it (its own lease, e.g. a slot handed to it, is renewed); false when one does.
-    fn take_call_slot(
+    async fn take_call_slot(
         &self,
         slot: u32,
         holder: &str,
         now: i64,
         ttl: Duration,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    ) -> Result<bool>;
 
     /// Hand call slot `slot` from `from` to `to` with a fresh lease: false unless `from` holds
     /// it (or `to` already does: handing it again is harmless).
-    fn pass_call_slot(
+    async fn pass_call_slot(
         &self,
         slot: u32,
         from: &str,
         to: &str,
         now: i64,
         ttl: Duration,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    ) -> Result<bool>;
 
     /// Give a slot back; only its holder can (a late release never frees someone else's).
-    fn release_call_slot(
-        &self,
-        slot: u32,
-        holder: &str,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    async fn release_call_slot(&self, slot: u32, holder: &str) -> Result<bool>;
 
     /// Arm the waiting line's watchdog until `period` after `now`: true when this call armed
     /// it, false when it is armed already (unless `rearm`).
-    fn arm_watchdog(
-        &self,
-        now: i64,
-        period: Duration,
-        rearm: bool,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    async fn arm_watchdog(&self, now: i64, period: Duration, rearm: bool) -> Result<bool>;
 
     /// Put a dial task in the line (by its `waiting_since`, then occurrence and attempt), as a
     /// new entry. Doing it twice is harmless: the task keeps its place.
-    fn add_waiter(&self, task: &Dial) -> impl Future<Output = Result<Waiter>> + Send;
+    async fn add_waiter(&self, task: &Dial) -> Result<Waiter>;
 
     /// The `n` tasks that have waited longest.
-    fn oldest_waiters(&self, n: usize) -> impl Future<Output = Result<Vec<Waiter>>> + Send;
+    async fn oldest_waiters(&self, n: usize) -> Result<Vec<Waiter>>;
 
     /// Take this entry out of the line. Nothing happens if it is not in it, nor if the task
     /// has joined the line again since (a woken task turned away before its waker removed
     /// it): that newer entry stays.
-    fn remove_waiter(&self, waiter: &Waiter) -> impl Future<Output = Result<()>> + Send;
+    async fn remove_waiter(&self, waiter: &Waiter) -> Result<()>;
 }
 
 /// A task's entry in the waiting line: the task and the entry's own random id.
@@ -91,6 +83,7 @@ impl Waiter {
     }
 }
 
+#[async_trait]
 impl PacingLine for Store {
     /// Every call slot item (`PACING` / `SLOT#{n:03}`) with its lease, in one consistent read.
     async fn call_slots(&self) -> Result<Vec<Held>> {

@@ -103,6 +103,7 @@ fn lease_end(now: i64, ttl: Duration) -> i64 {
     now + ttl.as_millis() as i64
 }
 
+#[async_trait::async_trait]
 impl PacingLine for MemoryLine {
     async fn call_slots(&self) -> Result<Vec<Held>> {
         Ok(self

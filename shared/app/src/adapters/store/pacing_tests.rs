@@ -4,7 +4,7 @@
 
 use super::pacing::{PacingLine, Waiter};
 use super::pacing_memory::MemoryLine;
-use crate::adapters::queue::TaskQueue;
+use crate::adapters::memory::MemoryQueue;
 use crate::records::{Dial, Task};
 use crate::service::Pacer;
 use anyhow::Result;
@@ -12,34 +12,16 @@ use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 const HOUR: Duration = Duration::from_secs(3600);
 
-/// The dial queue in memory: every task sent, in order.
-#[derive(Default)]
-struct SentTasks(Mutex<Vec<Task>>);
-
-impl SentTasks {
-    fn take(&self) -> Vec<Task> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl TaskQueue for SentTasks {
-    async fn send(&self, task: &Task, _delay: Duration) -> Result<()> {
-        self.0.lock().unwrap().push(task.clone());
-        Ok(())
-    }
-}
-
 fn pacer<'a>(
     line: &'a MemoryLine,
-    queue: &'a SentTasks,
+    queue: &'a MemoryQueue,
     limit: u32,
-) -> Pacer<'a, MemoryLine, SentTasks> {
+) -> Pacer<'a, MemoryLine, MemoryQueue> {
     Pacer {
         line,
         queue,
@@ -143,7 +125,7 @@ fn the_line_is_oldest_first_and_joining_twice_is_harmless() {
 
 #[test]
 fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
-    let (line, queue) = (MemoryLine::new(), SentTasks::default());
+    let (line, queue) = (MemoryLine::new(), MemoryQueue::default());
     let p = pacer(&line, &queue, 1);
     run(async {
         let (slot, holder) = p
@@ -156,7 +138,7 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
         let third = Dial::new("occ_3", 0);
         assert_eq!(p.take_call_slot_or_wait(&second).await.unwrap(), None);
         assert_eq!(p.take_call_slot_or_wait(&third).await.unwrap(), None);
-        let sent = queue.take();
+        let sent = queue.drain_tasks();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0], Task::wake_waiters());
         let waiting = line.waiting();
@@ -165,7 +147,7 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
 
         // The call ends: its slot goes to the oldest waiter, held for it.
         p.free_call_slot(slot, &holder).await.unwrap();
-        let sent = queue.take();
+        let sent = queue.drain_tasks();
         assert_eq!(sent.len(), 1);
         let Task::Dial(woken) = &sent[0] else {
             panic!("a dial task is woken: {sent:?}")
@@ -185,7 +167,7 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
 
         // The watchdog with the slot still held wakes nobody and comes again.
         p.watchdog_fired().await.unwrap();
-        let sent = queue.take();
+        let sent = queue.drain_tasks();
         assert!(sent.iter().all(|t| *t == Task::wake_waiters()));
         assert_eq!(line.waiting().len(), 2);
     });
@@ -193,7 +175,7 @@ fn a_task_over_the_limit_waits_and_the_oldest_waiter_gets_the_freed_slot() {
 
 #[test]
 fn with_nobody_waiting_a_freed_slot_is_released_and_wake_wakes_as_many_as_are_free() {
-    let (line, queue) = (MemoryLine::new(), SentTasks::default());
+    let (line, queue) = (MemoryLine::new(), MemoryQueue::default());
     let p = pacer(&line, &queue, 3);
     run(async {
         let (slot, holder) = p
@@ -202,7 +184,7 @@ fn with_nobody_waiting_a_freed_slot_is_released_and_wake_wakes_as_many_as_are_fr
             .unwrap()
             .unwrap();
         p.free_call_slot(slot, &holder).await.unwrap();
-        assert!(line.holders().is_empty() && queue.take().is_empty());
+        assert!(line.holders().is_empty() && queue.drain_tasks().is_empty());
         // Three wait (as after slots held by others ran free), two slots are free.
         for (i, since) in [(1, 300), (2, 100), (3, 200)] {
             line.add_waiter(&waiting_since(&Dial::new(&format!("occ_{i}"), 0), since))
@@ -213,7 +195,7 @@ fn with_nobody_waiting_a_freed_slot_is_released_and_wake_wakes_as_many_as_are_fr
         line.take_call_slot(2, "other", now, HOUR).await.unwrap();
         p.wake_waiters().await.unwrap();
         let woken: Vec<String> = queue
-            .take()
+            .drain_tasks()
             .into_iter()
             .map(|t| t.occurrence_id().to_string())
             .collect();
@@ -233,7 +215,7 @@ enum Step<'a> {
 /// The dial step's pacing as `service::dial` does it, for task `i` of `tasks`, over random
 /// interleavings of its requests with other steps; the calls end in random order.
 fn simulate(limit: u32, tasks: usize, choices: &[u16]) -> std::result::Result<(), TestCaseError> {
-    let (line, queue) = (MemoryLine::interleaved(), SentTasks::default());
+    let (line, queue) = (MemoryLine::interleaved(), MemoryQueue::default());
     let pacer = pacer(&line, &queue, limit);
     let p = &pacer;
     let task_no = |t: &Dial| {
@@ -255,7 +237,7 @@ fn simulate(limit: u32, tasks: usize, choices: &[u16]) -> std::result::Result<()
     let mut rounds = 0;
     let mut log: Vec<String> = Vec::new();
     loop {
-        pending.extend(queue.take());
+        pending.extend(queue.drain_tasks());
         if pending.is_empty() && live.is_empty() && steps.is_empty() {
             break;
         }
@@ -321,7 +303,7 @@ fn simulate(limit: u32, tasks: usize, choices: &[u16]) -> std::result::Result<()
                 };
                 // What a step sends can be delivered at once, even before its next request
                 // (SQS does not wait for the sender to finish).
-                pending.extend(queue.take());
+                pending.extend(queue.drain_tasks());
                 if done {
                     steps.swap_remove(i);
                 }

@@ -14,11 +14,8 @@ use std::collections::HashMap;
 
 impl Store {
     /// Let call `call` to `phone` through at `now` if the person's recent calls allow it
-    /// (recorded, so it counts for every later call), or say until when it must wait. Asking
-    /// again for the same call (a placement retried after Twilio did nothing) decides again
-    /// against the person's OTHER calls, and moves the call to `now` when let through: it
-    /// never counts twice, and a retried call never rings on the heels of another shift's call
-    /// let through while it waited. Held back, it stops counting until it asks again.
+    /// (recorded, so it counts for every later call), or say until when it must wait
+    /// (`person_pace::ask`, also when the same call asks again).
     pub async fn let_person_call(
         &self,
         phone: &str,
@@ -31,7 +28,7 @@ impl Store {
         loop {
             let item = self.get(key.clone()).send().await.db()?.item;
             let version: Option<u64> = item.as_ref().and_then(|i| get_n(i, attr::VERSION));
-            let mut calls: HashMap<String, i64> = item
+            let calls: HashMap<String, i64> = item
                 .as_ref()
                 .and_then(|i| i.get(attr::CALLS))
                 .and_then(|v| v.as_m().ok())
@@ -41,22 +38,12 @@ impl Store {
                         .collect()
                 })
                 .unwrap_or_default();
-            let asked_before = calls.remove(call).is_some();
-            let times: Vec<i64> = calls.values().copied().collect();
-            let verdict = match person_pace::wait_until(&times, now, limit, windows) {
-                Some(until) if !asked_before => return Ok(Err(until)),
-                Some(until) => Err(until),
-                None => Ok(()),
+            let (verdict, kept) = person_pace::ask(&calls, call, now, limit, windows);
+            let Some(kept) = kept else {
+                return Ok(verdict);
             };
-            // The whole map is rewritten: calls that left the window are dropped.
-            let mut kept: HashMap<String, AttributeValue> = calls
-                .into_iter()
-                .filter(|(_, t)| person_pace::keep(*t, now, windows))
-                .map(|(k, t)| (k, n(t)))
-                .collect();
-            if verdict.is_ok() {
-                kept.insert(call.to_string(), n(now));
-            }
+            let kept: HashMap<String, AttributeValue> =
+                kept.into_iter().map(|(k, t)| (k, n(t))).collect();
             let update = self
                 .update(key.clone())
                 .update_expression("SET #c = :c, #v = :next, #ttl = :ttl")

@@ -14,7 +14,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 /// The deletion line's partition.
 pub const RECORDING_DUE: &str = "RECORDING_DUE";
-const DUE_PREFIX: &str = "DUE#";
+pub(super) const DUE_PREFIX: &str = "DUE#";
 
 /// A recording waiting for its deletion (also the `deleteRecording` task's body).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -28,11 +28,11 @@ pub struct DueRecording {
     pub sk: String,
 }
 
-fn fixed(t: DateTime<Utc>) -> String {
+pub(super) fn fixed(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
-fn due_sk(due: DateTime<Utc>, occ: &str, k: u32, sid: &str) -> String {
+pub(super) fn due_sk(due: DateTime<Utc>, occ: &str, k: u32, sid: &str) -> String {
     format!("{DUE_PREFIX}{}#{occ}#{k:05}#{sid}", fixed(due))
 }
 

@@ -1,0 +1,225 @@
+//! The dial and call-end path through its public entries only (`run_task`, `on_final_status`):
+//! what is stored, what is queued, what Twilio was asked.
+
+use super::*;
+use crate::service::{on_final_status, run_task};
+use callout_core::campaign::{CallStatus, Outcome};
+use callout_core::model::ShiftStatus;
+
+#[tokio::test]
+async fn a_dial_task_records_the_attempt_places_the_call_and_leaves_a_check() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_dial")).await;
+    run_task(&w.app, &Task::dial("occ_dial", 0)).await.unwrap();
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_dial", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.employee_id, "emp_2");
+    let sid = a.call_sid.clone().expect("the call's SID");
+    assert!(w.sim.call(&sid).is_some(), "Twilio was asked for the call");
+    assert_eq!(w.sim.calls_to("+61400000002").len(), 1);
+    assert!(kinds(&drained(&w)).contains(&"checkCall"));
+
+    // The same task again (a redelivery) places no second call.
+    run_task(&w.app, &Task::dial("occ_dial", 0)).await.unwrap();
+    assert_eq!(w.sim.calls_to("+61400000002").len(), 1);
+}
+
+#[tokio::test]
+async fn unanswered_calls_move_the_campaign_to_the_next_person_then_to_unfilled() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_round")).await;
+    run_task(&w.app, &Task::dial("occ_round", 0)).await.unwrap();
+    pump(&w).await;
+    let first = w
+        .app
+        .store
+        .get_attempt("occ_round", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let sid = first.call_sid.unwrap();
+    on_final_status(&w.app, "occ_round", 0, &sid, CallStatus::NoAnswer, 10, None)
+        .await
+        .unwrap();
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_round", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.outcome, Some(Outcome::NoAnswer));
+    assert_eq!(
+        w.twins.queue.tasks().last().map(Task::kind),
+        Some("callEnded")
+    );
+    // The same callback again changes nothing and queues nothing.
+    let before = w.twins.queue.tasks().len();
+    on_final_status(&w.app, "occ_round", 0, &sid, CallStatus::NoAnswer, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(w.twins.queue.tasks().len(), before);
+
+    pump(&w).await;
+    let second = w.app.store.get_attempt("occ_round", 1).await.unwrap();
+    let second = second.expect("the next person's attempt");
+    assert_eq!(second.employee_id, "emp_4");
+    let sid = second.call_sid.expect("the next call placed");
+    on_final_status(&w.app, "occ_round", 1, &sid, CallStatus::Busy, 10, None)
+        .await
+        .unwrap();
+    pump(&w).await;
+    let shift = w.app.store.get_shift("occ_round").await.unwrap().unwrap();
+    assert_eq!(shift.status, ShiftStatus::UnfilledAfterCalls);
+    assert!(w
+        .app
+        .store
+        .get_attempt("occ_round", 2)
+        .await
+        .unwrap()
+        .is_none());
+    // Each attempt moved the campaign once.
+    for k in 0..2 {
+        let a = w
+            .app
+            .store
+            .get_attempt("occ_round", k)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(a.advanced, "attempt {k} advanced");
+        assert!(!w.app.store.mark_advanced("occ_round", k).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_dial_task_for_a_filled_shift_places_no_call() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_filled")).await;
+    w.app
+        .store
+        .accept("occ_filled", "emp_4", "sms", None)
+        .await
+        .unwrap();
+    run_task(&w.app, &Task::dial("occ_filled", 0))
+        .await
+        .unwrap();
+    assert!(w.sim.calls().is_empty());
+    assert!(w
+        .app
+        .store
+        .get_attempt("occ_filled", 0)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_call_whose_end_never_arrived_is_found_over_by_its_check_and_the_campaign_moves_on() {
+    let w = world().await;
+    w.sim
+        .set_phone("+61400000002", callout_sim::Behaviour::Busy);
+    stored(&w, &open_shift("occ_lost")).await;
+    run_task(&w.app, &Task::dial("occ_lost", 0)).await.unwrap();
+    let sid = w
+        .app
+        .store
+        .get_attempt("occ_lost", 0)
+        .await
+        .unwrap()
+        .unwrap()
+        .call_sid
+        .unwrap();
+    until("the call is over at Twilio", || {
+        w.sim.call(&sid).is_some_and(|c| c.ended())
+    })
+    .await;
+    // Its status callback was lost (nothing listens): the safety net asks Twilio.
+    let checks: Vec<Task> = drained(&w)
+        .into_iter()
+        .filter(|t| t.kind() == "checkCall")
+        .collect();
+    assert_eq!(checks.len(), 1);
+    run_task(&w.app, &checks[0]).await.unwrap();
+    pump(&w).await;
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_lost", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.outcome, Some(Outcome::Busy));
+    assert!(a.advanced);
+    let next = w.app.store.get_attempt("occ_lost", 1).await.unwrap();
+    assert!(
+        next.is_some_and(|a| a.employee_id == "emp_4"),
+        "Dan is next"
+    );
+}
+
+#[tokio::test]
+async fn a_call_twilio_cannot_take_for_now_is_taken_back_and_placed_when_the_task_comes_again() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_503")).await;
+    w.sim
+        .fail_next_rest(callout_sim::RestOp::CreateCall, 503, 3);
+    let failed = run_task(&w.app, &Task::dial("occ_503", 0)).await;
+    assert!(failed.is_err(), "the task is retried");
+    assert!(
+        w.app
+            .store
+            .get_attempt("occ_503", 0)
+            .await
+            .unwrap()
+            .is_none(),
+        "the attempt is taken back"
+    );
+    assert!(w.sim.calls().is_empty());
+    // The queue brings the task back until Twilio takes the call.
+    let mut tries = 1;
+    while run_task(&w.app, &Task::dial("occ_503", 0)).await.is_err() {
+        tries += 1;
+        assert!(tries < 20, "Twilio never took the call");
+    }
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_503", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(a.call_sid.is_some());
+    assert_eq!(w.sim.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_number_twilio_refuses_is_not_called_again_and_the_campaign_moves_on() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_refused")).await;
+    w.sim.refuse_next_rest(
+        callout_sim::RestOp::CreateCall,
+        callout_sim::Refusal::NOT_MOBILE,
+        1,
+    );
+    run_task(&w.app, &Task::dial("occ_refused", 0))
+        .await
+        .unwrap();
+    pump(&w).await;
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_refused", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(a.call_sid.is_none());
+    assert!(a.outcome.is_some_and(|o| o != Outcome::Accepted));
+    assert!(a.advanced);
+    assert_eq!(w.sim.calls_to("+61400000004").len(), 1, "Dan is called");
+}
