@@ -13,7 +13,8 @@
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
-//! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
+//! | `inbound` | the call-back line and text replies: offers by phone, accepting, passing |
+//! | `texts` | what the dialer writes for them: the offer index, follow-up texts, "filled" notices |
 //! | `settings` | changing a provider's settings: checked, the rules between fields, saved |
 
 mod accept;
@@ -30,6 +31,7 @@ mod slots;
 mod start;
 #[cfg(test)]
 mod tests;
+mod texts;
 
 pub use accept::*;
 use audio::prepare_audio;
@@ -42,6 +44,7 @@ pub use run::{run_task, Next, STEPS_PER_RUN};
 pub use settings::*;
 pub(crate) use slots::*;
 pub use start::*;
+pub use texts::*;
 
 /// What every step's module uses.
 mod prelude {
