@@ -10,6 +10,7 @@ mod effects;
 mod inbound;
 mod pacing;
 mod recording;
+mod run;
 mod start;
 
 use crate::app::{App, Twins};
