@@ -220,6 +220,20 @@ async fn people_and_webhooks(store: &dyn Stores, occ: &str) {
         .let_person_call(&phone, "c2", now + 20, 1, windows)
         .await;
     assert!(other.unwrap().is_err(), "over the limit: wait");
+    // c1 asks again later (a retried placement): decided against the person's other calls,
+    // none here (c2 was held back), so allowed again.
+    let later = store
+        .let_person_call(&phone, "c1", now + 30, 1, windows)
+        .await;
+    assert_eq!(later.unwrap(), Ok(()), "asked again with nobody else: allowed");
+
+    assert!(store.passes(occ).await.unwrap().is_empty());
+    store.record_pass(occ, "emp_a", "sms").await.unwrap();
+    store.record_pass(occ, "emp_b", "callback").await.unwrap();
+    store.record_pass(occ, "emp_a", "sms").await.unwrap();
+    let passed: Vec<String> = store.passes(occ).await.unwrap().into_iter().collect();
+    assert_eq!(passed, ["emp_a", "emp_b"], "who passed, once each");
+    assert!(store.has_passed(occ, "emp_b").await.unwrap());
 
     let hook = format!("SM{occ}");
     assert!(!store.webhook_handled(&hook).await.unwrap());
