@@ -26,8 +26,11 @@ pub struct SoakConfig {
     pub campaigns: usize,
     /// Whole-runtime kills (`kill -9`) and restarts, at random moments.
     pub restarts: usize,
+    /// How long the campaigns, faults and restarts are spread over.
+    pub drive_for: Duration,
     /// The longest the run may take, campaigns and settling included; past it the checker runs
-    /// on what there is (shifts still open are reported).
+    /// on what there is (shifts still open are reported). Generous: a loaded machine settles
+    /// later, and the run ends as soon as everything has settled.
     pub time_limit: Duration,
 }
 
@@ -244,7 +247,7 @@ pub async fn run(config: SoakConfig) -> Report {
     w.sim.refuse_sms_to(&phone(OPTED_OUT), Refusal::OPTED_OUT);
 
     // The plan: campaign starts, claims, faults and restarts, each at a moment of the run.
-    let drive_for = config.time_limit.mul_f64(0.45);
+    let drive_for = config.drive_for;
     let mut campaigns = Vec::new();
     for n in 0..config.campaigns {
         let provider = rng.gen_range(0..PROVIDERS.len());
