@@ -12,11 +12,13 @@
 //! | `effects` | once-only side effects |
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
+//! | `call_log` | one shift's call log, as a coordinator reads it |
 //! | `inbound` | the call-back line and text replies: offers by phone, follow-up texts, passes, "filled" notices |
 
 mod accept;
 pub mod audio;
 mod call_end;
+pub mod call_log;
 mod dial;
 mod effects;
 mod hold;

@@ -1,8 +1,12 @@
-//! The `inbound` function's handlers: Twilio's incoming-call webhook (the call-back line,
-//! `POST /api/inbound/voice` and its key route `POST /api/inbound/voice/key`) and its
-//! incoming-message webhook (`POST /api/inbound/sms`). Both run through `webhook::verified`;
-//! what a key or a reply means is `callout_core::inbound`'s, what it does is `service`'s.
+//! `inbound`: Twilio's incoming-call webhook (the call-back line, `POST /api/inbound/voice` and
+//! its key route `POST /api/inbound/voice/key`) and its incoming-message webhook
+//! (`POST /api/inbound/sms`). Every one is signed by Twilio (`webhook::verified`; the call-back
+//! line through `voice::answer`); what a key or a reply means is `callout_core::inbound`'s,
+//! what it does is `service`'s.
 
+use super::router::{route, Params, Route};
+use super::voice;
+use crate::adapters::twilio::urls::{path, WebhookRoute};
 use crate::adapters::twilio::webhook::{self, Webhook};
 use crate::app::App;
 use crate::http::{self, HttpResult};
@@ -11,83 +15,66 @@ use callout_core::inbound::{self, CallbackKey, Reply, Target};
 use callout_core::lang::Speech;
 use callout_core::template::Values;
 use callout_core::twiml::{self, Verb};
-use callout_core::words::{self, Phrasebook};
 use lambda_http::Request;
-use tracing::{error, info};
+use tracing::info;
 
 /// How long the call-back line waits for a key after the offer.
 pub const CALLBACK_GATHER_SECS: u32 = 10;
 
-/// The one entry point of the `inbound` function: by the route's last segment.
+pub const ROUTES: &[Route] = &[
+    route!(POST path::CALLBACK_LINE, Open => call),
+    route!(POST path::CALLBACK_KEY, Open => key),
+    route!(POST path::TEXT, Open => text),
+];
+
+/// The function's entry point.
 pub async fn inbound(app: &App, req: Request) -> HttpResult {
-    if req.method() != "POST" {
-        return http::error(405, "use POST");
-    }
-    let path = req.uri().path().trim_end_matches('/').to_string();
-    if path.ends_with("/api/inbound/sms") {
-        webhook::verified(&app.config, req, |tw, _| incoming_text(app, tw)).await
-    } else if path.ends_with("/api/inbound/voice/key") {
-        let base = inbound_base(app, &req);
-        let answer = webhook::verified(&app.config, req, |tw, _| async {
-            key_pressed(app, tw, &base).await
-        })
-        .await;
-        never_5xx(answer)
-    } else if path.ends_with("/api/inbound/voice") {
-        let base = inbound_base(app, &req);
-        let answer = webhook::verified(&app.config, req, |tw, _| async {
-            incoming_call(app, tw, &base).await
-        })
-        .await;
-        never_5xx(answer)
-    } else {
-        http::error(404, "no such route")
-    }
+    super::router::serve(ROUTES, app, req).await
 }
 
-/// The base of our inbound routes as Twilio called them (whatever stage or mapping key came
-/// before), so the call's next URLs are signed as Twilio will sign them.
-fn inbound_base(app: &App, req: &Request) -> String {
-    let url = http::public_url(&app.config, req);
-    let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
-    let base = path.rfind("/api/inbound/").map_or(path, |i| &path[..i]);
-    format!("{base}/api/inbound/voice")
+/// `POST /api/inbound/voice`. Never a 5xx ([`voice::answer`]): a failure on our side is a
+/// sorry and a goodbye.
+async fn call(app: &App, req: Request, _: Params) -> HttpResult {
+    let base = http::request_base(&app.config, &req);
+    voice::answer(app, req, "inbound-voice", |tw, _, _| async move {
+        incoming_call(app, tw, &base).await
+    })
+    .await
 }
 
-/// A caller never hears Twilio's "application error": a failure on our side is a sorry and a
-/// goodbye.
-fn never_5xx(result: HttpResult) -> HttpResult {
-    match result {
-        Ok(r) => Ok(r),
-        Err(e) => {
-            error!(webhook = "inbound-voice", error = %e, alarm = true, "inbound_voice_failed");
-            http::twiml(twiml::render(&[
-                Verb::Say(words::English.sorry_goodbye().into()),
-                Verb::Hangup,
-            ]))
-        }
-    }
+/// `POST /api/inbound/voice/key`. Never a 5xx, as [`call`].
+async fn key(app: &App, req: Request, _: Params) -> HttpResult {
+    let base = http::request_base(&app.config, &req);
+    voice::answer(app, req, "inbound-voice", |tw, _, _| async move {
+        key_pressed(app, tw, &base).await
+    })
+    .await
+}
+
+/// `POST /api/inbound/sms`.
+async fn text(app: &App, req: Request, _: Params) -> HttpResult {
+    webhook::verified(&app.config, req, |tw, _| incoming_text(app, tw)).await
 }
 
 /// The call-back line's next URL: the `n`th offer, after a pass, for the person `who` chose
 /// (on a number several people share).
 fn voice_url(base: &str, n: usize, passed: bool, who: Option<&str>) -> String {
-    let mut url = format!("{base}?n={n}");
-    if passed {
-        url.push_str("&passed=1");
+    WebhookRoute::CallbackLine {
+        n,
+        passed,
+        employee_id: who.map(str::to_string),
+        pick: false,
     }
-    if let Some(w) = who {
-        url.push_str(&format!("&employeeId={}", urlencoding::encode(w)));
-    }
-    url
+    .url(base)
 }
 
 fn key_url(base: &str, occ: &str, n: usize, who: &str) -> String {
-    format!(
-        "{base}/key?occurrenceId={}&n={n}&employeeId={}",
-        urlencoding::encode(occ),
-        urlencoding::encode(who)
-    )
+    WebhookRoute::CallbackKey {
+        occurrence_id: Some(occ.to_string()),
+        n,
+        employee_id: Some(who.to_string()),
+    }
+    .url(base)
 }
 
 /// A whole TwiML document in the caller's language (`<Say>`'s language attribute included).
@@ -175,7 +162,13 @@ fn which_person(base: &str, offers: &[OpenOffer], before: Vec<Verb>) -> HttpResu
     let names: Vec<String> = people_of(offers).into_iter().map(|(_, n)| n).collect();
     let mut verbs = before;
     verbs.push(Verb::Gather {
-        action: format!("{base}?pick=1"),
+        action: WebhookRoute::CallbackLine {
+            n: 0,
+            passed: false,
+            employee_id: None,
+            pick: true,
+        }
+        .url(base),
         timeout_secs: CALLBACK_GATHER_SECS,
         nested: vec![Verb::Say(words.callback_which_person(&names))],
     });
@@ -468,5 +461,13 @@ fn reply_name(r: &Reply) -> &'static str {
         Reply::Start => "start",
         Reply::Help => "help",
         Reply::Other => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_route_table_routes() {
+        super::super::router::tests::check_table(super::ROUTES);
     }
 }
