@@ -1,60 +1,18 @@
-//! `inbound`: Twilio's incoming-call webhook (the call-back line, `POST /api/inbound/voice` and
-//! its key route `POST /api/inbound/voice/key`) and its incoming-message webhook
-//! (`POST /api/inbound/sms`). Every one is signed by Twilio (`webhook::verified`; the call-back
-//! line through `voice::answer`); what a key or a reply means is `callout_core::inbound`'s,
-//! what it does is `service`'s.
+//! The call-back line: someone rings the number (`POST /api/inbound/voice`) and presses a key
+//! about an offer (`POST /api/inbound/voice/key`).
 
-use super::router::{route, Params, Route};
-use super::voice;
-use crate::adapters::twilio::urls::{path, WebhookRoute};
-use crate::adapters::twilio::webhook::{self, Webhook};
+use crate::adapters::twilio::urls::WebhookRoute;
+use crate::adapters::twilio::webhook::Webhook;
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::service::{self, Acceptance, OpenOffer};
-use callout_core::inbound::{self, CallbackKey, Reply, Target};
+use callout_core::inbound::{self, CallbackKey};
 use callout_core::lang::Speech;
-use callout_core::template::Values;
 use callout_core::twiml::{self, Verb};
-use lambda_http::Request;
 use tracing::info;
 
 /// How long the call-back line waits for a key after the offer.
 pub const CALLBACK_GATHER_SECS: u32 = 10;
-
-pub const ROUTES: &[Route] = &[
-    route!(POST path::CALLBACK_LINE, Open => call),
-    route!(POST path::CALLBACK_KEY, Open => key),
-    route!(POST path::TEXT, Open => text),
-];
-
-/// The function's entry point.
-pub async fn inbound(app: &App, req: Request) -> HttpResult {
-    super::router::serve(ROUTES, app, req).await
-}
-
-/// `POST /api/inbound/voice`. Never a 5xx ([`voice::answer`]): a failure on our side is a
-/// sorry and a goodbye.
-async fn call(app: &App, req: Request, _: Params) -> HttpResult {
-    let base = http::request_base(&app.config, &req);
-    voice::answer(app, req, "inbound-voice", |tw, _, _| async move {
-        incoming_call(app, tw, &base).await
-    })
-    .await
-}
-
-/// `POST /api/inbound/voice/key`. Never a 5xx, as [`call`].
-async fn key(app: &App, req: Request, _: Params) -> HttpResult {
-    let base = http::request_base(&app.config, &req);
-    voice::answer(app, req, "inbound-voice", |tw, _, _| async move {
-        key_pressed(app, tw, &base).await
-    })
-    .await
-}
-
-/// `POST /api/inbound/sms`.
-async fn text(app: &App, req: Request, _: Params) -> HttpResult {
-    webhook::verified(&app.config, req, |tw, _| incoming_text(app, tw)).await
-}
 
 /// The call-back line's next URL: the `n`th offer, after a pass, for the person `who` chose
 /// (on a number several people share).
@@ -183,7 +141,7 @@ fn which_person(base: &str, offers: &[OpenOffer], before: Vec<Verb>) -> HttpResu
 /// person's offers; anyone else a short message and the office. A caller the offer index knows
 /// hears their own language; anyone else the provider's default language
 /// (`service::caller_speech`).
-async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
+pub(super) async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let mut offers = match from {
         Some(p) => service::open_offers(app, p).await?,
@@ -244,7 +202,7 @@ async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
 
 /// `POST /api/inbound/voice/key`: a key on the call-back line, about the shift (and the
 /// person) the URL names. 1 and 2 act once per call: a replayed or retried key changes nothing.
-async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
+pub(super) async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let (Some(phone), Some(occ)) = (from, tw.occurrence_id()) else {
         let speech = service::caller_speech(app, from, None).await?;
@@ -341,133 +299,5 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
             voice_url(base, i, false, Some(&offers[i].offer.employee_id)),
             words.callback_wrong_key(),
         ),
-    }
-}
-
-/// `POST /api/inbound/sms`: a text to the number. The reply is one `<Message>` (none for STOP
-/// and START, which Twilio answers itself), in the language of the person it is about: the
-/// offer's person, else whom the offer index knows at the number, else the provider's default.
-/// Each text (its `MessageSid`) is acted on once: a replay or a retry gets no reply and
-/// changes nothing.
-async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
-    let Some(phone) = tw.from_number() else {
-        return http::twiml(twiml::message(None));
-    };
-    let answer = match tw.message_sid() {
-        Some(sid) => {
-            service::webhook_once(app, &format!("SMS#{sid}"), answer_text(app, &tw, phone))
-                .await?
-                .flatten()
-        }
-        None => answer_text(app, &tw, phone).await?,
-    };
-    http::twiml(twiml::message(answer.as_deref()))
-}
-
-/// What a text does, and the reply to it.
-async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Option<String>> {
-    let reply = inbound::parse_reply(tw.message_body());
-    info!(phone = %callout_core::mask::phone(phone), reply = reply_name(&reply), "inbound_sms");
-    if inbound::opts_in(&reply) {
-        // As Twilio does for START, YES and UNSTOP alone.
-        if app.store.is_opted_out(phone).await? {
-            service::set_opted_out(app, phone, false).await?;
-        }
-    }
-    let yes = matches!(reply, Reply::Yes(_));
-    Ok(match reply {
-        Reply::Stop => {
-            service::set_opted_out(app, phone, true).await?;
-            None
-        }
-        Reply::Start => None,
-        Reply::Help | Reply::Other => {
-            let speech = service::caller_speech(app, Some(phone), None).await?;
-            Some(speech.words().sms_help().into())
-        }
-        Reply::Yes(code) | Reply::No(code) => {
-            let at = service::offers_at(app, phone).await?;
-            let offers = &at.open;
-            let listed: Vec<(usize, String)> = offers
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (i, o.code.clone()))
-                .collect();
-            // Several offers: the soonest one's person (the same person, as a rule).
-            let speech = match offers.first() {
-                Some(o) => o.speech(),
-                None => service::caller_speech(app, Some(phone), None).await?,
-            };
-            let words = speech.words();
-            // Each offer's date and time as the reply's language says them.
-            let when = |o: &OpenOffer| {
-                let v =
-                    Values::for_job_in(speech.language, &o.staff.first_name, &o.shift.event.job);
-                format!("{} {}", v.date, v.time)
-            };
-            Some(match inbound::target(&listed, code.as_deref(), at.shared) {
-                Target::Shift(i) => {
-                    let o = &offers[i];
-                    let occ = &o.offer.occurrence_id;
-                    let words = o.speech().words();
-                    if yes {
-                        match service::accept_inbound(app, occ, &o.offer.employee_id, "sms").await?
-                        {
-                            Acceptance::Accepted => words.sms_accepted(&o.staff.first_name),
-                            Acceptance::Taken { .. } => words.sms_filled().into(),
-                            _ => words.sms_nothing_open().into(),
-                        }
-                    } else {
-                        service::pass(app, occ, &o.offer.employee_id, "sms").await?;
-                        words.sms_passed().into()
-                    }
-                }
-                Target::NothingOpen | Target::UnknownCode
-                    if yes && service::recently_filled(app, phone, code.as_deref()).await? =>
-                {
-                    words.sms_filled().into()
-                }
-                Target::NothingOpen => words.sms_nothing_open().into(),
-                // A number several people share: whose offer, by name, never a guess.
-                Target::NeedCode if at.shared => words.sms_which_person(
-                    &offers
-                        .iter()
-                        .map(|o| {
-                            (
-                                o.code.clone(),
-                                format!("{}, {}", o.staff.first_name.trim(), when(o)),
-                            )
-                        })
-                        .collect::<Vec<_>>(),
-                ),
-                Target::NeedCode => words.sms_need_code(
-                    &offers
-                        .iter()
-                        .map(|o| (o.code.clone(), when(o)))
-                        .collect::<Vec<_>>(),
-                ),
-                Target::UnknownCode => words.sms_unknown_code().into(),
-                Target::Ambiguous => words.sms_ambiguous_code().into(),
-            })
-        }
-    })
-}
-
-fn reply_name(r: &Reply) -> &'static str {
-    match r {
-        Reply::Yes(_) => "yes",
-        Reply::No(_) => "no",
-        Reply::Stop => "stop",
-        Reply::Start => "start",
-        Reply::Help => "help",
-        Reply::Other => "other",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_route_table_routes() {
-        super::super::router::tests::check_table(super::ROUTES);
     }
 }
