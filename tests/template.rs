@@ -131,6 +131,22 @@ async fn a_route_without_a_handler_or_a_handler_without_a_route_stops_the_runtim
         .err()
         .expect("call-timeout without a route is refused");
     assert!(e.to_string().contains("call-timeout"), "{e}");
+    // A route whose function's table does not have it.
+    let t = edited(&w, |j| {
+        let paths = j["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
+            .as_object_mut()
+            .unwrap();
+        let csv = paths.remove("/api/provider/calls.csv").unwrap();
+        paths.insert("/api/provider/calls.tsv".into(), csv);
+    });
+    let e = gateway(&w, &t)
+        .err()
+        .expect("a route in no table is refused");
+    assert!(
+        e.to_string().contains("GET /api/provider/calls.tsv")
+            && e.to_string().contains("provider-settings's route table"),
+        "{e}"
+    );
     // Every function with a handler here is a function of the template.
     let functions: BTreeSet<String> = w.rt.template.functions().into_values().collect();
     for f in HTTP_FUNCTIONS {
