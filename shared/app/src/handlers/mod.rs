@@ -93,4 +93,4 @@ pub fn all_routes() -> Vec<(&'static str, String)> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::http::HttpResult;
 use lambda_http::{Body, Request};
 
-const BASE: &str = "https://api.example.com";
+pub(crate) const BASE: &str = "https://api.example.com";
 
 /// An `App` whose AWS is nowhere: these tests never reach it.
 fn app<const C: u8>() -> App {
@@ -34,7 +34,7 @@ fn app<const C: u8>() -> App {
 
 /// A request as API Gateway (payload 2.0) passes it on; a form POST is signed as Twilio signs
 /// it when `signed`.
-fn request(
+pub(crate) fn request(
     method: &str,
     route: &str,
     raw_path: &str,
@@ -75,7 +75,7 @@ fn request(
     lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event")
 }
 
-fn webhook(route: &str, query: &str, form: &[(&str, &str)]) -> Request {
+pub(crate) fn webhook(route: &str, query: &str, form: &[(&str, &str)]) -> Request {
     request("POST", route, route, query, form, true)
 }
 

@@ -285,31 +285,9 @@ mod tests {
 
     /// A signed form POST to `path?query`, through lambda_http's own conversion.
     fn signed(path: &str, query: &str, form: &[(&str, &str)]) -> Webhook {
-        let url = format!("https://api.example.com{path}?{query}");
-        let params: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let signature = callout_core::signature::sign("token", &url, &params);
-        let event = serde_json::json!({
-            "version": "2.0", "routeKey": format!("POST {path}"),
-            "rawPath": path, "rawQueryString": query,
-            "headers": {"host": "api.example.com", "x-forwarded-proto": "https",
-                        "content-type": "application/x-www-form-urlencoded",
-                        "x-twilio-signature": signature},
-            "requestContext": {"accountId": "1", "apiId": "a", "domainName": "api.example.com",
-                "requestId": "r", "routeKey": format!("POST {path}"), "stage": "$default",
-                "time": "t", "timeEpoch": 0,
-                "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
-                         "sourceIp": "1.2.3.4", "userAgent": "TwilioProxy/1.1"}},
-            "body": body, "isBase64Encoded": false
-        });
-        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let req = crate::handlers::tests::webhook(path, query, form);
         let config = Config {
-            public_base_url: "https://api.example.com".into(),
+            public_base_url: crate::handlers::tests::BASE.into(),
             twilio_auth_tokens: vec!["token".into()],
             ..Config::default()
         };
