@@ -14,7 +14,7 @@
 
 use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
-use crate::handlers::router::{query, Params};
+use crate::handlers::router::{bad_query, query, Params};
 use crate::http::{self, HttpResult};
 use crate::records::Shift;
 use crate::service::audio::NoSpeech;
@@ -369,12 +369,22 @@ fn too_many(refusal: &callout_core::speech_budget::Refusal) -> HttpResult {
     Ok(resp)
 }
 
+/// The stats route's query: the days back from now, the report's time zone.
+#[derive(serde::Deserialize)]
+struct StatsQuery {
+    days: Option<String>,
+    tz: Option<String>,
+}
+
 /// `GET /api/provider/outbound-calling/stats`.
 pub async fn stats_route(app: &App, req: Request, p: Params) -> HttpResult {
     let provider = p.provider.as_str();
-    let q = query(&req);
+    let q: StatsQuery = match query(&req) {
+        Ok(q) => q,
+        Err(reason) => return bad_query(reason),
+    };
     let mut errors = serde_json::Map::new();
-    let days = stats::parse_days(q.get("days").map(String::as_str))
+    let days = stats::parse_days(q.days.as_deref())
         .map_err(|e| errors.insert("days".into(), e.into()))
         .ok();
     let now = Utc::now();
@@ -389,7 +399,7 @@ pub async fn stats_route(app: &App, req: Request, p: Params) -> HttpResult {
         .iter()
         .map(|s| s.event.job.time_zone.as_str())
         .collect();
-    let tz = stats::report_zone(q.get("tz").map(String::as_str), &zones)
+    let tz = stats::report_zone(q.tz.as_deref(), &zones)
         .map_err(|e| errors.insert("tz".into(), e.into()))
         .ok();
     let (Some(days), Some(tz)) = (days, tz) else {
@@ -455,18 +465,28 @@ fn job_summary(s: &Shift) -> Value {
     })
 }
 
+/// The recent shifts' query: the days back from now, how many at most.
+#[derive(serde::Deserialize)]
+struct JobsQuery {
+    days: Option<String>,
+    limit: Option<String>,
+}
+
 /// `GET /api/provider/jobs`.
 pub async fn jobs_route(app: &App, req: Request, p: Params) -> HttpResult {
     let provider = p.provider.as_str();
-    let q = query(&req);
+    let q: JobsQuery = match query(&req) {
+        Ok(q) => q,
+        Err(reason) => return bad_query(reason),
+    };
     let mut errors = serde_json::Map::new();
-    let days = match q.get("days") {
+    let days = match q.days.as_deref() {
         None => Some(30),
-        some => stats::parse_days(some.map(String::as_str))
+        some => stats::parse_days(some)
             .map_err(|e| errors.insert("days".into(), e.into()))
             .ok(),
     };
-    let limit = match q.get("limit") {
+    let limit = match q.limit.as_deref() {
         None => Some(50),
         Some(l) => l
             .parse::<usize>()

@@ -10,7 +10,7 @@
 
 use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
-use crate::handlers::router::{query, Params};
+use crate::handlers::router::{bad_query, query, Params};
 use crate::http::{self, HttpResult};
 use crate::records::{Attempt, Shift};
 use callout_core::calllog_csv::{self, Row};
@@ -84,12 +84,21 @@ pub fn results(attempts: &[Attempt], shifts: &HashMap<String, Shift>, rates: &Co
     serde_json::to_value(results::compute(&calls, &facts, rates)).unwrap_or(Value::Null)
 }
 
+/// The CSV route's query: the days back from now.
+#[derive(serde::Deserialize)]
+struct CsvQuery {
+    days: Option<String>,
+}
+
 /// `GET /api/provider/calls.csv?days=N`; routed by `handlers::provider_settings`.
 pub async fn csv_route(app: &App, req: Request, p: Params) -> HttpResult {
     let provider = p.provider.as_str();
-    let q = query(&req);
+    let q: CsvQuery = match query(&req) {
+        Ok(q) => q,
+        Err(reason) => return bad_query(reason),
+    };
     let max = app.config.call_log_retention_days;
-    let days = match calllog_csv::parse_days(q.get("days").map(String::as_str), max) {
+    let days = match calllog_csv::parse_days(q.days.as_deref(), max) {
         Ok(d) => d,
         Err(e) => return http::json(400, json!({ "errors": { "days": e } })),
     };

@@ -6,7 +6,6 @@
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use lambda_http::Request;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -87,12 +86,16 @@ impl Params {
     }
 }
 
-/// The request's query parameters (the last of a repeated name).
-pub fn query(req: &Request) -> HashMap<String, String> {
-    req.uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
+/// The request's query read as `T`, whose fields are the names the route takes (any other
+/// name is ignored); `Err` (a name given twice, a value of the wrong type) is the reason, for a
+/// 400 with [`bad_query`].
+pub fn query<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, String> {
+    serde_urlencoded::from_str(req.uri().query().unwrap_or("")).map_err(|e| e.to_string())
+}
+
+/// The 400 for a query that does not read.
+pub fn bad_query(reason: String) -> HttpResult {
+    http::json(400, serde_json::json!({ "errors": { "query": reason } }))
 }
 
 /// Why no route of a table took a request.
@@ -223,6 +226,37 @@ pub(crate) mod tests {
             lambda_http::Body::Text(t) => assert!(t.contains("use GET or PATCH"), "{t}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_query_reads_as_its_type() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Q {
+            days: Option<u32>,
+            tz: Option<String>,
+        }
+        let req = |q: &str| {
+            ::http::Request::builder()
+                .uri(format!("https://x.example.com/a?{q}"))
+                .body(lambda_http::Body::Empty)
+                .unwrap()
+        };
+        assert_eq!(
+            query::<Q>(&req("days=7&tz=Australia%2FSydney&other=1")),
+            Ok(Q {
+                days: Some(7),
+                tz: Some("Australia/Sydney".into())
+            })
+        );
+        assert_eq!(
+            query::<Q>(&req("")),
+            Ok(Q {
+                days: None,
+                tz: None
+            })
+        );
+        assert!(query::<Q>(&req("days=x")).is_err());
+        assert!(query::<Q>(&req("days=1&days=2")).is_err());
     }
 
     #[test]
