@@ -367,8 +367,8 @@ impl Gateway {
         else {
             unreachable!("{function} is in HTTP_FUNCTIONS")
         };
-        let handler: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
-            Box::pin(handlers::router::serve(routes, app, request));
+        // The table's handlers are boxed by the table itself: this future stays small.
+        let handler = handlers::router::serve(routes, app, request);
         let result = invoke(&self.budget, function, &self.world, handler).await;
         match result {
             Ok(resp) => {
