@@ -323,3 +323,52 @@ fn only_the_twilio_boundary_spells_webhook_urls() {
         found.join("\n")
     );
 }
+
+/// The call-back line, its table unreachable (here: no AWS at all), says sorry and goodbye: no
+/// 5xx, no retry (a caller is not sent round again).
+#[tokio::test]
+async fn the_call_back_line_with_its_table_down_says_goodbye_never_a_5xx() {
+    let app = app::<{ clients::INBOUND }>();
+    for (route, query) in [
+        (path::CALLBACK_LINE, ""),
+        (
+            path::CALLBACK_KEY,
+            "occurrenceId=occ_1&n=0&employeeId=emp_1",
+        ),
+    ] {
+        let req = webhook(
+            route,
+            query,
+            &[
+                ("From", "+61400000000"),
+                ("Digits", "1"),
+                ("CallSid", "CA1"),
+            ],
+        );
+        let (status, xml) = text(inbound(&app, req).await);
+        assert_eq!(status, 200, "{route}: {xml}");
+        assert!(
+            xml.contains("<Hangup/>") && !xml.contains("<Redirect"),
+            "{route}: {xml}"
+        );
+    }
+}
+
+/// No key pressed, the table unreachable: a sorry and the timeout step again, in the call's
+/// language.
+#[tokio::test]
+async fn a_timeout_with_its_table_down_says_sorry_and_tries_again() {
+    let app = app::<{ clients::CALL_TIMEOUT }>();
+    let req = webhook(
+        path::TIMEOUT,
+        "occurrenceId=occ_1&attempt=3&lang=fr-CA",
+        &[("CallSid", "CA1")],
+    );
+    let (status, xml) = text(call_timeout(&app, req).await);
+    assert_eq!(status, 200, "{xml}");
+    assert!(
+        xml.contains("/api/outbound/timeout?occurrenceId=occ_1&amp;attempt=3&amp;lang=fr-CA&amp;retry=1</Redirect>"),
+        "{xml}"
+    );
+    assert!(xml.contains("language=\"fr-CA\""), "{xml}");
+}
