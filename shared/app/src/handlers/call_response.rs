@@ -23,7 +23,7 @@ pub async fn call_response(app: &App, req: Request) -> HttpResult {
 /// hears a short sorry and the offer again (which tells them the shift is theirs if the
 /// acceptance was recorded).
 async fn pressed(app: &App, req: Request, _: Params) -> HttpResult {
-    voice::answer(app, req, "call-response", |tw, _, _| key_pressed(app, tw)).await
+    voice::answer(app, req, "call-response", |tw, _| key_pressed(app, tw)).await
 }
 
 async fn key_pressed(app: &App, tw: Webhook) -> HttpResult {

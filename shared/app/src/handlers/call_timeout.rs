@@ -20,7 +20,7 @@ pub async fn call_timeout(app: &App, req: Request) -> HttpResult {
 /// `POST /api/outbound/timeout`: no key was pressed; with `fallback=1`, the call's
 /// `FallbackUrl` ([`fallback`]). Never a 5xx ([`voice::answer`]).
 async fn timed_out(app: &App, req: Request, _: Params) -> HttpResult {
-    voice::answer(app, req, "call-timeout", |tw, _, retry| async move {
+    voice::answer(app, req, "call-timeout", |tw, retry| async move {
         if tw.is_fallback() {
             fallback(tw, retry)
         } else {

@@ -25,7 +25,7 @@ async fn answered(app: &App, req: Request, _: Params) -> HttpResult {
             return http::error(502, "Internal Server Error");
         }
     }
-    voice::answer(app, req, "call-twiml", |tw, _, _| answer_call(app, tw)).await
+    voice::answer(app, req, "call-twiml", |tw, _| answer_call(app, tw)).await
 }
 
 async fn answer_call(app: &App, tw: Webhook) -> HttpResult {

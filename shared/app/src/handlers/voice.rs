@@ -105,13 +105,14 @@ impl Retry {
 }
 
 /// Every voice webhook (a call's offer, key, timeout and fallback; the call-back line) runs
-/// through this: Twilio's signature first (a refusal is returned as it is), then `handle`; an
+/// through this: Twilio's signature first (a refusal is returned as it is), then `handle` with
+/// the request's typed values and where to send Twilio should it fail (the fallback uses it); an
 /// error (the table, the queue or S3 failing) is a short sorry and the step again, at most
 /// [`VOICE_RETRIES`] times, then a polite goodbye. Twilio never gets a 5xx to turn into "an
 /// application error".
 pub async fn answer<F, Fut>(app: &App, req: Request, webhook: &'static str, handle: F) -> HttpResult
 where
-    F: FnOnce(Webhook, Request, Retry) -> Fut,
+    F: FnOnce(Webhook, Retry) -> Fut,
     Fut: Future<Output = HttpResult>,
 {
     let tw = match webhook::verify_twilio(&app.config, &req) {
@@ -132,7 +133,7 @@ where
     };
     let on_error = retry();
     let given = retry();
-    let e = match handle(tw, req, given).await {
+    let e = match handle(tw, given).await {
         Ok(resp) => return Ok(resp),
         Err(e) => e,
     };

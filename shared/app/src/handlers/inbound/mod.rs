@@ -32,7 +32,7 @@ pub async fn inbound(app: &App, req: Request) -> HttpResult {
 /// sorry and a goodbye.
 async fn call(app: &App, req: Request, _: Params) -> HttpResult {
     let base = http::request_base(&app.config, &req);
-    voice::answer(app, req, "inbound-voice", |tw, _, _| async move {
+    voice::answer(app, req, "inbound-voice", |tw, _| async move {
         callback_line::incoming_call(app, tw, &base).await
     })
     .await
@@ -41,7 +41,7 @@ async fn call(app: &App, req: Request, _: Params) -> HttpResult {
 /// `POST /api/inbound/voice/key`. Never a 5xx, as [`call`].
 async fn key(app: &App, req: Request, _: Params) -> HttpResult {
     let base = http::request_base(&app.config, &req);
-    voice::answer(app, req, "inbound-voice", |tw, _, _| async move {
+    voice::answer(app, req, "inbound-voice", |tw, _| async move {
         callback_line::key_pressed(app, tw, &base).await
     })
     .await
