@@ -368,7 +368,7 @@ async fn every_sample_event() {
     // The call-back line: Dan was offered nothing, so he hears a short message; a text of
     // HELP gets the help text as TwiML <Message>.
     let (status, ct, body) = parts(
-        callout_app::inbound::inbound(&f.inbound, http_request("inbound-voice.json"))
+        handlers::inbound(&f.inbound, http_request("inbound-voice.json"))
             .await
             .unwrap(),
     );
@@ -377,7 +377,7 @@ async fn every_sample_event() {
     assert!(ct.starts_with("text/xml"), "{ct}");
     assert!(xml.contains("no open shift offer"), "{xml}");
     let (status, _, body) = parts(
-        callout_app::inbound::inbound(&f.inbound, http_request("inbound-sms.json"))
+        handlers::inbound(&f.inbound, http_request("inbound-sms.json"))
             .await
             .unwrap(),
     );

@@ -27,6 +27,36 @@ fn gateway(w: &World, t: &Template) -> anyhow::Result<Gateway> {
     )
 }
 
+/// Every route of template.yaml is a row of exactly one function's route table
+/// (`callout_app::handlers`), for that function, and every row is a template route: the tables
+/// and the template cannot drift apart. No local AWS needed.
+#[test]
+fn the_templates_routes_are_the_functions_route_tables() {
+    let t = Template::load().unwrap();
+    let template: BTreeSet<(String, String)> = t
+        .routes()
+        .unwrap()
+        .iter()
+        .map(|r| (r.binary.clone(), r.key()))
+        .collect();
+    let tables: Vec<(String, String)> = callout_app::handlers::all_routes()
+        .into_iter()
+        .map(|(b, k)| (b.to_string(), k))
+        .collect();
+    let as_set: BTreeSet<(String, String)> = tables.iter().cloned().collect();
+    assert_eq!(as_set.len(), tables.len(), "a route twice in the tables");
+    let missing: Vec<_> = template.difference(&as_set).collect();
+    let extra: Vec<_> = as_set.difference(&template).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "in template.yaml but in no table: {missing:?}; in a table but not in template.yaml: {extra:?}"
+    );
+    // The functions the HTTP API triggers are the template's functions with routes.
+    let with_routes: BTreeSet<&str> = template.iter().map(|(b, _)| b.as_str()).collect();
+    let http: BTreeSet<&str> = HTTP_FUNCTIONS.iter().copied().collect();
+    assert_eq!(with_routes, http);
+}
+
 #[tokio::test]
 async fn every_template_route_reaches_its_function_with_its_authorizer_and_parameters() {
     let w = World::new().await;
@@ -101,6 +131,22 @@ async fn a_route_without_a_handler_or_a_handler_without_a_route_stops_the_runtim
         .err()
         .expect("call-timeout without a route is refused");
     assert!(e.to_string().contains("call-timeout"), "{e}");
+    // A route whose function's table does not have it.
+    let t = edited(&w, |j| {
+        let paths = j["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
+            .as_object_mut()
+            .unwrap();
+        let csv = paths.remove("/api/provider/calls.csv").unwrap();
+        paths.insert("/api/provider/calls.tsv".into(), csv);
+    });
+    let e = gateway(&w, &t)
+        .err()
+        .expect("a route in no table is refused");
+    assert!(
+        e.to_string().contains("GET /api/provider/calls.tsv")
+            && e.to_string().contains("provider-settings's route table"),
+        "{e}"
+    );
     // Every function with a handler here is a function of the template.
     let functions: BTreeSet<String> = w.rt.template.functions().into_values().collect();
     for f in HTTP_FUNCTIONS {

@@ -1,15 +1,15 @@
-//! `inbound`: API Gateway → [`inbound::inbound`] (the call-back line and text replies). Clients
+//! `inbound`: API Gateway → [`handlers::inbound`] (the call-back line and text replies). Clients
 //! are built once, at init.
 
 use callout_app::lambda_http::{run, service_fn, Error};
-use callout_app::{clients, inbound, App};
+use callout_app::{clients, handlers, App};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let app = App::from_env::<{ clients::INBOUND }>().await?;
     run(service_fn(|req| {
         let app = app.clone();
-        async move { inbound::inbound(&app, req).await }
+        async move { handlers::inbound(&app, req).await }
     }))
     .await
 }

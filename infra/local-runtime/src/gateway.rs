@@ -15,9 +15,35 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-/// The functions with an HTTP handler here (binary names). Every template route must name one
-/// of them, and each of them must have a route (checked at start and by the tests).
-pub const HTTP_FUNCTIONS: &[&str] = crate::BINARIES.split_at(2).1;
+/// The functions with an HTTP handler here (binary names): those `handlers::FUNCTIONS` says the
+/// HTTP API triggers, whatever their place in the list. Every template route must name one of
+/// them, and each of them must have a route (checked at start and by the tests).
+pub const HTTP_FUNCTIONS: &[&str] = &HTTP_BINARIES;
+
+const HTTP_COUNT: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < handlers::FUNCTIONS.len() {
+        if let handlers::Trigger::Http(_) = handlers::FUNCTIONS[i].1 {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
+const HTTP_BINARIES: [&str; HTTP_COUNT] = {
+    let mut names = [""; HTTP_COUNT];
+    let (mut i, mut n) = (0, 0);
+    while i < handlers::FUNCTIONS.len() {
+        if let handlers::Trigger::Http(_) = handlers::FUNCTIONS[i].1 {
+            names[n] = handlers::FUNCTIONS[i].0;
+            n += 1;
+        }
+        i += 1;
+    }
+    names
+};
 
 #[derive(Clone)]
 pub struct Gateway {
@@ -242,6 +268,14 @@ impl Gateway {
                     r.binary
                 );
             }
+            let table = handlers::routes_of(&r.binary).unwrap_or_default();
+            if !table.iter().any(|row| row.key() == r.key()) {
+                anyhow::bail!(
+                    "route {} of template.yaml is not in {}'s route table (callout_app::handlers)",
+                    r.key(),
+                    r.binary
+                );
+            }
         }
         for f in HTTP_FUNCTIONS {
             if !routes.iter().any(|r| r.binary == *f) {
@@ -327,23 +361,14 @@ impl Gateway {
             .find(|f| **f == route.binary)
             .copied()
             .expect("checked in Gateway::new");
-        let f = &self.functions;
-        // Each handler's future is boxed: together, unboxed, they make one future larger than a
-        // worker thread's stack in a debug build.
-        let handler: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send + '_>> =
-            match function {
-                "call-twiml" => Box::pin(handlers::call_twiml(&f.call_twiml, request)),
-                "call-response" => Box::pin(handlers::call_response(&f.call_response, request)),
-                "call-status" => Box::pin(handlers::call_status(&f.call_status, request)),
-                "call-timeout" => Box::pin(handlers::call_timeout(&f.call_timeout, request)),
-                "call-audio" => Box::pin(handlers::call_audio(&f.call_audio, request)),
-                "job-acceptance" => Box::pin(handlers::job_acceptance(&f.job_acceptance, request)),
-                "provider-settings" => {
-                    Box::pin(handlers::provider_settings(&f.provider_settings, request))
-                }
-                "inbound" => Box::pin(callout_app::inbound::inbound(&f.inbound, request)),
-                other => unreachable!("{other} is not in HTTP_FUNCTIONS"),
-            };
+        // The function's own route table, as its binary serves it.
+        let (Some(routes), Some(app)) =
+            (handlers::routes_of(function), self.functions.app(function))
+        else {
+            unreachable!("{function} is in HTTP_FUNCTIONS")
+        };
+        // The table's handlers are boxed by the table itself: this future stays small.
+        let handler = handlers::router::serve(routes, app, request);
         let result = invoke(&self.budget, function, &self.world, handler).await;
         match result {
             Ok(resp) => {

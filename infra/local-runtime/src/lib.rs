@@ -265,22 +265,36 @@ impl World<'_> {
     }
 }
 
-/// The functions' binaries, in the order their `App`s are built: the two event-driven ones,
-/// then those behind the HTTP API ([`gateway::HTTP_FUNCTIONS`]).
-pub const BINARIES: [&str; 10] = [
-    "start-calling",
-    "dialer",
-    "call-twiml",
-    "call-response",
-    "call-status",
-    "call-timeout",
-    "call-audio",
-    "job-acceptance",
-    "provider-settings",
-    "inbound",
-];
+/// The functions' binaries, in the order their `App`s are built: `handlers::FUNCTIONS`, which
+/// also says which of them the HTTP API triggers ([`gateway::HTTP_FUNCTIONS`]).
+pub const BINARIES: [&str; 10] = {
+    let mut names = [""; 10];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = callout_app::handlers::FUNCTIONS[i].0;
+        i += 1;
+    }
+    names
+};
 
 impl Functions {
+    /// The `App` of function `binary`.
+    pub fn app(&self, binary: &str) -> Option<&Arc<App>> {
+        Some(match binary {
+            "start-calling" => &self.start_calling,
+            "dialer" => &self.dialer,
+            "call-twiml" => &self.call_twiml,
+            "call-response" => &self.call_response,
+            "call-status" => &self.call_status,
+            "call-timeout" => &self.call_timeout,
+            "call-audio" => &self.call_audio,
+            "job-acceptance" => &self.job_acceptance,
+            "provider-settings" => &self.provider_settings,
+            "inbound" => &self.inbound,
+            _ => return None,
+        })
+    }
+
     /// Each function configured from its template environment ([`World::configure`]).
     pub async fn new(world: &World<'_>) -> Result<Functions> {
         let mut configs = BTreeMap::new();

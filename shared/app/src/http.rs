@@ -78,17 +78,6 @@ pub fn public_url(config: &Config, req: &Request) -> String {
     url
 }
 
-/// A path parameter of the route (`{occurrenceId}`), percent-decoded; `None` when the route has
-/// none of that name or it is not UTF-8 once decoded.
-pub fn path_param(req: &Request, name: &str) -> Option<String> {
-    use lambda_http::RequestExt;
-    let raw = req.path_parameters_ref()?.first(name)?.to_string();
-    urlencoding::decode(&raw)
-        .ok()
-        .map(|c| c.into_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// The path API Gateway received (`rawPath`), as the caller sent it.
 fn raw_path(req: &Request) -> String {
     let raw = req.raw_http_path();
@@ -152,11 +141,44 @@ pub fn route_path(req: &Request) -> String {
     route_path_within(req, "")
 }
 
-/// One query parameter of the request as sent (not yet verified: only for routing and faults).
-pub fn query_param(req: &Request, name: &str) -> Option<String> {
-    form_urlencoded::parse(req.uri().query()?.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+/// The route `pattern`'s path parameters when `path` is that route (`{name}` matches one
+/// non-empty segment, percent-decoded; a trailing `/` on `path` does not count); `None` otherwise.
+pub fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let segments = |p: &str| -> Vec<String> {
+        p.trim_end_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (want, got) = (segments(pattern), segments(path));
+    if want.len() != got.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (w, g) in want.iter().zip(&got) {
+        match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            Some(name) => {
+                let value = urlencoding::decode(g).ok()?.into_owned();
+                params.push((name.to_string(), value));
+            }
+            None if w == g => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+/// The base Twilio called a webhook at: the signed URL ([`public_url`]) without the route's
+/// own path and the query (a stage or a mapping key stays), for the call's next URLs.
+pub fn request_base(config: &Config, req: &Request) -> String {
+    let url = public_url(config, req);
+    let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
+    let route = route_path(req);
+    path.strip_suffix(route.as_str())
+        .unwrap_or(path)
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// The provider the caller belongs to: the JWT claim `provider_id` passed by the authorizer,

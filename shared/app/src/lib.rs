@@ -9,7 +9,6 @@ pub mod config;
 pub mod faults;
 pub mod handlers;
 pub mod http;
-pub mod inbound;
 pub mod limits;
 pub mod logging;
 pub mod metrics;

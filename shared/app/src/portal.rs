@@ -14,6 +14,7 @@
 
 use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
+use crate::handlers::router::{bad_query, query, Params};
 use crate::http::{self, HttpResult};
 use crate::records::Shift;
 use crate::service::audio::NoSpeech;
@@ -26,12 +27,6 @@ use chrono::{Duration, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-
-pub const PAGE_PATH: &str = "/portal/outbound-calling";
-pub const PREVIEW_PATH: &str = "/api/provider/outbound-calling/preview";
-pub const LISTEN_PATH: &str = "/api/provider/outbound-calling/listen";
-pub const STATS_PATH: &str = "/api/provider/outbound-calling/stats";
-pub const JOBS_PATH: &str = "/api/provider/jobs";
 
 const PAGE: &str = include_str!("portal/outbound-calling.html");
 /// Where the page's configuration goes (a JSON object the server writes at serve time, so the
@@ -162,77 +157,29 @@ pub fn page_html() -> String {
     PAGE.replacen(CONFIG_SLOT, &config, 1)
 }
 
-// ---------------------------------------------------------------- routing
+// ---------------------------------------------------------------- handlers (routed by `handlers::provider_settings`)
 
-fn path_of(req: &Request) -> String {
-    http::route_path(req).trim_end_matches('/').to_string()
+/// `GET /portal/outbound-calling`, before any token is required.
+pub async fn page(_: &App, _: Request, _: Params) -> HttpResult {
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/html; charset=utf-8")
+        .header(
+            "content-security-policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+             connect-src 'self'; img-src 'self' data:; media-src blob: data:; base-uri 'none'; \
+             form-action 'none'; frame-ancestors 'none'",
+        )
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
+        .header("cache-control", "no-cache")
+        .body(Body::Text(page_html()))
+        .map_err(Into::into)
 }
 
-fn query(req: &Request) -> HashMap<String, String> {
-    req.uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
-}
-
-/// `GET /portal/outbound-calling`, before any token is required: `None` for other paths.
-pub fn page(req: &Request) -> Option<HttpResult> {
-    if path_of(req) != PAGE_PATH {
-        return None;
-    }
-    if !matches!(req.method().as_str(), "GET" | "HEAD") {
-        return Some(http::error(405, "use GET"));
-    }
-    Some(
-        Response::builder()
-            .status(200)
-            .header("content-type", "text/html; charset=utf-8")
-            .header(
-                "content-security-policy",
-                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-                 connect-src 'self'; img-src 'self' data:; media-src blob: data:; base-uri 'none'; \
-                 form-action 'none'; frame-ancestors 'none'",
-            )
-            .header("x-content-type-options", "nosniff")
-            .header("referrer-policy", "no-referrer")
-            .header("cache-control", "no-cache")
-            .body(Body::Text(page_html()))
-            .map_err(Into::into),
-    )
-}
-
-/// The portal's API routes for `provider` (from the token): `None` for other paths.
-pub async fn route(app: &App, provider: &str, req: &Request) -> Option<HttpResult> {
-    let path = path_of(req);
-    let method = req.method().as_str();
-    Some(match path.as_str() {
-        PREVIEW_PATH => match method {
-            "POST" => preview_route(req),
-            _ => http::error(405, "use POST"),
-        },
-        LISTEN_PATH => match method {
-            "POST" => listen_route(app, provider, req).await,
-            _ => http::error(405, "use POST"),
-        },
-        STATS_PATH => match method {
-            "GET" => stats_route(app, provider, req).await,
-            _ => http::error(405, "use GET"),
-        },
-        JOBS_PATH => match method {
-            "GET" => jobs_route(app, provider, req).await,
-            _ => http::error(405, "use GET"),
-        },
-        // Results: the call log as CSV (crate::results_api).
-        crate::results_api::CSV_PATH => match method {
-            "GET" => crate::results_api::csv_route(app, provider, req).await,
-            _ => http::error(405, "use GET"),
-        },
-        _ => return None,
-    })
-}
-
-fn preview_route(req: &Request) -> HttpResult {
-    let body: Value = match serde_json::from_slice(http::body_bytes(req)) {
+/// `POST /api/provider/outbound-calling/preview`.
+pub async fn preview_route(_: &App, req: Request, _: Params) -> HttpResult {
+    let body: Value = match serde_json::from_slice(http::body_bytes(&req)) {
         Ok(v) => v,
         Err(e) => return http::json(400, json!({ "errors": { "body": http::not_json(&e) } })),
     };
@@ -258,8 +205,9 @@ fn preview_route(req: &Request) -> HttpResult {
 /// language's voice); what it gives is checked as `PATCH` checks it. The speech goes through
 /// the calls' own cache (S3, keyed by voice, model, language and text): listening again costs
 /// no ElevenLabs request. When speech fails the text comes back alone, with the reason.
-async fn listen_route(app: &App, provider: &str, req: &Request) -> HttpResult {
-    let body: Value = match http::body_bytes(req) {
+pub async fn listen_route(app: &App, req: Request, p: Params) -> HttpResult {
+    let provider = p.provider.as_str();
+    let body: Value = match http::body_bytes(&req) {
         b if b.iter().all(u8::is_ascii_whitespace) => json!({}),
         b => match serde_json::from_slice(b) {
             Ok(v @ Value::Object(_)) => v,
@@ -377,10 +325,22 @@ fn too_many(refusal: &callout_core::speech_budget::Refusal) -> HttpResult {
     Ok(resp)
 }
 
-async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
-    let q = query(req);
+/// The stats route's query: the days back from now, the report's time zone.
+#[derive(serde::Deserialize)]
+struct StatsQuery {
+    days: Option<String>,
+    tz: Option<String>,
+}
+
+/// `GET /api/provider/outbound-calling/stats`.
+pub async fn stats_route(app: &App, req: Request, p: Params) -> HttpResult {
+    let provider = p.provider.as_str();
+    let q: StatsQuery = match query(&req) {
+        Ok(q) => q,
+        Err(reason) => return bad_query(reason),
+    };
     let mut errors = serde_json::Map::new();
-    let days = stats::parse_days(q.get("days").map(String::as_str))
+    let days = stats::parse_days(q.days.as_deref())
         .map_err(|e| errors.insert("days".into(), e.into()))
         .ok();
     let now = Utc::now();
@@ -395,7 +355,7 @@ async fn stats_route(app: &App, provider: &str, req: &Request) -> HttpResult {
         .iter()
         .map(|s| s.event.job.time_zone.as_str())
         .collect();
-    let tz = stats::report_zone(q.get("tz").map(String::as_str), &zones)
+    let tz = stats::report_zone(q.tz.as_deref(), &zones)
         .map_err(|e| errors.insert("tz".into(), e.into()))
         .ok();
     let (Some(days), Some(tz)) = (days, tz) else {
@@ -461,16 +421,28 @@ fn job_summary(s: &Shift) -> Value {
     })
 }
 
-async fn jobs_route(app: &App, provider: &str, req: &Request) -> HttpResult {
-    let q = query(req);
+/// The recent shifts' query: the days back from now, how many at most.
+#[derive(serde::Deserialize)]
+struct JobsQuery {
+    days: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/provider/jobs`.
+pub async fn jobs_route(app: &App, req: Request, p: Params) -> HttpResult {
+    let provider = p.provider.as_str();
+    let q: JobsQuery = match query(&req) {
+        Ok(q) => q,
+        Err(reason) => return bad_query(reason),
+    };
     let mut errors = serde_json::Map::new();
-    let days = match q.get("days") {
+    let days = match q.days.as_deref() {
         None => Some(30),
-        some => stats::parse_days(some.map(String::as_str))
+        some => stats::parse_days(some)
             .map_err(|e| errors.insert("days".into(), e.into()))
             .ok(),
     };
-    let limit = match q.get("limit") {
+    let limit = match q.limit.as_deref() {
         None => Some(50),
         Some(l) => l
             .parse::<usize>()

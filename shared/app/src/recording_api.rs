@@ -10,29 +10,22 @@
 
 use crate::adapters::twilio::webhook;
 use crate::app::App;
+use crate::handlers::router::Params;
 use crate::http::{self, HttpResult};
 use crate::service::recording;
 use callout_core::lang::Speech;
 use callout_core::twiml::{self, Verb};
-use callout_core::validate;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use tracing::{error, info, warn};
 
-pub const CALLBACK_PATH: &str = "/api/outbound/recording";
 /// The daily schedule's input (template.yaml, `RecordingRetention` on start-calling).
 pub const CLEANUP_KEY: &str = "recordingRetention";
 pub const CLEANUP_VALUE: &str = "deleteExpired";
 
-/// Whether `req` is the recording status callback (call-status serves both).
-pub fn is_callback(req: &Request) -> bool {
-    http::route_path(req)
-        .trim_end_matches('/')
-        .ends_with(CALLBACK_PATH)
-}
-
-/// `POST /api/outbound/recording?occurrenceId=…&attempt=…`, signed by Twilio.
-pub async fn callback(app: &App, req: Request) -> HttpResult {
+/// `POST /api/outbound/recording` (the URL names the attempt), signed by Twilio; routed by
+/// `handlers::call_status`.
+pub async fn callback(app: &App, req: Request, _: Params) -> HttpResult {
     webhook::verified(&app.config, req, |tw, _| async move {
         let Some((occ, k)) = tw.attempt_ids() else {
             return http::error(400, "the recording URL must carry occurrenceId and attempt");
@@ -71,28 +64,18 @@ pub fn with_notice(recorded: bool, speech: &Speech, resp: HttpResult) -> HttpRes
     Ok(Response::from_parts(parts, Body::Text(text)))
 }
 
-/// `GET /api/provider/jobs/{occurrenceId}/calls/{attempt}/recording`: `None` for other paths.
-pub async fn media_route(app: &App, provider: &str, req: &Request) -> Option<HttpResult> {
-    let path = http::route_path(req).trim_end_matches('/').to_string();
-    if !(path.starts_with("/api/provider/jobs/") && path.ends_with("/recording")) {
-        return None;
-    }
-    if req.method() != "GET" {
-        return Some(http::error(405, "use GET"));
-    }
-    Some(media(app, provider, req).await)
-}
-
-async fn media(app: &App, provider: &str, req: &Request) -> HttpResult {
+/// `GET /api/provider/jobs/{occurrenceId}/calls/{attempt}/recording`; routed by
+/// `handlers::provider_settings`.
+pub async fn media(app: &App, _: Request, p: Params) -> HttpResult {
+    let provider = p.provider.as_str();
     const NONE: &str = "no such recording";
-    let Some(occ) = http::path_param(req, "occurrenceId").filter(|o| validate::is_identifier(o))
-    else {
+    let Some(occ) = p.identifier("occurrenceId") else {
         return http::error(404, NONE);
     };
-    let Some(k) = http::path_param(req, "attempt").and_then(|k| k.parse::<u32>().ok()) else {
+    let Some(k) = p.parse::<u32>("attempt") else {
         return http::error(404, NONE);
     };
-    let Some(a) = app.store.get_attempt(&occ, k).await? else {
+    let Some(a) = app.store.get_attempt(occ, k).await? else {
         return http::error(404, NONE);
     };
     // Another provider's call is not there at all.

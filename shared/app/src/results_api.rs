@@ -10,6 +10,7 @@
 
 use crate::adapters::store::queries::MAX_ITEMS;
 use crate::app::App;
+use crate::handlers::router::{bad_query, query, Params};
 use crate::http::{self, HttpResult};
 use crate::records::{Attempt, Shift};
 use callout_core::calllog_csv::{self, Row};
@@ -20,8 +21,6 @@ use chrono::{Duration, Utc};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-
-pub const CSV_PATH: &str = "/api/provider/calls.csv";
 
 /// The provider's shifts by id for `attempts`: `known` first, then each missing one read by id
 /// (kept only when it is `provider`'s).
@@ -85,18 +84,21 @@ pub fn results(attempts: &[Attempt], shifts: &HashMap<String, Shift>, rates: &Co
     serde_json::to_value(results::compute(&calls, &facts, rates)).unwrap_or(Value::Null)
 }
 
-fn query(req: &Request) -> HashMap<String, String> {
-    req.uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
+/// The CSV route's query: the days back from now.
+#[derive(serde::Deserialize)]
+struct CsvQuery {
+    days: Option<String>,
 }
 
-/// `GET /api/provider/calls.csv?days=N`.
-pub async fn csv_route(app: &App, provider: &str, req: &Request) -> HttpResult {
-    let q = query(req);
+/// `GET /api/provider/calls.csv?days=N`; routed by `handlers::provider_settings`.
+pub async fn csv_route(app: &App, req: Request, p: Params) -> HttpResult {
+    let provider = p.provider.as_str();
+    let q: CsvQuery = match query(&req) {
+        Ok(q) => q,
+        Err(reason) => return bad_query(reason),
+    };
     let max = app.config.call_log_retention_days;
-    let days = match calllog_csv::parse_days(q.get("days").map(String::as_str), max) {
+    let days = match calllog_csv::parse_days(q.days.as_deref(), max) {
         Ok(d) => d,
         Err(e) => return http::json(400, json!({ "errors": { "days": e } })),
     };

@@ -225,7 +225,11 @@ async fn people_and_webhooks(store: &dyn Stores, occ: &str) {
     let later = store
         .let_person_call(&phone, "c1", now + 30, 1, windows)
         .await;
-    assert_eq!(later.unwrap(), Ok(()), "asked again with nobody else: allowed");
+    assert_eq!(
+        later.unwrap(),
+        Ok(()),
+        "asked again with nobody else: allowed"
+    );
 
     assert!(store.passes(occ).await.unwrap().is_empty());
     store.record_pass(occ, "emp_a", "sms").await.unwrap();

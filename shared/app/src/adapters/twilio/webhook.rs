@@ -3,11 +3,11 @@
 //! detection, the fallback's error) or that our own URLs carry (`urls`). No handler reads a
 //! Twilio parameter by name.
 
+use super::urls::{self, WebhookRoute};
 use crate::config::Config;
 use crate::http::{self, HttpResult};
 use callout_core::campaign::CallStatus;
 use lambda_http::Request;
-use std::collections::HashMap;
 
 /// A status callback: the call's status as Twilio reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,8 @@ pub struct RecordingReport {
 /// A webhook request whose Twilio signature checked out.
 pub struct Webhook {
     pub params: Vec<(String, String)>,
-    pub query: HashMap<String, String>,
+    /// The route our URL names (`urls::WebhookRoute`).
+    route: Option<WebhookRoute>,
 }
 
 impl Webhook {
@@ -41,10 +42,6 @@ impl Webhook {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
-    }
-
-    fn query(&self, name: &str) -> Option<&str> {
-        self.query.get(name).map(String::as_str)
     }
 
     /// The call's SID (every voice webhook carries it).
@@ -84,23 +81,36 @@ impl Webhook {
         self.param("ErrorCode").unwrap_or_default()
     }
 
+    /// The route Twilio called, read from our own URL (`urls::WebhookRoute`); `None` for a
+    /// path that is no webhook's.
+    pub fn route(&self) -> Option<&WebhookRoute> {
+        self.route.as_ref()
+    }
+
+    fn offer(&self) -> Option<&urls::Offer> {
+        self.route.as_ref().and_then(WebhookRoute::offer)
+    }
+
     /// Our own URLs' flags (`urls`): the offer has audio, it is played again, this is the
     /// answering-machine callback, this is the fallback.
     pub fn has_audio(&self) -> bool {
-        self.query("audio") == Some("1")
+        self.offer().is_some_and(|o| o.audio)
     }
 
     pub fn is_repeat(&self) -> bool {
-        self.query("repeat") == Some("1")
+        matches!(
+            self.route,
+            Some(WebhookRoute::Response { repeat: true, .. })
+        )
     }
 
     pub fn is_machine_detection(&self) -> bool {
-        self.query("amd") == Some("1")
+        matches!(self.route, Some(WebhookRoute::MachineDetection(_)))
     }
 
     /// Call recording: the call is recorded (say the notice first).
     pub fn is_recorded(&self) -> bool {
-        self.query("rec") == Some("1")
+        self.offer().is_some_and(|o| o.recorded)
     }
 
     /// Call recording: a recording status callback's report; `None` without a valid
@@ -117,19 +127,28 @@ impl Webhook {
     }
 
     pub fn is_fallback(&self) -> bool {
-        self.query("fallback") == Some("1")
+        matches!(self.route, Some(WebhookRoute::Fallback(_)))
     }
 
     /// How the call speaks (our URLs' `lang`; plain English without it, or when it is not a
     /// tag of a language calls speak).
     pub fn speech(&self) -> callout_core::lang::Speech {
-        callout_core::lang::Speech::of(self.query("lang").unwrap_or("en"))
+        self.route
+            .as_ref()
+            .map_or_else(callout_core::lang::Speech::english, WebhookRoute::speech)
     }
 
-    /// The person the call was for (our response URL names them), when an identifier.
+    /// The person the call was for (our response URL names them; on the call-back line, the
+    /// person chosen), when an identifier.
     pub fn employee_id(&self) -> Option<&str> {
-        self.query("employeeId")
-            .filter(|e| callout_core::validate::is_identifier(e))
+        match &self.route {
+            Some(
+                WebhookRoute::Response { employee_id, .. }
+                | WebhookRoute::CallbackLine { employee_id, .. }
+                | WebhookRoute::CallbackKey { employee_id, .. },
+            ) => employee_id.as_deref(),
+            _ => None,
+        }
     }
 
     // Inbound channels: an incoming call or text.
@@ -154,31 +173,39 @@ impl Webhook {
     /// Our call-back URL's flag: the key pressed says who of the people sharing the number is
     /// calling.
     pub fn picking_person(&self) -> bool {
-        self.query("pick") == Some("1")
+        matches!(
+            self.route,
+            Some(WebhookRoute::CallbackLine { pick: true, .. })
+        )
     }
 
-    /// The shift our call-back URLs name (`occurrenceId`), when an identifier.
+    /// The shift our URLs name (`occurrenceId`), when an identifier.
     pub fn occurrence_id(&self) -> Option<&str> {
-        self.query("occurrenceId")
-            .filter(|o| callout_core::validate::is_identifier(o))
+        self.route.as_ref().and_then(WebhookRoute::occurrence_id)
     }
 
-    /// The position of the offer our call-back URLs name (`n`, 0 when absent).
+    /// The position of the offer our call-back URLs name (0 when absent).
     pub fn offer_position(&self) -> usize {
-        self.query("n").and_then(|n| n.parse().ok()).unwrap_or(0)
+        match self.route {
+            Some(WebhookRoute::CallbackLine { n, .. } | WebhookRoute::CallbackKey { n, .. }) => n,
+            _ => 0,
+        }
     }
 
     /// Our call-back URL's flag: the caller just passed on a shift.
     pub fn after_pass(&self) -> bool {
-        self.query("passed") == Some("1")
+        matches!(
+            self.route,
+            Some(WebhookRoute::CallbackLine { passed: true, .. })
+        )
     }
 
-    /// The attempt a webhook URL names (`occurrenceId`, an identifier, and `attempt`).
+    /// The attempt a webhook URL names.
     pub fn attempt_ids(&self) -> Option<(String, u32)> {
-        let occ = self
-            .query("occurrenceId")
-            .filter(|o| callout_core::validate::is_identifier(o))?;
-        Some((occ.to_string(), self.query("attempt")?.parse().ok()?))
+        self.route
+            .as_ref()
+            .and_then(WebhookRoute::call)
+            .map(urls::CallRef::ids)
     }
 }
 
@@ -240,12 +267,16 @@ pub fn verify_twilio(config: &Config, req: &Request) -> Result<Webhook, Refused>
         tracing::warn!(path = %req.uri().path(), has_signature = signature.is_some(), "twilio_signature_rejected");
         return Err(Box::new(http::error(403, "invalid Twilio signature")));
     }
-    let query = req
-        .uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    Ok(Webhook { params, query })
+    Ok(Webhook {
+        params,
+        route: route_of(req),
+    })
+}
+
+/// The webhook route a request names, read before (or without) its signature check: only for
+/// routing and test faults until [`verify_twilio`] has passed.
+pub fn route_of(req: &Request) -> Option<WebhookRoute> {
+    WebhookRoute::parse(&http::route_path(req), req.uri().query().unwrap_or(""))
 }
 
 #[cfg(test)]
@@ -253,32 +284,10 @@ mod tests {
     use super::*;
 
     /// A signed form POST to `path?query`, through lambda_http's own conversion.
-    fn signed(query: &str, form: &[(&str, &str)]) -> Webhook {
-        let url = format!("https://api.example.com/api/outbound/status?{query}");
-        let params: Vec<(String, String)> = form
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let signature = callout_core::signature::sign("token", &url, &params);
-        let event = serde_json::json!({
-            "version": "2.0", "routeKey": "POST /api/outbound/status",
-            "rawPath": "/api/outbound/status", "rawQueryString": query,
-            "headers": {"host": "api.example.com", "x-forwarded-proto": "https",
-                        "content-type": "application/x-www-form-urlencoded",
-                        "x-twilio-signature": signature},
-            "requestContext": {"accountId": "1", "apiId": "a", "domainName": "api.example.com",
-                "requestId": "r", "routeKey": "POST /api/outbound/status", "stage": "$default",
-                "time": "t", "timeEpoch": 0,
-                "http": {"method": "POST", "path": "/api/outbound/status", "protocol": "HTTP/1.1",
-                         "sourceIp": "1.2.3.4", "userAgent": "TwilioProxy/1.1"}},
-            "body": body, "isBase64Encoded": false
-        });
-        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+    fn signed(path: &str, query: &str, form: &[(&str, &str)]) -> Webhook {
+        let req = crate::handlers::tests::webhook(path, query, form);
         let config = Config {
-            public_base_url: "https://api.example.com".into(),
+            public_base_url: crate::handlers::tests::BASE.into(),
             twilio_auth_tokens: vec!["token".into()],
             ..Config::default()
         };
@@ -288,6 +297,7 @@ mod tests {
     #[test]
     fn twilios_parameters_become_typed_values() {
         let tw = signed(
+            urls::path::RESPONSE,
             "occurrenceId=occ_1&attempt=2&audio=1&employeeId=emp_1",
             &[
                 ("CallSid", "CA9"),
@@ -321,6 +331,7 @@ mod tests {
     #[test]
     fn missing_or_unknown_values_are_none_or_empty() {
         let tw = signed(
+            urls::path::RESPONSE,
             "occurrenceId=occ/1&attempt=x&employeeId=a%20b",
             &[("CallStatus", "nope")],
         );

@@ -1,93 +1,38 @@
-//! The `inbound` function's handlers: Twilio's incoming-call webhook (the call-back line,
-//! `POST /api/inbound/voice` and its key route `POST /api/inbound/voice/key`) and its
-//! incoming-message webhook (`POST /api/inbound/sms`). Both run through `webhook::verified`;
-//! what a key or a reply means is `callout_core::inbound`'s, what it does is `service`'s.
+//! The call-back line: someone rings the number (`POST /api/inbound/voice`) and presses a key
+//! about an offer (`POST /api/inbound/voice/key`).
 
-use crate::adapters::twilio::webhook::{self, Webhook};
+use crate::adapters::twilio::urls::WebhookRoute;
+use crate::adapters::twilio::webhook::Webhook;
 use crate::app::App;
 use crate::http::{self, HttpResult};
 use crate::service::{self, Acceptance, OpenOffer};
-use callout_core::inbound::{self, CallbackKey, Reply, Target};
+use callout_core::inbound::{self, CallbackKey};
 use callout_core::lang::Speech;
-use callout_core::template::Values;
 use callout_core::twiml::{self, Verb};
-use callout_core::words::{self, Phrasebook};
-use lambda_http::Request;
-use tracing::{error, info};
+use tracing::info;
 
 /// How long the call-back line waits for a key after the offer.
 pub const CALLBACK_GATHER_SECS: u32 = 10;
 
-/// The one entry point of the `inbound` function: by the route's last segment.
-pub async fn inbound(app: &App, req: Request) -> HttpResult {
-    if req.method() != "POST" {
-        return http::error(405, "use POST");
-    }
-    let path = req.uri().path().trim_end_matches('/').to_string();
-    if path.ends_with("/api/inbound/sms") {
-        webhook::verified(&app.config, req, |tw, _| incoming_text(app, tw)).await
-    } else if path.ends_with("/api/inbound/voice/key") {
-        let base = inbound_base(app, &req);
-        let answer = webhook::verified(&app.config, req, |tw, _| async {
-            key_pressed(app, tw, &base).await
-        })
-        .await;
-        never_5xx(answer)
-    } else if path.ends_with("/api/inbound/voice") {
-        let base = inbound_base(app, &req);
-        let answer = webhook::verified(&app.config, req, |tw, _| async {
-            incoming_call(app, tw, &base).await
-        })
-        .await;
-        never_5xx(answer)
-    } else {
-        http::error(404, "no such route")
-    }
-}
-
-/// The base of our inbound routes as Twilio called them (whatever stage or mapping key came
-/// before), so the call's next URLs are signed as Twilio will sign them.
-fn inbound_base(app: &App, req: &Request) -> String {
-    let url = http::public_url(&app.config, req);
-    let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
-    let base = path.rfind("/api/inbound/").map_or(path, |i| &path[..i]);
-    format!("{base}/api/inbound/voice")
-}
-
-/// A caller never hears Twilio's "application error": a failure on our side is a sorry and a
-/// goodbye.
-fn never_5xx(result: HttpResult) -> HttpResult {
-    match result {
-        Ok(r) => Ok(r),
-        Err(e) => {
-            error!(webhook = "inbound-voice", error = %e, alarm = true, "inbound_voice_failed");
-            http::twiml(twiml::render(&[
-                Verb::Say(words::English.sorry_goodbye().into()),
-                Verb::Hangup,
-            ]))
-        }
-    }
-}
-
 /// The call-back line's next URL: the `n`th offer, after a pass, for the person `who` chose
 /// (on a number several people share).
 fn voice_url(base: &str, n: usize, passed: bool, who: Option<&str>) -> String {
-    let mut url = format!("{base}?n={n}");
-    if passed {
-        url.push_str("&passed=1");
+    WebhookRoute::CallbackLine {
+        n,
+        passed,
+        employee_id: who.map(str::to_string),
+        pick: false,
     }
-    if let Some(w) = who {
-        url.push_str(&format!("&employeeId={}", urlencoding::encode(w)));
-    }
-    url
+    .url(base)
 }
 
 fn key_url(base: &str, occ: &str, n: usize, who: &str) -> String {
-    format!(
-        "{base}/key?occurrenceId={}&n={n}&employeeId={}",
-        urlencoding::encode(occ),
-        urlencoding::encode(who)
-    )
+    WebhookRoute::CallbackKey {
+        occurrence_id: Some(occ.to_string()),
+        n,
+        employee_id: Some(who.to_string()),
+    }
+    .url(base)
 }
 
 /// A whole TwiML document in the caller's language (`<Say>`'s language attribute included).
@@ -175,7 +120,13 @@ fn which_person(base: &str, offers: &[OpenOffer], before: Vec<Verb>) -> HttpResu
     let names: Vec<String> = people_of(offers).into_iter().map(|(_, n)| n).collect();
     let mut verbs = before;
     verbs.push(Verb::Gather {
-        action: format!("{base}?pick=1"),
+        action: WebhookRoute::CallbackLine {
+            n: 0,
+            passed: false,
+            employee_id: None,
+            pick: true,
+        }
+        .url(base),
         timeout_secs: CALLBACK_GATHER_SECS,
         nested: vec![Verb::Say(words.callback_which_person(&names))],
     });
@@ -190,7 +141,7 @@ fn which_person(base: &str, offers: &[OpenOffer], before: Vec<Verb>) -> HttpResu
 /// person's offers; anyone else a short message and the office. A caller the offer index knows
 /// hears their own language; anyone else the provider's default language
 /// (`service::caller_speech`).
-async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
+pub(super) async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let mut offers = match from {
         Some(p) => service::open_offers(app, p).await?,
@@ -251,7 +202,7 @@ async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
 
 /// `POST /api/inbound/voice/key`: a key on the call-back line, about the shift (and the
 /// person) the URL names. 1 and 2 act once per call: a replayed or retried key changes nothing.
-async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
+pub(super) async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
     let (Some(phone), Some(occ)) = (from, tw.occurrence_id()) else {
         let speech = service::caller_speech(app, from, None).await?;
@@ -348,125 +299,5 @@ async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
             voice_url(base, i, false, Some(&offers[i].offer.employee_id)),
             words.callback_wrong_key(),
         ),
-    }
-}
-
-/// `POST /api/inbound/sms`: a text to the number. The reply is one `<Message>` (none for STOP
-/// and START, which Twilio answers itself), in the language of the person it is about: the
-/// offer's person, else whom the offer index knows at the number, else the provider's default.
-/// Each text (its `MessageSid`) is acted on once: a replay or a retry gets no reply and
-/// changes nothing.
-async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
-    let Some(phone) = tw.from_number() else {
-        return http::twiml(twiml::message(None));
-    };
-    let answer = match tw.message_sid() {
-        Some(sid) => {
-            service::webhook_once(app, &format!("SMS#{sid}"), answer_text(app, &tw, phone))
-                .await?
-                .flatten()
-        }
-        None => answer_text(app, &tw, phone).await?,
-    };
-    http::twiml(twiml::message(answer.as_deref()))
-}
-
-/// What a text does, and the reply to it.
-async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Option<String>> {
-    let reply = inbound::parse_reply(tw.message_body());
-    info!(phone = %callout_core::mask::phone(phone), reply = reply_name(&reply), "inbound_sms");
-    if inbound::opts_in(&reply) {
-        // As Twilio does for START, YES and UNSTOP alone.
-        if app.store.is_opted_out(phone).await? {
-            service::set_opted_out(app, phone, false).await?;
-        }
-    }
-    let yes = matches!(reply, Reply::Yes(_));
-    Ok(match reply {
-        Reply::Stop => {
-            service::set_opted_out(app, phone, true).await?;
-            None
-        }
-        Reply::Start => None,
-        Reply::Help | Reply::Other => {
-            let speech = service::caller_speech(app, Some(phone), None).await?;
-            Some(speech.words().sms_help().into())
-        }
-        Reply::Yes(code) | Reply::No(code) => {
-            let at = service::offers_at(app, phone).await?;
-            let offers = &at.open;
-            let listed: Vec<(usize, String)> = offers
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (i, o.code.clone()))
-                .collect();
-            // Several offers: the soonest one's person (the same person, as a rule).
-            let speech = match offers.first() {
-                Some(o) => o.speech(),
-                None => service::caller_speech(app, Some(phone), None).await?,
-            };
-            let words = speech.words();
-            // Each offer's date and time as the reply's language says them.
-            let when = |o: &OpenOffer| {
-                let v =
-                    Values::for_job_in(speech.language, &o.staff.first_name, &o.shift.event.job);
-                format!("{} {}", v.date, v.time)
-            };
-            Some(match inbound::target(&listed, code.as_deref(), at.shared) {
-                Target::Shift(i) => {
-                    let o = &offers[i];
-                    let occ = &o.offer.occurrence_id;
-                    let words = o.speech().words();
-                    if yes {
-                        match service::accept_inbound(app, occ, &o.offer.employee_id, "sms").await?
-                        {
-                            Acceptance::Accepted => words.sms_accepted(&o.staff.first_name),
-                            Acceptance::Taken { .. } => words.sms_filled().into(),
-                            _ => words.sms_nothing_open().into(),
-                        }
-                    } else {
-                        service::pass(app, occ, &o.offer.employee_id, "sms").await?;
-                        words.sms_passed().into()
-                    }
-                }
-                Target::NothingOpen | Target::UnknownCode
-                    if yes && service::recently_filled(app, phone, code.as_deref()).await? =>
-                {
-                    words.sms_filled().into()
-                }
-                Target::NothingOpen => words.sms_nothing_open().into(),
-                // A number several people share: whose offer, by name, never a guess.
-                Target::NeedCode if at.shared => words.sms_which_person(
-                    &offers
-                        .iter()
-                        .map(|o| {
-                            (
-                                o.code.clone(),
-                                format!("{}, {}", o.staff.first_name.trim(), when(o)),
-                            )
-                        })
-                        .collect::<Vec<_>>(),
-                ),
-                Target::NeedCode => words.sms_need_code(
-                    &offers
-                        .iter()
-                        .map(|o| (o.code.clone(), when(o)))
-                        .collect::<Vec<_>>(),
-                ),
-                Target::UnknownCode => words.sms_unknown_code().into(),
-                Target::Ambiguous => words.sms_ambiguous_code().into(),
-            })
-        }
-    })
-}
-
-fn reply_name(r: &Reply) -> &'static str {
-    match r {
-        Reply::Yes(_) => "yes",
-        Reply::No(_) => "no",
-        Reply::Stop => "stop",
-        Reply::Start => "start",
-        Reply::Help => "help",
-        Reply::Other => "other",
     }
 }

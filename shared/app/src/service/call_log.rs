@@ -1,0 +1,125 @@
+//! The call log of one shift, as its provider's coordinators read it
+//! (`GET /api/provider/jobs/{occurrenceId}/calls`): the shift's state, each call and each
+//! text sent or refused about it.
+
+use crate::adapters::store::inbound::TextLog;
+use crate::app::App;
+use crate::records::{Attempt, Delivery, Held};
+use serde::Serialize;
+
+/// One shift's call log.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLog {
+    pub occurrence_id: String,
+    /// What the campaign waits for now, if anything.
+    pub waiting: Option<Held>,
+    pub status: &'static str,
+    pub not_called_reason: Option<String>,
+    pub calling_enabled: bool,
+    pub max_rounds: u32,
+    pub pool_size: usize,
+    pub scheduled_at: Option<String>,
+    pub confirmation_sms: Option<Delivery>,
+    pub accepted_by: Option<AcceptedBy>,
+    pub calls: Vec<Attempt>,
+    /// Inbound channels: each text sent or refused about the shift.
+    pub texts: Vec<TextLog>,
+}
+
+/// Who took the shift, by which channel, when.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedBy {
+    pub employee_id: String,
+    pub first_name: Option<String>,
+    pub channel: Option<String>,
+    pub at: Option<String>,
+}
+
+/// Shift `occ`'s call log for `provider`: `None` when there is no such shift or it is another
+/// provider's (the same answer: another provider's shift is not there at all).
+pub async fn call_log(app: &App, provider: &str, occ: &str) -> anyhow::Result<Option<CallLog>> {
+    let shift = match app.store.get_shift(occ).await? {
+        Some(s) if s.event.provider_id == provider => s,
+        _ => return Ok(None),
+    };
+    let calls = app.store.list_attempts(occ).await?;
+    let texts = app.store.list_texts(occ).await?;
+    Ok(Some(CallLog {
+        occurrence_id: occ.to_string(),
+        waiting: shift.waiting(&calls).cloned(),
+        status: shift.status.as_str(),
+        not_called_reason: shift.not_called.clone(),
+        calling_enabled: shift.calling_enabled(),
+        max_rounds: shift.max_rounds(),
+        pool_size: shift.event.staff_pool.len(),
+        scheduled_at: shift.scheduled_at.map(|t| t.to_rfc3339()),
+        confirmation_sms: shift.confirmation_sms.clone(),
+        accepted_by: shift.assigned_to.as_ref().map(|e| AcceptedBy {
+            employee_id: e.clone(),
+            first_name: shift.staff(e).map(|s| s.first_name.clone()),
+            channel: shift.assigned_channel.clone(),
+            at: shift.assigned_at.map(|t| t.to_rfc3339()),
+        }),
+        calls,
+        texts,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page and the tests read these names; an absent value is `null`, never left out.
+    #[test]
+    fn the_view_has_the_names_the_portal_reads() {
+        let log = CallLog {
+            occurrence_id: "occ_1".into(),
+            waiting: None,
+            status: "calling",
+            not_called_reason: None,
+            calling_enabled: true,
+            max_rounds: 2,
+            pool_size: 3,
+            scheduled_at: None,
+            confirmation_sms: None,
+            accepted_by: Some(AcceptedBy {
+                employee_id: "emp_1".into(),
+                first_name: Some("Alice".into()),
+                channel: Some("phone".into()),
+                at: None,
+            }),
+            calls: Vec::new(),
+            texts: Vec::new(),
+        };
+        let json = serde_json::to_value(&log).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for key in [
+            "occurrenceId",
+            "waiting",
+            "status",
+            "notCalledReason",
+            "callingEnabled",
+            "maxRounds",
+            "poolSize",
+            "scheduledAt",
+            "confirmationSms",
+            "acceptedBy",
+            "calls",
+            "texts",
+        ] {
+            assert!(keys.contains(&key), "{key}: {json}");
+        }
+        assert_eq!(keys.len(), 12, "{json}");
+        assert!(json["notCalledReason"].is_null());
+        assert_eq!(json["acceptedBy"]["employeeId"], "emp_1");
+        assert_eq!(json["acceptedBy"]["firstName"], "Alice");
+        assert!(json["acceptedBy"]["at"].is_null());
+    }
+}
