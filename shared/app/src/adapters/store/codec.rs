@@ -78,6 +78,23 @@ impl Builder {
 // ---- settings: the record's serde form, one attribute per setting ----
 
 /// The provider's settings item: each setting an attribute of its JSON name (serde).
+/// A person's recent calls (`PHONE#…` / `CALLS`): call → when it was let through (ms).
+pub(crate) fn person_calls(item: Option<&Item>) -> HashMap<String, i64> {
+    item.and_then(|i| i.get(attr::CALLS))
+        .and_then(|v| v.as_m().ok())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_n().ok()?.parse().ok()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// [`person_calls`] as the attribute stores them.
+pub(crate) fn person_calls_value(calls: HashMap<String, i64>) -> AttributeValue {
+    AttributeValue::M(calls.into_iter().map(|(k, t)| (k, n(t))).collect())
+}
+
 pub(crate) fn settings_item(provider_id: &str, settings: &Settings) -> Result<Item> {
     let mut item: Item = serde_dynamo::to_item(settings).context("settings as an item")?;
     item.insert(attr::PROVIDER_ID.into(), s(provider_id));

@@ -2,15 +2,13 @@
 //! provider: a map from the call (`{occurrenceId}#{attempt}`) to when it was let through, and
 //! a version for optimistic writes. The rule is pure, in `callout_core::person_pace`.
 
-use super::codec::{get_n, n, s, ttl};
+use super::codec::{get_n, n, person_calls, person_calls_value, s, ttl};
 use super::error::{ConditionalResult, DbResult};
 use super::keys::{attr, person_calls_key};
 use super::{Store, INTERNAL_RETENTION};
 use anyhow::Result;
-use aws_sdk_dynamodb::types::AttributeValue;
 use callout_core::person_pace::{self, Windows};
 use chrono::Utc;
-use std::collections::HashMap;
 
 impl Store {
     /// Let call `call` to `phone` through at `now` if the person's recent calls allow it
@@ -28,29 +26,18 @@ impl Store {
         loop {
             let item = self.get(key.clone()).send().await.db()?.item;
             let version: Option<u64> = item.as_ref().and_then(|i| get_n(i, attr::VERSION));
-            let calls: HashMap<String, i64> = item
-                .as_ref()
-                .and_then(|i| i.get(attr::CALLS))
-                .and_then(|v| v.as_m().ok())
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_n().ok()?.parse().ok()?)))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let calls = person_calls(item.as_ref());
             let (verdict, kept) = person_pace::ask(&calls, call, now, limit, windows);
             let Some(kept) = kept else {
                 return Ok(verdict);
             };
-            let kept: HashMap<String, AttributeValue> =
-                kept.into_iter().map(|(k, t)| (k, n(t))).collect();
             let update = self
                 .update(key.clone())
                 .update_expression("SET #c = :c, #v = :next, #ttl = :ttl")
                 .expression_attribute_names("#c", attr::CALLS)
                 .expression_attribute_names("#v", attr::VERSION)
                 .expression_attribute_names("#ttl", attr::TTL)
-                .expression_attribute_values(":c", AttributeValue::M(kept))
+                .expression_attribute_values(":c", person_calls_value(kept))
                 .expression_attribute_values(":next", n(version.unwrap_or(0) + 1))
                 .expression_attribute_values(":ttl", ttl(Utc::now() + INTERNAL_RETENTION));
             let update = match version {

@@ -15,8 +15,8 @@ mod shifts;
 
 use super::capabilities::*;
 use super::codec::{
-    attempt_from, fixed_time, get_n, get_s, get_time, n, s, settings_from, settings_item,
-    shift_from, time, Item,
+    attempt_from, fixed_time, get_n, get_s, get_time, n, person_calls, person_calls_value, s,
+    settings_from, settings_item, shift_from, time, Item,
 };
 use super::counters::{listen_key, speech_key};
 use super::inbound::{offer_from, Offer, TextLog, OFFER_INDEX_HOURS};
@@ -35,7 +35,7 @@ use callout_core::person_pace::{self, Windows};
 use callout_core::settings::Settings;
 use callout_core::speech_budget::{self, Window};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 

@@ -127,23 +127,13 @@ impl People for MemoryStore {
         let mut table = self.table();
         let item = table.get(&key);
         let version: u64 = item.and_then(|i| get_n(i, attr::VERSION)).unwrap_or(0);
-        let calls: HashMap<String, i64> = item
-            .and_then(|i| i.get(attr::CALLS))
-            .and_then(|v| v.as_m().ok())
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_n().ok()?.parse().ok()?)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let calls = person_calls(item);
         let (verdict, kept) = person_pace::ask(&calls, call, now, limit, windows);
         let Some(kept) = kept else {
             return Ok(verdict);
         };
-        let kept: HashMap<String, AttributeValue> =
-            kept.into_iter().map(|(k, t)| (k, n(t))).collect();
         let mut item = new_item(&key);
-        item.insert(attr::CALLS.into(), AttributeValue::M(kept));
+        item.insert(attr::CALLS.into(), person_calls_value(kept));
         item.insert(attr::VERSION.into(), n(version + 1));
         table.insert(key, item);
         Ok(verdict)
