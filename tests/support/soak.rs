@@ -482,7 +482,7 @@ pub async fn run(config: SoakConfig) -> Report {
                 continue;
             }
             let log = call_log(&w, c).await;
-            if !terminal(&log) {
+            if !terminal(&log) && !stalled(&log) {
                 open += 1;
             }
             logs.insert(c.occ.clone(), log);
@@ -521,6 +521,11 @@ pub async fn run(config: SoakConfig) -> Report {
     check(&history, &campaigns, &mut report);
     report.elapsed = started.elapsed();
     report
+}
+
+/// An open shift whose campaign stopped on a dead-lettered task, with the reason in its call log.
+fn stalled(log: &Value) -> bool {
+    log["status"] == "OPEN" && !log["stalled"].is_null()
 }
 
 fn terminal(log: &Value) -> bool {
@@ -669,10 +674,10 @@ fn check(h: &History, campaigns: &[Campaign], r: &mut Report) {
                 .count()
         };
 
-        tick("every shift terminal");
-        if !matches!(status.as_str(), "ASSIGNED" | "UNFILLED_AFTER_CALLS") {
+        tick("every shift terminal or held with a reason");
+        if !matches!(status.as_str(), "ASSIGNED" | "UNFILLED_AFTER_CALLS") && !stalled(&log) {
             bad(
-                "every shift terminal",
+                "every shift terminal or held with a reason",
                 &c.occ,
                 format!("status {status}, waiting {}", log["waiting"]),
             );
@@ -913,12 +918,14 @@ fn check(h: &History, campaigns: &[Campaign], r: &mut Report) {
     }
 
     // A dead-lettered task is explained when what it was for was settled without it (its
-    // attempt has an outcome, or the shift is over): the safety nets did its work.
+    // attempt has an outcome, or the shift is over: the safety nets did its work), or when its
+    // shift says calling stopped on it (the call log's `stalled`, for a coordinator).
     tick("dead-letter queue empty or each entry explained");
     for d in &h.dead_letters {
         let occ = d["occurrenceId"].as_str().unwrap_or("-");
         let log = h.logs.get(occ).cloned().unwrap_or(Value::Null);
         let settled = terminal(&log)
+            || stalled(&log)
             || log["calls"].as_array().is_some_and(|calls| {
                 calls
                     .iter()

@@ -25,17 +25,22 @@ pub async fn dialer(
         let result = match &task {
             Ok(task) => service::run_task(app, task).await.map_err(|e| {
                 error!(message_id = %id, kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), receives, error = %e, "dial_task_failed");
+                e.to_string()
             }),
             Err(e) => {
                 error!(message_id = %id, receives, error = %e, "dial_task_unreadable");
-                Err(())
+                Err(e.to_string())
             }
         };
-        if result.is_err() {
+        if let Err(why) = &result {
             let occ = task.as_ref().map(|t| t.occurrence_id()).unwrap_or_default();
             if receives >= app.config.dial_max_receive_count {
-                // The last try: the queue's redrive policy moves it to the dead-letter queue.
+                // The last try: the queue's redrive policy moves it to the dead-letter queue;
+                // its shift says so in the call log.
                 error!(message_id = %id, occurrence_id = %occ, receives, alarm = true, "dial_task_dead_lettered");
+                if let Ok(task) = &task {
+                    service::task_dead_lettered(app, task, why).await;
+                }
             } else if let Some(handle) = &record.receipt_handle {
                 service::retry_later(app, handle, receives).await;
             }

@@ -37,6 +37,9 @@ pub struct Shift {
     pub confirmation_sms: Option<Delivery>,
     /// The last call held back, why and until when (`service::hold`).
     pub held: Option<Held>,
+    /// A task of the campaign that failed every try and went to the dead-letter queue: the
+    /// campaign is stopped until it is redriven (`service::task_dead_lettered`).
+    pub stalled: Option<Stalled>,
     /// Who declined this shift so far (a 2 on one of its calls): `service::record_decline`.
     /// (Who passed on it, by text or on the call-back line, is kept beside it: `PASS#`.)
     pub declined: BTreeSet<String>,
@@ -45,6 +48,18 @@ pub struct Shift {
     pub called_last: BTreeSet<String>,
     /// Why the shift was not called (`NOT_CALLED`: nobody callable, an unusable event).
     pub not_called: Option<String>,
+}
+
+/// A task of a shift's campaign that failed every try (its last error, kept short) and waits in
+/// the dead-letter queue: the call log says so, so a coordinator knows calling stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stalled {
+    /// The task's kind (`dial`, `callEnded`, …) and its attempt, if it has one.
+    pub task: String,
+    pub attempt: Option<u32>,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A call held back (per-person pacing, quiet hours): whose turn, why and until when, as the
@@ -114,6 +129,7 @@ impl Shift {
             acceptance_finished: false,
             confirmation_sms: None,
             held: None,
+            stalled: None,
             declined: BTreeSet::new(),
             called_last: BTreeSet::new(),
             not_called: None,

@@ -4,7 +4,7 @@
 
 use crate::adapters::store::inbound::TextLog;
 use crate::app::App;
-use crate::records::{Attempt, Delivery, Held};
+use crate::records::{Attempt, Delivery, Held, Stalled};
 use serde::Serialize;
 
 /// One shift's call log.
@@ -14,6 +14,9 @@ pub struct CallLog {
     pub occurrence_id: String,
     /// What the campaign waits for now, if anything.
     pub waiting: Option<Held>,
+    /// While the shift is open: a task of its campaign failed every try and waits in the
+    /// dead-letter queue (calling stopped until it is redriven).
+    pub stalled: Option<Stalled>,
     pub status: &'static str,
     pub not_called_reason: Option<String>,
     pub calling_enabled: bool,
@@ -49,6 +52,11 @@ pub async fn call_log(app: &App, provider: &str, occ: &str) -> anyhow::Result<Op
     Ok(Some(CallLog {
         occurrence_id: occ.to_string(),
         waiting: shift.waiting(&calls).cloned(),
+        // Only while nothing has happened since: a redriven task goes on with the campaign.
+        stalled: shift.stalled.clone().filter(|s| {
+            shift.status == callout_core::model::ShiftStatus::Open
+                && !calls.iter().any(|a| a.created_at > s.at)
+        }),
         status: shift.status.as_str(),
         not_called_reason: shift.not_called.clone(),
         calling_enabled: shift.calling_enabled(),
@@ -77,6 +85,7 @@ mod tests {
         let log = CallLog {
             occurrence_id: "occ_1".into(),
             waiting: None,
+            stalled: None,
             status: "calling",
             not_called_reason: None,
             calling_enabled: true,
@@ -103,6 +112,7 @@ mod tests {
         for key in [
             "occurrenceId",
             "waiting",
+            "stalled",
             "status",
             "notCalledReason",
             "callingEnabled",
@@ -116,7 +126,7 @@ mod tests {
         ] {
             assert!(keys.contains(&key), "{key}: {json}");
         }
-        assert_eq!(keys.len(), 12, "{json}");
+        assert_eq!(keys.len(), 13, "{json}");
         assert!(json["notCalledReason"].is_null());
         assert_eq!(json["acceptedBy"]["employeeId"], "emp_1");
         assert_eq!(json["acceptedBy"]["firstName"], "Alice");

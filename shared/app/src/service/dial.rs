@@ -37,6 +37,25 @@ pub async fn retry_later(app: &App, receipt_handle: &str, receives: u32) {
     }
 }
 
+/// A task failed its last try and goes to the dead-letter queue: its shift notes why, so the
+/// call log tells a coordinator that calling stopped (until the queue is redriven, or the shift
+/// is staffed by hand). Nothing is dropped in silence; a failure to note it is logged.
+pub async fn task_dead_lettered(app: &App, task: &Task, error: &str) {
+    let occ = task.occurrence_id();
+    if occ.is_empty() {
+        return;
+    }
+    let stalled = crate::records::Stalled {
+        task: task.kind().to_string(),
+        attempt: task.attempt(),
+        reason: error.chars().take(200).collect(),
+        at: Utc::now(),
+    };
+    if let Err(e) = app.store.set_stalled(occ, &stalled).await {
+        warn!(occurrence_id = %occ, error = %e, "stalled_note_failed");
+    }
+}
+
 /// A dial task: turn `k` of a shift is due. What happens is [`decide`]'s: the call placed, held
 /// for later, the turn skipped (recorded, and over at once), or nothing.
 pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {

@@ -45,6 +45,7 @@ pub trait Shifts: Send + Sync {
     async fn mark_acceptance_finished(&self, occ: &str) -> Result<()>;
     /// Why a call is held and until when (the call log shows it); the shift must exist.
     async fn set_held(&self, occ: &str, held: &crate::records::Held) -> Result<()>;
+    async fn set_stalled(&self, occ: &str, stalled: &crate::records::Stalled) -> Result<()>;
     /// `employee_id` declined shift `occ` (a set).
     async fn add_decliner(&self, occ: &str, employee_id: &str) -> Result<()>;
 }
@@ -287,6 +288,7 @@ dynamo!(Shifts {
     fn record_confirmation(occ: &str, delivery: &Delivery) -> ();
     fn mark_acceptance_finished(occ: &str) -> ();
     fn set_held(occ: &str, held: &crate::records::Held) -> ();
+    fn set_stalled(occ: &str, stalled: &crate::records::Stalled) -> ();
     fn add_decliner(occ: &str, employee_id: &str) -> ();
 });
 

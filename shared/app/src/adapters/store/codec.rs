@@ -171,6 +171,13 @@ impl TryFrom<&Shift> for Item {
                     .and_then(|h| serde_json::to_string(h).ok())
                     .map(s),
             )
+            .opt(
+                attr::STALLED,
+                sh.stalled
+                    .as_ref()
+                    .and_then(|h| serde_json::to_string(h).ok())
+                    .map(s),
+            )
             .put(attr::CREATED_AT, time(sh.created_at))
             .opt(attr::SCHEDULED_AT, sh.scheduled_at.map(time))
             .opt(attr::ASSIGNED_TO, sh.assigned_to.as_deref().map(s))
@@ -226,6 +233,7 @@ impl TryFrom<&Item> for Shift {
             confirmation_sms: get_s(item, attr::CONFIRMATION_SMS)
                 .and_then(|d| serde_json::from_str(&d).ok()),
             held: get_s(item, attr::HELD).and_then(|h| serde_json::from_str(&h).ok()),
+            stalled: get_s(item, attr::STALLED).and_then(|h| serde_json::from_str(&h).ok()),
             declined: get_set(item, attr::DECLINED_BY),
             called_last: get_set(item, attr::CALLED_LAST),
             not_called: get_s(item, attr::NOT_CALLED_REASON),

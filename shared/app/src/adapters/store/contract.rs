@@ -72,6 +72,24 @@ async fn shifts(store: &dyn Stores, occ: &str) {
         !store.mark_unfilled(occ).await.unwrap(),
         "only an open shift"
     );
+    // The notes a shift keeps for its call log read back as written.
+    let held = crate::records::Held {
+        attempt: 1,
+        employee_id: "emp_b".into(),
+        first_name: "Bob".into(),
+        reason: callout_core::decide::HoldReason::QuietHours,
+        until: chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+    };
+    store.set_held(occ, &held).await.unwrap();
+    let stalled = crate::records::Stalled {
+        task: "dial".into(),
+        attempt: Some(1),
+        reason: "Twilio refused the account".into(),
+        at: chrono::DateTime::from_timestamp(1_900_000_001, 0).unwrap(),
+    };
+    store.set_stalled(occ, &stalled).await.unwrap();
+    let read = store.get_shift(occ).await.unwrap().unwrap();
+    assert_eq!((read.held, read.stalled), (Some(held), Some(stalled)));
     let unknown = format!("{occ}-none");
     assert!(store.get_shift(&unknown).await.unwrap().is_none());
     assert!(store.accept(&unknown, "emp_a", "sms", None).await.is_err());

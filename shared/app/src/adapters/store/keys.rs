@@ -122,6 +122,7 @@ pub(crate) mod attr {
     pub const CALLS: &str = "calls";
     pub const VERSION: &str = "version";
     pub const HELD: &str = "held";
+    pub const STALLED: &str = "stalled";
 
     // Inbound channels: the offer index, passes, opt-outs, texts.
     pub const OFFERED_AT: &str = "offeredAt";

@@ -54,6 +54,19 @@ impl Store {
     }
 
     /// Note on the shift why attempt `k` is held and until when (the call log shows it).
+    /// Note on the shift that a task of its campaign was dead-lettered (the call log shows it).
+    pub async fn set_stalled(&self, occ: &str, stalled: &crate::records::Stalled) -> Result<()> {
+        self.update(super::keys::shift_key(occ))
+            .update_expression("SET #s = :s")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#s", attr::STALLED)
+            .expression_attribute_values(":s", s(serde_json::to_string(stalled)?))
+            .send()
+            .await
+            .conditional()?;
+        Ok(())
+    }
+
     pub async fn set_held(&self, occ: &str, held: &crate::records::Held) -> Result<()> {
         self.update(super::keys::shift_key(occ))
             .update_expression("SET #h = :h")

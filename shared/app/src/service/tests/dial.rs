@@ -223,3 +223,44 @@ async fn a_number_twilio_refuses_is_not_called_again_and_the_campaign_moves_on()
     assert!(a.advanced);
     assert_eq!(w.sim.calls_to("+61400000004").len(), 1, "Dan is called");
 }
+
+/// A task that fails its last try goes to the dead-letter queue with its shift saying why:
+/// the call log tells a coordinator that calling stopped, and an earlier try says nothing.
+#[tokio::test]
+async fn a_task_failing_its_last_try_leaves_its_shift_saying_calling_stopped() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_dlq")).await;
+    w.sim
+        .refuse_account(Some(callout_sim::Refusal::ACCOUNT_SUSPENDED));
+    let batch = |receives: u32| {
+        let body = serde_json::to_string(&Task::dial("occ_dlq", 0)).unwrap();
+        let event: aws_lambda_events::event::sqs::SqsEvent =
+            serde_json::from_value(serde_json::json!({"Records": [{
+                "messageId": "m1",
+                "receiptHandle": "r1",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": receives.to_string()},
+                "messageAttributes": {}
+            }]}))
+            .unwrap();
+        lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default())
+    };
+    let out = crate::handlers::dialer(&w.app, batch(1)).await.unwrap();
+    assert_eq!(out.batch_item_failures.len(), 1, "retried");
+    let shift = w.app.store.get_shift("occ_dlq").await.unwrap().unwrap();
+    assert!(
+        shift.stalled.is_none(),
+        "a try before the last says nothing"
+    );
+
+    let last = w.app.config.dial_max_receive_count;
+    let out = crate::handlers::dialer(&w.app, batch(last)).await.unwrap();
+    assert_eq!(out.batch_item_failures.len(), 1, "to the dead-letter queue");
+    let log = crate::service::call_log::call_log(&w.app, "prov_1", "occ_dlq")
+        .await
+        .unwrap()
+        .unwrap();
+    let stalled = log.stalled.expect("the call log says calling stopped");
+    assert_eq!((stalled.task.as_str(), stalled.attempt), ("dial", Some(0)));
+    assert!(stalled.reason.contains("20005"), "{}", stalled.reason);
+}

@@ -111,6 +111,18 @@ impl Shifts for MemoryStore {
         Ok(())
     }
 
+    async fn set_stalled(&self, occ: &str, stalled: &crate::records::Stalled) -> Result<()> {
+        let stalled = serde_json::to_string(stalled)?;
+        let _ = self.update(
+            keys::shift_key(occ),
+            |i| i.is_some(),
+            |i| {
+                i.insert(attr::STALLED.into(), s(stalled.clone()));
+            },
+        );
+        Ok(())
+    }
+
     async fn set_held(&self, occ: &str, held: &crate::records::Held) -> Result<()> {
         let held = serde_json::to_string(held)?;
         let _ = self.update(
