@@ -426,3 +426,51 @@ async fn the_texts_lookup_asks_what_twilios_spec_names() {
         }
     }
 }
+
+/// Looking up a call its placing run never stored asks `GET Calls.json` with only parameters
+/// Twilio's spec names for ListCall, and takes the call created in the placing run's window.
+#[tokio::test]
+async fn the_calls_lookup_asks_what_twilios_spec_names() {
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(contract_dir().join("twilio_api_v2010.json")).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<String> = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Calls.json"]["get"]
+        ["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect();
+    let (twilio, seen) = recording_twilio(
+        r#"{"calls":[{"sid":"CA2","date_created":"Fri, 04 Dec 2026 20:59:40 +0000"},{"sid":"CA1","date_created":"Fri, 04 Dec 2026 20:58:28 +0000"}]}"#,
+    )
+    .await;
+    let at = |t: &str| -> chrono::DateTime<chrono::Utc> { t.parse().unwrap() };
+    let found = twilio
+        .call_placed_between(
+            "+61400000001",
+            at("2026-12-04T20:58:20Z"),
+            at("2026-12-04T20:59:20Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, Some("CA1".to_string()), "the call in the window");
+    let none = twilio
+        .call_placed_between(
+            "+61400000001",
+            at("2026-12-04T21:00:00Z"),
+            at("2026-12-04T21:01:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    for (_, query, _) in seen.lock().unwrap().iter() {
+        for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+            assert!(
+                names.contains(&name.to_string()),
+                "ListCall has no parameter {name}"
+            );
+        }
+    }
+}

@@ -223,6 +223,11 @@ pub fn dialer_tasks() -> Vec<Work> {
                     "ask Twilio, end the call",
                     &[tw(CallStatus), tw(EndCall), AWS],
                 ),
+                // A call never confirmed: looked up before it is given up on.
+                path(
+                    "look the call up, ask Twilio, end it",
+                    &[tw(FindCall), tw(CallStatus), tw(EndCall), AWS],
+                ),
                 // The call is over: moving on from here queues the next call; a follow-up
                 // text may go first.
                 path("follow-up text", &[tw(SendSms), AWS]),

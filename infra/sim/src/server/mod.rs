@@ -31,7 +31,7 @@ pub fn router(sim: Sim) -> Router {
     Router::new()
         .route(
             "/2010-04-01/Accounts/{account}/Calls.json",
-            post(calls::create_call),
+            post(calls::create_call).get(calls::list_calls),
         )
         .route(
             "/2010-04-01/Accounts/{account}/Calls/{sid}",

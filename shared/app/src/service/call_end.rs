@@ -131,17 +131,43 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
             at_least_a_second(app, CHECK_AFTER_SECS),
         )])
     };
-    let Some(sid) = &a.call_sid else {
-        // Never confirmed by Twilio: after two check periods, and once the run placing it is
-        // certainly over (it can no longer store the call's SID), give up on this attempt.
-        let waited = Utc::now() - a.created_at;
-        let give_up_after =
-            (2 * at_least_a_second(app, CHECK_AFTER_SECS)).max(PLACING_RUN_OVER_AFTER);
-        if waited.to_std().unwrap_or_default() > give_up_after {
-            error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
-            return give_up_on_call(app, occ, k, None).await;
+    let found;
+    let sid = match &a.call_sid {
+        Some(sid) => sid,
+        None => {
+            // Never confirmed: after two check periods, and once the run placing it is
+            // certainly over (it can no longer store the call's SID), Twilio is asked whether
+            // it placed the call all the same (the run died, or its write failed, after Twilio
+            // took it); only a call Twilio does not have is given up on.
+            let waited = Utc::now() - a.created_at;
+            let give_up_after =
+                (2 * at_least_a_second(app, CHECK_AFTER_SECS)).max(PLACING_RUN_OVER_AFTER);
+            if waited.to_std().unwrap_or_default() <= give_up_after {
+                return again();
+            }
+            let placing = chrono::Duration::from_std(PLACING_RUN_OVER_AFTER).unwrap_or_default();
+            let window = (
+                a.created_at - chrono::Duration::seconds(5),
+                a.created_at + placing,
+            );
+            match app
+                .twilio()
+                .call_placed_between(&a.phone, window.0, window.1)
+                .await
+            {
+                Ok(Some(sid)) => {
+                    warn!(occurrence_id = %occ, attempt = k, call_sid = %sid, "call_found_at_twilio");
+                    app.store.set_call_sid(occ, k, &sid).await?;
+                    found = sid;
+                    &found
+                }
+                Ok(None) => {
+                    error!(occurrence_id = %occ, attempt = k, "call_never_confirmed");
+                    return give_up_on_call(app, occ, k, None).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-        return again();
     };
     match app.twilio().call_status(sid).await {
         Ok((status, duration)) => match CallStatus::parse(&status) {

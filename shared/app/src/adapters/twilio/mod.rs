@@ -53,7 +53,8 @@ pub const TASK_BUDGET: Duration = Duration::from_secs(5);
 pub const WEBHOOK_BUDGET: Duration = Duration::from_secs(4);
 
 /// The longest a look-up of a text already sent takes (`Twilio::text_sent_since`): a step that
-/// does it also sends the text, so it gets less than a whole operation's budget.
+/// does it also sends the text, so it gets less than a whole operation's budget. A look-up of a
+/// call already placed (`Twilio::call_placed_between`) has the same.
 pub const FIND_TEXT_BUDGET: Duration = Duration::from_secs(3);
 
 /// What a request to Twilio does: each is recorded under its label (`budget`) and has one
@@ -69,19 +70,23 @@ pub enum Op {
     /// Whether a text went out after all (`GET Messages.json`): asked when a once-only text's
     /// step was taken over from a step that died, or failed after Twilio may have taken it.
     FindText,
+    /// Whether a call went out after all (`GET Calls.json`): asked before giving up on an
+    /// attempt whose placing run never stored its CallSid.
+    FindCall,
     /// One try of `RECORDING_TIMEOUT` each (the media fetch's redirects within it).
     RecordingMedia,
     DeleteRecording,
 }
 
 impl Op {
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 9] = [
         Op::CreateCall,
         Op::EndCall,
         Op::RedirectCall,
         Op::CallStatus,
         Op::SendSms,
         Op::FindText,
+        Op::FindCall,
         Op::RecordingMedia,
         Op::DeleteRecording,
     ];
@@ -95,6 +100,7 @@ impl Op {
             Op::CallStatus => "twilio.callStatus",
             Op::SendSms => "twilio.sendSms",
             Op::FindText => "twilio.findText",
+            Op::FindCall => "twilio.findCall",
             Op::RecordingMedia => "twilio.recordingMedia",
             Op::DeleteRecording => "twilio.deleteRecording",
         }
@@ -104,7 +110,7 @@ impl Op {
     pub const fn worst_case(self, budget: Duration) -> Duration {
         match self {
             Op::RecordingMedia | Op::DeleteRecording => recordings::RECORDING_TIMEOUT,
-            Op::FindText => FIND_TEXT_BUDGET,
+            Op::FindText | Op::FindCall => FIND_TEXT_BUDGET,
             _ => budget,
         }
     }
@@ -479,6 +485,54 @@ impl Twilio {
                         .is_some_and(|d| d.timestamp() >= since)
             })
             .map(|m| m.sid))
+    }
+
+    /// The call placed to `to` from the platform number between `from` and `until`, if Twilio
+    /// has one (`GET Calls.json`, newest first): the call a placing run asked for and died
+    /// before storing. Calls to one person are at least a minute apart (per-person pacing), so
+    /// a window as long as a placing run names one call at most; the earliest is taken.
+    pub async fn call_placed_between(
+        &self,
+        to: &str,
+        from: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<String>, TwilioError> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            calls: Vec<Call>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Call {
+            sid: String,
+            date_created: Option<String>,
+        }
+        let query = serde_urlencoded::to_string([
+            ("To", to),
+            ("From", self.from.as_str()),
+            ("PageSize", "20"),
+        ])
+        .map_err(|e| TwilioError::Unavailable(e.to_string()))?;
+        let page: Page = self
+            .request(
+                Op::FindCall,
+                &format!("Calls.json?{query}"),
+                None,
+                Instant::now() + FIND_TEXT_BUDGET.min(self.budget),
+            )
+            .await?;
+        let created = |c: &Call| {
+            c.date_created
+                .as_deref()
+                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                .map(|d| d.timestamp())
+        };
+        Ok(page
+            .calls
+            .into_iter()
+            .filter_map(|c| created(&c).map(|t| (t, c.sid)))
+            .filter(|(t, _)| (from.timestamp()..=until.timestamp()).contains(t))
+            .min()
+            .map(|(_, sid)| sid))
     }
 }
 

@@ -264,3 +264,66 @@ async fn a_task_failing_its_last_try_leaves_its_shift_saying_calling_stopped() {
     assert_eq!((stalled.task.as_str(), stalled.attempt), ("dial", Some(0)));
     assert!(stalled.reason.contains("20005"), "{}", stalled.reason);
 }
+
+/// Record attempt 0 of a stored shift `occ` as a placing run would, `ago` before now, with no
+/// CallSid (the run died, or its write failed, before it stored one); its callee's phone.
+async fn attempt_being_placed(w: &World, occ: &str, phone: &str, ago: chrono::Duration) -> String {
+    let mut shift = open_shift(occ);
+    shift.event.staff_pool[0].phone = phone.into();
+    stored(w, &shift).await;
+    let slot = shift.plan().slot(0).unwrap();
+    let mut a = crate::records::Attempt::new(&shift, 0, slot, "Hi".into(), None);
+    a.created_at = Utc::now() - ago;
+    assert!(w.app.store.create_attempt(&a).await.unwrap());
+    a.phone
+}
+
+/// A call Twilio placed whose CallSid was never stored, and whose callbacks were lost: before
+/// giving up on it, the check finds it at Twilio and keeps its SID, so the person rung is in
+/// the call log with their call. With no such call at Twilio, the attempt is given up on.
+#[tokio::test]
+async fn a_call_placed_by_a_run_that_died_is_found_at_twilio_before_it_is_given_up() {
+    let w = world_with(|c| c.time_scale = 600.0).await;
+    let placing = chrono::Duration::from_std(crate::service::PLACING_RUN_OVER_AFTER).unwrap();
+    // Recorded just inside the placing run's window; Twilio places the call now.
+    let ago = placing - chrono::Duration::seconds(2);
+    let phone = attempt_being_placed(&w, "occ_found", "+61400000102", ago).await;
+    let req = crate::adapters::twilio::CallRequest {
+        to: phone,
+        twiml_url: "http://127.0.0.1:9/twiml".into(),
+        status_url: "http://127.0.0.1:9/status".into(),
+        amd_url: "http://127.0.0.1:9/amd".into(),
+        fallback_url: "http://127.0.0.1:9/fallback".into(),
+        recording_url: None,
+    };
+    let sid = w.app.twilio().create_call(&req).await.unwrap();
+    // The placing run is certainly over once its window has passed.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    run_task(&w.app, &Task::check("occ_found", 0, 3))
+        .await
+        .unwrap();
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_found", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.call_sid.as_deref(), Some(sid.as_str()), "found at Twilio");
+
+    // Nothing at Twilio for this one (another person): given up on, and the campaign moves on.
+    let ago = placing + chrono::Duration::seconds(1);
+    attempt_being_placed(&w, "occ_lost", "+61400000103", ago).await;
+    run_task(&w.app, &Task::check("occ_lost", 0, 3))
+        .await
+        .unwrap();
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_lost", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.outcome, Some(Outcome::Failed));
+    assert!(a.call_sid.is_none());
+}
