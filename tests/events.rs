@@ -207,21 +207,9 @@ async fn invoke_json(app: &App, name: &str) -> Value {
 
 // ------------------------------------------------------------------ the samples, in order
 
-#[test]
-fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
-    // A thread of its own: called one after another from one test, the handlers' futures need
-    // more stack in debug builds than a test thread has (Lambda runs them on its main thread).
-    let run = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(every_sample_event())
-    };
-    let thread = std::thread::Builder::new().stack_size(16 << 20).spawn(run);
-    if let Err(panic) = thread.unwrap().join() {
-        std::panic::resume_unwind(panic);
-    }
+#[tokio::test]
+async fn every_sample_event_reaches_its_handler_and_gets_the_expected_answer() {
+    every_sample_event().await;
 }
 
 async fn every_sample_event() {
