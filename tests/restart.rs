@@ -160,8 +160,20 @@ async fn a_dialer_that_dies_after_recording_the_attempt_does_not_stall_the_shift
         .faults
         .arm(callout_app::faults::CRASH_AFTER_ATTEMPT_RECORDED, &occ);
     w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
-    let log = w.finished(&occ).await;
-    assert_eq!(log["status"], "ASSIGNED", "{log:#}");
+    // Alice's attempt is given up on only once its placing run is surely over
+    // (`PLACING_RUN_OVER_AFTER`, real seconds: a run's time is not scaled) and Twilio has no
+    // call for it.
+    let over = callout_app::service::PLACING_RUN_OVER_AFTER;
+    let log = w
+        .wait_for_within(&occ, "the campaign to finish", over * 2, |log| {
+            log["status"] == "ASSIGNED"
+                && log["calls"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| !c["outcome"].is_null())
+        })
+        .await;
     assert_eq!(log["acceptedBy"]["employeeId"], BOB.employee_id, "{log:#}");
     assert!(
         w.sim.calls_to(ALICE.phone).is_empty(),

@@ -279,13 +279,26 @@ impl World {
     }
 
     pub async fn wait_for(&self, occ: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_within(occ, what, Duration::from_secs(30), done)
+            .await
+    }
+
+    /// [`World::wait_for`] with a deadline of its own (a wait the product measures in real
+    /// seconds, whatever the time scale).
+    pub async fn wait_for_within(
+        &self,
+        occ: &str,
+        what: &str,
+        deadline: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let start = Instant::now();
         loop {
             let log = self.call_log(occ).await;
             if done(&log) && self.sim.live_calls() == 0 {
                 return log;
             }
-            if start.elapsed() > Duration::from_secs(30) {
+            if start.elapsed() > deadline {
                 panic!(
                     "timed out waiting for {what}; call log: {log:#}\nconversation:\n{}",
                     self.transcript()
