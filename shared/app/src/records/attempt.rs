@@ -44,6 +44,9 @@ pub struct Attempt {
     pub skip_reason: Option<SkipReason>,
     pub digit: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// When per-person pacing let the call start (`maxCallsPerPersonPerHour`, a minute apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paced_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(skip)]
     pub advanced: bool,
@@ -96,6 +99,7 @@ impl Attempt {
             skip_reason: None,
             digit: None,
             created_at: Utc::now(),
+            paced_at: None,
             ended_at: None,
             advanced: false,
             pace_slot,

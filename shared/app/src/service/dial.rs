@@ -119,8 +119,12 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
     // Broadcasting: the batch's first turn rings the rest, whatever becomes of its own.
     ring_the_rest_of_the_batch(app, &shift, k).await?;
     let staff = shift.callee(slot);
+    let mut paced_at = None;
     if decision == Decision::Place {
-        facts.person_wait = person_must_wait(app, &shift, staff, k).await?;
+        match person_may_call(app, &shift, staff, k).await? {
+            Ok(at) => paced_at = Some(at),
+            Err(until) => facts.person_wait = Some(until),
+        }
         decision = decide(&shift.campaign(), &facts, Moment::Due(k));
     }
     match decision {
@@ -136,7 +140,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
             pass_on_the_slot(app, task, None).await?;
             hold(app, task, staff, until, reason).await
         }
-        Decision::Place => place(app, task, &shift, slot).await,
+        Decision::Place => place(app, task, &shift, slot, paced_at).await,
         other => {
             warn!(occurrence_id = %occ, attempt = k, decision = ?other, "dial_task_unexpected_decision");
             Ok(Vec::new())
@@ -145,7 +149,13 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
 }
 
 /// Place turn `task.attempt`'s call: a call slot, the attempt recorded, the audio, the call.
-async fn place(app: &App, task: &Dial, shift: &Shift, slot: campaign::Slot) -> Result<Vec<Next>> {
+async fn place(
+    app: &App,
+    task: &Dial,
+    shift: &Shift,
+    slot: campaign::Slot,
+    paced_at: Option<i64>,
+) -> Result<Vec<Next>> {
     let (occ, k) = (&task.occurrence_id, task.attempt);
     let staff = shift.callee(slot);
     // A call slot first: over the account's limit the task waits in line and is not lost.
@@ -163,7 +173,8 @@ async fn place(app: &App, task: &Dial, shift: &Shift, slot: campaign::Slot) -> R
         )
         .await?;
     let text = shift.offer_text(staff);
-    let attempt = Attempt::new(shift, k, slot, text, Some((pace_slot, holder.clone())));
+    let mut attempt = Attempt::new(shift, k, slot, text, Some((pace_slot, holder.clone())));
+    attempt.paced_at = paced_at.and_then(chrono::DateTime::from_timestamp_millis);
     if !app.store.create_attempt(&attempt).await? {
         info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         let theirs = app.store.get_attempt(occ, k).await?;

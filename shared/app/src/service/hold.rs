@@ -27,14 +27,14 @@ pub(super) fn quiet_until(shift: &Shift) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-/// When attempt `k`'s call to `staff` may start if not now (milliseconds since the epoch). A
-/// call let through is counted for the person at once.
-pub(super) async fn person_must_wait(
+/// Whether attempt `k`'s call to `staff` may start: `Ok(at)`, the moment it was let through
+/// (counted for the person at once), or `Err(until)`, when it may (ms since the epoch).
+pub(super) async fn person_may_call(
     app: &App,
     shift: &Shift,
     staff: &StaffMember,
     k: u32,
-) -> Result<Option<i64>> {
+) -> Result<std::result::Result<i64, i64>> {
     let call = format!("{}#{k}", shift.occurrence_id());
     let now = Utc::now().timestamp_millis();
     let verdict = app
@@ -47,7 +47,7 @@ pub(super) async fn person_must_wait(
             windows(app),
         )
         .await?;
-    Ok(verdict.err())
+    Ok(verdict.map(|()| now))
 }
 
 /// Hold the task until `until`: noted on the shift for the call log, and the task comes back

@@ -265,6 +265,7 @@ impl From<&Attempt> for Item {
             .put(attr::LANGUAGE, s(&a.language))
             .opt(attr::VOICE_ID, a.voice_id.as_deref().map(s))
             .put(attr::CREATED_AT, time(a.created_at))
+            .opt(attr::PACED_AT, a.paced_at.map(time))
             .opt(attr::CALL_SID, a.call_sid.as_deref().map(s))
             .opt(attr::TWILIO_STATUS, a.twilio_status.as_deref().map(s))
             .opt(attr::STATUS_SEQ, a.status_sequence.map(n))
@@ -313,6 +314,7 @@ impl TryFrom<&Item> for Attempt {
             skip_reason: get_s(item, attr::SKIP_REASON).and_then(|r| SkipReason::parse(&r)),
             digit: get_s(item, attr::DIGIT),
             created_at: get_time(item, attr::CREATED_AT).unwrap_or_default(),
+            paced_at: get_time(item, attr::PACED_AT),
             ended_at: get_time(item, attr::ENDED_AT),
             advanced: item.contains_key(attr::ADVANCED_AT),
             pace_slot: get_n(item, attr::PACE_SLOT),
@@ -409,6 +411,7 @@ mod tests {
             skip_reason: None,
             digit: None,
             created_at: at("2026-01-23T09:00:00.000001Z"),
+            paced_at: None,
             ended_at: None,
             advanced: false,
             pace_slot: None,

@@ -95,6 +95,7 @@ pub(crate) mod attr {
     pub const ANSWERED_BY: &str = "answeredBy";
     pub const OUTCOME: &str = "outcome";
     pub const SKIP_REASON: &str = "skipReason";
+    pub const PACED_AT: &str = "pacedAt";
     pub const DIGIT: &str = "digit";
     pub const ENDED_AT: &str = "endedAt";
     pub const ADVANCED_AT: &str = "advancedAt";
