@@ -157,7 +157,10 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
             {
                 Ok(Some(sid)) => {
                     warn!(occurrence_id = %occ, attempt = k, call_sid = %sid, "call_found_at_twilio");
-                    app.store.set_call_sid(occ, k, &sid).await?;
+                    if !app.store.set_call_sid(occ, k, &sid).await? {
+                        // Given an outcome meanwhile (ended with its shift): kept all the same.
+                        app.store.keep_call_sid(occ, k, &sid).await?;
+                    }
                     found = sid;
                     &found
                 }

@@ -212,6 +212,7 @@ async fn place(
             } else {
                 // The shift was filled while this call was being placed.
                 info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
+                app.store.keep_call_sid(occ, k, &sid).await?;
                 app.twilio().end_call(&sid).await.ok();
             }
             Ok(Vec::new())

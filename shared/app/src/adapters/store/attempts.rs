@@ -69,6 +69,20 @@ impl Store {
             .conditional()
     }
 
+    /// Keep the CallSid of a call placed for an attempt that already has its outcome (the shift
+    /// was filled while the call was placed; the call is ended), so the call log still names
+    /// the call the person's phone saw. Never replaces a CallSid.
+    pub async fn keep_call_sid(&self, occ: &str, k: u32, sid: &str) -> Result<bool> {
+        self.update(attempt_key(occ, k))
+            .update_expression("SET #sid = :sid")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#sid)")
+            .expression_attribute_names("#sid", attr::CALL_SID)
+            .expression_attribute_values(":sid", s(sid))
+            .send()
+            .await
+            .conditional()
+    }
+
     /// Record a status callback unless a later one (by SequenceNumber) is already recorded;
     /// returns the attempt as it now is, or `None` when this callback was stale.
     #[allow(clippy::too_many_arguments)]

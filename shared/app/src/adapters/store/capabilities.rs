@@ -61,6 +61,8 @@ pub trait Attempts: Send + Sync {
     async fn list_attempts(&self, occ: &str) -> Result<Vec<Attempt>>;
     /// False when the attempt has an outcome already (the call must be ended).
     async fn set_call_sid(&self, occ: &str, k: u32, sid: &str) -> Result<bool>;
+    /// Keep the CallSid of a call placed for an attempt that already has its outcome.
+    async fn keep_call_sid(&self, occ: &str, k: u32, sid: &str) -> Result<bool>;
     /// A status unless a later one is recorded; `None` when this one was stale.
     #[allow(clippy::too_many_arguments)]
     async fn record_status(
@@ -298,6 +300,7 @@ dynamo!(Attempts {
     fn get_attempt(occ: &str, k: u32) -> Option<Attempt>;
     fn list_attempts(occ: &str) -> Vec<Attempt>;
     fn set_call_sid(occ: &str, k: u32, sid: &str) -> bool;
+    fn keep_call_sid(occ: &str, k: u32, sid: &str) -> bool;
     fn record_status(occ: &str, k: u32, sid: &str, status: &str, sequence: i64, duration: Option<u32>, terminal: bool) -> Option<Attempt>;
     fn set_answered_by(occ: &str, k: u32, answered_by: &str) -> ();
     fn set_outcome(occ: &str, k: u32, outcome: Outcome, digit: Option<&str>) -> bool;

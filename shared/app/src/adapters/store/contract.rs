@@ -162,6 +162,23 @@ async fn attempts(store: &dyn Stores, occ: &str) {
         !store.set_call_sid(occ, 0, "CA9").await.unwrap(),
         "has an outcome"
     );
+    assert!(
+        !store.keep_call_sid(occ, 0, "CA9").await.unwrap(),
+        "never replaces a CallSid"
+    );
+    // A call placed for an attempt that got its outcome meanwhile keeps its CallSid.
+    let kept = &format!("{occ}-kept");
+    let other = shift(kept);
+    store.put_shift_if_new(&other).await.unwrap();
+    assert!(store.create_attempt(&attempt(&other, 0)).await.unwrap());
+    assert!(store
+        .set_outcome(kept, 0, Outcome::Canceled, None)
+        .await
+        .unwrap());
+    assert!(!store.set_call_sid(kept, 0, "CA2").await.unwrap());
+    assert!(store.keep_call_sid(kept, 0, "CA2").await.unwrap());
+    let read = store.get_attempt(kept, 0).await.unwrap().unwrap();
+    assert_eq!(read.call_sid.as_deref(), Some("CA2"));
     assert!(!store.release_attempt(occ, 0).await.unwrap(), "has a call");
     assert!(store.set_winner_outcome(occ, 0).await.unwrap());
     assert!(!store.set_winner_outcome(occ, 0).await.unwrap());

@@ -53,6 +53,18 @@ impl Attempts for MemoryStore {
             .is_ok())
     }
 
+    async fn keep_call_sid(&self, occ: &str, k: u32, sid: &str) -> Result<bool> {
+        Ok(self
+            .update(
+                keys::attempt_key(occ, k),
+                |i| i.is_some_and(|i| !has(i, attr::CALL_SID)),
+                |i| {
+                    i.insert(attr::CALL_SID.into(), s(sid));
+                },
+            )
+            .is_ok())
+    }
+
     async fn record_status(
         &self,
         occ: &str,
