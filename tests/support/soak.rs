@@ -346,7 +346,17 @@ pub async fn run(config: SoakConfig) -> Report {
                         json!({"employeeId": e, "firstName": format!("Carer{}", (b'A' + i as u8) as char), "phone": p})
                     })
                     .collect();
-                let answer = w.post_event(event).await;
+                // EventBridge retries a target that fails (the local AWS fails a share of
+                // requests here): so does the soak, a few times, as an async invoke would.
+                let mut answer = Value::Null;
+                for _ in 0..4 {
+                    let (status, a) = w.try_post_event(&event).await;
+                    answer = a;
+                    if status == 200 {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
                 if answer["result"]["status"] != "scheduled" {
                     claims.entry(c.occ.clone()).or_default();
                     tracing::warn!(occ = %c.occ, %answer, "soak_start_not_scheduled");

@@ -48,9 +48,10 @@ pub fn keep(t: i64, now: i64, w: Windows) -> bool {
 
 /// Call `call` asks to start at `now`, given the person's recent `calls` (call → when it was let
 /// through): the verdict, and the calls to store, if anything changes. A call asking again (a
-/// placement retried after Twilio did nothing) is decided again against the person's OTHER
-/// calls and moved to `now` when let through: it never counts twice, and never rings on the
-/// heels of a call let through while it waited; held back, it stops counting.
+/// placement retried after Twilio did nothing, or a second copy of its task) is decided again
+/// against the person's OTHER calls and moved to `now` when let through: it never counts
+/// twice, and never rings on the heels of a call let through while it waited. Held back, it
+/// keeps its first moment: a copy of its task may have placed it then.
 pub fn ask(
     calls: &std::collections::HashMap<String, i64>,
     call: &str,
@@ -61,27 +62,22 @@ pub fn ask(
     Result<(), i64>,
     Option<std::collections::HashMap<String, i64>>,
 ) {
-    let asked_before = calls.contains_key(call);
     let others: Vec<i64> = calls
         .iter()
         .filter(|(k, _)| k.as_str() != call)
         .map(|(_, t)| *t)
         .collect();
-    let verdict = match wait_until(&others, now, limit, w) {
-        Some(until) if !asked_before => return (Err(until), None),
-        Some(until) => Err(until),
-        None => Ok(()),
-    };
+    if let Some(until) = wait_until(&others, now, limit, w) {
+        return (Err(until), None);
+    }
     // Calls that left the window are dropped.
     let mut kept: std::collections::HashMap<String, i64> = calls
         .iter()
         .filter(|(k, t)| k.as_str() != call && keep(**t, now, w))
         .map(|(k, t)| (k.clone(), *t))
         .collect();
-    if verdict.is_ok() {
-        kept.insert(call.to_string(), now);
-    }
-    (verdict, Some(kept))
+    kept.insert(call.to_string(), now);
+    (Ok(()), Some(kept))
 }
 
 #[cfg(test)]
@@ -102,7 +98,8 @@ mod tests {
         let (v, kept) = ask(&calls(&[("a#0", now - 5_000)]), "a#0", now, 7, W);
         assert_eq!(v, Ok(()));
         assert_eq!(kept.unwrap()["a#0"], now);
-        // Another shift's call went through while it waited: held, and no longer counted.
+        // Another shift's call went through while it waited: held, its first moment kept (a
+        // copy of its task may have placed it then).
         let (v, kept) = ask(
             &calls(&[("a#0", now - 90_000), ("b#3", now - 1_000)]),
             "a#0",
@@ -111,7 +108,7 @@ mod tests {
             W,
         );
         assert_eq!(v, Err(now - 1_000 + MIN));
-        assert_eq!(kept.unwrap(), calls(&[("b#3", now - 1_000)]));
+        assert_eq!(kept, None);
         // A new call held back writes nothing.
         assert_eq!(
             ask(&calls(&[("b#3", now - 1_000)]), "a#0", now, 7, W),

@@ -488,9 +488,10 @@ impl Twilio {
     }
 
     /// The call placed to `to` from the platform number between `from` and `until`, if Twilio
-    /// has one (`GET Calls.json`, newest first): the call a placing run asked for and died
-    /// before storing. Calls to one person are at least a minute apart (per-person pacing), so
-    /// a window as long as a placing run names one call at most; the earliest is taken.
+    /// has exactly one (`GET Calls.json`, newest first): the call a placing run asked for and
+    /// died before storing. Calls to one person are at least a minute apart (per-person
+    /// pacing), so a window as long as a placing run names one call at most; should it hold
+    /// more, none is taken (it may be another shift's).
     pub async fn call_placed_between(
         &self,
         to: &str,
@@ -526,13 +527,15 @@ impl Twilio {
                 .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
                 .map(|d| d.timestamp())
         };
-        Ok(page
+        let mut in_window = page
             .calls
             .into_iter()
             .filter_map(|c| created(&c).map(|t| (t, c.sid)))
-            .filter(|(t, _)| (from.timestamp()..=until.timestamp()).contains(t))
-            .min()
-            .map(|(_, sid)| sid))
+            .filter(|(t, _)| (from.timestamp()..=until.timestamp()).contains(t));
+        Ok(match (in_window.next(), in_window.next()) {
+            (Some((_, sid)), None) => Some(sid),
+            _ => None,
+        })
     }
 }
 
