@@ -148,36 +148,17 @@ pub(super) async fn list_calls(
     if let Some(r) = injected_failure(&sim, RestOp::FetchCall) {
         return r;
     }
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let page_size: usize = param("PageSize")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 1000);
+    let list = super::twilio::ListQuery::of(&query);
     let st = sim.inner.twilio.calls();
     let calls: Vec<Value> = st
         .calls
         .iter()
         .rev()
-        .filter(|c| param("To").is_none_or(|to| c.record.to == to))
-        .filter(|c| param("From").is_none_or(|from| c.record.from == from))
-        .take(page_size)
+        .filter(|c| list.matches(&c.record.to, &c.record.from))
+        .take(list.page_size)
         .map(|c| call_json(&sim, c))
         .collect();
-    let uri = format!("/2010-04-01/Accounts/{account}/Calls.json?PageSize={page_size}&Page=0");
-    (
-        StatusCode::OK,
-        Json(json!({
-            "calls": calls, "page": 0, "page_size": page_size, "start": 0,
-            "end": calls.len().saturating_sub(1), "uri": uri, "first_page_uri": uri,
-            "next_page_uri": null, "previous_page_uri": null,
-        })),
-    )
-        .into_response()
+    list.page(&account, "Calls", calls)
 }
 
 pub(super) async fn fetch_call(

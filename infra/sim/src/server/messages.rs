@@ -106,16 +106,7 @@ pub(super) async fn list_messages(
     if let Some(r) = super::twilio::injected_failure(&sim, RestOp::Message) {
         return r;
     }
-    let param = |name: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let page_size: usize = param("PageSize")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(50)
-        .clamp(1, 1000);
+    let list = super::twilio::ListQuery::of(&query);
     let messages: Vec<_> = sim
         .inner
         .twilio
@@ -123,9 +114,8 @@ pub(super) async fn list_messages(
         .messages
         .iter()
         .rev()
-        .filter(|m| param("To").is_none_or(|to| m.to == to))
-        .filter(|m| param("From").is_none_or(|from| m.from == from))
-        .take(page_size)
+        .filter(|m| list.matches(&m.to, &m.from))
+        .take(list.page_size)
         .map(|m| {
             json!({
                 "sid": m.sid, "account_sid": account, "api_version": "2010-04-01",
@@ -136,14 +126,5 @@ pub(super) async fn list_messages(
             })
         })
         .collect();
-    let uri = format!("/2010-04-01/Accounts/{account}/Messages.json?PageSize={page_size}&Page=0");
-    (
-        StatusCode::OK,
-        Json(json!({
-            "messages": messages, "page": 0, "page_size": page_size, "start": 0,
-            "end": messages.len().saturating_sub(1), "uri": uri, "first_page_uri": uri,
-            "next_page_uri": null, "previous_page_uri": null,
-        })),
-    )
-        .into_response()
+    list.page(&account, "Messages", messages)
 }

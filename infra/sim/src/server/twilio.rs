@@ -143,3 +143,58 @@ pub(super) fn admit(
     let to = check_to(form_get(&form, "To"))?;
     Ok((form, to))
 }
+
+/// A list request's query (`GET Calls.json`, `GET Messages.json`): filtered by `To` and `From`
+/// as Twilio filters them, at most `PageSize` (default 50) on the one page.
+pub(super) struct ListQuery<'a> {
+    to: Option<&'a str>,
+    from: Option<&'a str>,
+    pub page_size: usize,
+}
+
+impl<'a> ListQuery<'a> {
+    pub fn of(query: &'a [(String, String)]) -> ListQuery<'a> {
+        let param = |name: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        ListQuery {
+            to: param("To"),
+            from: param("From"),
+            page_size: param("PageSize")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(50)
+                .clamp(1, 1000),
+        }
+    }
+
+    pub fn matches(&self, to: &str, from: &str) -> bool {
+        self.to.is_none_or(|t| t == to) && self.from.is_none_or(|f| f == from)
+    }
+
+    /// The one page of `items` as Twilio answers a list of `resource` ("Calls", "Messages").
+    pub fn page(
+        &self,
+        account: &str,
+        resource: &str,
+        items: Vec<serde_json::Value>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let uri = format!(
+            "/2010-04-01/Accounts/{account}/{resource}.json?PageSize={}&Page=0",
+            self.page_size
+        );
+        let end = items.len().saturating_sub(1);
+        (
+            axum::http::StatusCode::OK,
+            axum::Json(serde_json::json!({
+                resource.to_lowercase(): items, "page": 0, "page_size": self.page_size,
+                "start": 0, "end": end, "uri": uri, "first_page_uri": uri,
+                "next_page_uri": null, "previous_page_uri": null,
+            })),
+        )
+            .into_response()
+    }
+}

@@ -97,15 +97,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
         batch_over: true,
     };
     let mut decision = decide(&shift.campaign(), &facts, Moment::Due(k));
-    let Some(slot) = shift
-        .plan()
-        .slot(k)
-        .filter(|_| !matches!(decision, Decision::Idle(_)))
-    else {
-        let why = match decision {
-            Decision::Idle(why) => why,
-            _ => Idle::BeyondPlan,
-        };
+    if let Decision::Idle(why) = decision {
         match why {
             Idle::BeyondPlan => warn!(occurrence_id = %occ, attempt = k, "{}", why.as_str()),
             _ => info!(occurrence_id = %occ, attempt = k, "{}", why.as_str()),
@@ -115,7 +107,12 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
             duplicate(existing.as_ref(), Utc::now())?;
         }
         return Ok(Vec::new());
-    };
+    }
+    // `decide` is idle on a turn past the plan: this one is in it.
+    let slot = shift
+        .plan()
+        .slot(k)
+        .context("a decided turn is in the plan")?;
     // Broadcasting: the batch's first turn rings the rest, whatever becomes of its own.
     ring_the_rest_of_the_batch(app, &shift, k).await?;
     let staff = shift.callee(slot);

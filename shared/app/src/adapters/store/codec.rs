@@ -78,6 +78,16 @@ impl Builder {
 // ---- settings: the record's serde form, one attribute per setting ----
 
 /// The provider's settings item: each setting an attribute of its JSON name (serde).
+/// A record kept as JSON text in one attribute (a shift's notes for its call log).
+fn json_text<T: serde::Serialize>(value: Option<&T>) -> Option<AttributeValue> {
+    value.and_then(|v| serde_json::to_string(v).ok()).map(s)
+}
+
+/// [`json_text`] read back; `None` when absent or unreadable.
+fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Option<T> {
+    get_s(item, name).and_then(|t| serde_json::from_str(&t).ok())
+}
+
 /// A person's recent calls (`PHONE#…` / `CALLS`): call → when it was let through (ms).
 pub(crate) fn person_calls(item: Option<&Item>) -> HashMap<String, i64> {
     item.and_then(|i| i.get(attr::CALLS))
@@ -164,20 +174,8 @@ impl TryFrom<&Shift> for Item {
                 attr::SETTINGS,
                 serde_dynamo::to_attribute_value(&sh.settings)?,
             )
-            .opt(
-                attr::HELD,
-                sh.held
-                    .as_ref()
-                    .and_then(|h| serde_json::to_string(h).ok())
-                    .map(s),
-            )
-            .opt(
-                attr::STALLED,
-                sh.stalled
-                    .as_ref()
-                    .and_then(|h| serde_json::to_string(h).ok())
-                    .map(s),
-            )
+            .opt(attr::HELD, json_text(sh.held.as_ref()))
+            .opt(attr::STALLED, json_text(sh.stalled.as_ref()))
             .put(attr::CREATED_AT, time(sh.created_at))
             .opt(attr::SCHEDULED_AT, sh.scheduled_at.map(time))
             .opt(attr::ASSIGNED_TO, sh.assigned_to.as_deref().map(s))
@@ -194,11 +192,7 @@ impl TryFrom<&Shift> for Item {
             )
             .opt(
                 attr::CONFIRMATION_SMS,
-                sh.confirmation_sms
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()?
-                    .map(s),
+                json_text(sh.confirmation_sms.as_ref()),
             )
             .opt(attr::NOT_CALLED_REASON, sh.not_called.as_deref().map(s))
             .opt(attr::DECLINED_BY, set(&sh.declined))
@@ -230,10 +224,9 @@ impl TryFrom<&Item> for Shift {
             unfilled_at: get_time(item, attr::UNFILLED_AT),
             assigned_attempt: get_n(item, attr::ASSIGNED_ATTEMPT),
             acceptance_finished: item.contains_key(attr::ACCEPTANCE_FINISHED_AT),
-            confirmation_sms: get_s(item, attr::CONFIRMATION_SMS)
-                .and_then(|d| serde_json::from_str(&d).ok()),
-            held: get_s(item, attr::HELD).and_then(|h| serde_json::from_str(&h).ok()),
-            stalled: get_s(item, attr::STALLED).and_then(|h| serde_json::from_str(&h).ok()),
+            confirmation_sms: get_json(item, attr::CONFIRMATION_SMS),
+            held: get_json(item, attr::HELD),
+            stalled: get_json(item, attr::STALLED),
             declined: get_set(item, attr::DECLINED_BY),
             called_last: get_set(item, attr::CALLED_LAST),
             not_called: get_s(item, attr::NOT_CALLED_REASON),

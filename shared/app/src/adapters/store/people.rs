@@ -53,26 +53,28 @@ impl Store {
         }
     }
 
-    /// Note on the shift why attempt `k` is held and until when (the call log shows it).
     /// Note on the shift that a task of its campaign was dead-lettered (the call log shows it).
     pub async fn set_stalled(&self, occ: &str, stalled: &crate::records::Stalled) -> Result<()> {
-        self.update(super::keys::shift_key(occ))
-            .update_expression("SET #s = :s")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#s", attr::STALLED)
-            .expression_attribute_values(":s", s(serde_json::to_string(stalled)?))
-            .send()
-            .await
-            .conditional()?;
-        Ok(())
+        self.set_shift_note(occ, attr::STALLED, stalled).await
     }
 
+    /// Note on the shift why attempt `k` is held and until when (the call log shows it).
     pub async fn set_held(&self, occ: &str, held: &crate::records::Held) -> Result<()> {
+        self.set_shift_note(occ, attr::HELD, held).await
+    }
+
+    /// One of the notes a shift keeps for its call log, as JSON text in attribute `name`.
+    async fn set_shift_note(
+        &self,
+        occ: &str,
+        name: &str,
+        note: &impl serde::Serialize,
+    ) -> Result<()> {
         self.update(super::keys::shift_key(occ))
-            .update_expression("SET #h = :h")
+            .update_expression("SET #n = :n")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#h", attr::HELD)
-            .expression_attribute_values(":h", s(serde_json::to_string(held)?))
+            .expression_attribute_names("#n", name)
+            .expression_attribute_values(":n", s(serde_json::to_string(note)?))
             .send()
             .await
             .conditional()?;

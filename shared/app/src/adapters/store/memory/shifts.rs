@@ -112,27 +112,11 @@ impl Shifts for MemoryStore {
     }
 
     async fn set_stalled(&self, occ: &str, stalled: &crate::records::Stalled) -> Result<()> {
-        let stalled = serde_json::to_string(stalled)?;
-        let _ = self.update(
-            keys::shift_key(occ),
-            |i| i.is_some(),
-            |i| {
-                i.insert(attr::STALLED.into(), s(stalled.clone()));
-            },
-        );
-        Ok(())
+        self.set_shift_note(occ, attr::STALLED, stalled)
     }
 
     async fn set_held(&self, occ: &str, held: &crate::records::Held) -> Result<()> {
-        let held = serde_json::to_string(held)?;
-        let _ = self.update(
-            keys::shift_key(occ),
-            |i| i.is_some(),
-            |i| {
-                i.insert(attr::HELD.into(), s(held.clone()));
-            },
-        );
-        Ok(())
+        self.set_shift_note(occ, attr::HELD, held)
     }
 
     async fn add_decliner(&self, occ: &str, employee_id: &str) -> Result<()> {
@@ -202,6 +186,21 @@ impl Claims for MemoryStore {
             |_| true,
             |i| {
                 i.remove(flag);
+            },
+        );
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// One of the notes a shift keeps for its call log, as JSON text in attribute `name`.
+    fn set_shift_note(&self, occ: &str, name: &str, note: &impl serde::Serialize) -> Result<()> {
+        let note = serde_json::to_string(note)?;
+        let _ = self.update(
+            keys::shift_key(occ),
+            |i| i.is_some(),
+            |i| {
+                i.insert(name.into(), s(note));
             },
         );
         Ok(())
