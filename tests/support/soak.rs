@@ -112,6 +112,8 @@ enum Claim {
     TextYes { phone: String },
     /// A call-back from the phone pressing 1.
     CallBack { phone: String },
+    /// A NO texted from the phone: never a claim, a decline of the offers it holds.
+    TextNo,
 }
 
 /// Every fault the driver injected, by kind.
@@ -189,9 +191,39 @@ fn behaviour(rng: &mut StdRng) -> Behaviour {
     }
 }
 
+/// Quiet hours of the third provider: wall-clock minutes (the window is not scaled), read in UTC,
+/// for every shift (urgent ones do not override them).
+#[derive(Debug, Clone, Copy)]
+struct Quiet {
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+}
+
+impl Quiet {
+    /// A window of `minutes` whole minutes beginning at the first whole minute `after` from now.
+    fn after(after: Duration, minutes: i64) -> Quiet {
+        use chrono::Timelike;
+        let from = chrono::Utc::now() + chrono::Duration::from_std(after).unwrap_or_default();
+        let start = from
+            .with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(from)
+            + chrono::Duration::minutes(1);
+        Quiet {
+            start,
+            end: start + chrono::Duration::minutes(minutes),
+        }
+    }
+
+    fn contains(&self, t: SystemTime) -> bool {
+        let t = chrono::DateTime::<chrono::Utc>::from(t);
+        t >= self.start && t < self.end
+    }
+}
+
 /// The providers' settings: every mode at once (sequential and broadcast, skip decliners,
-/// follow-up texts and filled notices, recording, per-person pacing).
-fn settings(provider: usize, rng: &mut StdRng) -> Value {
+/// follow-up texts and filled notices, recording, per-person pacing, quiet hours).
+fn settings(provider: usize, rng: &mut StdRng, quiet: Quiet) -> Value {
     let mut s = json!({
         "enabled": true,
         "waitMinutes": rng.gen_range(1..=3),
@@ -205,6 +237,14 @@ fn settings(provider: usize, rng: &mut StdRng) -> Value {
     if provider == 1 {
         s["callMode"] = json!("broadcast");
         s["broadcastSize"] = json!(rng.gen_range(2..=3));
+    }
+    if provider == 2 {
+        s["timeZone"] = json!("UTC");
+        s["quietHours"] = json!({
+            "start": quiet.start.format("%H:%M").to_string(),
+            "end": quiet.end.format("%H:%M").to_string(),
+        });
+        s["urgentOverridesQuietHours"] = json!(false);
     }
     s
 }
@@ -232,8 +272,13 @@ pub async fn run(config: SoakConfig) -> Report {
     .await;
     let mut faults = Faults::new();
     let mut limits = BTreeMap::new();
+    // Early in the run: a minute for a short run, a tenth of a long one.
+    let quiet = Quiet::after(
+        config.drive_for / 10,
+        (config.drive_for.as_secs() as i64 / 600).max(1),
+    );
     for (p, provider) in PROVIDERS.iter().enumerate() {
-        let s = settings(p, &mut rng);
+        let s = settings(p, &mut rng, quiet);
         limits.insert(
             p,
             s["maxCallsPerPersonPerHour"].as_u64().unwrap_or(7) as usize,
@@ -272,6 +317,7 @@ pub async fn run(config: SoakConfig) -> Report {
         Start(usize),
         Api(usize, usize),
         TextYes(usize, usize),
+        TextNo(usize, usize),
         CallBack(usize, usize),
         Fault,
         Rebehave(usize),
@@ -299,6 +345,12 @@ pub async fn run(config: SoakConfig) -> Report {
             plan.push((
                 later(&mut rng),
                 Step::CallBack(n, rng.gen_range(0..c.pool.len())),
+            ));
+        }
+        if rng.gen_bool(0.1) {
+            plan.push((
+                later(&mut rng),
+                Step::TextNo(n, rng.gen_range(0..c.pool.len())),
             ));
         }
     }
@@ -343,7 +395,12 @@ pub async fn run(config: SoakConfig) -> Report {
                     .iter()
                     .enumerate()
                     .map(|(i, (e, p))| {
-                        json!({"employeeId": e, "firstName": format!("Carer{}", (b'A' + i as u8) as char), "phone": p})
+                        let mut entry = json!({"employeeId": e, "firstName": format!("Carer{}", (b'A' + i as u8) as char), "phone": p});
+                        // The first provider ranks its pool: priorities decide the order.
+                        if c.provider == 0 {
+                            entry["priority"] = json!(1 + (n + i) % 3);
+                        }
+                        entry
                     })
                     .collect();
                 // EventBridge retries a target that fails (the local AWS fails a share of
@@ -393,6 +450,14 @@ pub async fn run(config: SoakConfig) -> Report {
                     (c.occ, Claim::TextYes { phone })
                 }));
             }
+            Step::TextNo(n, i) => {
+                let c = campaigns[n].clone();
+                let sim = w.sim.clone();
+                background.push(tokio::spawn(async move {
+                    sim.text_in(&c.pool[i].1, "NO").await;
+                    (c.occ, Claim::TextNo)
+                }));
+            }
             Step::CallBack(n, i) => {
                 let c = campaigns[n].clone();
                 let sim = w.sim.clone();
@@ -409,7 +474,7 @@ pub async fn run(config: SoakConfig) -> Report {
             }
             Step::Fault => {
                 // A credential outage is the rarest.
-                let kind = match rng.gen_range(0..26) {
+                let kind = match rng.gen_range(0..30) {
                     0..=2 => {
                         w.sim.fail_next_rest(RestOp::CreateCall, 503, 1);
                         "twilio create-call 503"
@@ -456,9 +521,22 @@ pub async fn run(config: SoakConfig) -> Report {
                         w.sim.set_tts_failure(Some(f));
                         "elevenlabs failing or slow (from now)"
                     }
-                    _ => {
+                    23..=25 => {
                         w.sim.set_tts_failure(None);
                         "elevenlabs well again"
+                    }
+                    26 | 27 => {
+                        // Past the client's budget (5 s): the dialer cannot tell whether the
+                        // call exists; its callbacks or the check (which asks Twilio) decide.
+                        w.sim
+                            .answer_next_create_call_late(Duration::from_secs(6), 1);
+                        "twilio create-call answered too late (call placed)"
+                    }
+                    _ => {
+                        w.sim.set_callback_delivery(CallbackDelivery::LateFinal(
+                            Duration::from_millis(1_500),
+                        ));
+                        "final status callbacks 1.5 s late (from now)"
                     }
                 };
                 *faults.entry(kind).or_default() += 1;
@@ -515,6 +593,7 @@ pub async fn run(config: SoakConfig) -> Report {
         logs,
         claims,
         limits,
+        quiet,
     };
     let mut report = Report {
         config: config.clone(),
@@ -600,6 +679,8 @@ struct History {
     claims: HashMap<String, Vec<Claim>>,
     /// Each provider's `maxCallsPerPersonPerHour`.
     limits: BTreeMap<usize, usize>,
+    /// The third provider's quiet hours.
+    quiet: Quiet,
 }
 
 /// The query parameter `name` of a URL.
@@ -796,6 +877,29 @@ fn check(h: &History, campaigns: &[Campaign], r: &mut Report) {
                         format!("a confirmation to {e} on a shift nobody won"),
                     );
                 }
+            }
+        }
+
+        if c.provider == 2 {
+            tick("nobody called in quiet hours (no shift overrides them)");
+            // A call let start just before the window may ring a few seconds into it (speech,
+            // Twilio's retries): the window is checked from 10 s after its start.
+            let window = Quiet {
+                start: h.quiet.start + chrono::Duration::seconds(10),
+                end: h.quiet.end,
+            };
+            for k in calls.iter().filter(|k| window.contains(k.created)) {
+                bad(
+                    "nobody called in quiet hours (no shift overrides them)",
+                    &c.occ,
+                    format!(
+                        "call {} placed at {} inside {}–{}",
+                        k.sid,
+                        chrono::DateTime::<chrono::Utc>::from(k.created).format("%H:%M:%S"),
+                        h.quiet.start.format("%H:%M"),
+                        h.quiet.end.format("%H:%M")
+                    ),
+                );
             }
         }
 

@@ -51,6 +51,9 @@ pub enum CallbackDelivery {
     DuplicatedAndReordered,
     /// The final status callback never arrives (a lost callback).
     DropFinal,
+    /// The final status callback arrives this long after the call ended (a slow network or a
+    /// retried delivery), after anything that happened meanwhile.
+    LateFinal(std::time::Duration),
 }
 
 /// A REST operation whose next responses can be made to fail.

@@ -262,6 +262,16 @@ impl Sim {
             .extend(std::iter::repeat_n((op, refusal), count));
     }
 
+    /// The next `count` create-call requests place their call but answer `after` later (past
+    /// the client's timeout: it cannot tell whether the call exists; Twilio's list finds it).
+    pub fn answer_next_create_call_late(&self, after: std::time::Duration, count: usize) {
+        self.inner
+            .twilio
+            .faults()
+            .late_create_answers
+            .extend(std::iter::repeat_n(after, count));
+    }
+
     /// From now on every REST request is refused with `refusal` (e.g. the auth token was
     /// rotated, the account suspended); `None` makes the account work again.
     pub fn refuse_account(&self, refusal: Option<Refusal>) {

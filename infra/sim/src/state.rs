@@ -65,6 +65,9 @@ impl Calls {
 pub(crate) struct Faults {
     pub callback_delivery: CallbackDelivery,
     pub rest_failures: Vec<(RestOp, Refusal)>,
+    /// The next create-call requests are carried out but answered this late: later than the
+    /// client waits, so it cannot tell whether the call exists.
+    pub late_create_answers: Vec<std::time::Duration>,
     /// While set, every REST request is refused with this (an account-wide refusal).
     pub account_refusal: Option<Refusal>,
     /// Numbers Twilio refuses to text, and how (e.g. 21610 after the person texted STOP).

@@ -79,7 +79,13 @@ impl Call {
             (CallbackDelivery::DropFinal, true) => {
                 self.push(CallEvent::CallbackDropped(callback.status));
             }
-            (CallbackDelivery::DropFinal, false) => self.send_status(&callback).await,
+            (CallbackDelivery::DropFinal | CallbackDelivery::LateFinal(_), false) => {
+                self.send_status(&callback).await
+            }
+            (CallbackDelivery::LateFinal(after), true) => {
+                tokio::time::sleep(after).await;
+                self.send_status(&callback).await
+            }
             (CallbackDelivery::DuplicatedAndReordered, false) => self.held.push(callback),
             (CallbackDelivery::DuplicatedAndReordered, true) => {
                 let held = std::mem::take(&mut self.held);

@@ -120,6 +120,14 @@ pub(super) async fn create_call(
         tokio::spawn(call::run(sim.inner.clone(), sid.clone(), behaviour, form));
         body
     };
+    let late = {
+        let mut faults = sim.inner.twilio.faults();
+        (!faults.late_create_answers.is_empty()).then(|| faults.late_create_answers.remove(0))
+    };
+    if let Some(after) = late {
+        tracing::info!(call_sid = %sid, after_ms = after.as_millis() as u64, "call created, answer late");
+        tokio::time::sleep(after).await;
+    }
     (StatusCode::CREATED, Json(body)).into_response()
 }
 

@@ -175,21 +175,95 @@ pub(super) async fn record_acceptance(
     Ok(None)
 }
 
-/// A `FinishAcceptance` task: what follows the shift's acceptance, unless it is done.
-pub(super) async fn finish_acceptance(app: &App, occ: &str) -> Result<()> {
+/// How soon a `FinishAcceptance` that could not end every other live call tries again (Twilio
+/// refused the request for the moment: a 5xx past its retries, throttling, an account outage),
+/// and for how long after the acceptance it keeps trying so soon: a call that should have stopped
+/// must not ring on until the queue's redelivery (minutes). Past that the task fails and is
+/// retried by the queue, into the dead-letter queue and its alarm if Twilio stays away.
+pub const END_CALLS_AGAIN_SECS: u64 = 2;
+pub const END_CALLS_SOON_FOR_SECS: i64 = 120;
+
+/// A `FinishAcceptance` task: what follows the shift's acceptance, unless it is done; once it
+/// is, only the other calls it ended, in case one still runs (a call placed as the shift was
+/// filled asks for this when it could not end itself).
+pub(super) async fn finish_acceptance(app: &App, occ: &str) -> Result<Vec<Next>> {
     match app.store.get_shift(occ).await? {
         Some(shift) if shift.status == ShiftStatus::Assigned && !shift.acceptance_finished => {
             after_acceptance(app, &shift).await
         }
-        _ => Ok(()),
+        Some(shift) if shift.status == ShiftStatus::Assigned => {
+            let attempts = app.store.list_attempts(occ).await?;
+            end_other_calls(app, &shift, &attempts).await
+        }
+        _ => Ok(Vec::new()),
     }
+}
+
+/// Every other call of the shift stops: a turn with no outcome yet gets `Canceled` (one
+/// conditional write: a final status or a key press landing now keeps its own), and its call, with
+/// every call already cancelled this way whose end Twilio has not reported, is ended at Twilio.
+/// Ending again a call that has ended is refused by Twilio, which means done. A call Twilio would
+/// not end now is tried again in [`END_CALLS_AGAIN_SECS`] (the returned step); after
+/// [`END_CALLS_SOON_FOR_SECS`], the step fails and the queue retries it.
+async fn end_other_calls(app: &App, shift: &Shift, attempts: &[Attempt]) -> Result<Vec<Next>> {
+    let occ = shift.occurrence_id();
+    let mut to_end = Vec::new();
+    let mut cancelled = 0;
+    for a in attempts {
+        if a.status().is_some_and(|s| s.is_terminal()) {
+            continue;
+        }
+        match a.outcome {
+            // The winner's own attempt already has its outcome.
+            None => {
+                if app
+                    .store
+                    .set_outcome(occ, a.attempt, Outcome::Canceled, None)
+                    .await?
+                {
+                    cancelled += 1;
+                    to_end.extend(a.call_sid.as_deref());
+                }
+            }
+            // Cancelled by this acceptance before (a key press too late keeps its "1" and hears
+            // that the shift is taken): its call may not have ended.
+            Some(Outcome::Canceled) if a.digit.is_none() => to_end.extend(a.call_sid.as_deref()),
+            Some(_) => {}
+        }
+    }
+    // Ended at once, not one after another: the task's worst case counts one Twilio budget.
+    let failed = futures::future::join_all(to_end.iter().map(|sid| async move {
+        let ended = app.twilio().end_call(sid).await;
+        if let Err(e) = &ended {
+            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+        }
+        ended.is_err()
+    }))
+    .await
+    .into_iter()
+    .filter(|failed| *failed)
+    .count();
+    info!(occurrence_id = %occ, live_calls_ended = to_end.len() - failed, newly_cancelled = cancelled, "outbound_calls_cancelled");
+    if failed == 0 {
+        return Ok(Vec::new());
+    }
+    let since = shift
+        .assigned_at
+        .map_or(0, |at| (Utc::now() - at).num_seconds());
+    if since > END_CALLS_SOON_FOR_SECS {
+        anyhow::bail!("{failed} call(s) Twilio would not end");
+    }
+    Ok(vec![Next::Later(
+        Task::finish_acceptance(occ),
+        at_least_a_second(app, END_CALLS_AGAIN_SECS),
+    )])
 }
 
 /// Everything that follows an acceptance, run from the queue (`FinishAcceptance`); each part
 /// idempotent, so a retry completes it, and the shift is marked finished when all is done. No
 /// schedule is left to delete: after a key press the start schedule has fired (and deleted
 /// itself), and `accept` deletes it for other channels.
-pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
+pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<Vec<Next>> {
     let occ = shift.occurrence_id();
     let winner_id = shift.assigned_to.clone().unwrap_or_default();
     if let Some(k) = shift.assigned_attempt {
@@ -209,32 +283,7 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
         None if !attempts.is_empty() => vec![(figures::SHIFTS_FILLED_OTHERWISE, 1.0)],
         None => vec![],
     };
-    let mut to_end = Vec::new();
-    for a in attempts {
-        // The winner's own attempt already has its outcome.
-        if a.outcome.is_some() {
-            continue;
-        }
-        if a.status().is_some_and(|s| s.is_terminal()) {
-            continue;
-        }
-        if app
-            .store
-            .set_outcome(occ, a.attempt, Outcome::Canceled, None)
-            .await?
-        {
-            to_end.push(a.call_sid);
-        }
-    }
-    let cancelled = to_end.len();
-    // Ended at once, not one after another: the task's worst case counts one Twilio budget.
-    futures::future::join_all(to_end.iter().flatten().map(|sid| async move {
-        if let Err(e) = app.twilio().end_call(sid).await {
-            warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
-        }
-    }))
-    .await;
-    info!(occurrence_id = %occ, live_calls_ended = cancelled, "outbound_calls_cancelled");
+    let again = end_other_calls(app, shift, &attempts).await?;
     if app.faults.trip(faults::CRASH_AFTER_CALLS_ENDED, occ) {
         anyhow::bail!("injected crash after the other calls were ended");
     }
@@ -296,10 +345,10 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<()> {
     .await;
     // With notifyWhenFilled: the others texted an offer are told, once each.
     let told = tell_the_others(app, shift).await;
-    if (sms?, event?, told?) == (Once::Done, Once::Done, Once::Done) {
+    if again.is_empty() && (sms?, event?, told?) == (Once::Done, Once::Done, Once::Done) {
         app.store.mark_acceptance_finished(occ).await?;
     }
-    Ok(())
+    Ok(again)
 }
 
 /// Send the winner's confirmation. A refusal about the person (21610 opted out, 21211 /

@@ -210,7 +210,15 @@ async fn place(
                 // The shift was filled while this call was being placed.
                 info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
                 app.store.keep_call_sid(occ, k, &sid).await?;
-                app.twilio().end_call(&sid).await.ok();
+                if let Err(e) = app.twilio().end_call(&sid).await {
+                    // The acceptance's own step ends the calls it cancelled: asked to, it tries
+                    // this one again until Twilio ends it.
+                    warn!(occurrence_id = %occ, call_sid = %sid, error = %e, "end_call_failed");
+                    return Ok(vec![Next::Later(
+                        Task::finish_acceptance(occ),
+                        at_least_a_second(app, super::accept::END_CALLS_AGAIN_SECS),
+                    )]);
+                }
             }
             Ok(Vec::new())
         }

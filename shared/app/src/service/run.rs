@@ -96,9 +96,7 @@ fn step<'a>(app: &'a App, task: &'a Task) -> BoxFuture<'a, Result<Vec<Next>>> {
         Task::Dial(dial_task) => dial(app, dial_task).boxed(),
         Task::CallEnded(ended) => call_over(app, &ended.occurrence_id, ended.attempt).boxed(),
         Task::CheckCall(check) => check_call(app, check).boxed(),
-        Task::FinishAcceptance(shift) => finish_acceptance(app, &shift.occurrence_id)
-            .map_ok(|()| Vec::new())
-            .boxed(),
+        Task::FinishAcceptance(shift) => finish_acceptance(app, &shift.occurrence_id).boxed(),
         Task::WakeWaiters {} => watchdog_fired(app).map_ok(|()| Vec::new()).boxed(),
         Task::DeleteRecording(d) => recording::delete_recording(app, d)
             .map_ok(|()| Vec::new())

@@ -137,3 +137,65 @@ async fn finishing_an_acceptance_ends_the_other_calls_and_confirms_and_tells_onc
         Some("sent".to_string())
     );
 }
+
+#[tokio::test]
+async fn a_call_twilio_would_not_end_is_ended_by_a_retry_soon_before_the_acceptance_is_finished() {
+    use crate::service::accept::{finish_acceptance, END_CALLS_AGAIN_SECS};
+    use crate::service::Next;
+    let w = world().await;
+    stored(&w, &open_shift("occ_outage")).await;
+    run_task(&w.app, &Task::dial("occ_outage", 0))
+        .await
+        .unwrap();
+    drained(&w);
+    let sid = w
+        .app
+        .store
+        .get_attempt("occ_outage", 0)
+        .await
+        .unwrap()
+        .unwrap()
+        .call_sid
+        .unwrap();
+    assert_eq!(
+        accept(&w.app, "occ_outage", "emp_4", "sms").await.unwrap(),
+        Acceptance::Accepted
+    );
+    // The account is refused for a moment: Bob's call cannot be ended now.
+    w.sim
+        .refuse_account(Some(callout_sim::Refusal::BAD_CREDENTIALS));
+    let next = finish_acceptance(&w.app, "occ_outage").await.unwrap();
+    match next.as_slice() {
+        [Next::Later(Task::FinishAcceptance(s), delay)] => {
+            assert_eq!(s.occurrence_id, "occ_outage");
+            assert!(*delay <= std::time::Duration::from_secs(END_CALLS_AGAIN_SECS));
+        }
+        other => panic!("expected a retry soon, got {other:?}"),
+    }
+    let shift = w.app.store.get_shift("occ_outage").await.unwrap().unwrap();
+    assert!(!shift.acceptance_finished, "not finished while a call runs");
+    assert!(w.sim.call(&sid).is_some_and(|c| c.ended_at.is_none()));
+    // Twilio is back: the retry ends the call it cancelled before, and only then is it finished.
+    w.sim.refuse_account(None);
+    assert!(finish_acceptance(&w.app, "occ_outage")
+        .await
+        .unwrap()
+        .is_empty());
+    until("Bob's call ended through the API", || {
+        w.sim.call(&sid).is_some_and(|c| {
+            c.events
+                .iter()
+                .any(|e| matches!(e, callout_sim::CallEvent::UpdatedByApi(_)))
+        })
+    })
+    .await;
+    let shift = w.app.store.get_shift("occ_outage").await.unwrap().unwrap();
+    assert!(shift.acceptance_finished);
+    let texts = w
+        .sim
+        .messages()
+        .into_iter()
+        .filter(|m| m.to == "+61400000004")
+        .count();
+    assert_eq!(texts, 1, "one confirmation SMS over both runs");
+}
