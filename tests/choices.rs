@@ -3,7 +3,7 @@
 //! languages and voices, and the portal's Listen button. Each test reads as what the staff
 //! hear and press, on the local AWS with the simulated Twilio and ElevenLabs.
 
-use callout_sim::{Behaviour, CallEvent, TtsFailure, Via};
+use callout_sim::{Behaviour, TtsFailure, Via};
 use e2e::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -274,11 +274,7 @@ fn heard(w: &World, person: &Person) -> Vec<(String, Via)> {
     w.sim
         .calls_to(person.phone)
         .iter()
-        .flat_map(|c| c.events.clone())
-        .filter_map(|e| match e {
-            CallEvent::Heard { text, via, .. } => Some((text, via)),
-            _ => None,
-        })
+        .flat_map(|c| c.heard_how())
         .collect()
 }
 

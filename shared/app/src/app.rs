@@ -283,13 +283,24 @@ impl App {
     /// ElevenLabs' request stitching: the body hears this person's greeting before it, the
     /// greeting hears the body's first sentence after it.
     pub fn offer_clips<'a>(&self, a: &'a crate::records::Attempt) -> Vec<Clip<'a>> {
+        self.clips(a.voice_id.as_deref(), a.speech().language, a.spoken())
+    }
+
+    /// The clips of `spoken` in `voice_id` (`None`: the deployment's) and `language`, as
+    /// [`App::offer_clips`] (the portal's Listen plays the same).
+    pub fn clips<'a>(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        spoken: callout_core::template::Spoken<'a>,
+    ) -> Vec<Clip<'a>> {
         use callout_core::template::{lead_in, Spoken};
         let clip = |text: &'a str, previous, next| Clip {
-            key: self.audio_key(a.voice_id.as_deref(), a.speech().language, text),
+            key: self.audio_key(voice_id, language, text),
             text,
             around: crate::adapters::tts::Stitch { previous, next },
         };
-        match a.spoken() {
+        match spoken {
             Spoken::Whole(text) => vec![clip(text, None, None)],
             Spoken::Split { greeting, body } => vec![
                 clip(greeting, None, Some(lead_in(body))),

@@ -190,36 +190,47 @@ pub enum NoSpeech {
     Failed(String),
 }
 
-/// Speech of `text` for a listener outside a call (the portal's Listen button), through the
-/// same cache as calls (the same key: voice, model, language and text): the µ-law WAV from S3,
-/// or from ElevenLabs within `provider`'s daily budget (then kept in S3), or why not.
-/// Listening twice costs one ElevenLabs request.
+/// Speech of an offer for a listener outside a call (the portal's Listen button), through the
+/// same cache as calls (the same clips: `App::clips`, each keyed by voice, model, language and
+/// text): the µ-law WAV from S3, or from ElevenLabs within `provider`'s daily budget (then kept
+/// in S3), or why not. A split offer's clips are joined (µ-law joins exactly). Listening twice
+/// costs one ElevenLabs request per clip, once.
 pub async fn speech(
     app: &App,
     provider: &str,
     budget: u32,
     voice_id: Option<&str>,
     language: callout_core::lang::Language,
-    text: &str,
+    spoken: callout_core::template::Spoken<'_>,
 ) -> std::result::Result<Speech, NoSpeech> {
-    let key = app.audio_key(voice_id, language, text);
-    match app.audio().get(&key).await {
-        Ok(Some(wav)) => {
-            app.metrics.put(
-                "provider-settings",
-                &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)],
-            );
-            return Ok(Speech { wav, cached: true });
-        }
-        Ok(None) => {}
-        Err(e) => {
-            warn!(error = %e, "audio_cache_unavailable");
-            return Err(NoSpeech::Failed(
-                "the speech cache is not available right now".into(),
-            ));
+    let clips = app.clips(voice_id, language, spoken);
+    let found = futures::future::join_all(clips.iter().map(|c| app.audio().get(&c.key))).await;
+    let mut files = Vec::new();
+    for found in found {
+        match found {
+            Ok(file) => files.push(file),
+            Err(e) => {
+                warn!(error = %e, "audio_cache_unavailable");
+                return Err(NoSpeech::Failed(
+                    "the speech cache is not available right now".into(),
+                ));
+            }
         }
     }
-    let characters = text.chars().count() as u32;
+    let characters: u32 = clips
+        .iter()
+        .zip(&files)
+        .filter(|(_, f)| f.is_none())
+        .map(|(c, _)| c.text.chars().count() as u32)
+        .sum();
+    if characters == 0 {
+        app.metrics.put(
+            "provider-settings",
+            &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)],
+        );
+        let wav = join(files.into_iter().flatten().collect());
+        return Ok(Speech { wav, cached: true });
+    }
     if !app.tts().has_key() {
         return Err(NoSpeech::Failed(
             "the voice could not be generated right now".into(),
@@ -237,26 +248,54 @@ pub async fn speech(
     };
     app.metrics.put(
         "provider-settings",
-        &[
-            ("TtsCharacters", text.chars().count() as f64),
-            ("TtsCacheHits", 0.0),
-        ],
+        &[("TtsCharacters", characters as f64), ("TtsCacheHits", 0.0)],
     );
-    let ulaw = match app.tts().synthesize(voice_id, language, text).await {
-        Ok(ulaw) => ulaw,
-        Err(e) => {
-            warn!(error = %e, "listen_tts_failed");
-            refund_speech(app, provider, spent_at, characters).await;
-            return Err(NoSpeech::Failed(
-                "the voice could not be generated right now".into(),
-            ));
+    let made = futures::future::join_all(clips.iter().zip(&files).map(|(c, f)| async move {
+        match f {
+            Some(wav) => Ok(wav.clone()),
+            None => {
+                let ulaw = app
+                    .tts()
+                    .synthesize_between(voice_id, language, c.around, c.text)
+                    .await?;
+                let wav = wav::wrap_ulaw(&ulaw);
+                if let Err(e) = app.audio().put_wav(&c.key, wav.clone()).await {
+                    warn!(error = %e, "audio_store_failed");
+                }
+                anyhow::Ok(wav)
+            }
         }
-    };
-    let wav = wav::wrap_ulaw(&ulaw);
-    if let Err(e) = app.audio().put_wav(&key, wav.clone()).await {
-        warn!(error = %e, "audio_store_failed");
+    }))
+    .await;
+    let not_spoken: u32 = clips
+        .iter()
+        .zip(&made)
+        .filter(|(_, m)| m.is_err())
+        .map(|(c, _)| c.text.chars().count() as u32)
+        .sum();
+    if not_spoken > 0 {
+        if let Some(e) = made.iter().find_map(|m| m.as_ref().err()) {
+            warn!(error = %e, "listen_tts_failed");
+        }
+        refund_speech(app, provider, spent_at, not_spoken).await;
+        return Err(NoSpeech::Failed(
+            "the voice could not be generated right now".into(),
+        ));
     }
+    let wav = join(made.into_iter().flatten().collect());
     Ok(Speech { wav, cached: false })
+}
+
+/// µ-law WAV files one after the other, as one file.
+fn join(mut files: Vec<Vec<u8>>) -> Vec<u8> {
+    if files.len() == 1 {
+        return files.remove(0);
+    }
+    let ulaw: Vec<u8> = files
+        .iter()
+        .flat_map(|f| wav::parse_ulaw(f).map(|w| w.data).unwrap_or_default())
+        .collect();
+    wav::wrap_ulaw(&ulaw)
 }
 
 /// Speech for a listener: a µ-law WAV (as calls play it), and whether it came from the cache.
