@@ -261,12 +261,20 @@ pub fn lead_in(body: &str) -> &str {
 pub const LEAD_IN_CHARS: usize = 100;
 
 /// The byte just after the first full stop of `text` (`.` `!` `?` before a space or at the end,
-/// or a full-width one).
+/// but not the dot of an initial such as "Margaret T.", or a full-width one).
 fn clause_end(text: &str) -> Option<usize> {
     let mut chars = text.char_indices().peekable();
+    let mut word = 0;
     while let Some((i, c)) = chars.next() {
         let end = i + c.len_utf8();
+        let initial = word == 1
+            && text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_uppercase);
+        word = if c.is_whitespace() { 0 } else { word + 1 };
         match c {
+            '.' if initial => {}
             '.' | '!' | '?' if chars.peek().is_none_or(|&(_, n)| n.is_whitespace()) => {
                 return Some(end)
             }
@@ -481,6 +489,10 @@ mod tests {
     fn a_greeting_hears_the_bodys_first_sentence() {
         assert_eq!(lead_in("we have a shift. Press 1."), "we have a shift.");
         assert_eq!(lead_in("no stop"), "no stop");
+        assert_eq!(
+            lead_in("a shift for Margaret T. on Jan 23. Press 1."),
+            "a shift for Margaret T. on Jan 23."
+        );
         let long = "word ".repeat(40);
         let l = lead_in(&long);
         assert!(
