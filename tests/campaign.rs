@@ -944,4 +944,9 @@ async fn webhooks_stay_within_their_request_budget() {
     assert_eq!(r.headers()["content-type"], "audio/wav");
     let wav = callout_core::wav::parse_ulaw(&r.bytes().await.unwrap()).unwrap();
     assert!(wav.duration_secs() > 1.0);
+    // Dan's greeting and the shift's words, joined into one file.
+    assert_eq!(
+        wav.data.len(),
+        chars(&["Hi Dan,", BODY]) * callout_sim::SAMPLES_PER_CHAR
+    );
 }
