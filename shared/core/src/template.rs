@@ -208,10 +208,10 @@ fn clause_break(t: &str) -> Option<usize> {
     while let Some((i, c)) = chars.next() {
         let end = i + c.len_utf8();
         match c {
-            ',' | '.' | '!' | '?' | ';' | ':' => {
-                if chars.peek().is_none_or(|&(_, n)| n.is_whitespace()) {
-                    return Some(end);
-                }
+            ',' | '.' | '!' | '?' | ';' | ':'
+                if chars.peek().is_none_or(|&(_, n)| n.is_whitespace()) =>
+            {
+                return Some(end)
             }
             '，' | '。' | '！' | '？' | '；' | '：' | '、' => return Some(end),
             _ => {}
