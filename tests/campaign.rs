@@ -445,9 +445,11 @@ async fn the_spoken_text_is_the_rendered_template() {
     };
     assert_eq!(w.sim.calls_to(ALICE.phone)[0].heard()[0], expected("Alice"));
     assert_eq!(w.sim.calls_to(BOB.phone)[0].heard()[0], expected("Bob"));
+    // The name opens the template: each greeting is the name, the rest is spoken once.
+    let body = expected("").trim_start_matches(", ").to_string();
     assert_eq!(
         w.sim.tts_characters() as usize,
-        expected("Alice").chars().count() + expected("Bob").chars().count()
+        chars(&["Alice,", "Bob,", &body])
     );
 }
 
@@ -484,8 +486,8 @@ async fn the_same_persons_message_is_generated_once_across_rounds() {
     assert_eq!(outcomes(&log), ["No Answer"; 3]);
     assert_eq!(
         w.sim.tts_requests(),
-        1,
-        "rounds 2 and 3 reuse round 1's audio"
+        2,
+        "rounds 2 and 3 reuse round 1's two clips (the greeting and the shift's words)"
     );
     assert_eq!(heard_everything(&w).matches("Hi Alice").count(), 3);
 }
@@ -732,8 +734,16 @@ async fn acceptance_api_refuses_what_it_cannot_do_clearly() {
 
 // ------------------------------------------------------------------ cost
 
+/// The default offer after its greeting: the same words for everyone called about the shift.
+const BODY: &str = "we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta. Press 1 to accept this shift, or press 2 to decline.";
+
+fn chars(texts: &[&str]) -> usize {
+    texts.iter().map(|t| t.chars().count()).sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_exhausted_four_by_three_campaign_pays_for_each_persons_words_once() {
+async fn an_exhausted_four_by_three_campaign_pays_for_the_shifts_words_once_and_each_greeting_once()
+{
     // Every task delivered twice as well: duplicates must cost nothing.
     let w = World::with(|o| o.duplicate_deliveries = true).await;
     w.enable(1, 3).await;
@@ -744,23 +754,93 @@ async fn an_exhausted_four_by_three_campaign_pays_for_each_persons_words_once() 
     w.wave3_completed(&occ, &[&ALICE, &BOB, &CAROL, &DAN]).await;
     let log = w.finished(&occ).await;
     assert_eq!(outcomes(&log).len(), 12);
-    let words: usize = ["Alice", "Bob", "Carol", "Dan"]
-        .iter()
-        .map(|n| default_offer(n).chars().count())
-        .sum();
+    let greetings = ["Hi Alice,", "Hi Bob,", "Hi Carol,", "Hi Dan,"];
+    let spoken = chars(&greetings) + chars(&[BODY]);
+    // 548 when each person's whole offer was spoken (and about 1,800 in the Node version).
+    assert_eq!(spoken, 160);
     assert_eq!(
         w.sim.tts_characters() as usize,
-        words,
-        "one generation per person"
+        spoken,
+        "the shift's words once, each greeting once"
     );
-    assert!(
-        words <= 600,
-        "at most a third of the 1,800 characters 12 generations would cost"
-    );
-    assert_eq!(w.sim.tts_requests(), 4);
-    // The dialer's own metrics agree.
-    assert_eq!(w.rt.app.metrics.total("TtsCharacters") as usize, words);
+    assert_eq!(w.sim.tts_requests(), 5);
+    // Request stitching: the body hears a greeting before it, each greeting the body's first
+    // sentence after it.
+    let requests = w.sim.tts_log();
+    let mut texts: Vec<&str> = requests.iter().map(|r| r.text.as_str()).collect();
+    texts.sort();
+    let mut want = greetings.to_vec();
+    want.push(BODY);
+    want.sort();
+    assert_eq!(texts, want);
+    for r in &requests {
+        if r.text == BODY {
+            assert!(
+                greetings.contains(&r.previous_text.as_deref().unwrap_or_default()),
+                "{r:?}"
+            );
+            assert_eq!(r.next_text, None);
+        } else {
+            assert_eq!(r.previous_text, None);
+            assert_eq!(
+                r.next_text.as_deref(),
+                Some("we have an urgent shift for Margaret T. on Jan 23 at 9:00 AM in Parramatta.")
+            );
+        }
+    }
+    // Everyone heard their whole offer, as two clips back to back, every time.
+    for p in [&ALICE, &BOB, &CAROL, &DAN] {
+        let calls = w.sim.calls_to(p.phone);
+        assert_eq!(calls.len(), 3);
+        for c in calls {
+            assert_eq!(c.heard()[0], default_offer(p.first_name), "{:?}", c.events);
+            let plays = c
+                .events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        CallEvent::Heard {
+                            via: callout_sim::Via::Play { .. },
+                            ..
+                        }
+                    )
+                })
+                .count();
+            assert_eq!(plays, 2, "{:?}", c.events);
+        }
+    }
+    // The dialer's own metrics agree: only the first call of each person paid anything.
+    assert_eq!(w.rt.app.metrics.total("TtsCharacters") as usize, spoken);
     assert_eq!(w.rt.app.metrics.total("TtsCacheHits"), 8.0);
+    // And the call log's results.
+    let paid: u64 = log["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["speechChars"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(paid as usize, spoken, "{log}");
+
+    // Another shift for the same people, elsewhere: its body is new, the greetings are not.
+    w.enable(1, 1).await;
+    let before = w.sim.tts_characters() as usize;
+    let second = e2e::occ("cost2");
+    let mut event = World::wave3_event(&second, &[&ALICE, &BOB]);
+    event["detail"]["job"]["suburb"] = json!("Penrith");
+    w.post_event(event).await;
+    assert_eq!(outcomes(&w.finished(&second).await).len(), 2);
+    let body = BODY.replace("Parramatta", "Penrith");
+    assert_eq!(
+        w.sim.tts_characters() as usize - before,
+        chars(&[&body]),
+        "no greeting characters"
+    );
+    assert_eq!(w.sim.tts_log().last().unwrap().text, body);
+    assert_eq!(
+        w.sim.calls_to(BOB.phone).last().unwrap().heard()[0],
+        default_offer("Bob").replace("Parramatta", "Penrith")
+    );
 }
 
 // ------------------------------------------------------------------ the dashboard's figures
@@ -864,4 +944,9 @@ async fn webhooks_stay_within_their_request_budget() {
     assert_eq!(r.headers()["content-type"], "audio/wav");
     let wav = callout_core::wav::parse_ulaw(&r.bytes().await.unwrap()).unwrap();
     assert!(wav.duration_secs() > 1.0);
+    // Dan's greeting and the shift's words, joined into one file.
+    assert_eq!(
+        wav.data.len(),
+        chars(&["Hi Dan,", BODY]) * callout_sim::SAMPLES_PER_CHAR
+    );
 }

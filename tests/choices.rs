@@ -3,7 +3,7 @@
 //! languages and voices, and the portal's Listen button. Each test reads as what the staff
 //! hear and press, on the local AWS with the simulated Twilio and ElevenLabs.
 
-use callout_sim::{Behaviour, CallEvent, TtsFailure, Via};
+use callout_sim::{Behaviour, TtsFailure, Via};
 use e2e::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -274,11 +274,7 @@ fn heard(w: &World, person: &Person) -> Vec<(String, Via)> {
     w.sim
         .calls_to(person.phone)
         .iter()
-        .flat_map(|c| c.events.clone())
-        .filter_map(|e| match e {
-            CallEvent::Heard { text, via, .. } => Some((text, via)),
-            _ => None,
-        })
+        .flat_map(|c| c.heard_how())
         .collect()
 }
 
@@ -348,12 +344,18 @@ async fn a_spanish_speaker_hears_spanish_and_an_english_speaker_english() {
         sms.body,
         "Confirmado: el turno con Margaret T. el 23 de enero a las 9:00 (09:00-13:00) en Parramatta es suyo. ¡Gracias, Bob!"
     );
-    // ElevenLabs was asked once per text, the Spanish one with the multilingual model (which
-    // takes no language code: it reads the language from the text).
+    // ElevenLabs was asked once per clip (each offer's greeting and body), the Spanish ones
+    // with the multilingual model (which takes no language code: it reads the language from
+    // the text).
     let log = w.sim.tts_log();
-    assert_eq!(log.len(), 2, "{log:?}");
-    assert_eq!(log[1].text, SPANISH_OFFER);
-    assert_eq!(log[1].language_code, None);
+    assert_eq!(log.len(), 4, "{log:?}");
+    let spanish: Vec<&str> = log[2..].iter().map(|r| r.text.as_str()).collect();
+    let body = SPANISH_OFFER.strip_prefix("Hola Bob, ").unwrap();
+    assert!(
+        spanish.contains(&"Hola Bob,") && spanish.contains(&body),
+        "{log:?}"
+    );
+    assert!(log.iter().all(|r| r.language_code.is_none()), "{log:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -600,17 +602,23 @@ async fn listening_speaks_each_language_once_through_the_cache_and_falls_back_to
     assert_eq!(en["voiceId"], "local-voice");
     assert_eq!(en["cached"], false);
     let samples = pcm(&en["audio"]);
+    // The greeting and the body joined, as a call plays them (the space between them is the
+    // clips' own pause, not spoken).
     assert_eq!(
         samples.len() / 2,
-        en["text"].as_str().unwrap().chars().count() * callout_sim::SAMPLES_PER_CHAR,
+        (en["text"].as_str().unwrap().chars().count() - 1) * callout_sim::SAMPLES_PER_CHAR,
         "the whole offer, as 16-bit PCM"
     );
-    assert_eq!(w.sim.tts_requests(), 1);
-    // Again: from the cache, no second ElevenLabs request.
+    assert_eq!(w.sim.tts_requests(), 2, "the greeting and the body");
+    // Again: from the cache, no more ElevenLabs requests.
     let (_, again) = listen(&w, json!({"language": "en"})).await;
     assert_eq!(again["cached"], true);
     assert_eq!(again["audio"], en["audio"]);
-    assert_eq!(w.sim.tts_requests(), 1, "listening twice costs one request");
+    assert_eq!(
+        w.sim.tts_requests(),
+        2,
+        "listening twice costs nothing more"
+    );
 
     // Spanish: its own template and voice, once.
     let (_, es) = listen(&w, json!({"language": "es"})).await;
@@ -621,8 +629,9 @@ async fn listening_speaks_each_language_once_through_the_cache_and_falls_back_to
     assert_eq!(es["voiceId"], "vozLatina");
     let (_, es_again) = listen(&w, json!({"language": "es"})).await;
     assert_eq!(es_again["cached"], true);
-    assert_eq!(w.sim.tts_requests(), 2);
-    assert_eq!(w.sim.tts_log()[1].voice_id, "vozLatina");
+    assert_eq!(w.sim.tts_requests(), 4);
+    assert_eq!(w.sim.tts_log()[2].voice_id, "vozLatina");
+    assert_eq!(w.sim.tts_log()[3].voice_id, "vozLatina");
 
     // The same cache as calls: a call to a Spanish speaker plays the audio Listen made.
     w.enable(1, 1).await;
@@ -633,7 +642,7 @@ async fn listening_speaks_each_language_once_through_the_cache_and_falls_back_to
     w.finished(&occ).await;
     assert_eq!(
         w.sim.tts_requests(),
-        2,
+        4,
         "the call's offer (Alice, Spanish) was already in the cache"
     );
 

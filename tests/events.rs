@@ -272,7 +272,10 @@ async fn every_sample_event() {
         .iter()
         .filter(|s| s.path.starts_with("/v1/text-to-speech/"))
         .count();
-    assert_eq!(spoken, 1, "listening twice costs one ElevenLabs request");
+    assert_eq!(
+        spoken, 2,
+        "listening twice costs one ElevenLabs request per clip (the greeting, the rest)"
+    );
 
     // Wave 3 ends for two shifts: the EventBridge envelope and a direct invoke of the detail.
     for name in ["start-calling.json", "start-calling-detail.json"] {

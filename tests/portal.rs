@@ -276,8 +276,8 @@ async fn the_31st_listen_in_a_minute_is_refused_with_the_reason_and_when_to_retr
     assert!((1..=60).contains(&retry_after.unwrap()));
     assert_eq!(
         w.sim.tts_requests(),
-        1,
-        "the same text: one request, then the cache"
+        2,
+        "the same text: its two clips (greeting, body) once, then the cache"
     );
     // A day's worth already used (the day's counter as 300 Listens left it): refused too.
     let day_used = "prov_listened_all_day";
@@ -333,16 +333,18 @@ async fn the_31st_listen_in_a_minute_is_refused_with_the_reason_and_when_to_retr
 async fn past_the_daily_speech_budget_calls_say_the_offer_and_listen_is_refused() {
     let w = World::new().await;
     let offer = default_offer("Alice");
-    let spoken = offer.chars().count() as u64;
-    // A budget the first Listen takes past 80 % and that the next text does not fit in.
-    let budget = spoken + 20;
+    // The greeting and the body: the space between them is not sent.
+    let spoken = offer.chars().count() as u64 - 1;
+    // A budget the first Listen takes past 80 % and that the next text (nor Bob's greeting)
+    // does not fit in.
+    let budget = spoken + 5;
     let (status, body) = w
         .patch_settings(PROVIDER, json!({"dailySpeechCharacters": budget}))
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, first, _) = listen(&w, json!({})).await;
     assert_eq!((status, &first["text"]), (200, &json!(offer)), "{first}");
-    assert_eq!(w.sim.tts_requests(), 1);
+    assert_eq!(w.sim.tts_requests(), 2);
     let alarms: Vec<Value> = log_lines("speech_budget_nearly_spent")
         .into_iter()
         .filter(|l| l["fields"]["provider_id"] == PROVIDER && l["fields"]["budget"] == budget)
@@ -362,9 +364,10 @@ async fn past_the_daily_speech_budget_calls_say_the_offer_and_listen_is_refused(
         "{refused}"
     );
     assert!(retry_after.unwrap() <= 86_400);
-    assert_eq!(w.sim.tts_requests(), 1);
+    assert_eq!(w.sim.tts_requests(), 2);
 
-    // The dialer: Bob's offer is not in the cache and the budget is spent: <Say>, no request.
+    // The dialer: Bob's greeting is not in the cache and the budget is spent: the whole offer
+    // with <Say>, no request.
     w.enable(1, 1).await;
     w.phone(&BOB, Behaviour::Decline);
     let occ = occ("budget_spent");
@@ -385,7 +388,7 @@ async fn past_the_daily_speech_budget_calls_say_the_offer_and_listen_is_refused(
     );
     assert_eq!(
         w.sim.tts_requests(),
-        1,
+        2,
         "no ElevenLabs request past the budget"
     );
 
@@ -410,9 +413,10 @@ async fn a_failed_speech_request_gives_its_characters_back() {
     let (status, spoken, _) = listen(&w, json!({})).await;
     assert_eq!(status, 200);
     let (_, stats) = get(&w, "/api/provider/outbound-calling/stats?days=1", PROVIDER).await;
+    // The greeting and the body were sent (not the space between them).
     assert_eq!(
         stats["speechToday"]["used"],
-        spoken["text"].as_str().unwrap().chars().count()
+        spoken["text"].as_str().unwrap().chars().count() - 1
     );
 }
 

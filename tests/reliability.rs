@@ -129,7 +129,11 @@ async fn every_dial_task_delivered_twice_at_once_places_one_call() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(w.called(&[&ALICE, &BOB]), ["Alice", "Bob", "Alice", "Bob"]);
     assert_eq!(log["status"], "UNFILLED_AFTER_CALLS");
-    assert_eq!(w.sim.tts_requests(), 2, "no speech paid for twice");
+    assert_eq!(
+        w.sim.tts_requests(),
+        3,
+        "no speech paid for twice: each greeting and the shift's words once"
+    );
 
     // The same task twice in one batch, and that batch delivered twice at once.
     let occ2 = new_occ("dupbatch");
@@ -1057,7 +1061,11 @@ async fn a_refused_elevenlabs_key_says_the_offer_with_one_alarm_line() {
     for call in w.sim.calls() {
         assert_eq!(call.heard()[0], default_offer("Alice"));
     }
-    assert_eq!(w.sim.tts_requests(), 3, "each call tried the speech");
+    assert_eq!(
+        w.sim.tts_requests(),
+        6,
+        "each call tried the speech (its greeting and its body)"
+    );
     let alarms = log_lines("tts_key_refused");
     assert_eq!(alarms.len(), 1, "{alarms:?}");
     assert_eq!(alarms[0]["fields"]["alarm"], true);

@@ -120,14 +120,20 @@ async fn results_and_the_csv_match_a_campaign_worked_out_by_hand() {
     assert_eq!(
         shape,
         [
-            ("Alice", "Declined", true, 138),
-            ("Bob", "Accepted", true, 136),
+            ("Alice", "Declined", true, 137),
+            ("Bob", "Accepted", true, 7),
             ("Alice", "No Answer", false, 0),
-            ("Carol", "Voicemail", true, 138),
+            ("Carol", "Voicemail", true, 9),
         ],
         "{seen:?}"
     );
+    // Alice's call paid for her greeting and the shift's words (the same for both shifts);
+    // Bob's and Carol's for their greetings only.
     assert_eq!(default_offer("Alice").chars().count(), 138);
+    assert_eq!(
+        ["Hi Alice,", "Hi Bob,", "Hi Carol,"].map(str::len),
+        [9, 7, 9]
+    );
 
     // The figures.
     let (status, s) = get_json(&w, "/api/provider/outbound-calling/stats?days=7", PROVIDER).await;
@@ -151,9 +157,9 @@ async fn results_and_the_csv_match_a_campaign_worked_out_by_hand() {
         r["costs"],
         json!({
             "currency": "AUD", "callPerMinute": 0.02, "speechPer1kChars": 0.3,
-            "callMinutes": 3, "speechChars": 412, "total": 0.1836,
-            "filledShifts": 1, "perFilledShift": 0.1222,
-            "unfilledShifts": 1, "perUnfilledShift": 0.0614,
+            "callMinutes": 3, "speechChars": 153, "total": 0.1059,
+            "filledShifts": 1, "perFilledShift": 0.0832,
+            "unfilledShifts": 1, "perUnfilledShift": 0.0227,
         }),
         "{r:#}"
     );
@@ -211,8 +217,8 @@ async fn results_and_the_csv_match_a_campaign_worked_out_by_hand() {
                 "Alice",
                 "Declined",
                 "2",
-                "138",
-                "0.0614"
+                "137",
+                "0.0611"
             ],
             [
                 filled.as_str(),
@@ -222,8 +228,8 @@ async fn results_and_the_csv_match_a_campaign_worked_out_by_hand() {
                 "Bob",
                 "Accepted",
                 "1",
-                "136",
-                "0.0608"
+                "7",
+                "0.0221"
             ],
             [
                 unfilled.as_str(),
@@ -244,8 +250,8 @@ async fn results_and_the_csv_match_a_campaign_worked_out_by_hand() {
                 "Carol",
                 "Voicemail",
                 "",
-                "138",
-                "0.0614"
+                "9",
+                "0.0227"
             ],
         ],
         "{csv}"

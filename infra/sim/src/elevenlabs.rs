@@ -31,6 +31,10 @@ pub struct TtsRequest {
     pub model_id: Option<String>,
     pub language_code: Option<String>,
     pub text: String,
+    /// Request stitching: the words said before and after `text` (context, not spoken or
+    /// billed).
+    pub previous_text: Option<String>,
+    pub next_text: Option<String>,
 }
 
 impl ElevenLabs {

@@ -303,7 +303,8 @@ impl Sim {
         self.inner.elevenlabs.requests()
     }
 
-    /// Every text-to-speech request so far (voice, model, language code, text), in order.
+    /// Every text-to-speech request so far (voice, model, language code, text, the words
+    /// around it), in order.
     pub fn tts_log(&self) -> Vec<TtsRequest> {
         self.inner.elevenlabs.log()
     }

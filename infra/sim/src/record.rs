@@ -24,15 +24,48 @@ pub struct CallRecord {
 
 impl CallRecord {
     /// Texts heard, in order (Say text, or Play audio decoded through the TTS registry); a
-    /// partially heard message is included.
+    /// partially heard message is included. Clips played back to back (`<Play>` after a
+    /// `<Play>` heard whole, nothing between them) are heard as one message, their texts
+    /// joined by a space: a greeting and the body after it are one offer.
     pub fn heard(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                CallEvent::Heard { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect()
+        self.heard_how().into_iter().map(|(text, _)| text).collect()
+    }
+
+    /// [`CallRecord::heard`] with how each message was heard (clips played back to back: the
+    /// first one's URL and their seconds together).
+    pub fn heard_how(&self) -> Vec<(String, Via)> {
+        let mut out: Vec<(String, Via)> = Vec::new();
+        let mut joins = false;
+        for e in &self.events {
+            let CallEvent::Heard {
+                text,
+                via,
+                interrupted,
+            } = e
+            else {
+                joins = false;
+                continue;
+            };
+            match (joins, via, out.last_mut()) {
+                (
+                    true,
+                    Via::Play { seconds, .. },
+                    Some((
+                        joined,
+                        Via::Play {
+                            seconds: together, ..
+                        },
+                    )),
+                ) => {
+                    joined.push(' ');
+                    joined.push_str(text);
+                    *together += seconds;
+                }
+                _ => out.push((text.clone(), via.clone())),
+            }
+            joins = matches!(via, Via::Play { .. }) && !interrupted;
+        }
+        out
     }
 
     /// Digits pressed, in order.

@@ -116,6 +116,9 @@ async fn handle(
     match path.as_str() {
         "/voice" => twiml(&offer("/audio/offer.wav")),
         "/voice-bad-audio" => twiml(&offer("/audio/bad.wav")),
+        "/voice-two-clips" => twiml(
+            r#"<Gather numDigits="1" timeout="4" action="/key"><Play>/audio/offer.wav</Play><Play>/audio/offer.wav</Play></Gather><Redirect>/timeout</Redirect>"#,
+        ),
         "/voice-broken" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
         "/audio/offer.wav" => ([("content-type", "audio/wav")], app.wav.to_vec()).into_response(),
         "/audio/bad.wav" => (
@@ -965,6 +968,120 @@ async fn text_to_speech_logs_each_request_and_refuses_a_language_code_the_model_
     assert_eq!(set(json!("tornado")).await.unwrap().status(), 400);
     assert_eq!(set(Value::Null).await.unwrap().status(), 200);
     assert_eq!(tts(sim, &app.http, &key, "abc").await.status(), 200);
+}
+
+#[tokio::test]
+async fn clips_played_back_to_back_are_heard_as_one_message() {
+    let app = setup().await;
+    app.sim.set_phone("+61400000014", Behaviour::Accept);
+    let sid = call(&app, "+61400000014", "/voice-two-clips", &[]).await;
+    let c = finished(&app, &sid).await;
+    let plays = c
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                CallEvent::Heard {
+                    via: Via::Play { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(plays, 2, "both <Play>s are followed: {:?}", c.events);
+    assert_eq!(
+        c.heard(),
+        vec![format!("{MESSAGE} {MESSAGE}"), ACCEPTED.into()]
+    );
+    let (_, via) = &c.heard_how()[0];
+    let Via::Play { seconds, .. } = via else {
+        panic!("{via:?}");
+    };
+    assert!((seconds - 2.0 * MESSAGE.chars().count() as f64 * 0.06).abs() < 0.01);
+    assert_eq!(c.keys(), "1");
+}
+
+#[tokio::test]
+async fn text_to_speech_takes_the_words_around_and_refuses_fields_its_schema_does_not_name() {
+    let app = setup().await;
+    let (sim, key) = (&app.sim, app.sim.config().elevenlabs_api_key.clone());
+    let speak = |body: Value| {
+        app.http
+            .post(format!(
+                "{}/v1/text-to-speech/v?output_format=ulaw_8000",
+                sim.base_url()
+            ))
+            .header("xi-api-key", &key)
+            .json(&body)
+            .send()
+    };
+    let (requests, chars) = (sim.tts_requests(), sim.tts_characters());
+    let ok =
+        speak(json!({"text": "Hi Al,", "next_text": "we have a shift.", "previous_text": null}))
+            .await
+            .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        sim.text_for_audio(&ok.bytes().await.unwrap()).as_deref(),
+        Some("Hi Al,")
+    );
+    assert_eq!(
+        speak(json!({"text": "we have a shift.", "previous_text": "Hi Al,"}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Only the text is billed.
+    assert_eq!(
+        (sim.tts_requests(), sim.tts_characters()),
+        (requests + 2, chars + 6 + 16)
+    );
+    let log = sim.tts_log();
+    let n = log.len();
+    assert_eq!(
+        (
+            log[n - 2].previous_text.as_deref(),
+            log[n - 2].next_text.as_deref()
+        ),
+        (None, Some("we have a shift."))
+    );
+    assert_eq!(
+        (
+            log[n - 1].previous_text.as_deref(),
+            log[n - 1].next_text.as_deref()
+        ),
+        (Some("Hi Al,"), None)
+    );
+    for (body, field, kind) in [
+        (
+            json!({"text": "x", "previousText": "Hi"}),
+            "previousText",
+            "value_error.extra",
+        ),
+        (
+            json!({"text": "x", "next_text": 3}),
+            "next_text",
+            "type_error.str",
+        ),
+        (
+            json!({"text": "x", "previous_text": ["Hi"]}),
+            "previous_text",
+            "type_error.str",
+        ),
+    ] {
+        let refused = speak(body).await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let detail: Value = refused.json().await.unwrap();
+        assert_eq!(detail["detail"][0]["loc"], json!(["body", field]));
+        assert_eq!(detail["detail"][0]["type"], kind);
+    }
+    assert_eq!(
+        sim.tts_requests(),
+        requests + 2,
+        "refused bodies are not counted"
+    );
 }
 
 #[tokio::test]

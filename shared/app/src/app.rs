@@ -277,10 +277,48 @@ impl App {
         )
     }
 
-    /// Where an attempt's audio is kept.
-    pub fn attempt_audio_key(&self, a: &crate::records::Attempt) -> String {
-        self.audio_key(a.voice_id.as_deref(), a.speech().language, &a.text)
+    /// The clips an attempt's offer plays, in order, each with where it is kept: the whole
+    /// text, or the person's greeting (kept across shifts and providers) then the shift's
+    /// body (kept once per shift, language and voice). Each names the words around it for
+    /// ElevenLabs' request stitching: the body hears this person's greeting before it, the
+    /// greeting hears the body's first sentence after it.
+    pub fn offer_clips<'a>(&self, a: &'a crate::records::Attempt) -> Vec<Clip<'a>> {
+        self.clips(a.voice_id.as_deref(), a.speech().language, a.spoken())
     }
+
+    /// The clips of `spoken` in `voice_id` (`None`: the deployment's) and `language`, as
+    /// [`App::offer_clips`] (the portal's Listen plays the same).
+    pub fn clips<'a>(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        spoken: callout_core::template::Spoken<'a>,
+    ) -> Vec<Clip<'a>> {
+        use callout_core::template::{lead_in, Spoken};
+        let clip = |text: &'a str, previous, next| Clip {
+            key: self.audio_key(voice_id, language, text),
+            text,
+            around: crate::adapters::tts::Stitch { previous, next },
+        };
+        match spoken {
+            Spoken::Whole(text) => vec![clip(text, None, None)],
+            Spoken::Split { greeting, body } => vec![
+                clip(greeting, None, Some(lead_in(body))),
+                clip(body, Some(greeting), None),
+            ],
+        }
+    }
+}
+
+/// One audio file of a call's offer ([`App::offer_clips`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clip<'a> {
+    /// Where it is kept (`adapters::audio::audio_key`).
+    pub key: String,
+    /// The words it speaks (and what ElevenLabs bills).
+    pub text: &'a str,
+    /// The words played around it.
+    pub around: crate::adapters::tts::Stitch<'a>,
 }
 
 /// The in-memory twins behind an [`App::in_memory`], to look into in tests.

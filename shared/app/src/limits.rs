@@ -107,7 +107,8 @@ const fn tw(op: Op) -> Step {
     one(Request::Twilio(op))
 }
 
-const SPEECH: Step = one(Request::Speech);
+/// An offer's speech: its clips (a greeting and the shift's body) asked for side by side.
+const OFFER_SPEECH: Step = all_at_once(Request::Speech, 2);
 const AWS: Step = one(Request::Aws);
 
 /// One way through a piece of work: what it does, and its requests one after another.
@@ -199,7 +200,7 @@ pub fn dialer_tasks() -> Vec<Work> {
                 // it was placed.
                 path(
                     "speech, call, end it",
-                    &[SPEECH, tw(CreateCall), tw(EndCall), AWS],
+                    &[OFFER_SPEECH, tw(CreateCall), tw(EndCall), AWS],
                 ),
             ],
         ),
@@ -209,7 +210,7 @@ pub fn dialer_tasks() -> Vec<Work> {
                 // Moving on: the next call placed in this run (as `dial`).
                 path(
                     "next call placed",
-                    &[SPEECH, tw(CreateCall), tw(EndCall), AWS],
+                    &[OFFER_SPEECH, tw(CreateCall), tw(EndCall), AWS],
                 ),
                 // smsFollowUp after a voicemail / no answer: the text, and the next call goes
                 // to the queue as `dial` (the text has spent this task's Twilio time).
@@ -306,7 +307,7 @@ pub fn functions() -> Vec<Work> {
             clients::PROVIDER_SETTINGS,
             vec![
                 path("settings, stats, jobs, call log", &[AWS]),
-                path("Listen: the example offer's speech", &[SPEECH, AWS]),
+                path("Listen: the example offer's speech", &[OFFER_SPEECH, AWS]),
                 path("a recording's media", &[tw(RecordingMedia), AWS]),
             ],
         ),
@@ -378,10 +379,11 @@ mod tests {
         let ended = tasks.iter().find(|w| w.name == "callEnded").unwrap();
         let fits = |c| ended.paths.iter().any(|p| p.fits(&c));
         assert!(fits(counts(&[
-            ("elevenlabs", 1),
+            ("elevenlabs", 2),
             ("twilio.createCall", 1),
             ("dynamodb", 9)
         ])));
+        assert!(!fits(counts(&[("elevenlabs", 3)])));
         assert!(fits(counts(&[("twilio.sendSms", 1)])));
         // A follow-up text AND the next call in one run: what the budget leaves out.
         assert!(!fits(counts(&[

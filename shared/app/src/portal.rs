@@ -79,6 +79,12 @@ pub fn example_offer(speech: &Speech, template_text: &str) -> String {
     template::render_in(speech.language, template_text, &values)
 }
 
+/// [`example_offer`] with where its greeting ends: Listen speaks it as calls do.
+pub fn example_spoken_offer(speech: &Speech, template_text: &str) -> template::Offer {
+    let values = Values::for_job_in(speech.language, EXAMPLE_EMPLOYEE, &example_job());
+    template::offer_in(speech.language, template_text, &values)
+}
+
 /// [`preview`] for a call in `speech`.
 pub fn preview_in(speech: &Speech, template_text: &str) -> Value {
     let characters = template_text.chars().count();
@@ -253,7 +259,8 @@ pub async fn listen_route(app: &App, req: Request, p: Params) -> HttpResult {
             .to_string()
     });
     let voice = voice.unwrap_or_else(|| speaking.voice(&speech).map(str::to_string));
-    let text = example_offer(&speech, &template);
+    let offer = example_spoken_offer(&speech, &template);
+    let text = offer.text.clone();
     // Speech spend: the spoken text within the limit, then the provider's Listen rate.
     if let Err(reason) = callout_core::speech_budget::check_rendered(&text) {
         return http::json(400, json!({ "errors": { "messageTemplate": reason } }));
@@ -276,7 +283,7 @@ pub async fn listen_route(app: &App, req: Request, p: Params) -> HttpResult {
         saved.daily_speech_characters,
         voice.as_deref(),
         speech.language,
-        &text,
+        callout_core::template::Spoken::of(&offer.text, offer.greeting_end),
     )
     .await;
     match spoken {

@@ -153,6 +153,20 @@ mod tests {
     }
 
     #[test]
+    fn a_split_offer_plays_its_greeting_then_its_body_inside_the_gather() {
+        let xml = render(&[Verb::Gather {
+            action: "a".into(),
+            timeout_secs: 15,
+            nested: vec![
+                Verb::Say("Once more.".into()),
+                Verb::Play("https://s3/greeting.wav?X-Amz-Signature=1&b=2".into()),
+                Verb::Play("https://s3/body.wav".into()),
+            ],
+        }]);
+        assert!(xml.contains("<Gather numDigits=\"1\" timeout=\"15\" action=\"a\" method=\"POST\"><Say>Once more.</Say><Play>https://s3/greeting.wav?X-Amz-Signature=1&amp;b=2</Play><Play>https://s3/body.wav</Play></Gather>"), "{xml}");
+    }
+
+    #[test]
     fn values_with_xml_characters_are_escaped() {
         let xml = render(&[
             Verb::Say("Tom & Jerry <3 \"quotes\" 'single'".into()),

@@ -1,4 +1,5 @@
-//! ElevenLabs' text-to-speech endpoint: checks the key, the output format and the text, serves
+//! ElevenLabs' text-to-speech endpoint: checks the key, the output format, the text and the
+//! body's fields (request stitching's `previous_text` / `next_text` among them), serves
 //! the injected failure if any, else µ-law "speech" from the simulated ElevenLabs.
 
 use std::collections::HashMap;
@@ -52,6 +53,9 @@ pub(super) async fn text_to_speech(
             json!({"detail": [{"loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"}]}),
         );
     };
+    if let Some(refused) = schema_refusal(&body) {
+        return refused;
+    }
     eleven.count(&text);
     let (model_id, language_code) = (field("model_id"), field("language_code"));
     eleven.note(TtsRequest {
@@ -59,6 +63,8 @@ pub(super) async fn text_to_speech(
         model_id: model_id.clone(),
         language_code: language_code.clone(),
         text: text.clone(),
+        previous_text: field("previous_text"),
+        next_text: field("next_text"),
     });
     // ElevenLabs: "only Turbo v2.5 and Flash v2.5 support language enforcement. For other
     // models, an error will be returned if language code is provided."
@@ -108,4 +114,53 @@ pub(super) async fn text_to_speech(
     }
     let audio = eleven.speak(&text);
     (StatusCode::OK, [("content-type", "audio/basic")], audio).into_response()
+}
+
+/// The fields of ElevenLabs' text-to-speech body (its OpenAPI,
+/// `Body_Text_to_speech_v1_text_to_speech__voice_id__post`).
+const BODY_FIELDS: [&str; 13] = [
+    "text",
+    "model_id",
+    "language_code",
+    "voice_settings",
+    "pronunciation_dictionary_locators",
+    "seed",
+    "previous_text",
+    "next_text",
+    "previous_request_ids",
+    "next_request_ids",
+    "use_pvc_as_ivc",
+    "apply_text_normalization",
+    "apply_language_text_normalization",
+];
+
+/// The body against ElevenLabs' schema: the text fields that must be strings (or null) are,
+/// and (stricter than ElevenLabs, which ignores them, so a misspelt field fails loudly here)
+/// no field the schema does not name.
+fn schema_refusal(body: &serde_json::Value) -> Option<Response> {
+    let invalid = |field: &str, msg: &str, kind: &str| {
+        Some(detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"detail": [{"loc": ["body", field], "msg": msg, "type": kind}]}),
+        ))
+    };
+    let fields = body.as_object()?;
+    if let Some(unknown) = fields.keys().find(|k| !BODY_FIELDS.contains(&k.as_str())) {
+        return invalid(unknown, "extra fields not permitted", "value_error.extra");
+    }
+    for f in [
+        "text",
+        "model_id",
+        "language_code",
+        "previous_text",
+        "next_text",
+    ] {
+        if fields
+            .get(f)
+            .is_some_and(|v| !(v.is_string() || v.is_null()))
+        {
+            return invalid(f, "str type expected", "type_error.str");
+        }
+    }
+    None
 }

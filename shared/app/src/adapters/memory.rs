@@ -7,7 +7,7 @@ use super::audio::AudioFiles;
 use super::events::EventBus;
 use super::queue::TaskQueue;
 use super::schedule::Scheduler;
-use super::tts::Speaker;
+use super::tts::{Speaker, Stitch};
 use crate::records::Task;
 use anyhow::{bail, Result};
 use async_trait::async_trait;
@@ -169,6 +169,7 @@ pub struct MemoryTts {
     pub key: bool,
     failing: Mutex<bool>,
     asked: Mutex<Vec<String>>,
+    around: Mutex<Vec<(Option<String>, Option<String>)>>,
 }
 
 impl Default for MemoryTts {
@@ -177,6 +178,7 @@ impl Default for MemoryTts {
             key: true,
             failing: Mutex::new(false),
             asked: Mutex::default(),
+            around: Mutex::default(),
         }
     }
 }
@@ -185,6 +187,11 @@ impl MemoryTts {
     /// The texts asked for, in order.
     pub fn asked(&self) -> Vec<String> {
         lock(&self.asked).clone()
+    }
+
+    /// The words around each text asked for (previous, next), in the same order.
+    pub fn around(&self) -> Vec<(Option<String>, Option<String>)> {
+        lock(&self.around).clone()
     }
 
     /// Fail every request from now on (`true`), or answer again.
@@ -199,13 +206,18 @@ impl Speaker for MemoryTts {
         self.key
     }
 
-    async fn synthesize(
+    async fn synthesize_between(
         &self,
         _voice_id: Option<&str>,
         _language: Language,
+        around: Stitch<'_>,
         text: &str,
     ) -> Result<Vec<u8>> {
         lock(&self.asked).push(text.to_string());
+        lock(&self.around).push((
+            around.previous.map(str::to_string),
+            around.next.map(str::to_string),
+        ));
         if *lock(&self.failing) {
             bail!("speech refused (test)");
         }

@@ -67,6 +67,20 @@ impl Tts {
         language: callout_core::lang::Language,
         text: &str,
     ) -> Result<Vec<u8>> {
+        self.synthesize_between(voice_id, language, Stitch::default(), text)
+            .await
+    }
+
+    /// The same for words that are played next to others: ElevenLabs' request stitching
+    /// (`previous_text`, `next_text`) hears the words around `text`, so the clips join
+    /// naturally. Only `text` is spoken and billed.
+    pub async fn synthesize_between(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        around: Stitch<'_>,
+        text: &str,
+    ) -> Result<Vec<u8>> {
         if self.api_key.is_empty() {
             bail!("ELEVENLABS_API_KEY is not set");
         }
@@ -79,6 +93,12 @@ impl Tts {
         let mut body = serde_json::json!({ "text": text, "model_id": self.model_id });
         if takes_language_code(&self.model_id) {
             body["language_code"] = language.code().into();
+        }
+        if let Some(previous) = around.previous {
+            body["previous_text"] = previous.into();
+        }
+        if let Some(next) = around.next {
+            body["next_text"] = next.into();
         }
         let resp = self
             .http
@@ -119,6 +139,14 @@ impl Tts {
     }
 }
 
+/// The words played around a clip (ElevenLabs' `previous_text` and `next_text`): context for
+/// its tone, not spoken and not billed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stitch<'a> {
+    pub previous: Option<&'a str>,
+    pub next: Option<&'a str>,
+}
+
 /// Speech as the steps see it: ElevenLabs ([`Tts`]) or a test's voice
 /// (`adapters::memory::MemoryTts`).
 #[async_trait::async_trait]
@@ -131,6 +159,17 @@ pub trait Speaker: Send + Sync {
         voice_id: Option<&str>,
         language: callout_core::lang::Language,
         text: &str,
+    ) -> Result<Vec<u8>> {
+        self.synthesize_between(voice_id, language, Stitch::default(), text)
+            .await
+    }
+    /// The same for a clip played next to others, with the words `around` it.
+    async fn synthesize_between(
+        &self,
+        voice_id: Option<&str>,
+        language: callout_core::lang::Language,
+        around: Stitch<'_>,
+        text: &str,
     ) -> Result<Vec<u8>>;
 }
 
@@ -140,13 +179,14 @@ impl Speaker for Tts {
         Tts::has_key(self)
     }
 
-    async fn synthesize(
+    async fn synthesize_between(
         &self,
         voice_id: Option<&str>,
         language: callout_core::lang::Language,
+        around: Stitch<'_>,
         text: &str,
     ) -> Result<Vec<u8>> {
-        Tts::synthesize(self, voice_id, language, text).await
+        Tts::synthesize_between(self, voice_id, language, around, text).await
     }
 }
 

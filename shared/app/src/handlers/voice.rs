@@ -29,9 +29,10 @@ pub fn hang_up_with(speech: &Speech, text: impl Into<String>) -> HttpResult {
 }
 
 /// The offer: the message inside a one-key `<Gather>`, so a key pressed while it plays counts,
-/// then the timeout route when nothing is pressed. The audio comes straight from S3 through a
-/// presigned URL (signed locally, no request); the call-audio route serves it otherwise.
-/// Without audio the text is said with `<Say>`, in the call's language.
+/// then the timeout route when nothing is pressed. The audio (the whole text, or the greeting
+/// then the shift's body) comes straight from S3 through presigned URLs (signed locally, no
+/// request); the call-audio route serves it otherwise. Without audio the whole text is said
+/// with `<Say>`, in the call's language.
 pub async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> HttpResult {
     let (occ, k) = (&a.occurrence_id, a.attempt);
     let speech = a.speech();
@@ -40,19 +41,31 @@ pub async fn offer(app: &App, a: &Attempt, has_audio: bool, repeated: bool) -> H
     if repeated {
         nested.push(Verb::Say(speech.words().repeat_offer().into()));
     }
-    nested.push(if has_audio {
-        let key = app.attempt_audio_key(a);
-        let url = match app.audio().presigned_url(&key, AUDIO_URL_VALIDITY).await {
-            Ok(u) => u,
-            Err(e) => {
-                warn!(occurrence_id = %occ, attempt = k, error = %e, "audio_presign_failed");
-                urls::audio(&app.config, occ, k)
+    if has_audio {
+        // A split offer is two `<Play>`s back to back, the greeting then the shift's body:
+        // Twilio plays them without a gap, and a key pressed during either counts. (Joining
+        // the µ-law into one file per person would read both clips and write a third before
+        // every call; two presigned URLs cost no request at all.)
+        let mut urls = Vec::new();
+        for clip in app.offer_clips(a) {
+            match app
+                .audio()
+                .presigned_url(&clip.key, AUDIO_URL_VALIDITY)
+                .await
+            {
+                Ok(u) => urls.push(u),
+                Err(e) => {
+                    // The call-audio route serves the whole offer (its clips joined) instead.
+                    warn!(occurrence_id = %occ, attempt = k, error = %e, "audio_presign_failed");
+                    urls = vec![urls::audio(&app.config, occ, k)];
+                    break;
+                }
             }
-        };
-        Verb::Play(url)
+        }
+        nested.extend(urls.into_iter().map(Verb::Play));
     } else {
-        Verb::Say(a.text.clone())
-    });
+        nested.push(Verb::Say(a.text.clone()));
+    }
     let call = CallRef::new(occ, k);
     let pressed = WebhookRoute::Response {
         offer: Offer::new(call.clone(), has_audio, &speech),

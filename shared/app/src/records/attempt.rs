@@ -3,6 +3,7 @@
 
 use callout_core::campaign::{CallStatus, Outcome, SkipReason, Slot};
 use callout_core::lang::Speech;
+use callout_core::template;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -27,6 +28,10 @@ pub struct Attempt {
     /// The words spoken to this person.
     #[serde(skip)]
     pub text: String,
+    /// Where the greeting ends in `text` (bytes), when the offer is spoken as a greeting and
+    /// the shift's body (`template::Offer`); `None`: spoken whole.
+    #[serde(skip)]
+    pub greeting_end: Option<u32>,
     /// The language tag the call speaks (`lang::Speech`): its words, its offer, `<Say>`.
     pub language: String,
     /// The ElevenLabs voice of its audio (`None`: the deployment's `ELEVENLABS_VOICE_ID`).
@@ -64,13 +69,13 @@ pub struct Attempt {
 
 impl Attempt {
     /// A new attempt of `shift`: who `slot` names, the words they will hear (in their
-    /// language, with their language's voice), and the call slot it holds (if any). Nothing
-    /// about the call itself is known yet.
+    /// language, with their language's voice; with where its greeting ends, if it splits), and
+    /// the call slot it holds (if any). Nothing about the call itself is known yet.
     pub fn new(
         shift: &Shift,
         attempt: u32,
         slot: Slot,
-        text: String,
+        offer: template::Offer,
         pace: Option<(u32, String)>,
     ) -> Attempt {
         let staff = shift.callee(slot);
@@ -87,7 +92,8 @@ impl Attempt {
             first_name: staff.first_name.clone(),
             phone: staff.phone.clone(),
             purpose: PURPOSE.into(),
-            text,
+            text: offer.text,
+            greeting_end: offer.greeting_end.and_then(|end| u32::try_from(end).ok()),
             language: speech.tag,
             voice_id,
             call_sid: None,
@@ -114,7 +120,7 @@ impl Attempt {
         Attempt {
             outcome: Some(Outcome::Skipped),
             skip_reason: Some(why),
-            ..Attempt::new(shift, attempt, slot, String::new(), None)
+            ..Attempt::new(shift, attempt, slot, String::new().into(), None)
         }
     }
 
@@ -138,6 +144,11 @@ impl Attempt {
     /// How the call speaks.
     pub fn speech(&self) -> Speech {
         Speech::of(&self.language)
+    }
+
+    /// The offer as it is spoken: whole, or the greeting then the shift's body.
+    pub fn spoken(&self) -> template::Spoken<'_> {
+        template::Spoken::of(&self.text, self.greeting_end.map(|e| e as usize))
     }
 
     /// The id used in the audio URL: `{occurrenceId}.{attempt}`.

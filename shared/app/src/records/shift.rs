@@ -262,11 +262,12 @@ impl Shift {
         self.speaking().speech_for(staff.language.as_deref())
     }
 
-    /// The offer `staff` hears: the template of their language, rendered in it.
-    pub fn offer_text(&self, staff: &StaffMember) -> String {
+    /// The offer `staff` hears: the template of their language, rendered in it (with where
+    /// its greeting ends, when the rest is the same for everyone: `template::offer_in`).
+    pub fn offer_text(&self, staff: &StaffMember) -> template::Offer {
         let speech = self.speech_for(staff);
         let template = self.speaking().template(&speech, self.message_template());
-        template::render_in(
+        template::offer_in(
             speech.language,
             template,
             &Values::for_job_in(speech.language, &staff.first_name, &self.event.job),

@@ -1,6 +1,8 @@
 //! The spoken offer's audio: the S3 cache keyed by voice, model, language and text, or
 //! ElevenLabs within its budget, or nothing (the call then says the text with `<Say>`, in the
-//! call's language). The portal's Listen button goes through the same cache (`speech`).
+//! call's language). An offer whose template greets the person first is two clips: the
+//! greeting ("Hi Alice,", kept across shifts) and the shift's body, spoken once per shift,
+//! language and voice (`App::offer_clips`). The portal's Listen button goes through the same cache (`speech`).
 //! Every ElevenLabs request first spends its characters from the provider's daily speech
 //! budget (`dailySpeechCharacters`, `spend_speech`); a cache hit spends nothing. Past the
 //! budget a call speaks with `<Say>` and Listen is refused.
@@ -51,9 +53,15 @@ async fn refund_speech(app: &App, provider: &str, at: chrono::DateTime<Utc>, cha
     }
 }
 
-/// Make sure the attempt's audio is in S3; false means the call will use `<Say>` instead.
+/// Make sure every clip of the attempt's offer is in S3 (`App::offer_clips`: the whole text, or
+/// the person's greeting and the shift's body); false means the call will use `<Say>` for the
+/// whole text instead. The clips are looked up at once and the missing ones asked for at once,
+/// so a split offer adds no round trip before the call is placed: a warm cache is one lookup
+/// (per clip, in parallel), a cold one one ElevenLabs request (per missing clip, in parallel).
+/// The budget is spent once for the characters really sent; a clip that fails gives its
+/// characters back.
 pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
-    let key = app.attempt_audio_key(a);
+    let clips = app.offer_clips(a);
     // The provider's speech budget is read alongside the cache check, so a miss adds one
     // request in a row (the spend), not two, before the call is placed.
     let settings = async {
@@ -63,21 +71,26 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
             None
         }
     };
-    let (cached, settings) = tokio::join!(app.audio().exists(&key), settings);
-    match cached {
-        Ok(true) => {
-            info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "audio_cache_hit");
-            app.metrics
-                .put("dialer", &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)]);
-            return true;
-        }
-        Ok(false) => {}
-        Err(e) => {
-            warn!(error = %e, "audio_cache_unavailable");
-            return false;
+    let lookups = futures::future::join_all(clips.iter().map(|c| app.audio().exists(&c.key)));
+    let (cached, settings) = tokio::join!(lookups, settings);
+    let mut missing = Vec::new();
+    for (clip, cached) in clips.iter().zip(cached) {
+        match cached {
+            Ok(true) => {}
+            Ok(false) => missing.push(clip),
+            Err(e) => {
+                warn!(error = %e, "audio_cache_unavailable");
+                return false;
+            }
         }
     }
-    let characters = a.text.chars().count() as f64;
+    if missing.is_empty() {
+        info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, clips = clips.len(), "audio_cache_hit");
+        app.metrics
+            .put("dialer", &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)]);
+        return true;
+    }
+    let characters: u32 = missing.iter().map(|c| c.text.chars().count() as u32).sum();
     let budget = match settings {
         // No key: no request can be made, and nothing is spent.
         None => return false,
@@ -87,7 +100,7 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
             return false;
         }
     };
-    let spent_at = match spend_speech(app, &a.provider_id, characters as u32, budget).await {
+    let spent_at = match spend_speech(app, &a.provider_id, characters, budget).await {
         Ok(Ok(at)) => at,
         Ok(Err(_)) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, "speech_budget_spent_fallback_say");
@@ -100,37 +113,70 @@ pub(super) async fn prepare_audio(app: &App, a: &Attempt) -> bool {
     };
     app.metrics.put(
         "dialer",
-        &[("TtsCharacters", characters), ("TtsCacheHits", 0.0)],
+        &[("TtsCharacters", characters as f64), ("TtsCacheHits", 0.0)],
     );
-    match app
+    let made = futures::future::join_all(missing.iter().map(|c| make_clip(app, a, c))).await;
+    // Characters ElevenLabs spoke are paid for even if keeping the file failed; the ones it
+    // did not speak go back to the budget.
+    let spoken: u32 = missing
+        .iter()
+        .zip(&made)
+        .filter(|(_, m)| !matches!(m, Made::NotSpoken))
+        .map(|(c, _)| c.text.chars().count() as u32)
+        .sum();
+    if spoken > 0 {
+        // Results: what this call's speech cost (a cache hit above costs nothing).
+        if let Err(e) = app
+            .store
+            .add_speech_chars(&a.occurrence_id, a.attempt, spoken)
+            .await
+        {
+            warn!(error = %e, "speech_characters_not_recorded");
+        }
+    }
+    if spoken < characters {
+        refund_speech(app, &a.provider_id, spent_at, characters - spoken).await;
+    }
+    made.iter().all(|m| matches!(m, Made::Kept))
+}
+
+/// What became of a missing clip.
+enum Made {
+    /// Spoken and kept in S3.
+    Kept,
+    /// Spoken (and paid for) but not kept.
+    NotKept,
+    /// Not spoken: nothing is paid.
+    NotSpoken,
+}
+
+/// Speak one clip and keep it in S3.
+async fn make_clip(app: &App, a: &Attempt, clip: &crate::app::Clip<'_>) -> Made {
+    let characters = clip.text.chars().count();
+    let ulaw = match app
         .tts()
-        .synthesize(a.voice_id.as_deref(), a.speech().language, &a.text)
+        .synthesize_between(
+            a.voice_id.as_deref(),
+            a.speech().language,
+            clip.around,
+            clip.text,
+        )
         .await
     {
-        Ok(ulaw) => {
-            // Results: what this call's speech cost (a cache hit above costs nothing).
-            if let Err(e) = app
-                .store
-                .add_speech_chars(&a.occurrence_id, a.attempt, characters as u32)
-                .await
-            {
-                warn!(error = %e, "speech_characters_not_recorded");
-            }
-            match app.audio().put_wav(&key, wav::wrap_ulaw(&ulaw)).await {
-                Ok(()) => {
-                    info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, characters = a.text.chars().count(), "audio_generated");
-                    true
-                }
-                Err(e) => {
-                    warn!(error = %e, "audio_store_failed_fallback_say");
-                    false
-                }
-            }
-        }
+        Ok(ulaw) => ulaw,
         Err(e) => {
             warn!(occurrence_id = %a.occurrence_id, attempt = a.attempt, error = %e, "tts_failed_fallback_say");
-            refund_speech(app, &a.provider_id, spent_at, characters as u32).await;
-            false
+            return Made::NotSpoken;
+        }
+    };
+    match app.audio().put_wav(&clip.key, wav::wrap_ulaw(&ulaw)).await {
+        Ok(()) => {
+            info!(occurrence_id = %a.occurrence_id, attempt = a.attempt, characters, "audio_generated");
+            Made::Kept
+        }
+        Err(e) => {
+            warn!(error = %e, "audio_store_failed_fallback_say");
+            Made::NotKept
         }
     }
 }
@@ -144,36 +190,47 @@ pub enum NoSpeech {
     Failed(String),
 }
 
-/// Speech of `text` for a listener outside a call (the portal's Listen button), through the
-/// same cache as calls (the same key: voice, model, language and text): the µ-law WAV from S3,
-/// or from ElevenLabs within `provider`'s daily budget (then kept in S3), or why not.
-/// Listening twice costs one ElevenLabs request.
+/// Speech of an offer for a listener outside a call (the portal's Listen button), through the
+/// same cache as calls (the same clips: `App::clips`, each keyed by voice, model, language and
+/// text): the µ-law WAV from S3, or from ElevenLabs within `provider`'s daily budget (then kept
+/// in S3), or why not. A split offer's clips are joined (µ-law joins exactly). Listening twice
+/// costs one ElevenLabs request per clip, once.
 pub async fn speech(
     app: &App,
     provider: &str,
     budget: u32,
     voice_id: Option<&str>,
     language: callout_core::lang::Language,
-    text: &str,
+    spoken: callout_core::template::Spoken<'_>,
 ) -> std::result::Result<Speech, NoSpeech> {
-    let key = app.audio_key(voice_id, language, text);
-    match app.audio().get(&key).await {
-        Ok(Some(wav)) => {
-            app.metrics.put(
-                "provider-settings",
-                &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)],
-            );
-            return Ok(Speech { wav, cached: true });
-        }
-        Ok(None) => {}
-        Err(e) => {
-            warn!(error = %e, "audio_cache_unavailable");
-            return Err(NoSpeech::Failed(
-                "the speech cache is not available right now".into(),
-            ));
+    let clips = app.clips(voice_id, language, spoken);
+    let found = futures::future::join_all(clips.iter().map(|c| app.audio().get(&c.key))).await;
+    let mut files = Vec::new();
+    for found in found {
+        match found {
+            Ok(file) => files.push(file),
+            Err(e) => {
+                warn!(error = %e, "audio_cache_unavailable");
+                return Err(NoSpeech::Failed(
+                    "the speech cache is not available right now".into(),
+                ));
+            }
         }
     }
-    let characters = text.chars().count() as u32;
+    let characters: u32 = clips
+        .iter()
+        .zip(&files)
+        .filter(|(_, f)| f.is_none())
+        .map(|(c, _)| c.text.chars().count() as u32)
+        .sum();
+    if characters == 0 {
+        app.metrics.put(
+            "provider-settings",
+            &[("TtsCharacters", 0.0), ("TtsCacheHits", 1.0)],
+        );
+        let wav = join(files.into_iter().flatten().collect());
+        return Ok(Speech { wav, cached: true });
+    }
     if !app.tts().has_key() {
         return Err(NoSpeech::Failed(
             "the voice could not be generated right now".into(),
@@ -191,26 +248,54 @@ pub async fn speech(
     };
     app.metrics.put(
         "provider-settings",
-        &[
-            ("TtsCharacters", text.chars().count() as f64),
-            ("TtsCacheHits", 0.0),
-        ],
+        &[("TtsCharacters", characters as f64), ("TtsCacheHits", 0.0)],
     );
-    let ulaw = match app.tts().synthesize(voice_id, language, text).await {
-        Ok(ulaw) => ulaw,
-        Err(e) => {
-            warn!(error = %e, "listen_tts_failed");
-            refund_speech(app, provider, spent_at, characters).await;
-            return Err(NoSpeech::Failed(
-                "the voice could not be generated right now".into(),
-            ));
+    let made = futures::future::join_all(clips.iter().zip(&files).map(|(c, f)| async move {
+        match f {
+            Some(wav) => Ok(wav.clone()),
+            None => {
+                let ulaw = app
+                    .tts()
+                    .synthesize_between(voice_id, language, c.around, c.text)
+                    .await?;
+                let wav = wav::wrap_ulaw(&ulaw);
+                if let Err(e) = app.audio().put_wav(&c.key, wav.clone()).await {
+                    warn!(error = %e, "audio_store_failed");
+                }
+                anyhow::Ok(wav)
+            }
         }
-    };
-    let wav = wav::wrap_ulaw(&ulaw);
-    if let Err(e) = app.audio().put_wav(&key, wav.clone()).await {
-        warn!(error = %e, "audio_store_failed");
+    }))
+    .await;
+    let not_spoken: u32 = clips
+        .iter()
+        .zip(&made)
+        .filter(|(_, m)| m.is_err())
+        .map(|(c, _)| c.text.chars().count() as u32)
+        .sum();
+    if not_spoken > 0 {
+        if let Some(e) = made.iter().find_map(|m| m.as_ref().err()) {
+            warn!(error = %e, "listen_tts_failed");
+        }
+        refund_speech(app, provider, spent_at, not_spoken).await;
+        return Err(NoSpeech::Failed(
+            "the voice could not be generated right now".into(),
+        ));
     }
+    let wav = join(made.into_iter().flatten().collect());
     Ok(Speech { wav, cached: false })
+}
+
+/// µ-law WAV files one after the other, as one file.
+fn join(mut files: Vec<Vec<u8>>) -> Vec<u8> {
+    if files.len() == 1 {
+        return files.remove(0);
+    }
+    let ulaw: Vec<u8> = files
+        .iter()
+        .flat_map(|f| wav::parse_ulaw(f).map(|w| w.data).unwrap_or_default())
+        .collect();
+    wav::wrap_ulaw(&ulaw)
 }
 
 /// Speech for a listener: a µ-law WAV (as calls play it), and whether it came from the cache.

@@ -255,6 +255,7 @@ impl From<&Attempt> for Item {
             .put(attr::PHONE, s(&a.phone))
             .put(attr::PURPOSE, s(&a.purpose))
             .put(attr::TEXT, s(&a.text))
+            .opt(attr::GREETING_END, a.greeting_end.map(n))
             .put(attr::LANGUAGE, s(&a.language))
             .opt(attr::VOICE_ID, a.voice_id.as_deref().map(s))
             .put(attr::CREATED_AT, time(a.created_at))
@@ -296,6 +297,7 @@ impl TryFrom<&Item> for Attempt {
             phone: get_s(item, attr::PHONE).unwrap_or_default(),
             purpose: get_s(item, attr::PURPOSE).unwrap_or_else(|| PURPOSE.into()),
             text: get_s(item, attr::TEXT).unwrap_or_default(),
+            greeting_end: get_n(item, attr::GREETING_END),
             language: get_s(item, attr::LANGUAGE).unwrap_or_else(|| "en".into()),
             voice_id: get_s(item, attr::VOICE_ID),
             call_sid: get_s(item, attr::CALL_SID),
@@ -393,6 +395,7 @@ mod tests {
             phone: "+61400000002".into(),
             purpose: PURPOSE.into(),
             text: "Hi Ana".into(),
+            greeting_end: None,
             language: "en".into(),
             voice_id: None,
             call_sid: None,
@@ -432,6 +435,8 @@ mod tests {
             recording_sid: Some("RE0123456789abcdef0123456789abcdef".into()),
             language: "es-MX".into(),
             voice_id: Some("v9".into()),
+            text: "Hi Ana, a shift.".into(),
+            greeting_end: Some(7),
             ..bare_attempt()
         }
     }

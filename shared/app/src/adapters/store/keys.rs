@@ -88,6 +88,8 @@ pub(crate) mod attr {
     pub const PHONE: &str = "phone";
     pub const PURPOSE: &str = "purpose";
     pub const TEXT: &str = "text";
+    /// Where the greeting ends in the text (bytes; absent: spoken whole).
+    pub const GREETING_END: &str = "greetingEnd";
     pub const CALL_SID: &str = "callSid";
     pub const TWILIO_STATUS: &str = "twilioStatus";
     pub const STATUS_SEQ: &str = "statusSeq";
