@@ -42,6 +42,34 @@ pub fn json(status: u16, value: serde_json::Value) -> HttpResult {
     respond(status, "application/json", value.to_string())
 }
 
+/// A 200 JSON answer with an `ETag` (a hash of the body); a bodiless 304 when the request's
+/// `If-None-Match` names it (a page polling for changes).
+pub fn json_with_etag(req: &Request, value: serde_json::Value) -> HttpResult {
+    use sha2::Digest;
+    let body = value.to_string();
+    let hash = sha2::Sha256::digest(body.as_bytes());
+    let etag = format!("\"{}\"", hex_of(&hash[..16]));
+    let unchanged = req
+        .headers()
+        .get_all("if-none-match")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*");
+    let (status, body) = if unchanged { (304, String::new()) } else { (200, body) };
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("etag", &etag)
+        .header(NO_STORE.0, NO_STORE.1)
+        .header(NOSNIFF.0, NOSNIFF.1)
+        .body(body.into())?)
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn error(status: u16, message: &str) -> HttpResult {
     json(status, serde_json::json!({ "error": message }))
 }
@@ -194,6 +222,27 @@ pub fn provider_id(req: &Request) -> Option<String> {
         #[allow(unreachable_patterns)]
         _ => None,
     }
+}
+
+/// Who the coordinator is, as the call log names them: the token's `email` claim, else its
+/// `sub`, when it reads as one (printable, at most 128 characters); `coordinator` otherwise.
+pub fn coordinator(req: &Request) -> String {
+    let claims = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|j| j.claims.clone()),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+    .unwrap_or_default();
+    ["email", "sub"]
+        .iter()
+        .filter_map(|k| claims.get(*k))
+        .map(|v| v.trim())
+        .find(|v| !v.is_empty() && v.chars().count() <= 128 && !v.chars().any(char::is_control))
+        .map_or_else(|| "coordinator".to_string(), str::to_string)
 }
 
 #[cfg(test)]
