@@ -56,7 +56,11 @@ pub fn json_with_etag(req: &Request, value: serde_json::Value) -> HttpResult {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*");
-    let (status, body) = if unchanged { (304, String::new()) } else { (200, body) };
+    let (status, body) = if unchanged {
+        (304, String::new())
+    } else {
+        (200, body)
+    };
     Ok(Response::builder()
         .status(status)
         .header("content-type", "application/json")

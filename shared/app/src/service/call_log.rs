@@ -86,9 +86,7 @@ pub async fn call_log(app: &App, provider: &str, occ: &str) -> anyhow::Result<Op
     let waiting = shift.waiting(&calls).cloned();
     let next_call_at = match (&waiting, shift.scheduled_at) {
         (Some(h), _) => Some(h.until.to_rfc3339()),
-        (None, Some(at)) if open && calls.is_empty() && !shift.called_now => {
-            Some(at.to_rfc3339())
-        }
+        (None, Some(at)) if open && calls.is_empty() && !shift.called_now => Some(at.to_rfc3339()),
         _ => None,
     };
     Ok(Some(CallLog {

@@ -242,14 +242,8 @@ impl TryFrom<&Item> for Shift {
 
 /// A shift's coordinator actions as stored: a list of JSON texts (`None` when there are none).
 pub(crate) fn controls_value(controls: &[crate::records::Control]) -> Option<AttributeValue> {
-    (!controls.is_empty()).then(|| {
-        AttributeValue::L(
-            controls
-                .iter()
-                .filter_map(|c| json_text(Some(c)))
-                .collect(),
-        )
-    })
+    (!controls.is_empty())
+        .then(|| AttributeValue::L(controls.iter().filter_map(|c| json_text(Some(c))).collect()))
 }
 
 /// [`controls_value`] read back; an unreadable entry is left out.

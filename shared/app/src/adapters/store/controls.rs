@@ -42,10 +42,7 @@ impl Store {
                         names.join(", ")
                     ))
                     .expression_attribute_names("#p", attr::PAUSED_AT)
-                    .expression_attribute_values(
-                        ":cancelled",
-                        s(ShiftStatus::Cancelled.as_str()),
-                    )
+                    .expression_attribute_values(":cancelled", s(ShiftStatus::Cancelled.as_str()))
             }
             ControlAction::Pause => req
                 .update_expression(format!("SET #p = :t, {log}"))
