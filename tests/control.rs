@@ -263,3 +263,37 @@ async fn user_errors_are_clear_and_the_call_log_answers_304_while_unchanged() {
     let log: Value = changed.json().await.unwrap();
     assert_eq!(log["paused"], true);
 }
+
+/// The live call log and the four buttons in headless Chromium against this world.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and node (tests/browser); run by scripts/browser-test.sh"]
+async fn the_live_call_log_in_a_browser() {
+    let w = World::new().await;
+    // A 2-hour wait (12 s here): the page shows the shift before its first call.
+    w.enable(120, 1).await;
+    w.phone(&ALICE, Behaviour::HoldUntilEnded);
+    let occ = occ("live_browser");
+    w.wave3_completed(&occ, &[&ALICE, &BOB]).await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/browser/live-call-log.test.mjs"
+    );
+    let args = vec![
+        script.to_string(),
+        w.rt.base_url.clone(),
+        w.rt.token(PROVIDER),
+        occ.clone(),
+    ];
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(&args)
+            .status()
+            .expect("node runs (is Node.js installed?)")
+    })
+    .await
+    .unwrap();
+    assert!(status.success(), "the browser test failed: {status}");
+    let log = w.call_log(&occ).await;
+    assert_eq!(log["status"], "CANCELLED");
+    assert!(w.sim.calls_to(BOB.phone).is_empty(), "nobody else is rung");
+}
