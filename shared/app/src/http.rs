@@ -614,6 +614,57 @@ mod tests {
         );
     }
 
+    /// The call log names who acted: the token's email, else its subject, else "coordinator".
+    #[test]
+    fn the_coordinator_is_the_tokens_email_else_its_subject() {
+        let who = |c| coordinator(&with_claims(c));
+        let both = serde_json::json!({"email": "ann@agency.example", "sub": "u-1"});
+        assert_eq!(who(both), "ann@agency.example");
+        assert_eq!(who(serde_json::json!({"sub": "u-1"})), "u-1");
+        assert_eq!(who(serde_json::json!({"sub": "a\nb"})), "coordinator");
+        assert_eq!(
+            who(serde_json::json!({"sub": "x".repeat(129)})),
+            "coordinator"
+        );
+        assert_eq!(who(serde_json::json!({})), "coordinator");
+    }
+
+    /// The call log's ETag: a 304 without a body to the same tag, a 200 to any other.
+    #[test]
+    fn a_json_answer_with_an_etag_is_a_304_when_the_tag_matches() {
+        let value = serde_json::json!({"status": "OPEN"});
+        let first = json_with_etag(&with_claims(serde_json::json!({})), value.clone()).unwrap();
+        assert_eq!(first.status(), 200);
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with('"') && etag.len() == 34, "{etag}");
+        let asking = |tag: &str| {
+            let mut req = with_claims(serde_json::json!({}));
+            req.headers_mut()
+                .insert("if-none-match", tag.parse().unwrap());
+            json_with_etag(&req, value.clone()).unwrap()
+        };
+        let same = asking(&etag);
+        assert_eq!(same.status(), 304);
+        assert_eq!(body_bytes_of(same.body()), b"");
+        assert_eq!(same.headers()["cache-control"], "no-store");
+        assert_eq!(asking(&format!("\"other\", W/{etag}")).status(), 304);
+        assert_eq!(asking("\"other\"").status(), 200);
+        let changed = json_with_etag(
+            &with_claims(serde_json::json!({})),
+            serde_json::json!({"status": "CANCELLED"}),
+        )
+        .unwrap();
+        assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    }
+
+    fn body_bytes_of(b: &Body) -> &[u8] {
+        match b {
+            Body::Text(t) => t.as_bytes(),
+            Body::Binary(b) => b,
+            _ => &[],
+        }
+    }
+
     #[test]
     fn every_response_is_no_store_and_nosniff() {
         for r in [
