@@ -49,6 +49,7 @@ pub async fn control(
         _ => return Ok(Controlled::UnknownShift),
     };
     if let Some(why) = refusal(&shift, action) {
+        finish_a_cancel(app, &shift, action).await?;
         return Ok(Controlled::Refused(why));
     }
     if action == ControlAction::CallNow && !app.store.list_attempts(occ).await?.is_empty() {
@@ -63,6 +64,7 @@ pub async fn control(
         // Another action or an acceptance came first: say what the shift is now.
         let now = app.store.get_shift(occ).await?.context("shift vanished")?;
         let why = refusal(&now, action).unwrap_or_else(|| "the shift changed meanwhile".into());
+        finish_a_cancel(app, &now, action).await?;
         info!(occurrence_id = %occ, action = action.as_str(), reason = %why, "shift_control_refused");
         return Ok(Controlled::Refused(why));
     }
@@ -76,6 +78,7 @@ pub async fn control(
     let paused = match action {
         ControlAction::Cancel => {
             cancelled(app, &shift, &detail).await?;
+            info!(occurrence_id = %occ, "shift_cancelled");
             false
         }
         ControlAction::Pause => {
@@ -139,16 +142,60 @@ fn refusal(shift: &Shift, action: ControlAction) -> Option<String> {
     }
 }
 
+/// A cancel of a shift that is already cancelled (a retried request, the bus's redelivery, or
+/// this product's own `ShiftCancelled` coming back) is refused, but first finishes what a run
+/// that died after the cancel's write left undone (each part is safe to repeat).
+async fn finish_a_cancel(app: &App, shift: &Shift, action: ControlAction) -> Result<()> {
+    if action != ControlAction::Cancel || shift.status != ShiftStatus::Cancelled {
+        return Ok(());
+    }
+    let Some(last) = shift
+        .controls
+        .iter()
+        .rev()
+        .find(|c| c.action == ControlAction::Cancel)
+    else {
+        return Ok(());
+    };
+    let detail = json!({
+        "occurrenceId": shift.occurrence_id(),
+        "providerId": shift.event.provider_id,
+        "by": last.by,
+        "at": last.at.to_rfc3339(),
+    });
+    cancelled(app, shift, &detail).await
+}
+
+/// The flag of the once-only `ShiftCancelled` (claimed, done: `Claims`).
+const CANCELLED_EVENT: &str = "cancelledEventAt";
+
 /// After the cancel's write: no schedule left, every live call ended, `ShiftCancelled` once
-/// (only the write's winner gets here).
+/// (claimed first, so a repeat after a crash puts it only if it was not put).
 async fn cancelled(app: &App, shift: &Shift, detail: &serde_json::Value) -> Result<()> {
     let occ = shift.occurrence_id();
     if let Err(e) = app.schedules().delete(&schedule_name(occ)).await {
         warn!(occurrence_id = %occ, error = %e, "schedule_delete_failed");
     }
     let ended = end_live_calls(app, shift).await?;
-    info!(occurrence_id = %occ, live_calls_ended = ended, "shift_cancelled");
-    app.events().put("ShiftCancelled", detail).await
+    if ended > 0 {
+        info!(occurrence_id = %occ, live_calls_ended = ended, "cancel_live_calls_ended");
+    }
+    let now = Utc::now();
+    let lease = claim_lease(app);
+    match app
+        .store
+        .claim_once(occ, CANCELLED_EVENT, now, now - lease)
+        .await?
+    {
+        Claim::Claimed { .. } => {}
+        // Put already, or being put by another run right now.
+        Claim::Done | Claim::InProgress(_) => return Ok(()),
+    }
+    if let Err(e) = app.events().put("ShiftCancelled", detail).await {
+        app.store.release_once(occ, CANCELLED_EVENT).await?;
+        return Err(e);
+    }
+    app.store.complete_once(occ, CANCELLED_EVENT).await
 }
 
 /// End every live call of a cancelled shift: an answered call hears the apology and hangs

@@ -389,3 +389,48 @@ async fn the_platforms_shift_cancelled_cancels_once() {
         .unwrap();
     assert_eq!(out["status"], "rejected");
 }
+
+#[tokio::test]
+async fn a_cancel_whose_run_died_after_its_write_is_finished_by_the_next_cancel() {
+    let w = world().await;
+    stored(&w, &open_shift("occ_half")).await;
+    let sid = first_call(&w, "occ_half").await;
+    // The cancel's write happened, then its run died: the call is live, no event.
+    let written = crate::records::Control {
+        action: Cancel,
+        by: BY.into(),
+        at: Utc::now(),
+    };
+    assert!(w
+        .app
+        .store
+        .control_shift("occ_half", &written)
+        .await
+        .unwrap());
+    assert!(w.twins.events.of("ShiftCancelled").is_empty());
+    // The coordinator presses cancel again (or the bus redelivers): refused, and finished.
+    assert_eq!(
+        act(&w, "occ_half", Cancel).await,
+        Controlled::Refused("the shift is already cancelled".into())
+    );
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_half", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.outcome, Some(Outcome::Canceled));
+    until("the live call ended", || {
+        w.sim
+            .call(&sid)
+            .is_some_and(|c| updated_by_api(&c, "Status"))
+    })
+    .await;
+    let events = w.twins.events.of("ShiftCancelled");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["by"], BY);
+    // Again: nothing more.
+    act(&w, "occ_half", Cancel).await;
+    assert_eq!(w.twins.events.of("ShiftCancelled").len(), 1);
+}
