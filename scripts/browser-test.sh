@@ -39,3 +39,4 @@ mkdir -p "$SCREENSHOT_DIR"
 export SCREENSHOT_DIR="$(cd "$SCREENSHOT_DIR" && pwd)"
 
 cargo test --workspace --test portal -- --ignored --exact the_portal_page_in_a_browser --nocapture
+cargo test --workspace --test control -- --ignored --exact the_live_call_log_in_a_browser --nocapture

@@ -27,7 +27,7 @@ case "${1:-}" in
     trap 'scripts/local-aws.sh stop' EXIT
     export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}" RUST_LOG="${RUST_LOG:-error}"
     scripts/lint-template.sh >/dev/null
-    IAM_RECORD="$record" cargo test -q -p e2e --test campaign --test reliability --test portal "$@"
+    IAM_RECORD="$record" cargo test -q -p e2e --test campaign --test reliability --test portal --test control "$@"
     node scripts/iam-check.mjs "$record" --removals --mutations
     ;;
   *) echo "usage: $0 check RECORD [--removals] [--mutations] | run" >&2; exit 2 ;;

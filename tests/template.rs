@@ -241,11 +241,15 @@ async fn the_event_source_mapping_and_the_rule_are_the_templates() {
     assert!(s.report_batch_item_failures);
     assert_eq!(s.maximum_concurrency, Some(5));
     let rules = t.rules().unwrap();
-    // Wave3Completed by its pattern, and the daily recording-retention run (a schedule: no
-    // pattern, so never delivered by `POST /local/events`).
-    assert_eq!(rules.len(), 2);
+    // Wave3Completed and the platform's ShiftCancelled by their patterns, and the daily
+    // recording-retention run (a schedule: no pattern, so never delivered by
+    // `POST /local/events`).
+    assert_eq!(rules.len(), 3);
     assert!(rules.iter().all(|r| r.binary == "start-calling"));
     assert_eq!(rules.iter().filter(|r| r.pattern.is_null()).count(), 1);
+    assert!(rules
+        .iter()
+        .any(|r| r.pattern["detail-type"] == serde_json::json!(["ShiftCancelled"])));
     // An event no rule of the template matches is not delivered.
     let r = w
         .http

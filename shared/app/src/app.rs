@@ -27,8 +27,9 @@ pub mod clients {
     pub const TTS: u8 = 1 << 5;
 
     // QUEUE: the daily run queues the recordings past their retention for deletion;
-    // EVENTS: ShiftNotCalled.
-    pub const START_CALLING: u8 = SCHEDULES | QUEUE | EVENTS;
+    // EVENTS: ShiftNotCalled, ShiftCancelled; TWILIO: the platform's ShiftCancelled ends live
+    // calls.
+    pub const START_CALLING: u8 = SCHEDULES | QUEUE | EVENTS | TWILIO;
     /// Places calls, prepares audio, finishes acceptances (calls, SMS, event).
     pub const DIALER: u8 = QUEUE | AUDIO | EVENTS | TWILIO | TTS;
     pub const CALL_TWIML: u8 = AUDIO;
@@ -43,7 +44,8 @@ pub mod clients {
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
     // TWILIO: a recorded call's audio, fetched for its provider; AUDIO | TTS: the Listen
     // button, the example offer's speech from S3 or ElevenLabs.
-    pub const PROVIDER_SETTINGS: u8 = TWILIO | AUDIO | TTS;
+    // SCHEDULES | QUEUE | EVENTS: a coordinator's cancel, pause, resume and call now.
+    pub const PROVIDER_SETTINGS: u8 = TWILIO | AUDIO | TTS | SCHEDULES | QUEUE | EVENTS;
     /// The call-back line and text replies: an acceptance hands what follows to the queue.
     pub const INBOUND: u8 = QUEUE;
 }
@@ -52,7 +54,7 @@ pub mod clients {
 /// (the one function that places calls and builds ElevenLabs) runs queue tasks with a 30 s
 /// timeout; every other function is a webhook that must answer quickly.
 pub const fn twilio_budget(set: u8) -> std::time::Duration {
-    if set & clients::TTS != 0 && set & clients::QUEUE != 0 {
+    if set == clients::DIALER {
         crate::adapters::twilio::TASK_BUDGET
     } else {
         crate::adapters::twilio::WEBHOOK_BUDGET

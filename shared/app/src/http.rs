@@ -42,6 +42,38 @@ pub fn json(status: u16, value: serde_json::Value) -> HttpResult {
     respond(status, "application/json", value.to_string())
 }
 
+/// A 200 JSON answer with an `ETag` (a hash of the body); a bodiless 304 when the request's
+/// `If-None-Match` names it (a page polling for changes).
+pub fn json_with_etag(req: &Request, value: serde_json::Value) -> HttpResult {
+    use sha2::Digest;
+    let body = value.to_string();
+    let hash = sha2::Sha256::digest(body.as_bytes());
+    let etag = format!("\"{}\"", hex_of(&hash[..16]));
+    let unchanged = req
+        .headers()
+        .get_all("if-none-match")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*");
+    let (status, body) = if unchanged {
+        (304, String::new())
+    } else {
+        (200, body)
+    };
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("etag", &etag)
+        .header(NO_STORE.0, NO_STORE.1)
+        .header(NOSNIFF.0, NOSNIFF.1)
+        .body(body.into())?)
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn error(status: u16, message: &str) -> HttpResult {
     json(status, serde_json::json!({ "error": message }))
 }
@@ -194,6 +226,27 @@ pub fn provider_id(req: &Request) -> Option<String> {
         #[allow(unreachable_patterns)]
         _ => None,
     }
+}
+
+/// Who the coordinator is, as the call log names them: the token's `email` claim, else its
+/// `sub`, when it reads as one (printable, at most 128 characters); `coordinator` otherwise.
+pub fn coordinator(req: &Request) -> String {
+    let claims = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|j| j.claims.clone()),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+    .unwrap_or_default();
+    ["email", "sub"]
+        .iter()
+        .filter_map(|k| claims.get(*k))
+        .map(|v| v.trim())
+        .find(|v| !v.is_empty() && v.chars().count() <= 128 && !v.chars().any(char::is_control))
+        .map_or_else(|| "coordinator".to_string(), str::to_string)
 }
 
 #[cfg(test)]
@@ -559,6 +612,57 @@ mod tests {
             provider_id(&with_claims(serde_json::json!({"sub": "x"}))),
             None
         );
+    }
+
+    /// The call log names who acted: the token's email, else its subject, else "coordinator".
+    #[test]
+    fn the_coordinator_is_the_tokens_email_else_its_subject() {
+        let who = |c| coordinator(&with_claims(c));
+        let both = serde_json::json!({"email": "ann@agency.example", "sub": "u-1"});
+        assert_eq!(who(both), "ann@agency.example");
+        assert_eq!(who(serde_json::json!({"sub": "u-1"})), "u-1");
+        assert_eq!(who(serde_json::json!({"sub": "a\nb"})), "coordinator");
+        assert_eq!(
+            who(serde_json::json!({"sub": "x".repeat(129)})),
+            "coordinator"
+        );
+        assert_eq!(who(serde_json::json!({})), "coordinator");
+    }
+
+    /// The call log's ETag: a 304 without a body to the same tag, a 200 to any other.
+    #[test]
+    fn a_json_answer_with_an_etag_is_a_304_when_the_tag_matches() {
+        let value = serde_json::json!({"status": "OPEN"});
+        let first = json_with_etag(&with_claims(serde_json::json!({})), value.clone()).unwrap();
+        assert_eq!(first.status(), 200);
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with('"') && etag.len() == 34, "{etag}");
+        let asking = |tag: &str| {
+            let mut req = with_claims(serde_json::json!({}));
+            req.headers_mut()
+                .insert("if-none-match", tag.parse().unwrap());
+            json_with_etag(&req, value.clone()).unwrap()
+        };
+        let same = asking(&etag);
+        assert_eq!(same.status(), 304);
+        assert_eq!(body_bytes_of(same.body()), b"");
+        assert_eq!(same.headers()["cache-control"], "no-store");
+        assert_eq!(asking(&format!("\"other\", W/{etag}")).status(), 304);
+        assert_eq!(asking("\"other\"").status(), 200);
+        let changed = json_with_etag(
+            &with_claims(serde_json::json!({})),
+            serde_json::json!({"status": "CANCELLED"}),
+        )
+        .unwrap();
+        assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+    }
+
+    fn body_bytes_of(b: &Body) -> &[u8] {
+        match b {
+            Body::Text(t) => t.as_bytes(),
+            Body::Binary(b) => b,
+            _ => &[],
+        }
     }
 
     #[test]

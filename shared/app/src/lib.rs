@@ -6,6 +6,7 @@ pub mod adapters;
 pub mod app;
 pub mod budget;
 pub mod config;
+pub mod control_api;
 pub mod faults;
 pub mod handlers;
 pub mod http;

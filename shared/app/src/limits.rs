@@ -309,6 +309,14 @@ pub fn functions() -> Vec<Work> {
                 path("settings, stats, jobs, call log", &[AWS]),
                 path("Listen: the example offer's speech", &[OFFER_SPEECH, AWS]),
                 path("a recording's media", &[tw(RecordingMedia), AWS]),
+                path(
+                    "a coordinator's cancel: live calls ended side by side",
+                    &[
+                        all_at_once(Request::Twilio(EndCall), 0),
+                        all_at_once(Request::Twilio(RedirectCall), 0),
+                        AWS,
+                    ],
+                ),
             ],
         ),
         f(
@@ -322,6 +330,14 @@ pub fn functions() -> Vec<Work> {
             vec![
                 path("Wave3Completed: the shift and its schedule", &[AWS]),
                 path("not called: kept, ShiftNotCalled", &[AWS]),
+                path(
+                    "ShiftCancelled: live calls ended side by side",
+                    &[
+                        all_at_once(Request::Twilio(EndCall), 0),
+                        all_at_once(Request::Twilio(RedirectCall), 0),
+                        AWS,
+                    ],
+                ),
                 path(
                     "daily run: deletions queued page by page",
                     &[one(Request::Until(QUEUEING_BUDGET)), AWS],

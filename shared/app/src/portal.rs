@@ -161,7 +161,13 @@ pub fn page_html() -> String {
     // `</` cannot end the script early once escaped.
     let config = page_config().to_string().replace("</", "<\\/");
     PAGE.replacen(CONFIG_SLOT, &config, 1)
+        .replacen(LIVE_CALL_LOG_SLOT, LIVE_CALL_LOG, 1)
 }
+
+/// The live call log and a coordinator's actions on a shift: the page's script, kept in a file
+/// of its own and served inside the page (one document, one content security policy).
+const LIVE_CALL_LOG: &str = include_str!("portal/live-call-log.js");
+const LIVE_CALL_LOG_SLOT: &str = "/*LIVE_CALL_LOG*/";
 
 // ---------------------------------------------------------------- handlers (routed by `handlers::provider_settings`)
 

@@ -3,7 +3,7 @@
 //! Two moments ask it: a turn comes due (a dial task for attempt `k`) and a turn is over (its
 //! call ended, was refused or was skipped). Sequential and broadcast calling, priority order,
 //! skipping decliners, passes by text or on the call-back line, per-person pacing and quiet
-//! hours are all cases of [`decide`], not paths of their own. A skipped turn has one recorded
+//! hours, and a coordinator's pause, are all cases of [`decide`], not paths of their own. A skipped turn has one recorded
 //! shape (an attempt with `Outcome::Skipped` and its [`SkipReason`]) that every mode advances
 //! past like any other turn, and that no figure counts as a call.
 
@@ -35,6 +35,9 @@ pub struct Facts<'a> {
     /// `Due`: an attempt is already recorded for the turn (another copy of its task has it).
     pub recorded: bool,
     pub skip: &'a (dyn Fn(u32) -> Option<SkipReason> + Sync),
+    /// `Due`: a coordinator paused the shift's calling; the turn looks again at this moment
+    /// (ms since the epoch) and is placed only once calling is resumed. Live calls go on.
+    pub paused_until: Option<i64>,
     /// `Due`: when the shift's quiet hours end, if no call may start now (ms since the epoch).
     pub quiet_until: Option<i64>,
     /// `Due`: when the person may be called again, if not now (per-person pacing; ms).
@@ -53,6 +56,9 @@ pub enum HoldReason {
     /// The provider's quiet hours.
     #[serde(rename = "quietHours")]
     QuietHours,
+    /// A coordinator paused the shift's calling (until resumed).
+    #[serde(rename = "paused")]
+    Paused,
 }
 
 impl HoldReason {
@@ -60,6 +66,7 @@ impl HoldReason {
         match self {
             HoldReason::PersonHourlyLimit => "maxCallsPerPersonPerHour",
             HoldReason::QuietHours => "quietHours",
+            HoldReason::Paused => "paused",
         }
     }
 }
@@ -134,6 +141,13 @@ fn due(campaign: &Campaign, facts: &Facts, k: u32) -> Decision {
     }
     if facts.recorded {
         return Decision::Idle(Idle::Recorded);
+    }
+    // Paused: the campaign stands still where it is (nothing placed, nothing skipped past).
+    if let Some(until) = facts.paused_until {
+        return Decision::Hold {
+            until,
+            reason: HoldReason::Paused,
+        };
     }
     if let Some(why) = (facts.skip)(k) {
         return Decision::Skip(why);

@@ -244,7 +244,7 @@ pub fn compute(
                 r.costs.unfilled_shifts += 1;
                 unfilled_cost += cost;
             }
-            ShiftStatus::Open | ShiftStatus::NotCalled => {}
+            ShiftStatus::Open | ShiftStatus::NotCalled | ShiftStatus::Cancelled => {}
         }
     }
     fill_minutes.sort_by(f64::total_cmp);

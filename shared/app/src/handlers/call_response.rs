@@ -46,6 +46,9 @@ async fn key_pressed(app: &App, tw: Webhook) -> HttpResult {
                 Acceptance::Accepted => hang_up_with(&speech, words.accepted()),
                 Acceptance::Taken { .. } => hang_up_with(&speech, words.taken()),
                 Acceptance::OfferClosed => hang_up_with(&speech, words.offer_closed()),
+                Acceptance::Cancelled => {
+                    hang_up_with(&speech, words.shift_cancelled(&words.hi(None)))
+                }
                 Acceptance::UnknownShift | Acceptance::NotInPool => {
                     hang_up_with(&speech, words.not_found())
                 }

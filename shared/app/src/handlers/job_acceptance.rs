@@ -44,6 +44,10 @@ async fn accept(app: &App, req: Request, p: Params) -> HttpResult {
         Acceptance::Taken { filled_by } => {
             http::json(409, json!({ "accepted": false, "filledBy": filled_by }))
         }
+        Acceptance::Cancelled => http::json(
+            409,
+            json!({ "accepted": false, "cancelled": true, "error": "the shift was cancelled" }),
+        ),
         Acceptance::UnknownShift => http::error(404, "unknown occurrenceId"),
         Acceptance::NotInPool | Acceptance::OfferClosed => {
             http::error(422, "employeeId is not in this shift's staff pool")

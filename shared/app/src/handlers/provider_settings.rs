@@ -4,7 +4,7 @@
 use super::router::{route, Params, Route};
 use crate::app::App;
 use crate::http::{self, HttpResult};
-use crate::{portal, recording_api, results_api, service};
+use crate::{control_api, portal, recording_api, results_api, service};
 use lambda_http::Request;
 use serde_json::{json, Value};
 
@@ -19,6 +19,11 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/api/provider/jobs/{occurrenceId}/calls", Provider => call_log),
     route!(GET "/api/provider/jobs/{occurrenceId}/calls/{attempt}/recording", Provider => recording_api::media),
     route!(GET "/api/provider/calls.csv", Provider => results_api::csv_route),
+    // A coordinator acts on one shift (`service::control`).
+    route!(POST "/api/provider/jobs/{occurrenceId}/cancel", Provider => control_api::cancel),
+    route!(POST "/api/provider/jobs/{occurrenceId}/pause", Provider => control_api::pause),
+    route!(POST "/api/provider/jobs/{occurrenceId}/resume", Provider => control_api::resume),
+    route!(POST "/api/provider/jobs/{occurrenceId}/call-now", Provider => control_api::call_now),
 ];
 
 /// The function's entry point.
@@ -47,14 +52,16 @@ async fn save_settings(app: &App, req: Request, p: Params) -> HttpResult {
     }
 }
 
-/// `GET /api/provider/jobs/{occurrenceId}/calls`: the shift's call log (`service::call_log`).
-async fn call_log(app: &App, _: Request, p: Params) -> HttpResult {
+/// `GET /api/provider/jobs/{occurrenceId}/calls`: the shift's call log (`service::call_log`),
+/// with an `ETag`; the page polls it with `If-None-Match` and gets a bodiless 304 while
+/// nothing changed.
+async fn call_log(app: &App, req: Request, p: Params) -> HttpResult {
     const NONE: &str = "no such shift";
     let Some(occ) = p.identifier("occurrenceId") else {
         return http::error(404, NONE);
     };
     match service::call_log::call_log(app, &p.provider, occ).await? {
-        Some(log) => http::json(200, serde_json::to_value(log)?),
+        Some(log) => http::json_with_etag(&req, serde_json::to_value(log)?),
         None => http::error(404, NONE),
     }
 }

@@ -1,5 +1,5 @@
-//! `start-calling`: EventBridge's `Wave3Completed` (or its bare detail), and the daily
-//! recording-retention run. No HTTP route.
+//! `start-calling`: EventBridge's `Wave3Completed` (or its bare detail), the platform's
+//! `ShiftCancelled`, and the daily recording-retention run. No HTTP route.
 
 use crate::app::App;
 use crate::service::{self, StartError, Started};
@@ -17,6 +17,15 @@ pub async fn start_calling(
     // Call recording: the daily run that deletes recordings past their retention.
     if crate::recording_api::is_cleanup(&payload) {
         return crate::recording_api::cleanup(app).await;
+    }
+    // The platform cancelled a shift (`control_api::shift_cancelled`).
+    if payload.get("detail-type").and_then(Value::as_str) == Some("ShiftCancelled") {
+        return crate::control_api::shift_cancelled(app, &payload)
+            .await
+            .map_err(|e| {
+                error!(error = %e, "shift_cancelled_failed");
+                e.into()
+            });
     }
     let detail = match payload.get("detail-type") {
         Some(t) if t != "Wave3Completed" => {

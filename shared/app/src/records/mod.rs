@@ -2,10 +2,12 @@
 //! each.
 
 mod attempt;
+mod control;
 mod shift;
 mod task;
 
 pub use attempt::*;
+pub use control::*;
 pub use shift::*;
 pub use task::*;
 

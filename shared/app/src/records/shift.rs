@@ -48,6 +48,12 @@ pub struct Shift {
     pub called_last: BTreeSet<String>,
     /// Why the shift was not called (`NOT_CALLED`: nobody callable, an unusable event).
     pub not_called: Option<String>,
+    /// A coordinator paused its calling (`service::control`): no call is placed until resumed.
+    pub paused: bool,
+    /// A coordinator skipped what was left of the wait (`callNow`, once).
+    pub called_now: bool,
+    /// Every coordinator's action on the shift, oldest first (the call log shows them).
+    pub controls: Vec<super::Control>,
 }
 
 /// A task of a shift's campaign that failed every try (its last error, kept short) and waits in
@@ -133,6 +139,9 @@ impl Shift {
             declined: BTreeSet::new(),
             called_last: BTreeSet::new(),
             not_called: None,
+            paused: false,
+            called_now: false,
+            controls: Vec::new(),
         }
     }
 

@@ -17,6 +17,8 @@ pub enum Acceptance {
     NotInPool,
     /// A key press on a call that is over, or on an attempt that already has another outcome.
     OfferClosed,
+    /// The shift was cancelled first (`service::control`): the same conditional write lost.
+    Cancelled,
 }
 
 /// A person pressed 1 on call `k`. The webhook URL Twilio signed names the person; the attempt
@@ -35,6 +37,16 @@ pub async fn accept_call(app: &App, occ: &str, employee_id: &str, k: u32) -> Res
     let call_over = a.status().is_some_and(CallStatus::is_terminal);
     if !campaign::key_press_can_accept(a.outcome, call_over) {
         warn!(occurrence_id = %occ, attempt = k, outcome = a.outcome.map(Outcome::as_str), call_over, reason = "the call is over", "key_press_refused");
+        // Ended by a cancel: the person hears that it was cancelled.
+        if a.outcome == Some(Outcome::Canceled)
+            && app
+                .store
+                .get_shift(occ)
+                .await?
+                .is_some_and(|s| s.status == ShiftStatus::Cancelled)
+        {
+            return Ok(Acceptance::Cancelled);
+        }
         return Ok(Acceptance::OfferClosed);
     }
     if let Some(lost) = record_acceptance(app, occ, employee_id, "phone", Some(k)).await? {
@@ -171,6 +183,15 @@ pub(super) async fn record_acceptance(
             return Ok(Some(Acceptance::Taken { filled_by }));
         }
         AcceptWrite::Taken { .. } => {} // the same person again: a retried request
+        AcceptWrite::Cancelled => {
+            info!(occurrence_id = %occ, employee_id = %employee_id, channel, "job_acceptance_after_cancel");
+            if let Some(k) = attempt {
+                app.store
+                    .set_outcome(occ, k, Outcome::Canceled, Some("1"))
+                    .await?;
+            }
+            return Ok(Some(Acceptance::Cancelled));
+        }
     }
     Ok(None)
 }

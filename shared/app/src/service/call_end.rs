@@ -258,6 +258,7 @@ pub(super) async fn advance(app: &App, attempt: &Attempt) -> Result<Vec<Next>> {
         status: shift.status,
         recorded: true,
         skip: &skip,
+        paused_until: None,
         quiet_until: None,
         person_wait: None,
         batch_over: batch.is_some(),

@@ -4,7 +4,7 @@
 
 use crate::adapters::store::inbound::TextLog;
 use crate::app::App;
-use crate::records::{Attempt, Delivery, Held, Stalled};
+use crate::records::{Attempt, Control, Delivery, Held, Stalled};
 use serde::Serialize;
 
 /// One shift's call log.
@@ -28,6 +28,28 @@ pub struct CallLog {
     pub calls: Vec<Attempt>,
     /// Inbound channels: each text sent or refused about the shift.
     pub texts: Vec<TextLog>,
+    /// Live: a coordinator paused calling (`service::control`).
+    pub paused: bool,
+    /// Live: who is being rung (or talked to) now.
+    pub live: Vec<LiveCall>,
+    /// Live: when the next call is due, when known (a held turn's next look, or the start
+    /// schedule before the first call).
+    pub next_call_at: Option<String>,
+    /// Every coordinator's action on the shift (cancel, pause, resume, call now), with who and
+    /// when, oldest first.
+    pub controls: Vec<Control>,
+}
+
+/// A call going on now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveCall {
+    pub attempt: u32,
+    pub employee_id: String,
+    pub first_name: String,
+    /// Twilio's status so far (`queued`, `ringing`, `in-progress`), `null` while being placed.
+    pub status: Option<String>,
+    pub since: String,
 }
 
 /// Who took the shift, by which channel, when.
@@ -49,9 +71,31 @@ pub async fn call_log(app: &App, provider: &str, occ: &str) -> anyhow::Result<Op
     };
     let calls = app.store.list_attempts(occ).await?;
     let texts = app.store.list_texts(occ).await?;
+    let open = shift.status == callout_core::model::ShiftStatus::Open;
+    let live = calls
+        .iter()
+        .filter(|a| a.outcome.is_none() && !a.is_over())
+        .map(|a| LiveCall {
+            attempt: a.attempt,
+            employee_id: a.employee_id.clone(),
+            first_name: a.first_name.clone(),
+            status: a.twilio_status.clone(),
+            since: a.created_at.to_rfc3339(),
+        })
+        .collect();
+    let waiting = shift.waiting(&calls).cloned();
+    let next_call_at = match (&waiting, shift.scheduled_at) {
+        (Some(h), _) => Some(h.until.to_rfc3339()),
+        (None, Some(at)) if open && calls.is_empty() && !shift.called_now => Some(at.to_rfc3339()),
+        _ => None,
+    };
     Ok(Some(CallLog {
+        paused: shift.paused && open,
+        live,
+        next_call_at,
+        controls: shift.controls.clone(),
         occurrence_id: occ.to_string(),
-        waiting: shift.waiting(&calls).cloned(),
+        waiting,
         // Only while nothing has happened since: a redriven task goes on with the campaign.
         stalled: shift.stalled.clone().filter(|s| {
             shift.status == callout_core::model::ShiftStatus::Open
@@ -101,6 +145,10 @@ mod tests {
             }),
             calls: Vec::new(),
             texts: Vec::new(),
+            paused: false,
+            live: Vec::new(),
+            next_call_at: None,
+            controls: Vec::new(),
         };
         let json = serde_json::to_value(&log).unwrap();
         let keys: Vec<&str> = json
@@ -123,10 +171,14 @@ mod tests {
             "acceptedBy",
             "calls",
             "texts",
+            "paused",
+            "live",
+            "nextCallAt",
+            "controls",
         ] {
             assert!(keys.contains(&key), "{key}: {json}");
         }
-        assert_eq!(keys.len(), 13, "{json}");
+        assert_eq!(keys.len(), 17, "{json}");
         assert!(json["notCalledReason"].is_null());
         assert_eq!(json["acceptedBy"]["employeeId"], "emp_1");
         assert_eq!(json["acceptedBy"]["firstName"], "Alice");

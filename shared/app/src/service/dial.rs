@@ -92,6 +92,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
         status: shift.status,
         recorded: existing.is_some(),
         skip: &skip,
+        paused_until: control::paused_until(app, &shift),
         quiet_until: quiet_until(&shift),
         person_wait: None,
         batch_over: true,

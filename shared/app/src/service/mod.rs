@@ -14,6 +14,7 @@
 //! | `accept` | acceptance by any channel, declining, what follows an acceptance |
 //! | `recording` | call recording: asking Twilio to record, keeping the recording, deleting it after the retention |
 //! | `call_log` | one shift's call log, as a coordinator reads it |
+//! | `control` | a coordinator acts on a shift: cancel, pause, resume, call now |
 //! | `inbound` | the call-back line and text replies: offers by phone, accepting, passing |
 //! | `texts` | what the dialer writes for them: the offer index, follow-up texts, "filled" notices |
 //! | `settings` | changing a provider's settings: checked, the rules between fields, saved |
@@ -22,6 +23,7 @@ mod accept;
 pub mod audio;
 mod call_end;
 pub mod call_log;
+pub mod control;
 mod dial;
 mod effects;
 mod hold;

@@ -20,6 +20,7 @@ fn facts<'a>(
         status,
         recorded: false,
         skip,
+        paused_until: None,
         quiet_until: None,
         person_wait: None,
         batch_over: true,
@@ -173,6 +174,12 @@ struct World {
     holds: BTreeMap<u32, u32>,
     pending: Vec<Moment>,
     placed: u32,
+    /// A coordinator paused calling (resumed after a few held turns).
+    paused: bool,
+    paused_holds: u32,
+    /// Calls placed while paused, and after a cancel (both must stay 0).
+    placed_while_paused: u32,
+    cancelled: bool,
 }
 
 impl World {
@@ -214,7 +221,26 @@ fn run(pool: u32, rounds: u32, at_once: u32, skip_decliners: bool, choices: &[u8
             break;
         }
         let status = w.status.unwrap();
-        match pick(8) {
+        match pick(10) {
+            // A coordinator pauses calling, or resumes it.
+            8 => {
+                w.paused = !w.paused;
+                w.paused_holds = 0;
+            }
+            // A coordinator cancels (rarely: most runs end filled or unfilled).
+            9 => {
+                if pick(4) == 0 && status.can_be_accepted() {
+                    w.status = Some(ShiftStatus::Cancelled);
+                    w.cancelled = true;
+                    // Every live call is ended (with the apology) and its turn is over.
+                    for (k, turn) in w.turns.iter_mut() {
+                        if turn.0 {
+                            *turn = (false, Some("Canceled"));
+                            w.pending.push(Moment::Over(*k));
+                        }
+                    }
+                }
+            }
             // A person passes, by text or on the call-back line.
             7 => {
                 w.passed.insert(pick(pool as usize) as u32);
@@ -225,7 +251,7 @@ fn run(pool: u32, rounds: u32, at_once: u32, skip_decliners: bool, choices: &[u8
                 let outcome = ["Declined", "No Answer", "Busy", "Accepted"][pick(4)];
                 w.turns.insert(k, (false, Some(outcome)));
                 match outcome {
-                    "Accepted" if status == ShiftStatus::Open => {
+                    "Accepted" if status.can_be_accepted() => {
                         w.status = Some(ShiftStatus::Assigned)
                     }
                     "Declined" => {
@@ -299,6 +325,7 @@ fn deliver(
         status,
         recorded: w.turns.contains_key(&k),
         skip: &skip,
+        paused_until: w.paused.then_some(2),
         quiet_until: held.then_some(1),
         person_wait: None,
         batch_over,
@@ -321,14 +348,30 @@ fn deliver(
                 "two live calls for person {person}: {w:?}"
             );
             assert!(!w.passed.contains(&person), "a person who passed is rung");
+            if w.paused || w.cancelled {
+                w.placed_while_paused += 1;
+            }
             w.turns.insert(k, (true, None));
             w.placed += 1;
+        }
+        Decision::Hold {
+            reason: HoldReason::Paused,
+            ..
+        } => {
+            assert!(w.paused, "held as paused while calling runs");
+            // The coordinator resumes after a few held looks.
+            w.paused_holds += 1;
+            if w.paused_holds >= 3 {
+                w.paused = false;
+            }
+            w.pending.push(Moment::Due(k));
         }
         Decision::Hold { .. } => {
             *w.holds.entry(k).or_default() += 1;
             w.pending.push(Moment::Due(k));
         }
         Decision::Skip(_) => {
+            assert!(!w.paused, "a turn skipped past while paused");
             w.turns.insert(k, (false, Some("Skipped")));
             w.pending.push(Moment::Over(k));
         }
@@ -354,8 +397,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
     /// Over random interleavings: nobody has two live calls for one shift, no turn is rung
-    /// twice or past the plan, a person who passed is never rung, and every shift ends filled
-    /// or unfilled with every turn of its rounds recorded (rung or skipped).
+    /// twice or past the plan, a person who passed is never rung, no call is placed while
+    /// paused or after a cancel, a resumed shift goes on where it was, and every shift ends
+    /// filled, cancelled, or unfilled with every turn of its rounds recorded (rung or skipped).
     #[test]
     fn every_interleaving_ends_and_rings_nobody_twice(
         pool in 1u32..5,
@@ -369,8 +413,10 @@ proptest! {
         prop_assert!(w.placed <= total);
         prop_assert!(w.turns.keys().all(|k| *k < total));
         prop_assert!(w.turns.values().all(|t| !t.0), "a call left live");
+        prop_assert_eq!(w.placed_while_paused, 0, "a call placed while paused or cancelled");
         match w.status.unwrap() {
             ShiftStatus::Assigned => {}
+            ShiftStatus::Cancelled => prop_assert!(w.cancelled),
             ShiftStatus::UnfilledAfterCalls => {
                 prop_assert_eq!(w.turns.len() as u32, total, "a turn never recorded: {:?}", w);
                 prop_assert!(w.turns.values().all(|t| t.1 != Some("Accepted")));
@@ -487,6 +533,107 @@ proptest! {
         } else {
             let decliners = (0..n as usize).filter(|&i| declines[i]).count() as u32;
             prop_assert_eq!(calls.len() as u32, n + (n - decliners) * (r - 1));
+        }
+    }
+}
+
+#[test]
+fn a_paused_shift_holds_its_due_turn_before_any_skip_or_other_hold() {
+    let c = campaign(3, 2, 1);
+    let passed: &(dyn Fn(u32) -> Option<SkipReason> + Sync) = &|_| Some(SkipReason::Passed);
+    let paused = Facts {
+        paused_until: Some(9),
+        quiet_until: Some(5),
+        person_wait: Some(7),
+        ..facts(ShiftStatus::Open, passed)
+    };
+    assert_eq!(
+        decide(&c, &paused, Moment::Due(1)),
+        Decision::Hold {
+            until: 9,
+            reason: HoldReason::Paused
+        }
+    );
+    assert_eq!(HoldReason::Paused.as_str(), "paused");
+    // A duplicate task, a turn past the plan and a closed shift stay what they were.
+    let recorded = Facts {
+        recorded: true,
+        ..paused
+    };
+    assert_eq!(
+        decide(&c, &recorded, Moment::Due(1)),
+        Decision::Idle(Idle::Recorded)
+    );
+    let paused = Facts {
+        paused_until: Some(9),
+        ..facts(ShiftStatus::Open, NOBODY)
+    };
+    assert_eq!(
+        decide(&c, &paused, Moment::Due(6)),
+        Decision::Idle(Idle::BeyondPlan)
+    );
+    let cancelled = Facts {
+        paused_until: Some(9),
+        ..facts(ShiftStatus::Cancelled, NOBODY)
+    };
+    assert_eq!(
+        decide(&c, &cancelled, Moment::Due(1)),
+        Decision::Idle(Idle::ShiftNotOpen)
+    );
+    // A live call's end still moves on (the next turn is then held while paused).
+    assert_eq!(
+        decide(&c, &paused, Moment::Over(0)),
+        Decision::Next {
+            attempt: 1,
+            delay_secs: 0
+        }
+    );
+    // A cancelled shift moves on no more.
+    assert_eq!(
+        decide(&c, &cancelled, Moment::Over(0)),
+        Decision::Idle(Idle::ShiftNotOpen)
+    );
+}
+
+proptest! {
+    /// Whatever else is true (any status, skips, quiet hours, pacing, a duplicate), a paused
+    /// shift places no call and skips past no turn; and without a pause, the decision is the
+    /// same as before pausing existed (a pause changes nothing but itself).
+    #[test]
+    fn a_paused_shift_never_places_or_skips(
+        status in prop::sample::select(vec![
+            ShiftStatus::Open, ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls,
+            ShiftStatus::NotCalled, ShiftStatus::Cancelled,
+        ]),
+        recorded in any::<bool>(),
+        skip_all in any::<bool>(),
+        quiet in proptest::option::of(0i64..100),
+        wait in proptest::option::of(0i64..100),
+        until in 0i64..100,
+        k in 0u32..8,
+        pool in 1u32..4,
+        rounds in 1u32..3,
+    ) {
+        let c = campaign(pool, rounds, 1);
+        let skip: &(dyn Fn(u32) -> Option<SkipReason> + Sync) =
+            if skip_all { &|_| Some(SkipReason::Passed) } else { NOBODY };
+        let running = Facts {
+            recorded,
+            quiet_until: quiet,
+            person_wait: wait,
+            ..facts(status, skip)
+        };
+        let paused = Facts { paused_until: Some(until), ..running };
+        let d = decide(&c, &paused, Moment::Due(k));
+        prop_assert!(!matches!(d, Decision::Place | Decision::Skip(_)), "{:?}", d);
+        let unpaused = decide(&c, &running, Moment::Due(k));
+        match d {
+            Decision::Hold { reason: HoldReason::Paused, until: u } => {
+                prop_assert_eq!(u, until);
+                let went_on = matches!(unpaused, Decision::Place | Decision::Skip(_) | Decision::Hold { .. });
+                prop_assert!(went_on, "{:?}", unpaused);
+            }
+            other => prop_assert_eq!(other, unpaused),
         }
     }
 }

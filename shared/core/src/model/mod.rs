@@ -68,6 +68,9 @@ pub enum ShiftStatus {
     /// A `Wave3Completed` that could not be called (nobody callable, an unusable event): kept
     /// with its reason for the call log, an alarm line and `ShiftNotCalled`. Terminal.
     NotCalled,
+    /// A coordinator (or the platform's `ShiftCancelled`) cancelled the shift: no call any
+    /// more, live calls ended with an apology. Terminal.
+    Cancelled,
 }
 
 impl ShiftStatus {
@@ -77,6 +80,7 @@ impl ShiftStatus {
             ShiftStatus::Assigned => "ASSIGNED",
             ShiftStatus::UnfilledAfterCalls => "UNFILLED_AFTER_CALLS",
             ShiftStatus::NotCalled => "NOT_CALLED",
+            ShiftStatus::Cancelled => "CANCELLED",
         }
     }
 
@@ -86,6 +90,7 @@ impl ShiftStatus {
             "ASSIGNED" => Some(ShiftStatus::Assigned),
             "UNFILLED_AFTER_CALLS" => Some(ShiftStatus::UnfilledAfterCalls),
             "NOT_CALLED" => Some(ShiftStatus::NotCalled),
+            "CANCELLED" => Some(ShiftStatus::Cancelled),
             _ => None,
         }
     }

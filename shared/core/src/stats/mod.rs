@@ -182,7 +182,9 @@ pub fn compute(
             Some(ShiftStatus::Assigned) => s.shifts_filled_otherwise += 1,
             Some(ShiftStatus::UnfilledAfterCalls) => s.shifts_unfilled += 1,
             // A shift not called has no calls, so it is never among these.
-            Some(ShiftStatus::Open | ShiftStatus::NotCalled) | None => s.shifts_open += 1,
+            Some(ShiftStatus::Open | ShiftStatus::NotCalled | ShiftStatus::Cancelled) | None => {
+                s.shifts_open += 1
+            }
         }
     }
     s.shifts_decided = s.shifts_filled_by_call + s.shifts_filled_otherwise + s.shifts_unfilled;

@@ -67,10 +67,14 @@ impl Phrasebook for English {
     fn voicemail(&self, hi: &str) -> String {
         format!("{hi}, we called about an urgent shift. Please check your text messages or call the office if you can help. Goodbye.")
     }
+    fn shift_cancelled(&self, hi: &str) -> String {
+        format!("{hi}, we are sorry: this shift has been cancelled, so we no longer need you for it. Thank you for your time. Goodbye.")
+    }
     fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String {
         match status {
             ShiftStatus::Assigned => format!("{hi}, thank you for answering. This shift has now been filled, so there is nothing you need to do. Goodbye."),
             ShiftStatus::UnfilledAfterCalls => format!("{hi}, thank you for answering. The calls for this shift have ended and the office is arranging it, so there is nothing you need to do. Goodbye."),
+            ShiftStatus::Cancelled => self.shift_cancelled(hi),
             ShiftStatus::Open | ShiftStatus::NotCalled => format!("{hi}, thank you for answering. This call is no longer needed, so there is nothing you need to do. Goodbye."),
         }
     }

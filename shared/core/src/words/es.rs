@@ -73,10 +73,14 @@ impl Phrasebook for Spanish {
     fn voicemail(&self, hi: &str) -> String {
         format!("{hi}, le llamamos por un turno urgente. Revise sus mensajes de texto o llame a la oficina si puede ayudar. Adiós.")
     }
+    fn shift_cancelled(&self, hi: &str) -> String {
+        format!("{hi}, lo sentimos: este turno se ha cancelado, así que ya no le necesitamos para él. Gracias por su tiempo. Adiós.")
+    }
     fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String {
         match status {
             ShiftStatus::Assigned => format!("{hi}, gracias por contestar. Este turno ya está cubierto, así que no tiene que hacer nada. Adiós."),
             ShiftStatus::UnfilledAfterCalls => format!("{hi}, gracias por contestar. Las llamadas para este turno terminaron y la oficina se está encargando, así que no tiene que hacer nada. Adiós."),
+            ShiftStatus::Cancelled => self.shift_cancelled(hi),
             ShiftStatus::Open | ShiftStatus::NotCalled => format!("{hi}, gracias por contestar. Esta llamada ya no es necesaria, así que no tiene que hacer nada. Adiós."),
         }
     }

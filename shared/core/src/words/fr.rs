@@ -78,10 +78,14 @@ impl Phrasebook for French {
     fn voicemail(&self, hi: &str) -> String {
         format!("{hi}, nous vous avons appelé au sujet d'une intervention urgente. Consultez vos SMS ou appelez le bureau si vous pouvez aider. Au revoir.")
     }
+    fn shift_cancelled(&self, hi: &str) -> String {
+        format!("{hi}, nous sommes désolés : cette intervention a été annulée, nous n'avons donc plus besoin de vous. Merci de votre temps. Au revoir.")
+    }
     fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String {
         match status {
             ShiftStatus::Assigned => format!("{hi}, merci d'avoir répondu. Cette intervention est maintenant pourvue, vous n'avez donc rien à faire. Au revoir."),
             ShiftStatus::UnfilledAfterCalls => format!("{hi}, merci d'avoir répondu. Les appels pour cette intervention sont terminés et le bureau s'en occupe, vous n'avez donc rien à faire. Au revoir."),
+            ShiftStatus::Cancelled => self.shift_cancelled(hi),
             ShiftStatus::Open | ShiftStatus::NotCalled => format!("{hi}, merci d'avoir répondu. Cet appel n'est plus nécessaire, vous n'avez donc rien à faire. Au revoir."),
         }
     }

@@ -76,6 +76,9 @@ pub trait Phrasebook: Sync {
     fn already_yours(&self, hi: &str) -> String;
     /// What a voicemail hears: who called and why, never the patient or the place.
     fn voicemail(&self, hi: &str) -> String;
+    /// A live call's apology when its shift is cancelled (then the call hangs up); also what
+    /// someone who answers or presses 1 after the cancel hears.
+    fn shift_cancelled(&self, hi: &str) -> String;
     /// What someone who answers after the offer closed hears, by the shift's real state.
     fn closed_offer(&self, hi: &str, status: ShiftStatus) -> String;
     /// No key was pressed after the offer (the attempt's outcome so far: `Canceled` means the

@@ -24,6 +24,7 @@ fn all(book: &dyn Phrasebook) -> Vec<(String, String)> {
         ("give_up".into(), book.give_up().into()),
         ("already_yours".into(), book.already_yours(&hi)),
         ("voicemail".into(), book.voicemail(&hi)),
+        ("shift_cancelled".into(), book.shift_cancelled(&hi)),
         ("confirmation_sms".into(), book.confirmation_sms(&v)),
         ("timeout".into(), book.timeout(None).into()),
         (
@@ -35,6 +36,7 @@ fn all(book: &dyn Phrasebook) -> Vec<(String, String)> {
         ShiftStatus::Open,
         ShiftStatus::Assigned,
         ShiftStatus::UnfilledAfterCalls,
+        ShiftStatus::Cancelled,
     ] {
         texts.push((format!("closed_offer({s:?})"), book.closed_offer(&hi, s)));
     }

@@ -48,6 +48,11 @@ pub trait Shifts: Send + Sync {
     async fn set_stalled(&self, occ: &str, stalled: &crate::records::Stalled) -> Result<()>;
     /// `employee_id` declined shift `occ` (a set).
     async fn add_decliner(&self, occ: &str, employee_id: &str) -> Result<()>;
+    /// A coordinator's action, kept in the shift's call log in the same conditional write:
+    /// cancel while the shift can be accepted (the acceptance's condition: one winner), pause
+    /// and resume an open shift that is running or paused, call now once on an open shift;
+    /// false (nothing written) when its condition does not hold.
+    async fn control_shift(&self, occ: &str, control: &crate::records::Control) -> Result<bool>;
 }
 
 /// Attempts: one call each, created before it is placed (see [`super::attempts`]).
@@ -292,6 +297,7 @@ dynamo!(Shifts {
     fn set_held(occ: &str, held: &crate::records::Held) -> ();
     fn set_stalled(occ: &str, stalled: &crate::records::Stalled) -> ();
     fn add_decliner(occ: &str, employee_id: &str) -> ();
+    fn control_shift(occ: &str, control: &crate::records::Control) -> bool;
 });
 
 dynamo!(Attempts {

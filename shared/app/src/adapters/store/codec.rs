@@ -197,6 +197,9 @@ impl TryFrom<&Shift> for Item {
             .opt(attr::NOT_CALLED_REASON, sh.not_called.as_deref().map(s))
             .opt(attr::DECLINED_BY, set(&sh.declined))
             .opt(attr::CALLED_LAST, set(&sh.called_last))
+            .opt(attr::PAUSED_AT, sh.paused.then(|| time(Utc::now())))
+            .opt(attr::CALLED_NOW_AT, sh.called_now.then(|| time(Utc::now())))
+            .opt(attr::CONTROLS, controls_value(&sh.controls))
             .0)
     }
 }
@@ -230,8 +233,30 @@ impl TryFrom<&Item> for Shift {
             declined: get_set(item, attr::DECLINED_BY),
             called_last: get_set(item, attr::CALLED_LAST),
             not_called: get_s(item, attr::NOT_CALLED_REASON),
+            paused: item.contains_key(attr::PAUSED_AT),
+            called_now: item.contains_key(attr::CALLED_NOW_AT),
+            controls: get_controls(item),
         })
     }
+}
+
+/// A shift's coordinator actions as stored: a list of JSON texts (`None` when there are none).
+pub(crate) fn controls_value(controls: &[crate::records::Control]) -> Option<AttributeValue> {
+    (!controls.is_empty())
+        .then(|| AttributeValue::L(controls.iter().filter_map(|c| json_text(Some(c))).collect()))
+}
+
+/// [`controls_value`] read back; an unreadable entry is left out.
+fn get_controls(item: &Item) -> Vec<crate::records::Control> {
+    item.get(attr::CONTROLS)
+        .and_then(|v| v.as_l().ok())
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_s().ok())
+                .filter_map(|t| serde_json::from_str(t).ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 // ---- attempts ----

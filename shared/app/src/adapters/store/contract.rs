@@ -48,6 +48,7 @@ pub async fn check(store: &dyn Stores, occ: &str) {
     claims(store, occ).await;
     people_and_webhooks(store, occ).await;
     counters(store, occ).await;
+    controls(store, occ).await;
 }
 
 async fn shifts(store: &dyn Stores, occ: &str) {
@@ -306,4 +307,92 @@ async fn counters(store: &dyn Stores, occ: &str) {
     }
     let refused = store.count_listen(&provider, now).await.unwrap();
     assert_eq!(refused, Err(Window::Minute));
+}
+
+/// A coordinator's actions: pause and resume flip once each, call now once, a cancel has the
+/// acceptance's condition (one winner between a cancel and an acceptance, either order), and
+/// every action done is in the shift's log with who and when; a refused one leaves no trace.
+async fn controls(store: &dyn Stores, occ: &str) {
+    use crate::records::{Control, ControlAction};
+    let act = |action| Control {
+        action,
+        by: "coordinator@prov_contract".into(),
+        at: chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+    };
+    let run = format!("{occ}-control");
+    store.put_shift_if_new(&shift(&run)).await.unwrap();
+    assert!(
+        !store
+            .control_shift(&run, &act(ControlAction::Resume))
+            .await
+            .unwrap(),
+        "not paused"
+    );
+    assert!(store
+        .control_shift(&run, &act(ControlAction::Pause))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .control_shift(&run, &act(ControlAction::Pause))
+            .await
+            .unwrap(),
+        "paused once"
+    );
+    assert!(store.get_shift(&run).await.unwrap().unwrap().paused);
+    assert!(store
+        .control_shift(&run, &act(ControlAction::Resume))
+        .await
+        .unwrap());
+    assert!(store
+        .control_shift(&run, &act(ControlAction::CallNow))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .control_shift(&run, &act(ControlAction::CallNow))
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(store
+        .control_shift(&run, &act(ControlAction::Pause))
+        .await
+        .unwrap());
+    assert!(store
+        .control_shift(&run, &act(ControlAction::Cancel))
+        .await
+        .unwrap());
+    let read = store.get_shift(&run).await.unwrap().unwrap();
+    assert_eq!(read.status, ShiftStatus::Cancelled);
+    assert!(!read.paused, "a cancelled shift is not paused");
+    assert!(read.called_now);
+    let log: Vec<ControlAction> = read.controls.iter().map(|c| c.action).collect();
+    use ControlAction::*;
+    assert_eq!(log, [Pause, Resume, CallNow, Pause, Cancel]);
+    assert_eq!(read.controls[0], act(Pause));
+    // Cancelled: nothing more applies, and an acceptance loses.
+    assert!(!store.control_shift(&run, &act(Cancel)).await.unwrap());
+    assert!(!store.control_shift(&run, &act(Pause)).await.unwrap());
+    let late = store.accept(&run, "emp_a", "phone", Some(0)).await.unwrap();
+    assert_eq!(late, AcceptWrite::Cancelled);
+    assert_eq!(
+        store.get_shift(&run).await.unwrap().unwrap().controls.len(),
+        5
+    );
+    // Accepted first: the cancel loses.
+    let filled = format!("{occ}-control-filled");
+    store.put_shift_if_new(&shift(&filled)).await.unwrap();
+    assert_eq!(
+        store.accept(&filled, "emp_a", "sms", None).await.unwrap(),
+        AcceptWrite::Won
+    );
+    assert!(!store.control_shift(&filled, &act(Cancel)).await.unwrap());
+    let read = store.get_shift(&filled).await.unwrap().unwrap();
+    assert_eq!(read.status, ShiftStatus::Assigned);
+    assert!(read.controls.is_empty());
+    // An unknown shift: nothing written (no item created).
+    let unknown = format!("{occ}-control-none");
+    assert!(!store.control_shift(&unknown, &act(Pause)).await.unwrap());
+    assert!(store.get_shift(&unknown).await.unwrap().is_none());
 }

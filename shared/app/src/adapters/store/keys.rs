@@ -127,6 +127,14 @@ pub(crate) mod attr {
     pub const HELD: &str = "held";
     pub const STALLED: &str = "stalled";
 
+    // A coordinator's actions on a shift (`service::control`).
+    /// Present while calling is paused: when it was paused.
+    pub const PAUSED_AT: &str = "pausedAt";
+    /// When a coordinator skipped the rest of the wait (once).
+    pub const CALLED_NOW_AT: &str = "calledNowAt";
+    /// The actions, oldest first: a list of JSON texts (`records::Control`).
+    pub const CONTROLS: &str = "controls";
+
     // Inbound channels: the offer index, passes, opt-outs, texts.
     pub const OFFERED_AT: &str = "offeredAt";
     pub const TEXTED: &str = "texted";

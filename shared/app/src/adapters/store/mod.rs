@@ -22,6 +22,7 @@ pub mod capabilities;
 pub mod claims;
 pub(crate) mod codec;
 pub mod contract;
+pub mod controls;
 pub mod counters;
 pub mod declines;
 pub(crate) mod error;

@@ -20,6 +20,8 @@ pub enum AcceptWrite {
     Won,
     /// The shift was already filled by `filled_by` (the same person when a request repeats).
     Taken { filled_by: String },
+    /// A coordinator (or the platform) cancelled the shift first.
+    Cancelled,
 }
 
 impl Store {
@@ -142,6 +144,10 @@ impl Store {
         match result {
             Written::Done(_) => Ok(AcceptWrite::Won),
             Written::ConditionFailed { old } => {
+                let cancelled = Some(ShiftStatus::Cancelled.as_str());
+                if old.as_ref().and_then(|i| get_s(i, attr::STATUS)).as_deref() == cancelled {
+                    return Ok(AcceptWrite::Cancelled);
+                }
                 let filled_by = match old.and_then(|i| get_s(&i, attr::ASSIGNED_TO)) {
                     Some(f) => f,
                     None => self

@@ -5,6 +5,7 @@
 
 mod accept;
 mod audio;
+mod control;
 mod dial;
 mod effects;
 mod inbound;

@@ -66,6 +66,12 @@ impl Shifts for MemoryStore {
         });
         match written {
             Ok(_) => Ok(AcceptWrite::Won),
+            Err(Some(old))
+                if get_s(&old, attr::STATUS).as_deref()
+                    == Some(ShiftStatus::Cancelled.as_str()) =>
+            {
+                Ok(AcceptWrite::Cancelled)
+            }
             Err(Some(old)) => Ok(AcceptWrite::Taken {
                 filled_by: get_s(&old, attr::ASSIGNED_TO).unwrap_or_default(),
             }),
@@ -137,6 +143,47 @@ impl Shifts for MemoryStore {
             // DynamoDB's refused condition is an error here too.
             Err(_) => bail!("ConditionalCheckFailedException: no shift {occ}"),
         }
+    }
+
+    async fn control_shift(&self, occ: &str, control: &crate::records::Control) -> Result<bool> {
+        use crate::records::ControlAction;
+        let status = |i: &Item| get_s(i, attr::STATUS).and_then(|st| ShiftStatus::parse(&st));
+        let open = |i: &Item| status(i) == Some(ShiftStatus::Open);
+        let action = control.action;
+        let condition = |i: Option<&Item>| {
+            i.is_some_and(|i| match action {
+                ControlAction::Cancel => status(i).is_some_and(ShiftStatus::can_be_accepted),
+                ControlAction::Pause => open(i) && !i.contains_key(attr::PAUSED_AT),
+                ControlAction::Resume => open(i) && i.contains_key(attr::PAUSED_AT),
+                ControlAction::CallNow => open(i) && !i.contains_key(attr::CALLED_NOW_AT),
+            })
+        };
+        let entry = serde_json::to_string(control)?;
+        let written = self.update(keys::shift_key(occ), condition, |i| {
+            match action {
+                ControlAction::Cancel => {
+                    i.insert(attr::STATUS.into(), s(ShiftStatus::Cancelled.as_str()));
+                    i.remove(attr::PAUSED_AT);
+                }
+                ControlAction::Pause => {
+                    i.insert(attr::PAUSED_AT.into(), time(control.at));
+                }
+                ControlAction::Resume => {
+                    i.remove(attr::PAUSED_AT);
+                }
+                ControlAction::CallNow => {
+                    i.insert(attr::CALLED_NOW_AT.into(), time(control.at));
+                }
+            }
+            let mut log = i
+                .get(attr::CONTROLS)
+                .and_then(|v| v.as_l().ok())
+                .cloned()
+                .unwrap_or_default();
+            log.push(s(entry));
+            i.insert(attr::CONTROLS.into(), AttributeValue::L(log));
+        });
+        Ok(written.is_ok())
     }
 }
 
