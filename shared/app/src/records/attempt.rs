@@ -141,6 +141,24 @@ impl Attempt {
             || (self.outcome.is_some() && self.call_sid.is_none())
     }
 
+    /// Over with a call Twilio never confirmed (its answer lost, the run placing it dead, its
+    /// callbacks lost): no CallSid, no status, and an outcome only a call has (a key press, a
+    /// time-out webhook) or that came while it was being placed (cancelled with its shift). A
+    /// refused or skipped turn had no call.
+    pub fn over_unconfirmed(&self) -> bool {
+        self.call_sid.is_none()
+            && self.twilio_status.is_none()
+            && self
+                .outcome
+                .is_some_and(|o| !matches!(o, Outcome::Skipped | Outcome::Failed))
+    }
+
+    /// Cancelled (its shift filled or cancelled) while its call was being placed or rang: the
+    /// call ends only when this product ends it. A key press too late keeps its "1".
+    pub fn cancelled_by_its_shift(&self) -> bool {
+        self.outcome == Some(Outcome::Canceled) && self.digit.is_none()
+    }
+
     /// How the call speaks.
     pub fn speech(&self) -> Speech {
         Speech::of(&self.language)

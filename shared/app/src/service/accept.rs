@@ -248,7 +248,7 @@ async fn end_other_calls(app: &App, shift: &Shift, attempts: &[Attempt]) -> Resu
             }
             // Cancelled by this acceptance before (a key press too late keeps its "1" and hears
             // that the shift is taken): its call may not have ended.
-            Some(Outcome::Canceled) if a.digit.is_none() => to_end.extend(a.call_sid.as_deref()),
+            Some(_) if a.cancelled_by_its_shift() => to_end.extend(a.call_sid.as_deref()),
             Some(_) => {}
         }
     }

@@ -120,10 +120,6 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
     let Some(a) = app.store.get_attempt(occ, k).await? else {
         return Ok(Vec::new());
     };
-    if a.is_over() {
-        // Over (or never placed: refused, skipped): nothing lost; idempotent.
-        return call_ended(app, &a).await;
-    }
     let checks = task.checks + 1;
     let again = || -> Result<Vec<Next>> {
         Ok(vec![Next::Later(
@@ -131,6 +127,14 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
             at_least_a_second(app, CHECK_AFTER_SECS),
         )])
     };
+    if a.is_over() {
+        // Over (or never placed: refused, skipped): nothing lost; idempotent.
+        let mut next = call_ended(app, &a).await?;
+        if a.over_unconfirmed() {
+            next.extend(end_a_call_nobody_confirmed(app, &a, again).await?);
+        }
+        return Ok(next);
+    }
     let found;
     let sid = match &a.call_sid {
         Some(sid) => sid,
@@ -201,6 +205,38 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
             Err(e.into())
         }
     }
+}
+
+/// A turn over with a call Twilio never confirmed ([`Attempt::over_unconfirmed`]): the call
+/// log would miss the call, and a call cancelled with its shift would ring on with nobody to end
+/// it. Once the placing run is certainly over, Twilio is asked (as for a call never confirmed);
+/// a call it has is kept on the attempt, and ended if its shift cancelled it.
+async fn end_a_call_nobody_confirmed(
+    app: &App,
+    a: &Attempt,
+    again: impl Fn() -> Result<Vec<Next>>,
+) -> Result<Vec<Next>> {
+    let (occ, k) = (a.occurrence_id.as_str(), a.attempt);
+    if (Utc::now() - a.created_at).to_std().unwrap_or_default() <= PLACING_RUN_OVER_AFTER {
+        return again();
+    }
+    let placing = chrono::Duration::from_std(PLACING_RUN_OVER_AFTER).unwrap_or_default();
+    let window = (
+        a.created_at - chrono::Duration::seconds(5),
+        a.created_at + placing,
+    );
+    if let Some(sid) = app
+        .twilio()
+        .call_placed_between(&a.phone, window.0, window.1)
+        .await?
+    {
+        warn!(occurrence_id = %occ, attempt = k, call_sid = %sid, "cancelled_call_found_at_twilio");
+        app.store.keep_call_sid(occ, k, &sid).await?;
+        if a.cancelled_by_its_shift() {
+            app.twilio().end_call(&sid).await?;
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// Nobody can tell how the call went: it is `Failed` (ended in Twilio, if it still runs) and

@@ -327,3 +327,92 @@ async fn a_call_placed_by_a_run_that_died_is_found_at_twilio_before_it_is_given_
     assert_eq!(a.outcome, Some(Outcome::Failed));
     assert!(a.call_sid.is_none());
 }
+
+/// A turn cancelled (its shift filled) while its call was being placed, Twilio's answer lost: the
+/// call may ring with nobody to end it. The check waits out the placing run, finds the call at
+/// Twilio, keeps its SID and ends it.
+#[tokio::test]
+async fn a_call_cancelled_while_being_placed_and_never_confirmed_is_found_and_ended() {
+    // Call phases a second apart: the call still rings when the check comes.
+    let sim = callout_sim::SimConfig {
+        step_delay: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let w = world_with_sim(sim, |c| c.time_scale = 600.0).await;
+    let placing = chrono::Duration::from_std(crate::service::PLACING_RUN_OVER_AFTER).unwrap();
+    let ago = placing - chrono::Duration::seconds(2);
+    let phone = attempt_being_placed(&w, "occ_gone", "+61400000104", ago).await;
+    let req = crate::adapters::twilio::CallRequest {
+        to: phone,
+        twiml_url: "http://127.0.0.1:9/twiml".into(),
+        status_url: "http://127.0.0.1:9/status".into(),
+        amd_url: "http://127.0.0.1:9/amd".into(),
+        fallback_url: "http://127.0.0.1:9/fallback".into(),
+        recording_url: None,
+    };
+    let sid = w.app.twilio().create_call(&req).await.unwrap();
+    let req = crate::adapters::twilio::CallRequest { to: String::new(), ..req };
+    // The shift is filled meanwhile: the turn is cancelled with no call known.
+    assert!(w
+        .app
+        .store
+        .set_outcome("occ_gone", 0, Outcome::Canceled, None)
+        .await
+        .unwrap());
+    // While the placing run may still store the call, the check only comes back later.
+    run_task(&w.app, &Task::check("occ_gone", 0, 1))
+        .await
+        .unwrap();
+    assert!(kinds(&drained(&w)).contains(&"checkCall"));
+    let ended = |w: &World, sid: &str| {
+        w.sim.call(sid).is_some_and(|c| {
+            c.events
+                .iter()
+                .any(|e| matches!(e, callout_sim::CallEvent::UpdatedByApi(_)))
+        })
+    };
+    assert!(!ended(&w, &sid));
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    run_task(&w.app, &Task::check("occ_gone", 0, 2))
+        .await
+        .unwrap();
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_gone", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.call_sid.as_deref(), Some(sid.as_str()), "kept");
+    assert_eq!(a.outcome, Some(Outcome::Canceled));
+    until("the call ended through the API", || ended(&w, &sid)).await;
+
+    // A decline whose call's answer and callbacks were lost: the call is kept on its attempt
+    // for the call log, and left to end itself (its offer says goodbye).
+    let phone = attempt_being_placed(&w, "occ_said_no", "+61400000105", ago).await;
+    let sid = w
+        .app
+        .twilio()
+        .create_call(&crate::adapters::twilio::CallRequest { to: phone, ..req })
+        .await
+        .unwrap();
+    assert!(w
+        .app
+        .store
+        .set_outcome("occ_said_no", 0, Outcome::Declined, Some("2"))
+        .await
+        .unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    run_task(&w.app, &Task::check("occ_said_no", 0, 2))
+        .await
+        .unwrap();
+    let a = w
+        .app
+        .store
+        .get_attempt("occ_said_no", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.call_sid.as_deref(), Some(sid.as_str()), "kept");
+    assert!(!ended(&w, &sid), "left to end itself");
+}

@@ -40,9 +40,12 @@ pub(super) async fn world() -> World {
 
 /// [`world`] with `change` made to its configuration.
 pub(super) async fn world_with(change: impl FnOnce(&mut Config)) -> World {
-    let sim = Sim::start(SimConfig::default())
-        .await
-        .expect("the simulator");
+    world_with_sim(SimConfig::default(), change).await
+}
+
+/// [`world_with`], with the simulated Twilio set up as given (e.g. slower call phases).
+pub(super) async fn world_with_sim(sim: SimConfig, change: impl FnOnce(&mut Config)) -> World {
+    let sim = Sim::start(sim).await.expect("the simulator");
     let sc = sim.config().clone();
     let config = Config {
         public_base_url: NOWHERE.into(),
