@@ -257,6 +257,12 @@ impl App {
         built(&self.twilio, "Twilio")
     }
 
+    /// Twilio calling and texting from `shift`'s number: its provider's `fromNumber` when the
+    /// shift started, else the platform's.
+    pub fn twilio_for(&self, shift: &crate::records::Shift) -> Twilio {
+        self.twilio().from_number(shift.from_number())
+    }
+
     pub fn tts(&self) -> &dyn Speaker {
         built(&self.tts, "ElevenLabs").as_ref()
     }

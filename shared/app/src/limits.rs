@@ -308,6 +308,10 @@ pub fn functions() -> Vec<Work> {
                 path("settings, stats, jobs, call log", &[AWS]),
                 path("Listen: the example offer's speech", &[SPEECH, AWS]),
                 path("a recording's media", &[tw(RecordingMedia), AWS]),
+                path(
+                    "settings: a fromNumber checked against the account's numbers",
+                    &[tw(ListNumbers), AWS],
+                ),
             ],
         ),
         f(

@@ -44,6 +44,7 @@ async fn save_settings(app: &App, req: Request, p: Params) -> HttpResult {
     match service::change_settings(app, &provider, &body).await? {
         service::SettingsChange::Saved(next) => http::json(200, serde_json::to_value(next)?),
         service::SettingsChange::Refused(errors) => http::json(400, json!({ "errors": errors })),
+        service::SettingsChange::Unavailable(why) => http::error(503, &why),
     }
 }
 

@@ -119,6 +119,9 @@ impl Phrasebook for English {
     fn callback_nothing_open(&self) -> &'static str {
         "Hello, there is no open shift offer for this number right now."
     }
+    fn number_not_in_use(&self) -> &'static str {
+        "Sorry, this number is not in use. Please contact your agency on its usual number. Goodbye."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Connecting you to the office."
     }

@@ -125,6 +125,9 @@ impl Phrasebook for Spanish {
     fn callback_nothing_open(&self) -> &'static str {
         "Hola, ahora no hay ninguna oferta de turno para este número."
     }
+    fn number_not_in_use(&self) -> &'static str {
+        "Lo sentimos, este número no está en uso. Comuníquese con su agencia en su número habitual. Adiós."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Le comunicamos con la oficina."
     }

@@ -130,6 +130,9 @@ impl Phrasebook for French {
     fn callback_nothing_open(&self) -> &'static str {
         "Bonjour, il n'y a aucune offre d'intervention pour ce numéro en ce moment."
     }
+    fn number_not_in_use(&self) -> &'static str {
+        "Désolé, ce numéro n'est pas en service. Veuillez contacter votre agence à son numéro habituel. Au revoir."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Nous vous mettons en relation avec le bureau."
     }

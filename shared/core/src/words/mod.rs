@@ -112,6 +112,8 @@ pub trait Phrasebook: Sync {
     fn callback_no_key(&self) -> &'static str;
     /// An unknown caller, or nobody's offer is open.
     fn callback_nothing_open(&self) -> &'static str;
+    /// A call or a text to a number no provider holds (not the platform's either).
+    fn number_not_in_use(&self) -> &'static str;
     /// Before the call is put through to the office.
     fn callback_to_office(&self) -> &'static str;
     /// No office number is set.

@@ -50,6 +50,7 @@ fn all(book: &dyn Phrasebook) -> Vec<(String, String)> {
         ("callback_wrong_key", book.callback_wrong_key().into()),
         ("callback_no_key", book.callback_no_key().into()),
         ("callback_nothing_open", book.callback_nothing_open().into()),
+        ("number_not_in_use", book.number_not_in_use().into()),
         ("callback_to_office", book.callback_to_office().into()),
         ("callback_no_office", book.callback_no_office().into()),
         (

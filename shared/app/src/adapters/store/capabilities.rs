@@ -223,6 +223,17 @@ pub trait ProviderSettings: Send + Sync {
     async fn put_settings(&self, provider_id: &str, settings: &Settings) -> Result<()>;
 }
 
+/// The providers' own numbers (`fromNumber`, see [`super::numbers`]): one provider per number.
+#[async_trait]
+pub trait Numbers: Send + Sync {
+    /// `number` becomes `provider_id`'s; false when another provider holds it.
+    async fn claim_number(&self, number: &str, provider_id: &str) -> Result<bool>;
+    /// `provider_id` lets `number` go (nothing when it is not theirs).
+    async fn release_number(&self, number: &str, provider_id: &str) -> Result<()>;
+    /// Whose own number `number` is.
+    async fn number_owner(&self, number: &str) -> Result<Option<String>>;
+}
+
 /// The portal's reads by provider and time (see [`super::queries`]).
 #[async_trait]
 pub trait Queries: Send + Sync {
@@ -255,6 +266,7 @@ pub trait Stores:
     + Recordings
     + Counters
     + ProviderSettings
+    + Numbers
     + Queries
     + PacingLine
 {
@@ -355,6 +367,12 @@ dynamo!(Counters {
 dynamo!(ProviderSettings {
     fn get_settings(provider_id: &str) -> Settings;
     fn put_settings(provider_id: &str, settings: &Settings) -> ();
+});
+
+dynamo!(Numbers {
+    fn claim_number(number: &str, provider_id: &str) -> bool;
+    fn release_number(number: &str, provider_id: &str) -> ();
+    fn number_owner(number: &str) -> Option<String>;
 });
 
 dynamo!(Queries {

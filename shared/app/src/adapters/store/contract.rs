@@ -48,6 +48,35 @@ pub async fn check(store: &dyn Stores, occ: &str) {
     claims(store, occ).await;
     people_and_webhooks(store, occ).await;
     counters(store, occ).await;
+    numbers(store, occ).await;
+}
+
+/// One provider per number: taken when free or already theirs, refused to another provider,
+/// let go only by its holder.
+async fn numbers(store: &dyn Stores, occ: &str) {
+    let number = format!("number-of-{occ}");
+    assert_eq!(store.number_owner(&number).await.unwrap(), None);
+    assert!(store.claim_number(&number, "prov_a").await.unwrap(), "free");
+    assert!(
+        store.claim_number(&number, "prov_a").await.unwrap(),
+        "theirs again"
+    );
+    assert!(
+        !store.claim_number(&number, "prov_b").await.unwrap(),
+        "another's"
+    );
+    store.release_number(&number, "prov_b").await.unwrap();
+    assert_eq!(
+        store.number_owner(&number).await.unwrap().as_deref(),
+        Some("prov_a"),
+        "only its holder lets it go"
+    );
+    store.release_number(&number, "prov_a").await.unwrap();
+    assert_eq!(store.number_owner(&number).await.unwrap(), None);
+    assert!(
+        store.claim_number(&number, "prov_b").await.unwrap(),
+        "free again"
+    );
 }
 
 async fn shifts(store: &dyn Stores, occ: &str) {

@@ -10,6 +10,7 @@
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
 //! | an offer made to a person at a phone (call or text) | `PHONE#{phoneKey}` | `OFFER#{occurrenceId}#{employeeId}` |
 //! | a phone that texted STOP | `PHONE#{phoneKey}` | `OPTOUT` |
+//! | a provider's own number (`fromNumber`): its provider | `PHONE#{phoneKey}` | `NUMBER` |
 //! | a phone's recent calls (per-person pacing) | `PHONE#{phoneKey}` | `CALLS` |
 //! | a person passed on a shift | `SHIFT#{occurrenceId}` | `PASS#{employeeId}` |
 //! | a text sent (or refused) about a shift | `SHIFT#{occurrenceId}` | `TEXT#{kind}#{employeeId}#{ref}` |
@@ -229,6 +230,10 @@ pub(crate) fn offer_key(phone: &str, occ: &str, employee_id: &str) -> Key {
 /// retry of it changes nothing.
 pub(crate) fn webhook_key(id: &str) -> Key {
     (s(format!("WEBHOOK#{id}")), s("WEBHOOK"))
+}
+/// A provider's own number (`fromNumber`): who it belongs to.
+pub(crate) fn number_key(number: &str) -> Key {
+    (s(phone_pk(number)), s("NUMBER"))
 }
 pub(crate) fn optout_key(phone: &str) -> Key {
     (s(phone_pk(phone)), s(OPTOUT_SK))

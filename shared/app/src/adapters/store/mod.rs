@@ -30,6 +30,7 @@ pub mod keys;
 pub mod memory;
 #[cfg(test)]
 mod memory_tests;
+pub mod numbers;
 pub mod pacing;
 pub mod pacing_memory;
 #[cfg(test)]

@@ -160,6 +160,11 @@ impl Webhook {
             .filter(|f| callout_core::model::is_e164(f))
     }
 
+    /// The number called or texted (`To`): which line an incoming call or text came in on.
+    pub fn to_number(&self) -> Option<&str> {
+        self.param("To").filter(|t| !t.is_empty())
+    }
+
     /// An incoming text's words (`Body`).
     pub fn message_body(&self) -> &str {
         self.param("Body").unwrap_or_default()

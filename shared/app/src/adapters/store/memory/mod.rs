@@ -10,6 +10,7 @@
 
 mod attempts;
 mod counters;
+mod numbers;
 mod people;
 mod shifts;
 
