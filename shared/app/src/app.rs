@@ -43,7 +43,8 @@ pub mod clients {
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
     // TWILIO: a recorded call's audio, fetched for its provider; AUDIO | TTS: the Listen
     // button, the example offer's speech from S3 or ElevenLabs.
-    pub const PROVIDER_SETTINGS: u8 = TWILIO | AUDIO | TTS;
+    // QUEUE: reachability checks are queued for the dialer.
+    pub const PROVIDER_SETTINGS: u8 = TWILIO | AUDIO | TTS | QUEUE;
     /// The call-back line and text replies: an acceptance hands what follows to the queue.
     pub const INBOUND: u8 = QUEUE;
 }

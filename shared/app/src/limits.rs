@@ -253,6 +253,13 @@ pub fn dialer_tasks() -> Vec<Work> {
             "deleteRecording",
             vec![path("one recording deleted", &[tw(DeleteRecording), AWS])],
         ),
+        task(
+            "reachCheck",
+            vec![path(
+                "a reachability check's call placed",
+                &[tw(CreateCall), AWS],
+            )],
+        ),
     ]
 }
 

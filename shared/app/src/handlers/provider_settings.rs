@@ -19,6 +19,9 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/api/provider/jobs/{occurrenceId}/calls", Provider => call_log),
     route!(GET "/api/provider/jobs/{occurrenceId}/calls/{attempt}/recording", Provider => recording_api::media),
     route!(GET "/api/provider/calls.csv", Provider => results_api::csv_route),
+    // Reachability checks.
+    route!(POST "/api/provider/reachability", Provider => crate::reach_api::ask),
+    route!(GET "/api/provider/reachability", Provider => crate::reach_api::results),
 ];
 
 /// The function's entry point.

@@ -100,6 +100,9 @@ fn step<'a>(app: &'a App, task: &'a Task) -> BoxFuture<'a, Result<Vec<Next>>> {
             .map_ok(|()| Vec::new())
             .boxed(),
         Task::WakeWaiters {} => watchdog_fired(app).map_ok(|()| Vec::new()).boxed(),
+        Task::ReachCheck(r) => {
+            reachability::place_check(app, &r.provider_id, &r.employee_id).boxed()
+        }
         Task::DeleteRecording(d) => recording::delete_recording(app, d)
             .map_ok(|()| Vec::new())
             .boxed(),

@@ -122,6 +122,12 @@ impl Phrasebook for English {
     fn number_not_in_use(&self) -> &'static str {
         "Sorry, this number is not in use. Please contact your agency on its usual number. Goodbye."
     }
+    fn reach_check(&self) -> &'static str {
+        "This is your care agency checking we can reach you for urgent shifts. Press 1 if you heard this."
+    }
+    fn reach_thanks(&self) -> &'static str {
+        "Thank you, we can reach you. Goodbye."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Connecting you to the office."
     }

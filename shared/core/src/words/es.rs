@@ -128,6 +128,12 @@ impl Phrasebook for Spanish {
     fn number_not_in_use(&self) -> &'static str {
         "Lo sentimos, este número no está en uso. Comuníquese con su agencia en su número habitual. Adiós."
     }
+    fn reach_check(&self) -> &'static str {
+        "Le llama su agencia de cuidados para comprobar que podemos localizarle para turnos urgentes. Pulse 1 si ha oído este mensaje."
+    }
+    fn reach_thanks(&self) -> &'static str {
+        "Gracias, podemos localizarle. Adiós."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Le comunicamos con la oficina."
     }

@@ -234,6 +234,27 @@ pub trait Numbers: Send + Sync {
     async fn number_owner(&self, number: &str) -> Result<Option<String>>;
 }
 
+/// Reachability checks, the latest per person (see [`super::reach`]).
+#[async_trait]
+pub trait Reachability: Send + Sync {
+    /// Record a new check of `check.employee_id` for `check.day`; false when that person
+    /// already had one that day (nothing written).
+    async fn start_check(
+        &self,
+        provider_id: &str,
+        check: &super::reach::ReachCheck,
+    ) -> Result<bool>;
+    /// Save the check as it is now (its call, its result).
+    async fn put_check(&self, provider_id: &str, check: &super::reach::ReachCheck) -> Result<()>;
+    async fn get_check(
+        &self,
+        provider_id: &str,
+        employee_id: &str,
+    ) -> Result<Option<super::reach::ReachCheck>>;
+    /// Every person's latest check, by employee id.
+    async fn list_checks(&self, provider_id: &str) -> Result<Vec<super::reach::ReachCheck>>;
+}
+
 /// The portal's reads by provider and time (see [`super::queries`]).
 #[async_trait]
 pub trait Queries: Send + Sync {
@@ -267,6 +288,7 @@ pub trait Stores:
     + Counters
     + ProviderSettings
     + Numbers
+    + Reachability
     + Queries
     + PacingLine
 {
@@ -373,6 +395,13 @@ dynamo!(Numbers {
     fn claim_number(number: &str, provider_id: &str) -> bool;
     fn release_number(number: &str, provider_id: &str) -> ();
     fn number_owner(number: &str) -> Option<String>;
+});
+
+dynamo!(Reachability {
+    fn start_check(provider_id: &str, check: &super::reach::ReachCheck) -> bool;
+    fn put_check(provider_id: &str, check: &super::reach::ReachCheck) -> ();
+    fn get_check(provider_id: &str, employee_id: &str) -> Option<super::reach::ReachCheck>;
+    fn list_checks(provider_id: &str) -> Vec<super::reach::ReachCheck>;
 });
 
 dynamo!(Queries {

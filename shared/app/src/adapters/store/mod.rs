@@ -37,6 +37,7 @@ pub mod pacing_memory;
 mod pacing_tests;
 pub mod people;
 pub mod queries;
+pub mod reach;
 pub mod recordings;
 pub mod settings;
 pub mod shifts;

@@ -59,6 +59,19 @@ impl Webhook {
         self.param("AnsweredBy")
     }
 
+    /// The reachability check a `/api/reach/…` URL names, if it names one.
+    pub fn reach_check(&self) -> Option<&urls::ReachRef> {
+        match self.route.as_ref()? {
+            WebhookRoute::Reach { check, .. } => check.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Twilio's `CallStatus` as sent (empty when absent).
+    pub fn call_status_text(&self) -> &str {
+        self.param("CallStatus").unwrap_or_default()
+    }
+
     /// A status callback's report; `None` when the status is missing or unknown.
     pub fn status_report(&self) -> Option<StatusReport> {
         Some(StatusReport {

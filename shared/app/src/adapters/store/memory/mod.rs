@@ -12,6 +12,7 @@ mod attempts;
 mod counters;
 mod numbers;
 mod people;
+mod reach;
 mod shifts;
 
 use super::capabilities::*;
