@@ -9,6 +9,8 @@ use e2e::*;
 use serde_json::{json, Value};
 
 const OTHER: &str = "prov_2";
+const OFFICE_1: &str = "+61290000001";
+const OFFICE_2: &str = "+61290000002";
 /// A number the account does not hold.
 const NOT_OURS: &str = "+61200000999";
 
@@ -48,11 +50,11 @@ async fn status_of(w: &World, provider: &str, occ: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_providers_two_numbers_one_carer_reaches_each_provider_on_its_number() {
     let w = World::new().await;
-    for (provider, number) in [(PROVIDER, n1()), (OTHER, n2())] {
+    for (provider, number, office) in [(PROVIDER, n1(), OFFICE_1), (OTHER, n2(), OFFICE_2)] {
         settings(
             &w,
             provider,
-            json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1, "smsFollowUp": true, "fromNumber": number}),
+            json!({"enabled": true, "waitMinutes": 1, "maxRounds": 1, "smsFollowUp": true, "fromNumber": number, "officeNumber": office}),
         )
         .await;
     }
@@ -110,6 +112,15 @@ async fn two_providers_two_numbers_one_carer_reaches_each_provider_on_its_number
     assert!(
         second.contains("Blacktown") && !second.contains("Parramatta"),
         "{second}"
+    );
+
+    // Pressing 0 on a provider's number reaches that provider's office, showing its number.
+    let call = w.sim.call_in_to(ALICE.phone, Some(n2()), "0").await;
+    let dials = call.dials();
+    assert_eq!(dials.len(), 1, "{dials:?}");
+    assert_eq!(
+        (dials[0].number.as_str(), dials[0].caller_id.as_deref()),
+        (OFFICE_2, Some(n2()))
     );
 
     // She texts YES to each: each takes that provider's shift, no code asked for.

@@ -246,6 +246,23 @@ try {
     await page.locator("#inbound").screenshot({ path: path.join(shots, "portal-inbound-settings.png") });
   });
 
+  // A number per provider.
+  await check("the calling number: not the account's is refused with the reason, one of its numbers is saved", async () => {
+    eq(await page.locator('label[for="fromNumber"]').count(), 1, "label for #fromNumber");
+    eq(await page.inputValue("#fromNumber"), "", "the platform's number: empty");
+    await page.fill("#fromNumber", "+61 2 0000 0999");
+    await page.click("#save");
+    await page.waitForSelector("#fromNumber-error:not(:empty)");
+    const e = await page.textContent("#fromNumber-error");
+    assert(e.includes("not one of the account's"), `error: ${e}`);
+    eq((await api("GET", "/api/provider/outbound-calling")).data.fromNumber, null, "nothing saved");
+    await page.fill("#fromNumber", "+61 2 0000 0101");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    eq((await api("GET", "/api/provider/outbound-calling")).data.fromNumber, "+61200000101", "saved, spaces removed");
+    eq(await page.textContent("#fromNumber-error"), "", "no error left");
+  });
+
   // Toll fraud and speech spend.
   await check("the call and voice limits are checked, saved and shown with today's use", async () => {
     const before = (await api("GET", "/api/provider/outbound-calling")).data;
