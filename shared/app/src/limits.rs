@@ -255,10 +255,10 @@ pub fn dialer_tasks() -> Vec<Work> {
         ),
         task(
             "reachCheck",
-            vec![path(
-                "a reachability check's call placed",
-                &[tw(CreateCall), AWS],
-            )],
+            vec![
+                path("a reachability check's call placed", &[tw(CreateCall), AWS]),
+                path("its safety net: Twilio asked", &[tw(CallStatus), AWS]),
+            ],
         ),
     ]
 }

@@ -117,8 +117,8 @@ pub(super) async fn place_check(app: &App, provider: &str, employee: &str) -> Re
         }
         return Ok(Vec::new());
     }
-    if check.state != "queued" {
-        return Ok(Vec::new()); // a copy of the task: placed already
+    if check.state == "calling" {
+        return still_calling(app, provider, check).await;
     }
     let later = |ms: i64| {
         let wait = std::time::Duration::from_millis(ms.max(0) as u64).clamp(
@@ -197,7 +197,11 @@ pub(super) async fn place_check(app: &App, provider: &str, employee: &str) -> Re
             info!(provider_id = %provider, employee_id = %employee, call_sid = %sid, "reach_check_call_placed");
             check.call_sid = Some(sid);
             app.store.put_check(provider, &check).await?;
-            Ok(Vec::new())
+            // A safety net: the call's final status may never come (`still_calling`).
+            Ok(vec![Next::Later(
+                Task::reach_check(provider, employee),
+                at_least_a_second(app, CHECK_AFTER_SECS),
+            )])
         }
         Err(TwilioError::Refused { code, message }) => {
             warn!(provider_id = %provider, employee_id = %employee, phone = %mask::phone(&check.phone), code, error = %message, "reach_check_refused");
@@ -217,6 +221,54 @@ pub(super) async fn place_check(app: &App, provider: &str, employee: &str) -> Re
             later(at_least_a_second(app, REACH_SLOT_RETRY_SECS).as_millis() as i64)
         }
     }
+}
+
+/// A check whose call is still live as far as the table knows, a while after it was placed (the
+/// safety net, or a copy of the task): Twilio is asked; a call that is over ends the check and
+/// gives its slot back at once, one still live is asked about again later. A check without a
+/// call (its placing run died) is placed again.
+async fn still_calling(app: &App, provider: &str, mut check: ReachCheck) -> Result<Vec<Next>> {
+    let again = || {
+        Ok(vec![Next::Later(
+            Task::reach_check(provider, &check.employee_id),
+            at_least_a_second(app, CHECK_AFTER_SECS),
+        )])
+    };
+    let Some(sid) = check.call_sid.clone() else {
+        if Utc::now() - check.requested_at
+            < chrono::Duration::from_std(app.config.scaled(CHECK_AFTER_SECS))?
+        {
+            return again(); // its placing run may still be at it
+        }
+        warn!(provider_id = %provider, employee_id = %check.employee_id, "reach_check_placed_again");
+        if let Some((slot, holder)) = check.slot.take() {
+            free_call_slot(app, slot, &holder).await?;
+        }
+        check.state = "queued".into();
+        app.store.put_check(provider, &check).await?;
+        return Ok(vec![Next::Later(
+            Task::reach_check(provider, &check.employee_id),
+            std::time::Duration::ZERO,
+        )]);
+    };
+    let status = match app.twilio().call_status(&sid).await {
+        Ok((status, _)) => status,
+        Err(e) => {
+            warn!(provider_id = %provider, employee_id = %check.employee_id, error = %e, "reach_check_status_unknown");
+            return again();
+        }
+    };
+    let heard = check.result == Some(ReachResult::Heard);
+    let Some(result) = reach::from_call(&status, check.answered_by.as_deref(), heard) else {
+        return again();
+    };
+    warn!(provider_id = %provider, employee_id = %check.employee_id, call_sid = %sid, "reach_check_final_status_found");
+    let slot = check.slot.take();
+    finish(app, provider, check, result).await?;
+    if let Some((slot, holder)) = slot {
+        free_call_slot(app, slot, &holder).await?;
+    }
+    Ok(Vec::new())
 }
 
 /// The check is over with `result`: kept with its time (its call slot, if it still has one,

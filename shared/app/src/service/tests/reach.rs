@@ -45,7 +45,11 @@ async fn state_of_bob(w: &World) -> String {
 async fn a_check_is_placed_once_a_day() {
     let w = with_pool(|_| {}).await;
     let left = check_bob(&w).await;
-    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        left,
+        vec![Task::reach_check(PROVIDER, BOB)],
+        "its safety net"
+    );
     assert_eq!(w.sim.calls().len(), 1);
     assert_eq!(state_of_bob(&w).await, "calling");
     assert_eq!(
@@ -120,4 +124,29 @@ async fn a_check_waits_for_a_free_call_slot() {
     assert_eq!(left, vec![Task::reach_check(PROVIDER, BOB)]);
     assert!(w.sim.calls().is_empty());
     assert_eq!(state_of_bob(&w).await, "queued");
+}
+
+#[tokio::test]
+async fn a_check_whose_final_status_never_came_is_ended_by_its_safety_net() {
+    let w = with_pool(|c| c.max_concurrent_calls = 1).await;
+    let net = check_bob(&w).await;
+    assert_eq!(state_of_bob(&w).await, "calling");
+    // The call ends at Twilio, but its status callback is lost (nothing listens here).
+    let sim = w.sim.clone();
+    until("the call to end at Twilio", || {
+        sim.calls().iter().all(|c| c.ended())
+    })
+    .await;
+    run_task(&w.app, &net[0]).await.unwrap();
+    let check = w.app.store.get_check(PROVIDER, BOB).await.unwrap().unwrap();
+    assert_eq!(check.state, "done");
+    assert!(check.result.is_some() && check.slot.is_none(), "{check:?}");
+    // Its call slot is free again.
+    let now = Utc::now().timestamp_millis();
+    assert!(w
+        .app
+        .store
+        .take_call_slot(0, "next", now, Duration::from_secs(900))
+        .await
+        .unwrap());
 }
