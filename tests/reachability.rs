@@ -82,6 +82,11 @@ async fn a_check_per_outcome_and_once_a_day() {
     w.phone(&BOB, Behaviour::Voicemail);
     w.phone(&CAROL, Behaviour::NoAnswer);
     w.phone(&DAN, Behaviour::Busy);
+    // The name the check call says.
+    let (status, body) = w
+        .patch_settings(PROVIDER, json!({"agencyName": "Harbour Care"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
 
     let (status, body) = ask(&w, json!({})).await;
     assert_eq!(status, 202, "{body}");
@@ -106,7 +111,7 @@ async fn a_check_per_outcome_and_once_a_day() {
     assert_eq!(
         call.heard(),
         vec![
-            English.reach_check().to_string(),
+            English.reach_check(Some("Harbour Care")),
             English.reach_thanks().to_string()
         ]
     );

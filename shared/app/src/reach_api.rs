@@ -74,7 +74,7 @@ pub async fn twiml_route(app: &App, req: Request, _: Params) -> HttpResult {
     voice::answer(app, req, "reach-twiml", |tw, _| async move {
         let speech = tw.speech();
         match tw.reach_check() {
-            Some(r) => http::twiml(reachability::check_twiml(app, r, &speech)),
+            Some(r) => http::twiml(reachability::check_twiml(app, r, &speech).await?),
             None => http::twiml(twiml::render(&[Verb::Hangup])),
         }
     })

@@ -295,10 +295,12 @@ async fn finish(
     Ok(())
 }
 
-/// The answered check call's TwiML: the words, and a key to press.
-pub fn check_twiml(app: &App, r: &ReachRef, speech: &Speech) -> String {
+/// The answered check call's TwiML: the words (with the provider's `agencyName`), and a key
+/// to press.
+pub async fn check_twiml(app: &App, r: &ReachRef, speech: &Speech) -> Result<String> {
     let words = speech.words();
-    twiml::render_in(
+    let agency = app.store.get_settings(&r.provider_id).await?.agency_name;
+    Ok(twiml::render_in(
         speech.say_language(),
         &[
             Verb::Gather {
@@ -310,11 +312,11 @@ pub fn check_twiml(app: &App, r: &ReachRef, speech: &Speech) -> String {
                     speech,
                 ),
                 timeout_secs: REACH_GATHER_SECS,
-                nested: vec![Verb::Say(words.reach_check().into())],
+                nested: vec![Verb::Say(words.reach_check(agency.as_deref()))],
             },
             Verb::Hangup,
         ],
-    )
+    ))
 }
 
 /// A key on the check call: 1 is heard (kept at once), anything else hangs up.

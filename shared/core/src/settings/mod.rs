@@ -159,6 +159,8 @@ settings! {
         Rule::Whole { min: 0, max: 1_000_000, note: " (0: calls always speak with the built-in voice)" };
     /// the number the provider's calls and texts come from and its people ring back (one of the account's Twilio numbers, no other provider's); `null`: the platform's `TWILIO_FROM_NUMBER`
     from_number "fromNumber": Option<String> = None, Rule::Phone;
+    /// the name a reachability check call says ("This is … checking we can reach you"); `null`: "your care agency"
+    agency_name "agencyName": Option<String> = None, Rule::Name;
 }
 
 /// The setting named `name` (its JSON name).

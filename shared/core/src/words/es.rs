@@ -128,8 +128,11 @@ impl Phrasebook for Spanish {
     fn number_not_in_use(&self) -> &'static str {
         "Lo sentimos, este número no está en uso. Comuníquese con su agencia en su número habitual. Adiós."
     }
-    fn reach_check(&self) -> &'static str {
-        "Le llama su agencia de cuidados para comprobar que podemos localizarle para turnos urgentes. Pulse 1 si ha oído este mensaje."
+    fn reach_check(&self, agency: Option<&str>) -> String {
+        format!(
+            "Le llama {} para comprobar que podemos localizarle para turnos urgentes. Pulse 1 si ha oído este mensaje.",
+            agency.unwrap_or("su agencia de cuidados")
+        )
     }
     fn reach_thanks(&self) -> &'static str {
         "Gracias, podemos localizarle. Adiós."
