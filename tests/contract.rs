@@ -222,6 +222,8 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
     let _ = twilio
         .text_sent_since("+61400000001", "Confirmed", chrono::Utc::now())
         .await;
+    // A provider's fromNumber is checked against the account's numbers.
+    let _ = twilio.incoming_numbers().await;
 
     let verdicts = proxy.verdicts.lock().unwrap().clone();
     assert!(verdicts.len() >= 6, "{verdicts:#?}");
@@ -473,4 +475,61 @@ async fn the_calls_lookup_asks_what_twilios_spec_names() {
             );
         }
     }
+}
+
+/// A provider's `fromNumber` is checked against `GET IncomingPhoneNumbers.json`, asked with
+/// only parameters Twilio's spec names for ListIncomingPhoneNumber and read from the response
+/// field the spec gives; the list is kept a while, so a second check asks nothing, and a call
+/// from the provider's number carries it as `From`.
+#[tokio::test]
+async fn the_numbers_lookup_asks_what_twilios_spec_names_and_is_kept() {
+    let spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(contract_dir().join("twilio_api_v2010.json")).unwrap(),
+    )
+    .unwrap();
+    let list = &spec["paths"]["/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"]["get"];
+    let names: Vec<String> = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        list.to_string().contains("incoming_phone_numbers"),
+        "the list's field"
+    );
+    let (twilio, seen) = recording_twilio(
+        r#"{"sid":"SM1","incoming_phone_numbers":[{"sid":"PN1","phone_number":"+61255501234"},{"sid":"PN2","phone_number":"+61255502222"}]}"#,
+    )
+    .await;
+    let numbers = twilio.incoming_numbers().await.unwrap();
+    assert_eq!(numbers, vec!["+61255501234", "+61255502222"]);
+    // A copy calling from another number shares the list.
+    let theirs = twilio.from_number(Some("+61255502222"));
+    assert_eq!(theirs.incoming_numbers().await.unwrap(), numbers);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "asked once: {seen:?}");
+        assert!(
+            seen[0].0.ends_with("/IncomingPhoneNumbers.json"),
+            "{seen:?}"
+        );
+        for (name, _) in form_urlencoded::parse(seen[0].1.as_bytes()) {
+            assert!(
+                names.contains(&name.to_string()),
+                "ListIncomingPhoneNumber has no parameter {name}"
+            );
+        }
+    }
+    theirs
+        .send_sms("+61400000001", "Hello")
+        .await
+        .expect("send SMS");
+    let seen = seen.lock().unwrap();
+    let from = seen[1]
+        .2
+        .iter()
+        .find(|(k, _)| k == "From")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(from, Some("+61255502222"));
 }

@@ -39,11 +39,7 @@ fn callback_offer(first_name: &str) -> String {
 }
 
 async fn world() -> World {
-    World::with(|o| {
-        o.parameters
-            .insert("InboundProviderId".into(), PROVIDER.into());
-    })
-    .await
+    World::new().await
 }
 
 async fn settings(w: &World, body: Value) {
@@ -387,8 +383,8 @@ async fn no_then_that_person_is_not_called_again_for_that_shift() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_caller_hears_a_message_and_is_never_put_through() {
     let w = world().await;
-    // The line is set up for the provider, and its office number is set: still no dial, as
-    // no shift is being heard (a stranger cannot make the line call out).
+    // The provider's office number is set: still no dial, as no shift is being heard (a
+    // stranger cannot make the line call out).
     settings(&w, json!({"officeNumber": OFFICE})).await;
     for keys in ["", "0"] {
         let call = w.sim.call_in("+61499999999", keys).await;

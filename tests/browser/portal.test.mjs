@@ -5,7 +5,7 @@
 //
 // SCREENSHOT_DIR (default: a temporary folder) receives portal-settings.png,
 // portal-phone.png, portal-call-log.png, and screenshots/portal-who-and-when.png, portal-cost-rates.png,
-// portal-results.png and portal-languages-and-voice.png. CHROMIUM (default /usr/bin/chromium) names the
+// portal-results.png, portal-languages-and-voice.png and portal-reachability.png. CHROMIUM (default /usr/bin/chromium) names the
 // browser. SIM_URL is the simulated Twilio/ElevenLabs (its /sim control API): the Listen checks count
 // its speech requests and make it fail. Ends with one line `browser: N passed, N failed` and exits non-zero on a failure.
 
@@ -244,6 +244,23 @@ try {
       eq(await page.textContent(`#${f}-error`), "", `no error left on ${f}`);
     }
     await page.locator("#inbound").screenshot({ path: path.join(shots, "portal-inbound-settings.png") });
+  });
+
+  // A number per provider.
+  await check("the calling number: not the account's is refused with the reason, one of its numbers is saved", async () => {
+    eq(await page.locator('label[for="fromNumber"]').count(), 1, "label for #fromNumber");
+    eq(await page.inputValue("#fromNumber"), "", "the platform's number: empty");
+    await page.fill("#fromNumber", "+61 2 0000 0999");
+    await page.click("#save");
+    await page.waitForSelector("#fromNumber-error:not(:empty)");
+    const e = await page.textContent("#fromNumber-error");
+    assert(e.includes("not one of the account's"), `error: ${e}`);
+    eq((await api("GET", "/api/provider/outbound-calling")).data.fromNumber, null, "nothing saved");
+    await page.fill("#fromNumber", "+61 2 0000 0101");
+    await page.click("#save");
+    await page.waitForFunction(() => document.querySelector("#save-state").textContent.startsWith("Saved at"));
+    eq((await api("GET", "/api/provider/outbound-calling")).data.fromNumber, "+61200000101", "saved, spaces removed");
+    eq(await page.textContent("#fromNumber-error"), "", "no error left");
   });
 
   // Toll fraud and speech spend.
@@ -626,6 +643,31 @@ try {
     eq(await page.isChecked("#days30"), true, "arrow keys switch the period");
   });
 
+  await check("reachability: everyone checked once, each result shown with its day (screenshot)", async () => {
+    await page.click("#reach-all");
+    await page.waitForFunction(() => /checks? queued/.test(document.querySelector("#reach-state").textContent));
+    const queued = Number((await page.textContent("#reach-state")).match(/^(\d+)/)[1]);
+    assert(queued >= 1, "at least one check queued");
+    // Wait until every row has its result (Refresh asks the server again).
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      await page.click("#reach-refresh");
+      await page.waitForTimeout(300);
+      const states = await page.$$eval("#reach-table tbody tr", (trs) => trs.map((tr) => tr.dataset.result || ""));
+      if (states.length === queued && states.every((s) => s && s !== "queued" && s !== "calling")) break;
+      assert(Date.now() < deadline, `checks not done: ${states}`);
+    }
+    const rows = await page.$$eval("#reach-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    for (const r of rows) {
+      assert(!r[1].includes("+614000"), `no whole number: ${r[1]}`);
+      assert(/^\d{4}-\d{2}-\d{2}$/.test(r[2]), `day: ${r[2]}`);
+      assert(r[3].length > 0 && r[4].length > 0, `result and when: ${r}`);
+    }
+    await page.click("#reach-all");
+    await page.waitForFunction(() => /today/.test(document.querySelector("#reach-state").textContent));
+    await page.locator("#reach").screenshot({ path: path.join(shots, "screenshots", "portal-reachability.png") });
+  });
+
   await check("phone-sized screen: nothing wider than the screen (screenshot)", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
@@ -669,7 +711,8 @@ try {
 
   await check("no script errors in the page", async () => {
     // The refused save (400) is an expected network error; anything else is not.
-    const real = consoleErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
+    // 400: a field refused on purpose; 429: a second reachability check the same day, on purpose.
+    const real = consoleErrors.filter((e) => !/status of (400 \(Bad Request\)|429 \(Too Many Requests\))/.test(e));
     eq(real.length, 0, `console errors: ${real.join(" | ")}`);
   });
 } finally {

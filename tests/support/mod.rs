@@ -145,6 +145,10 @@ impl World {
             &format!("{base}/api/inbound/voice"),
             &format!("{base}/api/inbound/sms"),
         );
+        // Numbers a provider may take as its own (`fromNumber`).
+        for n in callout_sim::PROVIDER_NUMBERS {
+            sim.add_number(n);
+        }
         World {
             sim,
             rt,

@@ -41,6 +41,10 @@ async fn main() -> Result<()> {
             &format!("{base}/api/inbound/voice"),
             &format!("{base}/api/inbound/sms"),
         );
+        // Numbers providers may take as their own (`fromNumber`), on the same webhooks.
+        for n in callout_sim::PROVIDER_NUMBERS {
+            sim.add_number(n);
+        }
     }
     println!("local runtime on {}  (Ctrl-C to stop)", runtime.base_url);
     println!("provider token for prov_1: {}", runtime.token("prov_1"));

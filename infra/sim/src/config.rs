@@ -64,6 +64,8 @@ pub enum RestOp {
     /// `GET Calls/{sid}.json`.
     FetchCall,
     Message,
+    /// `GET IncomingPhoneNumbers.json`.
+    ListNumbers,
 }
 
 /// A refusal as Twilio sends it: the HTTP status and Twilio's error code (the JSON body has

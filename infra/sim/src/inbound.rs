@@ -22,6 +22,10 @@ pub(crate) struct IncomingNumber {
     pub sms_url: String,
 }
 
+/// Numbers the local account holds besides the product's own (the local runtime and the
+/// tests add them with `Sim::add_number`): a provider may take one as its `fromNumber`.
+pub const PROVIDER_NUMBERS: [&str; 3] = ["+61200000101", "+61200000102", "+61200000103"];
+
 /// Twilio's default opt-out and opt-in keywords (a message of exactly one of them).
 const OPT_OUT: [&str; 8] = [
     "STOP",
@@ -38,29 +42,73 @@ const OPT_IN: [&str; 3] = ["START", "YES", "UNSTOP"];
 pub const STOP_REPLY: &str = "You have successfully been unsubscribed. You will not receive any more messages from this number. Reply START to resubscribe.";
 
 impl Sim {
-    /// The product's number (`number`) and its webhooks: the voice URL an incoming call asks,
-    /// the messaging URL an incoming text is posted to.
+    /// One of the account's numbers (`number`, the product's own the first set) and its
+    /// webhooks: the voice URL an incoming call asks, the messaging URL an incoming text is
+    /// posted to. Listed by `GET IncomingPhoneNumbers.json`; set again, it is replaced.
     pub fn set_number(&self, number: &str, voice_url: &str, sms_url: &str) {
-        self.inner.twilio.calls().number = Some(IncomingNumber {
+        let n = IncomingNumber {
             number: number.into(),
             voice_url: voice_url.into(),
             sms_url: sms_url.into(),
-        });
+        };
+        let mut calls = self.inner.twilio.calls();
+        match calls.numbers.iter_mut().find(|x| x.number == number) {
+            Some(x) => *x = n,
+            None => calls.numbers.push(n),
+        }
     }
 
-    fn number(&self) -> IncomingNumber {
+    /// Another number on the account, with the same webhooks as the product's own.
+    pub fn add_number(&self, number: &str) {
+        let first = self.number(None);
+        self.set_number(number, &first.voice_url, &first.sms_url);
+    }
+
+    /// The account's numbers, in the order they were set.
+    pub fn numbers(&self) -> Vec<String> {
         self.inner
             .twilio
             .calls()
-            .number
-            .clone()
-            .expect("Sim::set_number first: the product's number and its webhooks")
+            .numbers
+            .iter()
+            .map(|n| n.number.clone())
+            .collect()
+    }
+
+    /// The number `to` (the product's own when `None`), or a number the account does not hold
+    /// that Twilio would still carry to the product's webhooks (as a number ported away whose
+    /// webhooks were left set): a call or text to it reaches the product with that `To`.
+    fn number(&self, to: Option<&str>) -> IncomingNumber {
+        let calls = self.inner.twilio.calls();
+        let first = calls
+            .numbers
+            .first()
+            .cloned()
+            .expect("Sim::set_number first: the product's number and its webhooks");
+        match to {
+            None => first,
+            Some(to) => calls
+                .numbers
+                .iter()
+                .find(|n| n.number == to)
+                .cloned()
+                .unwrap_or(IncomingNumber {
+                    number: to.to_string(),
+                    ..first
+                }),
+        }
     }
 
     /// The phone `from` rings the product's number and presses `keys`, one per `<Gather>`, in
     /// order; the call, once over.
     pub async fn call_in(&self, from: &str, keys: &str) -> CallRecord {
-        let n = self.number();
+        self.call_in_to(from, None, keys).await
+    }
+
+    /// The phone `from` rings the number `to` (the product's own when `None`) and presses
+    /// `keys`; the call, once over.
+    pub async fn call_in_to(&self, from: &str, to: Option<&str>, keys: &str) -> CallRecord {
+        let n = self.number(to);
         let sid = new_sid("CA");
         let form: Vec<(String, String)> = [
             ("To", n.number.as_str()),
@@ -109,7 +157,13 @@ impl Sim {
     /// The phone `from` texts `body` to the product's number; the replies it receives (the
     /// `<Message>`s of our answer, or Twilio's own to an opt-out keyword).
     pub async fn text_in(&self, from: &str, body: &str) -> Vec<String> {
-        let n = self.number();
+        self.text_in_to(from, None, body).await
+    }
+
+    /// The phone `from` texts `body` to the number `to` (the product's own when `None`); the
+    /// replies it receives, from that number.
+    pub async fn text_in_to(&self, from: &str, to: Option<&str>, body: &str) -> Vec<String> {
+        let n = self.number(to);
         let keyword = body.trim().to_uppercase();
         let mut received = Vec::new();
         if OPT_OUT.contains(&keyword.as_str()) {

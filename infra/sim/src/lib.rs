@@ -38,7 +38,7 @@ use std::time::Duration;
 
 pub use config::{Behaviour, CallbackDelivery, Refusal, RestOp, SimConfig, TtsFailure};
 pub use elevenlabs::{TtsRequest, SAMPLES_PER_CHAR};
-pub use inbound::STOP_REPLY;
+pub use inbound::{PROVIDER_NUMBERS, STOP_REPLY};
 pub use record::{CallEvent, CallRecord, Dialed, HangupBy, MessageRecord, Via};
 
 use elevenlabs::ElevenLabs;

@@ -46,8 +46,9 @@ pub(crate) struct Calls {
     pub messages: Vec<MessageRecord>,
     /// Call recording: the recordings made of calls placed with `Record=true`.
     pub recordings: Vec<crate::RecordingInfo>,
-    /// The product's number and the webhooks Twilio calls for it (`Sim::set_number`).
-    pub number: Option<crate::inbound::IncomingNumber>,
+    /// The account's numbers and the webhooks Twilio calls for each (`Sim::set_number`), the
+    /// product's own first.
+    pub numbers: Vec<crate::inbound::IncomingNumber>,
     /// Numbers that texted an opt-out keyword to the product's number: Twilio refuses every
     /// text to them with 21610 until they text an opt-in keyword.
     pub stopped: std::collections::HashSet<String>,

@@ -1255,3 +1255,58 @@ async fn texts_to_the_number_are_signed_and_stop_is_kept_as_twilio_keeps_it() {
         ]
     );
 }
+
+/// The account's numbers: listed by `GET IncomingPhoneNumbers.json` (narrowed by
+/// `PhoneNumber`); once it has some, a call or a text from another number is refused as
+/// Twilio refuses it (21210, 21606); a phone rings or texts any of them (`To`).
+#[tokio::test]
+async fn the_accounts_numbers_are_listed_and_the_only_ones_calls_come_from() {
+    let app = setup().await;
+    let sim = &app.sim;
+    sim.set_number("+61200000000", &app.url("/incoming"), &app.url("/sms"));
+    sim.add_number("+61200000101");
+    let (s, b) = send(twilio(
+        sim,
+        &app.http,
+        Method::GET,
+        "IncomingPhoneNumbers.json",
+    ))
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let listed: Vec<&str> = b["incoming_phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["phone_number"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, vec!["+61200000000", "+61200000101"]);
+    let (_, b) = send(twilio(
+        sim,
+        &app.http,
+        Method::GET,
+        "IncomingPhoneNumbers.json?PhoneNumber=%2B61200000101",
+    ))
+    .await;
+    assert_eq!(b["incoming_phone_numbers"].as_array().unwrap().len(), 1);
+
+    let call = |from: &'static str| {
+        twilio(sim, &app.http, Method::POST, "Calls.json").form(&[
+            ("To", "+61400000001"),
+            ("From", from),
+            ("Url", "http://127.0.0.1:1/x"),
+        ])
+    };
+    let (s, b) = send(call("+61299990000")).await;
+    assert_eq!((s, b["code"].clone()), (400, json!(21210)), "{b}");
+    let (s, b) = send(
+        twilio(sim, &app.http, Method::POST, "Messages.json").form(&[
+            ("To", "+61400000001"),
+            ("From", "+61299990000"),
+            ("Body", "Hi"),
+        ]),
+    )
+    .await;
+    assert_eq!((s, b["code"].clone()), (400, json!(21606)), "{b}");
+    let (s, b) = send(call("+61200000101")).await;
+    assert_eq!(s, 201, "{b}");
+}

@@ -44,7 +44,8 @@ pub mod clients {
     pub const JOB_ACCEPTANCE: u8 = QUEUE | SCHEDULES;
     // TWILIO: a recorded call's audio, fetched for its provider; AUDIO | TTS: the Listen
     // button, the example offer's speech from S3 or ElevenLabs.
-    // SCHEDULES | QUEUE | EVENTS: a coordinator's cancel, pause, resume and call now.
+    // SCHEDULES | QUEUE | EVENTS: a coordinator's cancel, pause, resume and call now; QUEUE:
+    // reachability checks are queued for the dialer too.
     pub const PROVIDER_SETTINGS: u8 = TWILIO | AUDIO | TTS | SCHEDULES | QUEUE | EVENTS;
     /// The call-back line and text replies: an acceptance hands what follows to the queue.
     pub const INBOUND: u8 = QUEUE;
@@ -257,6 +258,12 @@ impl App {
 
     pub fn twilio(&self) -> &Twilio {
         built(&self.twilio, "Twilio")
+    }
+
+    /// Twilio calling and texting from `shift`'s number: its provider's `fromNumber` when the
+    /// shift started, else the platform's.
+    pub fn twilio_for(&self, shift: &crate::records::Shift) -> Twilio {
+        self.twilio().from_number(shift.from_number())
     }
 
     pub fn tts(&self) -> &dyn Speaker {

@@ -34,9 +34,6 @@ pub struct Config {
     pub dial_max_receive_count: u32,
     /// Days the call log (shifts and their attempts) is kept before DynamoDB's TTL removes it.
     pub call_log_retention_days: u32,
-    /// Inbound channels: the provider whose office number a caller the call-back line does
-    /// not recognise is put through to (one Twilio number, one provider); empty: none.
-    pub inbound_provider_id: String,
     /// Where EventBridge Scheduler puts a shift start it could not deliver to the dial queue
     /// (the template's ScheduleDeadLetterQueue); empty: the schedules have none.
     pub schedule_dead_letter_queue_arn: String,
@@ -68,7 +65,6 @@ impl Default for Config {
             max_concurrent_calls: 5,
             dial_max_receive_count: 5,
             call_log_retention_days: crate::adapters::store::CALL_LOG_RETENTION_DAYS,
-            inbound_provider_id: String::new(),
             schedule_dead_letter_queue_arn: String::new(),
         }
     }
@@ -105,8 +101,6 @@ pub const OPTIONAL_VARIABLES: &[&str] = &[
     "CALL_LOG_RETENTION_DAYS",
     // 1 in AWS; local runs speed waits up.
     "TIME_SCALE",
-    // Only the inbound function's template entry gives it.
-    "INBOUND_PROVIDER_ID",
     // Only the function that creates schedules (start-calling) is given it.
     "SCHEDULE_DEAD_LETTER_QUEUE_ARN",
 ];
@@ -196,9 +190,6 @@ impl Config {
                 })
                 .transpose()?
                 .unwrap_or(crate::adapters::store::CALL_LOG_RETENTION_DAYS),
-            inbound_provider_id: var("INBOUND_PROVIDER_ID")
-                .filter(|p| callout_core::validate::is_identifier(p))
-                .unwrap_or_default(),
             schedule_dead_letter_queue_arn: var("SCHEDULE_DEAD_LETTER_QUEUE_ARN")
                 .unwrap_or_default(),
         })

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod portal;
+pub mod reach_api;
 pub mod recording_api;
 pub mod records;
 pub mod results_api;

@@ -254,6 +254,13 @@ pub fn dialer_tasks() -> Vec<Work> {
             "deleteRecording",
             vec![path("one recording deleted", &[tw(DeleteRecording), AWS])],
         ),
+        task(
+            "reachCheck",
+            vec![
+                path("a reachability check's call placed", &[tw(CreateCall), AWS]),
+                path("its safety net: Twilio asked", &[tw(CallStatus), AWS]),
+            ],
+        ),
     ]
 }
 
@@ -316,6 +323,10 @@ pub fn functions() -> Vec<Work> {
                         all_at_once(Request::Twilio(RedirectCall), 0),
                         AWS,
                     ],
+                ),
+                path(
+                    "settings: a fromNumber checked against the account's numbers",
+                    &[tw(ListNumbers), AWS],
                 ),
             ],
         ),

@@ -29,6 +29,11 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 const PAGE: &str = include_str!("portal/outbound-calling.html");
+/// Where panels kept in their own files go in the page (before the end of its main column).
+const PANELS_SLOT: &str = "<!--PANELS-->";
+/// Reachability checks' panel: its markup, and its script (run after the page's own).
+const REACH_PANEL: &str = include_str!("portal/reachability.html");
+const REACH_SCRIPT: &str = include_str!("portal/reachability.js");
 /// Where the page's configuration goes (a JSON object the server writes at serve time, so the
 /// page's limits, variables and default template are the server's own).
 const CONFIG_SLOT: &str = "/*PORTAL_CONFIG*/null";
@@ -162,6 +167,12 @@ pub fn page_html() -> String {
     let config = page_config().to_string().replace("</", "<\\/");
     PAGE.replacen(CONFIG_SLOT, &config, 1)
         .replacen(LIVE_CALL_LOG_SLOT, LIVE_CALL_LOG, 1)
+        .replacen(PANELS_SLOT, REACH_PANEL, 1)
+        .replacen(
+            "</body>",
+            &format!("<script>\n{REACH_SCRIPT}</script>\n</body>"),
+            1,
+        )
 }
 
 /// The live call log and a coordinator's actions on a shift: the page's script, kept in a file

@@ -21,6 +21,7 @@ pub mod pacing;
 pub mod patient_name;
 pub mod person_pace;
 pub mod quiet;
+pub mod reach;
 pub mod recording;
 pub mod results;
 pub mod retry;

@@ -84,6 +84,10 @@ pub(super) async fn create_call(
         Ok(f) => f,
         Err(r) => return r,
     };
+    // Once the account has numbers, a call comes from one of them (as at Twilio).
+    if let Some(r) = super::twilio::not_the_accounts(&sim, &from, 21210) {
+        return r;
+    }
     if form_get(&form, "Url").is_none() && form_get(&form, "Twiml").is_none() {
         return twilio_error(StatusCode::BAD_REQUEST, 21205, "Url parameter is required.");
     }

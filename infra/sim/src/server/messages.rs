@@ -46,6 +46,9 @@ pub(super) async fn create_message(
             "A 'From' phone number is required.",
         );
     }
+    if let Some(r) = super::twilio::not_the_accounts(&sim, &from, 21606) {
+        return r;
+    }
     let Some(body) = form_get(&form, "Body") else {
         return twilio_error(StatusCode::BAD_REQUEST, 21602, "Message body is required.");
     };

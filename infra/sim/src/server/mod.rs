@@ -7,6 +7,7 @@
 mod calls;
 mod elevenlabs;
 mod messages;
+mod numbers;
 mod recordings;
 mod twilio;
 
@@ -44,6 +45,10 @@ pub fn router(sim: Sim) -> Router {
         .route(
             "/2010-04-01/Accounts/{account}/Messages.json",
             post(messages::create_message).get(messages::list_messages),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
+            get(numbers::list_numbers),
         )
         .route(
             "/v1/text-to-speech/{voice_id}",
@@ -87,6 +92,9 @@ async fn put_phone(
 struct CallInBody {
     #[serde(default)]
     keys: String,
+    /// The number rung (the product's own when absent).
+    #[serde(default)]
+    to: Option<String>,
 }
 
 /// The phone rings the product's number and presses `keys`: what it heard, pressed and where
@@ -96,7 +104,9 @@ async fn call_in(
     Path(number): Path<String>,
     Json(body): Json<CallInBody>,
 ) -> Json<Value> {
-    let c = sim.call_in(&number, &body.keys).await;
+    let c = sim
+        .call_in_to(&number, body.to.as_deref(), &body.keys)
+        .await;
     Json(
         json!({"sid": c.sid, "status": c.status, "heard": c.heard(), "keys": c.keys(), "dialed": c.dialed(),
             "dials": c.dials().iter().map(|d| json!({"number": d.number, "timeLimit": d.time_limit_secs, "callerId": d.caller_id, "answerOnBridge": d.answer_on_bridge})).collect::<Vec<_>>()}),
@@ -106,6 +116,9 @@ async fn call_in(
 #[derive(serde::Deserialize)]
 struct TextInBody {
     body: String,
+    /// The number texted (the product's own when absent).
+    #[serde(default)]
+    to: Option<String>,
 }
 
 /// The phone texts the product's number: the replies it received.
@@ -114,7 +127,7 @@ async fn text_in(
     Path(number): Path<String>,
     Json(body): Json<TextInBody>,
 ) -> Json<Value> {
-    Json(json!({"replies": sim.text_in(&number, &body.body).await}))
+    Json(json!({"replies": sim.text_in_to(&number, body.to.as_deref(), &body.body).await}))
 }
 
 async fn list_calls(State(sim): State<Sim>) -> Json<Value> {

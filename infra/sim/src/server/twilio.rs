@@ -110,6 +110,23 @@ pub(super) fn check_to(to: Option<&str>) -> Result<String, Response> {
     }
 }
 
+/// Twilio's refusal (`code`: 21210 for a call, 21606 for a text) of a `From` the account does
+/// not hold, once the account has numbers (`Sim::set_number`); `None` when `from` is fine.
+pub(super) fn not_the_accounts(sim: &Sim, from: &str, code: u32) -> Option<Response> {
+    let numbers = sim.numbers();
+    if numbers.is_empty() || numbers.iter().any(|n| n == from) {
+        return None;
+    }
+    Some(twilio_error(
+        StatusCode::BAD_REQUEST,
+        code,
+        format!(
+            "The 'From' phone number {} is not one of this account's phone numbers",
+            mask::phone(from)
+        ),
+    ))
+}
+
 pub(super) fn check_from(from: Option<&str>) -> Result<String, Response> {
     match from {
         None => Err(twilio_error(

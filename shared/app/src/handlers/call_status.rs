@@ -13,6 +13,10 @@ use tracing::info;
 pub const ROUTES: &[Route] = &[
     route!(POST path::STATUS, Open => status),
     route!(POST path::RECORDING, Open => crate::recording_api::callback),
+    // Reachability checks' calls.
+    route!(POST path::REACH_TWIML, Open => crate::reach_api::twiml_route),
+    route!(POST path::REACH_KEY, Open => crate::reach_api::key_route),
+    route!(POST path::REACH_STATUS, Open => crate::reach_api::status_route),
 ];
 
 /// The function's entry point.

@@ -24,6 +24,9 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/provider/jobs/{occurrenceId}/pause", Provider => control_api::pause),
     route!(POST "/api/provider/jobs/{occurrenceId}/resume", Provider => control_api::resume),
     route!(POST "/api/provider/jobs/{occurrenceId}/call-now", Provider => control_api::call_now),
+    // Reachability checks.
+    route!(POST "/api/provider/reachability", Provider => crate::reach_api::ask),
+    route!(GET "/api/provider/reachability", Provider => crate::reach_api::results),
 ];
 
 /// The function's entry point.
@@ -49,6 +52,7 @@ async fn save_settings(app: &App, req: Request, p: Params) -> HttpResult {
     match service::change_settings(app, &provider, &body).await? {
         service::SettingsChange::Saved(next) => http::json(200, serde_json::to_value(next)?),
         service::SettingsChange::Refused(errors) => http::json(400, json!({ "errors": errors })),
+        service::SettingsChange::Unavailable(why) => http::error(503, &why),
     }
 }
 

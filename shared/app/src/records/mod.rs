@@ -48,6 +48,7 @@ mod tests {
                 "deleteRecording",
                 Some(5),
             ),
+            (Task::reach_check("p", "e"), "reachCheck", None),
         ];
         assert_eq!(tasks.len(), Task::KINDS.len());
         for (task, kind, attempt) in tasks {
@@ -57,7 +58,11 @@ mod tests {
             assert_eq!(Task::from_json(&json).unwrap(), task);
             assert_eq!(task.kind(), kind);
             assert_eq!(task.attempt(), attempt);
-            let about = if kind == "wakeWaiters" { "" } else { "o" };
+            let about = if kind == "wakeWaiters" || kind == "reachCheck" {
+                ""
+            } else {
+                "o"
+            };
             assert_eq!(task.occurrence_id(), about);
         }
         assert_eq!(

@@ -193,6 +193,12 @@ impl Shift {
         &self.settings.speaking
     }
 
+    /// The provider's own number (`fromNumber`) when the shift started: its calls and texts
+    /// come from it; `None`: from the platform's number.
+    pub fn from_number(&self) -> Option<&str> {
+        self.settings.from_number.as_deref()
+    }
+
     /// The call held back (per-person pacing, quiet hours) that is still not placed, as the
     /// call log shows it (who, why, until when); `None` once it is placed or the shift closed.
     pub fn waiting(&self, attempts: &[Attempt]) -> Option<&Held> {

@@ -20,6 +20,16 @@ pub enum Task {
     /// task per recording, so any backlog drains): its deletion-line item goes only once
     /// Twilio confirms (deleted, or already gone).
     DeleteRecording(crate::adapters::store::DueRecording),
+    /// Place a reachability check's call (`service::reachability`), or come back when it may.
+    ReachCheck(ReachTask),
+}
+
+/// A provider's reachability check of one person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReachTask {
+    pub provider_id: String,
+    pub employee_id: String,
 }
 
 /// Attempt `attempt` of a shift, to be placed. Only dial tasks wait for a call slot.
@@ -69,6 +79,13 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl Task {
+    pub fn reach_check(provider_id: &str, employee_id: &str) -> Task {
+        Task::ReachCheck(ReachTask {
+            provider_id: provider_id.into(),
+            employee_id: employee_id.into(),
+        })
+    }
+
     pub fn dial(occurrence_id: &str, attempt: u32) -> Task {
         Task::Dial(Dial::new(occurrence_id, attempt))
     }
@@ -109,13 +126,14 @@ impl Task {
     }
 
     /// Every kind, as in the JSON (`limits::dialer_tasks` describes each).
-    pub const KINDS: [&'static str; 6] = [
+    pub const KINDS: [&'static str; 7] = [
         "dial",
         "callEnded",
         "checkCall",
         "finishAcceptance",
         "wakeWaiters",
         "deleteRecording",
+        "reachCheck",
     ];
 
     /// The kind, as in the JSON (for logs).
@@ -127,6 +145,7 @@ impl Task {
             Task::FinishAcceptance(_) => "finishAcceptance",
             Task::WakeWaiters {} => "wakeWaiters",
             Task::DeleteRecording(_) => "deleteRecording",
+            Task::ReachCheck(_) => "reachCheck",
         }
     }
 
@@ -143,7 +162,7 @@ impl Task {
             Task::CheckCall(t) => &t.occurrence_id,
             Task::FinishAcceptance(t) => &t.occurrence_id,
             Task::DeleteRecording(d) => &d.occurrence_id,
-            Task::WakeWaiters {} => "",
+            Task::WakeWaiters {} | Task::ReachCheck(_) => "",
         }
     }
 
@@ -154,7 +173,7 @@ impl Task {
             Task::CallEnded(t) => Some(t.attempt),
             Task::CheckCall(t) => Some(t.attempt),
             Task::DeleteRecording(d) => Some(d.attempt),
-            Task::FinishAcceptance(_) | Task::WakeWaiters {} => None,
+            Task::FinishAcceptance(_) | Task::WakeWaiters {} | Task::ReachCheck(_) => None,
         }
     }
 }

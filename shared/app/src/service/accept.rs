@@ -319,7 +319,7 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<Vec<Nex
             let body = body.as_str();
             let found = |since| async move {
                 let sid = app
-                    .twilio()
+                    .twilio_for(shift)
                     .text_sent_since(&winner.phone, body, since)
                     .await?;
                 if let Some(sid) = &sid {
@@ -335,7 +335,15 @@ pub(super) async fn after_acceptance(app: &App, shift: &Shift) -> Result<Vec<Nex
                 Ok(sid.is_some())
             };
             once_unless_found(app, occ, "confirmationSmsAt", retry.clone(), found, async {
-                confirm(app, occ, &winner.employee_id, &winner.phone, body).await
+                confirm(
+                    app,
+                    occ,
+                    &winner.employee_id,
+                    &winner.phone,
+                    body,
+                    shift.from_number(),
+                )
+                .await
             })
             .await
         }
@@ -381,8 +389,9 @@ pub(super) async fn confirm(
     employee_id: &str,
     phone: &str,
     body: &str,
+    from: Option<&str>,
 ) -> Result<()> {
-    let delivery = match app.twilio().send_sms(phone, body).await {
+    let delivery = match app.twilio().from_number(from).send_sms(phone, body).await {
         Ok(sid) => {
             info!(occurrence_id = %occ, employee_id = %employee_id, phone = %mask::phone(phone), "confirmation_sms_sent");
             if app.faults.trip(faults::CRASH_AFTER_CONFIRMATION_SENT, occ) {

@@ -154,8 +154,12 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
                 a.created_at - chrono::Duration::seconds(5),
                 a.created_at + placing,
             );
+            // Looked up from the number the shift calls from.
+            let from = app.store.get_shift(occ).await?;
+            let from = from.as_ref().and_then(|s| s.from_number());
             match app
                 .twilio()
+                .from_number(from)
                 .call_placed_between(&a.phone, window.0, window.1)
                 .await
             {

@@ -200,7 +200,7 @@ async fn place(
         recording_url: None,
     };
     let req = super::recording::when_recorded(app, shift, k, req).await;
-    match app.twilio().create_call(&req).await {
+    match app.twilio_for(shift).create_call(&req).await {
         Ok(sid) => {
             if app.faults.trip(crate::faults::CRASH_AFTER_CALL_PLACED, occ) {
                 anyhow::bail!("injected crash after the call was placed");

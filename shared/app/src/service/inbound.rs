@@ -46,6 +46,58 @@ impl OpenOffer {
     }
 }
 
+/// The number an incoming call or text was made to (`To`), and so whose offers it reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// The platform's number (`TWILIO_FROM_NUMBER`, or no `To`): the offers of shifts called
+    /// from it, whatever their provider (providers without a number of their own).
+    Platform,
+    /// A provider's own number (`fromNumber`): that provider's offers, office and words.
+    Provider { provider_id: String, number: String },
+    /// A number nobody holds: nothing is offered on it, the caller hears a polite message.
+    Unknown,
+    /// Every offer at the phone, whatever number it was made from (the dialer's own counts).
+    Any,
+}
+
+impl Line {
+    /// Whether an offer of `shift` is reached on this line.
+    fn carries(&self, offer: &Offer, shift: &Shift) -> bool {
+        match self {
+            Line::Platform => shift.from_number().is_none(),
+            Line::Provider { provider_id, .. } => offer.provider_id == *provider_id,
+            Line::Unknown => false,
+            Line::Any => true,
+        }
+    }
+
+    /// The provider whose number this is.
+    pub fn provider(&self) -> Option<&str> {
+        match self {
+            Line::Provider { provider_id, .. } => Some(provider_id),
+            _ => None,
+        }
+    }
+}
+
+/// The line a call or text to `to` came in on: the platform's number (or no `To`), a
+/// provider's own number, or a number nobody holds.
+pub async fn line_for(app: &App, to: Option<&str>) -> Result<Line> {
+    let Some(to) = to.filter(|t| *t != app.config.twilio_from_number) else {
+        return Ok(Line::Platform);
+    };
+    Ok(match app.store.number_owner(to).await? {
+        Some(provider_id) => Line::Provider {
+            provider_id,
+            number: to.to_string(),
+        },
+        None => {
+            warn!(to = %mask::phone(to), "inbound_to_unknown_number");
+            Line::Unknown
+        }
+    })
+}
+
 /// The offers made to `phone` within their provider's call-back window, each with its shift
 /// (the offers whose shift is gone are left out), most recent first.
 async fn offers_in_window(app: &App, phone: &str) -> Result<Vec<(Offer, Shift)>> {
@@ -113,14 +165,16 @@ pub struct AtPhone {
 /// The offers `phone` can still take: offered within the window, the shift still acceptable,
 /// the person still in its pool and not passed on it; the soonest shift first. And whether
 /// several people share the number.
-pub async fn offers_at(app: &App, phone: &str) -> Result<AtPhone> {
-    let in_window = offers_in_window(app, phone).await?;
+pub async fn offers_at(app: &App, phone: &str, line: &Line) -> Result<AtPhone> {
+    let mut in_window = offers_in_window(app, phone).await?;
+    // Codes are given over every offer at the phone, so an offer keeps its code on any line.
+    let codes = codes(&in_window);
+    in_window.retain(|(o, s)| line.carries(o, s));
     let people: HashSet<&str> = in_window
         .iter()
         .map(|(o, _)| o.employee_id.as_str())
         .collect();
     let shared = people.len() > 1;
-    let codes = codes(&in_window);
     let mut open = Vec::new();
     for (offer, shift) in in_window {
         if !shift.status.can_be_accepted() {
@@ -160,18 +214,24 @@ pub async fn offers_at(app: &App, phone: &str) -> Result<AtPhone> {
     Ok(AtPhone { open, shared })
 }
 
-/// The offers `phone` can still take ([`offers_at`]).
-pub async fn open_offers(app: &App, phone: &str) -> Result<Vec<OpenOffer>> {
-    Ok(offers_at(app, phone).await?.open)
+/// The offers `phone` can still take on `line` ([`offers_at`]).
+pub async fn open_offers(app: &App, phone: &str, line: &Line) -> Result<Vec<OpenOffer>> {
+    Ok(offers_at(app, phone, line).await?.open)
 }
 
 /// The shift most recently offered to `phone` within the window that someone else has taken
 /// since (for "that shift has just been filled"), the code narrowing it when given.
-pub async fn recently_filled(app: &App, phone: &str, code: Option<&str>) -> Result<bool> {
+pub async fn recently_filled(
+    app: &App,
+    phone: &str,
+    code: Option<&str>,
+    line: &Line,
+) -> Result<bool> {
     let in_window = offers_in_window(app, phone).await?;
     let codes = codes(&in_window);
     Ok(in_window
         .iter()
+        .filter(|(o, s)| line.carries(o, s))
         .filter(|(o, _)| {
             code.is_none_or(|c| {
                 codes
@@ -207,9 +267,14 @@ pub async fn webhook_once<T>(
 /// What a caller or sender who is not answering a particular open offer is spoken to in: the
 /// language of the person the offer index knows at `phone` (their offer for `occ` when given,
 /// else their most recent one), else the provider's default language (the provider of their
-/// most recent offer, else the one the line is set up for), else English.
-pub async fn caller_speech(app: &App, phone: Option<&str>, occ: Option<&str>) -> Result<Speech> {
-    caller_speech_of(app, phone, occ, None).await
+/// most recent offer, else the provider whose number was called), else English.
+pub async fn caller_speech(
+    app: &App,
+    phone: Option<&str>,
+    occ: Option<&str>,
+    line: &Line,
+) -> Result<Speech> {
+    caller_speech_of(app, phone, occ, None, line).await
 }
 
 /// [`caller_speech`], the person (`who`, an employee id) narrowing it on a shared number.
@@ -218,6 +283,7 @@ pub async fn caller_speech_of(
     phone: Option<&str>,
     occ: Option<&str>,
     who: Option<&str>,
+    line: &Line,
 ) -> Result<Speech> {
     let mut offers = match phone {
         Some(p) => app.store.offers_for(p).await?,
@@ -225,6 +291,7 @@ pub async fn caller_speech_of(
     };
     offers.sort_by_key(|o| std::cmp::Reverse(o.offered_at));
     offers.retain(|o| who.is_none_or(|w| o.employee_id == w));
+    offers.retain(|o| line.provider().is_none_or(|p| o.provider_id == p));
     let offer = occ
         .and_then(|occ| offers.iter().find(|o| o.occurrence_id == occ))
         .or_else(|| offers.first());
@@ -238,7 +305,7 @@ pub async fn caller_speech_of(
     }
     let provider = offer
         .map(|o| o.provider_id.clone())
-        .or_else(|| Some(app.config.inbound_provider_id.clone()).filter(|p| !p.is_empty()));
+        .or_else(|| line.provider().map(str::to_string));
     match provider {
         Some(p) => Ok(app
             .store

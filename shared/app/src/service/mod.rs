@@ -18,6 +18,7 @@
 //! | `inbound` | the call-back line and text replies: offers by phone, accepting, passing |
 //! | `texts` | what the dialer writes for them: the offer index, follow-up texts, "filled" notices |
 //! | `settings` | changing a provider's settings: checked, the rules between fields, saved |
+//! | `reachability` | reachability checks: asked for, paced, placed, their results |
 
 mod accept;
 pub mod audio;
@@ -28,6 +29,7 @@ mod dial;
 mod effects;
 mod hold;
 mod inbound;
+pub mod reachability;
 pub mod recording;
 mod run;
 mod settings;

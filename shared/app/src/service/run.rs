@@ -98,6 +98,9 @@ fn step<'a>(app: &'a App, task: &'a Task) -> BoxFuture<'a, Result<Vec<Next>>> {
         Task::CheckCall(check) => check_call(app, check).boxed(),
         Task::FinishAcceptance(shift) => finish_acceptance(app, &shift.occurrence_id).boxed(),
         Task::WakeWaiters {} => watchdog_fired(app).map_ok(|()| Vec::new()).boxed(),
+        Task::ReachCheck(r) => {
+            reachability::place_check(app, &r.provider_id, &r.employee_id).boxed()
+        }
         Task::DeleteRecording(d) => recording::delete_recording(app, d)
             .map_ok(|()| Vec::new())
             .boxed(),

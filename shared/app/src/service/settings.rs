@@ -1,6 +1,8 @@
 //! Changing a provider's settings (`PATCH /api/provider/outbound-calling`): the body checked
 //! by the settings' own rules (`callout_core::settings`, every bad field at once), applied to
-//! the saved settings, the rules between fields checked on the result, then saved whole.
+//! the saved settings, the rules between fields checked on the result, then saved whole. A
+//! provider's own number (`fromNumber`) must be one of the account's Twilio numbers
+//! (`IncomingPhoneNumbers`, kept a few minutes by the adapter) and no other provider's.
 
 use super::prelude::*;
 use callout_core::settings::{FieldErrors, Settings, SettingsPatch};
@@ -13,7 +15,16 @@ pub enum SettingsChange {
     Saved(Box<Settings>),
     /// Nothing saved: the reason per field.
     Refused(FieldErrors),
+    /// Nothing saved: what it needs could not be checked now (Twilio unreachable).
+    Unavailable(String),
 }
+
+/// Why a `fromNumber` is refused.
+pub const NOT_THE_ACCOUNTS: &str =
+    "is not one of the account's Twilio numbers (ask the platform for a number first)";
+pub const ANOTHER_PROVIDERS: &str = "is another provider's number";
+pub const THE_PLATFORMS: &str =
+    "is the platform's own number: leave fromNumber null to call from it";
 
 /// Apply the PATCH `body` to `provider`'s settings and save the result, or refuse it whole.
 pub async fn change_settings(app: &App, provider: &str, body: &Value) -> Result<SettingsChange> {
@@ -22,9 +33,52 @@ pub async fn change_settings(app: &App, provider: &str, body: &Value) -> Result<
         Ok(next) => next,
         Err(errors) => return Ok(SettingsChange::Refused(errors)),
     };
+    let number_changed = next.from_number != current.from_number;
+    if let (true, Some(number)) = (number_changed, next.from_number.as_deref()) {
+        if let Some(refusal) = own_number_refused(app, provider, number).await? {
+            return Ok(refusal);
+        }
+    }
     app.store.put_settings(provider, &next).await?;
-    info!(provider_id = %provider, enabled = next.enabled, wait_minutes = next.wait_minutes, max_rounds = next.max_rounds, "provider_settings_saved");
+    if let (true, Some(old)) = (number_changed, current.from_number.as_deref()) {
+        app.store.release_number(old, provider).await?;
+    }
+    info!(provider_id = %provider, enabled = next.enabled, wait_minutes = next.wait_minutes, max_rounds = next.max_rounds, own_number = next.from_number.is_some(), "provider_settings_saved");
     Ok(SettingsChange::Saved(Box::new(next)))
+}
+
+/// Why `number` cannot be `provider`'s own number, or `None` once it is theirs (taken in the
+/// store: free, or theirs already).
+async fn own_number_refused(
+    app: &App,
+    provider: &str,
+    number: &str,
+) -> Result<Option<SettingsChange>> {
+    let refused = |why: &str| {
+        Some(SettingsChange::Refused(
+            [("fromNumber".to_string(), why.to_string())].into(),
+        ))
+    };
+    if number == app.config.twilio_from_number {
+        return Ok(refused(THE_PLATFORMS));
+    }
+    match app.twilio().incoming_numbers().await {
+        Ok(owned) if owned.iter().any(|n| n == number) => {}
+        Ok(_) => {
+            info!(provider_id = %provider, number = %mask::phone(number), "from_number_not_owned");
+            return Ok(refused(NOT_THE_ACCOUNTS));
+        }
+        Err(e) => {
+            warn!(provider_id = %provider, error = %e, "from_number_not_checked");
+            return Ok(Some(SettingsChange::Unavailable(format!(
+                "the account's numbers could not be read from Twilio ({e}); nothing was changed, try again shortly"
+            ))));
+        }
+    }
+    if !app.store.claim_number(number, provider).await? {
+        return Ok(refused(ANOTHER_PROVIDERS));
+    }
+    Ok(None)
 }
 
 /// `current` changed by the PATCH `body`, or every reason it cannot be: a field's own rule,

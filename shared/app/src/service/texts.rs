@@ -35,7 +35,9 @@ pub const OPTED_OUT_CODE: i64 = 21610;
 /// Send one text to `phone` unless the person opted out, recording what became of it. A
 /// refusal about the person is final (21610 also records the opt-out); anything else is an
 /// error for the caller to retry.
-async fn text(app: &App, occ: &str, phone: &str, body: &str) -> Result<Delivery> {
+/// The text comes from the shift's number (its provider's `fromNumber`, else the platform's).
+async fn text(app: &App, shift: &Shift, phone: &str, body: &str) -> Result<Delivery> {
+    let occ = shift.occurrence_id();
     let at = Utc::now();
     if app.store.is_opted_out(phone).await? {
         info!(occurrence_id = %occ, phone = %mask::phone(phone), "sms_not_sent_opted_out");
@@ -47,7 +49,7 @@ async fn text(app: &App, occ: &str, phone: &str, body: &str) -> Result<Delivery>
             at,
         });
     }
-    match app.twilio().send_sms(phone, body).await {
+    match app.twilio_for(shift).send_sms(phone, body).await {
         Ok(sid) => Ok(Delivery {
             status: "sent".into(),
             sid: Some(sid),
@@ -154,12 +156,20 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<bool> {
                 Some(people[0].1.clone()),
             )
         } else {
-            let open = open_offers(app, &staff.phone).await?.len();
+            // The offers a reply to the number the text comes from reaches.
+            let line = match shift.from_number() {
+                Some(number) => Line::Provider {
+                    provider_id: shift.event.provider_id.clone(),
+                    number: number.to_string(),
+                },
+                None => Line::Platform,
+            };
+            let open = open_offers(app, &staff.phone, &line).await?.len();
             let code = inbound::text_needs_code(open).then(|| people[0].1.clone());
             (speech.words().follow_up_sms(&values, code.as_deref()), code)
         };
         texted = true;
-        let delivery = text(app, occ, &staff.phone, &body).await?;
+        let delivery = text(app, &shift, &staff.phone, &body).await?;
         info!(occurrence_id = %occ, attempt = a.attempt, employee_id = %staff.employee_id, status = %delivery.status, with_code = code.is_some(), shared_phone = shared, "follow_up_sms");
         app.store
             .record_text(
@@ -238,7 +248,7 @@ pub(super) async fn tell_the_others(app: &App, shift: &Shift) -> Result<Once> {
                     &staff.first_name,
                     &shift.event.job,
                 ));
-                let delivery = text(app, occ, &staff.phone, &body).await?;
+                let delivery = text(app, shift, &staff.phone, &body).await?;
                 info!(occurrence_id = %occ, employee_id = %staff.employee_id, status = %delivery.status, "filled_notice_sms");
                 app.store
                     .record_text(

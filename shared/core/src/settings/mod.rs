@@ -157,6 +157,10 @@ settings! {
     /// ElevenLabs characters a day (UTC), calls and Listen together; past it calls speak with `<Say>`
     daily_speech_characters "dailySpeechCharacters": u32 = 20_000,
         Rule::Whole { min: 0, max: 1_000_000, note: " (0: calls always speak with the built-in voice)" };
+    /// the number the provider's calls and texts come from and its people ring back (one of the account's Twilio numbers, no other provider's); `null`: the platform's `TWILIO_FROM_NUMBER`
+    from_number "fromNumber": Option<String> = None, Rule::Phone;
+    /// the name a reachability check call says ("This is … checking we can reach you"); `null`: "your care agency"
+    agency_name "agencyName": Option<String> = None, Rule::Name;
 }
 
 /// The setting named `name` (its JSON name).
@@ -321,6 +325,7 @@ impl Settings {
             }),
             skip_decliners: self.skip_decliners,
             speaking: self.speaking(),
+            from_number: self.from_number.clone(),
         }
     }
 }
@@ -381,6 +386,9 @@ pub struct ShiftSettings {
     pub skip_decliners: bool,
     /// Languages, templates and voices.
     pub speaking: Speaking,
+    /// `fromNumber`: the number the shift's calls and texts come from; `None`: the platform's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_number: Option<String>,
 }
 
 impl Default for ShiftSettings {

@@ -44,6 +44,9 @@ pub enum Rule {
     Zone,
     /// ISO 3166 alpha-2 codes (capitals, each once), or `null` / `[]` for the platform's.
     Countries,
+    /// A name people hear ([`MAX_NAME_CHARS`] at most: letters, digits, spaces, `.,&'-`), kept
+    /// trimmed; `null` / `""` for none.
+    Name,
 }
 
 impl Rule {
@@ -77,6 +80,9 @@ impl Rule {
             Rule::Countries => format!(
                 "must be a list of at most {} ISO 3166 country codes such as [\"AU\", \"NZ\"], or null for the platform's country",
                 crate::dialable::MAX_ALLOWED_COUNTRIES
+            ),
+            Rule::Name => format!(
+                "must be a name of at most {MAX_NAME_CHARS} letters, digits, spaces and . , & ' - or null"
             ),
         }
     }
@@ -117,6 +123,9 @@ impl Rule {
                 "up to {} ISO 3166 alpha-2 codes (`[\"AU\", \"NZ\"]`), or null",
                 crate::dialable::MAX_ALLOWED_COUNTRIES
             ),
+            Rule::Name => {
+                format!("1–{MAX_NAME_CHARS} letters, digits, spaces and `.,&'-`, or null")
+            }
         }
     }
 
@@ -185,8 +194,24 @@ impl Rule {
                 .map(|z| Value::from(z.name()))
                 .ok_or_else(refuse),
             Rule::Countries => allowed_countries(v).map(Value::from).ok_or_else(refuse),
+            Rule::Name => match v {
+                Value::Null => Ok(Value::Null),
+                Value::String(n) if n.trim().is_empty() => Ok(Value::Null),
+                Value::String(n) if is_spoken_name(n.trim()) => Ok(Value::from(n.trim())),
+                _ => Err(refuse()),
+            },
         }
     }
+}
+
+/// The longest name a setting of [`Rule::Name`] holds.
+pub const MAX_NAME_CHARS: usize = 60;
+
+/// A name a call can say: at most [`MAX_NAME_CHARS`] letters, digits, spaces and `.,&'-`.
+fn is_spoken_name(n: &str) -> bool {
+    n.chars().count() <= MAX_NAME_CHARS
+        && n.chars()
+            .all(|c| c.is_alphanumeric() || " .,&'-".contains(c))
 }
 
 /// `1000000` as `1,000,000`.

@@ -123,6 +123,18 @@ impl Phrasebook for English {
     fn callback_nothing_open(&self) -> &'static str {
         "Hello, there is no open shift offer for this number right now."
     }
+    fn number_not_in_use(&self) -> &'static str {
+        "Sorry, this number is not in use. Please contact your agency on its usual number. Goodbye."
+    }
+    fn reach_check(&self, agency: Option<&str>) -> String {
+        format!(
+            "This is {} checking we can reach you for urgent shifts. Press 1 if you heard this.",
+            agency.unwrap_or("your care agency")
+        )
+    }
+    fn reach_thanks(&self) -> &'static str {
+        "Thank you, we can reach you. Goodbye."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Connecting you to the office."
     }

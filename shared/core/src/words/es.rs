@@ -129,6 +129,18 @@ impl Phrasebook for Spanish {
     fn callback_nothing_open(&self) -> &'static str {
         "Hola, ahora no hay ninguna oferta de turno para este número."
     }
+    fn number_not_in_use(&self) -> &'static str {
+        "Lo sentimos, este número no está en uso. Comuníquese con su agencia en su número habitual. Adiós."
+    }
+    fn reach_check(&self, agency: Option<&str>) -> String {
+        format!(
+            "Le llama {} para comprobar que podemos localizarle para turnos urgentes. Pulse 1 si ha oído este mensaje.",
+            agency.unwrap_or("su agencia de cuidados")
+        )
+    }
+    fn reach_thanks(&self) -> &'static str {
+        "Gracias, podemos localizarle. Adiós."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Le comunicamos con la oficina."
     }

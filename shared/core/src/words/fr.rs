@@ -134,6 +134,18 @@ impl Phrasebook for French {
     fn callback_nothing_open(&self) -> &'static str {
         "Bonjour, il n'y a aucune offre d'intervention pour ce numéro en ce moment."
     }
+    fn number_not_in_use(&self) -> &'static str {
+        "Désolé, ce numéro n'est pas en service. Veuillez contacter votre agence à son numéro habituel. Au revoir."
+    }
+    fn reach_check(&self, agency: Option<&str>) -> String {
+        format!(
+            "Ici {} : nous vérifions que nous pouvons vous joindre pour des interventions urgentes. Appuyez sur 1 si vous avez entendu ce message.",
+            agency.unwrap_or("votre agence de soins")
+        )
+    }
+    fn reach_thanks(&self) -> &'static str {
+        "Merci, nous pouvons vous joindre. Au revoir."
+    }
     fn callback_to_office(&self) -> &'static str {
         "Nous vous mettons en relation avec le bureau."
     }

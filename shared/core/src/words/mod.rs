@@ -115,6 +115,13 @@ pub trait Phrasebook: Sync {
     fn callback_no_key(&self) -> &'static str;
     /// An unknown caller, or nobody's offer is open.
     fn callback_nothing_open(&self) -> &'static str;
+    /// A call or a text to a number no provider holds (not the platform's either).
+    fn number_not_in_use(&self) -> &'static str;
+    /// A reachability check call: who calls (`agency`, the provider's `agencyName`, else a
+    /// general name) and what to press.
+    fn reach_check(&self, agency: Option<&str>) -> String;
+    /// A reachability check: 1 was pressed.
+    fn reach_thanks(&self) -> &'static str;
     /// Before the call is put through to the office.
     fn callback_to_office(&self) -> &'static str;
     /// No office number is set.

@@ -52,6 +52,10 @@ fn all(book: &dyn Phrasebook) -> Vec<(String, String)> {
         ("callback_wrong_key", book.callback_wrong_key().into()),
         ("callback_no_key", book.callback_no_key().into()),
         ("callback_nothing_open", book.callback_nothing_open().into()),
+        ("number_not_in_use", book.number_not_in_use().into()),
+        ("reach_check", book.reach_check(None)),
+        ("reach_check_named", book.reach_check(Some("Harbour Care"))),
+        ("reach_thanks", book.reach_thanks().into()),
         ("callback_to_office", book.callback_to_office().into()),
         ("callback_no_office", book.callback_no_office().into()),
         (

@@ -228,6 +228,38 @@ pub trait ProviderSettings: Send + Sync {
     async fn put_settings(&self, provider_id: &str, settings: &Settings) -> Result<()>;
 }
 
+/// The providers' own numbers (`fromNumber`, see [`super::numbers`]): one provider per number.
+#[async_trait]
+pub trait Numbers: Send + Sync {
+    /// `number` becomes `provider_id`'s; false when another provider holds it.
+    async fn claim_number(&self, number: &str, provider_id: &str) -> Result<bool>;
+    /// `provider_id` lets `number` go (nothing when it is not theirs).
+    async fn release_number(&self, number: &str, provider_id: &str) -> Result<()>;
+    /// Whose own number `number` is.
+    async fn number_owner(&self, number: &str) -> Result<Option<String>>;
+}
+
+/// Reachability checks, the latest per person (see [`super::reach`]).
+#[async_trait]
+pub trait Reachability: Send + Sync {
+    /// Record a new check of `check.employee_id` for `check.day`; false when that person
+    /// already had one that day (nothing written).
+    async fn start_check(
+        &self,
+        provider_id: &str,
+        check: &super::reach::ReachCheck,
+    ) -> Result<bool>;
+    /// Save the check as it is now (its call, its result).
+    async fn put_check(&self, provider_id: &str, check: &super::reach::ReachCheck) -> Result<()>;
+    async fn get_check(
+        &self,
+        provider_id: &str,
+        employee_id: &str,
+    ) -> Result<Option<super::reach::ReachCheck>>;
+    /// Every person's latest check, by employee id.
+    async fn list_checks(&self, provider_id: &str) -> Result<Vec<super::reach::ReachCheck>>;
+}
+
 /// The portal's reads by provider and time (see [`super::queries`]).
 #[async_trait]
 pub trait Queries: Send + Sync {
@@ -260,6 +292,8 @@ pub trait Stores:
     + Recordings
     + Counters
     + ProviderSettings
+    + Numbers
+    + Reachability
     + Queries
     + PacingLine
 {
@@ -361,6 +395,19 @@ dynamo!(Counters {
 dynamo!(ProviderSettings {
     fn get_settings(provider_id: &str) -> Settings;
     fn put_settings(provider_id: &str, settings: &Settings) -> ();
+});
+
+dynamo!(Numbers {
+    fn claim_number(number: &str, provider_id: &str) -> bool;
+    fn release_number(number: &str, provider_id: &str) -> ();
+    fn number_owner(number: &str) -> Option<String>;
+});
+
+dynamo!(Reachability {
+    fn start_check(provider_id: &str, check: &super::reach::ReachCheck) -> bool;
+    fn put_check(provider_id: &str, check: &super::reach::ReachCheck) -> ();
+    fn get_check(provider_id: &str, employee_id: &str) -> Option<super::reach::ReachCheck>;
+    fn list_checks(provider_id: &str) -> Vec<super::reach::ReachCheck>;
 });
 
 dynamo!(Queries {

@@ -155,6 +155,7 @@ fn shift_settings_of_old(item: &Item) -> ShiftSettings {
         speaking: get_s(item, attr::SPEAKING)
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
+        from_number: None,
     }
 }
 

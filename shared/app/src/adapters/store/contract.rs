@@ -49,6 +49,77 @@ pub async fn check(store: &dyn Stores, occ: &str) {
     people_and_webhooks(store, occ).await;
     counters(store, occ).await;
     controls(store, occ).await;
+    numbers(store, occ).await;
+    reach(store, occ).await;
+}
+
+/// One reachability check per person per day; its later states overwrite it.
+async fn reach(store: &dyn Stores, occ: &str) {
+    use super::reach::ReachCheck;
+    let provider = format!("prov_{occ}");
+    let mut c = ReachCheck {
+        employee_id: "emp_a".into(),
+        first_name: "Ann".into(),
+        phone: "+61400000011".into(),
+        day: "2026-12-05".into(),
+        requested_at: Utc::now(),
+        state: "queued".into(),
+        result: None,
+        result_at: None,
+        code: None,
+        call_sid: None,
+        slot: None,
+        answered_by: None,
+    };
+    assert!(
+        store.start_check(&provider, &c).await.unwrap(),
+        "the day's first"
+    );
+    assert!(
+        !store.start_check(&provider, &c).await.unwrap(),
+        "once a day"
+    );
+    c.state = "done".into();
+    c.result = Some(callout_core::reach::ReachResult::Heard);
+    store.put_check(&provider, &c).await.unwrap();
+    assert_eq!(
+        store.get_check(&provider, "emp_a").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(store.list_checks(&provider).await.unwrap(), vec![c.clone()]);
+    c.day = "2026-12-06".into();
+    assert!(
+        store.start_check(&provider, &c).await.unwrap(),
+        "the next day"
+    );
+}
+
+/// One provider per number: taken when free or already theirs, refused to another provider,
+/// let go only by its holder.
+async fn numbers(store: &dyn Stores, occ: &str) {
+    let number = format!("number-of-{occ}");
+    assert_eq!(store.number_owner(&number).await.unwrap(), None);
+    assert!(store.claim_number(&number, "prov_a").await.unwrap(), "free");
+    assert!(
+        store.claim_number(&number, "prov_a").await.unwrap(),
+        "theirs again"
+    );
+    assert!(
+        !store.claim_number(&number, "prov_b").await.unwrap(),
+        "another's"
+    );
+    store.release_number(&number, "prov_b").await.unwrap();
+    assert_eq!(
+        store.number_owner(&number).await.unwrap().as_deref(),
+        Some("prov_a"),
+        "only its holder lets it go"
+    );
+    store.release_number(&number, "prov_a").await.unwrap();
+    assert_eq!(store.number_owner(&number).await.unwrap(), None);
+    assert!(
+        store.claim_number(&number, "prov_b").await.unwrap(),
+        "free again"
+    );
 }
 
 async fn shifts(store: &dyn Stores, occ: &str) {

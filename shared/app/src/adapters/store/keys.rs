@@ -10,6 +10,8 @@
 //! | dial task waiting for a slot | `PACING_WAIT` | `WAIT#{since ms:013}#{occurrenceId}#{attempt:05}` |
 //! | an offer made to a person at a phone (call or text) | `PHONE#{phoneKey}` | `OFFER#{occurrenceId}#{employeeId}` |
 //! | a phone that texted STOP | `PHONE#{phoneKey}` | `OPTOUT` |
+//! | a provider's own number (`fromNumber`): its provider | `PHONE#{phoneKey}` | `NUMBER` |
+//! | a provider's latest reachability check of a person | `PROVIDER#{providerId}` | `REACH#{employeeId}` |
 //! | a phone's recent calls (per-person pacing) | `PHONE#{phoneKey}` | `CALLS` |
 //! | a person passed on a shift | `SHIFT#{occurrenceId}` | `PASS#{employeeId}` |
 //! | a text sent (or refused) about a shift | `SHIFT#{occurrenceId}` | `TEXT#{kind}#{employeeId}#{ref}` |
@@ -120,6 +122,8 @@ pub(crate) mod attr {
     pub const EXPIRES_AT: &str = "expiresAt";
     pub const TASK: &str = "task";
     pub const ENTRY: &str = "entry";
+    /// A reachability check's day (`YYYY-MM-DD`, UTC): one check per person per day.
+    pub const DAY: &str = "day";
 
     // A person's recent calls.
     pub const CALLS: &str = "calls";
@@ -239,6 +243,18 @@ pub(crate) fn offer_key(phone: &str, occ: &str, employee_id: &str) -> Key {
 /// retry of it changes nothing.
 pub(crate) fn webhook_key(id: &str) -> Key {
     (s(format!("WEBHOOK#{id}")), s("WEBHOOK"))
+}
+/// A provider's reachability check of one person: the latest.
+pub(crate) const REACH_PREFIX: &str = "REACH#";
+pub(crate) fn reach_key(provider_id: &str, employee_id: &str) -> Key {
+    (
+        s(provider_pk(provider_id)),
+        s(format!("{REACH_PREFIX}{employee_id}")),
+    )
+}
+/// A provider's own number (`fromNumber`): who it belongs to.
+pub(crate) fn number_key(number: &str) -> Key {
+    (s(phone_pk(number)), s("NUMBER"))
 }
 pub(crate) fn optout_key(phone: &str) -> Key {
     (s(phone_pk(phone)), s(OPTOUT_SK))

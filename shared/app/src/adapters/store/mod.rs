@@ -31,12 +31,14 @@ pub mod keys;
 pub mod memory;
 #[cfg(test)]
 mod memory_tests;
+pub mod numbers;
 pub mod pacing;
 pub mod pacing_memory;
 #[cfg(test)]
 mod pacing_tests;
 pub mod people;
 pub mod queries;
+pub mod reach;
 pub mod recordings;
 pub mod settings;
 pub mod shifts;

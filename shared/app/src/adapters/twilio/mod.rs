@@ -18,7 +18,16 @@ pub struct Twilio {
     from: String,
     /// The longest one operation (all its tries and waits) may take.
     budget: Duration,
+    /// The account's numbers (`IncomingPhoneNumbers`) and when they were read, shared by every
+    /// copy of the client ([`Twilio::incoming_numbers`]).
+    numbers: std::sync::Arc<std::sync::Mutex<Option<KeptNumbers>>>,
 }
+
+/// The account's numbers as read at an instant.
+type KeptNumbers = (Instant, Vec<String>);
+
+/// How long the account's list of numbers is kept before Twilio is asked again.
+pub const NUMBERS_CACHE: Duration = Duration::from_secs(300);
 
 /// Why Twilio did not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,10 +85,13 @@ pub enum Op {
     /// One try of `RECORDING_TIMEOUT` each (the media fetch's redirects within it).
     RecordingMedia,
     DeleteRecording,
+    /// The account's numbers (`GET IncomingPhoneNumbers.json`): a provider's `fromNumber`
+    /// checked, at most once per `NUMBERS_CACHE`.
+    ListNumbers,
 }
 
 impl Op {
-    pub const ALL: [Op; 9] = [
+    pub const ALL: [Op; 10] = [
         Op::CreateCall,
         Op::EndCall,
         Op::RedirectCall,
@@ -89,6 +101,7 @@ impl Op {
         Op::FindCall,
         Op::RecordingMedia,
         Op::DeleteRecording,
+        Op::ListNumbers,
     ];
 
     /// The label its requests are counted under.
@@ -103,6 +116,7 @@ impl Op {
             Op::FindCall => "twilio.findCall",
             Op::RecordingMedia => "twilio.recordingMedia",
             Op::DeleteRecording => "twilio.deleteRecording",
+            Op::ListNumbers => "twilio.listNumbers",
         }
     }
 
@@ -200,7 +214,62 @@ impl Twilio {
             auth_token: auth_token.into(),
             from: from.into(),
             budget,
+            numbers: Default::default(),
         }
+    }
+
+    /// The same client calling and texting from `from` (a provider's own number), or from the
+    /// platform's number when `None`.
+    pub fn from_number(&self, from: Option<&str>) -> Twilio {
+        let mut t = self.clone();
+        if let Some(f) = from {
+            t.from = f.to_string();
+        }
+        t
+    }
+
+    /// The number calls and texts come from.
+    pub fn from(&self) -> &str {
+        &self.from
+    }
+
+    /// The account's phone numbers (`GET IncomingPhoneNumbers.json`, E.164), kept for
+    /// [`NUMBERS_CACHE`]: a provider's `fromNumber` must be one of them.
+    pub async fn incoming_numbers(&self) -> Result<Vec<String>, TwilioError> {
+        if let Some((at, list)) = self
+            .numbers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if at.elapsed() < NUMBERS_CACHE {
+                return Ok(list.clone());
+            }
+        }
+        #[derive(serde::Deserialize)]
+        struct Page {
+            incoming_phone_numbers: Vec<Number>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Number {
+            phone_number: Option<String>,
+        }
+        let page: Page = self
+            .request(
+                Op::ListNumbers,
+                "IncomingPhoneNumbers.json?PageSize=1000",
+                None,
+                Instant::now() + self.budget,
+            )
+            .await?;
+        let list: Vec<String> = page
+            .incoming_phone_numbers
+            .into_iter()
+            .filter_map(|n| n.phone_number)
+            .collect();
+        *self.numbers.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 
     /// The longest one operation takes, whatever Twilio does (every try and wait included).

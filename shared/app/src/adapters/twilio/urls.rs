@@ -24,9 +24,13 @@ pub mod path {
     pub const CALLBACK_LINE: &str = "/api/inbound/voice";
     pub const CALLBACK_KEY: &str = "/api/inbound/voice/key";
     pub const TEXT: &str = "/api/inbound/sms";
+    /// A reachability check call: answered (its TwiML), its key, its progress.
+    pub const REACH_TWIML: &str = "/api/reach/twiml";
+    pub const REACH_KEY: &str = "/api/reach/key";
+    pub const REACH_STATUS: &str = "/api/reach/status";
 
     /// Every webhook path, in the order [`super::WebhookRoute::parse`] tries them.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 12] = [
         TWIML,
         RESPONSE,
         TIMEOUT,
@@ -36,7 +40,28 @@ pub mod path {
         CALLBACK_LINE,
         CALLBACK_KEY,
         TEXT,
+        REACH_TWIML,
+        REACH_KEY,
+        REACH_STATUS,
     ];
+}
+
+/// A reachability check call's webhook: which step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReachStep {
+    /// Answered: the check's words and the key to press.
+    Twiml,
+    /// A key pressed.
+    Key,
+    /// Call progress, and answering-machine detection.
+    Status,
+}
+
+/// The check a reachability webhook names: the provider and the person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReachRef {
+    pub provider_id: String,
+    pub employee_id: String,
 }
 
 /// The attempt a URL names (`occurrenceId`, an identifier, and `attempt`).
@@ -126,6 +151,13 @@ pub enum WebhookRoute {
     },
     /// `POST /api/inbound/sms`: a text to the number.
     Text,
+    /// `POST /api/reach/{twiml,key,status}`: a reachability check's call (`None` when the
+    /// URL's ids are not readable), spoken in `speech`.
+    Reach {
+        step: ReachStep,
+        check: Option<ReachRef>,
+        speech: Speech,
+    },
 }
 
 /// Query names, only here.
@@ -143,6 +175,7 @@ mod q {
     pub const N: &str = "n";
     pub const PASSED: &str = "passed";
     pub const PICK: &str = "pick";
+    pub const PROVIDER: &str = "providerId";
 }
 
 /// A URL's query, as read.
@@ -249,6 +282,11 @@ impl WebhookRoute {
             WebhookRoute::CallbackLine { .. } => path::CALLBACK_LINE,
             WebhookRoute::CallbackKey { .. } => path::CALLBACK_KEY,
             WebhookRoute::Text => path::TEXT,
+            WebhookRoute::Reach { step, .. } => match step {
+                ReachStep::Twiml => path::REACH_TWIML,
+                ReachStep::Key => path::REACH_KEY,
+                ReachStep::Status => path::REACH_STATUS,
+            },
         }
     }
 
@@ -338,6 +376,13 @@ impl WebhookRoute {
                 }
             }
             WebhookRoute::Text => {}
+            WebhookRoute::Reach { check, speech, .. } => {
+                if let Some(c) = check {
+                    w.add(q::PROVIDER, &c.provider_id)
+                        .add(q::EMPLOYEE, &c.employee_id);
+                }
+                w.speech(speech);
+            }
         }
         let query = w.finish();
         if query.is_empty() {
@@ -389,6 +434,20 @@ impl WebhookRoute {
                 occurrence_id: q.identifier(q::OCCURRENCE),
                 n: q.number(q::N),
                 employee_id: q.identifier(q::EMPLOYEE),
+            },
+            path::REACH_TWIML | path::REACH_KEY | path::REACH_STATUS => WebhookRoute::Reach {
+                step: match pattern {
+                    path::REACH_TWIML => ReachStep::Twiml,
+                    path::REACH_KEY => ReachStep::Key,
+                    _ => ReachStep::Status,
+                },
+                check: q.identifier(q::PROVIDER).and_then(|provider_id| {
+                    Some(ReachRef {
+                        provider_id,
+                        employee_id: q.identifier(q::EMPLOYEE)?,
+                    })
+                }),
+                speech: q.speech(),
             },
             _ => WebhookRoute::Text,
         })
@@ -455,7 +514,9 @@ impl WebhookRoute {
     /// How the call speaks (plain English for a route that does not say).
     pub fn speech(&self) -> Speech {
         match self {
-            WebhookRoute::Timeout { speech, .. } => speech.clone(),
+            WebhookRoute::Timeout { speech, .. } | WebhookRoute::Reach { speech, .. } => {
+                speech.clone()
+            }
             other => other
                 .offer()
                 .map_or_else(Speech::english, |o| o.speech.clone()),
@@ -550,6 +611,25 @@ pub fn amd(c: &Config, occ: &str, k: u32) -> String {
 
 pub fn audio(c: &Config, occ: &str, k: u32) -> String {
     WebhookRoute::Audio(Some(CallRef::new(occ, k))).url(base(c))
+}
+
+/// A reachability check call's webhook `step` for `provider_id`'s check of `employee_id`.
+pub fn reach(
+    c: &Config,
+    step: ReachStep,
+    provider_id: &str,
+    employee_id: &str,
+    speech: &Speech,
+) -> String {
+    WebhookRoute::Reach {
+        step,
+        check: Some(ReachRef {
+            provider_id: provider_id.to_string(),
+            employee_id: employee_id.to_string(),
+        }),
+        speech: speech.clone(),
+    }
+    .url(base(c))
 }
 
 #[cfg(test)]
@@ -745,6 +825,20 @@ mod tests {
                 }
             }),
             Just(WebhookRoute::Text),
+            (
+                prop::sample::select(vec![ReachStep::Twiml, ReachStep::Key, ReachStep::Status]),
+                id(),
+                id(),
+                speech(),
+            )
+                .prop_map(|(step, p, e, speech)| WebhookRoute::Reach {
+                    step,
+                    check: Some(ReachRef {
+                        provider_id: p,
+                        employee_id: e,
+                    }),
+                    speech,
+                }),
         ]
     }
 

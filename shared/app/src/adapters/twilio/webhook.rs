@@ -59,6 +59,19 @@ impl Webhook {
         self.param("AnsweredBy")
     }
 
+    /// The reachability check a `/api/reach/…` URL names, if it names one.
+    pub fn reach_check(&self) -> Option<&urls::ReachRef> {
+        match self.route.as_ref()? {
+            WebhookRoute::Reach { check, .. } => check.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Twilio's `CallStatus` as sent (empty when absent).
+    pub fn call_status_text(&self) -> &str {
+        self.param("CallStatus").unwrap_or_default()
+    }
+
     /// A status callback's report; `None` when the status is missing or unknown.
     pub fn status_report(&self) -> Option<StatusReport> {
         Some(StatusReport {
@@ -158,6 +171,11 @@ impl Webhook {
     pub fn from_number(&self) -> Option<&str> {
         self.param("From")
             .filter(|f| callout_core::model::is_e164(f))
+    }
+
+    /// The number called or texted (`To`): which line an incoming call or text came in on.
+    pub fn to_number(&self) -> Option<&str> {
+        self.param("To").filter(|t| !t.is_empty())
     }
 
     /// An incoming text's words (`Body`).

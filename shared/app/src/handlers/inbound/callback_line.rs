@@ -5,7 +5,7 @@ use crate::adapters::twilio::urls::WebhookRoute;
 use crate::adapters::twilio::webhook::Webhook;
 use crate::app::App;
 use crate::http::{self, HttpResult};
-use crate::service::{self, Acceptance, OpenOffer};
+use crate::service::{self, Acceptance, Line, OpenOffer};
 use callout_core::inbound::{self, CallbackKey};
 use callout_core::lang::Speech;
 use callout_core::twiml::{self, Verb};
@@ -48,16 +48,26 @@ fn say_and_hang_up(speech: &Speech, texts: &[&str]) -> HttpResult {
 }
 
 /// The office of the provider of shift `occ` (the shift the caller is hearing), or goodbye
-/// when there is none or it cannot be dialled. The call shows the platform's number, lasts at
-/// most `dialable::DIAL_TIME_LIMIT_SECS`, and the caller hears ringing until the office answers.
-async fn to_the_office(app: &App, occ: &str, speech: &Speech, mut verbs: Vec<Verb>) -> HttpResult {
+/// when there is none or it cannot be dialled. The call shows the number the caller rang (the
+/// provider's own, else the platform's), lasts at most `dialable::DIAL_TIME_LIMIT_SECS`, and
+/// the caller hears ringing until the office answers.
+async fn to_the_office(
+    app: &App,
+    occ: &str,
+    speech: &Speech,
+    mut verbs: Vec<Verb>,
+    line: &Line,
+) -> HttpResult {
     let words = speech.words();
     match service::office_for_shift(app, occ).await? {
         Some(number) => {
             verbs.push(Verb::Say(words.callback_to_office().into()));
             verbs.push(Verb::Dial {
                 number,
-                caller_id: app.config.twilio_from_number.clone(),
+                caller_id: match line {
+                    Line::Provider { number, .. } => number.clone(),
+                    _ => app.config.twilio_from_number.clone(),
+                },
                 time_limit_secs: callout_core::dialable::DIAL_TIME_LIMIT_SECS,
             });
         }
@@ -143,8 +153,13 @@ fn which_person(base: &str, offers: &[OpenOffer], before: Vec<Verb>) -> HttpResu
 /// (`service::caller_speech`).
 pub(super) async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
+    let line = service::line_for(app, tw.to_number()).await?;
+    if line == Line::Unknown {
+        let speech = service::caller_speech(app, from, None, &line).await?;
+        return say_and_hang_up(&speech, &[speech.words().number_not_in_use()]);
+    }
     let mut offers = match from {
-        Some(p) => service::open_offers(app, p).await?,
+        Some(p) => service::open_offers(app, p, &line).await?,
         None => Vec::new(),
     };
     let people = people_of(&offers);
@@ -172,9 +187,9 @@ pub(super) async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpRes
     if let Some(w) = &who {
         offers.retain(|o| o.offer.employee_id == *w);
     }
-    info!(phone = %from.map(callout_core::mask::phone).unwrap_or_default(), open_offers = offers.len(), people = people.len(), after_pass = tw.after_pass(), "inbound_call");
+    info!(phone = %from.map(callout_core::mask::phone).unwrap_or_default(), open_offers = offers.len(), people = people.len(), after_pass = tw.after_pass(), provider_id = line.provider().unwrap_or_default(), "inbound_call");
     if offers.is_empty() {
-        let speech = service::caller_speech_of(app, from, None, who.as_deref()).await?;
+        let speech = service::caller_speech_of(app, from, None, who.as_deref(), &line).await?;
         let words = speech.words();
         if tw.after_pass() {
             return say_and_hang_up(
@@ -183,7 +198,7 @@ pub(super) async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpRes
             );
         }
         if let Some(p) = from {
-            if service::recently_filled(app, p, None).await? {
+            if service::recently_filled(app, p, None, &line).await? {
                 return say_and_hang_up(&speech, &[words.callback_filled()]);
             }
         }
@@ -204,23 +219,24 @@ pub(super) async fn incoming_call(app: &App, tw: Webhook, base: &str) -> HttpRes
 /// person) the URL names. 1 and 2 act once per call: a replayed or retried key changes nothing.
 pub(super) async fn key_pressed(app: &App, tw: Webhook, base: &str) -> HttpResult {
     let from = tw.from_number();
+    let line = service::line_for(app, tw.to_number()).await?;
     let (Some(phone), Some(occ)) = (from, tw.occurrence_id()) else {
-        let speech = service::caller_speech(app, from, None).await?;
+        let speech = service::caller_speech(app, from, None, &line).await?;
         return nothing_open(&speech);
     };
     let who = tw.employee_id();
     let key = CallbackKey::from_digits(tw.digits());
     info!(occurrence_id = %occ, key = ?key, "inbound_call_key");
     if key == CallbackKey::Office {
-        let speech = service::caller_speech(app, from, Some(occ)).await?;
-        return to_the_office(app, occ, &speech, Vec::new()).await;
+        let speech = service::caller_speech(app, from, Some(occ), &line).await?;
+        return to_the_office(app, occ, &speech, Vec::new(), &line).await;
     }
-    let mut offers = service::open_offers(app, phone).await?;
+    let mut offers = service::open_offers(app, phone, &line).await?;
     offers.retain(|o| who.is_none_or(|w| o.offer.employee_id == w));
     let here = offers.iter().position(|o| o.offer.occurrence_id == occ);
     let speech = match here {
         Some(i) => offers[i].speech(),
-        None => service::caller_speech_of(app, from, Some(occ), who).await?,
+        None => service::caller_speech_of(app, from, Some(occ), who, &line).await?,
     };
     let words = speech.words();
     let redirect = |to: String, said: &str| {

@@ -3,7 +3,7 @@
 use crate::adapters::twilio::webhook::Webhook;
 use crate::app::App;
 use crate::http::{self, HttpResult};
-use crate::service::{self, Acceptance, OpenOffer};
+use crate::service::{self, Acceptance, Line, OpenOffer};
 use callout_core::inbound::{self, Reply, Target};
 use callout_core::template::Values;
 use callout_core::twiml;
@@ -13,7 +13,8 @@ use tracing::info;
 /// and START, which Twilio answers itself), in the language of the person it is about: the
 /// offer's person, else whom the offer index knows at the number, else the provider's default.
 /// Each text (its `MessageSid`) is acted on once: a replay or a retry gets no reply and
-/// changes nothing.
+/// changes nothing. The number texted (`To`) says whose offers a reply reaches
+/// (`service::line_for`); a number nobody holds gets a polite message.
 pub(super) async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
     let Some(phone) = tw.from_number() else {
         return http::twiml(twiml::message(None));
@@ -32,7 +33,8 @@ pub(super) async fn incoming_text(app: &App, tw: Webhook) -> HttpResult {
 /// What a text does, and the reply to it.
 async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Option<String>> {
     let reply = inbound::parse_reply(tw.message_body());
-    info!(phone = %callout_core::mask::phone(phone), reply = reply_name(&reply), "inbound_sms");
+    let line = service::line_for(app, tw.to_number()).await?;
+    info!(phone = %callout_core::mask::phone(phone), reply = reply_name(&reply), provider_id = line.provider().unwrap_or_default(), "inbound_sms");
     if inbound::opts_in(&reply) {
         // As Twilio does for START, YES and UNSTOP alone.
         if app.store.is_opted_out(phone).await? {
@@ -46,12 +48,16 @@ async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Opt
             None
         }
         Reply::Start => None,
+        _ if line == Line::Unknown => {
+            let speech = service::caller_speech(app, Some(phone), None, &line).await?;
+            Some(speech.words().number_not_in_use().into())
+        }
         Reply::Help | Reply::Other => {
-            let speech = service::caller_speech(app, Some(phone), None).await?;
+            let speech = service::caller_speech(app, Some(phone), None, &line).await?;
             Some(speech.words().sms_help().into())
         }
         Reply::Yes(code) | Reply::No(code) => {
-            let at = service::offers_at(app, phone).await?;
+            let at = service::offers_at(app, phone, &line).await?;
             let offers = &at.open;
             let listed: Vec<(usize, String)> = offers
                 .iter()
@@ -61,7 +67,7 @@ async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Opt
             // Several offers: the soonest one's person (the same person, as a rule).
             let speech = match offers.first() {
                 Some(o) => o.speech(),
-                None => service::caller_speech(app, Some(phone), None).await?,
+                None => service::caller_speech(app, Some(phone), None, &line).await?,
             };
             let words = speech.words();
             // Each offer's date and time as the reply's language says them.
@@ -88,7 +94,8 @@ async fn answer_text(app: &App, tw: &Webhook, phone: &str) -> anyhow::Result<Opt
                     }
                 }
                 Target::NothingOpen | Target::UnknownCode
-                    if yes && service::recently_filled(app, phone, code.as_deref()).await? =>
+                    if yes
+                        && service::recently_filled(app, phone, code.as_deref(), &line).await? =>
                 {
                     words.sms_filled().into()
                 }

@@ -5,7 +5,7 @@
 use super::*;
 use crate::service::{
     accept_inbound, on_final_status, open_offers, pass, run_task, set_opted_out, webhook_once,
-    Acceptance,
+    Acceptance, Line,
 };
 use callout_core::campaign::CallStatus;
 use callout_core::model::ShiftStatus;
@@ -39,7 +39,7 @@ async fn yes_by_text_takes_the_offered_shift_through_the_one_acceptance() {
     calling(&w, |_| {}).await;
     stored(&w, &open_shift("occ_yes")).await;
     run_task(&w.app, &Task::dial("occ_yes", 0)).await.unwrap();
-    let offers = open_offers(&w.app, BOB).await.unwrap();
+    let offers = open_offers(&w.app, BOB, &Line::Platform).await.unwrap();
     assert_eq!(offers.len(), 1, "the call's offer is found by Bob's number");
     assert_eq!(offers[0].offer.occurrence_id, "occ_yes");
     let taken = accept_inbound(&w.app, "occ_yes", "emp_2", "sms")
@@ -48,7 +48,10 @@ async fn yes_by_text_takes_the_offered_shift_through_the_one_acceptance() {
     assert_eq!(taken, Acceptance::Accepted);
     let shift = w.app.store.get_shift("occ_yes").await.unwrap().unwrap();
     assert_eq!(shift.status, ShiftStatus::Assigned);
-    assert!(open_offers(&w.app, BOB).await.unwrap().is_empty());
+    assert!(open_offers(&w.app, BOB, &Line::Platform)
+        .await
+        .unwrap()
+        .is_empty());
     // Dan's YES comes too late.
     let late = accept_inbound(&w.app, "occ_yes", "emp_4", "sms")
         .await
@@ -80,7 +83,7 @@ async fn a_missed_call_is_followed_by_one_text_and_stop_and_start_switch_texts_o
     calling(&w, |s| s.sms_follow_up = true).await;
     bob_missed_a_call(&w, "occ_text").await;
     assert_eq!(texts_to(&w, BOB), 1, "one follow-up text");
-    let offers = open_offers(&w.app, BOB).await.unwrap();
+    let offers = open_offers(&w.app, BOB, &Line::Platform).await.unwrap();
     assert!(offers.iter().any(|o| o.offer.texted), "the texted offer");
 
     // STOP: the next shift's follow-up is not sent, and the call log says why.

@@ -10,6 +10,7 @@ mod dial;
 mod effects;
 mod inbound;
 mod pacing;
+mod reach;
 mod recording;
 mod run;
 mod start;

@@ -10,7 +10,9 @@
 
 mod attempts;
 mod counters;
+mod numbers;
 mod people;
+mod reach;
 mod shifts;
 
 use super::capabilities::*;
