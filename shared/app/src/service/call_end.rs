@@ -248,12 +248,7 @@ pub(super) async fn advance(app: &App, attempt: &Attempt) -> Result<Vec<Next>> {
             record_decline(app, &mut shift, &other.employee_id).await?;
         }
     }
-    let passes = if shift.status == ShiftStatus::Open {
-        app.store.passes(occ).await?
-    } else {
-        Default::default()
-    };
-    let skip = |t: u32| shift.skip_reason(t, &passes);
+    let skip = |t: u32| shift.skip_reason(t);
     let facts = Facts {
         status: shift.status,
         recorded: true,

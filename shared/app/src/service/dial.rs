@@ -81,13 +81,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
         info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_recorded_turn");
         return Ok(vec![Next::Now(Task::call_ended(occ, k))]);
     }
-    let open = shift.status == ShiftStatus::Open && existing.is_none();
-    let passes = if open {
-        app.store.passes(occ).await?
-    } else {
-        Default::default()
-    };
-    let skip = |t: u32| shift.skip_reason(t, &passes);
+    let skip = |t: u32| shift.skip_reason(t);
     let mut facts = Facts {
         status: shift.status,
         recorded: existing.is_some(),
@@ -181,8 +175,7 @@ async fn place(
     if app.faults.trip(faults::CRASH_AFTER_ATTEMPT_RECORDED, occ) {
         anyhow::bail!("injected crash after the attempt was recorded");
     }
-    // The call-back line will know who rings back.
-    note_call_offer(app, shift, staff).await;
+    // The call-back line knows who rings back: the offer was written with the attempt.
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),

@@ -196,6 +196,7 @@ impl TryFrom<&Shift> for Item {
             )
             .opt(attr::NOT_CALLED_REASON, sh.not_called.as_deref().map(s))
             .opt(attr::DECLINED_BY, set(&sh.declined))
+            .opt(attr::PASSED_BY, set(&sh.passed))
             .opt(attr::CALLED_LAST, set(&sh.called_last))
             .0)
     }
@@ -228,6 +229,7 @@ impl TryFrom<&Item> for Shift {
             held: get_json(item, attr::HELD),
             stalled: get_json(item, attr::STALLED),
             declined: get_set(item, attr::DECLINED_BY),
+            passed: get_set(item, attr::PASSED_BY),
             called_last: get_set(item, attr::CALLED_LAST),
             not_called: get_s(item, attr::NOT_CALLED_REASON),
         })

@@ -76,6 +76,8 @@ pub(crate) mod attr {
     pub const NOT_CALLED_REASON: &str = "notCalledReason";
     /// Who declined the shift (a string set).
     pub const DECLINED_BY: &str = "declinedBy";
+    /// Who passed on a shift (beside their `PASS#` items, written with them).
+    pub const PASSED_BY: &str = "passedBy";
     /// Who declined the same patient lately (a string set), called last.
     pub const CALLED_LAST: &str = "calledLast";
 
