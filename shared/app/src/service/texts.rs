@@ -66,8 +66,11 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<bool> {
         return Ok(false);
     }
     let occ = &a.occurrence_id;
-    let settings = app.store.get_settings(&a.provider_id).await?;
-    if !inbound::follows_up_by_text(settings.sms_follow_up, outcome) {
+    let on = match a.sms_follow_up {
+        Some(on) => on,
+        None => app.store.get_settings(&a.provider_id).await?.sms_follow_up,
+    };
+    if !inbound::follows_up_by_text(on, outcome) {
         return Ok(false);
     }
     let Some(shift) = app.store.get_shift(occ).await? else {

@@ -321,6 +321,7 @@ impl Settings {
             }),
             skip_decliners: self.skip_decliners,
             speaking: self.speaking(),
+            sms_follow_up: Some(self.sms_follow_up),
         }
     }
 }
@@ -381,10 +382,18 @@ pub struct ShiftSettings {
     pub skip_decliners: bool,
     /// Languages, templates and voices.
     pub speaking: Speaking,
+    /// `smsFollowUp`: a voicemail or an unanswered call is followed by a text. `None` for a
+    /// shift stored before it was kept here: the provider's settings say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_follow_up: Option<bool>,
 }
 
 impl Default for ShiftSettings {
+    /// The default settings, except `sms_follow_up`: not kept, so the provider's settings say.
     fn default() -> Self {
-        Settings::default().for_shift("UTC")
+        ShiftSettings {
+            sms_follow_up: None,
+            ..Settings::default().for_shift("UTC")
+        }
     }
 }

@@ -155,6 +155,7 @@ fn shift_settings_of_old(item: &Item) -> ShiftSettings {
         speaking: get_s(item, attr::SPEAKING)
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
+        sms_follow_up: None,
     }
 }
 
@@ -278,6 +279,10 @@ impl From<&Attempt> for Item {
                 (a.speech_chars > 0).then(|| n(a.speech_chars)),
             )
             .opt(attr::RECORDING_SID, a.recording_sid.as_deref().map(s))
+            .opt(
+                attr::SMS_FOLLOW_UP,
+                a.sms_follow_up.map(AttributeValue::Bool),
+            )
             .0
     }
 }
@@ -316,6 +321,7 @@ impl TryFrom<&Item> for Attempt {
             pace_holder: get_s(item, attr::PACE_HOLDER),
             speech_chars: get_n(item, attr::SPEECH_CHARS).unwrap_or(0),
             recording_sid: get_s(item, attr::RECORDING_SID),
+            sms_follow_up: get_bool(item, attr::SMS_FOLLOW_UP),
         })
     }
 }
@@ -413,6 +419,7 @@ mod tests {
             pace_holder: None,
             speech_chars: 0,
             recording_sid: None,
+            sms_follow_up: None,
         }
     }
 
@@ -432,6 +439,7 @@ mod tests {
             pace_holder: Some("occ_1#3#0000abcd".into()),
             speech_chars: 141,
             recording_sid: Some("RE0123456789abcdef0123456789abcdef".into()),
+            sms_follow_up: Some(true),
             language: "es-MX".into(),
             voice_id: Some("v9".into()),
             ..bare_attempt()
@@ -621,7 +629,11 @@ mod tests {
     /// A shift item as the code before `settings` wrote it: what it kept, one attribute each.
     #[test]
     fn a_shift_item_of_the_old_shape_still_reads() {
-        let kept = full_settings().for_shift("Australia/Sydney");
+        let kept = ShiftSettings {
+            // Not kept then: the provider's settings say.
+            sms_follow_up: None,
+            ..full_settings().for_shift("Australia/Sydney")
+        };
         let mut item = Item::try_from(&full_shift()).unwrap();
         item.remove(attr::SETTINGS);
         for (k, v) in [
