@@ -322,6 +322,7 @@ impl Settings {
             skip_decliners: self.skip_decliners,
             speaking: self.speaking(),
             sms_follow_up: Some(self.sms_follow_up),
+            record_calls: Some(self.record_calls),
         }
     }
 }
@@ -386,6 +387,9 @@ pub struct ShiftSettings {
     /// shift stored before it was kept here: the provider's settings say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_follow_up: Option<bool>,
+    /// `recordCalls`, as `sms_follow_up`: placing a call reads no settings for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_calls: Option<bool>,
 }
 
 impl Default for ShiftSettings {
@@ -393,6 +397,7 @@ impl Default for ShiftSettings {
     fn default() -> Self {
         ShiftSettings {
             sms_follow_up: None,
+            record_calls: None,
             ..Settings::default().for_shift("UTC")
         }
     }

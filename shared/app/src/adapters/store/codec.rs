@@ -156,6 +156,7 @@ fn shift_settings_of_old(item: &Item) -> ShiftSettings {
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
         sms_follow_up: None,
+        record_calls: None,
     }
 }
 
@@ -632,6 +633,7 @@ mod tests {
         let kept = ShiftSettings {
             // Not kept then: the provider's settings say.
             sms_follow_up: None,
+            record_calls: None,
             ..full_settings().for_shift("Australia/Sydney")
         };
         let mut item = Item::try_from(&full_shift()).unwrap();
