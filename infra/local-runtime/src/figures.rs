@@ -83,21 +83,24 @@ fn is_aws(service: &str) -> bool {
     !NOT_AWS.contains(&service) && !service.contains('.')
 }
 
+/// A step's requests, all together and by operation.
+type StepRow<'a> = (u64, Vec<(&'a str, u64)>);
+
 /// Print AWS requests per placed call by step (a dialer task kind, a webhook's route; `dialer`
 /// alone is its loop between steps), each with its operations.
 pub fn print_steps(budget: &BudgetStats, calls: usize) {
     let per_call = |n: u64| n as f64 / calls.max(1) as f64;
-    let mut steps: BTreeMap<&str, (u64, Vec<(&str, u64)>)> = BTreeMap::new();
+    let mut steps: BTreeMap<&str, StepRow> = BTreeMap::new();
     for ((step, op), n) in &budget.1 {
         let row = steps.entry(step).or_default();
         row.0 += n;
         row.1.push((op.as_str(), *n));
     }
     let mut rows: Vec<_> = steps.into_iter().collect();
-    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    rows.sort_by_key(|(_, (total, _))| std::cmp::Reverse(*total));
     println!("AWS requests per placed call, by step:");
     for (step, (total, mut ops)) in rows {
-        ops.sort_by(|a, b| b.1.cmp(&a.1));
+        ops.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
         let ops: Vec<String> = ops
             .iter()
             .map(|(op, n)| format!("{op} {:.2}", per_call(*n)))
