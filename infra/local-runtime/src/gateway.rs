@@ -59,7 +59,11 @@ pub struct Gateway {
 /// Outside requests by route (and the dialer): the most any one invocation made of each service
 /// (the critical-path budget), all of them, how many invocations there were and their time.
 #[derive(Debug, Clone, Default)]
-pub struct BudgetStats(pub BTreeMap<&'static str, RouteStats>);
+pub struct BudgetStats(pub BTreeMap<&'static str, RouteStats>, pub StepOps);
+
+/// AWS requests by step (a dialer task kind, or the route of a webhook; `dialer` alone: the
+/// dialer's loop between steps) and "service.Operation", all invocations.
+pub type StepOps = BTreeMap<(&'static str, String), u64>;
 
 #[derive(Debug, Clone, Default)]
 pub struct RouteStats {
@@ -97,10 +101,14 @@ pub async fn invoke_as<F: std::future::Future>(
         function: function.to_string(),
         world: world.to_string(),
     };
-    let (out, counts) =
-        callout_app::access::scope(caller, callout_app::budget::counted(handler)).await;
+    let (out, counts, ops) =
+        callout_app::access::scope(caller, callout_app::budget::counted_by_step(handler)).await;
     let millis = started.elapsed().as_secs_f64() * 1000.0;
     let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
+    for ((step, op), n) in ops {
+        let step = if step.is_empty() { function } else { step };
+        *stats.1.entry((step, op)).or_default() += u64::from(n);
+    }
     for route in std::iter::once(function).chain(also.iter().copied()) {
         stats.record(route, counts.clone(), millis);
     }

@@ -11,6 +11,7 @@
 //! recorded for the IAM check (`callout_app::access`, `make iam`).
 
 pub mod feeder;
+pub mod figures;
 pub mod gateway;
 pub mod jwt;
 pub mod provision;

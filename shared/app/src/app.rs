@@ -358,9 +358,12 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for Observe {
         &self,
         _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
         _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+        cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        crate::budget::record(self.0);
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map_or("Unknown", |m| m.name());
+        crate::budget::record_operation(self.0, operation);
         Ok(())
     }
 

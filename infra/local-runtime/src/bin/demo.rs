@@ -179,6 +179,9 @@ async fn main() -> Result<()> {
     );
     let errors: Vec<String> = sim.calls().iter().flat_map(|c| c.errors()).collect();
     println!("Demo took {:.1} s.", began.elapsed().as_secs_f64());
+    let budget = rt.budget.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    local_runtime::figures::print_steps(&budget, calls.len());
+    local_runtime::figures::Figures::of(&budget, calls.len(), 1, sim.tts_characters()).print();
     rt.stop();
     if log["status"] != "ASSIGNED" || !errors.is_empty() {
         bail!("unexpected end: {} errors {errors:?}", log["status"]);

@@ -65,6 +65,10 @@ pub struct Attempt {
     /// Call recording: Twilio's recording of this call, until it is deleted after the
     /// provider's retention (fetched only through the provider API).
     pub recording_sid: Option<String>,
+    /// Whether a voicemail or an unanswered call is followed by a text (the shift's
+    /// `smsFollowUp`, so the call's end reads no settings); `None` for an attempt stored
+    /// before it was kept here: the provider's settings say.
+    pub sms_follow_up: Option<bool>,
 }
 
 impl Attempt {
@@ -112,6 +116,7 @@ impl Attempt {
             pace_holder,
             speech_chars: 0,
             recording_sid: None,
+            sms_follow_up: shift.settings.sms_follow_up,
         }
     }
 

@@ -41,8 +41,10 @@ pub struct Shift {
     /// campaign is stopped until it is redriven (`service::task_dead_lettered`).
     pub stalled: Option<Stalled>,
     /// Who declined this shift so far (a 2 on one of its calls): `service::record_decline`.
-    /// (Who passed on it, by text or on the call-back line, is kept beside it: `PASS#`.)
     pub declined: BTreeSet<String>,
+    /// Who passed on it, by text or on the call-back line (written with their `PASS#` item,
+    /// so a turn is decided from the shift alone).
+    pub passed: BTreeSet<String>,
     /// Who declined a shift for the same patient within `declineMemoryDays` of this shift's
     /// start: called last in every round (fixed at the start, so every round has one order).
     pub called_last: BTreeSet<String>,
@@ -137,6 +139,7 @@ impl Shift {
             held: None,
             stalled: None,
             declined: BTreeSet::new(),
+            passed: BTreeSet::new(),
             called_last: BTreeSet::new(),
             not_called: None,
             paused: false,
@@ -258,12 +261,12 @@ impl Shift {
         }
     }
 
-    /// Why turn `k`'s person is left out now, if they are: they passed on the shift (`passed`:
-    /// who did), or declined it on an earlier call and the shift skips decliners.
-    pub fn skip_reason(&self, k: u32, passed: &BTreeSet<String>) -> Option<SkipReason> {
+    /// Why turn `k`'s person is left out now, if they are: they passed on the shift, or
+    /// declined it on an earlier call and the shift skips decliners.
+    pub fn skip_reason(&self, k: u32) -> Option<SkipReason> {
         let slot = self.plan().slot(k)?;
         let person = &self.callee(slot).employee_id;
-        if passed.contains(person) {
+        if self.passed.contains(person) {
             Some(SkipReason::Passed)
         } else if self.skip_decliners() && self.declined.contains(person) {
             Some(SkipReason::DeclinedBefore)

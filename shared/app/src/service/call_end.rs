@@ -43,7 +43,9 @@ pub async fn on_final_status(
 /// turn skipped); free its call slot and move the campaign on. Repeats and late copies change
 /// nothing.
 pub(super) async fn call_over(app: &App, occ: &str, k: u32) -> Result<Vec<Next>> {
-    let Some(a) = app.store.get_attempt(occ, k).await? else {
+    // The shift with the attempt, in one request: moving on decides from it.
+    let (shift, a) = app.store.get_shift_and_attempt(occ, k).await?;
+    let Some(a) = a else {
         return Ok(Vec::new());
     };
     if !a.is_over() {
@@ -52,7 +54,7 @@ pub(super) async fn call_over(app: &App, occ: &str, k: u32) -> Result<Vec<Next>>
         warn!(occurrence_id = %occ, attempt = k, "call_ended_without_final_status");
         return Ok(Vec::new());
     }
-    call_ended(app, &a).await
+    call_ended_with(app, &a, shift).await
 }
 
 /// Answering-machine detection (asynchronous, so the offer may already be playing): a machine
@@ -96,6 +98,11 @@ pub async fn on_machine_detection(
 
 /// The attempt's turn is over: free its call slot and move the campaign on.
 pub(super) async fn call_ended(app: &App, a: &Attempt) -> Result<Vec<Next>> {
+    call_ended_with(app, a, None).await
+}
+
+/// [`call_ended`], with its shift when the step has read it already (read when not).
+async fn call_ended_with(app: &App, a: &Attempt, shift: Option<Shift>) -> Result<Vec<Next>> {
     // A voicemail or no answer: one text with the offer (once per attempt), when asked for.
     // A text sent here has spent the run's Twilio time: the loop queues the next call.
     follow_up_by_text(app, a).await?;
@@ -105,7 +112,7 @@ pub(super) async fn call_ended(app: &App, a: &Attempt) -> Result<Vec<Next>> {
     if let (Some(slot), Some(holder)) = (a.pace_slot, &a.pace_holder) {
         free_call_slot(app, slot, holder).await?;
     }
-    advance(app, a).await
+    advance(app, a, shift).await
 }
 
 /// Checks of one call that find it not over (or Twilio refusing to say) before giving up on
@@ -269,12 +276,21 @@ pub(super) async fn give_up_on_call(
 /// turn, at once or after the round pause; waiting for the rest of a broadcast batch; or the
 /// shift to a coordinator when no turn is left). Once per attempt, however often it is asked.
 /// A decline is recorded first (`record_decline`), so the next turn is decided knowing it.
-pub(super) async fn advance(app: &App, attempt: &Attempt) -> Result<Vec<Next>> {
+/// `shift`: when the step has read it already (else it is read here).
+pub(super) async fn advance(
+    app: &App,
+    attempt: &Attempt,
+    shift: Option<Shift>,
+) -> Result<Vec<Next>> {
     if attempt.advanced || attempt.outcome == Some(Outcome::Accepted) {
         return Ok(Vec::new());
     }
     let (occ, k) = (attempt.occurrence_id.as_str(), attempt.attempt);
-    let Some(mut shift) = app.store.get_shift(occ).await? else {
+    let shift = match shift {
+        Some(shift) => Some(shift),
+        None => app.store.get_shift(occ).await?,
+    };
+    let Some(mut shift) = shift else {
         return Ok(Vec::new());
     };
     if attempt.outcome == Some(Outcome::Declined) {
@@ -288,12 +304,7 @@ pub(super) async fn advance(app: &App, attempt: &Attempt) -> Result<Vec<Next>> {
             record_decline(app, &mut shift, &other.employee_id).await?;
         }
     }
-    let passes = if shift.status == ShiftStatus::Open {
-        app.store.passes(occ).await?
-    } else {
-        Default::default()
-    };
-    let skip = |t: u32| shift.skip_reason(t, &passes);
+    let skip = |t: u32| shift.skip_reason(t);
     let facts = Facts {
         status: shift.status,
         recorded: true,

@@ -81,13 +81,7 @@ pub async fn dial(app: &App, task: &Dial) -> Result<Vec<Next>> {
         info!(occurrence_id = %occ, attempt = k, "dial_task_finishes_recorded_turn");
         return Ok(vec![Next::Now(Task::call_ended(occ, k))]);
     }
-    let open = shift.status == ShiftStatus::Open && existing.is_none();
-    let passes = if open {
-        app.store.passes(occ).await?
-    } else {
-        Default::default()
-    };
-    let skip = |t: u32| shift.skip_reason(t, &passes);
+    let skip = |t: u32| shift.skip_reason(t);
     let mut facts = Facts {
         status: shift.status,
         recorded: existing.is_some(),
@@ -174,16 +168,20 @@ async fn place(
     let mut attempt = Attempt::new(shift, k, slot, text, Some((pace_slot, holder.clone())));
     attempt.paced_at = paced_at.and_then(chrono::DateTime::from_timestamp_millis);
     if !app.store.create_attempt(&attempt).await? {
-        info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
         let theirs = app.store.get_attempt(occ, k).await?;
-        give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
-        return duplicate(theirs.as_ref(), Utc::now()).map(|()| Vec::new());
+        if !theirs.as_ref().is_some_and(|t| is_own_write(t, &attempt)) {
+            info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
+            give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
+            return duplicate(theirs.as_ref(), Utc::now()).map(|()| Vec::new());
+        }
+        // This run's own write, refused when the SDK sent it again after a lost answer: the
+        // attempt is this run's, and so is its call.
+        warn!(occurrence_id = %occ, attempt = k, "attempt_write_retried_own");
     }
     if app.faults.trip(faults::CRASH_AFTER_ATTEMPT_RECORDED, occ) {
         anyhow::bail!("injected crash after the attempt was recorded");
     }
-    // The call-back line will know who rings back.
-    note_call_offer(app, shift, staff).await;
+    // The call-back line knows who rings back: the offer was written with the attempt.
     info!(
         occurrence_id = %occ, attempt = k, round = slot.round, position = slot.position,
         employee_id = %staff.employee_id, phone = %mask::phone(&staff.phone),
@@ -256,6 +254,15 @@ async fn place(
     }
 }
 
+/// Whether the stored attempt is `mine` as this run wrote it (its creation to the nanosecond,
+/// under the same call-slot holder): no other copy of the task writes that.
+fn is_own_write(stored: &Attempt, mine: &Attempt) -> bool {
+    stored.created_at == mine.created_at
+        && stored.pace_holder == mine.pace_holder
+        && stored.call_sid.is_none()
+        && stored.outcome.is_none()
+}
+
 /// A task woken for a slot it will not use: the next in line gets the slot instead.
 async fn pass_on_the_slot(app: &App, task: &Dial, existing: Option<&Attempt>) -> Result<()> {
     match task.granted_slot {
@@ -318,6 +325,18 @@ mod tests {
         let mut a = Attempt::new(&shift, 0, slot, "Hi".into(), None);
         a.created_at = created_at;
         a
+    }
+
+    #[test]
+    fn only_this_runs_own_write_is_taken_for_its_own() {
+        let now = Utc::now();
+        let mine = being_placed(now);
+        assert!(is_own_write(&mine.clone(), &mine), "the write, retried");
+        let other_copy = being_placed(now + chrono::Duration::nanoseconds(1));
+        assert!(!is_own_write(&other_copy, &mine), "another copy's write");
+        let mut placed = mine.clone();
+        placed.call_sid = Some("CA1".into());
+        assert!(!is_own_write(&placed, &mine), "a call placed already");
     }
 
     #[test]

@@ -19,12 +19,16 @@ pub(super) async fn when_recorded(
     mut req: CallRequest,
 ) -> CallRequest {
     let occ = shift.occurrence_id();
-    let record = match app.store.get_settings(&shift.event.provider_id).await {
-        Ok(s) => s.record_calls,
-        Err(e) => {
-            warn!(occurrence_id = %occ, attempt = k, error = %e, "recording_settings_unreadable");
-            false
-        }
+    // Kept on the shift from its start (a shift stored before that asks the settings).
+    let record = match shift.settings.record_calls {
+        Some(record) => record,
+        None => match app.store.get_settings(&shift.event.provider_id).await {
+            Ok(s) => s.record_calls,
+            Err(e) => {
+                warn!(occurrence_id = %occ, attempt = k, error = %e, "recording_settings_unreadable");
+                false
+            }
+        },
     };
     if record {
         req.recording_url = Some(urls::recording(&app.config, occ, k));

@@ -92,7 +92,7 @@ fn may_run_now(task: &Task, ran: usize) -> bool {
 /// campaign does next.
 fn step<'a>(app: &'a App, task: &'a Task) -> BoxFuture<'a, Result<Vec<Next>>> {
     info!(kind = task.kind(), occurrence_id = %task.occurrence_id(), attempt = task.attempt(), "dial_task_received");
-    match task {
+    let work = match task {
         Task::Dial(dial_task) => dial(app, dial_task).boxed(),
         Task::CallEnded(ended) => call_over(app, &ended.occurrence_id, ended.attempt).boxed(),
         Task::CheckCall(check) => check_call(app, check).boxed(),
@@ -104,5 +104,6 @@ fn step<'a>(app: &'a App, task: &'a Task) -> BoxFuture<'a, Result<Vec<Next>>> {
         Task::DeleteRecording(d) => recording::delete_recording(app, d)
             .map_ok(|()| Vec::new())
             .boxed(),
-    }
+    };
+    crate::budget::in_step(task.kind(), work).boxed()
 }

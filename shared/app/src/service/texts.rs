@@ -10,25 +10,6 @@ use crate::adapters::store::inbound::TextLog;
 use callout_core::inbound;
 use callout_core::model::StaffMember;
 
-/// A call to `staff` about `shift` is being placed: the call-back line will know them. A failure
-/// is logged, never holds the call up (the person can still be reached by the next call).
-pub(super) async fn note_call_offer(app: &App, shift: &Shift, staff: &StaffMember) {
-    if let Err(e) = app
-        .store
-        .record_offer(
-            &staff.phone,
-            shift.occurrence_id(),
-            &staff.employee_id,
-            &shift.event.provider_id,
-            false,
-            None,
-        )
-        .await
-    {
-        warn!(occurrence_id = %shift.occurrence_id(), error = %e, "offer_index_write_failed");
-    }
-}
-
 /// Twilio's code for a number that texted STOP: final for that number.
 pub const OPTED_OUT_CODE: i64 = 21610;
 
@@ -87,8 +68,11 @@ pub(super) async fn follow_up_by_text(app: &App, a: &Attempt) -> Result<bool> {
         return Ok(false);
     }
     let occ = &a.occurrence_id;
-    let settings = app.store.get_settings(&a.provider_id).await?;
-    if !inbound::follows_up_by_text(settings.sms_follow_up, outcome) {
+    let on = match a.sms_follow_up {
+        Some(on) => on,
+        None => app.store.get_settings(&a.provider_id).await?.sms_follow_up,
+    };
+    if !inbound::follows_up_by_text(on, outcome) {
         return Ok(false);
     }
     let Some(shift) = app.store.get_shift(occ).await? else {

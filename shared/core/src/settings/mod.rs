@@ -326,6 +326,8 @@ impl Settings {
             skip_decliners: self.skip_decliners,
             speaking: self.speaking(),
             from_number: self.from_number.clone(),
+            sms_follow_up: Some(self.sms_follow_up),
+            record_calls: Some(self.record_calls),
         }
     }
 }
@@ -389,10 +391,22 @@ pub struct ShiftSettings {
     /// `fromNumber`: the number the shift's calls and texts come from; `None`: the platform's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_number: Option<String>,
+    /// `smsFollowUp`: a voicemail or an unanswered call is followed by a text. `None` for a
+    /// shift stored before it was kept here: the provider's settings say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_follow_up: Option<bool>,
+    /// `recordCalls`, as `sms_follow_up`: placing a call reads no settings for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_calls: Option<bool>,
 }
 
 impl Default for ShiftSettings {
+    /// The default settings, except `sms_follow_up`: not kept, so the provider's settings say.
     fn default() -> Self {
-        Settings::default().for_shift("UTC")
+        ShiftSettings {
+            sms_follow_up: None,
+            record_calls: None,
+            ..Settings::default().for_shift("UTC")
+        }
     }
 }

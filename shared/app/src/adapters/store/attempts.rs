@@ -14,19 +14,64 @@ use chrono::Utc;
 
 impl Store {
     /// Record an attempt before its call is placed; false when it already exists (a
-    /// redelivered dial task), in which case no call must be placed.
+    /// redelivered dial task), in which case no call must be placed. A call's attempt (no
+    /// outcome yet) is written with its offer in the call-back line's index (`PHONE#…`
+    /// `OFFER#…`, as `record_offer` writes it), in one transaction: whoever is called can ring
+    /// back.
     pub async fn create_attempt(&self, a: &Attempt) -> Result<bool> {
-        self.put(attempt_key(&a.occurrence_id, a.attempt), Item::from(a))
-            .item(attr::TTL, ttl(self.call_log_expiry(a.created_at)))
-            .item(attr::GSI1PK, s(provider_pk(&a.provider_id)))
-            .item(
-                attr::GSI1SK,
-                s(call_gsi1sk(a.created_at, &a.occurrence_id, a.attempt)),
-            )
+        use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+        let (pk, sk) = attempt_key(&a.occurrence_id, a.attempt);
+        let mut item = Item::from(a);
+        item.insert(attr::TTL.into(), ttl(self.call_log_expiry(a.created_at)));
+        item.insert(attr::GSI1PK.into(), s(provider_pk(&a.provider_id)));
+        item.insert(
+            attr::GSI1SK.into(),
+            s(call_gsi1sk(a.created_at, &a.occurrence_id, a.attempt)),
+        );
+        if a.outcome.is_some() {
+            // A skipped turn: nobody is called, nothing is offered.
+            return self
+                .put((pk, sk), item)
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await
+                .conditional();
+        }
+        item.insert(attr::PK.into(), pk);
+        item.insert(attr::SK.into(), sk);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
+            .build()?;
+        let offer = self.call_offer(&a.phone, &a.occurrence_id, &a.employee_id, &a.provider_id)?;
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(offer).build())
             .send()
-            .await
-            .conditional()
+            .await;
+        match written {
+            Ok(_) => Ok(true),
+            // The attempt's condition is the only one: it exists already.
+            Err(e)
+                if e.as_service_error()
+                    .and_then(|e| match e {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
+                        _ => None,
+                    })
+                    .is_some_and(|c| {
+                        c.cancellation_reasons()
+                            .first()
+                            .and_then(|r| r.code())
+                            == Some("ConditionalCheckFailed")
+                    }) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e).db(),
+        }
     }
 
     /// Take back an attempt whose call Twilio refused with a temporary error, so the

@@ -156,6 +156,8 @@ fn shift_settings_of_old(item: &Item) -> ShiftSettings {
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
         from_number: None,
+        sms_follow_up: None,
+        record_calls: None,
     }
 }
 
@@ -197,6 +199,7 @@ impl TryFrom<&Shift> for Item {
             )
             .opt(attr::NOT_CALLED_REASON, sh.not_called.as_deref().map(s))
             .opt(attr::DECLINED_BY, set(&sh.declined))
+            .opt(attr::PASSED_BY, set(&sh.passed))
             .opt(attr::CALLED_LAST, set(&sh.called_last))
             .opt(attr::PAUSED_AT, sh.paused.then(|| time(Utc::now())))
             .opt(attr::CALLED_NOW_AT, sh.called_now.then(|| time(Utc::now())))
@@ -232,6 +235,7 @@ impl TryFrom<&Item> for Shift {
             held: get_json(item, attr::HELD),
             stalled: get_json(item, attr::STALLED),
             declined: get_set(item, attr::DECLINED_BY),
+            passed: get_set(item, attr::PASSED_BY),
             called_last: get_set(item, attr::CALLED_LAST),
             not_called: get_s(item, attr::NOT_CALLED_REASON),
             paused: item.contains_key(attr::PAUSED_AT),
@@ -303,6 +307,10 @@ impl From<&Attempt> for Item {
                 (a.speech_chars > 0).then(|| n(a.speech_chars)),
             )
             .opt(attr::RECORDING_SID, a.recording_sid.as_deref().map(s))
+            .opt(
+                attr::SMS_FOLLOW_UP,
+                a.sms_follow_up.map(AttributeValue::Bool),
+            )
             .0
     }
 }
@@ -342,6 +350,7 @@ impl TryFrom<&Item> for Attempt {
             pace_holder: get_s(item, attr::PACE_HOLDER),
             speech_chars: get_n(item, attr::SPEECH_CHARS).unwrap_or(0),
             recording_sid: get_s(item, attr::RECORDING_SID),
+            sms_follow_up: get_bool(item, attr::SMS_FOLLOW_UP),
         })
     }
 }
@@ -440,6 +449,7 @@ mod tests {
             pace_holder: None,
             speech_chars: 0,
             recording_sid: None,
+            sms_follow_up: None,
         }
     }
 
@@ -459,6 +469,7 @@ mod tests {
             pace_holder: Some("occ_1#3#0000abcd".into()),
             speech_chars: 141,
             recording_sid: Some("RE0123456789abcdef0123456789abcdef".into()),
+            sms_follow_up: Some(true),
             language: "es-MX".into(),
             voice_id: Some("v9".into()),
             text: "Hi Ana, a shift.".into(),
@@ -650,7 +661,12 @@ mod tests {
     /// A shift item as the code before `settings` wrote it: what it kept, one attribute each.
     #[test]
     fn a_shift_item_of_the_old_shape_still_reads() {
-        let kept = full_settings().for_shift("Australia/Sydney");
+        let kept = ShiftSettings {
+            // Not kept then: the provider's settings say.
+            sms_follow_up: None,
+            record_calls: None,
+            ..full_settings().for_shift("Australia/Sydney")
+        };
         let mut item = Item::try_from(&full_shift()).unwrap();
         item.remove(attr::SETTINGS);
         for (k, v) in [

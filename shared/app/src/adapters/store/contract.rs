@@ -191,6 +191,15 @@ async fn attempts(store: &dyn Stores, occ: &str) {
         !store.create_attempt(&attempt(&s, 0)).await.unwrap(),
         "once"
     );
+    // A call's attempt is written with its offer in the call-back line's index.
+    let first = attempt(&s, 0);
+    let offered = store.offers_for(&first.phone).await.unwrap();
+    assert!(
+        offered
+            .iter()
+            .any(|o| o.occurrence_id == *occ && o.employee_id == first.employee_id && !o.texted),
+        "the offer with the attempt: {offered:?}"
+    );
     let listed: Vec<u32> = store
         .list_attempts(occ)
         .await
@@ -345,6 +354,15 @@ async fn people_and_webhooks(store: &dyn Stores, occ: &str) {
     let passed: Vec<String> = store.passes(occ).await.unwrap().into_iter().collect();
     assert_eq!(passed, ["emp_a", "emp_b"], "who passed, once each");
     assert!(store.has_passed(occ, "emp_b").await.unwrap());
+    let shift = store.get_shift(occ).await.unwrap().expect("the shift");
+    let on_shift: Vec<&str> = shift.passed.iter().map(String::as_str).collect();
+    assert_eq!(on_shift, ["emp_a", "emp_b"], "written with the shift");
+    let unknown = format!("{occ}_unknown");
+    store.record_pass(&unknown, "emp_a", "sms").await.unwrap();
+    assert!(
+        store.has_passed(&unknown, "emp_a").await.unwrap(),
+        "no shift: the pass alone"
+    );
 
     let hook = format!("SM{occ}");
     assert!(!store.webhook_handled(&hook).await.unwrap());

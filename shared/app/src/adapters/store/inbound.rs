@@ -10,8 +10,8 @@ use super::codec::{get_bool, get_s, get_time, s, time, ttl, Item};
 use super::error::ConditionalResult;
 use super::error::DbResult;
 use super::keys::{
-    attr, offer_key, optout_key, pass_key, phone_pk, shift_pk, text_key, webhook_key, OFFER_PREFIX,
-    TEXT_PREFIX,
+    attr, offer_key, optout_key, pass_key, phone_pk, shift_key, shift_pk, text_key, webhook_key,
+    OFFER_PREFIX, TEXT_PREFIX,
 };
 use super::Store;
 use crate::records::Delivery;
@@ -118,6 +118,38 @@ impl Store {
         Ok(())
     }
 
+    /// `record_offer`'s write for a call being placed (not texted, no code), as one item of a
+    /// transaction (`create_attempt`).
+    pub(super) fn call_offer(
+        &self,
+        phone: &str,
+        occ: &str,
+        employee_id: &str,
+        provider_id: &str,
+    ) -> Result<aws_sdk_dynamodb::types::Update> {
+        let now = Utc::now();
+        let (pk, sk) = offer_key(phone, occ, employee_id);
+        Ok(aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(attr::PK, pk)
+            .key(attr::SK, sk)
+            .update_expression("SET #o = :o, #e = :e, #p = :p, #at = :at, #ttl = :ttl")
+            .expression_attribute_names("#o", attr::OCCURRENCE_ID)
+            .expression_attribute_names("#e", attr::EMPLOYEE_ID)
+            .expression_attribute_names("#p", attr::PROVIDER_ID)
+            .expression_attribute_names("#at", attr::OFFERED_AT)
+            .expression_attribute_names("#ttl", attr::TTL)
+            .expression_attribute_values(":o", s(occ))
+            .expression_attribute_values(":e", s(employee_id))
+            .expression_attribute_values(":p", s(provider_id))
+            .expression_attribute_values(":at", time(now))
+            .expression_attribute_values(
+                ":ttl",
+                ttl(now + chrono::Duration::hours(OFFER_INDEX_HOURS)),
+            )
+            .build()?)
+    }
+
     /// Every offer made to `phone` still in the index, one per person and shift (the caller
     /// checks each one's window).
     pub async fn offers_for(&self, phone: &str) -> Result<Vec<Offer>> {
@@ -168,22 +200,60 @@ impl Store {
         .conditional()
     }
 
-    /// `employee_id` passed on shift `occ` (NO by text, 2 on the call-back line).
+    /// `employee_id` passed on shift `occ` (NO by text, 2 on the call-back line): the `PASS#`
+    /// item and the shift's `passedBy` in one transaction, so the dialer decides a turn from
+    /// the shift alone. With no such shift, the item only.
     pub async fn record_pass(&self, occ: &str, employee_id: &str, channel: &str) -> Result<()> {
+        use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
         let now = Utc::now();
-        self.put(
-            pass_key(occ, employee_id),
-            Item::from([
-                (attr::EMPLOYEE_ID.to_string(), s(employee_id)),
-                (attr::ASSIGNED_CHANNEL.to_string(), s(channel)),
-                (attr::CREATED_AT.to_string(), time(now)),
-                (attr::TTL.to_string(), ttl(self.call_log_expiry(now))),
-            ]),
-        )
-        .send()
-        .await
-        .db()?;
-        Ok(())
+        let (pk, sk) = pass_key(occ, employee_id);
+        let mut item = Item::from([
+            (attr::EMPLOYEE_ID.to_string(), s(employee_id)),
+            (attr::ASSIGNED_CHANNEL.to_string(), s(channel)),
+            (attr::CREATED_AT.to_string(), time(now)),
+            (attr::TTL.to_string(), ttl(self.call_log_expiry(now))),
+        ]);
+        item.insert(attr::PK.to_string(), pk);
+        item.insert(attr::SK.to_string(), sk);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item.clone()))
+            .build()?;
+        let (spk, ssk) = shift_key(occ);
+        let on_shift = Update::builder()
+            .table_name(&self.table)
+            .key(attr::PK, spk)
+            .key(attr::SK, ssk)
+            .update_expression("ADD #p :e")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#p", attr::PASSED_BY)
+            .expression_attribute_values(":e", AttributeValue::Ss(vec![employee_id.into()]))
+            .build()?;
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(on_shift).build())
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            // The one condition is the shift's existence: no shift, nothing to skip on it.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_transaction_canceled_exception()) =>
+            {
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .send()
+                    .await
+                    .db()?;
+                Ok(())
+            }
+            Err(e) => Err(e).db(),
+        }
     }
 
     pub async fn has_passed(&self, occ: &str, employee_id: &str) -> Result<bool> {

@@ -78,6 +78,10 @@ pub(crate) mod attr {
     pub const NOT_CALLED_REASON: &str = "notCalledReason";
     /// Who declined the shift (a string set).
     pub const DECLINED_BY: &str = "declinedBy";
+    /// Who passed on a shift (beside their `PASS#` items, written with them).
+    pub const PASSED_BY: &str = "passedBy";
+    /// On an attempt: whether its shift follows a missed call with a text (`smsFollowUp`).
+    pub const SMS_FOLLOW_UP: &str = "smsFollowUp";
     /// Who declined the same patient lately (a string set), called last.
     pub const CALLED_LAST: &str = "calledLast";
 

@@ -422,8 +422,8 @@ impl Twilio {
             ("FallbackMethod", "POST"),
             ("StatusCallback", req.status_url.as_str()),
             ("StatusCallbackMethod", "POST"),
-            ("StatusCallbackEvent", "initiated"),
-            ("StatusCallbackEvent", "ringing"),
+            // No `initiated` or `ringing`: each callback is a write, and nothing waits on them
+            // (the attempt exists before the call; a final status comes with `completed`).
             ("StatusCallbackEvent", "answered"),
             ("StatusCallbackEvent", "completed"),
             ("Timeout", ring.as_str()),

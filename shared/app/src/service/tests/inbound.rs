@@ -16,7 +16,11 @@ const DAN: &str = "+61400000004";
 /// Bob's call about `occ` (its attempt as the dialer writes it, the call at Twilio left out:
 /// his calls are paced, `hold`) went unanswered; what followed has run.
 async fn bob_missed_a_call(w: &World, occ: &str) {
-    let shift = open_shift(occ);
+    bob_missed_a_call_of(w, &open_shift(occ)).await;
+}
+
+async fn bob_missed_a_call_of(w: &World, shift: &crate::records::Shift) {
+    let (shift, occ) = (shift.clone(), shift.occurrence_id());
     stored(w, &shift).await;
     let slot = shift.plan().slot(0).unwrap();
     let a = crate::records::Attempt::new(&shift, 0, slot, "Hi Bob".into(), None);
@@ -31,6 +35,22 @@ async fn bob_missed_a_call(w: &World, occ: &str) {
 
 fn texts_to(w: &World, phone: &str) -> usize {
     w.sim.messages().iter().filter(|m| m.to == phone).count()
+}
+
+#[tokio::test]
+async fn a_missed_call_follows_the_sms_setting_its_shift_kept_at_its_start() {
+    let w = world().await;
+    calling(&w, |s| s.sms_follow_up = true).await;
+    // Started with follow-up texts off; the provider turned them on since: the call's end
+    // goes by the shift (read from its attempt), not by a read of the provider's settings.
+    let mut shift = open_shift("occ_kept_off");
+    shift.settings.sms_follow_up = Some(false);
+    bob_missed_a_call_of(&w, &shift).await;
+    assert_eq!(texts_to(&w, BOB), 0, "no text: the shift kept it off");
+    let mut shift = open_shift("occ_kept_on");
+    shift.settings.sms_follow_up = Some(true);
+    bob_missed_a_call_of(&w, &shift).await;
+    assert_eq!(texts_to(&w, BOB), 1, "the shift kept it on");
 }
 
 #[tokio::test]

@@ -101,3 +101,35 @@ async fn a_recording_within_its_retention_is_kept() {
     assert_eq!(queue_deletions(&w.app).await.unwrap(), (0, true));
     assert!(drained(&w).is_empty());
 }
+
+#[tokio::test]
+async fn a_call_is_recorded_as_its_shift_kept_at_its_start_without_reading_the_settings() {
+    let w = world().await;
+    // The provider records calls now; the shift started when it did not (kept off), and
+    // another when it did (kept on) while the provider has turned it off since.
+    calling(&w, |s| s.record_calls = true).await;
+    let mut off = open_shift("occ_rec_kept_off");
+    off.settings.record_calls = Some(false);
+    stored(&w, &off).await;
+    run_task(&w.app, &Task::dial("occ_rec_kept_off", 0))
+        .await
+        .unwrap();
+    calling(&w, |s| s.record_calls = false).await;
+    let mut on = open_shift("occ_rec_kept_on");
+    on.settings.record_calls = Some(true);
+    // Other people (the first shift's callee may not be rung again within a minute).
+    for p in &mut on.event.staff_pool {
+        p.phone = p.phone.replacen("+6140", "+6149", 1);
+    }
+    stored(&w, &on).await;
+    run_task(&w.app, &Task::dial("occ_rec_kept_on", 0))
+        .await
+        .unwrap();
+    let recorded: Vec<bool> = w
+        .sim
+        .calls()
+        .iter()
+        .map(|c| c.request.iter().any(|(k, v)| k == "Record" && v == "true"))
+        .collect();
+    assert_eq!(recorded, [false, true], "each as its shift kept it");
+}

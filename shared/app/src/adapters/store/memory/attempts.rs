@@ -11,7 +11,21 @@ impl Attempts for MemoryStore {
             attr::GSI1SK.into(),
             s(keys::call_gsi1sk(a.created_at, &a.occurrence_id, a.attempt)),
         );
-        Ok(self.put(keys::attempt_key(&a.occurrence_id, a.attempt), item, true))
+        let created = self.put(keys::attempt_key(&a.occurrence_id, a.attempt), item, true);
+        if created && a.outcome.is_none() {
+            // With its offer in the call-back line's index, as DynamoDB's transaction.
+            Offers::record_offer(
+                self,
+                &a.phone,
+                &a.occurrence_id,
+                &a.employee_id,
+                &a.provider_id,
+                false,
+                None,
+            )
+            .await?;
+        }
+        Ok(created)
     }
 
     async fn release_attempt(&self, occ: &str, k: u32) -> Result<bool> {

@@ -61,6 +61,19 @@ impl Offers for MemoryStore {
             (attr::CREATED_AT.to_string(), time(Utc::now())),
         ]);
         self.put(keys::pass_key(occ, employee_id), item, false);
+        // With the shift's `passedBy`, as DynamoDB's transaction (no shift: the item only).
+        let _ = self.update(
+            keys::shift_key(occ),
+            |i| i.is_some(),
+            |i| {
+                let mut set = crate::adapters::store::codec::get_set(i, attr::PASSED_BY);
+                set.insert(employee_id.to_string());
+                i.insert(
+                    attr::PASSED_BY.into(),
+                    aws_sdk_dynamodb::types::AttributeValue::Ss(set.into_iter().collect()),
+                );
+            },
+        );
         Ok(())
     }
 
