@@ -269,6 +269,21 @@ def main():
             "detail": detail_123,
         },
     )
+    # The platform cancels occ_123 (the rostering system's ShiftCancelled).
+    write(
+        "start-calling-shift-cancelled.json",
+        {
+            "version": "0",
+            "id": "3b9d0f6e-2a41-4c5e-8f7a-6d2e1c9b4a70",
+            "detail-type": "ShiftCancelled",
+            "source": "rostering",
+            "account": ACCOUNT,
+            "time": (T0 + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {"occurrenceId": "occ_123"},
+        },
+    )
     # Direct invoke: the bare detail.
     write(
         "start-calling-detail.json",

@@ -400,6 +400,13 @@ async fn every_sample_event() {
         .collect();
     assert_eq!(sms.len(), 1, "one confirmation SMS: {sms:?}");
     assert_eq!(field(&sms[0], "To"), "+61400000001");
+    // The platform cancels occ_123 too late: Alice has it, nothing changes.
+    let out = invoke_json(&f.start_calling, "start-calling-shift-cancelled.json").await;
+    assert_eq!(out["status"], "unchanged", "{out}");
+    assert!(
+        out["reason"].as_str().unwrap_or("").contains("already filled"),
+        "{out}"
+    );
 
     // occ_124: Bob says nothing, the call ends, the next call is queued; then he replies by SMS.
     let (status, _, body) = parts(

@@ -81,6 +81,8 @@ pub struct Stats {
     pub shifts_filled_otherwise: u32,
     pub shifts_unfilled: u32,
     pub shifts_open: u32,
+    /// Cancelled by a coordinator or the platform after calls: neither decided nor open.
+    pub shifts_cancelled: u32,
     // rates (0 to 1) and the mean round
     pub success_rate: Option<f64>,
     pub unfilled_rate: Option<f64>,
@@ -181,10 +183,9 @@ pub fn compute(
         match shift_status.get(*occ) {
             Some(ShiftStatus::Assigned) => s.shifts_filled_otherwise += 1,
             Some(ShiftStatus::UnfilledAfterCalls) => s.shifts_unfilled += 1,
+            Some(ShiftStatus::Cancelled) => s.shifts_cancelled += 1,
             // A shift not called has no calls, so it is never among these.
-            Some(ShiftStatus::Open | ShiftStatus::NotCalled | ShiftStatus::Cancelled) | None => {
-                s.shifts_open += 1
-            }
+            Some(ShiftStatus::Open | ShiftStatus::NotCalled) | None => s.shifts_open += 1,
         }
     }
     s.shifts_decided = s.shifts_filled_by_call + s.shifts_filled_otherwise + s.shifts_unfilled;
@@ -478,7 +479,7 @@ mod tests {
 
         #[test]
         fn rates_are_proportions_that_add_up(
-            statuses in proptest::collection::vec(0u8..3, 1..20),
+            statuses in proptest::collection::vec(0u8..4, 1..20),
             accepted in proptest::collection::vec(any::<bool>(), 20),
         ) {
             let w = Window::last_days(7, t("2026-01-23T12:00:00Z"), Zone::utc());
@@ -486,14 +487,16 @@ mod tests {
             let mut status = HashMap::new();
             for (i, st) in statuses.iter().enumerate() {
                 let occ = format!("o{i}");
-                let st = [ShiftStatus::Open, ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls][usize::from(*st)];
+                let st = [ShiftStatus::Open, ShiftStatus::Assigned, ShiftStatus::UnfilledAfterCalls, ShiftStatus::Cancelled][usize::from(*st)];
                 let won = accepted[i] && st == ShiftStatus::Assigned;
                 calls.push(call(&occ, 1, Some(if won { Outcome::Accepted } else { Outcome::Declined }), "2026-01-23T10:00:00Z"));
                 status.insert(occ, st);
             }
             let s = compute(&w, &calls, &status);
             prop_assert_eq!(s.shifts_called as usize, statuses.len());
-            prop_assert_eq!(s.shifts_decided + s.shifts_open, s.shifts_called);
+            prop_assert_eq!(s.shifts_decided + s.shifts_open + s.shifts_cancelled, s.shifts_called);
+            let cancelled = statuses.iter().filter(|st| **st == 3).count();
+            prop_assert_eq!(s.shifts_cancelled as usize, cancelled);
             if let (Some(a), Some(b)) = (s.success_rate, s.unfilled_rate) {
                 prop_assert!((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&b));
                 prop_assert!(a + b <= 1.0 + 1e-9);
