@@ -404,7 +404,10 @@ async fn every_sample_event() {
     let out = invoke_json(&f.start_calling, "start-calling-shift-cancelled.json").await;
     assert_eq!(out["status"], "unchanged", "{out}");
     assert!(
-        out["reason"].as_str().unwrap_or("").contains("already filled"),
+        out["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("already filled"),
         "{out}"
     );
 

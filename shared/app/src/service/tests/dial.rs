@@ -267,6 +267,18 @@ async fn a_task_failing_its_last_try_leaves_its_shift_saying_calling_stopped() {
 
 /// Record attempt 0 of a stored shift `occ` as a placing run would, `ago` before now, with no
 /// CallSid (the run died, or its write failed, before it stored one); its callee's phone.
+/// A call to `phone` whose webhooks go nowhere (its callbacks are lost).
+fn call_to(phone: String) -> crate::adapters::twilio::CallRequest {
+    crate::adapters::twilio::CallRequest {
+        to: phone,
+        twiml_url: "http://127.0.0.1:9/twiml".into(),
+        status_url: "http://127.0.0.1:9/status".into(),
+        amd_url: "http://127.0.0.1:9/amd".into(),
+        fallback_url: "http://127.0.0.1:9/fallback".into(),
+        recording_url: None,
+    }
+}
+
 async fn attempt_being_placed(w: &World, occ: &str, phone: &str, ago: chrono::Duration) -> String {
     let mut shift = open_shift(occ);
     shift.event.staff_pool[0].phone = phone.into();
@@ -288,15 +300,7 @@ async fn a_call_placed_by_a_run_that_died_is_found_at_twilio_before_it_is_given_
     // Recorded just inside the placing run's window; Twilio places the call now.
     let ago = placing - chrono::Duration::seconds(2);
     let phone = attempt_being_placed(&w, "occ_found", "+61400000102", ago).await;
-    let req = crate::adapters::twilio::CallRequest {
-        to: phone,
-        twiml_url: "http://127.0.0.1:9/twiml".into(),
-        status_url: "http://127.0.0.1:9/status".into(),
-        amd_url: "http://127.0.0.1:9/amd".into(),
-        fallback_url: "http://127.0.0.1:9/fallback".into(),
-        recording_url: None,
-    };
-    let sid = w.app.twilio().create_call(&req).await.unwrap();
+    let sid = w.app.twilio().create_call(&call_to(phone)).await.unwrap();
     // The placing run is certainly over once its window has passed.
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     run_task(&w.app, &Task::check("occ_found", 0, 3))
@@ -342,16 +346,7 @@ async fn a_call_cancelled_while_being_placed_and_never_confirmed_is_found_and_en
     let placing = chrono::Duration::from_std(crate::service::PLACING_RUN_OVER_AFTER).unwrap();
     let ago = placing - chrono::Duration::seconds(2);
     let phone = attempt_being_placed(&w, "occ_gone", "+61400000104", ago).await;
-    let req = crate::adapters::twilio::CallRequest {
-        to: phone,
-        twiml_url: "http://127.0.0.1:9/twiml".into(),
-        status_url: "http://127.0.0.1:9/status".into(),
-        amd_url: "http://127.0.0.1:9/amd".into(),
-        fallback_url: "http://127.0.0.1:9/fallback".into(),
-        recording_url: None,
-    };
-    let sid = w.app.twilio().create_call(&req).await.unwrap();
-    let req = crate::adapters::twilio::CallRequest { to: String::new(), ..req };
+    let sid = w.app.twilio().create_call(&call_to(phone)).await.unwrap();
     // The shift is filled meanwhile: the turn is cancelled with no call known.
     assert!(w
         .app
@@ -390,12 +385,7 @@ async fn a_call_cancelled_while_being_placed_and_never_confirmed_is_found_and_en
     // A decline whose call's answer and callbacks were lost: the call is kept on its attempt
     // for the call log, and left to end itself (its offer says goodbye).
     let phone = attempt_being_placed(&w, "occ_said_no", "+61400000105", ago).await;
-    let sid = w
-        .app
-        .twilio()
-        .create_call(&crate::adapters::twilio::CallRequest { to: phone, ..req })
-        .await
-        .unwrap();
+    let sid = w.app.twilio().create_call(&call_to(phone)).await.unwrap();
     assert!(w
         .app
         .store
