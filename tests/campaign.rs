@@ -150,7 +150,10 @@ async fn no_answer_moves_to_the_next_person() {
             .collect::<Vec<_>>()
     };
     assert_eq!(field("Timeout"), ["30"]);
-    assert_eq!(field("StatusCallbackEvent"), ["answered", "completed"]);
+    assert_eq!(
+        field("StatusCallbackEvent"),
+        ["initiated", "answered", "completed"]
+    );
     assert_eq!(field("AsyncAmd"), ["true"]);
 }
 

@@ -242,7 +242,7 @@ async fn the_dialers_twilio_requests_are_valid_for_twilios_openapi_spec() {
         "Twilio's spec rejects these requests:\n{rejected:#?}"
     );
     let create = &verdicts[0];
-    for event in ["answered", "completed"] {
+    for event in ["initiated", "answered", "completed"] {
         assert!(
             create
                 .request

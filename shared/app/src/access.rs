@@ -130,19 +130,41 @@ pub fn describe(
             if let Some(items) = body["RequestItems"].as_object() {
                 tables.extend(items.keys().map(|t| table(t)));
             }
-            for item in body["TransactItems"].as_array().into_iter().flatten() {
-                for op in item.as_object().into_iter().flatten().map(|(_, v)| v) {
-                    if let Some(t) = op["TableName"].as_str() {
-                        tables.push(table(t));
-                    }
-                }
-            }
-            tables.sort();
-            tables.dedup();
-            tables
+            // A transaction is authorized item by item, as its items' own actions (IAM has no
+            // `TransactWriteItems` / `TransactGetItems` action).
+            let mut acts: Vec<(String, String)> = body["TransactItems"]
+                .as_array()
                 .into_iter()
-                .map(|t| (format!("dynamodb:{operation}"), t))
-                .collect()
+                .flatten()
+                .filter_map(|item| item.as_object())
+                .flatten()
+                .filter_map(|(kind, op)| {
+                    let action = match kind.as_str() {
+                        "Put" => "PutItem",
+                        "Update" => "UpdateItem",
+                        "Delete" => "DeleteItem",
+                        "ConditionCheck" => "ConditionCheckItem",
+                        "Get" => "GetItem",
+                        _ => return None,
+                    };
+                    Some((
+                        format!("dynamodb:{action}"),
+                        table(op["TableName"].as_str()?),
+                    ))
+                })
+                .collect();
+            if !operation.starts_with("Transact") {
+                tables.sort();
+                tables.dedup();
+                acts.extend(
+                    tables
+                        .into_iter()
+                        .map(|t| (format!("dynamodb:{operation}"), t)),
+                );
+            }
+            acts.sort();
+            acts.dedup();
+            acts
         }
         "sqs" => {
             let url = body["QueueUrl"].as_str().unwrap_or_default();
@@ -306,8 +328,16 @@ mod tests {
             "dynamodb",
             "TransactWriteItems",
             "http://h/",
-            Some(br#"{"TransactItems":[{"Put":{"TableName":"a"}},{"Update":{"TableName":"a"}}]}"#),
+            Some(br#"{"TransactItems":[{"Put":{"TableName":"a"}},{"Update":{"TableName":"a"}},{"Put":{"TableName":"a"}}]}"#),
         );
-        assert_eq!(d.len(), 1);
+        let table = "arn:aws:dynamodb:us-east-1:123456789012:table/a".to_string();
+        assert_eq!(
+            d,
+            [
+                ("dynamodb:PutItem".to_string(), table.clone()),
+                ("dynamodb:UpdateItem".to_string(), table)
+            ],
+            "a transaction is its items' own actions"
+        );
     }
 }

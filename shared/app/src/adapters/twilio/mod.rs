@@ -422,8 +422,11 @@ impl Twilio {
             ("FallbackMethod", "POST"),
             ("StatusCallback", req.status_url.as_str()),
             ("StatusCallbackMethod", "POST"),
-            // No `initiated` or `ringing`: each callback is a write, and nothing waits on them
-            // (the attempt exists before the call; a final status comes with `completed`).
+            // No `ringing`: each callback is a write, and nothing waits on it. `initiated` stays:
+            // it brings the CallSid at once, so a call whose create answer was lost (a timeout,
+            // a run that died) is known without asking Twilio (found by the soak: without it
+            // such a call's only trace was a look-up by number and time).
+            ("StatusCallbackEvent", "initiated"),
             ("StatusCallbackEvent", "answered"),
             ("StatusCallbackEvent", "completed"),
             ("Timeout", ring.as_str()),
