@@ -38,6 +38,12 @@ async fn answer_call(app: &App, tw: Webhook) -> HttpResult {
         warn!(occurrence_id = %occ, attempt = k, "webhook_for_unknown_attempt");
         return hang_up_with(&tw.speech(), tw.speech().words().not_found());
     };
+    // The call answered before its CallSid was stored (Twilio's answer to the create request
+    // lost, its `initiated` callback not yet in): its first webhook names it, so the call log
+    // and the check know the call without asking Twilio. One write, only then.
+    if a.call_sid.is_none() && !tw.call_sid().is_empty() {
+        app.store.keep_call_sid(&occ, k, tw.call_sid()).await?;
+    }
     let answered = campaign::answered(
         shift.status,
         a.outcome,

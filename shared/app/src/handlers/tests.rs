@@ -372,3 +372,46 @@ async fn a_timeout_with_its_table_down_says_sorry_and_tries_again() {
     );
     assert!(xml.contains("language=\"fr-CA\""), "{xml}");
 }
+
+/// A call answered before its CallSid was stored (Twilio's answer to the create request lost,
+/// its `initiated` callback not in yet): the offer's webhook names the call, and the attempt
+/// keeps it; an attempt that has one keeps its own.
+#[tokio::test]
+async fn the_offers_webhook_gives_a_call_never_confirmed_its_call_sid() {
+    let config = Config {
+        public_base_url: BASE.into(),
+        twilio_auth_tokens: vec!["token".into()],
+        ..Config::default()
+    };
+    let (app, _twins) = App::in_memory(config);
+    let mut event: callout_core::model::Wave3Completed =
+        serde_json::from_str(include_str!("../../../../events/start-calling-detail.json"))
+            .expect("the sample event");
+    event.occurrence_id = "occ_unconfirmed".into();
+    let shift =
+        crate::records::Shift::open(event, true, 1, "Hi {firstName}".into(), chrono::Utc::now());
+    assert!(app.store.put_shift_if_new(&shift).await.unwrap());
+    let slot = shift.plan().slot(0).unwrap();
+    let a = crate::records::Attempt::new(&shift, 0, slot, "Hi".into(), None);
+    assert!(app.store.create_attempt(&a).await.unwrap());
+    let answered = |sid: &'static str| {
+        webhook(
+            path::TWIML,
+            "occurrenceId=occ_unconfirmed&attempt=0&audio=0",
+            &[("CallSid", sid), ("CallStatus", "in-progress")],
+        )
+    };
+    let (status, xml) = text(call_twiml(&app, answered("CA_answered")).await);
+    assert_eq!(status, 200, "{xml}");
+    let sid = || async {
+        app.store
+            .get_attempt("occ_unconfirmed", 0)
+            .await
+            .unwrap()
+            .unwrap()
+            .call_sid
+    };
+    assert_eq!(sid().await.as_deref(), Some("CA_answered"));
+    call_twiml(&app, answered("CA_other")).await.unwrap();
+    assert_eq!(sid().await.as_deref(), Some("CA_answered"), "kept");
+}

@@ -206,9 +206,21 @@ async fn place(
             if app.store.set_call_sid(occ, k, &sid).await? {
                 info!(occurrence_id = %occ, attempt = k, call_sid = %sid, audio = has_audio, "outbound_call_initiated");
             } else {
-                // The shift was filled while this call was being placed.
-                info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
+                // The turn got its outcome while this call was being placed: kept all the same.
+                // Ended only when its shift cancelled it (filled or cancelled meanwhile); an
+                // outcome the call itself gave (a key pressed before Twilio's answer came) is
+                // the person's, and the call ends as its words say.
                 app.store.keep_call_sid(occ, k, &sid).await?;
+                let cancelled = app
+                    .store
+                    .get_attempt(occ, k)
+                    .await?
+                    .is_some_and(|a| a.cancelled_by_its_shift());
+                if !cancelled {
+                    info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_outcome_came_first");
+                    return Ok(Vec::new());
+                }
+                info!(occurrence_id = %occ, attempt = k, call_sid = %sid, "outbound_call_ended_shift_filled");
                 if let Err(e) = app.twilio().end_call(&sid).await {
                     // The acceptance's own step ends the calls it cancelled: asked to, it tries
                     // this one again until Twilio ends it.
