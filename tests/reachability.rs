@@ -1,6 +1,7 @@
 //! Reachability checks (issue 25.4): a coordinator asks for a short check call to one person or
-//! to the whole pool; each person's result (heard and pressed 1, voicemail, no answer, busy,
-//! invalid number) is kept with its date and shown by the API; one check per person per day.
+//! to the whole pool; each person's result (heard and pressed 1, answered with no key,
+//! voicemail, no answer, busy, invalid or refused number) is kept with its date and shown by the
+//! API; one check per person per day.
 
 use callout_core::words::{English, Phrasebook};
 use callout_sim::{Behaviour, Refusal, RestOp};
@@ -11,6 +12,16 @@ const EVE: Person = Person {
     employee_id: "emp_eve",
     first_name: "Eve",
     phone: "+61400000005",
+};
+const FAY: Person = Person {
+    employee_id: "emp_fay",
+    first_name: "Fay",
+    phone: "+61400000006",
+};
+const GUS: Person = Person {
+    employee_id: "emp_gus",
+    first_name: "Gus",
+    phone: "+61400000007",
 };
 
 async fn ask(w: &World, body: Value) -> (u16, Value) {
@@ -158,4 +169,29 @@ async fn a_check_per_outcome_and_once_a_day() {
         calls_before,
         "no call was placed after the refusals"
     );
+
+    // A number that refuses the account's calls (21610, unsubscribed): refused, with its code.
+    w.wave3_completed(&occ("reach_more"), &[&FAY, &GUS]).await;
+    w.sim.refuse_next_rest(
+        RestOp::CreateCall,
+        Refusal {
+            status: 400,
+            code: 21610,
+        },
+        1,
+    );
+    let (status, body) = ask(&w, json!({"employeeId": FAY.employee_id})).await;
+    assert_eq!(status, 202, "{body}");
+    let fay = result_of(&done(&w, &[&FAY]).await, &FAY);
+    assert_eq!(
+        (fay["result"].clone(), fay["code"].clone()),
+        (json!("refused"), json!(21610)),
+        "{fay}"
+    );
+    // Someone who answers and presses nothing.
+    w.phone(&GUS, Behaviour::Silent);
+    let (status, body) = ask(&w, json!({"employeeId": GUS.employee_id})).await;
+    assert_eq!(status, 202, "{body}");
+    let gus = result_of(&done(&w, &[&GUS]).await, &GUS);
+    assert_eq!(gus["result"], "answeredNoKey", "{gus}");
 }
