@@ -66,18 +66,8 @@ impl Figures {
 
 /// A dialer task kind's row (counted under the dialer too: not added twice).
 fn is_task_kind(route: &str) -> bool {
-    TASK_KINDS.contains(&route)
+    callout_app::records::Task::KINDS.contains(&route)
 }
-
-/// The dial queue's task kinds (`records::Task::kind`).
-const TASK_KINDS: [&str; 6] = [
-    "dial",
-    "callEnded",
-    "checkCall",
-    "finishAcceptance",
-    "wakeWaiters",
-    "deleteRecording",
-];
 
 fn is_aws(service: &str) -> bool {
     !NOT_AWS.contains(&service) && !service.contains('.')

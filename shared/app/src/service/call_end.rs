@@ -156,20 +156,7 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
             if waited.to_std().unwrap_or_default() <= give_up_after {
                 return again();
             }
-            let placing = chrono::Duration::from_std(PLACING_RUN_OVER_AFTER).unwrap_or_default();
-            let window = (
-                a.created_at - chrono::Duration::seconds(5),
-                a.created_at + placing,
-            );
-            // Looked up from the number the shift calls from.
-            let from = app.store.get_shift(occ).await?;
-            let from = from.as_ref().and_then(|s| s.from_number());
-            match app
-                .twilio()
-                .from_number(from)
-                .call_placed_between(&a.phone, window.0, window.1)
-                .await
-            {
+            match placed_call(app, &a).await? {
                 Ok(Some(sid)) => {
                     warn!(occurrence_id = %occ, attempt = k, call_sid = %sid, "call_found_at_twilio");
                     if !app.store.set_call_sid(occ, k, &sid).await? {
@@ -218,6 +205,24 @@ pub(super) async fn check_call(app: &App, task: &crate::records::Check) -> Resul
     }
 }
 
+/// The call Twilio placed for attempt `a` while its placing run could, if Twilio names exactly
+/// one (the run died, or its answer was lost, after Twilio took the call).
+async fn placed_call(app: &App, a: &Attempt) -> Result<Result<Option<String>, TwilioError>> {
+    let placing = chrono::Duration::from_std(PLACING_RUN_OVER_AFTER).unwrap_or_default();
+    // Looked up from the number the shift calls from.
+    let shift = app.store.get_shift(&a.occurrence_id).await?;
+    let from = shift.as_ref().and_then(|s| s.from_number());
+    Ok(app
+        .twilio()
+        .from_number(from)
+        .call_placed_between(
+            &a.phone,
+            a.created_at - chrono::Duration::seconds(5),
+            a.created_at + placing,
+        )
+        .await)
+}
+
 /// A turn over with a call Twilio never confirmed ([`Attempt::over_unconfirmed`]): the call
 /// log would miss the call, and a call cancelled with its shift would ring on with nobody to end
 /// it. Once the placing run is certainly over, Twilio is asked (as for a call never confirmed);
@@ -231,16 +236,7 @@ async fn end_a_call_nobody_confirmed(
     if (Utc::now() - a.created_at).to_std().unwrap_or_default() <= PLACING_RUN_OVER_AFTER {
         return again();
     }
-    let placing = chrono::Duration::from_std(PLACING_RUN_OVER_AFTER).unwrap_or_default();
-    let window = (
-        a.created_at - chrono::Duration::seconds(5),
-        a.created_at + placing,
-    );
-    if let Some(sid) = app
-        .twilio()
-        .call_placed_between(&a.phone, window.0, window.1)
-        .await?
-    {
+    if let Some(sid) = placed_call(app, a).await?? {
         warn!(occurrence_id = %occ, attempt = k, call_sid = %sid, "cancelled_call_found_at_twilio");
         app.store.keep_call_sid(occ, k, &sid).await?;
         if a.cancelled_by_its_shift() {

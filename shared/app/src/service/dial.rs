@@ -172,6 +172,13 @@ async fn place(
         if !theirs.as_ref().is_some_and(|t| is_own_write(t, &attempt)) {
             info!(occurrence_id = %occ, attempt = k, "dial_task_duplicate");
             give_back(app, pace_slot, &holder, theirs.as_ref()).await?;
+            // Refused, then gone: the copy holding it took it back (Twilio refused for the
+            // moment) and fails to be delivered again; this copy's success would delete the
+            // message both share, and nobody would place the call. Tried again instead.
+            anyhow::ensure!(
+                theirs.is_some(),
+                "another copy of this dial task took its attempt back"
+            );
             return duplicate(theirs.as_ref(), Utc::now()).map(|()| Vec::new());
         }
         // This run's own write, refused when the SDK sent it again after a lost answer: the
